@@ -1,0 +1,32 @@
+# Two entry points for a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+STAMP  := $(VENV)/.wenyang-installed
+TEST_STAMP := $(VENV)/.wenyang-test-installed
+
+.PHONY: run test setup bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -c constraints.txt -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP)
+	$(PIP) install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+setup: $(STAMP)
+
+## Set up (once) and open the application on its defaults.
+run: $(STAMP)
+	$(VENV)/bin/wenyang-gui
+
+## Set up (once) and run the whole test suite, offscreen.
+test: $(TEST_STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) build *.egg-info

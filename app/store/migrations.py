@@ -1,0 +1,152 @@
+"""Numbered schema migrations, recorded in the ``_migrations`` table.
+
+Append new migrations at the end; never edit one that has shipped. A library whose highest
+recorded migration is newer than the last one here was written by a newer Wenyang and is
+refused before anything is written.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import sqlite3
+from typing import Callable
+
+from app.core.errors import LibraryVersionError
+
+Migration = tuple[int, str, Callable[[sqlite3.Connection], None]]
+
+
+def _m001_initial(conn: sqlite3.Connection) -> None:
+    conn.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE items (
+            id INTEGER PRIMARY KEY,
+            accession TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL DEFAULT '',
+            description TEXT NOT NULL DEFAULT '',
+            metadata TEXT NOT NULL DEFAULT '{}',
+            created TEXT NOT NULL,
+            modified TEXT NOT NULL
+        );
+        CREATE TABLE photos (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            sha256 TEXT NOT NULL UNIQUE,
+            size INTEGER NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            format TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            position INTEGER NOT NULL DEFAULT 0,
+            created TEXT NOT NULL
+        );
+        CREATE INDEX idx_photos_item ON photos(item_id);
+        CREATE TABLE facets (
+            id TEXT PRIMARY KEY,
+            name_en TEXT NOT NULL,
+            name_zh TEXT NOT NULL,
+            position INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE labels (
+            id TEXT PRIMARY KEY,
+            facet TEXT NOT NULL REFERENCES facets(id),
+            parent TEXT REFERENCES labels(id),
+            name_en TEXT NOT NULL,
+            name_zh TEXT NOT NULL,
+            position INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE item_labels (
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            label_id TEXT NOT NULL REFERENCES labels(id),
+            source TEXT NOT NULL DEFAULT 'user',
+            PRIMARY KEY (item_id, label_id)
+        );
+        CREATE INDEX idx_item_labels_label ON item_labels(label_id);
+        CREATE TABLE collections (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            description TEXT NOT NULL DEFAULT '',
+            created TEXT NOT NULL
+        );
+        CREATE TABLE collection_items (
+            collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (collection_id, item_id)
+        );
+        CREATE TABLE models (
+            id TEXT PRIMARY KEY,
+            bits INTEGER NOT NULL,
+            mode TEXT NOT NULL,
+            card TEXT NOT NULL DEFAULT '{}',
+            created TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE codes (
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+            modality TEXT NOT NULL CHECK (modality IN ('image', 'text', 'label')),
+            code BLOB NOT NULL,
+            score BLOB,
+            source_hash TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (item_id, model_id, modality)
+        );
+        CREATE INDEX idx_codes_model ON codes(model_id, modality);
+        CREATE TABLE suggestions (
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+            label_id TEXT NOT NULL REFERENCES labels(id) ON DELETE CASCADE,
+            confidence REAL NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'accepted', 'rejected')),
+            PRIMARY KEY (item_id, model_id, label_id)
+        );
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    (1, "initial schema", _m001_initial),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def recorded_version(conn: sqlite3.Connection) -> int:
+    """Highest migration recorded in the database (0 for a new, empty one)."""
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='_migrations'").fetchone()
+    if not has_table:
+        return 0
+    row = conn.execute("SELECT MAX(id) FROM _migrations").fetchone()
+    return int(row[0] or 0)
+
+
+def check_version(version: int, where: str) -> None:
+    if version > SCHEMA_VERSION:
+        raise LibraryVersionError(
+            f"The library at {where} was written by a newer version of Wenyang "
+            f"(schema {version}; this version knows up to {SCHEMA_VERSION}). "
+            "Install the newer Wenyang to open it. Nothing was changed.")
+
+
+def migrate(conn: sqlite3.Connection, where: str = "this location") -> list[int]:
+    """Apply every pending migration, each in its own transaction. Returns the ids applied."""
+    check_version(recorded_version(conn), where)
+    conn.execute("CREATE TABLE IF NOT EXISTS _migrations "
+                 "(id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)")
+    applied = []
+    current = recorded_version(conn)
+    for number, name, step in MIGRATIONS:
+        if number <= current:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            step(conn)
+            conn.execute("INSERT INTO _migrations (id, name, applied) VALUES (?, ?, ?)",
+                         (number, name, _dt.datetime.now(_dt.timezone.utc).isoformat()))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(number)
+    return applied
