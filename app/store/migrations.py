@@ -15,8 +15,15 @@ from app.core.errors import LibraryVersionError
 Migration = tuple[int, str, Callable[[sqlite3.Connection], None]]
 
 
+def _run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Execute statements one by one: ``executescript`` would commit the open transaction."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
 def _m001_initial(conn: sqlite3.Connection) -> None:
-    conn.executescript(
+    _run_script(conn,
         """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
         CREATE TABLE items (

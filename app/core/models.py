@@ -1,0 +1,46 @@
+"""Plain records passed between the store, the services and the interfaces."""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+
+def now_iso() -> str:
+    """Current UTC time as an ISO-8601 string (what the library stores)."""
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class Photo:
+    path: str
+    sha256: str
+    size: int
+    width: int
+    height: int
+    format: str
+    note: str = ""
+    position: int = 0
+    id: int | None = None
+    item_id: int | None = None
+
+
+@dataclass
+class Item:
+    accession: str
+    title: str = ""
+    description: str = ""
+    metadata: dict = field(default_factory=dict)
+    photos: list[Photo] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    id: int | None = None
+    created: str = ""
+    modified: str = ""
+
+
+@dataclass
+class Collection:
+    id: int
+    name: str
+    description: str = ""
+    size: int = 0
+    created: str = ""

@@ -1,0 +1,109 @@
+"""Trained models registered in the library, and the binary codes they gave each item."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable
+
+import numpy as np
+
+from app.core.errors import NotFound
+from app.core.models import now_iso
+
+if TYPE_CHECKING:
+    from app.store.library import Library
+
+MODALITIES = ("image", "text", "label")
+
+
+@dataclass
+class ModelRecord:
+    id: str
+    bits: int
+    mode: str
+    card: dict
+    created: str
+    active: bool
+
+
+@dataclass
+class CodeRow:
+    item_id: int
+    code: bytes          # packed bits, FAISS byte layout
+    score: bytes | None  # pre-sign float32 values, for tie-breaks
+    source_hash: str     # what was encoded (photo sha256 / text hash), for incremental updates
+
+
+class CodeRepository:
+    def __init__(self, lib: "Library"):
+        self.lib = lib
+        self.db = lib.db
+
+    # -- models ----------------------------------------------------------------------------
+    def register_model(self, model_id: str, bits: int, mode: str, card: dict,
+                       activate: bool = True) -> ModelRecord:
+        with self.lib.atomic():
+            self.db.execute("INSERT OR REPLACE INTO models (id, bits, mode, card, created, active) "
+                            "VALUES (?, ?, ?, ?, ?, 0)",
+                            [model_id, bits, mode, json.dumps(card, ensure_ascii=False), now_iso()])
+            if activate:
+                self.activate(model_id)
+        return self.model(model_id)
+
+    def activate(self, model_id: str) -> None:
+        with self.lib.atomic():
+            self.model(model_id)
+            self.db.execute("UPDATE models SET active = (id = ?)", [model_id])
+
+    def model(self, model_id: str) -> ModelRecord:
+        row = self.db.execute("SELECT id, bits, mode, card, created, active FROM models WHERE id = ?",
+                              [model_id]).fetchone()
+        if row is None:
+            raise NotFound(f"There is no model {model_id!r} in this library.")
+        return ModelRecord(row[0], row[1], row[2], json.loads(row[3]), row[4], bool(row[5]))
+
+    def active_model(self) -> ModelRecord | None:
+        row = self.db.execute("SELECT id FROM models WHERE active = 1").fetchone()
+        return self.model(row[0]) if row else None
+
+    def models(self) -> list[ModelRecord]:
+        return [self.model(r[0]) for r in self.db.execute("SELECT id FROM models ORDER BY created").fetchall()]
+
+    def delete_model(self, model_id: str) -> None:
+        with self.lib.atomic():
+            self.db.execute("DELETE FROM models WHERE id = ?", [model_id])
+
+    # -- codes -----------------------------------------------------------------------------
+    def put(self, model_id: str, modality: str, rows: Iterable[CodeRow]) -> int:
+        """Store (or replace) codes of one modality; one transaction. Returns rows written."""
+        if modality not in MODALITIES:
+            raise ValueError(f"modality must be one of {MODALITIES}")
+        data = [(r.item_id, model_id, modality, r.code, r.score, r.source_hash) for r in rows]
+        with self.lib.atomic():
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO codes (item_id, model_id, modality, code, score, source_hash) "
+                "VALUES (?, ?, ?, ?, ?, ?)", data)
+        return len(data)
+
+    def source_hashes(self, model_id: str, modality: str) -> dict[int, str]:
+        """What each stored code was computed from (to encode only new or changed items)."""
+        return dict(self.db.execute("SELECT item_id, source_hash FROM codes WHERE model_id = ? "
+                                    "AND modality = ?", [model_id, modality]).fetchall())
+
+    def load(self, model_id: str, modality: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """All codes of one modality: (item ids int64 (n,), packed codes uint8 (n, bytes),
+        pre-sign scores float32 (n, bits) or None when any row lacks them)."""
+        rows = self.db.conn.execute("SELECT item_id, code, score FROM codes WHERE model_id = ? "
+                                    "AND modality = ? ORDER BY item_id", [model_id, modality]).fetchall()
+        bits = self.model(model_id).bits
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        codes = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.uint8).reshape(len(rows), bits // 8)
+        if rows and all(r[2] is not None for r in rows):
+            scores = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), bits)
+        else:
+            scores = None
+        return ids, codes, scores
+
+    def delete_for_items(self, item_ids: Iterable[int]) -> None:
+        with self.lib.atomic():
+            self.db.conn.executemany("DELETE FROM codes WHERE item_id = ?", [(i,) for i in item_ids])

@@ -1,0 +1,94 @@
+"""Named collections of items."""
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING, Iterable
+
+from app.core.errors import NotFound, WenyangError
+from app.core.models import Collection, now_iso
+
+if TYPE_CHECKING:
+    from app.store.library import Library
+
+
+class CollectionRepository:
+    def __init__(self, lib: "Library"):
+        self.lib = lib
+        self.db = lib.db
+
+    def create(self, name: str, description: str = "") -> Collection:
+        name = name.strip()
+        if not name:
+            raise WenyangError("A collection needs a name.")
+        try:
+            with self.lib.atomic():
+                self.db.execute("INSERT INTO collections (name, description, created) VALUES (?, ?, ?)",
+                                [name, description, now_iso()])
+        except sqlite3.IntegrityError:
+            raise WenyangError(f"A collection named {name!r} already exists.") from None
+        return self.get(name)
+
+    def get(self, ref: str | int) -> Collection:
+        """A collection by name, or by id."""
+        row = self.db.execute(
+            "SELECT c.id, c.name, c.description, c.created, "
+            "(SELECT COUNT(*) FROM collection_items ci WHERE ci.collection_id = c.id) "
+            "FROM collections c WHERE c.name = ? OR CAST(c.id AS TEXT) = ? ORDER BY c.name = ? DESC",
+            [str(ref), str(ref), str(ref)]).fetchone()
+        if row is None:
+            raise NotFound(f"There is no collection {ref!r}.")
+        return Collection(id=row[0], name=row[1], description=row[2], created=row[3], size=row[4])
+
+    def list(self) -> list[Collection]:
+        rows = self.db.execute("SELECT name FROM collections ORDER BY name").fetchall()
+        return [self.get(r[0]) for r in rows]
+
+    def rename(self, ref: str | int, new_name: str) -> Collection:
+        coll = self.get(ref)
+        try:
+            with self.lib.atomic():
+                self.db.execute("UPDATE collections SET name = ? WHERE id = ?", [new_name.strip(), coll.id])
+        except sqlite3.IntegrityError:
+            raise WenyangError(f"A collection named {new_name!r} already exists.") from None
+        return self.get(coll.id)
+
+    def delete(self, ref: str | int) -> None:
+        """Delete the collection (its items stay in the library)."""
+        coll = self.get(ref)
+        with self.lib.atomic():
+            self.db.execute("DELETE FROM collections WHERE id = ?", [coll.id])
+
+    def add(self, ref: str | int, item_ids: Iterable[int]) -> int:
+        """Add items (already present ones are kept in place). Returns how many were new."""
+        coll = self.get(ref)
+        added = 0
+        with self.lib.atomic():
+            for item_id in item_ids:
+                self.lib.items.get(item_id)  # clear error for unknown items
+                cur = self.db.execute(
+                    "INSERT OR IGNORE INTO collection_items (collection_id, item_id, position) "
+                    "VALUES (?, ?, (SELECT COALESCE(MAX(position), -1) + 1 FROM collection_items "
+                    "WHERE collection_id = ?))", [coll.id, item_id, coll.id])
+                added += cur.rowcount
+        return added
+
+    def remove(self, ref: str | int, item_ids: Iterable[int]) -> int:
+        coll = self.get(ref)
+        removed = 0
+        with self.lib.atomic():
+            for item_id in item_ids:
+                cur = self.db.execute("DELETE FROM collection_items WHERE collection_id = ? AND item_id = ?",
+                                      [coll.id, item_id])
+                removed += cur.rowcount
+        return removed
+
+    def members(self, ref: str | int) -> list[int]:
+        coll = self.get(ref)
+        return [r[0] for r in self.db.execute(
+            "SELECT item_id FROM collection_items WHERE collection_id = ? ORDER BY position, item_id",
+            [coll.id]).fetchall()]
+
+    def of_item(self, item_id: int) -> list[str]:
+        return [r[0] for r in self.db.execute(
+            "SELECT c.name FROM collections c JOIN collection_items ci ON ci.collection_id = c.id "
+            "WHERE ci.item_id = ? ORDER BY c.name", [item_id]).fetchall()]

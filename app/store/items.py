@@ -1,0 +1,147 @@
+"""Items and their photos."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Iterable
+
+from app.core.errors import NotFound, WenyangError
+from app.core.models import Item, Photo, now_iso
+
+if TYPE_CHECKING:
+    from app.store.library import Library
+
+_PHOTO_COLUMNS = "id, item_id, path, sha256, size, width, height, format, note, position"
+EDITABLE = ("accession", "title", "description", "metadata")
+
+
+class ItemRepository:
+    def __init__(self, lib: "Library"):
+        self.lib = lib
+        self.db = lib.db
+
+    # -- writing ---------------------------------------------------------------------------
+    def add(self, item: Item) -> int:
+        """Insert an item with its photos and labels in one transaction; returns its id."""
+        stamp = now_iso()
+        with self.lib.atomic():
+            cur = self.db.execute(
+                "INSERT INTO items (accession, title, description, metadata, created, modified) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [item.accession, item.title, item.description,
+                 json.dumps(item.metadata, ensure_ascii=False), stamp, stamp])
+            item_id = cur.lastrowid
+            for position, photo in enumerate(item.photos):
+                self.add_photo(item_id, photo, position)
+            if item.labels:
+                self.lib.labels.tag([item_id], item.labels)
+        return item_id
+
+    def add_photo(self, item_id: int, photo: Photo, position: int | None = None) -> int:
+        if position is None:
+            row = self.db.execute("SELECT COUNT(*) FROM photos WHERE item_id = ?", [item_id]).fetchone()
+            position = row[0]
+        fields = asdict(photo)
+        fields.update(item_id=item_id, position=position, created=now_iso())
+        fields.pop("id")
+        cols = ", ".join(fields)
+        cur = self.db.execute(f"INSERT INTO photos ({cols}) VALUES ({', '.join('?' * len(fields))})",
+                              list(fields.values()))
+        self._touch(item_id)
+        return cur.lastrowid
+
+    def update(self, item_id: int, **changes) -> Item:
+        """Change accession, title, description or metadata; returns the updated item."""
+        unknown = set(changes) - set(EDITABLE)
+        if unknown:
+            raise WenyangError(f"These item fields cannot be edited: {', '.join(sorted(unknown))}.")
+        self.get(item_id)
+        if "metadata" in changes:
+            changes["metadata"] = json.dumps(changes["metadata"], ensure_ascii=False)
+        if changes:
+            sets = ", ".join(f"{k} = ?" for k in changes)
+            with self.lib.atomic():
+                self.db.execute(f"UPDATE items SET {sets}, modified = ? WHERE id = ?",
+                                [*changes.values(), now_iso(), item_id])
+        return self.get(item_id)
+
+    def delete(self, item_id: int) -> None:
+        with self.lib.atomic():
+            self.db.execute("DELETE FROM items WHERE id = ?", [item_id])
+
+    def _touch(self, item_id: int) -> None:
+        self.db.execute("UPDATE items SET modified = ? WHERE id = ?", [now_iso(), item_id])
+
+    # -- reading ---------------------------------------------------------------------------
+    def get(self, item_id: int) -> Item:
+        row = self.db.execute(
+            "SELECT id, accession, title, description, metadata, created, modified "
+            "FROM items WHERE id = ?", [item_id]).fetchone()
+        if row is None:
+            raise NotFound(f"There is no item with id {item_id}.")
+        return self._item(row)
+
+    def get_by_accession(self, accession: str) -> Item:
+        found = self.id_for_accession(accession)
+        if found is None:
+            raise NotFound(f"There is no item with accession number {accession!r}.")
+        return self.get(found)
+
+    def resolve(self, ref: str | int) -> Item:
+        """An item by id (``12`` or ``#12``) or by accession number."""
+        text = str(ref).strip()
+        found = self.id_for_accession(text)
+        if found is not None:
+            return self.get(found)
+        if text.lstrip("#").isdigit():
+            return self.get(int(text.lstrip("#")))
+        raise NotFound(f"There is no item {text!r} (neither an accession number nor an id).")
+
+    def id_for_accession(self, accession: str) -> int | None:
+        row = self.db.execute("SELECT id FROM items WHERE accession = ?", [accession]).fetchone()
+        return row[0] if row else None
+
+    def item_for_photo_hash(self, sha256: str) -> int | None:
+        row = self.db.execute("SELECT item_id FROM photos WHERE sha256 = ?", [sha256]).fetchone()
+        return row[0] if row else None
+
+    def photos(self, item_id: int) -> list[Photo]:
+        rows = self.db.execute(f"SELECT {_PHOTO_COLUMNS} FROM photos WHERE item_id = ? "
+                               "ORDER BY position, id", [item_id]).fetchall()
+        return [Photo(id=r[0], item_id=r[1], path=r[2], sha256=r[3], size=r[4], width=r[5],
+                      height=r[6], format=r[7], note=r[8], position=r[9]) for r in rows]
+
+    def count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM items").fetchone()[0]
+
+    def ids(self, label: str | None = None, collection: int | None = None,
+            limit: int | None = None, offset: int = 0) -> list[int]:
+        """Item ids in accession order, optionally restricted to a label (and its descendants)
+        or a collection."""
+        sql, args = "SELECT i.id FROM items i", []
+        where = []
+        if label is not None:
+            ids = [label, *self.lib.scheme.descendants(label)]
+            where.append(f"i.id IN (SELECT item_id FROM item_labels WHERE label_id IN "
+                         f"({', '.join('?' * len(ids))}))")
+            args += ids
+        if collection is not None:
+            where.append("i.id IN (SELECT item_id FROM collection_items WHERE collection_id = ?)")
+            args.append(collection)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY i.accession, i.id"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            args += [limit, offset]
+        return [r[0] for r in self.db.execute(sql, args).fetchall()]
+
+    def many(self, item_ids: Iterable[int]) -> list[Item]:
+        return [self.get(i) for i in item_ids]
+
+    def _item(self, row) -> Item:
+        item = Item(id=row[0], accession=row[1], title=row[2], description=row[3],
+                    metadata=json.loads(row[4] or "{}"), created=row[5], modified=row[6])
+        item.photos = self.photos(item.id)
+        item.labels = self.lib.labels.labels_of(item.id)
+        return item

@@ -1,0 +1,237 @@
+"""Label scheme storage and its operations: add, rename, move, merge, delete, tag, untag.
+
+Every structural change bumps ``scheme_version`` in the meta table; models record the
+scheme fingerprint they were trained on (see ``LabelScheme.fingerprint``).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from typing import TYPE_CHECKING, Iterable
+
+from app.core.errors import SchemeError
+from app.core.scheme import Facet, Label, LabelScheme
+
+if TYPE_CHECKING:
+    from app.store.library import Library
+
+
+class LabelRepository:
+    def __init__(self, lib: "Library"):
+        self.lib = lib
+        self.db = lib.db
+        self._cache: tuple[int, LabelScheme] | None = None
+
+    # -- the scheme ------------------------------------------------------------------------
+    def version(self) -> int:
+        return int(self.lib.get_meta("scheme_version", "0"))
+
+    def scheme(self) -> LabelScheme:
+        """The current scheme (cached until the next change)."""
+        version = self.version()
+        if self._cache and self._cache[0] == version:
+            return self._cache[1]
+        facets = [Facet(*r) for r in self.db.execute(
+            "SELECT id, name_en, name_zh, position FROM facets").fetchall()]
+        labels = [Label(id=r[0], facet=r[1], parent=r[2], name_en=r[3], name_zh=r[4], position=r[5])
+                  for r in self.db.execute(
+                      "SELECT id, facet, parent, name_en, name_zh, position FROM labels").fetchall()]
+        scheme = LabelScheme(facets, labels, version)
+        self._cache = (version, scheme)
+        return scheme
+
+    def _write(self, scheme: LabelScheme) -> LabelScheme:
+        """Store facets and labels of ``scheme`` (upsert, then drop labels no longer present)."""
+        with self.lib.atomic():
+            for facet in scheme.facets.values():
+                self.db.execute("INSERT OR REPLACE INTO facets (id, name_en, name_zh, position) "
+                                "VALUES (?, ?, ?, ?)", [facet.id, facet.name_en, facet.name_zh,
+                                                        facet.position])
+            for label in scheme.ordered():  # parents first, so the parent reference exists
+                row = asdict(label)
+                self.db.execute(
+                    "INSERT INTO labels (id, facet, parent, name_en, name_zh, position) "
+                    "VALUES (:id, :facet, :parent, :name_en, :name_zh, :position) "
+                    "ON CONFLICT(id) DO UPDATE SET facet=excluded.facet, parent=excluded.parent, "
+                    "name_en=excluded.name_en, name_zh=excluded.name_zh, position=excluded.position",
+                    row)
+            keep = list(scheme.labels)
+            stale = [r[0] for r in self.db.execute("SELECT id FROM labels").fetchall() if r[0] not in keep]
+            for label_id in sorted(stale, key=lambda i: -len(self._depth_chain(i))):
+                self.db.execute("DELETE FROM item_labels WHERE label_id = ?", [label_id])
+                self.db.execute("DELETE FROM labels WHERE id = ?", [label_id])
+            self.lib.set_meta("scheme_version", str(self.version() + 1))
+        return self.scheme()
+
+    def _depth_chain(self, label_id: str) -> list[str]:
+        chain, current = [], label_id
+        while current is not None:
+            chain.append(current)
+            row = self.db.execute("SELECT parent FROM labels WHERE id = ?", [current]).fetchone()
+            current = row[0] if row else None
+        return chain
+
+    def replace_all(self, scheme: LabelScheme) -> LabelScheme:
+        """Make the stored scheme exactly ``scheme`` (labels not in it are removed and untagged)."""
+        return self._write(scheme)
+
+    def merge_in(self, incoming: LabelScheme) -> tuple[LabelScheme, list[str]]:
+        """Add facets and labels of ``incoming``; labels with a known id take its names and
+        place. Nothing is deleted. Returns the new scheme and the ids that were added."""
+        current = self.scheme()
+        facets = {**current.facets, **incoming.facets}
+        labels = {**current.labels, **incoming.labels}
+        added = [i for i in incoming.labels if i not in current.labels]
+        merged = LabelScheme(facets.values(), labels.values(), current.version)
+        return self._write(merged), added
+
+    # -- curator operations ----------------------------------------------------------------
+    def add(self, name_en: str, name_zh: str = "", parent: str | None = None,
+            facet: str | None = None, label_id: str | None = None) -> Label:
+        """Add a label under ``parent`` (a label ref) or at the top of ``facet`` (a facet ref)."""
+        scheme = self.scheme()
+        if not (name_en or name_zh):
+            raise SchemeError("A label needs a name in at least one language.")
+        parent_label = scheme.resolve(parent) if parent else None
+        if parent_label is None and facet is None:
+            raise SchemeError("Say where the new label goes: a parent label or a facet.")
+        facet_id = parent_label.facet if parent_label else scheme.resolve_facet(facet).id
+        new_id = label_id or scheme.new_id(name_en or name_zh)
+        if new_id in scheme.labels:
+            raise SchemeError(f"A label with id {new_id!r} already exists.")
+        label = Label(new_id, facet_id, name_en or name_zh, name_zh or name_en,
+                      parent_label.id if parent_label else None, len(scheme.labels))
+        self._write(scheme.with_labels([*scheme.labels.values(), label]))
+        return label
+
+    def rename(self, ref: str, name_en: str | None = None, name_zh: str | None = None) -> Label:
+        scheme = self.scheme()
+        label = scheme.resolve(ref)
+        changed = replace(label, name_en=name_en or label.name_en, name_zh=name_zh or label.name_zh)
+        self._write(scheme.with_labels([changed if l.id == label.id else l
+                                        for l in scheme.labels.values()]))
+        return changed
+
+    def move(self, ref: str, new_parent: str | None = None, facet: str | None = None) -> Label:
+        """Move a label (with its subtree) under another label, or to the top of a facet.
+        Items tagged below it gain the new ancestors."""
+        scheme = self.scheme()
+        label = scheme.resolve(ref)
+        target = scheme.resolve(new_parent) if new_parent else None
+        if target and (target.id == label.id or target.id in scheme.descendants(label.id)):
+            raise SchemeError(f"Cannot move {scheme.keyword_path(label.id)} below itself.")
+        facet_id = target.facet if target else (scheme.resolve_facet(facet).id if facet else label.facet)
+        moved_ids = {label.id, *scheme.descendants(label.id)}
+        labels = [replace(l, facet=facet_id) if l.id in moved_ids else l for l in scheme.labels.values()]
+        labels = [replace(l, parent=target.id if target else None) if l.id == label.id else l
+                  for l in labels]
+        with self.lib.atomic():
+            new_scheme = self._write(scheme.with_labels(labels))
+            self._reimply(moved_ids, new_scheme)
+        return new_scheme.get(label.id)
+
+    def merge(self, source_ref: str, target_ref: str) -> int:
+        """Merge ``source`` into ``target``: its items are re-tagged with the target, its
+        children move under the target, and the source disappears. Returns items re-tagged."""
+        scheme = self.scheme()
+        source, target = scheme.resolve(source_ref), scheme.resolve(target_ref)
+        if source.id == target.id or target.id in scheme.descendants(source.id):
+            raise SchemeError("A label can only be merged into a label outside its own subtree.")
+        items = self.items_with(source.id)
+        labels = [replace(l, parent=target.id, facet=target.facet) if l.parent == source.id else l
+                  for l in scheme.labels.values() if l.id != source.id]
+        with self.lib.atomic():
+            self.tag(items, [target.id])
+            self.db.execute("DELETE FROM item_labels WHERE label_id = ?", [source.id])
+            self.db.execute("UPDATE labels SET parent = NULL WHERE parent = ?", [source.id])
+            new_scheme = self._write(scheme.with_labels(labels))
+            self._reimply({target.id, *new_scheme.descendants(target.id)}, new_scheme)
+        return len(items)
+
+    def delete(self, ref: str, force: bool = False) -> list[str]:
+        """Delete a label and its subtree. Refused while items use them unless ``force``
+        (which untags those items). Returns the ids deleted."""
+        scheme = self.scheme()
+        label = scheme.resolve(ref)
+        doomed = [label.id, *scheme.descendants(label.id)]
+        used = self.usage(doomed)
+        if used and not force:
+            raise SchemeError(f"{scheme.keyword_path(label.id)} (or a label below it) is used by "
+                              f"{used} item(s). Untag them first or delete with force.")
+        self._write(scheme.with_labels([l for l in scheme.labels.values() if l.id not in doomed]))
+        return doomed
+
+    # -- tagging ---------------------------------------------------------------------------
+    def tag(self, item_ids: Iterable[int], refs: Iterable[str], source: str = "user") -> int:
+        """Tag items with labels; their ancestors are added as 'implied'. Returns new tags."""
+        scheme = self.scheme()
+        explicit = {scheme.resolve(r).id for r in refs}
+        implied = scheme.closure(explicit) - explicit
+        rows = [(lid, source) for lid in sorted(explicit)] + [(lid, "implied") for lid in sorted(implied)]
+        added = 0
+        with self.lib.atomic():
+            for item_id in item_ids:
+                for label_id, src in rows:
+                    cur = self.db.execute("INSERT OR IGNORE INTO item_labels (item_id, label_id, source) "
+                                          "VALUES (?, ?, ?)", [item_id, label_id, src])
+                    if cur.rowcount == 0 and src != "implied":  # an implied tag becomes explicit
+                        self.db.execute("UPDATE item_labels SET source = ? WHERE item_id = ? AND "
+                                        "label_id = ? AND source = 'implied'", [src, item_id, label_id])
+                    added += cur.rowcount
+                self.lib.items._touch(item_id)
+        return added
+
+    def untag(self, item_ids: Iterable[int], refs: Iterable[str]) -> int:
+        """Remove labels (and their descendants, which imply them) from items; ancestors that
+        only they implied go too."""
+        scheme = self.scheme()
+        item_ids = list(item_ids)
+        label_ids: set[str] = set()
+        for ref in refs:
+            label = scheme.resolve(ref)
+            label_ids.update([label.id, *scheme.descendants(label.id)])
+        removed = 0
+        marks = ", ".join("?" * len(label_ids))
+        with self.lib.atomic():
+            for item_id in item_ids:
+                cur = self.db.execute(f"DELETE FROM item_labels WHERE item_id = ? AND label_id IN ({marks})",
+                                      [item_id, *label_ids])
+                removed += cur.rowcount
+                self.lib.items._touch(item_id)
+            self._normalise(item_ids, scheme)
+        return removed
+
+    def _reimply(self, label_ids: set[str], scheme: LabelScheme) -> None:
+        """After a move or merge, implied ancestor tags follow the new tree."""
+        self._normalise({i for label_id in label_ids for i in self.items_with(label_id)}, scheme)
+
+    def _normalise(self, items: Iterable[int], scheme: LabelScheme) -> None:
+        """Implied tags are exactly the ancestors of each item's explicit tags."""
+        for item_id in items:
+            explicit = [r[0] for r in self.db.execute(
+                "SELECT label_id FROM item_labels WHERE item_id = ? AND source != 'implied'",
+                [item_id]).fetchall()]
+            self.db.execute("DELETE FROM item_labels WHERE item_id = ? AND source = 'implied'", [item_id])
+            implied = scheme.closure(explicit) - set(explicit)
+            for label_id in implied:
+                self.db.execute("INSERT OR IGNORE INTO item_labels (item_id, label_id, source) "
+                                "VALUES (?, ?, 'implied')", [item_id, label_id])
+
+    def labels_of(self, item_id: int) -> list[str]:
+        rows = self.db.execute("SELECT label_id FROM item_labels WHERE item_id = ? ORDER BY label_id",
+                               [item_id]).fetchall()
+        return [r[0] for r in rows]
+
+    def items_with(self, label_id: str) -> list[int]:
+        return [r[0] for r in self.db.execute(
+            "SELECT item_id FROM item_labels WHERE label_id = ? ORDER BY item_id", [label_id]).fetchall()]
+
+    def usage(self, label_ids: Iterable[str]) -> int:
+        ids = list(label_ids)
+        marks = ", ".join("?" * len(ids))
+        return self.db.execute(f"SELECT COUNT(DISTINCT item_id) FROM item_labels WHERE label_id IN ({marks})",
+                               ids).fetchone()[0]
+
+    def counts(self) -> dict[str, int]:
+        """Number of items carrying each label (ancestors are stored, so counts roll up)."""
+        rows = self.db.execute("SELECT label_id, COUNT(*) FROM item_labels GROUP BY label_id").fetchall()
+        return {label_id: 0 for label_id in self.scheme().labels} | dict(rows)

@@ -1,0 +1,141 @@
+"""A library is a folder: ``library.sqlite`` + ``thumbnails/`` + ``models/``."""
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+from app.core.errors import LibraryError
+from app.core.scheme import LabelScheme
+from app.paths import resource
+from app.store import migrations
+
+DB_NAME = "library.sqlite"
+
+
+class Library:
+    """An open library. Repositories hang off it: ``items``, ``labels``, ``collections``, ``codes``."""
+
+    def __init__(self, root: Path, db: sqlite_utils.Database):
+        from app.store.codes import CodeRepository
+        from app.store.collections import CollectionRepository
+        from app.store.items import ItemRepository
+        from app.store.labels import LabelRepository
+
+        self.root = root
+        self.db = db
+        self.items = ItemRepository(self)
+        self.labels = LabelRepository(self)
+        self.collections = CollectionRepository(self)
+        self.codes = CodeRepository(self)
+
+    # -- locations -------------------------------------------------------------------------
+    @property
+    def db_path(self) -> Path:
+        return self.root / DB_NAME
+
+    @property
+    def thumbnails_dir(self) -> Path:
+        return self.root / "thumbnails"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.root / "models"
+
+    @property
+    def photos_dir(self) -> Path:
+        """Where photos are copied when the curator asks for copies."""
+        return self.root / "photos"
+
+    # -- transactions and metadata ---------------------------------------------------------
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[sqlite_utils.Database]:
+        """One transaction (a savepoint when nested): all or nothing."""
+        with self.db.atomic():
+            yield self.db
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.atomic():
+            self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+
+    @property
+    def scheme(self) -> LabelScheme:
+        return self.labels.scheme()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Library":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _precheck(db_path: Path) -> int:
+    """Read the schema version without writing anything (read-only connection)."""
+    uri = db_path.resolve().as_uri() + "?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            conn.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
+            return migrations.recorded_version(conn)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise LibraryError(f"{db_path} is not a readable Wenyang library ({exc}).") from None
+
+
+def open_library(root: str | Path, create: bool = False) -> Library:
+    """Open the library folder ``root``; with ``create`` make it (and seed the default scheme).
+
+    A library written by a newer Wenyang is refused before anything is written.
+    """
+    root = Path(root).expanduser()
+    db_path = root / DB_NAME
+    if db_path.exists():
+        migrations.check_version(_precheck(db_path), str(root))
+    elif not create:
+        raise LibraryError(f"There is no Wenyang library at {root}. Create one with `wenyang init {root}`.")
+    elif root.exists() and not root.is_dir():
+        raise LibraryError(f"{root} exists and is not a folder.")
+    try:
+        for sub in ("", "thumbnails", "models"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LibraryError(f"Cannot create the library folder {root}: {exc.strerror}.") from None
+    return _connect(root, db_path)
+
+
+def _connect(root: Path, db_path: Path) -> Library:
+    conn = sqlite3.connect(str(db_path), isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    fresh = migrations.recorded_version(conn) == 0
+    migrations.migrate(conn, str(root))
+    lib = Library(root, sqlite_utils.Database(conn))
+    if fresh:
+        _seed(lib)
+    return lib
+
+
+def _seed(lib: Library) -> None:
+    """A new library starts with the shipped default scheme."""
+    data = json.loads(resource("scheme", "default.json").read_text(encoding="utf-8"))
+    from app.core.models import now_iso
+    import app
+
+    with lib.atomic():
+        lib.labels.replace_all(LabelScheme.from_dict(data))
+        lib.set_meta("created", now_iso())
+        lib.set_meta("created_by", f"wenyang {app.__version__}")
