@@ -1,1 +1,55 @@
-"""cli"""
+"""Command line interface: ``wenyang COMMAND LIBRARY ...`` over the same services as the GUI.
+
+Exit codes: 0 success, 1 error, 2 usage error, 3 partial success (something was skipped).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app import __version__
+from app.core.errors import WenyangError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+
+
+def _command_modules():
+    from app.cli import collections_cmd, imports, items, labels_cmd, library_cmd
+    modules = [library_cmd, imports, items, labels_cmd, collections_cmd]
+    for name in ("bench_cmd", "train_cmd", "search_cmd", "exchange_cmd", "demo_cmd"):
+        try:  # commands of optional parts register themselves when present
+            modules.append(__import__(f"app.cli.{name}", fromlist=["register"]))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"app.cli.{name}":
+                raise
+    return modules
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wenyang", description="Wenyang (纹样): label, search and export costume collections.")
+    parser.add_argument("--version", action="version", version=f"wenyang {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for module in _command_modules():
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or EXIT_OK)
+    except WenyangError as exc:
+        print(f"wenyang: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("wenyang: interrupted; everything written so far is complete.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""Helpers shared by the CLI commands."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from app.paths import default_library_dir
+from app.store import open_library
+
+
+def add_library_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("library", type=Path,
+                        help="library folder (use '' or '.default' for $WENYANG_HOME)")
+
+
+def library_path(args) -> Path:
+    text = str(args.library)
+    return default_library_dir() if text in ("", ".default") else Path(text)
+
+
+def open_from_args(args, create: bool = False):
+    return open_library(library_path(args), create=create)
+
+
+def emit_json(data) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def command(sub, name: str, help_text: str, func, library: bool = True) -> argparse.ArgumentParser:
+    parser = sub.add_parser(name, help=help_text, description=help_text)
+    if library:
+        add_library_arg(parser)
+    parser.set_defaults(func=func)
+    return parser

@@ -1,0 +1,292 @@
+"""Importing photos (files, folders) with optional metadata sheets into a library.
+
+Work is split so a crash loses nothing: decoding and thumbnails happen first (a worker
+thread pool), then each item is written in a single transaction. Re-running an import
+skips what is already there by content hash, so a killed import simply completes.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from app.core.errors import SchemeError, WenyangError
+from app.core.models import Item, Photo
+from app.exchange.sheets import Sheet, SheetRow, read_sheet
+from app.media.images import IMAGE_SUFFIXES, DecodedImage, ImageProblem, decode, read_bytes, \
+    thumbnail_path, write_thumbnail
+from app.services.files import collect_files
+
+import hashlib
+
+
+class DiskFullError(WenyangError):
+    """The disk (or the database) is full: the import stopped, nothing half-written."""
+
+
+@dataclass
+class ImportOptions:
+    metadata: Path | None = None
+    mapping: dict[str, str] | None = None
+    create_labels: bool = False
+    new_label_facet: str = "category"
+    copy: bool = False
+    workers: int = 2
+
+
+@dataclass
+class Skipped:
+    path: str
+    reason: str
+    detail: str = ""
+
+
+@dataclass
+class ImportReport:
+    added_items: int = 0
+    added_photos: int = 0
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    unknown_labels: dict[str, int] = field(default_factory=dict)
+    created_labels: list[str] = field(default_factory=list)
+    unmatched_rows: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    total_files: int = 0
+    cancelled: bool = False
+    error: str = ""
+    seconds: float = 0.0
+
+    @property
+    def partial(self) -> bool:
+        """True when something was left out: skipped files, unknown labels, a stop."""
+        return bool(self.skipped or self.unknown_labels or self.cancelled or self.error)
+
+
+@dataclass
+class ImportProgress:
+    done: int
+    total: int
+    path: str
+    outcome: str  # 'added', 'photo added', 'duplicate', 'skipped'
+    report: ImportReport
+
+
+@dataclass
+class _Prepared:
+    path: Path
+    sha256: str = ""
+    decoded: DecodedImage | None = None
+    problem: ImageProblem | None = None
+    thumbnail_error: str = ""
+
+
+class Importer:
+    """One import run. Iterate ``run()`` for progress; ``report`` holds the outcome."""
+
+    def __init__(self, lib, paths: Iterable[str | Path], options: ImportOptions | None = None,
+                 cancel: threading.Event | None = None):
+        self.lib = lib
+        self.paths = [Path(p) for p in paths]
+        self.options = options or ImportOptions()
+        self.cancel = cancel or threading.Event()
+        self.report = ImportReport()
+        self._known: set[str] = set()
+        self._sheet_rows: tuple[dict, dict] = ({}, {})
+        self._used_rows: set[int] = set()
+
+    # -- orchestration ---------------------------------------------------------------------
+    def run(self) -> Iterator[ImportProgress]:
+        started = time.perf_counter()
+        sheet = self._load_sheet()
+        files, ignored = collect_files(self.paths, IMAGE_SUFFIXES)
+        self.report.skipped.extend(Skipped(str(p), reason) for p, reason in ignored)
+        self.report.total_files = len(files)
+        self._known = {r[0] for r in self.lib.db.execute("SELECT sha256 FROM photos").fetchall()}
+        try:
+            yield from self._process(files)
+        except DiskFullError as exc:
+            self.report.error = str(exc)
+        finally:
+            if sheet:
+                self._note_unmatched(sheet)
+            self.report.seconds = time.perf_counter() - started
+
+    def _load_sheet(self) -> Sheet | None:
+        if not self.options.metadata:
+            return None
+        sheet = read_sheet(self.options.metadata, self.options.mapping)
+        if sheet.encoding not in ("UTF-8", "UTF-8 with BOM"):
+            self.report.notes.append(f"{Path(self.options.metadata).name} was read as {sheet.encoding}.")
+        self._sheet_rows = sheet.index()
+        return sheet
+
+    def _process(self, files: list[Path]) -> Iterator[ImportProgress]:
+        with ThreadPoolExecutor(max_workers=max(1, self.options.workers)) as pool:
+            pending = []
+            window = 4 * max(1, self.options.workers)
+            for done, path in enumerate(files + [None] * window):
+                if path is not None:
+                    pending.append(pool.submit(self._prepare, path))
+                if len(pending) > window or (path is None and pending):
+                    prepared = pending.pop(0).result()
+                    outcome = self._store(prepared)
+                    yield ImportProgress(done - len(pending), len(files), str(prepared.path), outcome,
+                                         self.report)
+                if self.cancel.is_set():
+                    self.report.cancelled = True
+                    for future in pending:
+                        future.cancel()
+                    return
+
+    # -- per file --------------------------------------------------------------------------
+    def _prepare(self, path: Path) -> _Prepared:
+        """Worker thread: hash, and decode + thumbnail only when the photo is new."""
+        if self.cancel.is_set():
+            return _Prepared(path, problem=ImageProblem("cancelled"))
+        try:
+            data = read_bytes(path)
+            digest = hashlib.sha256(data).hexdigest()
+            if digest in self._known:
+                return _Prepared(path, digest)
+            decoded = decode(path, data)
+        except ImageProblem as problem:
+            return _Prepared(path, problem=problem)
+        except MemoryError:
+            return _Prepared(path, problem=ImageProblem("too large to decode", "out of memory"))
+        prepared = _Prepared(path, digest, decoded)
+        try:
+            write_thumbnail(decoded.image, thumbnail_path(self.lib.thumbnails_dir, digest))
+        except OSError as exc:
+            prepared.thumbnail_error = exc.strerror or str(exc)
+        decoded.image = None  # free pixels early; the store step needs only the facts
+        return prepared
+
+    def _store(self, prepared: _Prepared) -> str:
+        if prepared.problem is not None:
+            if prepared.problem.reason != "cancelled":
+                self.report.skipped.append(Skipped(str(prepared.path), prepared.problem.reason,
+                                                   prepared.problem.detail))
+            return "skipped"
+        if prepared.thumbnail_error:
+            _raise_if_disk_full(prepared.thumbnail_error)
+        if prepared.decoded is None or prepared.sha256 in self._known:
+            existing = self.lib.items.item_for_photo_hash(prepared.sha256)
+            accession = self.lib.items.get(existing).accession if existing else "this import"
+            self.report.duplicates.append((str(prepared.path), accession))
+            return "duplicate"
+        try:
+            outcome = self._write_item(prepared)
+        except sqlite3.OperationalError as exc:
+            _raise_if_disk_full(str(exc))
+            raise
+        self._known.add(prepared.sha256)
+        return outcome
+
+    def _write_item(self, prepared: _Prepared) -> str:
+        row = self._row_for(prepared.path)
+        accession = (row.accession if row and row.accession else prepared.path.stem).strip()
+        labels = self._resolve_labels(row.labels if row else [])
+        photo = self._photo(prepared)
+        existing = self.lib.items.id_for_accession(accession)
+        if existing is not None:
+            with self.lib.atomic():
+                self.lib.items.add_photo(existing, photo)
+                if labels:
+                    self.lib.labels.tag([existing], labels, source="import")
+            self.report.added_photos += 1
+            return "photo added"
+        item = Item(accession=accession, title=row.title if row else "",
+                    description=row.description if row else "",
+                    metadata=dict(row.metadata) if row else {}, photos=[photo], labels=labels)
+        self.lib.items.add(item)
+        self.report.added_items += 1
+        self.report.added_photos += 1
+        return "added"
+
+    def _photo(self, prepared: _Prepared) -> Photo:
+        d = prepared.decoded
+        path = str(prepared.path.resolve())
+        if self.options.copy:
+            path = self._copy_in(prepared.path, d.sha256)
+        return Photo(path=path, sha256=d.sha256, size=d.size, width=d.width, height=d.height,
+                     format=d.format, note=d.note)
+
+    def _copy_in(self, source: Path, sha256: str) -> str:
+        """Copy the photo into the library (atomically); returns the library-relative path."""
+        rel = Path("photos") / sha256[:2] / f"{sha256}{source.suffix.lower()}"
+        dest = self.lib.root / rel
+        if not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".part")
+            os.close(fd)
+            try:
+                shutil.copyfile(source, tmp)
+                os.replace(tmp, dest)
+            except OSError as exc:
+                Path(tmp).unlink(missing_ok=True)
+                _raise_if_disk_full(exc.strerror or str(exc))
+                raise
+        return rel.as_posix()
+
+    # -- metadata --------------------------------------------------------------------------
+    def _row_for(self, path: Path) -> SheetRow | None:
+        by_file, by_accession = self._sheet_rows
+        name = path.name.lower()
+        row = by_file.get(name) or by_file.get(Path(name).stem) or by_accession.get(path.stem)
+        if row is not None:
+            self._used_rows.add(row.line)
+        return row
+
+    def _resolve_labels(self, refs: list[str]) -> list[str]:
+        ids = []
+        for ref in refs:
+            try:
+                ids.append(self.lib.scheme.resolve(ref).id)
+            except SchemeError:
+                created = self._create_label(ref) if self.options.create_labels else None
+                if created:
+                    ids.append(created)
+                else:
+                    self.report.unknown_labels[ref] = self.report.unknown_labels.get(ref, 0) + 1
+        return ids
+
+    def _create_label(self, ref: str) -> str | None:
+        from app.core.scheme import scheme_from_keyword_paths, split_path
+
+        parts = split_path(ref)
+        scheme = self.lib.scheme
+        if len(parts) == 1:
+            facet = scheme.resolve_facet(self.options.new_label_facet)
+            label = self.lib.labels.add(name_en=parts[0], name_zh=parts[0], facet=facet.id)
+            self.report.created_labels.append(scheme.facets[facet.id].name_en + ">" + parts[0])
+            return label.id
+        extended = scheme_from_keyword_paths(ref, base=scheme)
+        self.lib.labels.merge_in(extended)
+        self.report.created_labels.append(ref)
+        return self.lib.scheme.resolve(ref).id
+
+    def _note_unmatched(self, sheet: Sheet) -> None:
+        self.report.unmatched_rows = [r.line for r in sheet.rows if r.line not in self._used_rows]
+
+
+def _raise_if_disk_full(message: str) -> None:
+    lowered = message.lower()
+    if "full" in lowered or "no space" in lowered or "quota" in lowered:
+        raise DiskFullError("The disk is full. The import stopped; every item written so far is "
+                            "complete. Free some space and run the import again to add the rest.")
+
+
+def import_paths(lib, paths: Iterable[str | Path], options: ImportOptions | None = None,
+                 cancel: threading.Event | None = None) -> ImportReport:
+    """Run a whole import without progress reporting; returns the report."""
+    importer = Importer(lib, paths, options, cancel)
+    for _ in importer.run():
+        pass
+    return importer.report
