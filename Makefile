@@ -10,7 +10,6 @@ TEST_STAMP := $(VENV)/.wenyang-test-installed
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -c constraints.txt -e .
 	touch $@
 
