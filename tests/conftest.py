@@ -1,0 +1,27 @@
+"""Shared test setup: no test touches the user's real library or needs a display."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Qt must pick its platform plugin before anything imports PySide6.
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+@pytest.fixture(autouse=True)
+def wenyang_home(tmp_path_factory, monkeypatch):
+    """Point the default library ($WENYANG_HOME) at a fresh temporary folder."""
+    home = tmp_path_factory.mktemp("wenyang-home")
+    monkeypatch.setenv("WENYANG_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def library(tmp_path):
+    """A new library with the default scheme, in tmp_path/lib; closed after the test."""
+    from app.store import open_library
+
+    lib = open_library(tmp_path / "lib", create=True)
+    yield lib
+    lib.close()
