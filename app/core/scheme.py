@@ -196,9 +196,10 @@ class LabelScheme:
         try:
             facets = [Facet(**_pick(f, Facet)) for f in data["facets"]]
             labels = [Label(**_pick(l, Label)) for l in data["labels"]]
-        except (TypeError, KeyError) as exc:
+            version = int(data.get("version", 1))
+        except (TypeError, KeyError, ValueError) as exc:
             raise SchemeError(f"The label scheme is malformed: {exc}.") from None
-        return cls(facets, labels, int(data.get("version", 1)))
+        return cls(facets, labels, version)
 
     def to_keyword_paths(self, lang: str = "en") -> str:
         """One keyword path per line (Lightroom style), parents before children."""
@@ -209,6 +210,8 @@ class LabelScheme:
 
 
 def _pick(data: dict, kind: type) -> dict:
+    if not isinstance(data, dict):  # e.g. a bare string in "labels": not a label
+        raise TypeError(f"each {kind.__name__.lower()} must be an object, not {data!r}")
     fields = kind.__dataclass_fields__
     return {k: v for k, v in data.items() if k in fields}
 
