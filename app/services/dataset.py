@@ -1,0 +1,112 @@
+"""A library's items as arrays: what training, encoding and research exports need.
+
+Row i of every array is ``ids[i]``. Labels follow ``scheme.ordered()`` (the order stored in
+the model card), texts are title + description, images are each item's first photo.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from app.media.images import THUMBNAIL_SIZE, ImageProblem, load_rgb, thumbnail_path
+from app.media.preprocess import Preprocessing, batch as preprocess_batch
+
+
+@dataclass
+class LibraryArrays:
+    ids: np.ndarray            # item ids, int64 (n,)
+    label_ids: list[str]       # column order of ``labels``
+    labels: np.ndarray         # multi-hot float32 (n, c)
+    texts: list[str]           # title + description ('' when none)
+    photos: list[Path | None]  # first photo of each item (None when it has none)
+    photo_hashes: list[str]    # sha256 of that photo ('' when none)
+
+    def text_hashes(self) -> list[str]:
+        """Content hash of each text: codes are refreshed only when it changes."""
+        return [hashlib.sha256(t.encode("utf-8")).hexdigest() if t.strip() else "" for t in self.texts]
+
+    def image_sources(self, lib, prep: Preprocessing) -> list[list[Path]]:
+        """Files to read each item's image from, best first: the 256 px thumbnail is enough
+        (and far cheaper than a museum scan) when the network input is no larger."""
+        out = []
+        for photo, sha in zip(self.photos, self.photo_hashes):
+            options = []
+            if sha and prep.size <= THUMBNAIL_SIZE:
+                options.append(thumbnail_path(lib.thumbnails_dir, sha))
+            if photo is not None:
+                options.append(photo)
+            out.append(options)
+        return out
+
+    def label_hashes(self) -> list[str]:
+        return [hashlib.sha256(row.tobytes()).hexdigest() if row.any() else "" for row in self.labels]
+
+
+def item_text(title: str, description: str) -> str:
+    """The text a model sees for an item."""
+    return "\n".join(part for part in (title.strip(), description.strip()) if part)
+
+
+def photo_path(lib, stored: str) -> Path:
+    """Stored photo paths are absolute, or relative to the library (copied photos)."""
+    path = Path(stored)
+    return path if path.is_absolute() else lib.root / path
+
+
+def library_arrays(lib, item_ids: list[int] | None = None) -> LibraryArrays:
+    """Gather every item (or the given ones) of the library into arrays."""
+    scheme = lib.scheme
+    label_ids = [l.id for l in scheme.ordered()]
+    column = {label_id: j for j, label_id in enumerate(label_ids)}
+    rows = lib.db.execute("SELECT id, title, description FROM items ORDER BY id").fetchall()
+    if item_ids is not None:
+        wanted = set(item_ids)
+        rows = [r for r in rows if r[0] in wanted]
+    index = {r[0]: i for i, r in enumerate(rows)}
+    labels = np.zeros((len(rows), len(label_ids)), np.float32)
+    for item_id, label_id in lib.db.execute("SELECT item_id, label_id FROM item_labels").fetchall():
+        if item_id in index and label_id in column:
+            labels[index[item_id], column[label_id]] = 1.0
+    first = {}
+    for item_id, path, sha in lib.db.execute(
+            "SELECT item_id, path, sha256 FROM photos ORDER BY item_id, position DESC, id DESC").fetchall():
+        first[item_id] = (path, sha)
+    photos = [photo_path(lib, first[r[0]][0]) if r[0] in first else None for r in rows]
+    hashes = [first[r[0]][1] if r[0] in first else "" for r in rows]
+    return LibraryArrays(np.array([r[0] for r in rows], np.int64), label_ids, labels,
+                         [item_text(r[1], r[2]) for r in rows], photos, hashes)
+
+
+class PhotoLoader:
+    """``loader(indices) -> float32 (b, 3, size, size)`` over the arrays' photos.
+
+    A photo that has gone missing or bad since import becomes a zero image and is recorded
+    in ``problems`` rather than stopping a long training or encoding run.
+    """
+
+    def __init__(self, sources: list[list[Path]], prep: Preprocessing):
+        self.sources = sources
+        self.prep = prep
+        self.problems: dict[int, str] = {}
+
+    def __call__(self, indices) -> np.ndarray:
+        images = []
+        for i in np.asarray(indices).tolist():
+            images.append(self._one(int(i)))
+        return preprocess_batch(images, self.prep)
+
+    def _one(self, i: int):
+        from PIL import Image
+
+        problem = ImageProblem("no photo")
+        for path in self.sources[i]:
+            try:
+                return load_rgb(path)
+            except ImageProblem as exc:
+                problem = exc
+        self.problems[i] = str(problem)
+        mean = tuple(int(255 * m) for m in self.prep.mean)
+        return Image.new("RGB", (self.prep.size, self.prep.size), mean)
