@@ -81,17 +81,28 @@ class Library:
 
 
 def _precheck(db_path: Path) -> int:
-    """Read the schema version without writing anything (read-only connection)."""
-    uri = db_path.resolve().as_uri() + "?mode=ro"
+    """Read the schema version without writing anything.
+
+    Even a ``mode=ro`` connection creates ``-wal`` and ``-shm`` files beside a WAL database.
+    When there is no ``-wal`` file every committed page is in the main file, so it is read
+    as ``immutable`` (no side files, no locks); a live ``-wal`` must be read to see its commits.
+    """
+    wal = db_path.with_name(db_path.name + "-wal")
+    uri = db_path.resolve().as_uri() + ("?mode=ro" if wal.exists() else "?mode=ro&immutable=1")
     try:
         conn = sqlite3.connect(uri, uri=True)
         try:
-            conn.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
-            return migrations.recorded_version(conn)
+            tables = {r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
+            version = migrations.recorded_version(conn)
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
         raise LibraryError(f"{db_path} is not a readable Wenyang library ({exc}).") from None
+    if version == 0 and tables - {"_migrations"} - {t for t in tables if t.startswith("sqlite_")}:
+        raise LibraryError(f"{db_path} is an SQLite database but not a Wenyang library; "
+                           "nothing was changed. Choose another folder.")
+    return version
 
 
 def open_library(root: str | Path, create: bool = False) -> Library:
@@ -116,16 +127,25 @@ def open_library(root: str | Path, create: bool = False) -> Library:
 
 
 def _connect(root: Path, db_path: Path) -> Library:
-    conn = sqlite3.connect(str(db_path), isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 5000")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    fresh = migrations.recorded_version(conn) == 0
-    migrations.migrate(conn, str(root))
-    lib = Library(root, sqlite_utils.Database(conn))
-    if fresh:
-        _seed(lib)
+    try:
+        conn = sqlite3.connect(str(db_path), isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise LibraryError(f"Cannot open the library at {root}: {exc}.") from None
+    try:
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        fresh = migrations.recorded_version(conn) == 0
+        migrations.migrate(conn, str(root))
+        lib = Library(root, sqlite_utils.Database(conn))
+        if fresh:
+            _seed(lib)
+    except BaseException as exc:
+        conn.close()  # never leave a half-opened connection (and its locks) behind
+        if isinstance(exc, sqlite3.Error):  # locked, disk full, a failed migration: say so
+            raise LibraryError(f"Cannot open the library at {root}: {exc}.") from exc
+        raise
     return lib
 
 
