@@ -24,6 +24,7 @@ class ItemRepository:
     def add(self, item: Item) -> int:
         """Insert an item with its photos and labels in one transaction; returns its id."""
         stamp = now_iso()
+        self._refuse_duplicate(item.accession)
         with self.lib.atomic():
             cur = self.db.execute(
                 "INSERT INTO items (accession, title, description, metadata, created, modified) "
@@ -56,6 +57,8 @@ class ItemRepository:
         if unknown:
             raise WenyangError(f"These item fields cannot be edited: {', '.join(sorted(unknown))}.")
         self.get(item_id)
+        if "accession" in changes:
+            self._refuse_duplicate(changes["accession"], item_id)
         if "metadata" in changes:
             changes["metadata"] = json.dumps(changes["metadata"], ensure_ascii=False)
         if changes:
@@ -68,6 +71,12 @@ class ItemRepository:
     def delete(self, item_id: int) -> None:
         with self.lib.atomic():
             self.db.execute("DELETE FROM items WHERE id = ?", [item_id])
+
+    def _refuse_duplicate(self, accession: str, item_id: int | None = None) -> None:
+        """Accession numbers are unique: say so instead of a raw sqlite3.IntegrityError."""
+        found = self.id_for_accession(accession)
+        if found is not None and found != item_id:
+            raise WenyangError(f"Accession number {accession!r} is already used by item {found}.")
 
     def _touch(self, item_id: int) -> None:
         self.db.execute("UPDATE items SET modified = ? WHERE id = ?", [now_iso(), item_id])
@@ -131,9 +140,9 @@ class ItemRepository:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY i.accession, i.id"
-        if limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            args += [limit, offset]
+        if limit is not None or offset:
+            sql += " LIMIT ? OFFSET ?"  # LIMIT -1: no limit (an offset alone needs a LIMIT)
+            args += [-1 if limit is None else limit, offset]
         return [r[0] for r in self.db.execute(sql, args).fetchall()]
 
     def many(self, item_ids: Iterable[int]) -> list[Item]:
