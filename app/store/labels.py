@@ -9,7 +9,7 @@ from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Iterable
 
 from app.core.errors import SchemeError
-from app.core.scheme import Facet, Label, LabelScheme
+from app.core.scheme import PATH_SEP, Facet, Label, LabelScheme
 
 if TYPE_CHECKING:
     from app.store.library import Library
@@ -95,6 +95,7 @@ class LabelRepository:
         if parent_label is None and facet is None:
             raise SchemeError("Say where the new label goes: a parent label or a facet.")
         facet_id = parent_label.facet if parent_label else scheme.resolve_facet(facet).id
+        _check_names(scheme, [name_en, name_zh], facet_id, parent_label.id if parent_label else None)
         new_id = label_id or scheme.new_id(name_en or name_zh)
         if new_id in scheme.labels:
             raise SchemeError(f"A label with id {new_id!r} already exists.")
@@ -106,6 +107,7 @@ class LabelRepository:
     def rename(self, ref: str, name_en: str | None = None, name_zh: str | None = None) -> Label:
         scheme = self.scheme()
         label = scheme.resolve(ref)
+        _check_names(scheme, [name_en or "", name_zh or ""], label.facet, label.parent, label.id)
         changed = replace(label, name_en=name_en or label.name_en, name_zh=name_zh or label.name_zh)
         self._write(scheme.with_labels([changed if l.id == label.id else l
                                         for l in scheme.labels.values()]))
@@ -120,6 +122,8 @@ class LabelRepository:
         if target and (target.id == label.id or target.id in scheme.descendants(label.id)):
             raise SchemeError(f"Cannot move {scheme.keyword_path(label.id)} below itself.")
         facet_id = target.facet if target else (scheme.resolve_facet(facet).id if facet else label.facet)
+        _check_names(scheme, [label.name_en, label.name_zh], facet_id, target.id if target else None,
+                     label.id)
         moved_ids = {label.id, *scheme.descendants(label.id)}
         labels = [replace(l, facet=facet_id) if l.id in moved_ids else l for l in scheme.labels.values()]
         labels = [replace(l, parent=target.id if target else None) if l.id == label.id else l
@@ -136,16 +140,24 @@ class LabelRepository:
         source, target = scheme.resolve(source_ref), scheme.resolve(target_ref)
         if source.id == target.id or target.id in scheme.descendants(source.id):
             raise SchemeError("A label can only be merged into a label outside its own subtree.")
-        items = self.items_with(source.id)
-        labels = [replace(l, parent=target.id, facet=target.facet) if l.parent == source.id else l
+        tagged = self.db.execute("SELECT item_id, source FROM item_labels WHERE label_id = ?",
+                                 [source.id]).fetchall()
+        subtree = set(scheme.descendants(source.id))  # all of it changes facet, not just children
+        labels = [replace(l, parent=target.id if l.parent == source.id else l.parent,
+                          facet=target.facet if l.id in subtree else l.facet)
                   for l in scheme.labels.values() if l.id != source.id]
+        by_source: dict[str, list[int]] = {}
+        for item_id, src in tagged:  # implied source tags stay implied (via the moved children)
+            if src != "implied":
+                by_source.setdefault(src, []).append(item_id)
         with self.lib.atomic():
-            self.tag(items, [target.id])
+            for src, items in by_source.items():
+                self.tag(items, [target.id], source=src)
             self.db.execute("DELETE FROM item_labels WHERE label_id = ?", [source.id])
             self.db.execute("UPDATE labels SET parent = NULL WHERE parent = ?", [source.id])
             new_scheme = self._write(scheme.with_labels(labels))
             self._reimply({target.id, *new_scheme.descendants(target.id)}, new_scheme)
-        return len(items)
+        return len(tagged)
 
     def delete(self, ref: str, force: bool = False) -> list[str]:
         """Delete a label and its subtree. Refused while items use them unless ``force``
@@ -157,7 +169,13 @@ class LabelRepository:
         if used and not force:
             raise SchemeError(f"{scheme.keyword_path(label.id)} (or a label below it) is used by "
                               f"{used} item(s). Untag them first or delete with force.")
-        self._write(scheme.with_labels([l for l in scheme.labels.values() if l.id not in doomed]))
+        with self.lib.atomic():
+            if used:  # untag first, so ancestors only the doomed labels implied go too
+                marks = ", ".join("?" * len(doomed))
+                items = [r[0] for r in self.db.execute(
+                    f"SELECT DISTINCT item_id FROM item_labels WHERE label_id IN ({marks})", doomed)]
+                self.untag(items, [label.id])
+            self._write(scheme.with_labels([l for l in scheme.labels.values() if l.id not in doomed]))
         return doomed
 
     # -- tagging ---------------------------------------------------------------------------
@@ -235,3 +253,18 @@ class LabelRepository:
         """Number of items carrying each label (ancestors are stored, so counts roll up)."""
         rows = self.db.execute("SELECT label_id, COUNT(*) FROM item_labels GROUP BY label_id").fetchall()
         return {label_id: 0 for label_id in self.scheme().labels} | dict(rows)
+
+
+def _check_names(scheme: LabelScheme, names: list[str], facet: str, parent: str | None,
+                 label_id: str | None = None) -> None:
+    """Names may not contain the path separator, nor repeat a sibling's name (in either
+    language): both would make keyword paths and name look-ups ambiguous."""
+    for name in names:
+        if PATH_SEP in name:
+            raise SchemeError(f"A label name cannot contain {PATH_SEP!r} (it separates keyword "
+                              f"paths): {name!r}.")
+    wanted = {n.strip().casefold() for n in names if n.strip()}
+    for sibling in scheme.children(parent, facet):
+        if sibling.id != label_id and wanted & {sibling.name_en.casefold(), sibling.name_zh.casefold()}:
+            raise SchemeError(f"{scheme.keyword_path(sibling.id)} already exists there; "
+                              "choose another name (or merge the labels).")
