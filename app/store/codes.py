@@ -34,7 +34,43 @@ class CodeRow:
     source_hash: str     # what was encoded (photo sha256 / text hash), for incremental updates
 
 
-class CodeRepository:
+class SuggestionMixin:
+    """Tag suggestions from a model's label heads, with the curator's decision."""
+
+    def put_suggestions(self, model_id: str, rows: Iterable[tuple[int, str, float]]) -> int:
+        """Store (item, label, confidence) suggestions; decisions already taken are kept."""
+        data = [(i, model_id, label, float(conf)) for i, label, conf in rows]
+        with self.lib.atomic():
+            self.db.conn.executemany(
+                "INSERT INTO suggestions (item_id, model_id, label_id, confidence) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(item_id, model_id, label_id) DO UPDATE SET confidence = excluded.confidence",
+                data)
+        return len(data)
+
+    def suggestions(self, item_id: int, model_id: str | None = None,
+                    include_decided: bool = False) -> list[tuple[str, float, str]]:
+        """(label id, confidence, status) for an item, most confident first, skipping labels
+        the item already carries."""
+        model = model_id or (self.active_model().id if self.active_model() else None)
+        if model is None:
+            return []
+        rows = self.db.execute(
+            "SELECT label_id, confidence, status FROM suggestions WHERE item_id = ? AND model_id = ? "
+            "AND label_id NOT IN (SELECT label_id FROM item_labels WHERE item_id = ?) "
+            "ORDER BY confidence DESC, label_id", [item_id, model, item_id]).fetchall()
+        return [tuple(r) for r in rows if include_decided or r[2] == "open"]
+
+    def set_suggestion_status(self, item_id: int, label_id: str, status: str,
+                              model_id: str | None = None) -> None:
+        if status not in ("open", "accepted", "rejected"):
+            raise ValueError("status must be open, accepted or rejected")
+        model = model_id or (self.active_model().id if self.active_model() else None)
+        with self.lib.atomic():
+            self.db.execute("UPDATE suggestions SET status = ? WHERE item_id = ? AND label_id = ? "
+                            "AND model_id = ?", [status, item_id, label_id, model])
+
+
+class CodeRepository(SuggestionMixin):
     def __init__(self, lib: "Library"):
         self.lib = lib
         self.db = lib.db
@@ -78,7 +114,14 @@ class CodeRepository:
         """Store (or replace) codes of one modality; one transaction. Returns rows written."""
         if modality not in MODALITIES:
             raise ValueError(f"modality must be one of {MODALITIES}")
+        bits = self.model(model_id).bits
         data = [(r.item_id, model_id, modality, r.code, r.score, r.source_hash) for r in rows]
+        for item_id, _, _, code, score, _ in data:  # a wrong size would break load() for all rows
+            if len(code) != bits // 8:
+                raise ValueError(f"item {item_id}: a {bits}-bit code has {bits // 8} bytes, not {len(code)}")
+            if score is not None and len(score) != bits * 4:
+                raise ValueError(f"item {item_id}: {bits} float32 scores take {bits * 4} bytes, "
+                                 f"not {len(score)}")
         with self.lib.atomic():
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO codes (item_id, model_id, modality, code, score, source_hash) "
@@ -107,3 +150,4 @@ class CodeRepository:
     def delete_for_items(self, item_ids: Iterable[int]) -> None:
         with self.lib.atomic():
             self.db.conn.executemany("DELETE FROM codes WHERE item_id = ?", [(i,) for i in item_ids])
+
