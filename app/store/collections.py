@@ -45,6 +45,8 @@ class CollectionRepository:
 
     def rename(self, ref: str | int, new_name: str) -> Collection:
         coll = self.get(ref)
+        if not new_name.strip():
+            raise WenyangError("A collection needs a name.")
         try:
             with self.lib.atomic():
                 self.db.execute("UPDATE collections SET name = ? WHERE id = ?", [new_name.strip(), coll.id])

@@ -1,0 +1,104 @@
+"""Models registered in the library and the binary codes they produce."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.core.errors import NotFound
+from app.core.models import Item
+from app.store.codes import CodeRow
+
+
+@pytest.fixture
+def item_ids(library):
+    return [library.items.add(Item(f"K-{n:02d}")) for n in range(6)]
+
+
+def rows_for(ids, bits, rng, scores=True):
+    signs = rng.standard_normal((len(ids), bits)).astype(np.float32)
+    packed = np.packbits(signs > 0, axis=1)
+    return signs, packed, [CodeRow(i, packed[k].tobytes(), signs[k].tobytes() if scores else None,
+                                   f"hash-{i}") for k, i in enumerate(ids)]
+
+
+def test_register_and_activate_one_model_at_a_time(library):
+    a = library.codes.register_model("ssah-64-a", 64, "ssah", {"map": 0.71, "名": "纹样"})
+    assert a.active and a.card == {"map": 0.71, "名": "纹样"} and a.bits == 64 and a.mode == "ssah"
+    b = library.codes.register_model("dcmh-32", 32, "dcmh", {}, activate=False)
+    assert not b.active and library.codes.active_model().id == "ssah-64-a"
+    library.codes.activate("dcmh-32")
+    assert library.codes.active_model().id == "dcmh-32"
+    assert [m.active for m in library.codes.models()] == [False, True]
+    with pytest.raises(NotFound):
+        library.codes.activate("missing")
+    assert library.codes.active_model().id == "dcmh-32"
+
+
+@pytest.mark.parametrize("bits", [16, 64, 128])
+def test_codes_and_scores_round_trip(library, item_ids, bits):
+    rng = np.random.default_rng(bits)
+    library.codes.register_model("m", bits, "ssah", {})
+    shuffled = [item_ids[i] for i in rng.permutation(len(item_ids))]
+    signs, packed, rows = rows_for(shuffled, bits, rng)
+    assert library.codes.put("m", "image", rows) == len(item_ids)
+    ids, codes, scores = library.codes.load("m", "image")
+    order = np.argsort(shuffled)
+    assert ids.dtype == np.int64 and ids.tolist() == sorted(shuffled)
+    assert codes.dtype == np.uint8 and codes.shape == (len(item_ids), bits // 8)
+    np.testing.assert_array_equal(codes, packed[order])
+    assert scores.dtype == np.float32
+    np.testing.assert_array_equal(scores, signs[order])
+    np.testing.assert_array_equal(np.unpackbits(codes, axis=1).astype(bool), scores > 0)
+    assert library.codes.source_hashes("m", "image") == {i: f"hash-{i}" for i in item_ids}
+
+
+def test_modalities_are_separate_and_put_replaces(library, item_ids):
+    rng = np.random.default_rng(7)
+    library.codes.register_model("m", 32, "ssah", {})
+    _, packed_img, img = rows_for(item_ids, 32, rng)
+    _, _, txt = rows_for(item_ids[:2], 32, rng, scores=False)
+    library.codes.put("m", "image", img)
+    library.codes.put("m", "text", txt)
+    ids, _, scores = library.codes.load("m", "text")
+    assert ids.tolist() == item_ids[:2] and scores is None
+    assert library.codes.load("m", "label")[0].size == 0
+    new = CodeRow(item_ids[0], b"\xff\x00\xff\x00", None, "changed")
+    library.codes.put("m", "image", [new])
+    ids, codes, scores = library.codes.load("m", "image")
+    assert len(ids) == len(item_ids) and codes[0].tobytes() == b"\xff\x00\xff\x00"
+    np.testing.assert_array_equal(codes[1:], packed_img[1:])
+    assert scores is None  # one row lacks scores now
+    with pytest.raises(ValueError):
+        library.codes.put("m", "audio", [new])
+
+
+def test_codes_of_the_wrong_size_are_refused(library, item_ids):
+    library.codes.register_model("m", 32, "ssah", {})
+    good = CodeRow(item_ids[0], b"\x00" * 4, np.zeros(32, np.float32).tobytes(), "h")
+    with pytest.raises(ValueError, match="4 bytes"):
+        library.codes.put("m", "image", [good, CodeRow(item_ids[1], b"\x00" * 8, None, "h")])
+    with pytest.raises(ValueError, match="128 bytes"):
+        library.codes.put("m", "image", [CodeRow(item_ids[1], b"\x00" * 4, b"\x00" * 64, "h")])
+    assert library.codes.load("m", "image")[0].size == 0  # nothing written
+    with pytest.raises(NotFound):
+        library.codes.put("nope", "image", [good])
+
+
+def test_empty_load_has_the_right_shapes(library):
+    library.codes.register_model("m", 64, "ssah", {})
+    ids, codes, scores = library.codes.load("m", "image")
+    assert ids.shape == (0,) and codes.shape == (0, 8) and scores is None
+    with pytest.raises(NotFound):
+        library.codes.load("other", "image")
+
+
+def test_deleting_items_or_models_removes_their_codes(library, item_ids):
+    rng = np.random.default_rng(3)
+    library.codes.register_model("m", 16, "ssah", {})
+    library.codes.put("m", "image", rows_for(item_ids, 16, rng)[2])
+    library.items.delete(item_ids[0])
+    library.codes.delete_for_items(item_ids[1:3])
+    assert library.codes.load("m", "image")[0].tolist() == item_ids[3:]
+    library.codes.delete_model("m")
+    assert library.db.execute("SELECT COUNT(*) FROM codes").fetchone()[0] == 0
+    assert library.codes.active_model() is None
