@@ -1,0 +1,111 @@
+"""NumPy kernels behind ``HammingIndex``: word packing, distances, top-k selection.
+
+Codes are kept column-major as ``(words, n)`` uint64 so that each 64-bit word of every
+code is one contiguous array: a distance is ``popcount(x ^ q)`` summed over words, two
+ufunc passes per word with no Python per-row work.
+
+Top-k selection never sorts or partitions the whole distance array.  Distances are small
+integers (0..bits), so the k-th smallest distance ``t`` is estimated from a strided sample's
+histogram, every row with ``d <= t`` is collected in one pass (so all ties at the boundary
+are in hand, which the score tie-break needs), and only those few candidates are sorted.
+``np.argpartition`` over 1M rows costs ~6.5 ms here; the sample + one pass ~0.3 ms.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Rows of the strided sample used to estimate the k-th smallest distance.
+_SAMPLE_ROWS = 32768
+# Aim the estimate at this multiple of k: a small overshoot costs a sort of a few hundred
+# candidates; an undershoot costs a full histogram pass (~1.5 ms per 1M rows).
+_OVERSHOOT = 2
+
+if hasattr(np, "bitwise_count"):  # NumPy >= 2.0
+    def popcount(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Bits set in each uint64 of ``x``, written to the uint8 array ``out``."""
+        return np.bitwise_count(x, out=out)
+else:  # pragma: no cover - exercised only on NumPy 1.26
+    _LUT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+    def popcount(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Bits set in each uint64 of ``x`` (byte lookup table; NumPy < 2 fallback)."""
+        per_byte = _LUT[x.view(np.uint8)].reshape(len(x), 8)
+        return per_byte.sum(axis=1, dtype=np.uint8, out=out)
+
+
+def distance_dtype(bits: int):
+    """Smallest unsigned dtype holding 0..bits plus a 'blocked' value above bits."""
+    return np.uint8 if bits < 255 else np.uint16
+
+
+def to_words(codes: np.ndarray, n_bytes: int) -> np.ndarray:
+    """uint8 (n, n_bytes) codes in FAISS's layout -> (words, n) uint64, zero-padded.
+
+    Padding bytes are zero in every code and query, so they never add to a distance.
+    """
+    codes = np.asarray(codes)
+    if codes.ndim == 1:
+        codes = codes[None, :]
+    if codes.dtype != np.uint8 or codes.shape[1] != n_bytes:
+        raise ValueError(f"codes must be uint8 of shape (n, {n_bytes}), got "
+                         f"{codes.dtype} {codes.shape}")
+    n_words = -(-n_bytes // 8)
+    padded = np.zeros((len(codes), n_words * 8), dtype=np.uint8)
+    padded[:, :n_bytes] = codes
+    return np.ascontiguousarray(padded.view(np.uint64).T)
+
+
+def distances(words: np.ndarray, query: np.ndarray, out: np.ndarray,
+              scratch: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Hamming distances of one query (words,) to all rows of ``words`` (words, n).
+
+    ``scratch`` (uint64) and ``count`` (uint8) are caller-owned buffers of length n, so
+    repeated queries allocate nothing.
+    """
+    for w in range(len(words)):
+        np.bitwise_xor(words[w], query[w], out=scratch)
+        if w == 0 and out.dtype == np.uint8:
+            popcount(scratch, out=out)
+            continue
+        popcount(scratch, out=count)
+        if w == 0:
+            out[...] = count
+        else:
+            np.add(out, count, out=out, casting="unsafe")
+    return out
+
+
+def _estimate_threshold(d: np.ndarray, k: int, bits: int) -> int:
+    """Smallest t whose estimated count of rows with d <= t reaches _OVERSHOOT * k."""
+    stride = max(1, len(d) // _SAMPLE_ROWS)
+    sample = d[::stride]
+    cum = np.cumsum(np.bincount(sample, minlength=bits + 1)[:bits + 1])
+    scaled = cum * (len(d) / max(1, len(sample)))
+    return min(bits, int(np.searchsorted(scaled, _OVERSHOOT * k)))
+
+
+def _exact_threshold(d: np.ndarray, k: int, bits: int) -> int:
+    """Exact k-th smallest distance (or ``bits`` when fewer than k rows are valid)."""
+    cum = np.cumsum(np.bincount(d, minlength=bits + 1)[:bits + 1])
+    return min(bits, int(np.searchsorted(cum, k)))
+
+
+def candidates(d: np.ndarray, k: int, bits: int) -> np.ndarray:
+    """Positions (ascending) of every row with d <= t, t the k-th smallest distance or more.
+
+    Rows whose distance exceeds ``bits`` (blocked by a filter) are never returned.
+    """
+    if k >= len(d):
+        return np.flatnonzero(d <= bits)
+    cand = np.flatnonzero(d <= _estimate_threshold(d, k, bits))
+    if len(cand) < k:  # the sample under-estimated: fall back to the exact histogram
+        cand = np.flatnonzero(d <= _exact_threshold(d, k, bits))
+    return cand
+
+
+def order_candidates(dist: np.ndarray, tie_key: np.ndarray | None) -> np.ndarray:
+    """Order by distance, then by ``tie_key`` ascending, then by position (both stable)."""
+    if tie_key is None:
+        return np.argsort(dist, kind="stable")
+    return np.lexsort((tie_key, dist))

@@ -1,0 +1,175 @@
+"""HammingIndex against a brute-force reference: exact distances, stable tie order."""
+
+import numpy as np
+import pytest
+
+from app.search import _kernels
+from app.search import index as index_mod
+from app.search.index import HammingIndex
+
+
+def brute(codes, ids, queries, k, rows=None):
+    """Reference top-k: popcount of xor over unpacked bits, ties by row order."""
+    rows = np.arange(len(codes)) if rows is None else np.asarray(rows)
+    bits_db = np.unpackbits(codes[rows], axis=1)
+    out = []
+    for q in np.unpackbits(np.atleast_2d(queries), axis=1):
+        d = (bits_db != q).sum(axis=1)
+        order = np.lexsort((rows, d))[:k]
+        out.append((d[order], ids[rows[order]]))
+    return out
+
+
+def random_codes(rng, n, bits):
+    return rng.integers(0, 256, (n, bits // 8), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("bits", [16, 24, 32, 64, 128, 256])
+def test_topk_equals_brute_force(bits):
+    rng = np.random.default_rng(bits)
+    codes, queries = random_codes(rng, 700, bits), random_codes(rng, 6, bits)
+    ids = rng.permutation(10_000)[:700]
+    idx = HammingIndex.from_codes(codes, ids=ids)
+    dist, got = idx.search(queries, 25)
+    assert dist.dtype == np.int32 and got.dtype == np.int64
+    for (d_ref, i_ref), d, i in zip(brute(codes, ids, queries, 25), dist, got):
+        assert d.tolist() == d_ref.tolist()
+        assert i.tolist() == i_ref.tolist()  # ties in insertion order: exact match
+
+
+def test_duplicates_and_tiny_sample_force_the_exact_fallback(monkeypatch):
+    # Many equal codes and a sample that under-estimates the threshold: the exact
+    # histogram path must still return every tie in order.
+    monkeypatch.setattr(_kernels, "_SAMPLE_ROWS", 7)
+    monkeypatch.setattr(_kernels, "_OVERSHOOT", 0.01)
+    monkeypatch.setattr(index_mod, "_CHUNK_ROWS", 64)  # and several distance chunks
+    rng = np.random.default_rng(1)
+    codes = np.repeat(random_codes(rng, 40, 32), 10, axis=0)
+    ids = np.arange(400)
+    idx = HammingIndex.from_codes(codes)
+    dist, got = idx.search(codes[:3], 37)
+    for (d_ref, i_ref), d, i in zip(brute(codes, ids, codes[:3], 37), dist, got):
+        assert d.tolist() == d_ref.tolist() and i.tolist() == i_ref.tolist()
+
+
+def test_k_larger_than_n_pads_with_minus_one():
+    codes = np.array([[0b1010_0000], [0b0000_0000]], dtype=np.uint8)
+    dist, ids = HammingIndex.from_codes(codes).search(np.array([[0]], np.uint8), 4)
+    assert dist.tolist() == [[0, 2, -1, -1]] and ids.tolist() == [[1, 0, -1, -1]]
+
+
+def test_empty_index():
+    idx = HammingIndex(64)
+    assert len(idx) == 0
+    dist, ids = idx.search(np.zeros((2, 8), np.uint8), 3)
+    assert (dist == -1).all() and (ids == -1).all()
+    d, i = idx.radius_search(np.zeros(8, np.uint8), 5)
+    assert len(d) == 0 and len(i) == 0
+
+
+def test_wrong_shapes_are_rejected():
+    with pytest.raises(ValueError):
+        HammingIndex(12)
+    idx = HammingIndex.from_codes(np.zeros((3, 8), np.uint8))
+    with pytest.raises(ValueError):
+        idx.search(np.zeros((1, 4), np.uint8), 2)
+    with pytest.raises(ValueError):
+        idx.add(np.zeros((1, 8), np.uint8), ids=[0])  # id 0 already present
+
+
+def test_add_and_remove_match_a_fresh_index():
+    rng = np.random.default_rng(7)
+    codes, queries = random_codes(rng, 300, 64), random_codes(rng, 4, 64)
+    idx = HammingIndex.from_codes(codes[:100])
+    assert idx.add(codes[100:250]).tolist() == list(range(100, 250))
+    idx.add(codes[250:])
+    gone = rng.choice(300, 120, replace=False)
+    assert idx.remove(np.concatenate([gone, [10_000]])) == 120  # unknown id ignored
+    assert idx.remove([]) == 0
+    keep = np.setdiff1d(np.arange(300), gone)
+    fresh = HammingIndex.from_codes(codes[keep], ids=keep)
+    for a, b in zip(idx.search(queries, 30), fresh.search(queries, 30)):
+        assert (a == b).all()
+    assert len(idx) == 180 and idx.ids.tolist() == keep.tolist()
+    # New ids continue after the largest ever given.
+    assert idx.add(codes[:1]).tolist() == [300]
+
+
+def test_radius_search_equals_brute_force():
+    rng = np.random.default_rng(3)
+    codes, q = random_codes(rng, 500, 32), random_codes(rng, 1, 32)[0]
+    dist, ids = HammingIndex.from_codes(codes).radius_search(q, 13)
+    d_ref = (np.unpackbits(codes, axis=1) != np.unpackbits(q)).sum(axis=1)
+    want = np.lexsort((np.arange(500), d_ref))
+    want = want[d_ref[want] <= 13]
+    assert ids.tolist() == want.tolist() and dist.tolist() == d_ref[want].tolist()
+
+
+def test_scalar_scores_break_ties_higher_first():
+    # Four identical codes (all at distance 0) with scores 0.1, 0.9, 0.5, 0.9:
+    # order by score desc, equal scores by insertion order -> ids [1, 3, 2, 0].
+    codes = np.zeros((4, 2), np.uint8)
+    idx = HammingIndex.from_codes(codes, scores=np.array([0.1, 0.9, 0.5, 0.9]))
+    _, ids = idx.search(np.zeros((1, 2), np.uint8), 4)
+    assert ids.tolist() == [[1, 3, 2, 0]]
+    idx.add(np.zeros((1, 2), np.uint8), scores=[1.0])
+    assert idx.search(np.zeros((1, 2), np.uint8), 1)[1].tolist() == [[4]]
+    with pytest.raises(ValueError):
+        idx.add(np.zeros((1, 2), np.uint8))  # scores required once the index keeps them
+
+
+def test_vector_scores_use_query_scores_or_the_query_code():
+    # 8-bit codes, all identical -> distance ties; scores are pre-sign outputs (n, 8).
+    codes = np.zeros((3, 1), np.uint8)
+    scores = np.zeros((3, 8), np.float32)
+    scores[0, 0], scores[1, 0], scores[2, 1] = 1.0, -1.0, 2.0
+    idx = HammingIndex.from_codes(codes, scores=scores)
+    q = np.zeros((1, 1), np.uint8)  # all bits 0 -> +/-1 vector of -1s
+    # Default: <-1s, s> = [-1, 1, -2] -> order [1, 0, 2].
+    assert idx.search(q, 3)[1].tolist() == [[1, 0, 2]]
+    qs = np.zeros((1, 8), np.float32)
+    qs[0, 1] = 1.0  # <qs, s> = [0, 0, 2] -> [2, 0, 1]
+    assert idx.search(q, 3, query_scores=qs)[1].tolist() == [[2, 0, 1]]
+    assert idx.radius_search(q[0], 0, query_scores=qs[0])[1].tolist() == [2, 0, 1]
+
+
+@pytest.mark.parametrize("n_queries", [1, 9])  # block path and gather path
+@pytest.mark.parametrize("bits", [64, 256])
+def test_boolean_mask_filter(n_queries, bits):
+    rng = np.random.default_rng(n_queries + bits)
+    codes, queries = random_codes(rng, 800, bits), random_codes(rng, n_queries, bits)
+    mask = rng.random(800) < 0.1
+    idx = HammingIndex.from_codes(codes)
+    dist, got = idx.search(queries, 20, allowed=mask)
+    ref = brute(codes, np.arange(800), queries, 20, rows=np.flatnonzero(mask))
+    for (d_ref, i_ref), d, i in zip(ref, dist, got):
+        assert d.tolist() == d_ref.tolist() and i.tolist() == i_ref.tolist()
+
+
+def test_id_set_and_row_filter():
+    rng = np.random.default_rng(11)
+    codes, queries = random_codes(rng, 400, 32), random_codes(rng, 2, 32)
+    ids = np.arange(1000, 1400)
+    idx = HammingIndex.from_codes(codes, ids=ids)
+    allowed = {1003, 1010, 1399, 5}  # 5 is not in the index: ignored
+    dist, got = idx.search(queries, 5, allowed=allowed)
+    assert set(got[got >= 0].ravel()) <= allowed and (got[:, 3:] == -1).all()
+    flt = idx.row_filter(allowed)
+    assert len(flt) == 3 and flt.fraction == pytest.approx(3 / 400)
+    assert (idx.search(queries, 5, allowed=flt)[1] == got).all()
+    idx.remove([1010])
+    with pytest.raises(ValueError):
+        idx.search(queries, 5, allowed=flt)  # stale after the index changed
+    with pytest.raises(ValueError):
+        idx.search(queries[:1], 5, allowed=np.ones(3, bool))  # wrong mask length
+
+
+def test_agrees_with_faiss():
+    faiss = pytest.importorskip("faiss")
+    rng = np.random.default_rng(5)
+    codes, queries = random_codes(rng, 5000, 64), random_codes(rng, 10, 64)
+    ref = faiss.IndexBinaryFlat(64)
+    ref.add(codes)
+    d_ref, _ = ref.search(queries, 50)
+    dist, _ = HammingIndex.from_codes(codes).search(queries, 50)
+    assert (dist == d_ref).all()
