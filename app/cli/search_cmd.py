@@ -1,0 +1,74 @@
+"""``wenyang search``: every query type from the command line."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+from app.cli.common import command, emit_json, open_from_args
+from app.core.errors import WenyangError
+
+
+def register(sub) -> None:
+    p = command(sub, "search", "Search the library by photo, region, text, labels, item or edit.",
+                run_search)
+    kind = p.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--image", type=Path, help="a photo file")
+    kind.add_argument("--text", help="a description (Chinese, English or mixed)")
+    kind.add_argument("--labels", nargs="+", metavar="LABEL", help="labels (id, name or path)")
+    kind.add_argument("--like", metavar="ITEM", help="items like this one (accession number or id)")
+    p.add_argument("--region", nargs=4, type=int, metavar=("X", "Y", "W", "H"),
+                   help="with --image: search by this detail of the photo")
+    p.add_argument("--add", nargs="+", default=[], metavar="LABEL",
+                   help="with --like: attribute edit, the labels to have instead")
+    p.add_argument("--remove", nargs="+", default=[], metavar="LABEL",
+                   help="with --like: attribute edit, the labels to drop")
+    p.add_argument("--weight", type=float, default=0.5, help="share of the edited labels (0..1)")
+    p.add_argument("--filter-label", action="append", default=[], metavar="LABEL",
+                   help="only items with this label (AND across facets, OR within one)")
+    p.add_argument("--collection", help="only items of this collection")
+    p.add_argument("-k", type=int, default=20, help="results per tab (default 20)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def run_search(args) -> int:
+    from app.services.search import SearchFilters, SearchService
+
+    if args.region and not args.image:
+        raise WenyangError("--region needs --image.")
+    if (args.add or args.remove) and not args.like:
+        raise WenyangError("--add/--remove edit an item: use them with --like ITEM.")
+    with open_from_args(args) as lib:
+        service = SearchService(lib)
+        filters = SearchFilters(args.filter_label, args.collection)
+        results = _query(service, lib, args, filters)
+        if args.json:
+            emit_json(asdict(results))
+            return 0
+        _print(results, lib)
+    return 0
+
+
+def _query(service, lib, args, filters):
+    if args.image:
+        return service.by_image(args.image, region=args.region, k=args.k, filters=filters)
+    if args.text is not None:
+        return service.by_text(args.text, k=args.k, filters=filters)
+    if args.labels:
+        return service.by_labels(args.labels, k=args.k, filters=filters)
+    item = lib.items.resolve(args.like)
+    if args.add or args.remove:
+        return service.edit(item.id, args.add, args.remove, args.weight, k=args.k, filters=filters)
+    return service.like_item(item.id, k=args.k, filters=filters)
+
+
+def _print(results, lib) -> None:
+    print(f"Query labels: {', '.join(results.query_labels) or '-'}   "
+          f"({results.seconds * 1000:.0f} ms on {results.provider})")
+    for title, hits in (("Matching photos", results.photos), ("Matching descriptions", results.descriptions)):
+        print(f"\n{title}:")
+        if not hits:
+            print("  (none)")
+        for rank, hit in enumerate(hits, 1):
+            item = lib.items.get(hit.item_id)
+            print(f"  {rank:3}. d={hit.distance:3} {item.accession:20} {item.title[:30]:30} "
+                  f"[{hit.modality}] matched: {', '.join(hit.matched_labels) or '-'}")

@@ -1,0 +1,112 @@
+"""Encoding the library with a model: image, text and label codes for every item, stored with
+the hash of what was encoded so later runs touch only new or changed items; the label heads'
+predictions are stored as tag suggestions."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from app.services.dataset import LibraryArrays, PhotoLoader, library_arrays
+from app.services.models_runtime import LibraryModel, active_runtime, pack
+from app.store.codes import CodeRow
+
+SUGGEST_MIN_CONFIDENCE = 0.3
+BATCH = 64
+
+
+@dataclass
+class EncodeReport:
+    model_id: str
+    encoded: dict[str, int] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)
+    suggestions: int = 0
+    problems: dict[int, str] = field(default_factory=dict)  # item id → why its photo failed
+    provider: str = ""
+    cancelled: bool = False
+
+
+def encode_library(lib, model_id: str | None = None, progress: Callable[[dict], None] | None = None,
+                   cancel: threading.Event | None = None) -> EncodeReport:
+    """Bring the stored codes of ``model_id`` (default: the active model) up to date."""
+    model = lib.codes.model(model_id) if model_id else lib.codes.active_model()
+    if model is None:
+        from app.services.search import NoModelError
+        raise NoModelError("There is no trained model to encode with.")
+    runtime = active_runtime(lib, model)
+    arrays = library_arrays(lib)
+    report = EncodeReport(model.id, provider=runtime.provider)
+    emit = progress or (lambda event: None)
+    cancel = cancel or threading.Event()
+    jobs = (("label", arrays.label_hashes()), ("text", arrays.text_hashes()),
+            ("image", arrays.photo_hashes))
+    for modality, hashes in jobs:
+        todo = _stale_rows(lib, model.id, modality, arrays, hashes, report)
+        encoder = _encoder_for(modality, runtime, arrays, lib)
+        for start in range(0, len(todo), BATCH):
+            if cancel.is_set():
+                report.cancelled = True
+                return report
+            rows = todo[start:start + BATCH]
+            _encode_batch(lib, model.id, modality, runtime, encoder, arrays, hashes, rows, report)
+            emit({"stage": "encode", "modality": modality, "done": start + len(rows), "total": len(todo)})
+        report.encoded[modality] = len(todo)
+    if isinstance(encoder, PhotoLoader):
+        report.problems = {int(arrays.ids[i]): why for i, why in encoder.problems.items()}
+    return report
+
+
+def _stale_rows(lib, model_id, modality, arrays: LibraryArrays, hashes, report) -> list[int]:
+    """Rows whose content changed since they were encoded; codes of content gone are removed."""
+    stored = lib.codes.source_hashes(model_id, modality)
+    gone = [int(i) for i, h in zip(arrays.ids, hashes) if not h and int(i) in stored]
+    present = {int(i) for i in arrays.ids}
+    gone += [i for i in stored if i not in present]
+    if gone:
+        with lib.atomic():
+            lib.db.conn.executemany("DELETE FROM codes WHERE item_id = ? AND model_id = ? AND modality = ?",
+                                    [(i, model_id, modality) for i in gone])
+    report.removed[modality] = len(gone)
+    return [r for r, (i, h) in enumerate(zip(arrays.ids, hashes)) if h and stored.get(int(i)) != h]
+
+
+def _encoder_for(modality: str, runtime: LibraryModel, arrays: LibraryArrays, lib):
+    if modality == "image":
+        return PhotoLoader(arrays.image_sources(lib, runtime.preprocessing), runtime.preprocessing)
+    return None
+
+
+def _encode_batch(lib, model_id, modality, runtime: LibraryModel, loader, arrays: LibraryArrays,
+                  hashes, rows: list[int], report: EncodeReport) -> None:
+    idx = np.asarray(rows)
+    probs = None
+    if modality == "image":
+        pixels = loader(idx)
+        codes, scores = runtime.encode_images(pixels)
+        probs = runtime.predict_labels_images(pixels)
+    elif modality == "text":
+        vectors = runtime.text_vectors([arrays.texts[r] for r in rows])
+        codes, scores = runtime.encode_texts(vectors)
+    else:
+        vectors = np.stack([runtime.label_vector(_row_labels(arrays, r)) for r in rows])
+        codes, scores = runtime.encode_labels(vectors)
+    packed = pack(codes)
+    item_ids = [int(arrays.ids[r]) for r in rows]
+    lib.codes.put(model_id, modality, [
+        CodeRow(item_id, packed[j].tobytes(), np.asarray(scores[j], np.float32).tobytes(), hashes[rows[j]])
+        for j, item_id in enumerate(item_ids)])
+    if probs is not None:
+        report.suggestions += _store_suggestions(lib, model_id, runtime, item_ids, probs)
+
+
+def _row_labels(arrays: LibraryArrays, row: int) -> list[str]:
+    return [arrays.label_ids[j] for j in np.flatnonzero(arrays.labels[row])]
+
+
+def _store_suggestions(lib, model_id, runtime: LibraryModel, item_ids, probs) -> int:
+    rows = [(item_id, runtime.label_ids[j], float(p))
+            for item_id, row in zip(item_ids, probs)
+            for j, p in enumerate(row) if p >= SUGGEST_MIN_CONFIDENCE]
+    return lib.codes.put_suggestions(model_id, rows)

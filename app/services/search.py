@@ -1,0 +1,225 @@
+"""Every query type over the active model's codes: photo (or a region of it), text, labels,
+"more like this", and attribute edits ("like this, but with phoenix instead of dragon").
+
+Queries are encoded with ONNX Runtime; the library's codes sit in one Hamming index per
+modality (loaded once, refreshed when the codes change). Photos are ranked on image codes,
+descriptions on text codes; both tabs come from one query.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from app.core.errors import NotFound, WenyangError
+from app.media.images import load_rgb
+from app.media.preprocess import Preprocessing, crop_region, to_array
+from app.search import HammingIndex
+from app.services.models_runtime import active_runtime, pack
+
+TAB_MODALITY = {"photos": "image", "descriptions": "text"}
+
+
+class NoModelError(WenyangError):
+    """Search needs a trained model."""
+
+
+@dataclass
+class SearchFilters:
+    labels: list[str] = field(default_factory=list)  # AND across facets, OR within a facet
+    collection: int | str | None = None
+
+
+@dataclass
+class Hit:
+    item_id: int
+    distance: int
+    modality: str
+    matched_labels: list[str]
+    score: float = 0.0
+
+
+@dataclass
+class SearchResults:
+    photos: list[Hit]
+    descriptions: list[Hit]
+    query_labels: list[str]
+    provider: str
+    seconds: float
+
+
+class SearchService:
+    """Search one library with its active model."""
+
+    def __init__(self, lib):
+        self.lib = lib
+        self._indices: dict[str, tuple[str, HammingIndex]] = {}
+        self._labels_cache: tuple[int, dict[int, set[str]]] | None = None
+
+    # -- state -----------------------------------------------------------------------------
+    def available(self) -> bool:
+        return self.lib.codes.active_model() is not None
+
+    def runtime(self):
+        model = self.lib.codes.active_model()
+        if model is None:
+            raise NoModelError("There is no trained model in this library yet. Train one first "
+                               "(wenyang train LIBRARY, or Model ▸ Train in the window).")
+        return active_runtime(self.lib, model)
+
+    def provider(self) -> str:
+        return self.runtime().provider
+
+    def index(self, modality: str) -> HammingIndex:
+        """The Hamming index of one modality (rebuilt when codes were written since)."""
+        model = self.lib.codes.active_model()
+        stamp = self._codes_stamp(model.id, modality)
+        cached = self._indices.get(modality)
+        if cached and cached[0] == stamp:
+            return cached[1]
+        ids, codes, scores = self.lib.codes.load(model.id, modality)
+        index = HammingIndex.from_codes(codes, ids=ids, scores=scores)
+        self._indices[modality] = (stamp, index)
+        return index
+
+    def _codes_stamp(self, model_id: str, modality: str) -> str:
+        row = self.lib.db.execute("SELECT COUNT(*), MAX(rowid), TOTAL(length(source_hash)) FROM codes "
+                                  "WHERE model_id = ? AND modality = ?", [model_id, modality]).fetchone()
+        return f"{model_id}:{row}"
+
+    # -- query types -----------------------------------------------------------------------
+    def by_image(self, image, region=None, k: int = 50, filters: SearchFilters | None = None) -> SearchResults:
+        """``image``: a path or a PIL image; ``region``: (x, y, w, h) to search by a detail."""
+        started = time.perf_counter()
+        rt = self.runtime()
+        img = load_rgb(image) if isinstance(image, (str, Path)) else image
+        pixels = to_array(crop_region(img, region), rt.preprocessing)[None]
+        codes, scores = rt.encode_images(pixels)
+        predicted = self._predicted(rt.predict_labels_images(pixels)[0], rt)
+        return self._run(codes, scores, predicted, k, filters, started)
+
+    def by_text(self, text: str, k: int = 50, filters: SearchFilters | None = None) -> SearchResults:
+        started = time.perf_counter()
+        rt = self.runtime()
+        vector = rt.text_vectors([text])
+        if not vector.any():
+            raise WenyangError("None of the words in this description are known to the model. "
+                               "Try other words, or train the model on more descriptions.")
+        codes, scores = rt.encode_texts(vector)
+        predicted = self._predicted(rt.predict_labels_texts(vector)[0], rt)
+        return self._run(codes, scores, predicted, k, filters, started)
+
+    def by_labels(self, label_refs, k: int = 50, filters: SearchFilters | None = None) -> SearchResults:
+        started = time.perf_counter()
+        rt = self.runtime()
+        scheme = self.lib.scheme
+        wanted = scheme.closure(scheme.resolve(r).id for r in label_refs)
+        codes, scores = rt.encode_labels(rt.label_vector(wanted)[None])
+        return self._run(codes, scores, sorted(wanted), k, filters, started)
+
+    def like_item(self, item_id: int, k: int = 50, filters: SearchFilters | None = None) -> SearchResults:
+        """Items like this one: its stored image code (text code when it has no photo)."""
+        started = time.perf_counter()
+        for modality in ("image", "text"):
+            code, score = self._stored(item_id, modality)
+            if code is not None:
+                labels = self.lib.labels.labels_of(item_id)
+                results = self._run(code, score, labels, k + 1, filters, started)
+                return _without(results, item_id, k)
+        raise NotFound(f"Item {item_id} has no codes yet; encode the library first.")
+
+    def edit(self, item_id: int, add=(), remove=(), weight: float = 0.5, k: int = 50,
+             filters: SearchFilters | None = None) -> SearchResults:
+        """"Like this item, but with labels ``add`` instead of ``remove``": the item's predicted
+        label vector is edited, encoded by the label network, and blended with its photo code
+        (``weight`` is the share of the edited label code, 0..1)."""
+        started = time.perf_counter()
+        rt = self.runtime()
+        scheme = self.lib.scheme
+        probs = self._item_label_probs(item_id, rt)
+        add_ids = scheme.closure(scheme.resolve(r).id for r in add)
+        drop_ids = {d for r in remove for d in [scheme.resolve(r).id, *scheme.descendants(scheme.resolve(r).id)]}
+        edited = rt.edit_label_vector(probs, add_ids, drop_ids)
+        _, label_scores = rt.encode_labels(edited[None])
+        _, photo_score = self._stored(item_id, "image")
+        if photo_score is None:
+            photo_score = label_scores
+        blend = weight * _unit(label_scores) + (1.0 - weight) * _unit(photo_score)
+        codes = np.where(blend >= 0, 1, -1).astype(np.int8)
+        wanted = [lid for lid, p in zip(rt.label_ids, edited) if p >= 0.5]
+        results = self._run(codes, blend.astype(np.float32), wanted, k + 1, filters, started)
+        return _without(results, item_id, k)
+
+    # -- internals -------------------------------------------------------------------------
+    def _run(self, codes, scores, query_labels, k, filters, started) -> SearchResults:
+        rt = self.runtime()
+        packed = codes if codes.dtype == np.uint8 else pack(codes)
+        tabs = {}
+        for tab, modality in TAB_MODALITY.items():
+            index = self.index(modality)
+            allowed = self._allowed(index, filters)
+            if len(index) == 0 or (allowed is not None and len(allowed) == 0):
+                tabs[tab] = []
+                continue
+            dist, ids = index.search(packed, k, allowed=allowed, query_scores=scores)
+            tabs[tab] = self._hits(dist[0], ids[0], modality, set(query_labels))
+        return SearchResults(tabs["photos"], tabs["descriptions"], list(query_labels), rt.provider,
+                             time.perf_counter() - started)
+
+    def _allowed(self, index: HammingIndex, filters: SearchFilters | None):
+        if filters is None or (not filters.labels and filters.collection is None):
+            return None
+        from app.services.filtering import allowed_item_ids
+
+        return index.row_filter(allowed_item_ids(self.lib, filters.labels, filters.collection))
+
+    def _hits(self, dist, ids, modality, query_labels: set[str]) -> list[Hit]:
+        labels = self._item_labels()
+        return [Hit(int(i), int(d), modality, sorted(query_labels & labels.get(int(i), set())))
+                for d, i in zip(dist, ids) if i >= 0]
+
+    def _item_labels(self) -> dict[int, set[str]]:
+        version = self.lib.db.execute("SELECT COUNT(*), TOTAL(item_id) FROM item_labels").fetchone()
+        stamp = hash(tuple(version)) + self.lib.labels.version()
+        if self._labels_cache and self._labels_cache[0] == stamp:
+            return self._labels_cache[1]
+        out: dict[int, set[str]] = {}
+        for item_id, label_id in self.lib.db.execute("SELECT item_id, label_id FROM item_labels"):
+            out.setdefault(item_id, set()).add(label_id)
+        self._labels_cache = (stamp, out)
+        return out
+
+    def _stored(self, item_id: int, modality: str):
+        model = self.lib.codes.active_model()
+        row = self.lib.db.execute("SELECT code, score FROM codes WHERE item_id = ? AND model_id = ? "
+                                  "AND modality = ?", [item_id, model.id, modality]).fetchone()
+        if row is None:
+            return None, None
+        code = np.frombuffer(row[0], np.uint8)[None]
+        score = None if row[1] is None else np.frombuffer(row[1], np.float32)[None]
+        return code, score
+
+    def _item_label_probs(self, item_id: int, rt) -> np.ndarray:
+        item = self.lib.items.get(item_id)
+        if item.photos:
+            from app.services.dataset import photo_path
+
+            pixels = to_array(load_rgb(photo_path(self.lib, item.photos[0].path)), rt.preprocessing)[None]
+            return rt.predict_labels_images(pixels)[0]
+        return rt.label_vector(set(item.labels))
+
+    def _predicted(self, probs: np.ndarray, rt, threshold: float = 0.5) -> list[str]:
+        return [lid for lid, p in zip(rt.label_ids, probs) if p >= threshold]
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.maximum(norm, 1e-12)
+
+
+def _without(results: SearchResults, item_id: int, k: int) -> SearchResults:
+    results.photos = [h for h in results.photos if h.item_id != item_id][:k]
+    results.descriptions = [h for h in results.descriptions if h.item_id != item_id][:k]
+    return results
