@@ -16,14 +16,20 @@ from app.core.errors import WenyangError
 
 # Recognised column names (compared case-insensitively, spaces/underscores ignored).
 COLUMN_ALIASES = {
-    "file": ["file", "filename", "image", "photo", "path", "imagefile", "文件", "文件名", "图片", "照片"],
+    "file": ["file", "filename", "image", "photo", "path", "imagefile", "文件", "文件名", "图片", "照片",
+             "檔案", "檔名", "圖片"],
     "accession": ["accession", "accessionnumber", "accessionno", "objectnumber", "inventory",
-                  "编号", "藏品编号", "登录号", "总登记号"],
-    "title": ["title", "name", "名称", "标题", "藏品名称"],
-    "description": ["description", "desc", "text", "caption", "描述", "说明", "描述文字", "简介"],
-    "labels": ["labels", "label", "tags", "tag", "keywords", "标签", "关键词", "类别"],
+                  "编号", "藏品编号", "登录号", "总登记号", "編號", "藏品編號", "登錄號", "總登記號"],
+    "title": ["title", "name", "objectname", "objecttitle", "名称", "标题", "藏品名称",
+              "名稱", "標題", "藏品名稱"],
+    "description": ["description", "desc", "text", "caption", "描述", "说明", "描述文字", "简介",
+                    "說明", "簡介"],
+    "labels": ["labels", "label", "tags", "tag", "keywords", "标签", "关键词", "类别",
+               "標籤", "關鍵詞", "關鍵字", "類別"],
 }
+# (Traditional forms too: sheets from Taiwan and Hong Kong arrive in Big5 with them.)
 LABEL_SPLIT = re.compile(r"\s*[|;；、]\s*")
+TARGETS = tuple(COLUMN_ALIASES)
 MAX_SHEET_BYTES = 200_000_000
 
 
@@ -62,18 +68,45 @@ class Sheet:
 
 def decode_text(data: bytes, what: str) -> tuple[str, str]:
     """Decode bytes of a text file: BOMs first, then strict UTF-8, then GB18030 (common for
-    Chinese spreadsheets), then Big5. Returns (text, encoding name)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "UTF-8 with BOM"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "UTF-16"
-    for codec, name in (("utf-8", "UTF-8"), ("gb18030", "GB18030"), ("big5", "Big5")):
+    Chinese spreadsheets) or Big5, whichever reads as more common Han characters.
+    Returns (text, encoding name)."""
+    try:
+        if data.startswith(b"\xef\xbb\xbf"):
+            return data[3:].decode("utf-8"), "UTF-8 with BOM"
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16"), "UTF-16"
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    candidates = []
+    for codec, name in (("gb18030", "GB18030"), ("big5", "Big5")):
         try:
-            return data.decode(codec), name
+            candidates.append((data.decode(codec), name))
         except UnicodeDecodeError:
             continue
-    raise SheetError(f"{what}: the text encoding is not UTF-8, UTF-16, GB18030 or Big5. "
-                     "Save it as UTF-8 and try again.")
+    if not candidates:
+        raise SheetError(f"{what}: the text encoding is not UTF-8, UTF-16, GB18030 or Big5. "
+                         "Save it as UTF-8 and try again.")
+    # Almost any Big5 byte string is also valid GB18030 (as nonsense), so decoding alone
+    # cannot tell them apart; the first (GB18030) wins ties.
+    return max(candidates, key=lambda c: _common_han_share(*c))
+
+
+def _common_han_share(text: str, encoding: str) -> float:
+    """Share of non-ASCII characters that are common Han characters of the encoding's own
+    repertoire: GB2312 for GB18030, Big5 level 1 (lead bytes A4–C6) for Big5. Text decoded
+    with the wrong one of the two scores far lower (kana, symbols, rare characters)."""
+    wide = [ch for ch in text if ord(ch) > 127]
+    common = 0
+    for ch in wide:
+        if not "\u4e00" <= ch <= "\u9fff":
+            continue
+        try:
+            encoded = ch.encode("gb2312" if encoding == "GB18030" else "big5")
+        except UnicodeEncodeError:
+            continue
+        common += encoding == "GB18030" or 0xA4 <= encoded[0] <= 0xC6
+    return common / len(wide) if wide else 0.0
 
 
 def _canonical(column: str) -> str:
@@ -84,17 +117,39 @@ def _canonical(column: str) -> str:
     return ""
 
 
-def _row_from_mapping(record: dict, line: int, mapping: dict[str, str] | None) -> SheetRow:
+def _targets(columns, mapping: dict[str, str] | None) -> dict:
+    """column → field (file, accession, ...) for the columns that name one. Mapped columns
+    come first; of several columns for one field the first wins, the others are metadata."""
+    mapping = mapping or {}
+    found: dict = {}
+    for column in [c for c in columns if c in mapping] + [c for c in columns if c not in mapping]:
+        target = mapping.get(column) or _canonical(str(column))
+        if target and target not in found.values():
+            found[column] = target
+    return found
+
+
+def _check_mapping(mapping: dict[str, str] | None, columns, name: str) -> None:
+    for column, target in (mapping or {}).items():
+        if target not in TARGETS:
+            raise SheetError(f"{name}: a column can be mapped to {', '.join(TARGETS)}, "
+                             f"not {target!r}.")
+        if column not in columns:
+            raise SheetError(f"{name}: the mapped column {column!r} is not in the sheet "
+                             f"(columns: {', '.join(map(str, columns))}).")
+
+
+def _require_key(targets: dict, columns, name: str) -> None:
+    if not {"file", "accession"} & set(targets.values()):
+        raise SheetError(f"{name}: no column names a file or an accession number "
+                         f"(columns: {', '.join(map(str, columns))}). Map one, e.g. "
+                         "--map COLUMN=file.")
+
+
+def _row_from_mapping(record: dict, line: int, targets: dict) -> SheetRow:
     row = SheetRow(line=line)
-    columns = {}
     for column, value in record.items():
-        if column is None:
-            raise SheetError(f"line {line}: more values than columns in the header.")
-        target = (mapping or {}).get(column) or _canonical(str(column))
-        if target and target not in columns:
-            columns[target] = column
-    for column, value in record.items():
-        target = next((t for t, c in columns.items() if c == column), "")
+        target = targets.get(column, "")
         if target == "labels":
             row.labels = _split_labels(value)
         elif target:
@@ -131,20 +186,28 @@ def read_sheet(path: str | Path, mapping: dict[str, str] | None = None) -> Sheet
 def _csv_rows(text: str, name: str, mapping: dict | None) -> list[SheetRow]:
     if "\x00" in text:
         raise SheetError(f"{name}: contains NUL bytes; it is not a text CSV file.")
-    sample = text[:4096]
-    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    header = text.lstrip("\r\n").split("\n", 1)[0]  # judge by the header: values hold commas
+    delimiter = "\t" if header.count("\t") > header.count(",") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    if not reader.fieldnames:
-        raise SheetError(f"{name}: the sheet is empty (no header row).")
-    if not any(_canonical(c) in ("file", "accession") for c in reader.fieldnames) and not mapping:
-        raise SheetError(f"{name}: no column names a file or an accession number "
-                         f"(columns: {', '.join(reader.fieldnames)}).")
-    rows = []
+    rows, start = [], 1
     try:
-        for record in reader:
-            rows.append(_row_from_mapping(record, reader.line_num, mapping))
+        if not reader.fieldnames:
+            raise SheetError(f"{name}: the sheet is empty (no header row).")
+        _check_mapping(mapping, reader.fieldnames, name)
+        targets = _targets(reader.fieldnames, mapping)
+        _require_key(targets, reader.fieldnames, name)
+        while True:
+            start = reader.line_num + 1  # where the next record begins
+            record = next(reader, None)
+            if record is None:
+                break
+            if None in record:
+                raise SheetError(f"{name}, line {start}: more values than columns in the header.")
+            rows.append(_row_from_mapping(record, reader.line_num, targets))
     except csv.Error as exc:
-        raise SheetError(f"{name}, line {reader.line_num}: {exc}.") from None
+        problem = ("a quoted value that starts here is never closed" if "end of data" in str(exc)
+                   else str(exc))
+        raise SheetError(f"{name}, line {start}: {problem}.") from None
     return rows
 
 
@@ -156,4 +219,8 @@ def _json_rows(text: str, name: str, mapping: dict | None) -> list[SheetRow]:
     records = data.get("items") if isinstance(data, dict) else data
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise SheetError(f"{name}: expected a list of objects (or {{\"items\": [...]}}).")
-    return [_row_from_mapping(r, i + 1, mapping) for i, r in enumerate(records)]
+    keys = list(dict.fromkeys(k for r in records for k in r))
+    _check_mapping(mapping, keys, name)
+    if records:
+        _require_key(_targets(keys, mapping), keys, name)
+    return [_row_from_mapping(r, i + 1, _targets(r, mapping)) for i, r in enumerate(records)]
