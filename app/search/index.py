@@ -20,7 +20,9 @@ queries searches only the passing rows, which is faster the fewer rows pass.
 
 from __future__ import annotations
 
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -30,6 +32,9 @@ from app.search.filters import RowFilter, positions_from_ids, positions_from_mas
 # A boolean mask is turned into positions (~1.5 ms per 1M rows) when at least this many
 # queries share it; for fewer, blocking excluded rows in the distance array is cheaper.
 _GATHER_MIN_QUERIES = 4
+# Batches of at least this many queries are split over threads (a pool costs ~0.1 ms).
+_THREAD_MIN_QUERIES = 8
+_DEFAULT_THREADS = min(2, os.cpu_count() or 1)
 # Rows per distance chunk: keeps the uint64 scratch buffer small (2 MB) for any n.
 _CHUNK_ROWS = 1 << 18
 
@@ -147,24 +152,36 @@ class HammingIndex:
             pos = positions_from_ids(self._ids, allowed, self._ids_sorted)
         return RowFilter(pos, len(self), self.version)
 
-    def search(self, queries: np.ndarray, k: int, allowed=None, query_scores=None):
+    def search(self, queries: np.ndarray, k: int, allowed=None, query_scores=None,
+               threads: int | None = None):
         """Top-k nearest rows for each query (uint8 (q, bits/8) codes).
 
         Returns ``(distances int32 (q, k), ids int64 (q, k))``, both padded with -1 when
         fewer than k rows qualify.  ``allowed``: boolean mask over rows, iterable of ids,
         or ``RowFilter``.  ``query_scores`` (q, d): the queries' pre-sign outputs for the
-        tie-break; without them the query's own +/-1 code is used.
+        tie-break; without them the query's own +/-1 code is used.  ``threads``: worker
+        threads for a batch (default: up to 2; NumPy releases the GIL in the passes).
         """
         if k < 1:
             raise ValueError("k must be at least 1")
         qwords = kern.to_words(queries, self.n_bytes)
-        out_d = np.full((qwords.shape[1], k), -1, dtype=np.int32)
-        out_i = np.full((qwords.shape[1], k), -1, dtype=np.int64)
-        plan = self._plan(allowed, qwords.shape[1])
-        for qi in range(qwords.shape[1]):
-            rows, dist = self._query(plan, qwords[:, qi], k, self._tie_query(queries,
-                                                                            query_scores, qi))
-            out_d[qi, :len(rows)], out_i[qi, :len(rows)] = dist, self._ids[rows]
+        nq = qwords.shape[1]
+        out_d = np.full((nq, k), -1, dtype=np.int32)
+        out_i = np.full((nq, k), -1, dtype=np.int64)
+        plan = self._plan(allowed, nq)
+
+        def run(query_rows) -> None:
+            for qi in query_rows:
+                tie = self._tie_query(queries, query_scores, qi)
+                rows, dist = self._query(plan, qwords[:, qi], k, tie)
+                out_d[qi, :len(rows)], out_i[qi, :len(rows)] = dist, self._ids[rows]
+
+        threads = _DEFAULT_THREADS if threads is None else max(1, threads)
+        if threads == 1 or nq < _THREAD_MIN_QUERIES:
+            run(range(nq))
+        else:
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(run, np.array_split(np.arange(nq), threads)))
         return out_d, out_i
 
     def radius_search(self, query: np.ndarray, r: int, allowed=None, query_scores=None):

@@ -173,3 +173,28 @@ def test_agrees_with_faiss():
     d_ref, _ = ref.search(queries, 50)
     dist, _ = HammingIndex.from_codes(codes).search(queries, 50)
     assert (dist == d_ref).all()
+
+
+def test_threaded_batch_equals_serial():
+    rng = np.random.default_rng(13)
+    codes, queries = random_codes(rng, 2000, 64), random_codes(rng, 17, 64)
+    scores = rng.standard_normal((2000, 64)).astype(np.float32)
+    idx = HammingIndex.from_codes(codes, scores=scores)
+    serial = idx.search(queries, 40, threads=1)
+    threaded = idx.search(queries, 40, threads=3)
+    assert all((a == b).all() for a, b in zip(serial, threaded))
+
+
+def test_score_tie_break_equals_brute_force():
+    # 16-bit codes from a small pool -> many exact distance ties for the scores to break.
+    rng = np.random.default_rng(17)
+    codes = random_codes(rng, 20, 16)[rng.integers(0, 20, 600)]
+    scores = rng.standard_normal((600, 16)).astype(np.float32)
+    queries, q_scores = random_codes(rng, 5, 16), rng.standard_normal((5, 16)).astype(np.float32)
+    dist, got = HammingIndex.from_codes(codes, scores=scores).search(queries, 50,
+                                                                     query_scores=q_scores)
+    bits_db = np.unpackbits(codes, axis=1)
+    for q, qs, d, i in zip(np.unpackbits(queries, axis=1), q_scores, dist, got):
+        d_ref = (bits_db != q).sum(axis=1)
+        order = np.lexsort((np.arange(600), -(scores @ qs), d_ref))[:50]
+        assert d.tolist() == d_ref[order].tolist() and i.tolist() == order.tolist()
