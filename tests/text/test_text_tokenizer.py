@@ -36,6 +36,18 @@ def test_glossary_terms_stay_whole_in_real_sentences(sentence, whole):
     assert "".join(tokens) == kept
 
 
+@pytest.mark.parametrize("sentence, visible", [
+    ("大红纱地平金绣凤穿牡丹纹女袄", ["纱", "袄"]),
+    ("蓝缎地绣花蝶纹氅衣", ["蓝", "缎"]),
+    ("酱色团鹤纹暗花绸袍", ["袍"]),
+])
+def test_unknown_compounds_fall_apart_so_label_characters_stay_visible(sentence, visible):
+    # jieba's HMM would glue 纱地, 女袄, 蓝缎, 绸袍 into guessed words that hide the labels.
+    tokens = plain(sentence)
+    for label in visible:
+        assert label in tokens, (label, tokens)
+
+
 @pytest.mark.parametrize("term", WHOLE_TERMS)
 def test_every_glossary_term_survives_alone_and_in_context(term):
     assert plain(term) == [term]
