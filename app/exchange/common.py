@@ -1,0 +1,207 @@
+"""What every exporter shares: the selection, progress and cancel, and atomic output.
+
+An export never leaves a half-written file: it writes into a temporary sibling of the
+output and renames it into place only when everything succeeded.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from app.core.errors import WenyangError
+
+
+class ExportError(WenyangError):
+    """An export cannot be written; nothing was left behind."""
+
+
+class ExportCancelled(ExportError):
+    """The curator cancelled an export."""
+
+    def __init__(self) -> None:
+        super().__init__("The export was cancelled; no file was written.")
+
+
+@dataclass
+class Selection:
+    """What to export: item ids in order (a search result adds one distance per item)."""
+    item_ids: list[int]
+    description: str
+    distances: list[float] | None = None
+    title: str = ""     # a short name for the export (the collection's name)
+
+    @property
+    def name(self) -> str:
+        return self.title or self.description
+
+
+@dataclass
+class ExportProgress:
+    done: int
+    total: int
+    stage: str          # 'items', 'photos', 'writing'
+    detail: str = ""
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    format: str
+    items: int = 0
+    photos: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    missing_photos: list[str] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        """True when a photo could not be read and was left out."""
+        return bool(self.missing_photos)
+
+
+ProgressCallback = Callable[[ExportProgress], None]
+
+
+class Job:
+    """Progress reporting and cancellation for one export run."""
+
+    def __init__(self, progress: ProgressCallback | None = None,
+                 cancel: threading.Event | None = None):
+        self.progress = progress
+        self.cancel = cancel or threading.Event()
+        self.started = time.perf_counter()
+
+    def step(self, done: int, total: int, stage: str, detail: str = "") -> None:
+        """Report progress, and stop (raising ExportCancelled) when cancel is set."""
+        if self.cancel.is_set():
+            raise ExportCancelled()
+        if self.progress is not None:
+            self.progress(ExportProgress(done, total, stage, detail))
+
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
+
+
+# -- choosing items --------------------------------------------------------------------------
+def _ordered_unique(ids) -> list[int]:
+    return list(dict.fromkeys(int(i) for i in ids))
+
+
+def select_all(lib) -> Selection:
+    """Every item of the library, in accession order."""
+    return _non_empty(Selection(lib.items.ids(), "the whole library"))
+
+
+def select_collection(lib, ref: str | int) -> Selection:
+    """The members of a collection, in the collection's order."""
+    coll = lib.collections.get(ref)
+    members = lib.collections.members(coll.name)
+    return _non_empty(Selection(members, f"collection {coll.name!r}", title=coll.name))
+
+
+def select_items(lib, refs) -> Selection:
+    """Items named by accession number or id, in the order given."""
+    ids = _ordered_unique(lib.items.resolve(ref).id for ref in refs)
+    return _non_empty(Selection(ids, f"{len(ids)} selected item(s)"))
+
+
+def select_search(lib, item_ids, distances=None, query: str = "") -> Selection:
+    """A ranked search result; ``distances`` (one per item) are exported with it."""
+    ids = [int(i) for i in item_ids]
+    if distances is not None and len(distances) != len(ids):
+        raise ExportError("A search result needs exactly one distance per item.")
+    if len(set(ids)) != len(ids):
+        raise ExportError("A search result lists an item twice.")
+    for item_id in ids:
+        lib.items.get(item_id)  # a clear NotFound for a stale result
+    what = f"search results for {query!r}" if query else "search results"
+    dist = [float(d) for d in distances] if distances is not None else None
+    return _non_empty(Selection(ids, what, dist))
+
+
+def _non_empty(selection: Selection) -> Selection:
+    if not selection.item_ids:
+        raise ExportError(f"Nothing to export: {selection.description} has no items.")
+    return selection
+
+
+# -- names and files -------------------------------------------------------------------------
+_UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
+
+
+def safe_name(text: str, fallback: str = "item", limit: int = 80) -> str:
+    """A file-name fragment from any text (accession numbers may hold '/', ':' or spaces)."""
+    cleaned = _UNSAFE.sub("_", text.strip()).strip("._")[:limit]
+    return cleaned or fallback
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``stem-2.ext``... when the (case-folded) name is taken; records it."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    candidate, n = name, 2
+    while candidate.casefold() in taken:
+        candidate, n = f"{stem}-{n}{dot}{ext}", n + 1
+    taken.add(candidate.casefold())
+    return candidate
+
+
+def photo_file(lib, stored: str) -> Path:
+    """Stored photo paths are absolute, or relative to the library (copied photos)."""
+    path = Path(stored)
+    return path if path.is_absolute() else lib.root / path
+
+
+@contextmanager
+def atomic_file(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; it becomes ``path`` only if the block succeeds."""
+    path = Path(path)
+    _make_parent(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def atomic_dir(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path``; renamed to ``path`` only on success.
+
+    An existing non-empty folder is refused rather than merged into: a stale file from an
+    earlier export would silently become part of this one.
+    """
+    path = Path(path)
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise ExportError(f"{path} already exists and is not an empty folder. "
+                          "Choose a new folder name, or delete the old export first.")
+    _make_parent(path)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part"))
+    try:
+        yield tmp
+        if path.exists():
+            path.rmdir()
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _make_parent(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"Cannot create the folder {path.parent}: {exc.strerror or exc}.") from None

@@ -1,0 +1,104 @@
+"""Export a selection as a ZIP package that another Wenyang library imports losslessly.
+
+Photos are stored uncompressed (JPEG, PNG and TIFF scans are compressed already, and
+deflating them again only costs time); the text files are deflated.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import app
+from app.core.models import now_iso
+from app.exchange.common import ExportResult, Job, ProgressCallback, Selection, atomic_file
+from app.exchange.package_format import FORMAT, FORMAT_VERSION, METADATA, PHOTOS, README, SCHEME
+from app.exchange.photos import PhotoOut, write_all, write_photo
+from app.exchange.records import collection_records, scheme_summary
+
+ZIP64_ABOVE = 1 << 31  # members this large need ZIP64 extra fields from the start
+
+
+def export_package(lib, selection: Selection, out: str | Path, max_side: int | None = None,
+                   progress: ProgressCallback | None = None,
+                   cancel: threading.Event | None = None, workers: int = 2) -> ExportResult:
+    """Write ``out`` (a .zip): photos (original bytes, or longer side ``max_side`` px),
+    ``metadata.json``, ``scheme.json`` and ``README.txt``. Atomic; honours ``cancel``."""
+    job, out = Job(progress, cancel), Path(out)
+    result = ExportResult(out, "zip")
+    scheme = lib.scheme
+    stamp = time.localtime()[:6]
+    with atomic_file(out) as tmp, zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
+        def writer(photo: PhotoOut):
+            return _write_member(zf, PHOTOS + photo.name, photo, stamp)
+
+        items = write_all(lib, selection, job, result, writer, max_side, PHOTOS, workers)
+        job.step(result.items, result.items, "writing", METADATA)
+        doc = package_document(lib, selection, items, max_side)
+        _write_text(zf, SCHEME, json.dumps(scheme.to_dict(), ensure_ascii=False, indent=1), stamp)
+        _write_text(zf, METADATA, json.dumps(doc, ensure_ascii=False, indent=1), stamp)
+        _write_text(zf, README, readme_text(doc, result), stamp)
+        job.step(result.items, result.items, "writing", "finishing")
+    result.bytes = out.stat().st_size
+    result.seconds = job.seconds()
+    return result
+
+
+def package_document(lib, selection: Selection, items: list[dict], max_side: int | None) -> dict:
+    """The content of metadata.json."""
+    scheme = lib.scheme
+    ids = selection.item_ids
+    return {
+        "format": FORMAT, "format_version": FORMAT_VERSION,
+        "created": now_iso(), "created_by": f"wenyang {app.__version__}",
+        "selection": selection.description,
+        "photos": f"resized to at most {max_side} px" if max_side else "original files",
+        "scheme": {"file": SCHEME} | scheme_summary(scheme),
+        "items": items,
+        "collections": collection_records(lib, ids),
+    }
+
+
+def _write_member(zf: zipfile.ZipFile, name: str, photo: PhotoOut, stamp) -> tuple[str, int]:
+    info = zipfile.ZipInfo(name, date_time=stamp)
+    info.compress_type = zipfile.ZIP_STORED
+    info.external_attr = 0o644 << 16  # a plain, read-write file wherever it is unpacked
+    size = len(photo.data) if photo.data is not None else photo.source.stat().st_size
+    with zf.open(info, "w", force_zip64=size >= ZIP64_ABOVE) as handle:
+        return write_photo(photo, handle)
+
+
+def _write_text(zf: zipfile.ZipFile, name: str, text: str, stamp) -> None:
+    info = zipfile.ZipInfo(name, date_time=stamp)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    zf.writestr(info, (text + "\n").encode("utf-8"))
+
+
+def readme_text(doc: dict, result: ExportResult) -> str:
+    """A short explanation for whoever unpacks the package by hand."""
+    lines = [
+        "Wenyang package (纹样 藏品包)",
+        "=" * 28,
+        f"Made by {doc['created_by']} on {doc['created']} from {doc['selection']}.",
+        f"{result.items} items, {result.photos} photos ({doc['photos']}), "
+        f"{len(doc['collections'])} collections.",
+        f"Label scheme: version {doc['scheme']['version']}, fingerprint "
+        f"{doc['scheme']['fingerprint']}.",
+        "",
+        "Contents",
+        f"  {METADATA}  items (accession, title, description, metadata, labels with their",
+        "                 English and Chinese keyword paths, photos with SHA-256), collections",
+        f"  {SCHEME}    the label scheme: facets and labels with stable ids, both languages",
+        f"  {PHOTOS:<15}the photo files; each is named in {METADATA} with its SHA-256",
+        "",
+        "To import into a Wenyang library:",
+        "  wenyang import LIBRARY this-package.zip",
+        "Items whose accession number the library already has are skipped and reported.",
+    ]
+    if result.missing_photos:
+        lines += ["", "Photos that could not be read and are NOT included:"]
+        lines += [f"  {m}" for m in result.missing_photos]
+    return "\n".join(lines)
