@@ -11,13 +11,14 @@ from app.store import open_library
 
 
 def add_library_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("library", type=Path,
-                        help="library folder (use '' or '.default' for $WENYANG_HOME)")
+    # Kept as text: Path('') is '.', which would turn '' (the default library) into the
+    # current folder. Use library_path(args) for the Path.
+    parser.add_argument("library", help="library folder (use '' or '.default' for $WENYANG_HOME)")
 
 
 def library_path(args) -> Path:
     text = str(args.library)
-    return default_library_dir() if text in ("", ".default") else Path(text)
+    return default_library_dir() if text.strip() in ("", ".default") else Path(text)
 
 
 def open_from_args(args, create: bool = False):
