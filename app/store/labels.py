@@ -82,7 +82,13 @@ class LabelRepository:
         labels = {**current.labels, **incoming.labels}
         added = [i for i in incoming.labels if i not in current.labels]
         merged = LabelScheme(facets.values(), labels.values(), current.version)
-        return self._write(merged), added
+        moved = {i for i, l in incoming.labels.items()
+                 if i in current.labels and current.labels[i].parent != l.parent}
+        with self.lib.atomic():
+            written = self._write(merged)
+            if moved:  # items below a moved label gain and lose implied ancestors
+                self._reimply({d for i in moved for d in (i, *written.descendants(i))}, written)
+        return written, added
 
     # -- curator operations ----------------------------------------------------------------
     def add(self, name_en: str, name_zh: str = "", parent: str | None = None,

@@ -285,3 +285,14 @@ def test_move_next_to_a_label_of_the_same_name_is_refused(library):
     with pytest.raises(SchemeError, match="Motif>Nature>Cloud already exists"):
         library.labels.move("Embroidery>Cloud", new_parent="Nature")
     assert library.scheme.labels[stitch.id].parent == "embroidery"
+
+
+def test_merge_in_that_moves_a_label_recomputes_implied_ancestors(library):
+    item = new_item(library, labels=["Dragon"])
+    current = library.scheme
+    incoming = LabelScheme(current.facets.values(),
+                           [Label("nature", "motif", "Nature", "自然纹"),
+                            Label("dragon", "motif", "Dragon", "龙", "nature")])
+    library.labels.merge_in(incoming)
+    assert library.scheme.labels["dragon"].parent == "nature"
+    assert tags(library, item) == {"dragon": "user", "nature": "implied"}
