@@ -124,7 +124,10 @@ def run_export(args) -> int:
     if str(args.output) == "-":
         sys.stdout.write(text)
     else:
-        args.output.write_text(text, encoding="utf-8")
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:  # a missing folder, a folder given as the file, no permission
+            raise SchemeError(f"Cannot write {args.output}: {exc.strerror or exc}.") from None
         print(f"Wrote {len(scheme.labels)} labels to {args.output}.")
     return 0
 
