@@ -23,11 +23,18 @@ class ExportError(WenyangError):
     """An export cannot be written; nothing was left behind."""
 
 
-class ExportCancelled(ExportError):
-    """The curator cancelled an export."""
+class Cancelled(WenyangError):
+    """The curator cancelled a long export or import; nothing was left behind."""
 
+
+class ExportCancelled(Cancelled, ExportError):
     def __init__(self) -> None:
         super().__init__("The export was cancelled; no file was written.")
+
+
+class ImportCancelled(Cancelled):
+    def __init__(self) -> None:
+        super().__init__("The import was cancelled; nothing was imported.")
 
 
 @dataclass
@@ -72,18 +79,19 @@ ProgressCallback = Callable[[ExportProgress], None]
 
 
 class Job:
-    """Progress reporting and cancellation for one export run."""
+    """Progress reporting and cancellation for one export (or package import) run."""
 
     def __init__(self, progress: ProgressCallback | None = None,
-                 cancel: threading.Event | None = None):
+                 cancel: threading.Event | None = None, cancelled=ExportCancelled):
         self.progress = progress
         self.cancel = cancel or threading.Event()
+        self.cancelled = cancelled
         self.started = time.perf_counter()
 
     def step(self, done: int, total: int, stage: str, detail: str = "") -> None:
-        """Report progress, and stop (raising ExportCancelled) when cancel is set."""
+        """Report progress, and stop (raising ``cancelled``) when cancel is set."""
         if self.cancel.is_set():
-            raise ExportCancelled()
+            raise self.cancelled()
         if self.progress is not None:
             self.progress(ExportProgress(done, total, stage, detail))
 

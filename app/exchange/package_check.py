@@ -12,7 +12,7 @@ from pathlib import Path
 
 from app.core.errors import SchemeError
 from app.core.scheme import LabelScheme
-from app.exchange.common import Job
+from app.exchange.common import ImportCancelled, Job
 from app.exchange.package_format import METADATA, README, SCHEME, PackageError, check_document, \
     check_references
 from app.exchange.package_read import PackageLimits, SafeZip
@@ -47,7 +47,7 @@ def check_package(path: str | Path, limits: PackageLimits | None = None, job: Jo
                   workers: int = 2) -> CheckedPackage:
     """Read and check the package at ``path``; raises PackageError naming the first problem."""
     path = Path(path)
-    job = job or Job()
+    job = job or Job(cancelled=ImportCancelled)
     with SafeZip(path, limits) as package:
         doc = load_json(package, METADATA)
         check_document(doc)
@@ -104,13 +104,12 @@ def _check_one(package: str, accession: str, photo: dict, data: bytes) -> tuple[
     digest = hashlib.sha256(data).hexdigest()
     if digest != photo["sha256"] or len(data) != photo["size"]:
         raise PackageError(f"{package}: the photo {photo['file']} of item {accession!r} does not "
-                           "match the SHA-256 and size in metadata.json (damaged or altered). "
-                           "Nothing was imported.")
+                           "match the SHA-256 and size in metadata.json (damaged or altered).")
     try:
         decoded = decode(Path(photo["file"]), data)
     except ImageProblem as problem:
         raise PackageError(f"{package}: the photo {photo['file']} of item {accession!r} is not a "
-                           f"usable image ({problem}). Nothing was imported.") from None
+                           f"usable image ({problem}).") from None
     except MemoryError:
         raise PackageError(f"{package}: the photo {photo['file']} is too large to decode.") from None
     return photo["file"], PhotoFacts(digest, len(data), decoded.width, decoded.height, decoded.format)

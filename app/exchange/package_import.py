@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.exchange.common import Job, ProgressCallback
+from app.exchange.common import ImportCancelled, Job, ProgressCallback
 from app.exchange.package_check import CheckedPackage, check_package
 from app.exchange.package_format import PackageError
 from app.exchange.package_plan import Plan, merged_scheme, plan_items, write_collections, \
@@ -64,9 +64,20 @@ def import_packages(lib, paths, options: PackageImportOptions | None = None,
     A package that fails its check stops everything before anything is written.
     """
     options = options or PackageImportOptions()
-    job = Job(progress, cancel)
-    checked = [check_package(p, options.limits, job, options.workers) for p in paths]
-    return [import_checked(lib, c, options, job) for c in checked]
+    job = Job(progress, cancel, ImportCancelled)
+    try:
+        checked = [check_package(p, options.limits, job, options.workers) for p in paths]
+    except PackageError as exc:
+        raise PackageError(f"{exc} The package was refused; nothing was imported.") from None
+    reports = []
+    for checked_package in checked:
+        try:
+            reports.append(import_checked(lib, checked_package, options, job))
+        except PackageError as exc:
+            earlier = f" ({len(reports)} earlier package(s) were imported)" if reports else ""
+            raise PackageError(f"{exc} Nothing from {checked_package.path.name} was "
+                               f"imported{earlier}.") from None
+    return reports
 
 
 def import_checked(lib, checked: CheckedPackage, options: PackageImportOptions,
@@ -123,15 +134,13 @@ def copy_one(package: SafeZip, member: str, sha256: str, dest: Path, created: li
                     handle.write(chunk)
                     digest.update(chunk)
             if digest.hexdigest() != sha256:
-                raise PackageError(f"{package.name}: {member} changed while it was being imported. "
-                                   "Nothing was imported.")
+                raise PackageError(f"{package.name}: {member} changed while it was being imported.")
             os.replace(tmp, dest)
             created.append(dest)
         finally:
             Path(tmp).unlink(missing_ok=True)
     except OSError as exc:
-        raise PackageError(f"Cannot write photos into the library ({exc.strerror or exc}). "
-                           "Nothing was imported.") from None
+        raise PackageError(f"Cannot write photos into the library ({exc.strerror or exc}).") from None
 
 
 def make_dirs(folder: Path, created: list[Path]) -> None:

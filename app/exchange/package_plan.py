@@ -77,8 +77,8 @@ def merged_scheme(current: LabelScheme, incoming: LabelScheme, take_names: bool,
     try:
         merged = LabelScheme(facets.values(), labels.values(), current.version)
     except SchemeError as exc:
-        raise PackageError(f"The package's label scheme cannot be merged into this library's "
-                           f"({exc}) Nothing was imported.") from None
+        raise PackageError(f"The package's label scheme cannot be merged into this library's: "
+                           f"{exc}") from None
     report.added_labels = [merged.keyword_path(l.id) for l in added]
     return merged
 

@@ -37,6 +37,14 @@ class PackageLimits:
     ratio_floor: int = 1 << 20   # small files may compress well; only larger ones are judged
 
 
+def human_bytes(n: float) -> str:
+    """``1.5 GB``, ``20 MB``, ``50 kB``: sizes in messages a curator reads."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{int(n)} bytes"
+
+
 class SafeZip:
     """A checked, read-only view of a package: ``members`` maps names to ZipInfo."""
 
@@ -65,17 +73,17 @@ class SafeZip:
                     seen += len(chunk)
                     if seen > info.file_size or seen > self.limits.max_member_bytes:
                         raise PackageError(f"{self.name}: {name} inflates beyond the size its header "
-                                           "declares (a zip bomb?). Nothing was imported.")
+                                           "declares (a zip bomb?).")
                     yield chunk
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
-            raise PackageError(f"{self.name}: {name} is damaged ({exc}). Nothing was imported.") from None
+            raise PackageError(f"{self.name}: {name} is damaged ({exc}).") from None
         if seen != info.file_size:
             raise PackageError(f"{self.name}: {name} is shorter than its header declares.")
 
     def read(self, name: str, limit: int | None = None) -> bytes:
         """A whole member (refused when its declared size is over ``limit``)."""
         if limit is not None and self.members[name].file_size > limit:
-            raise PackageError(f"{self.name}: {name} is larger than {limit // 1_000_000} MB.")
+            raise PackageError(f"{self.name}: {name} is larger than {human_bytes(limit)}.")
         return b"".join(self.chunks(name))
 
     def close(self) -> None:
@@ -104,9 +112,9 @@ def _precheck_directory(path: Path, limits: PackageLimits) -> None:
     entries, cd_size = struct.unpack("<HI", tail[at + 10:at + 16])
     if entries != 0xFFFF and entries > limits.max_members:
         raise PackageError(f"{path.name} declares {entries:,} files; the limit is "
-                           f"{limits.max_members:,}. Nothing was imported.")
+                           f"{limits.max_members:,}.")
     if cd_size != 0xFFFFFFFF and cd_size > limits.max_members * 1100:
-        raise PackageError(f"{path.name} has an oversized file directory. Nothing was imported.")
+        raise PackageError(f"{path.name} has an oversized file directory.")
 
 
 def check_members(infos: list[zipfile.ZipInfo], limits: PackageLimits,
@@ -121,14 +129,13 @@ def check_members(infos: list[zipfile.ZipInfo], limits: PackageLimits,
         check_kind(info, package)
         total += info.file_size
         if total > limits.max_total_bytes:
-            raise PackageError(f"{package} would unpack to more than {limits.max_total_bytes / 1e9:.0f} GB. "
-                               "Nothing was imported.")
+            raise PackageError(f"{package} would unpack to more than {human_bytes(limits.max_total_bytes)}.")
         if info.is_dir():
             continue
         check_size(info, limits, package)
         if info.filename in members:
             raise PackageError(f"{package} holds {info.filename!r} twice; which one is meant is "
-                               "ambiguous. Nothing was imported.")
+                               "ambiguous.")
         members[info.filename] = info
     check_overlap(infos, package)
     return members
@@ -140,30 +147,29 @@ def check_name(name: str, package: str) -> None:
     parts = unified.split("/")
     if "\x00" in name or unified.startswith("/") or _DRIVE.match(unified) or ".." in parts:
         raise PackageError(f"{package} contains the unsafe path {name!r} (absolute, with a drive "
-                           "letter or with '..'). The package was refused; nothing was imported.")
+                           "letter or with '..').")
 
 
 def check_kind(info: zipfile.ZipInfo, package: str) -> None:
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):
-        raise PackageError(f"{package} contains a symbolic link ({info.filename!r}). The package "
-                           "was refused; nothing was imported.")
+        raise PackageError(f"{package} contains a symbolic link ({info.filename!r}).")
     if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):
-        raise PackageError(f"{package} contains a special file ({info.filename!r}). Refused.")
+        raise PackageError(f"{package} contains a special file ({info.filename!r}).")
     if info.flag_bits & 0x1:
-        raise PackageError(f"{package} contains an encrypted file ({info.filename!r}). Refused.")
+        raise PackageError(f"{package} contains an encrypted file ({info.filename!r}).")
     if info.compress_type not in _METHODS:
         raise PackageError(f"{package}: {info.filename!r} uses an unsupported compression method.")
 
 
 def check_size(info: zipfile.ZipInfo, limits: PackageLimits, package: str) -> None:
     if info.file_size > limits.max_member_bytes:
-        raise PackageError(f"{package}: {info.filename!r} would unpack to {info.file_size / 1e9:.1f} GB, "
-                           f"over the limit of {limits.max_member_bytes / 1e9:.1f} GB. Refused.")
+        raise PackageError(f"{package}: {info.filename!r} would unpack to {human_bytes(info.file_size)}, "
+                           f"over the limit of {human_bytes(limits.max_member_bytes)}.")
     ratio = info.file_size / max(1, info.compress_size)
     if info.file_size > limits.ratio_floor and ratio > limits.max_ratio:
         raise PackageError(f"{package}: {info.filename!r} is compressed {ratio:,.0f}:1, which only a "
-                           "zip bomb does. The package was refused; nothing was imported.")
+                           "zip bomb does.")
 
 
 def check_overlap(infos: list[zipfile.ZipInfo], package: str) -> None:
@@ -174,4 +180,4 @@ def check_overlap(infos: list[zipfile.ZipInfo], package: str) -> None:
                    for i in infos if not i.is_dir())
     for (_, end), (start, _) in zip(spans, spans[1:]):
         if start < end:
-            raise PackageError(f"{package} has overlapping files (a zip-bomb construction). Refused.")
+            raise PackageError(f"{package} has overlapping files (a zip-bomb construction).")
