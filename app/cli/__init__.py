@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 error, 2 usage error, 3 partial success (something was 
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 
 from app import __version__
@@ -41,14 +42,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or EXIT_OK)
+    except BrokenPipeError:
+        return EXIT_OK
     except WenyangError as exc:
         print(f"wenyang: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except sqlite3.Error as exc:
+        print(f"wenyang: the library database reported an error: {exc}. Nothing more was written.",
+              file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        print(f"wenyang: {exc.strerror or exc}{where}.", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("wenyang: interrupted; everything written so far is complete.", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -79,8 +79,10 @@ class CodeRepository(SuggestionMixin):
     def register_model(self, model_id: str, bits: int, mode: str, card: dict,
                        activate: bool = True) -> ModelRecord:
         with self.lib.atomic():
-            self.db.execute("INSERT OR REPLACE INTO models (id, bits, mode, card, created, active) "
-                            "VALUES (?, ?, ?, ?, ?, 0)",
+            # An upsert, not INSERT OR REPLACE: replacing would cascade-delete the model's codes.
+            self.db.execute("INSERT INTO models (id, bits, mode, card, created, active) "
+                            "VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT(id) DO UPDATE SET bits = excluded.bits, "
+                            "mode = excluded.mode, card = excluded.card",
                             [model_id, bits, mode, json.dumps(card, ensure_ascii=False), now_iso()])
             if activate:
                 self.activate(model_id)
