@@ -1,0 +1,101 @@
+"""``wenyang train``, ``encode`` and ``models``: the hashing model of a library."""
+from __future__ import annotations
+
+import sys
+import threading
+
+from app.cli.common import add_library_arg, command, open_from_args
+
+
+def register(sub) -> None:
+    p = command(sub, "train", "Train a cross-modal hashing model on the library's labelled items, "
+                              "export it to ONNX and encode the library.", run_train)
+    p.add_argument("--bits", type=int, default=32, choices=[16, 32, 64, 128])
+    p.add_argument("--mode", default="ssah", choices=["ssah", "dcmh"])
+    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--image-size", type=int, help="photo side in pixels (default 128 on CPU, 224 on GPU)")
+    p.add_argument("--backbone", default="resnet18", choices=["resnet18", "resnet50"])
+    p.add_argument("--backbone-weights", help="a local weights file (state dict) to start the CNN from")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    p.add_argument("--no-encode", action="store_true", help="do not encode the library afterwards")
+    p = command(sub, "encode", "Encode new or changed items with the active (or named) model.", run_encode)
+    p.add_argument("--model", help="model id (default: the active one)")
+    top = sub.add_parser("models", help="List trained models and choose the active one.",
+                         description="List trained models and choose the active one.")
+    actions = top.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+    p = actions.add_parser("list", help="List models.", description="List models.")
+    add_library_arg(p)
+    p.set_defaults(func=run_models_list)
+    p = actions.add_parser("activate", help="Make a model the one search uses.",
+                           description="Make a model the one search uses.")
+    add_library_arg(p)
+    p.add_argument("model")
+    p.set_defaults(func=run_models_activate)
+
+
+def _printer():
+    last = {"line": ""}
+
+    def show(event: dict) -> None:
+        stage = event.get("stage")
+        if stage == "train" and event.get("kind") == "epoch":
+            losses = " ".join(f"{k}={v:.3f}" for k, v in event.get("losses", {}).items())
+            vm = event.get("val_map")
+            print(f"epoch {event['epoch']}/{event['epochs']} {losses} "
+                  f"val MAP={'-' if vm is None else f'{vm:.3f}'}", file=sys.stderr, flush=True)
+        elif stage in ("text", "export") or event.get("kind") == "done":
+            print(event.get("message", stage), file=sys.stderr, flush=True)
+        elif stage == "encode" and event["done"] == event["total"]:
+            print(f"encoded {event['total']} {event['modality']} code(s)", file=sys.stderr, flush=True)
+    return show
+
+
+def run_train(args) -> int:
+    from app.services.training import TrainOptions, train_library
+
+    options = TrainOptions(bits=args.bits, mode=args.mode, epochs=args.epochs, image_size=args.image_size,
+                           backbone=args.backbone, backbone_weights=args.backbone_weights,
+                           seed=args.seed, device=args.device, resume=args.resume)
+    with open_from_args(args) as lib:
+        outcome = train_library(lib, options, progress=_printer(), cancel=threading.Event(),
+                                encode=not args.no_encode)
+    if outcome.cancelled:
+        print("Training was cancelled; the last checkpoint is kept (use --resume).")
+        return 3
+    print(f"Model {outcome.model_id}: {outcome.n_train} training items, best validation MAP "
+          f"{outcome.val_map:.3f} at epoch {outcome.best_epoch} of {outcome.epochs_run}, "
+          f"{outcome.wall_s:.0f} s on {outcome.device}.")
+    return 0
+
+
+def run_encode(args) -> int:
+    from app.services.encoding import encode_library
+
+    with open_from_args(args) as lib:
+        report = encode_library(lib, args.model, progress=_printer())
+    print(f"Encoded with {report.model_id} on {report.provider}: "
+          + ", ".join(f"{m} {n}" for m, n in report.encoded.items())
+          + f"; {report.suggestions} suggestion(s) stored.")
+    for item_id, why in sorted(report.problems.items()):
+        print(f"  item {item_id}: photo not usable ({why})")
+    return 3 if report.problems else 0
+
+
+def run_models_list(args) -> int:
+    with open_from_args(args) as lib:
+        models = lib.codes.models()
+        for m in models:
+            metrics = m.card.get("validation", m.card.get("metrics", {}))
+            print(f"{'*' if m.active else ' '} {m.id}\t{m.bits} bits\t{m.mode}\t{m.created}\t{metrics}")
+        print(f"({len(models)} models; * = active)")
+    return 0
+
+
+def run_models_activate(args) -> int:
+    with open_from_args(args) as lib:
+        lib.codes.activate(args.model)
+        print(f"Search now uses {args.model}.")
+    return 0

@@ -1,0 +1,163 @@
+"""Training a model on a library: gather arrays, build the vocabulary, train (PyTorch, via
+``app.ml``), export ONNX with a model card, register it, and re-encode the library.
+
+Runs happily on a worker thread: it opens its own connection when given a library path.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from app import text
+from app.core.errors import WenyangError
+from app.media.preprocess import Preprocessing
+from app.services.dataset import LibraryArrays, PhotoLoader, library_arrays
+from app.store import open_library
+
+MIN_LABELLED = 10
+
+
+@dataclass
+class TrainOptions:
+    bits: int = 32
+    mode: str = "ssah"
+    epochs: int = 60
+    image_size: int | None = None      # None: 128 px on a CPU, 224 px on a GPU
+    backbone: str = "resnet18"
+    backbone_weights: str | None = None  # a local weights file the curator names
+    vocab_size: int = 1000
+    text_mode: str = "tfidf"
+    seed: int = 0
+    device: str = "auto"
+    activate: bool = True
+    resume: bool = False
+    items: list[int] | None = None     # train on these items only (benchmarks); None: all
+    overrides: dict = field(default_factory=dict)  # further TrainConfig fields
+
+
+@dataclass
+class TrainOutcome:
+    model_id: str | None
+    cancelled: bool
+    val_map: float | None = None
+    epochs_run: int = 0
+    best_epoch: int = 0
+    device: str = ""
+    wall_s: float = 0.0
+    n_train: int = 0
+    card: dict = field(default_factory=dict)
+    encode: object | None = None
+    history: list[dict] = field(default_factory=list)
+
+
+def train_library(library, options: TrainOptions | None = None,
+                  progress: Callable[[dict], None] | None = None,
+                  cancel: threading.Event | None = None, encode: bool = True) -> TrainOutcome:
+    """Train, export, register and (by default) encode. ``library``: a Library or its path."""
+    options = options or TrainOptions()
+    emit = progress or (lambda event: None)
+    cancel = cancel or threading.Event()
+    own = not hasattr(library, "db")
+    lib = open_library(library) if own else library
+    try:
+        return _train(lib, options, emit, cancel, encode)
+    finally:
+        if own:
+            lib.close()
+
+
+def _train(lib, options: TrainOptions, emit, cancel, encode: bool) -> TrainOutcome:
+    from app.ml.config import NetConfig, TrainConfig
+    from app.ml.export import export_model
+    from app.ml.prepare import default_image_size, resolve_device
+    from app.ml.train import train
+
+    arrays = library_arrays(lib, options.items)
+    _check_enough(arrays)
+    emit({"stage": "text", "message": "Building the vocabulary"})
+    vocab, vectors = _text_features(arrays, options)
+    device = resolve_device(options.device)
+    prep = Preprocessing(size=options.image_size or default_image_size(device))
+    loader = PhotoLoader(arrays.image_sources(lib, prep), prep)
+    data = _training_data(arrays, vectors, loader)
+    model_id = _new_model_id(options)
+    config = TrainConfig(**{"net": NetConfig(bits=options.bits, backbone=options.backbone,
+                                             backbone_weights=options.backbone_weights),
+                            "mode": options.mode, "epochs": options.epochs, "seed": options.seed,
+                            "device": options.device, **options.overrides})
+    checkpoints = lib.models_dir / ".checkpoints" / f"{options.mode}-{options.bits}"
+    result = train(data, config, progress=lambda e: emit(_event(e)), cancel=cancel,
+                   checkpoint_dir=checkpoints, resume=options.resume)
+    outcome = TrainOutcome(None, result.cancelled, result.val_map, result.epochs_run, result.best_epoch,
+                           result.device, result.wall_s, result.n_train, history=result.history)
+    if result.networks is None or result.cancelled:
+        return outcome
+    card = _card(lib, arrays, vocab, options, prep, result)
+    emit({"stage": "export", "message": "Exporting the model to ONNX"})
+    outcome.card = export_model(result, lib.models_dir / model_id, card)
+    lib.codes.register_model(model_id, options.bits, options.mode, outcome.card, activate=options.activate)
+    outcome.model_id = model_id
+    if encode:
+        from app.services.encoding import encode_library
+
+        outcome.encode = encode_library(lib, model_id, progress=emit, cancel=cancel)
+    return outcome
+
+
+def _check_enough(arrays: LibraryArrays) -> None:
+    labelled = int(arrays.labels.any(axis=1).sum())
+    if labelled < MIN_LABELLED:
+        raise WenyangError(f"Training needs at least {MIN_LABELLED} labelled items; this library has "
+                           f"{labelled}. Tag more items first.")
+
+
+def _text_features(arrays: LibraryArrays, options: TrainOptions):
+    if not any(t.strip() for t in arrays.texts):
+        return None, None
+    text.warm_up()
+    vocab = text.Vocabulary.build(arrays.texts, size=options.vocab_size, labels=arrays.labels)
+    if len(vocab) == 0:
+        return None, None
+    return vocab, vocab.transform(arrays.texts, mode=options.text_mode)
+
+
+def _training_data(arrays: LibraryArrays, vectors, loader: PhotoLoader):
+    from app.ml.data import TrainingData
+
+    has_photo = np.array([bool(h) for h in arrays.photo_hashes])
+    return TrainingData(labels=arrays.labels, texts=vectors,
+                        load_images=loader if has_photo.any() else None,
+                        image_mask=has_photo if has_photo.any() else None)
+
+
+def _new_model_id(options: TrainOptions) -> str:
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return f"{options.mode}-{options.bits}b-{stamp}"
+
+
+def _card(lib, arrays: LibraryArrays, vocab, options: TrainOptions, prep: Preprocessing, result) -> dict:
+    """Library-side facts the model card must carry (the exporter adds the network facts)."""
+    scheme = lib.scheme
+    return {
+        "label_ids": arrays.label_ids,
+        "label_names": {l.id: {"en": l.name_en, "zh": l.name_zh} for l in scheme.labels.values()},
+        "scheme_fingerprint": scheme.fingerprint(),
+        "scheme_version": scheme.version,
+        "vocabulary": vocab.to_dict() if vocab is not None else None,
+        "text_mode": options.text_mode,
+        "preprocessing": prep.to_dict(),
+        "training_items": int(arrays.labels.any(axis=1).sum()),
+        "library": str(lib.root),
+    }
+
+
+def _event(e) -> dict:
+    """A training event as the plain dict the GUI and CLI consume."""
+    return {"stage": "train" if e.kind != "features" else "features", "kind": e.kind,
+            "epoch": e.epoch, "epochs": e.epochs, "step": e.step, "steps": e.steps,
+            "losses": dict(e.losses), "val_map": e.val_map, "message": e.message}
