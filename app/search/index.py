@@ -39,11 +39,16 @@ _DEFAULT_THREADS = min(2, os.cpu_count() or 1)
 _CHUNK_ROWS = 1 << 18
 
 
-def _lift(mask_u8: np.ndarray, dtype) -> np.ndarray:
-    """0 for allowed rows, all-ones for excluded ones: OR-ed into distances, it lifts
-    excluded rows above ``bits`` so that selection never returns them."""
-    lifted = np.subtract(mask_u8, 1, dtype=np.uint8)  # True -> 0, False -> 255 (wraps)
-    return lifted if dtype == np.uint8 else lifted.astype(dtype) * 257
+def _lift(d: np.ndarray, mask_u8: np.ndarray, scratch: np.ndarray) -> None:
+    """Raise the distance of excluded rows (mask 0) above any real distance, in place.
+
+    mask - 1 wraps to 0 for allowed rows and all-ones for excluded ones; OR-ed into the
+    distances chunk while it is still in cache, it costs two short passes.
+    """
+    lifted = np.subtract(mask_u8, 1, out=scratch)
+    if d.dtype != np.uint8:
+        lifted = lifted.astype(d.dtype) * 257  # 0xFF -> 0xFFFF
+    np.bitwise_or(d, lifted, out=d)
 
 
 class HammingIndex:
@@ -225,22 +230,28 @@ class HammingIndex:
             self._local.bufs = bufs
         return bufs[0][:n], bufs[1], bufs[2]
 
-    def _distances(self, words: np.ndarray, qword: np.ndarray, block) -> np.ndarray:
+    def _distances(self, words: np.ndarray, qword: np.ndarray, block,
+                   stream: kern.TopKStream | None = None) -> np.ndarray:
+        """Distances of one query to every row of ``words``, fed chunk-wise to ``stream``."""
         n = words.shape[1]
         d, scratch, count = self._buffers(n)
         for s in range(0, n, _CHUNK_ROWS):
             e = min(s + _CHUNK_ROWS, n)
             kern.distances(words[:, s:e], qword, d[s:e], scratch[:e - s], count[:e - s])
-        if block is not None:
-            np.bitwise_or(d, _lift(block, d.dtype), out=d)
+            if block is not None:
+                _lift(d[s:e], block[s:e], count[:e - s])
+            if stream is not None:
+                stream.feed(d[s:e], s)
+                stream.tighten(d)
         return d
 
     def _query(self, plan, qword: np.ndarray, k: int, tie):
         words, positions, block = plan
         if words.shape[1] == 0:
             return np.empty(0, np.int64), np.empty(0, np.int32)
-        d = self._distances(words, qword, block)
-        cand = kern.candidates(d, k, self.bits)
+        stream = kern.TopKStream(k, self.bits, words.shape[1])
+        d = self._distances(words, qword, block, stream)
+        cand = stream.result(d)
         return self._finish(cand, d[cand], positions, tie, k)
 
     def _finish(self, cand, dist, positions, tie, k):

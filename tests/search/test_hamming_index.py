@@ -37,19 +37,22 @@ def test_topk_equals_brute_force(bits):
         assert i.tolist() == i_ref.tolist()  # ties in insertion order: exact match
 
 
-def test_duplicates_and_tiny_sample_force_the_exact_fallback(monkeypatch):
-    # Many equal codes and a sample that under-estimates the threshold: the exact
-    # histogram path must still return every tie in order.
+@pytest.mark.parametrize("overshoot, tighten", [(0.01, 8), (50, 1), (2, 8)])
+def test_streaming_selection_paths_stay_exact(monkeypatch, overshoot, tighten):
+    # Many equal codes, 64-row chunks, and bounds that start too low (exact fallback) or
+    # far too high (the running bound is lowered chunk by chunk): results stay exact.
     monkeypatch.setattr(_kernels, "_SAMPLE_ROWS", 7)
-    monkeypatch.setattr(_kernels, "_OVERSHOOT", 0.01)
-    monkeypatch.setattr(index_mod, "_CHUNK_ROWS", 64)  # and several distance chunks
+    monkeypatch.setattr(_kernels, "_OVERSHOOT", overshoot)
+    monkeypatch.setattr(_kernels, "_TIGHTEN", tighten)
+    monkeypatch.setattr(index_mod, "_CHUNK_ROWS", 64)
     rng = np.random.default_rng(1)
     codes = np.repeat(random_codes(rng, 40, 32), 10, axis=0)
     ids = np.arange(400)
     idx = HammingIndex.from_codes(codes)
-    dist, got = idx.search(codes[:3], 37)
-    for (d_ref, i_ref), d, i in zip(brute(codes, ids, codes[:3], 37), dist, got):
-        assert d.tolist() == d_ref.tolist() and i.tolist() == i_ref.tolist()
+    for k in (1, 37, 399):
+        dist, got = idx.search(codes[:3], k)
+        for (d_ref, i_ref), d, i in zip(brute(codes, ids, codes[:3], k), dist, got):
+            assert d.tolist() == d_ref.tolist() and i.tolist() == i_ref.tolist()
 
 
 def test_k_larger_than_n_pads_with_minus_one():
