@@ -174,14 +174,17 @@ def photo_file(lib, stored: str) -> Path:
 def atomic_file(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; it becomes ``path`` only if the block succeeds."""
     path = Path(path)
+    if path.is_dir():
+        raise ExportError(f"{path} is a folder; give a file name for this export.")
     _make_parent(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     os.close(fd)
     try:
         yield Path(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        _raise_plainly(exc, path)
         raise
 
 
@@ -203,9 +206,16 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
         if path.exists():
             path.rmdir()
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        _raise_plainly(exc, path)
         raise
+
+
+def _raise_plainly(exc: BaseException, path: Path) -> None:
+    """A disk or permission error becomes a sentence (the partial output is already gone)."""
+    if isinstance(exc, OSError):
+        raise ExportError(f"Cannot write {path}: {exc.strerror or exc}. Nothing was written.") from None
 
 
 def _make_parent(path: Path) -> None:

@@ -63,6 +63,9 @@ def export_iiif(lib, selection: Selection, out: str | Path, base_uri: str | None
         refs, taken = [], set()
         for n, record in enumerate(records):
             job.step(n, len(records), "writing", record["accession"])
+            if not record["photos"]:  # a Manifest must have a Canvas; without a photo it has none
+                result.notes.append(f"{record['accession']} has no readable photo; no manifest.")
+                continue
             name = unique_name(safe_name(record["accession"]) + ".json", taken)
             manifest = build_manifest(record, scheme, base, MANIFESTS + name)
             _write_json(tmp / MANIFESTS / name, manifest)

@@ -20,6 +20,8 @@ from tests import samples
 
 DATA = samples.clothing_dir()
 EXHIBITION = "Exhibition 龙纹展 2024"
+DESCRIPTIONS = ["红色缎面龙纹袍, red satin robe with dragons", "蓝色棉布马面裙, blue cotton skirt",
+                "黄色缎绣凤纹袄, yellow satin jacket with phoenix"]
 LOANS = "Loans"
 
 
@@ -42,9 +44,12 @@ def build_source(root: Path) -> Path:
         sheet.write_text(f"image,accession\n{files[40].stem},{first.accession}\n", encoding="utf-8")
         import_paths(lib, [files[40]], ImportOptions(metadata=sheet))
         import_paths(lib, files[41:43], ImportOptions(copy=True))
+        ids = lib.items.ids()  # accession order, copied items included
         lib.items.update(ids[0], title="明黄缎绣龙纹袍", description="石青缎绣云蝠纹女褂, 'quoted', \"双引号\"\n第二行",
                          metadata={"尺寸": "140cm", "nested": {"a": [1, 2.5, None]}, "count": 3})
         lib.items.update(ids[1], title="Red satin robe", metadata={"title": "clash", "note": "x"})
+        for n, item_id in enumerate(ids[2:16]):
+            lib.items.update(item_id, description=DESCRIPTIONS[n % len(DESCRIPTIONS)])
         lib.labels.tag(ids[:8], ["dragon", "Colour>Red"])
         lib.labels.tag(ids[4:6], ["satin"], source="suggestion")
         lib.collections.create(EXHIBITION, "展览 description")
