@@ -38,6 +38,17 @@ def register(sub) -> None:
     p.add_argument("--vocabulary", type=int, default=1000, metavar="N",
                    help="research: bag-of-words vocabulary size (default 1000)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress line")
+    _extend_import(sub)
+
+
+def _extend_import(sub) -> None:
+    """``wenyang import`` hands .zip packages to this module; their one extra option lives
+    here with the rest of the package code (the import command is registered earlier)."""
+    importer = sub.choices.get("import")
+    if importer is not None:
+        importer.add_argument("--take-label-names", action="store_true",
+                              help="packages: adopt the package's names for labels this library "
+                                   "already has (default: keep this library's names)")
 
 
 def run_export_cmd(args) -> int:

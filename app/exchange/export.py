@@ -45,6 +45,7 @@ def run_export(lib, selection: Selection, fmt: str, out: str | Path,
         raise ExportError("Resize to at least 16 pixels on the longer side.")
     if options.base_uri and fmt != "iiif":
         raise ExportError("A base URI applies to IIIF exports only.")
+    # exporters are imported on use: the research set pulls in the tokenizer (jieba)
     common = {"progress": progress, "cancel": cancel}
     photos = {"max_side": options.max_side, "workers": options.workers, **common}
     if fmt == "csv":

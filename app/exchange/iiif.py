@@ -60,20 +60,27 @@ def export_iiif(lib, selection: Selection, out: str | Path, base_uri: str | None
                 return write_photo(photo, handle)
 
         records = write_all(lib, selection, job, result, writer, max_side, IMAGES, workers)
-        refs, taken = [], set()
-        for n, record in enumerate(records):
-            job.step(n, len(records), "writing", record["accession"])
-            if not record["photos"]:  # a Manifest must have a Canvas; without a photo it has none
-                result.notes.append(f"{record['accession']} has no readable photo; no manifest.")
-                continue
-            name = unique_name(safe_name(record["accession"]) + ".json", taken)
-            manifest = build_manifest(record, scheme, base, MANIFESTS + name)
-            _write_json(tmp / MANIFESTS / name, manifest)
-            refs.append({"id": manifest["id"], "type": "Manifest", "label": manifest["label"]})
+        refs = write_manifests(tmp, records, scheme, base, job, result)
         _write_json(tmp / COLLECTION, build_collection(selection, base, refs))
     result.bytes = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     result.seconds = job.seconds()
     return result
+
+
+def write_manifests(folder: Path, records: list[dict], scheme: LabelScheme, base: str, job: Job,
+                    result: ExportResult) -> list[dict]:
+    """One manifest file per item; returns the references the Collection lists."""
+    refs, taken = [], set()
+    for n, record in enumerate(records):
+        job.step(n, len(records), "writing", record["accession"])
+        if not record["photos"]:  # a Manifest must have a Canvas; without a photo it has none
+            result.notes.append(f"{record['accession']} has no readable photo; no manifest.")
+            continue
+        name = unique_name(safe_name(record["accession"]) + ".json", taken)
+        manifest = build_manifest(record, scheme, base, MANIFESTS + name)
+        _write_json(folder / MANIFESTS / name, manifest)
+        refs.append({"id": manifest["id"], "type": "Manifest", "label": manifest["label"]})
+    return refs
 
 
 def normalise_base(base_uri: str | None, out: Path) -> str:

@@ -13,6 +13,7 @@ Order of work, and why:
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 import threading
@@ -122,8 +123,6 @@ def copy_photos(lib, checked: CheckedPackage, plan: Plan, job: Job,
 
 def copy_one(package: SafeZip, member: str, sha256: str, dest: Path, created: list[Path]) -> None:
     """Stream one member to ``dest`` through a temporary file, checking its hash again."""
-    import hashlib
-
     make_dirs(dest.parent, created)
     try:
         fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".part")

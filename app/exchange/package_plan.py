@@ -92,8 +92,8 @@ def _names(current, incoming, labels, facets, take_names: bool, report) -> list[
     if not take_names:
         if differ or differ_facets:
             report.notes.append(f"{len(differ) + len(differ_facets)} label/facet name(s) differ in the "
-                                "package; this library's names were kept (take the package's names "
-                                "with --take-label-names).")
+                                "package; this library's names were kept (to adopt the package's "
+                                "names, import it again with --take-label-names).")
         return []
     for l in differ:
         labels[l.id] = replace(labels[l.id], name_en=l.name_en, name_zh=l.name_zh)

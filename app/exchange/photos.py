@@ -17,6 +17,7 @@ from PIL import Image
 
 from app.core.models import Photo
 from app.exchange.common import ExportError, photo_file, safe_name, unique_name
+from app.exchange.records import gather, item_record
 from app.media.images import IMAGE_SUFFIXES, ImageProblem, decode
 
 CHUNK = 1 << 20
@@ -143,8 +144,6 @@ def changed_note(out: PhotoOut, sha256: str) -> str:
 def photo_stream(lib, selection, job, max_side: int | None, workers: int = 2,
                  first_only: bool = False):
     """Yield (gathered item, its prepared photos) in selection order, prepared ahead."""
-    from app.exchange.records import gather
-
     def load(g):
         photos = g.item.photos[:1] if first_only else g.item.photos
         return g, [prepare(lib, p, max_side) for p in photos]
@@ -160,8 +159,6 @@ def write_all(lib, selection, job, result, writer, max_side: int | None = None,
 
     A missing or unreadable photo is left out and listed in ``result.missing_photos``.
     """
-    from app.exchange.records import item_record
-
     scheme, taken, records = lib.scheme, set(), []
     for g, outs in photo_stream(lib, selection, job, max_side, workers, first_only):
         entries = []

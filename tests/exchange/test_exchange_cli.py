@@ -66,3 +66,15 @@ def test_packages_are_imported_on_their_own(source_root, tmp_path, capsys):
     assert "on their own" in capsys.readouterr().err
     assert cli(["import", str(tmp_path / "t"), str(tmp_path / "e.zip"), "--metadata", "x.csv"]) == 1
     assert "carries its own metadata" in capsys.readouterr().err
+
+
+def test_import_takes_label_names_when_asked(source_root, tmp_path, capsys):
+    assert cli(["export", str(source_root), "--all", "-o", str(tmp_path / "all.zip")]) == 0
+    assert cli(["init", str(tmp_path / "t")]) == 0
+    assert cli(["labels", "rename", str(tmp_path / "t"), "dragon", "--en", "Drache"]) == 0
+    assert cli(["import", str(tmp_path / "t"), str(tmp_path / "all.zip")]) == 0
+    assert "--take-label-names" in capsys.readouterr().out
+    assert cli(["import", str(tmp_path / "t"), str(tmp_path / "all.zip"), "--take-label-names"]) == 3
+    from app.store import open_library
+    with open_library(tmp_path / "t") as lib:
+        assert lib.scheme.labels["dragon"].name_en == "Dragon"
