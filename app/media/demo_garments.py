@@ -146,14 +146,15 @@ def skirt(rng: np.random.Generator, era: str) -> Cut:
 
 def horse_face_skirt(rng: np.random.Generator, era: str) -> Cut:
     """马面裙: a flat central panel (the 'horse face') between pleats, knee and hem bands."""
-    outline = [(0.14, 0.13), (0.86, 0.13), (0.9, 0.92), (0.1, 0.92)]
-    cut = Cut(outline=[outline], whites=[[(0.14, 0.07), (0.86, 0.07), (0.86, 0.13), (0.14, 0.13)]])
+    flare = rng.uniform(0.06, 0.1)  # pleats open out towards the hem
+    outline = [(0.16, 0.13), (0.84, 0.13), (0.84 + flare, 0.92), (0.16 - flare, 0.92)]
+    cut = Cut(outline=[outline], whites=[[(0.16, 0.07), (0.84, 0.07), (0.84, 0.13), (0.16, 0.13)]])
     cut.outline += cut.whites
-    for x in np.concatenate([np.arange(0.16, 0.37, 0.03), np.arange(0.66, 0.86, 0.03)]):
-        cut.seams.append([(x, 0.13), (x + (x - 0.5) * 0.1, 0.92)])
+    for x in np.concatenate([np.arange(0.18, 0.37, 0.03), np.arange(0.66, 0.84, 0.03)]):
+        cut.seams.append([(x, 0.13), (x + (x - 0.5) * flare * 3, 0.92)])
     cut.trims = [[(0.36, 0.13), (0.37, 0.13), (0.37, 0.92), (0.36, 0.92)],
                  [(0.63, 0.13), (0.64, 0.13), (0.64, 0.92), (0.63, 0.92)]]
-    cut.rows = [(0.12, 0.56, 0.88, 0.67), (0.1, 0.81, 0.9, 0.92)]
+    cut.rows = [(0.16, 0.56, 0.84, 0.67), (0.16 - flare, 0.81, 0.84 + flare, 0.92)]
     cut.hem = cut.rows[1]
     cut.anchors = [(0.5, 0.36, 0.1)]
     cut.area = (0.38, 0.16, 0.62, 0.54)
