@@ -1,0 +1,63 @@
+"""``wenyang demo DIR``: generate the demo collection, and with ``--library`` import it."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from app.cli import EXIT_OK, EXIT_PARTIAL
+from app.cli.common import command, library_path
+
+
+def register(sub) -> None:
+    p = command(sub, "demo", "Generate a demo collection: drawn traditional garments with bilingual "
+                             "records and labels on the default scheme (same seed, same files).",
+                run_demo, library=False)
+    p.add_argument("folder", type=Path, help="folder for the demo photos and their metadata sheet")
+    p.add_argument("--seed", type=int, default=0, help="which demo collection (default 0)")
+    p.add_argument("--count", type=int, default=300, help="number of items (default 300)")
+    p.add_argument("--library", type=Path,
+                   help="also import the demo into this library (created when missing) and make "
+                        "the demo collections; '' or '.default' for $WENYANG_HOME")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress line")
+
+
+def run_demo(args) -> int:
+    from app.services.demo import create_demo_library, generate_demo
+
+    progress = _progress_printer(not args.quiet and sys.stderr.isatty())
+    if args.library is None:
+        sheet = generate_demo(args.folder, args.seed, args.count, progress=lambda d, t: progress("generate", d, t))
+        _end_progress(progress)
+        print(f"Wrote {args.count} demo photos and the sheet {sheet}.")
+        print(f"Import them with: wenyang demo {args.folder} --seed {args.seed} --count {args.count} "
+              f"--library LIBRARY (the same seed writes the same files again)")
+        return EXIT_OK
+    result = create_demo_library(library_path(args), args.seed, args.count, progress=progress,
+                                 source=args.folder)
+    _end_progress(progress)
+    _print_result(result)
+    return EXIT_PARTIAL if result.report.partial else EXIT_OK
+
+
+def _progress_printer(show: bool):
+    def progress(stage: str, done: int, total: int) -> None:
+        if show and (done % 10 == 0 or done == total):
+            print(f"\r{stage}: {done}/{total}", end="", file=sys.stderr, flush=True)
+    progress.shown = show
+    return progress
+
+
+def _end_progress(progress) -> None:
+    if progress.shown:
+        print(file=sys.stderr)
+
+
+def _print_result(result) -> None:
+    from app.cli.imports import print_report
+    from app.store import open_library
+
+    print(f"Demo photos and sheet: {result.sheet.parent}")
+    with open_library(result.root) as lib:
+        print_report(result.report, lib)
+    for name, size in result.collections.items():
+        print(f"Collection {name!r}: {size} item(s).")
