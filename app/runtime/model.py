@@ -1,0 +1,126 @@
+"""A trained model folder (``card.json`` + one ONNX file per network) opened with ONNX Runtime.
+
+The CUDA provider is asked for first when this ONNX Runtime build has it; whatever the
+session really runs on is reported by ``provider``. ORT's own log is kept quiet: a machine
+without CUDA libraries is normal for a museum workstation, not an error to print.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from app.core.errors import ModelMismatchError, WenyangError
+
+CARD = "card.json"
+MODALITIES = ("image", "text", "label")
+_LOG_LOCK = threading.Lock()
+
+
+def _providers() -> list[str]:
+    available = ort.get_available_providers()
+    return [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
+
+
+def _session(path: Path) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    with _LOG_LOCK:
+        # A failed CUDA provider load is logged as an error by ORT's default logger before it
+        # falls back; keep it quiet while the session is made, then restore the usual level.
+        ort.set_default_logger_severity(4)
+        try:
+            return ort.InferenceSession(str(path), sess_options=options, providers=_providers())
+        finally:
+            ort.set_default_logger_severity(3)
+
+
+def read_card(folder: str | Path) -> dict:
+    folder = Path(folder)
+    try:
+        card = json.loads((folder / CARD).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise WenyangError(f"{folder} is not a Wenyang model (no {CARD}).") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise WenyangError(f"The model card in {folder} cannot be read: {exc}.") from None
+    if card.get("format") != "wenyang-model" or "bits" not in card:
+        raise WenyangError(f"{folder / CARD} is not a Wenyang model card.")
+    return card
+
+
+class RuntimeModel:
+    """ONNX Runtime sessions for the networks of one model."""
+
+    def __init__(self, folder: Path, card: dict):
+        self.folder, self.card = folder, card
+        self.bits = int(card["bits"])
+        self._sessions: dict[str, tuple[ort.InferenceSession, str]] = {}
+        for modality, spec in card.get("networks", {}).items():
+            path = folder / spec["file"]
+            if not path.is_file():
+                raise WenyangError(f"The model in {folder} is incomplete: {spec['file']} is missing.")
+            self._sessions[modality] = (_session(path), spec["input"])
+
+    @property
+    def provider(self) -> str:
+        """The execution provider the sessions really use (e.g. 'CPUExecutionProvider')."""
+        first = next(iter(self._sessions.values()), None)
+        return first[0].get_providers()[0] if first else "none"
+
+    def has(self, modality: str) -> bool:
+        return modality in self._sessions
+
+    def input_name(self, modality: str) -> str:
+        return self._get(modality)[1]
+
+    def run(self, modality: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(pre-sign h float32 (n, bits), label probabilities float32 (n, c))."""
+        session, name = self._get(modality)
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        if len(x) == 0:
+            return np.zeros((0, self.bits), np.float32), np.zeros((0, 0), np.float32)
+        h, probs = session.run(["h", "label_probs"], {name: x})
+        return h.astype(np.float32), probs.astype(np.float32)
+
+    def encode(self, modality: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(codes ±1 int8 (n, bits), pre-sign h float32 (n, bits))."""
+        h, _ = self.run(modality, x)
+        return np.where(h >= 0, 1, -1).astype(np.int8), h
+
+    def encode_images(self, x):
+        return self.encode("image", x)
+
+    def encode_texts(self, x):
+        return self.encode("text", x)
+
+    def encode_labels(self, x):
+        return self.encode("label", x)
+
+    def predict_labels_images(self, x) -> np.ndarray:
+        return self.run("image", x)[1]
+
+    def predict_labels_texts(self, x) -> np.ndarray:
+        return self.run("text", x)[1]
+
+    def _get(self, modality: str):
+        if modality not in self._sessions:
+            what = {"label": "a label network (DCMH models have none)", "text": "a text network",
+                    "image": "an image network"}[modality]
+            raise WenyangError(f"This model has no {what}.")
+        return self._sessions[modality]
+
+
+def load_model(folder: str | Path, expected_scheme_fingerprint: str | None = None) -> RuntimeModel:
+    """Open a model folder; refuse it when it was trained on another label scheme."""
+    folder = Path(folder)
+    card = read_card(folder)
+    trained_on = card.get("scheme_fingerprint")
+    if expected_scheme_fingerprint and trained_on and trained_on != expected_scheme_fingerprint:
+        raise ModelMismatchError(
+            f"The model {card.get('id', folder.name)} was trained on label scheme {trained_on}, "
+            f"but the library's scheme is now {expected_scheme_fingerprint} (labels were added, moved, "
+            "merged or deleted since). Train a new model to search with the current labels.")
+    return RuntimeModel(folder, card)
