@@ -16,7 +16,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from app.ml.config import NetConfig, TrainConfig
 from app.ml.events import TrainResult
+from app.ml.nets import Networks
 
 CARD = "card.json"
 OPSET = 17
@@ -34,9 +36,8 @@ class _Heads(nn.Module):
         return out.h, out.label_probs
 
 
-def _inputs(result: TrainResult) -> dict[str, tuple[nn.Module, str, torch.Tensor, dict]]:
+def _inputs(nets: Networks, cfg: NetConfig) -> dict[str, tuple[nn.Module, str, torch.Tensor, dict]]:
     """(module, input name, example input, dynamic axes of the input) per modality."""
-    nets, cfg = result.networks, result.config.net
     out = {}
     if nets.label is not None:
         out["label"] = (nets.label, "labels", torch.zeros(2, cfg.n_labels), {0: "batch"})
@@ -64,19 +65,26 @@ def export_network(net: nn.Module, input_name: str, example: torch.Tensor, axes:
 
 
 def export_model(result: TrainResult, folder: str | Path, card_extra: dict | None = None) -> dict:
-    """Write every network of ``result`` and ``card.json`` into ``folder``; returns the card."""
+    """Write every network of a training run and ``card.json`` into ``folder``; returns the card."""
     if result.networks is None:
         raise ValueError("This training run has no networks to export (it was cancelled early).")
+    facts = _training_facts(result) | (card_extra or {})
+    return export_networks(result.networks, result.config, folder, facts)
+
+
+def export_networks(nets: Networks, config: TrainConfig, folder: str | Path,
+                    card_extra: dict | None = None) -> dict:
+    """Export LabNet, ImgNet and TxtNet (those present) with a model card into ``folder``."""
     folder = Path(folder)
     staging = folder.with_name(folder.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
         files = {}
-        for modality, (net, name, example, axes) in _inputs(result).items():
+        for modality, (net, name, example, axes) in _inputs(nets, config.net).items():
             files[modality] = {"file": f"{modality}.onnx", "input": name}
             export_network(net, name, example, axes, staging / f"{modality}.onnx")
-        card = _card(result, folder.name, files) | (card_extra or {})
+        card = _card(config, folder.name, files) | (card_extra or {})
         (staging / CARD).write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")
         if folder.exists():
             shutil.rmtree(folder)
@@ -87,8 +95,7 @@ def export_model(result: TrainResult, folder: str | Path, card_extra: dict | Non
     return card
 
 
-def _card(result: TrainResult, model_id: str, files: dict) -> dict:
-    cfg = result.config
+def _card(cfg: TrainConfig, model_id: str, files: dict) -> dict:
     import onnx
 
     return {
@@ -101,11 +108,16 @@ def _card(result: TrainResult, model_id: str, files: dict) -> dict:
         "image_input": cfg.net.image_input,
         "backbone": cfg.net.backbone if cfg.net.image_input == "pixels" else None,
         "config": cfg.to_dict(),
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "versions": {"torch": torch.__version__, "onnx": onnx.__version__, "opset": OPSET},
+    }
+
+
+def _training_facts(result: TrainResult) -> dict:
+    return {
         "training_size": result.n_train,
         "validation": {"map": result.val_map, **result.val_detail,
                        "best_epoch": result.best_epoch, "epochs_run": result.epochs_run},
         "device": result.device,
         "wall_s": round(result.wall_s, 1),
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "versions": {"torch": torch.__version__, "onnx": onnx.__version__, "opset": OPSET},
     }
