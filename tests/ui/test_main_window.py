@@ -1,15 +1,41 @@
+"""The main window opens on a library and says where it is, what model runs and where."""
 from __future__ import annotations
 
-from app.store import open_library
-from app.ui.main import MainWindow
+from conftest import wait_idle
 
 
-def test_main_window_shows_the_library(qtbot, tmp_path):
-    lib = open_library(tmp_path / "lib", create=True)
-    window = MainWindow(lib)
-    qtbot.addWidget(window)
-    window.show()
-    text = window.summary.text()
-    assert str(tmp_path / "lib") in text and "0 items" in text
-    assert f"{len(lib.scheme.labels)} labels in 7 facets" in text
-    lib.close()
+def test_window_shows_the_library_in_the_status_bar(window, library):
+    assert window.path_label.text() == str(library.root)
+    assert window.model_label.text() == "no model"
+    assert window.device_label.text() == "Inference: CPU"
+    assert window.grid_model.rowCount() == 0
+    assert "0 item(s)" in window.filter_bar.text()
+
+
+def test_set_inference_device_updates_the_status_bar(window):
+    window.set_inference_device("GPU (CUDA)")
+    assert window.device_label.text() == "Inference: GPU (CUDA)"
+
+
+def test_active_model_is_named_in_the_status_bar(library, open_window, qtbot):
+    library.codes.register_model("m-2024", 32, "ssah", {"provider": "CUDAExecutionProvider"})
+    window = open_window(library)
+    wait_idle(qtbot, window)
+    assert window.model_label.text() == "Model: m-2024"
+    assert window.device_label.text() == "Inference: GPU (CUDA)"
+
+
+def test_search_actions_are_disabled_without_a_model(window):
+    for action in window.actions.search_actions:
+        assert not action.isEnabled()
+        assert action.toolTip() == "no model yet"
+    assert not window.search.query.isEnabled()
+    assert "no model yet" in window.search.query.toolTip()
+
+
+def test_facet_tree_lists_every_facet_and_label(window, library):
+    scheme = library.scheme
+    model = window.facets.model
+    assert model.rowCount() == len(scheme.facets)
+    from app.ui.label_models import rows_by_label
+    assert set(rows_by_label(model)) == set(scheme.labels)

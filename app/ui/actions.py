@@ -1,0 +1,141 @@
+"""The main window's actions and menus, with their shortcuts; texts set in ``retranslate``.
+
+Kept apart from the window so the list of commands a curator has (and their keys) reads in
+one place.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+
+from app.ui import settings
+from app.ui.i18n import LANGUAGES
+
+
+class WindowActions(QObject):
+    """Creates every action of ``window`` and fills its menu bar."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        w = window
+        self.open_library = self._action(w.choose_library, QKeySequence.Open)
+        self.import_photos = self._action(w.import_photos_dialog, "Ctrl+I")
+        self.import_folder = self._action(w.import_folder_dialog, "Ctrl+Shift+I")
+        self.quit = self._action(w.close, QKeySequence.Quit)
+        stack = w.session.undo
+        self.undo = self._action(stack.undo, "Ctrl+Z")
+        self.redo = self._action(stack.redo, "Ctrl+Shift+Z")
+        self.redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        stack.canUndoChanged.connect(self.undo.setEnabled)
+        stack.canRedoChanged.connect(self.redo.setEnabled)
+        stack.undoTextChanged.connect(lambda *_: self._undo_texts())
+        stack.redoTextChanged.connect(lambda *_: self._undo_texts())
+        self.undo.setEnabled(False)
+        self.redo.setEnabled(False)
+        self.find = self._action(w.focus_search, "Ctrl+F")
+        self.tag = self._action(w.focus_tagging, "Ctrl+T")
+        self.select_all = self._action(w.grid.selectAll, QKeySequence.SelectAll)
+        self.new_collection = self._action(w.new_collection, "Ctrl+Shift+N")
+        self.remove_from_collection = self._action(w.remove_selection_from_collection)
+        self.search_photo = self._action(w.search_photo_dialog, "Ctrl+Shift+F")
+        self.more_like_this = self._action(w.more_like_this, "Ctrl+L")
+        self.edit_attributes = self._action(w.edit_attributes_search, "Ctrl+Shift+L")
+        self.train = self._action(w.show_training)
+        self.evaluate = self._action(w.show_evaluation)
+        self.clear_filters = self._action(w.clear_filters, "Ctrl+Shift+A")
+        self.about = self._action(w.show_about)
+        self.language_group = QActionGroup(self)
+        self.languages = {code: self._language_action(code) for code in ("system", *LANGUAGES)}
+        self.search_actions = [self.search_photo, self.more_like_this, self.edit_attributes]
+        self._menus()
+
+    def _action(self, slot, shortcut=None) -> QAction:
+        action = QAction(self.window)
+        action.triggered.connect(lambda *_: slot())
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        self.window.addAction(action)  # shortcuts work wherever the focus is
+        return action
+
+    def _language_action(self, code: str) -> QAction:
+        action = QAction(self.window)
+        action.setCheckable(True)
+        action.setChecked(settings.language() == code)
+        action.triggered.connect(lambda *_: self.window.set_language(code))
+        self.language_group.addAction(action)
+        return action
+
+    def _menus(self) -> None:
+        bar = self.window.menuBar()
+        self.file_menu = bar.addMenu("")
+        for a in (self.open_library, None, self.import_photos, self.import_folder, None, self.quit):
+            self._add(self.file_menu, a)
+        self.edit_menu = bar.addMenu("")
+        for a in (self.undo, self.redo, None, self.find, self.tag, self.select_all, self.clear_filters):
+            self._add(self.edit_menu, a)
+        self.collections_menu = bar.addMenu("")
+        for a in (self.new_collection, self.remove_from_collection):
+            self._add(self.collections_menu, a)
+        self.search_menu = bar.addMenu("")
+        for a in (self.search_photo, self.more_like_this, self.edit_attributes):
+            self._add(self.search_menu, a)
+        self.model_menu = bar.addMenu("")
+        for a in (self.train, self.evaluate):
+            self._add(self.model_menu, a)
+        self.view_menu = bar.addMenu("")
+        self.language_menu = self.view_menu.addMenu("")
+        for action in self.languages.values():
+            self.language_menu.addAction(action)
+        self.view_menu.addSeparator()
+        self.help_menu = bar.addMenu("")
+        self.help_menu.addAction(self.about)
+
+    @staticmethod
+    def _add(menu, action) -> None:
+        if action is None:
+            menu.addSeparator()
+        else:
+            menu.addAction(action)
+
+    def add_panel_toggles(self, docks) -> None:
+        for dock in docks:
+            self.view_menu.addAction(dock.toggleViewAction())
+
+    def set_search_available(self, available: bool) -> None:
+        tip = "" if available else self.tr("no model yet")
+        for action in self.search_actions:
+            action.setEnabled(available)
+            action.setToolTip(tip or action.text())
+
+    def _undo_texts(self) -> None:
+        """'Undo Tag 2 item(s) with Dragon': our own actions, so the prefix follows the language."""
+        stack = self.window.session.undo
+        for action, prefix, text in ((self.undo, self.tr("&Undo"), stack.undoText()),
+                                     (self.redo, self.tr("&Redo"), stack.redoText())):
+            action.setText(f"{prefix} {text}" if text else prefix)
+
+    def retranslate(self) -> None:
+        texts = {
+            self.open_library: self.tr("&Open library…"), self.import_photos: self.tr("Import &photos…"),
+            self.import_folder: self.tr("Import &folder…"), self.quit: self.tr("&Quit"),
+            self.find: self.tr("&Find…"), self.tag: self.tr("&Tag selected items"),
+            self.select_all: self.tr("Select &all"), self.clear_filters: self.tr("&Clear filters"),
+            self.new_collection: self.tr("&New collection…"),
+            self.remove_from_collection: self.tr("&Remove selection from this collection"),
+            self.search_photo: self.tr("Search by &photo…"), self.more_like_this: self.tr("&More like this"),
+            self.edit_attributes: self.tr("Like this, &but…"), self.train: self.tr("&Train…"),
+            self.evaluate: self.tr("&Evaluation…"), self.about: self.tr("&About Wenyang"),
+            self.languages["system"]: self.tr("&System language"),
+        }
+        for action, text in texts.items():
+            action.setText(text)
+        self._undo_texts()
+        for code, name in LANGUAGES.items():
+            self.languages[code].setText(name)
+        for menu, text in ((self.file_menu, self.tr("&File")), (self.edit_menu, self.tr("&Edit")),
+                           (self.collections_menu, self.tr("&Collections")),
+                           (self.search_menu, self.tr("&Search")), (self.model_menu, self.tr("&Model")),
+                           (self.view_menu, self.tr("&View")), (self.language_menu, self.tr("&Language")),
+                           (self.help_menu, self.tr("&Help"))):
+            menu.setTitle(text)

@@ -1,0 +1,207 @@
+"""The collections sidebar: pick one to filter the grid, drop items on one to add them,
+create, rename and delete from the buttons or the context menu."""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QHBoxLayout, QInputDialog, QListWidget, QListWidgetItem, QMenu,
+                               QMessageBox, QToolButton, QVBoxLayout, QWidget)
+
+from app.ui import queries
+from app.ui.grid_model import ITEM_IDS_MIME, ids_from_mime
+from app.ui.i18n import Retranslating
+
+CollectionIdRole = Qt.UserRole + 20
+
+
+class CollectionList(QListWidget):
+    """A list that accepts item ids dropped onto a collection row."""
+
+    itemsDropped = Signal(int, list)  # collection id, item ids
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+
+    def _target(self, event):
+        item = self.itemAt(event.position().toPoint())
+        return item.data(CollectionIdRole) if item is not None else None
+
+    def dragEnterEvent(self, event) -> None:
+        event.setAccepted(event.mimeData().hasFormat(ITEM_IDS_MIME))
+
+    def dragMoveEvent(self, event) -> None:
+        event.setAccepted(event.mimeData().hasFormat(ITEM_IDS_MIME) and self._target(event) is not None)
+
+    def dropEvent(self, event) -> None:
+        target, ids = self._target(event), ids_from_mime(event.mimeData())
+        if target is None or not ids:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.itemsDropped.emit(target, ids)
+
+
+class CollectionsPanel(Retranslating, QWidget):
+    """Sidebar of collections; ``collectionSelected(id or None)`` filters the grid."""
+
+    collectionSelected = Signal(object)
+
+    def __init__(self, session, selected_items: Callable[[], list[int]], parent=None):
+        super().__init__(parent)
+        self.setObjectName("collectionsPanel")
+        self.session = session
+        self.selected_items = selected_items
+        self.collections = []
+        self.current: int | None = None
+        self._build_widgets()
+        session.collectionsChanged.connect(self.reload)
+        self.retranslate()
+        self.reload()
+
+    def _build_widgets(self) -> None:
+        self.list = CollectionList(self)
+        self.list.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._context_menu)
+        self.list.currentItemChanged.connect(self._current_changed)
+        self.list.itemsDropped.connect(self.add_items)
+        self.new_button, self.rename_button, self.delete_button = (QToolButton(self) for _ in range(3))
+        self.new_button.clicked.connect(lambda: self.create_collection())
+        self.rename_button.clicked.connect(lambda: self.rename_collection(self.current))
+        self.delete_button.clicked.connect(lambda: self.delete_collection(self.current))
+        buttons = QHBoxLayout()
+        for button in (self.new_button, self.rename_button, self.delete_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+        self._update_buttons()
+
+    def retranslate(self) -> None:
+        self.new_button.setText(self.tr("New…"))
+        self.new_button.setToolTip(self.tr("Create a collection (Ctrl+Shift+N)"))
+        self.rename_button.setText(self.tr("Rename…"))
+        self.delete_button.setText(self.tr("Delete"))
+        self._fill()
+
+    # -- loading ---------------------------------------------------------------------------
+    def reload(self) -> None:
+        self.session.run(queries.collections_list, self._on_loaded)
+
+    def _on_loaded(self, collections) -> None:
+        self.collections = collections
+        if self.current is not None and self.current not in {c.id for c in collections}:
+            self.current = None
+            self.collectionSelected.emit(None)
+        self._fill()
+
+    def _fill(self) -> None:
+        self.list.blockSignals(True)
+        self.list.clear()
+        everything = QListWidgetItem(self.tr("All items"), self.list)
+        everything.setData(CollectionIdRole, None)
+        for coll in self.collections:
+            row = QListWidgetItem(f"{coll.name} ({coll.size})", self.list)
+            row.setData(CollectionIdRole, coll.id)
+            row.setToolTip(coll.description or coll.name)
+            if coll.id == self.current:
+                self.list.setCurrentItem(row)
+        if self.current is None:
+            self.list.setCurrentItem(everything)
+        self.list.blockSignals(False)
+        self._update_buttons()
+
+    def _current_changed(self, item, _previous=None) -> None:
+        self.current = item.data(CollectionIdRole) if item is not None else None
+        self._update_buttons()
+        self.collectionSelected.emit(self.current)
+
+    def _update_buttons(self) -> None:
+        self.rename_button.setEnabled(self.current is not None)
+        self.delete_button.setEnabled(self.current is not None)
+
+    def name_of(self, coll_id) -> str:
+        return next((c.name for c in self.collections if c.id == coll_id), "")
+
+    # -- curating --------------------------------------------------------------------------
+    def create_collection(self, name: str | None = None, item_ids=None) -> None:
+        """Create a collection (asking for its name when none is given), optionally filled."""
+        if name is None:
+            name, ok = QInputDialog.getText(self, self.tr("New collection"), self.tr("Name:"))
+            if not ok or not name.strip():
+                return
+        ids = list(item_ids or [])
+
+        def create(lib):
+            coll = lib.collections.create(name)
+            if ids:
+                lib.collections.add(coll.id, ids)
+            return coll
+
+        self.session.run(create, self._changed)
+
+    def rename_collection(self, coll_id, name: str | None = None) -> None:
+        if coll_id is None:
+            return
+        if name is None:
+            name, ok = QInputDialog.getText(self, self.tr("Rename collection"), self.tr("New name:"),
+                                            text=self.name_of(coll_id))
+            if not ok or not name.strip():
+                return
+        self.session.run(lambda lib: lib.collections.rename(coll_id, name), self._changed)
+
+    def delete_collection(self, coll_id, confirm: bool = True) -> None:
+        """Delete a collection (its items stay in the library)."""
+        if coll_id is None:
+            return
+        if confirm and QMessageBox.question(
+                self, self.tr("Delete collection"),
+                self.tr("Delete the collection “{name}”? Its items stay in the library.")
+                .format(name=self.name_of(coll_id))) != QMessageBox.Yes:
+            return
+        self.session.run(lambda lib: lib.collections.delete(coll_id), self._changed)
+
+    def add_items(self, coll_id: int, item_ids: list[int]) -> None:
+        ids = list(item_ids)
+        self.session.run(lambda lib: lib.collections.add(coll_id, ids), self._added)
+
+    def remove_items(self, coll_id: int, item_ids: list[int]) -> None:
+        ids = list(item_ids)
+        self.session.run(lambda lib: lib.collections.remove(coll_id, ids), self._removed)
+
+    def _changed(self, _result=None) -> None:
+        self.session.collectionsChanged.emit()
+
+    def _added(self, n: int) -> None:
+        self.session.message.emit(self.tr("{n} item(s) added to the collection").format(n=n))
+        self._changed()
+
+    def _removed(self, n: int) -> None:
+        self.session.message.emit(self.tr("{n} item(s) removed from the collection").format(n=n))
+        self._changed()
+        if self.current is not None:
+            self.collectionSelected.emit(self.current)  # the grid shows it: refresh
+
+    def _context_menu(self, pos) -> None:
+        item = self.list.itemAt(pos)
+        coll_id = item.data(CollectionIdRole) if item is not None else None
+        menu = QMenu(self)
+        menu.addAction(self.tr("New collection…"), lambda: self.create_collection())
+        selected = self.selected_items()
+        if selected:
+            menu.addAction(self.tr("New collection from selection…"),
+                           lambda: self.create_collection(item_ids=selected))
+        if coll_id is not None:
+            menu.addSeparator()
+            if selected:
+                menu.addAction(self.tr("Add selected items"), lambda: self.add_items(coll_id, selected))
+                menu.addAction(self.tr("Remove selected items"),
+                               lambda: self.remove_items(coll_id, selected))
+            menu.addAction(self.tr("Rename…"), lambda: self.rename_collection(coll_id))
+            menu.addAction(self.tr("Delete"), lambda: self.delete_collection(coll_id))
+        menu.exec(self.list.viewport().mapToGlobal(pos))

@@ -1,0 +1,213 @@
+"""The detail pane: preview, accession number, title, description, metadata, labels, suggestions.
+
+One selected item shows everything and is editable (each edit one undo step); several show
+the shared tagging tree with partial ticks. Everything is loaded on the library thread; a
+newer selection makes older answers stale (they are dropped by generation number).
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
+                               QSplitter, QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout,
+                               QWidget)
+
+from app.ui import queries
+from app.ui.commands import EditFieldCommand, SuggestionCommand, TagCommand, UntagCommand
+from app.ui.i18n import Retranslating, label_language
+from app.ui.label_models import label_text
+from app.ui.preview import PhotoPreview
+from app.ui.suggestions import SuggestionsPanel
+from app.ui.tagging import TagTree
+
+
+class CommitTextEdit(QPlainTextEdit):
+    """A text box that reports ``editingFinished`` when it loses focus (like QLineEdit)."""
+
+    editingFinished = Signal()
+
+    def focusOutEvent(self, event) -> None:
+        self.editingFinished.emit()
+        super().focusOutEvent(event)
+
+
+def _load(lib, item_ids: list[int]) -> dict:
+    """Worker: what the pane needs for a selection."""
+    found = {"scheme": lib.labels.scheme(), "usage": queries.label_usage(lib, item_ids)}
+    if len(item_ids) == 1:
+        found["detail"] = queries.item_detail(lib, item_ids[0])
+        found["suggestions"] = queries.suggestions_of(lib, item_ids[0])
+    return found
+
+
+class DetailPane(Retranslating, QWidget):
+    """Shows and edits the selected item(s); ``cropSearch(path, (x, y, w, h))`` for search."""
+
+    cropSearch = Signal(str, tuple)
+
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.setObjectName("detailPane")
+        self.session = session
+        self.item_ids: list[int] = []
+        self.detail: queries.Detail | None = None
+        self.scheme = None
+        self._generation = 0
+        self._build_widgets()
+        session.itemsEdited.connect(self._edited)
+        self.retranslate()
+        self.show_items([])
+
+    def _build_widgets(self) -> None:
+        self.preview = PhotoPreview(self)
+        self.preview.regionSelected.connect(self._region)
+        self.heading = QLabel(self)
+        font = QFont(self.heading.font())
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        self.heading.setFont(font)
+        self.heading.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.title_edit = QLineEdit(self)
+        self.title_edit.editingFinished.connect(lambda: self._commit("title", self.title_edit.text()))
+        self.description_edit = CommitTextEdit(self)
+        self.description_edit.editingFinished.connect(
+            lambda: self._commit("description", self.description_edit.toPlainText()))
+        self.metadata_table = QTableWidget(0, 2, self)
+        self.metadata_table.horizontalHeader().setStretchLastSection(True)
+        self.metadata_table.verticalHeader().hide()
+        self.metadata_table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.collections_label = QLabel(self)
+        self.collections_label.setWordWrap(True)
+        self.tags = TagTree(self)
+        self.tags.tagRequested.connect(self.tag)
+        self.tags.untagRequested.connect(self.untag)
+        self.suggestions = SuggestionsPanel(self)
+        self.suggestions.decided.connect(self.decide)
+        self._layout()
+
+    def _layout(self) -> None:
+        self.fit_button, self.crop_button = QToolButton(self), QToolButton(self)
+        self.fit_button.clicked.connect(self.preview.fit)
+        self.crop_button.setCheckable(True)
+        self.crop_button.toggled.connect(lambda on: setattr(self.preview, "crop_mode", on))
+        tools = QHBoxLayout()
+        tools.addWidget(self.heading, 1)
+        tools.addWidget(self.fit_button)
+        tools.addWidget(self.crop_button)
+        top = QWidget(self)
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addLayout(tools)
+        top_layout.addWidget(self.preview, 1)
+        self.form = QFormLayout()
+        form_box = QWidget(self)
+        form_box.setLayout(self.form)
+        self.form_labels = [QLabel(self) for _ in range(4)]
+        for label, field in zip(self.form_labels, (self.title_edit, self.description_edit,
+                                                   self.metadata_table, self.collections_label)):
+            self.form.addRow(label, field)
+        splitter = QSplitter(Qt.Vertical, self)
+        for widget in (top, form_box, self.tags, self.suggestions):
+            splitter.addWidget(widget)
+        splitter.setSizes([320, 220, 280, 120])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(splitter)
+
+    def retranslate(self) -> None:
+        for label, text in zip(self.form_labels, (self.tr("Title"), self.tr("Description"),
+                                                  self.tr("Metadata"), self.tr("Collections"))):
+            label.setText(text)
+        self.metadata_table.setHorizontalHeaderLabels([self.tr("Field"), self.tr("Value")])
+        self.fit_button.setText(self.tr("Fit"))
+        self.fit_button.setToolTip(self.tr("Fit the photo in the view (double-click)"))
+        self.crop_button.setText(self.tr("Search a detail"))
+        self.crop_button.setToolTip(self.tr("Draw a rectangle on the photo to search by that detail "
+                                            "(or Shift+drag)"))
+        self._show_heading()
+
+    # -- selection -------------------------------------------------------------------------
+    def show_items(self, item_ids: list[int]) -> None:
+        """Show these items (none: an empty pane)."""
+        self.item_ids = list(item_ids)
+        self._generation += 1
+        if len(self.item_ids) != 1:
+            self._show_detail(None)
+        if not self.item_ids:
+            self.tags.set_selection([], {})
+            self.suggestions.set_suggestions(None, [], self.scheme)
+            return
+        generation, ids = self._generation, list(self.item_ids)
+        self.session.run(lambda lib: _load(lib, ids), lambda found: self._loaded(generation, found))
+
+    def _edited(self, item_ids: list[int]) -> None:
+        if set(item_ids) & set(self.item_ids):
+            self.show_items(self.item_ids)
+
+    def _loaded(self, generation: int, found: dict) -> None:
+        if generation != self._generation:
+            return
+        if self.scheme is None or found["scheme"].version != self.scheme.version:
+            self.scheme = found["scheme"]
+            self.tags.set_scheme(self.scheme)
+        self.tags.set_selection(self.item_ids, found["usage"])
+        detail = found.get("detail")
+        self._show_detail(detail)
+        self.suggestions.set_suggestions(detail.item_id if detail else None,
+                                         found.get("suggestions", []), self.scheme)
+
+    def _show_detail(self, detail: queries.Detail | None) -> None:
+        changed_photo = (detail.photo if detail else None) != (self.detail.photo if self.detail else None)
+        self.detail = detail
+        single = detail is not None
+        for widget in (self.title_edit, self.description_edit):
+            widget.setEnabled(single)
+        if not self.title_edit.hasFocus() or not single:
+            self.title_edit.setText(detail.title if single else "")
+        if not self.description_edit.hasFocus() or not single:
+            self.description_edit.setPlainText(detail.description if single else "")
+        self._fill_metadata(detail.metadata if single else {})
+        self.collections_label.setText(", ".join(detail.collections) if single else "")
+        if changed_photo or not single:
+            self.preview.show_photo(detail.photo if single else None)
+        self._show_heading()
+
+    def _fill_metadata(self, metadata: dict) -> None:
+        self.metadata_table.setRowCount(len(metadata))
+        for row, (key, value) in enumerate(sorted(metadata.items())):
+            self.metadata_table.setItem(row, 0, QTableWidgetItem(str(key)))
+            self.metadata_table.setItem(row, 1, QTableWidgetItem(str(value)))
+
+    def _show_heading(self) -> None:
+        n = len(self.item_ids)
+        if self.detail is not None:
+            self.heading.setText(self.detail.accession)
+        elif n > 1:
+            self.heading.setText(self.tr("{n} items selected").format(n=n))
+        else:
+            self.heading.setText(self.tr("No item selected"))
+
+    # -- edits (each one undoable) ---------------------------------------------------------
+    def _commit(self, field_name: str, value: str) -> None:
+        if self.detail is None or getattr(self.detail, field_name) == value:
+            return
+        old = getattr(self.detail, field_name)
+        setattr(self.detail, field_name, value)  # so a second editingFinished is a no-op
+        self.session.undo.push(EditFieldCommand(self.session, self.detail.item_id, field_name, old, value))
+
+    def _label_name(self, label_id: str) -> str:
+        label = self.scheme.labels.get(label_id) if self.scheme else None
+        return label_text(label, label_language()) if label else label_id
+
+    def tag(self, item_ids: list[int], label_id: str) -> None:
+        self.session.undo.push(TagCommand(self.session, item_ids, label_id, self._label_name(label_id)))
+
+    def untag(self, item_ids: list[int], label_id: str) -> None:
+        self.session.undo.push(UntagCommand(self.session, item_ids, label_id, self._label_name(label_id)))
+
+    def decide(self, decisions: list, accept: bool) -> None:
+        self.session.undo.push(SuggestionCommand(self.session, decisions, accept))
+
+    def _region(self, x: int, y: int, w: int, h: int) -> None:
+        if self.preview.path:
+            self.cropSearch.emit(self.preview.path, (x, y, w, h))

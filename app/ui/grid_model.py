@@ -1,0 +1,211 @@
+"""The thumbnail grid's model: ids fetched in batches, records and thumbnails loaded lazily.
+
+Three levels of laziness keep 100,000 items smooth:
+1. the filtered id list is computed on the library thread (a few ints per item);
+2. rows are exposed ``BATCH`` at a time through ``canFetchMore``/``fetchMore``;
+3. a row's record (accession, title, photo paths) is loaded a page at a time when the view
+   first paints it, and its thumbnail is decoded off the GUI thread into an LRU of pixmaps.
+"""
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, Qt, Signal
+
+from app.ui import queries
+from app.ui.thumbnails import LruCache, ThumbnailLoader
+from app.ui.workers import LibraryQueue
+
+ITEM_IDS_MIME = "application/x-wenyang-item-ids"
+ItemIdRole = Qt.UserRole + 1
+ThumbStateRole = Qt.UserRole + 2  # 'loading', 'ready', 'none' (no photo / unreadable)
+
+
+def item_ids_mime(item_ids: list[int]) -> QMimeData:
+    """Mime data carrying item ids (a drag from the grid onto a collection)."""
+    mime = QMimeData()
+    mime.setData(ITEM_IDS_MIME, QByteArray(json.dumps(list(item_ids)).encode()))
+    return mime
+
+
+def ids_from_mime(mime: QMimeData) -> list[int]:
+    if not mime.hasFormat(ITEM_IDS_MIME):
+        return []
+    return [int(i) for i in json.loads(bytes(mime.data(ITEM_IDS_MIME)).decode())]
+
+
+class GridModel(QAbstractListModel):
+    """Items of the library passing the current filters, in accession order."""
+
+    BATCH = 2000
+    PAGE = 200
+    totalChanged = Signal(int)  # number of items passing the filters (after a reload)
+
+    def __init__(self, queue: LibraryQueue, loader: ThumbnailLoader, cache_size: int = 1200,
+                 parent=None):
+        super().__init__(parent)
+        self.queue = queue
+        self.loader = loader
+        self.pixmaps = LruCache(cache_size)
+        self._ids: list[int] = []
+        self._row_of: dict[int, int] = {}
+        self._shown = 0
+        self._records: dict[int, queries.Record] = {}
+        self._pages_asked: set[int] = set()
+        self._no_thumb: set[int] = set()
+        self._generation = 0
+        self.filters: tuple[tuple[str, ...], int | None] = ((), None)
+        loader.loaded.connect(self._on_pixmap)
+        loader.failed.connect(self._on_no_pixmap)
+
+    # -- filters and reloads ---------------------------------------------------------------
+    def set_filters(self, labels=(), collection: int | None = None) -> None:
+        """Show only items passing the facet labels and the collection; reloads."""
+        self.filters = (tuple(labels), collection)
+        self.reload()
+
+    def reload(self) -> None:
+        """Fetch the id list again (items were added, removed or filters changed)."""
+        self._generation += 1
+        generation = self._generation
+        labels, collection = self.filters
+        self.queue.submit(lambda lib: _ids_and_rows(queries.ordered_ids(lib, labels, collection)),
+                          lambda found: self._on_ids(generation, *found))
+
+    def _on_ids(self, generation: int, ids: list[int], row_of: dict[int, int]) -> None:
+        if generation != self._generation:
+            return  # a newer reload is on its way
+        self.beginResetModel()
+        self._ids = ids
+        self._row_of = row_of
+        self._shown = min(self.BATCH, len(ids))
+        self._records.clear()
+        self._pages_asked.clear()
+        self.loader.clear()
+        self.endResetModel()
+        self.totalChanged.emit(len(ids))
+
+    def refresh_items(self, item_ids) -> None:
+        """Records of these items changed (title, photo): load them again."""
+        for item_id in item_ids:
+            self._records.pop(item_id, None)
+            self.pixmaps.discard(item_id)
+            self._no_thumb.discard(item_id)
+            row = self._row_of.get(item_id)
+            if row is not None and row < self._shown:
+                self._pages_asked.discard(row // self.PAGE)
+                index = self.index(row)
+                self.dataChanged.emit(index, index)
+
+    # -- Qt model API ----------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else self._shown
+
+    def canFetchMore(self, parent=QModelIndex()) -> bool:
+        return not parent.isValid() and self._shown < len(self._ids)
+
+    def fetchMore(self, parent=QModelIndex()) -> None:
+        if parent.isValid():
+            return
+        more = min(self.BATCH, len(self._ids) - self._shown)
+        if more <= 0:
+            return
+        self.beginInsertRows(QModelIndex(), self._shown, self._shown + more - 1)
+        self._shown += more
+        self.endInsertRows()
+
+    def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
+        if not index.isValid() or index.row() >= self._shown:
+            return None
+        item_id = self._ids[index.row()]
+        if role == ItemIdRole:
+            return item_id
+        record = self._records.get(item_id)
+        if record is None:
+            self._ask_page(index.row())
+        if role == Qt.DisplayRole:
+            return record.accession if record else "…"
+        if role == Qt.ToolTipRole:
+            return (record.title or record.accession) if record else None
+        if role == Qt.DecorationRole:
+            return self._pixmap(item_id, record)
+        if role == ThumbStateRole:
+            return self._thumb_state(item_id, record)
+        return None
+
+    def flags(self, index: QModelIndex):
+        if not index.isValid():
+            return Qt.NoItemFlags
+        return Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled
+
+    def mimeTypes(self) -> list[str]:
+        return [ITEM_IDS_MIME]
+
+    def mimeData(self, indexes) -> QMimeData:
+        return item_ids_mime(sorted({self._ids[i.row()] for i in indexes if i.isValid()}))
+
+    # -- lookups used by the window --------------------------------------------------------
+    def item_id(self, row: int) -> int:
+        return self._ids[row]
+
+    def row_of(self, item_id: int) -> int | None:
+        return self._row_of.get(item_id)
+
+    def record(self, item_id: int) -> queries.Record | None:
+        return self._records.get(item_id)
+
+    @property
+    def total(self) -> int:
+        return len(self._ids)
+
+    # -- lazy loading ----------------------------------------------------------------------
+    def _ask_page(self, row: int) -> None:
+        page = row // self.PAGE
+        if page in self._pages_asked:
+            return
+        self._pages_asked.add(page)
+        ids = self._ids[page * self.PAGE:(page + 1) * self.PAGE]
+        generation = self._generation
+        self.queue.submit(lambda lib: queries.item_records(lib, ids),
+                          lambda records: self._on_records(generation, page, records))
+
+    def _on_records(self, generation: int, page: int, records: dict) -> None:
+        if generation != self._generation:
+            return
+        self._records.update(records)
+        first = page * self.PAGE
+        last = min(first + self.PAGE, self._shown) - 1
+        if last >= first:
+            self.dataChanged.emit(self.index(first), self.index(last))
+
+    def _pixmap(self, item_id: int, record):
+        pixmap = self.pixmaps.get(item_id)
+        if pixmap is None and record is not None and record.paths and item_id not in self._no_thumb:
+            self.loader.request(item_id, record.paths)
+        return pixmap
+
+    def _thumb_state(self, item_id: int, record) -> str:
+        if item_id in self.pixmaps:
+            return "ready"
+        if record is not None and (not record.paths or item_id in self._no_thumb):
+            return "none"
+        return "loading"
+
+    def _on_pixmap(self, item_id, pixmap) -> None:
+        self.pixmaps.put(item_id, pixmap)
+        self._changed(item_id)
+
+    def _on_no_pixmap(self, item_id) -> None:
+        self._no_thumb.add(item_id)
+        self._changed(item_id)
+
+    def _changed(self, item_id: int) -> None:
+        row = self._row_of.get(item_id)
+        if row is not None and row < self._shown:
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [Qt.DecorationRole])
+
+
+def _ids_and_rows(ids: list[int]) -> tuple[list[int], dict[int, int]]:
+    """The id list and its reverse index, built on the worker (100k entries take a while)."""
+    return ids, {item_id: row for row, item_id in enumerate(ids)}

@@ -1,0 +1,99 @@
+"""A list model of search hits: accession, Hamming distance, matched labels, thumbnail."""
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
+
+from app.ui import queries
+from app.ui.grid_model import ItemIdRole, ThumbStateRole, item_ids_mime
+from app.ui.thumbnails import LruCache
+
+DistanceRole = Qt.UserRole + 30
+
+
+class HitsModel(QAbstractListModel):
+    """Hits of one search tab; records and thumbnails are loaded like the grid's."""
+
+    def __init__(self, session, loader, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.loader = loader
+        self.hits: list = []
+        self.records: dict[int, queries.Record] = {}
+        self.pixmaps = LruCache(300)
+        self.label_names: dict[str, str] = {}
+        self._generation = 0
+        loader.loaded.connect(self._on_pixmap)
+
+    def set_hits(self, hits, label_names: dict[str, str] | None = None) -> None:
+        """Show ``hits`` (best first); their records load on the library thread."""
+        self.beginResetModel()
+        self.hits = list(hits)
+        self.records = {}
+        self.label_names = label_names or {}
+        self._generation += 1
+        self.endResetModel()
+        ids, generation = [h.item_id for h in self.hits], self._generation
+        if ids:
+            self.session.run(lambda lib: queries.item_records(lib, ids),
+                             lambda records: self._on_records(generation, records))
+
+    def _on_records(self, generation: int, records: dict) -> None:
+        if generation == self._generation:
+            self.records = records
+            if self.hits:
+                self.dataChanged.emit(self.index(0), self.index(len(self.hits) - 1))
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.hits)
+
+    def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        hit = self.hits[index.row()]
+        record = self.records.get(hit.item_id)
+        if role == ItemIdRole:
+            return hit.item_id
+        if role == DistanceRole:
+            return hit.distance
+        if role == Qt.DisplayRole:
+            name = record.accession if record else f"#{hit.item_id}"
+            return f"{name}  ·  d={hit.distance}"
+        if role == Qt.ToolTipRole:
+            return self._tooltip(hit, record)
+        if role == Qt.DecorationRole:
+            return self._pixmap(hit.item_id, record)
+        if role == ThumbStateRole:
+            return "ready" if hit.item_id in self.pixmaps else ("none" if record and not record.paths else "loading")
+        return None
+
+    def flags(self, index):
+        return Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled if index.isValid() else Qt.NoItemFlags
+
+    def mimeTypes(self):
+        from app.ui.grid_model import ITEM_IDS_MIME
+        return [ITEM_IDS_MIME]
+
+    def mimeData(self, indexes):
+        return item_ids_mime([self.hits[i.row()].item_id for i in indexes if i.isValid()])
+
+    def _tooltip(self, hit, record) -> str:
+        lines = [record.title] if record and record.title else []
+        if hit.matched_labels:
+            names = [self.label_names.get(l, l) for l in hit.matched_labels]
+            lines.append(", ".join(names))
+        lines.append(f"Hamming {hit.distance} · {hit.modality}")
+        return "\n".join(lines)
+
+    def _pixmap(self, item_id: int, record):
+        pixmap = self.pixmaps.get(item_id)
+        if pixmap is None and record is not None and record.paths:
+            self.loader.request(("hit", item_id), record.paths)
+        return pixmap
+
+    def _on_pixmap(self, key, pixmap) -> None:
+        if not (isinstance(key, tuple) and key[0] == "hit"):
+            return
+        self.pixmaps.put(key[1], pixmap)
+        for row, hit in enumerate(self.hits):
+            if hit.item_id == key[1]:
+                self.dataChanged.emit(self.index(row), self.index(row), [Qt.DecorationRole])

@@ -1,0 +1,211 @@
+"""The main window: grid in the middle, facets and collections on the left, the detail pane
+and search on the right, library path, model and inference device in the status bar.
+
+The window wires panels to the session and to each other; the flows that open dialogs
+(import, training, search) live in ``window_flows`` so this file stays about layout.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
+
+from app.ui import queries, settings
+from app.ui.actions import WindowActions
+from app.ui.collections_panel import CollectionsPanel
+from app.ui.detail_pane import DetailPane
+from app.ui.facet_panel import FacetPanel
+from app.ui.grid_model import GridModel
+from app.ui.grid_view import GridView
+from app.ui.i18n import Retranslating
+from app.ui.search_backend import SearchBackend, device_text
+from app.ui.search_panel import SearchPanel
+from app.ui.session import Session
+from app.ui.thumbnails import ThumbnailLoader
+from app.ui.window_flows import WindowFlows
+
+
+class MainWindow(Retranslating, WindowFlows, QMainWindow):
+    """One library in one window. ``owns_library``: close ``lib`` when the window closes."""
+
+    def __init__(self, lib, owns_library: bool = False):
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.lib, self.owns_library = lib, owns_library
+        self.session = Session(lib.root, self)
+        self.loader = ThumbnailLoader(side=160, parent=self)
+        self.grid_model = GridModel(self.session.queue, self.loader, parent=self)
+        self.grid = GridView(160, self)
+        self.grid.setModel(self.grid_model)
+        self.backend = SearchBackend(lib.root, self)
+        self.label_filters: list[str] = []
+        self.collection: int | None = None
+        self.model_id: str | None = None
+        self._build_layout()
+        self.actions = WindowActions(self)
+        self.actions.add_panel_toggles(self.docks)
+        self._build_status_bar()
+        self._connect()
+        self.setAcceptDrops(True)
+        self.retranslate()
+        self._restore_state()
+        settings.remember_library(lib.root)
+        self.grid_model.reload()
+        self.reload_summary()
+        self.backend.refresh()
+
+    # -- layout ----------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        self.filter_bar = QLabel(self)
+        self.filter_bar.setObjectName("filterBar")
+        center = QWidget(self)
+        layout = QVBoxLayout(center)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.grid, 1)
+        self.setCentralWidget(center)
+        self.facets = FacetPanel(self.session, self)
+        self.collections = CollectionsPanel(self.session, self.grid.selected_ids, self)
+        self.detail = DetailPane(self.session, self)
+        self.search = SearchPanel(self.session, self.backend, self.current_filters, self)
+        self.docks = [self._dock("facetsDock", self.facets, Qt.LeftDockWidgetArea),
+                      self._dock("collectionsDock", self.collections, Qt.LeftDockWidgetArea),
+                      self._dock("detailDock", self.detail, Qt.RightDockWidgetArea),
+                      self._dock("searchDock", self.search, Qt.RightDockWidgetArea)]
+        self.tabifyDockWidget(self.docks[2], self.docks[3])
+        self.docks[2].raise_()
+        self.resize(1400, 900)
+
+    def _dock(self, name: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(self)
+        dock.setObjectName(name)  # saveState() needs names
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_status_bar(self) -> None:
+        self.path_label, self.count_label = QLabel(str(self.lib.root)), QLabel()
+        self.model_label, self.device_label = QLabel(), QLabel()
+        self.device = "CPU"
+        bar = self.statusBar()
+        for widget in (self.path_label, self.count_label, self.model_label, self.device_label):
+            widget.setObjectName(widget.__class__.__name__)
+            bar.addPermanentWidget(widget)
+        self.path_label.setObjectName("libraryPath")
+        self.model_label.setObjectName("modelLabel")
+        self.device_label.setObjectName("deviceLabel")
+
+    def _connect(self) -> None:
+        s = self.session
+        self.facets.filtersChanged.connect(self._facets_changed)
+        self.facets.schemeLoaded.connect(self.search.set_scheme)
+        self.collections.collectionSelected.connect(self._collection_changed)
+        self._selection_timer = QTimer(self, singleShot=True, interval=40)
+        self._selection_timer.timeout.connect(lambda: self.detail.show_items(self.grid.selected_ids()))
+        self.grid.selectionIdsChanged.connect(lambda _ids: self._selection_timer.start())
+        self.grid.itemsContextMenu.connect(self.grid_context_menu)
+        self.grid_model.totalChanged.connect(lambda _n: self._update_filter_bar())
+        s.itemsEdited.connect(self.grid_model.refresh_items)
+        s.itemsChanged.connect(self.grid_model.reload)
+        s.itemsChanged.connect(self.reload_summary)
+        s.collectionsChanged.connect(self.collections.reload)
+        s.modelChanged.connect(self.reload_summary)
+        s.modelChanged.connect(self.backend.refresh)
+        s.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.detail.cropSearch.connect(self.search_region)
+        self.search.itemActivated.connect(self.show_item)
+        self.backend.availabilityChanged.connect(self._search_available)
+        self.backend.failed.connect(lambda text: self.statusBar().showMessage(text, 8000))
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Wenyang 纹样 — {path}").format(path=self.lib.root))
+        for dock, title in zip(self.docks, (self.tr("Labels"), self.tr("Collections"),
+                                            self.tr("Item"), self.tr("Search"))):
+            dock.setWindowTitle(title)
+        self.actions.retranslate()
+        self.actions.set_search_available(self.backend.available)
+        self._update_filter_bar()
+        self._update_status()
+
+    # -- filters and selection -------------------------------------------------------------
+    def current_filters(self) -> tuple[list[str], int | None]:
+        """The grid's filters: ticked labels and the chosen collection."""
+        return list(self.label_filters), self.collection
+
+    def _facets_changed(self, label_ids: list[str]) -> None:
+        self.label_filters = list(label_ids)
+        self.grid_model.set_filters(self.label_filters, self.collection)
+
+    def _collection_changed(self, coll_id) -> None:
+        self.collection = coll_id
+        self.grid_model.set_filters(self.label_filters, self.collection)
+
+    def clear_filters(self) -> None:
+        self.facets.clear()
+
+    def _update_filter_bar(self) -> None:
+        parts = [self.tr("{n} item(s)").format(n=self.grid_model.total)]
+        if self.label_filters:
+            parts.append(self.tr("{n} label filter(s)").format(n=len(self.label_filters)))
+        if self.collection is not None:
+            parts.append(self.tr("collection: {name}").format(name=self.collections.name_of(self.collection)))
+        self.filter_bar.setText(" · ".join(parts))
+
+    def show_item(self, item_id: int) -> None:
+        """Show an item in the detail pane, selecting it in the grid when it is there."""
+        if self.grid_model.row_of(item_id) is not None:
+            self.grid.select_ids([item_id])
+        else:
+            self.detail.show_items([item_id])
+        self.docks[2].raise_()
+
+    # -- status bar ------------------------------------------------------------------------
+    def reload_summary(self) -> None:
+        self.session.run(queries.library_summary, self._summary_loaded)
+
+    def _summary_loaded(self, summary: dict) -> None:
+        self.model_id = summary["model"]
+        self.items_total = summary["items"]
+        card = summary["card"]
+        hint = str(card.get("provider") or card.get("device") or "")
+        if not self.backend.provider:  # until search reports the provider actually used
+            self.device = "GPU (CUDA)" if "cuda" in hint.lower() else "CPU"
+        self._update_status()
+
+    def _search_available(self, available: bool, provider: str) -> None:
+        self.actions.set_search_available(available)
+        if provider:
+            self.set_inference_device(device_text(provider))
+
+    def set_inference_device(self, text: str) -> None:
+        """Say where inference runs ('GPU (CUDA)' or 'CPU'); the search service tells us."""
+        self.device = text
+        self._update_status()
+
+    def _update_status(self) -> None:
+        if not hasattr(self, "model_label"):
+            return
+        total = getattr(self, "items_total", None)
+        self.count_label.setText("" if total is None else self.tr("{n} items in library").format(n=total))
+        self.model_label.setText(self.tr("Model: {model}").format(model=self.model_id) if self.model_id
+                                 else self.tr("no model"))
+        self.device_label.setText(self.tr("Inference: {device}").format(device=self.device))
+
+    # -- window state ----------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        geometry, state = settings.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state, settings.STATE_VERSION)
+
+    def closeEvent(self, event) -> None:
+        settings.save_window_state(self.saveGeometry(), self.saveState(settings.STATE_VERSION))
+        self.session.close()
+        self.backend.close()
+        self.loader.clear()
+        self.loader.wait(5000)
+        self.search.loader.clear()
+        self.search.loader.wait(5000)
+        if self.owns_library:
+            self.lib.close()
+        super().closeEvent(event)

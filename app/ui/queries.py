@@ -1,0 +1,103 @@
+"""What the window asks of the library. Plain functions of ``lib``, run on the LibraryQueue
+worker thread (never on the GUI thread), returning plain data; no Qt here."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.core.errors import NotFound
+from app.media.images import thumbnail_path
+from app.services.dataset import photo_path
+from app.services.filtering import allowed_item_ids
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the grid shows for one item."""
+
+    item_id: int
+    accession: str
+    title: str
+    paths: tuple[str, ...] = ()  # thumbnail first, then the photo itself (fallback)
+
+
+@dataclass
+class Detail:
+    """Everything the detail pane shows for one item."""
+
+    item_id: int
+    accession: str
+    title: str
+    description: str
+    metadata: dict
+    labels: list[str]
+    photo: str | None
+    collections: list[str] = field(default_factory=list)
+
+
+def ordered_ids(lib, labels: list[str] | tuple = (), collection: int | None = None) -> list[int]:
+    """Item ids in accession order passing the filters (AND across facets, OR within one)."""
+    ids = lib.items.ids(collection=collection)
+    if not labels:
+        return ids
+    allowed = set(allowed_item_ids(lib, labels, collection))
+    return [i for i in ids if i in allowed]
+
+
+def item_records(lib, item_ids: list[int]) -> dict[int, Record]:
+    """Grid records of the given items (deleted ones are left out)."""
+    out: dict[int, Record] = {}
+    for item_id in item_ids:
+        try:
+            item = lib.items.get(item_id)
+        except NotFound:
+            continue
+        paths: tuple[str, ...] = ()
+        if item.photos:
+            photo = item.photos[0]
+            paths = (str(thumbnail_path(lib.thumbnails_dir, photo.sha256)),
+                     str(photo_path(lib, photo.path)))
+        out[item_id] = Record(item_id, item.accession, item.title, paths)
+    return out
+
+
+def item_detail(lib, item_id: int) -> Detail:
+    """The detail pane's view of one item."""
+    item = lib.items.get(item_id)
+    photo = str(photo_path(lib, item.photos[0].path)) if item.photos else None
+    return Detail(item.id, item.accession, item.title, item.description, dict(item.metadata),
+                  list(item.labels), photo, lib.collections.of_item(item_id))
+
+
+def label_usage(lib, item_ids: list[int]) -> dict[str, int]:
+    """For a selection: how many of the items carry each label."""
+    counts: dict[str, int] = {}
+    for item_id in item_ids:
+        for label_id in lib.labels.labels_of(item_id):
+            counts[label_id] = counts.get(label_id, 0) + 1
+    return counts
+
+
+def scheme_and_counts(lib):
+    """The label scheme and the number of items carrying each label."""
+    return lib.labels.scheme(), lib.labels.counts()
+
+
+def collections_list(lib):
+    """All collections (with sizes), by name."""
+    return lib.collections.list()
+
+
+def suggestions_of(lib, item_id: int) -> list[tuple[str, float, str]]:
+    """Open tag suggestions of an item (empty until the store and a model provide them)."""
+    codes = lib.codes
+    if not hasattr(codes, "suggestions"):
+        return []
+    return list(codes.suggestions(item_id))
+
+
+def library_summary(lib) -> dict:
+    """Status-bar facts: item count and the active model (id, card)."""
+    model = lib.codes.active_model()
+    return {"items": lib.items.count(),
+            "model": model.id if model else None,
+            "card": dict(model.card) if model else {}}

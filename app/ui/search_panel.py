@@ -1,0 +1,175 @@
+"""The search panel: type a description or drop a photo; matching photos and descriptions
+in two tabs. Every query goes through ``SearchBackend`` (off the GUI thread); the panel is
+disabled, with a tooltip saying why, until the library has a trained model."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QLineEdit, QListView, QPushButton,
+                               QTabWidget, QVBoxLayout, QWidget)
+
+from app.media.images import IMAGE_SUFFIXES
+from app.ui.grid_model import ItemIdRole
+from app.ui.grid_view import ThumbnailDelegate
+from app.ui.hits_model import HitsModel
+from app.ui.i18n import Retranslating, label_language
+from app.ui.label_models import label_text
+from app.ui.thumbnails import ThumbnailLoader
+
+
+def dropped_photo(mime) -> str | None:
+    """The first local image file among dropped urls, if any."""
+    for url in mime.urls() if mime.hasUrls() else []:
+        path = Path(url.toLocalFile())
+        if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
+            return str(path)
+    return None
+
+
+class SearchPanel(Retranslating, QWidget):
+    """Query box, drop zone and the two result tabs; ``itemActivated(id)`` on a click."""
+
+    itemActivated = Signal(int)
+
+    def __init__(self, session, backend, filters_provider, parent=None):
+        super().__init__(parent)
+        self.setObjectName("searchPanel")
+        self.session = session
+        self.backend = backend
+        self.filters_provider = filters_provider  # () -> (labels, collection) of the grid
+        self.scheme = None
+        self.loader = ThumbnailLoader(side=96, threads=1, parent=self)
+        self.photos = HitsModel(session, self.loader, self)
+        self.descriptions = HitsModel(session, self.loader, self)
+        self._build_widgets()
+        self.setAcceptDrops(True)
+        backend.resultsReady.connect(self._on_results)
+        backend.failed.connect(self._on_failed)
+        backend.availabilityChanged.connect(lambda *_: self._update_enabled())
+        self.retranslate()
+        self._update_enabled()
+
+    def _build_widgets(self) -> None:
+        self.query = QLineEdit(self)
+        self.query.setObjectName("searchQuery")
+        self.query.setClearButtonEnabled(True)
+        self.query.returnPressed.connect(self.search_text)
+        self.go = QPushButton(self)
+        self.go.clicked.connect(self.search_text)
+        self.use_filters = QCheckBox(self)
+        self.use_filters.setChecked(True)
+        self.drop_zone = QLabel(self)
+        self.drop_zone.setAlignment(Qt.AlignCenter)
+        self.drop_zone.setStyleSheet("QLabel { border: 1px dashed palette(mid); padding: 6px; }")
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.tabs = QTabWidget(self)
+        self.photo_view = self._hits_view(self.photos, icons=True)
+        self.text_view = self._hits_view(self.descriptions, icons=False)
+        self.tabs.addTab(self.photo_view, "")
+        self.tabs.addTab(self.text_view, "")
+        row = QHBoxLayout()
+        row.addWidget(self.query, 1)
+        row.addWidget(self.go)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(row)
+        for widget in (self.use_filters, self.drop_zone, self.status):
+            layout.addWidget(widget)
+        layout.addWidget(self.tabs, 1)
+
+    def _hits_view(self, model: HitsModel, icons: bool) -> QListView:
+        view = QListView(self)
+        view.setModel(model)
+        view.setUniformItemSizes(True)
+        view.setDragEnabled(True)
+        if icons:
+            view.setViewMode(QListView.ListMode)
+            view.setFlow(QListView.LeftToRight)
+            view.setWrapping(True)
+            view.setResizeMode(QListView.Adjust)
+            view.setItemDelegate(ThumbnailDelegate(96, view))
+        view.activated.connect(lambda index: self.itemActivated.emit(index.data(ItemIdRole)))
+        view.clicked.connect(lambda index: self.itemActivated.emit(index.data(ItemIdRole)))
+        return view
+
+    def retranslate(self) -> None:
+        self.query.setPlaceholderText(self.tr("Describe a garment or pattern… (Ctrl+F)"))
+        self.go.setText(self.tr("Search"))
+        self.use_filters.setText(self.tr("Only within the ticked labels and the chosen collection"))
+        self.drop_zone.setText(self.tr("Drop a photo here to find what matches it"))
+        self.tabs.setTabText(0, self.tr("Matching photos"))
+        self.tabs.setTabText(1, self.tr("Matching descriptions"))
+        self._update_enabled()
+
+    def _update_enabled(self) -> None:
+        available = self.backend.available
+        tip = "" if available else self.tr("no model yet: train one (Model ▸ Train…)")
+        for widget in (self.query, self.go, self.drop_zone):
+            widget.setEnabled(available)
+            widget.setToolTip(tip)
+
+    def focus_query(self) -> None:
+        self.query.setFocus()
+        self.query.selectAll()
+
+    def set_scheme(self, scheme) -> None:
+        self.scheme = scheme
+
+    # -- queries ---------------------------------------------------------------------------
+    def filters(self):
+        return self.filters_provider() if self.use_filters.isChecked() else None
+
+    def search_text(self) -> None:
+        text = self.query.text().strip()
+        if text and self.backend.available:
+            self._searching()
+            self.backend.by_text(text, self.filters())
+
+    def search_photo(self, path: str, region=None) -> None:
+        if self.backend.available:
+            self._searching()
+            self.backend.by_image(path, region, self.filters())
+
+    def search_like(self, item_id: int) -> None:
+        if self.backend.available:
+            self._searching()
+            self.backend.like_item(item_id, self.filters())
+
+    def search_edit(self, item_id: int, add, remove, weight: float) -> None:
+        if self.backend.available:
+            self._searching()
+            self.backend.edit(item_id, add, remove, weight, self.filters())
+
+    def _searching(self) -> None:
+        self.status.setText(self.tr("Searching…"))
+
+    def _on_results(self, results, what: str) -> None:
+        names = self._label_names()
+        self.photos.set_hits(results.photos, names)
+        self.descriptions.set_hits(results.descriptions, names)
+        labels = ", ".join(names.get(l, l) for l in getattr(results, "query_labels", [])[:8])
+        self.status.setText(self.tr("{p} photo(s), {d} description(s) in {s:.2f} s").format(
+            p=len(results.photos), d=len(results.descriptions), s=getattr(results, "seconds", 0.0))
+            + (" · " + self.tr("query labels: {labels}").format(labels=labels) if labels else ""))
+        self.tabs.setCurrentIndex(0 if results.photos or not results.descriptions else 1)
+
+    def _on_failed(self, message: str) -> None:
+        self.status.setText(message)
+
+    def _label_names(self) -> dict[str, str]:
+        if self.scheme is None:
+            return {}
+        lang = label_language()
+        return {lid: label_text(label, lang) for lid, label in self.scheme.labels.items()}
+
+    # -- drops -----------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        event.setAccepted(self.backend.available and dropped_photo(event.mimeData()) is not None)
+
+    def dropEvent(self, event) -> None:
+        path = dropped_photo(event.mimeData())
+        if path:
+            event.acceptProposedAction()
+            self.search_photo(path)

@@ -1,0 +1,65 @@
+"""The open library as the window sees it: worker queues, the undo stack, change signals.
+
+Panels never talk to each other. They ask the session to run work on the library thread,
+and they subscribe to its signals to reload what changed (the napari pattern: the view
+listens, the model announces).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtGui import QUndoStack
+
+from app.ui.workers import LibraryQueue
+
+
+class Session(QObject):
+    """One library open in one window."""
+
+    itemsChanged = Signal()         # items were added or removed: the grid reloads
+    itemsEdited = Signal(list)      # these items' title, description or labels changed
+    labelsChanged = Signal()        # tags changed: facet counts reload
+    collectionsChanged = Signal()   # collections created, renamed, deleted, filled
+    modelChanged = Signal()         # a model was trained or activated
+    message = Signal(str)           # notices and errors for the status bar
+    busyChanged = Signal(bool)      # background library work pending or not
+
+    def __init__(self, root: Path, parent: QObject | None = None):
+        super().__init__(parent)
+        self.root = Path(root)
+        self.queue = LibraryQueue(self.root, self)
+        self.queue.failed.connect(self.message)
+        self.queue.idleChanged.connect(lambda idle: self.busyChanged.emit(not idle))
+        self.undo = QUndoStack(self)
+        self.jobs = QThreadPool(self)     # long jobs (import, training) with their own connections
+        self.jobs.setMaxThreadCount(2)
+        self._closers: list[Callable[[], None]] = []
+        self.closed = False
+
+    def run(self, fn: Callable, on_done: Callable | None = None,
+            on_error: Callable | None = None) -> None:
+        """Run ``fn(lib)`` on the library thread; errors go to the status bar by default."""
+        self.queue.submit(fn, on_done, on_error or (lambda exc: self.message.emit(str(exc))))
+
+    def idle(self) -> bool:
+        """True when no library work is waiting (tests wait for this)."""
+        return self.queue.pending == 0 and self.jobs.activeThreadCount() == 0
+
+    def on_close(self, closer: Callable[[], None]) -> None:
+        """Register something to stop before the connections close (cancel a running job)."""
+        self._closers.append(closer)
+
+    def close(self) -> None:
+        """Stop long jobs, finish queued work, close the worker connections (once)."""
+        if self.closed:
+            return
+        self.closed = True
+        for closer in self._closers:
+            try:
+                closer()
+            except RuntimeError:  # its widget is already gone: nothing left to stop
+                pass
+        self.jobs.waitForDone(30_000)
+        self.queue.close()

@@ -1,0 +1,66 @@
+"""The window's remembered settings (QSettings): last library, language, window geometry.
+
+Every read and write goes through this module, so the keys live in one place and tests can
+point QSettings at a temporary folder (``use_settings_dir``) without touching the user's.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings
+
+ORGANISATION = "Wenyang"
+APPLICATION = "Wenyang"
+LAST_LIBRARY = "library/last"
+LANGUAGE = "ui/language"          # 'system', 'en' or 'zh_CN'
+GEOMETRY = "window/geometry"
+STATE = "window/state"
+STATE_VERSION = 1                  # bump when docks change, so an old layout is not restored
+
+
+def configure_application(organisation: str = ORGANISATION, application: str = APPLICATION) -> None:
+    """Names QSettings files after the organisation and application."""
+    QCoreApplication.setOrganizationName(organisation)
+    QCoreApplication.setApplicationName(application)
+
+
+def use_settings_dir(folder: Path, organisation: str = "WenyangTest") -> None:
+    """Keep settings as INI files under ``folder`` (tests: never the user's own settings)."""
+    QSettings.setDefaultFormat(QSettings.IniFormat)
+    for scope in (QSettings.UserScope, QSettings.SystemScope):
+        QSettings.setPath(QSettings.IniFormat, scope, str(folder))
+    configure_application(organisation, APPLICATION)
+
+
+def settings() -> QSettings:
+    """The application's settings object (cheap to create; Qt caches the file)."""
+    return QSettings()
+
+
+def last_library() -> Path | None:
+    value = settings().value(LAST_LIBRARY, "")
+    return Path(value) if value else None
+
+
+def remember_library(root: Path) -> None:
+    settings().setValue(LAST_LIBRARY, str(root))
+
+
+def language() -> str:
+    return str(settings().value(LANGUAGE, "system") or "system")
+
+
+def set_language(code: str) -> None:
+    settings().setValue(LANGUAGE, code)
+
+
+def window_state() -> tuple[QByteArray | None, QByteArray | None]:
+    """Saved (geometry, dock state), or Nones when nothing was saved."""
+    s = settings()
+    return s.value(GEOMETRY, None), s.value(STATE, None)
+
+
+def save_window_state(geometry: QByteArray, state: QByteArray) -> None:
+    s = settings()
+    s.setValue(GEOMETRY, geometry)
+    s.setValue(STATE, state)

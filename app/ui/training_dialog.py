@@ -1,0 +1,215 @@
+"""The training dialog: code length, method, epochs; live losses and validation MAP; cancel.
+
+Training runs ``app.services.training.train_library`` on a worker thread; its progress
+callback (called on that thread) posts throttled copies of the events to the GUI thread.
+When it ends, the library has a new active model and the window re-checks search.
+"""
+from __future__ import annotations
+
+import importlib.util
+import threading
+import time
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QProgressBar,
+                               QPushButton, QSpinBox, QVBoxLayout)
+
+from app.ui.i18n import Retranslating
+from app.ui.plot import LinePlot
+from app.ui.workers import run_task, to_main
+
+BITS = (16, 32, 64, 128)
+MODES = (("ssah", "SSAH"), ("dcmh", "DCMH"))
+POST_EVERY_S = 0.1
+
+
+def training_module():
+    """``app.services.training`` when it offers ``train_library`` and ``TrainOptions``."""
+    if importlib.util.find_spec("app.services.training") is None:
+        return None
+    try:
+        import app.services.training as module
+    except ImportError:
+        return None
+    return module if hasattr(module, "train_library") and hasattr(module, "TrainOptions") else None
+
+
+def event_dict(event) -> dict:
+    """Progress events as dicts (the service sends dicts; a dataclass is accepted too)."""
+    if isinstance(event, dict):
+        return dict(event)
+    return {k: getattr(event, k) for k in ("stage", "kind", "epoch", "epochs", "step", "steps",
+                                           "losses", "val_map", "message") if hasattr(event, k)}
+
+
+class TrainJob(QObject):
+    """One training run on a worker thread."""
+
+    progress = Signal(dict)
+    finished = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, root, bits: int, mode: str, epochs: int, parent=None):
+        super().__init__(parent)
+        self.root, self.bits, self.mode, self.epochs = root, bits, mode, epochs
+        self.cancel_event = threading.Event()
+        self.running = False
+        self._last_post = 0.0
+
+    def start(self, pool) -> None:
+        self.running = True
+        run_task(pool, self._run, self._done, self._error)
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    def _run(self):
+        module = training_module()
+        options = module.TrainOptions(bits=self.bits, mode=self.mode, epochs=self.epochs)
+        return module.train_library(self.root, options, progress=self._on_event,
+                                    cancel=self.cancel_event)
+
+    def _on_event(self, event) -> None:  # worker thread: throttle, never touch widgets
+        data = event_dict(event)
+        now = time.monotonic()
+        important = data.get("val_map") is not None or data.get("stage") in ("epoch", "done") \
+            or data.get("kind") in ("epoch", "done")
+        if important or now - self._last_post >= POST_EVERY_S:
+            self._last_post = now
+            to_main(self.progress.emit, data)
+
+    def _done(self, outcome) -> None:
+        self.running = False
+        self.finished.emit(outcome)
+
+    def _error(self, exc) -> None:
+        self.running = False
+        self.failed.emit(str(exc))
+
+
+class TrainingDialog(Retranslating, QDialog):
+    """Choose options, start, watch, cancel; ``trained(outcome)`` when a model is ready."""
+
+    trained = Signal(object)
+
+    def __init__(self, session, parent=None):
+        super().__init__(parent)
+        self.setObjectName("trainingDialog")
+        self.session = session
+        self.job: TrainJob | None = None
+        self._build_widgets()
+        self.retranslate()
+        session.on_close(self.cancel)
+
+    def _build_widgets(self) -> None:
+        self.bits = QComboBox(self)
+        for bits in BITS:
+            self.bits.addItem(str(bits), bits)
+        self.bits.setCurrentIndex(BITS.index(32))
+        self.mode = QComboBox(self)
+        for key, name in MODES:
+            self.mode.addItem(name, key)
+        self.epochs = QSpinBox(self)
+        self.epochs.setRange(1, 1000)
+        self.epochs.setValue(30)
+        self.form = QFormLayout()
+        self.form_labels = [QLabel(self) for _ in range(3)]
+        for label, widget in zip(self.form_labels, (self.bits, self.mode, self.epochs)):
+            self.form.addRow(label, widget)
+        self.stage = QLabel(self)
+        self.progress = QProgressBar(self)
+        self.losses = LinePlot("", self)
+        self.val_map = LinePlot("", self)
+        self.val_map.y_range = (0.0, 1.0)
+        self.start_button, self.cancel_button = QPushButton(self), QPushButton(self)
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self._cancel_or_close)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.cancel_button)
+        plots = QHBoxLayout()
+        plots.addWidget(self.losses)
+        plots.addWidget(self.val_map)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.stage)
+        layout.addWidget(self.progress)
+        layout.addLayout(plots, 1)
+        layout.addLayout(buttons)
+        self.resize(720, 480)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Train a model"))
+        for label, text in zip(self.form_labels, (self.tr("Code length (bits)"), self.tr("Method"),
+                                                  self.tr("Epochs"))):
+            label.setText(text)
+        self.mode.setToolTip(self.tr("SSAH: self-supervised adversarial hashing; DCMH: the baseline"))
+        self.losses.title = self.tr("Losses")
+        self.val_map.title = self.tr("Validation MAP")
+        self.start_button.setText(self.tr("Start"))
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        running = self.job is not None and self.job.running
+        available = training_module() is not None
+        self.start_button.setEnabled(available and not running)
+        self.start_button.setToolTip("" if available else self.tr("no model yet: training is not "
+                                                                  "available in this version"))
+        self.cancel_button.setText(self.tr("Cancel") if running else self.tr("Close"))
+
+    def start(self) -> None:
+        if training_module() is None or (self.job is not None and self.job.running):
+            return
+        self.losses.clear()
+        self.val_map.clear()
+        self.job = TrainJob(self.session.root, self.bits.currentData(), self.mode.currentData(),
+                            self.epochs.value(), self)
+        self.job.progress.connect(self.on_event)
+        self.job.finished.connect(self._finished)
+        self.job.failed.connect(self._failed)
+        self.stage.setText(self.tr("Starting…"))
+        self.job.start(self.session.jobs)
+        self._update_buttons()
+
+    def on_event(self, event: dict) -> None:
+        """Show one progress event: stage, epoch bar, loss and MAP curves."""
+        epoch, epochs = event.get("epoch") or 0, event.get("epochs") or 0
+        steps = event.get("steps") or 0
+        x = epoch + ((event.get("step") or 0) / steps if steps else 0)
+        for name, value in (event.get("losses") or {}).items():
+            if value is not None:
+                self.losses.add_point(str(name), x, value)
+        if event.get("val_map") is not None:
+            self.val_map.add_point("MAP", epoch, event["val_map"])
+        if epochs:
+            self.progress.setRange(0, epochs)
+            self.progress.setValue(min(epoch, epochs))
+        stage = event.get("stage") or event.get("kind") or ""
+        self.stage.setText(self.tr("{stage}: epoch {epoch} of {epochs}").format(
+            stage=stage, epoch=epoch, epochs=epochs) if epochs else str(stage))
+
+    def cancel(self) -> None:
+        if self.job is not None and self.job.running:
+            self.job.cancel()
+            self.stage.setText(self.tr("Cancelling…"))
+
+    def _cancel_or_close(self) -> None:
+        if self.job is not None and self.job.running:
+            self.cancel()
+        else:
+            self.accept()
+
+    def _finished(self, outcome) -> None:
+        model_id = getattr(outcome, "model_id", None)
+        if getattr(outcome, "cancelled", False) and not model_id:
+            self.stage.setText(self.tr("Cancelled; no new model."))
+        else:
+            self.stage.setText(self.tr("Done: model {model} is now in use.").format(model=model_id))
+        self._update_buttons()
+        self.session.modelChanged.emit()
+        self.trained.emit(outcome)
+
+    def _failed(self, message: str) -> None:
+        self.stage.setText(self.tr("Training failed: {error}").format(error=message))
+        self._update_buttons()

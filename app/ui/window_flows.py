@@ -1,0 +1,211 @@
+"""What the main window does when asked: import (menu or drop), open another library, switch
+language, curate, search, train. A mixin of ``MainWindow``; it relies on the attributes the
+window builds (session, grid, panels, backend, actions)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+
+from app.ui import settings
+from app.ui.i18n import install_language, resolve_language
+from app.ui.import_dialog import ImportDialog, split_sheet
+from app.ui.search_panel import dropped_photo
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("MainWindow", text)
+
+
+def local_paths(mime) -> list[Path]:
+    """Local files and folders among dropped urls."""
+    if not mime.hasUrls():
+        return []
+    return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile() and u.toLocalFile()]
+
+
+class WindowFlows:
+    """Dialog-opening flows of the main window."""
+
+    # -- import ----------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        event.setAccepted(bool(local_paths(event.mimeData())))
+
+    def dragMoveEvent(self, event) -> None:
+        event.setAccepted(bool(local_paths(event.mimeData())))
+
+    def dropEvent(self, event) -> None:
+        """Dropped files or folders are imported; with Shift held, a photo is searched for."""
+        paths = local_paths(event.mimeData())
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        photo = dropped_photo(event.mimeData())
+        if event.modifiers() & Qt.ShiftModifier and photo and self.backend.available:
+            self.search.search_photo(photo)
+            self.docks[3].raise_()
+            return
+        photos, sheet = split_sheet(paths)
+        self.import_paths(photos, sheet, auto_start=True)
+
+    def import_paths(self, paths, metadata: Path | None = None, auto_start: bool = False) -> ImportDialog:
+        """Open the import dialog for ``paths``; start at once for drops."""
+        dialog = ImportDialog(self.session, paths, metadata, self)
+        dialog.imported.connect(self._imported)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        self.import_dialog = dialog
+        dialog.show()
+        if auto_start:
+            dialog.start()
+        return dialog
+
+    def _imported(self, report) -> None:
+        self.session.itemsChanged.emit()
+        self.session.labelsChanged.emit()
+        if report is not None:
+            self.session.message.emit(_tr("Import finished: {n} item(s) added").format(n=report.added_items))
+
+    def import_photos_dialog(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self, _tr("Import photos"), "",
+            _tr("Photos (*.jpg *.jpeg *.png *.tif *.tiff *.webp *.bmp);;All files (*)"))
+        if files:
+            self.import_paths([Path(f) for f in files])
+
+    def import_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, _tr("Import a folder of photos"))
+        if folder:
+            self.import_paths([Path(folder)])
+
+    # -- library and language --------------------------------------------------------------
+    def choose_library(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, _tr("Open or create a library folder"))
+        if folder:
+            self.open_library_window(Path(folder))
+
+    def open_library_window(self, root: Path):
+        """Open ``root`` (creating a library there if the curator agrees) in a new window."""
+        from app.core.errors import WenyangError
+        from app.store import open_library
+        from app.store.library import DB_NAME
+
+        create = (root / DB_NAME).exists() or QMessageBox.question(
+            self, _tr("Create library"),
+            _tr("There is no library in {path}. Create one there?").format(path=root)) == QMessageBox.Yes
+        if not create:
+            return None
+        try:
+            lib = open_library(root, create=True)
+        except WenyangError as exc:
+            QMessageBox.warning(self, _tr("Cannot open the library"), str(exc))
+            return None
+        window = type(self)(lib, owns_library=True)
+        window.show()
+        self.close()
+        return window
+
+    def set_language(self, code: str) -> None:
+        """Remember the choice and switch the interface language now."""
+        settings.set_language(code)
+        install_language(resolve_language(code))
+
+    # -- focus shortcuts -------------------------------------------------------------------
+    def focus_search(self) -> None:
+        self.docks[3].show()
+        self.docks[3].raise_()
+        self.search.focus_query()
+
+    def focus_tagging(self) -> None:
+        self.docks[2].show()
+        self.docks[2].raise_()
+        self.detail.tags.focus_filter()
+
+    # -- curating --------------------------------------------------------------------------
+    def new_collection(self) -> None:
+        self.collections.create_collection(item_ids=self.grid.selected_ids() or None)
+
+    def remove_selection_from_collection(self) -> None:
+        if self.collection is not None and self.grid.selected_ids():
+            self.collections.remove_items(self.collection, self.grid.selected_ids())
+
+    def grid_context_menu(self, global_pos, item_ids: list[int]) -> None:
+        self.build_grid_menu(item_ids).exec(global_pos)
+
+    def build_grid_menu(self, item_ids: list[int]) -> QMenu:
+        """The grid's context menu for the selected items."""
+        menu = QMenu(self)
+        add_menu = menu.addMenu(_tr("Add to collection"))
+        for coll in self.collections.collections:
+            add_menu.addAction(coll.name, lambda c=coll.id: self.collections.add_items(c, item_ids))
+        add_menu.addSeparator()
+        add_menu.addAction(_tr("New collection…"),
+                           lambda: self.collections.create_collection(item_ids=item_ids))
+        if self.collection is not None:
+            menu.addAction(_tr("Remove from this collection"),
+                           lambda: self.collections.remove_items(self.collection, item_ids))
+        menu.addSeparator()
+        for action in (self.actions.more_like_this, self.actions.edit_attributes):
+            menu.addAction(action)
+        return menu
+
+    # -- search ----------------------------------------------------------------------------
+    def search_photo_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, _tr("Search by photo"), "", _tr("Photos (*.jpg *.jpeg *.png *.tif *.tiff *.webp *.bmp)"))
+        if path:
+            self.search.search_photo(path)
+            self.docks[3].raise_()
+
+    def search_region(self, path: str, region: tuple) -> None:
+        self.search.search_photo(path, region)
+        self.docks[3].raise_()
+
+    def more_like_this(self) -> None:
+        ids = self.grid.selected_ids()
+        if ids:
+            self.search.search_like(ids[0])
+            self.docks[3].raise_()
+
+    def edit_attributes_search(self, choice=None) -> None:
+        """"Like this, but…": pick labels to add and remove, then search."""
+        from app.ui.edit_picker import EditPicker
+
+        ids = self.grid.selected_ids()
+        if not ids or self.detail.scheme is None:
+            return
+        if choice is None:
+            labels = self.detail.detail.labels if self.detail.detail else []
+            picker = EditPicker(self.detail.scheme, labels, self)
+            if picker.exec() != EditPicker.Accepted:
+                return
+            choice = picker.choice()
+        add, remove, weight = choice
+        self.search.search_edit(ids[0], add, remove, weight)
+        self.docks[3].raise_()
+
+    # -- model -----------------------------------------------------------------------------
+    def show_training(self):
+        from app.ui.training_dialog import TrainingDialog
+
+        dialog = TrainingDialog(self.session, self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        self.training_dialog = dialog
+        dialog.show()
+        return dialog
+
+    def show_evaluation(self):
+        from app.ui.evaluation_view import EvaluationView
+
+        view = EvaluationView(self.session, self)
+        view.setAttribute(Qt.WA_DeleteOnClose)
+        view.show()
+        return view
+
+    def show_about(self) -> None:
+        import app
+
+        QMessageBox.about(self, _tr("About Wenyang"), _tr(
+            "Wenyang 纹样 {version}\nCross-modal search and labelling for museum costume "
+            "collections.").format(version=app.__version__))
