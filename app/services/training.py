@@ -38,6 +38,7 @@ class TrainOptions:
     resume: bool = False
     items: list[int] | None = None     # train on these items only (benchmarks); None: all
     overrides: dict = field(default_factory=dict)  # further TrainConfig fields
+    net_overrides: dict = field(default_factory=dict)  # further NetConfig fields
 
 
 @dataclass
@@ -86,8 +87,9 @@ def _train(lib, options: TrainOptions, emit, cancel, encode: bool) -> TrainOutco
     loader = PhotoLoader(arrays.image_sources(lib, prep), prep)
     data = _training_data(arrays, vectors, loader)
     model_id = _new_model_id(options)
-    config = TrainConfig(**{"net": NetConfig(bits=options.bits, backbone=options.backbone,
-                                             backbone_weights=options.backbone_weights),
+    net = NetConfig(**{"bits": options.bits, "backbone": options.backbone,
+                       "backbone_weights": options.backbone_weights, **options.net_overrides})
+    config = TrainConfig(**{"net": net,
                             "mode": options.mode, "epochs": options.epochs, "seed": options.seed,
                             "device": options.device, **options.overrides})
     checkpoints = lib.models_dir / ".checkpoints" / f"{options.mode}-{options.bits}"

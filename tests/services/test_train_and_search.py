@@ -1,0 +1,144 @@
+"""End to end on a small demo library: train (tiny networks), export, encode, every query type."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from app.core.errors import ModelMismatchError, WenyangError
+from app.services.demo import create_demo_library
+from app.services.encoding import encode_library
+from app.services.search import NoModelError, SearchFilters, SearchService
+from app.services.training import TrainOptions, train_library
+from app.store import open_library
+
+TINY = dict(bits=16, epochs=3, image_size=32, vocab_size=200, seed=0,
+            net_overrides={"semantic_dim": 64, "label_hidden": (128,), "image_hidden": (128,),
+                           "text_hidden": (128,), "disc_hidden": (32,)},
+            overrides={"batch_size": 32, "patience": 5})
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo") / "lib"
+    create_demo_library(root, seed=1, count=48)
+    lib = open_library(root)
+    events = []
+    outcome = train_library(lib, TrainOptions(**TINY), progress=events.append)
+    yield lib, outcome, events
+    lib.close()
+
+
+def test_training_registers_an_active_model_and_encodes_everything(trained):
+    lib, outcome, events = trained
+    assert outcome.model_id and not outcome.cancelled
+    assert lib.codes.active_model().id == outcome.model_id
+    assert any(e.get("kind") == "epoch" and e.get("val_map") is not None for e in events)
+    n = lib.items.count()
+    for modality in ("image", "text", "label"):
+        ids, codes, scores = lib.codes.load(outcome.model_id, modality)
+        assert len(ids) == n and codes.shape == (n, 2) and scores.shape == (n, 16)
+    card = lib.codes.active_model().card
+    assert card["scheme_fingerprint"] == lib.scheme.fingerprint()
+    assert card["vocabulary"]["terms"] and card["preprocessing"]["size"] == 32
+
+
+def test_encoding_again_touches_only_what_changed(trained):
+    lib, outcome, _ = trained
+    again = encode_library(lib)
+    assert again.encoded == {"label": 0, "text": 0, "image": 0}
+    item_id = lib.items.ids()[0]
+    lib.items.update(item_id, description="红缎绣龙纹袍 red satin robe with dragons")
+    after = encode_library(lib)
+    assert after.encoded == {"label": 0, "text": 1, "image": 0}
+
+
+def test_suggestions_are_stored_with_confidence(trained):
+    lib, _, _ = trained
+    rows = lib.db.execute("SELECT confidence FROM suggestions").fetchall()
+    assert rows and all(0.3 <= r[0] <= 1.0 for r in rows)
+
+
+def _check(results, k):
+    for hits in (results.photos, results.descriptions):
+        assert 0 < len(hits) <= k
+        distances = [h.distance for h in hits]
+        assert distances == sorted(distances) and all(0 <= d <= 16 for d in distances)
+    assert results.provider.endswith("ExecutionProvider")
+
+
+def test_every_query_type_returns_ranked_results(trained):
+    lib, _, _ = trained
+    service = SearchService(lib)
+    first = lib.items.get(lib.items.ids()[0])
+    photo = first.photos[0].path
+    _check(service.by_image(photo, k=5), 5)
+    _check(service.by_image(photo, region=(10, 10, 120, 120), k=5), 5)
+    _check(service.by_text("red robe 龙纹 dragon", k=5), 5)
+    _check(service.by_labels(["Dragon"], k=5), 5)
+    like = service.like_item(first.id, k=5)
+    _check(like, 5)
+    assert first.id not in [h.item_id for h in like.photos]
+    edit = service.edit(first.id, add=["phoenix"], remove=["dragon"], k=5)
+    _check(edit, 5)
+    assert "phoenix" in edit.query_labels and "dragon" not in edit.query_labels
+
+
+def test_label_query_reports_matched_labels(trained):
+    lib, _, _ = trained
+    results = SearchService(lib).by_labels(["Robe"], k=10)
+    for hit in results.photos:
+        carries = set(lib.labels.labels_of(hit.item_id))
+        assert set(hit.matched_labels) == carries & set(results.query_labels)
+
+
+def test_filters_restrict_every_tab(trained):
+    lib, _, _ = trained
+    coll = lib.collections.list()[0]
+    members = set(lib.collections.members(coll.id))
+    results = SearchService(lib).by_text("robe", k=50, filters=SearchFilters(collection=coll.id))
+    assert {h.item_id for h in results.photos} <= members
+    assert {h.item_id for h in results.descriptions} <= members
+    blue = SearchService(lib).by_text("robe", k=50, filters=SearchFilters(labels=["blue", "dark-blue"]))
+    for hit in blue.photos:
+        assert {"blue", "dark-blue"} & set(lib.labels.labels_of(hit.item_id))
+
+
+def test_unknown_words_give_a_clear_message(trained):
+    lib, _, _ = trained
+    with pytest.raises(WenyangError, match="None of the words"):
+        SearchService(lib).by_text("zzzqqq xxyyzz")
+
+
+def test_search_without_a_model_says_so(tmp_path):
+    with open_library(tmp_path / "empty", create=True) as lib:
+        with pytest.raises(NoModelError, match="Train one first"):
+            SearchService(lib).by_text("robe")
+
+
+def test_model_from_another_scheme_is_refused(tmp_path):
+    root = tmp_path / "lib"
+    create_demo_library(root, seed=2, count=24)
+    with open_library(root) as lib:
+        train_library(lib, TrainOptions(**(TINY | {"epochs": 1})))
+        lib.labels.add("Qilin", "麒麟", parent="animal")
+        with pytest.raises(ModelMismatchError, match="trained on label scheme"):
+            SearchService(lib).by_text("robe")
+
+
+def test_cancelled_training_registers_nothing(tmp_path):
+    root = tmp_path / "lib"
+    create_demo_library(root, seed=3, count=24)
+    cancel = threading.Event()
+    cancel.set()
+    with open_library(root) as lib:
+        outcome = train_library(lib, TrainOptions(**TINY), cancel=cancel)
+        assert outcome.cancelled and outcome.model_id is None
+        assert lib.codes.models() == []
+
+
+def test_too_few_labelled_items_is_refused(tmp_path):
+    with open_library(tmp_path / "lib", create=True) as lib:
+        with pytest.raises(WenyangError, match="at least 10 labelled items"):
+            train_library(lib, TrainOptions(**TINY))
