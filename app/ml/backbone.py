@@ -1,0 +1,77 @@
+"""The CNN in front of the image heads: a torchvision ResNet, never downloaded.
+
+Networks are built with ``weights=None``.  Pretrained weights come only from a local
+state-dict file the user names; a file that does not fit the architecture is refused
+with a message that says which tensor is wrong, instead of half-loading it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from app.core.errors import ModelMismatchError
+
+POOLED_DIM = {"resnet18": 512, "resnet50": 2048}
+
+
+def build_backbone(name: str) -> nn.Module:
+    """A ResNet without its classifier: pixels (n,3,H,W) → pooled features (n, POOLED_DIM)."""
+    import torchvision  # heavy; only the pixel branch needs it
+
+    if name not in POOLED_DIM:
+        raise ValueError(f"Unknown backbone {name!r}; choose one of {sorted(POOLED_DIM)}.")
+    net = getattr(torchvision.models, name)(weights=None)
+    net.fc = nn.Identity()  # pooled features, the heads come after
+    return net
+
+
+def _unwrap_state_dict(obj, path: Path) -> dict[str, torch.Tensor]:
+    """Accept a bare state dict or the usual {"state_dict": ...} / {"model": ...} wrappers."""
+    if isinstance(obj, nn.Module):
+        obj = obj.state_dict()
+    for key in ("state_dict", "model", "model_state_dict"):
+        if isinstance(obj, dict) and isinstance(obj.get(key), dict):
+            obj = obj[key]
+    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise ModelMismatchError(f"The weights file {path} does not hold a PyTorch state dict.")
+    # Checkpoints saved from DataParallel prefix every key with "module.".
+    return {k.removeprefix("module."): v for k, v in obj.items()}
+
+
+def load_backbone_weights(backbone: nn.Module, path: str | Path, name: str) -> int:
+    """Copy the tensors of a state-dict file into ``backbone``; return how many were loaded.
+
+    The file's classifier (``fc.*``) is ignored because the hashing heads replace it.
+    Every other tensor of the network must be present with the right shape.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"The pretrained weights file {path} does not exist.")
+    try:
+        raw = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # a truncated file, a pickle with code, not torch at all
+        raise ModelMismatchError(f"The weights file {path} cannot be read as PyTorch weights: {exc}") from exc
+    given = {k: v for k, v in _unwrap_state_dict(raw, path).items() if not k.startswith("fc.")}
+    expected = backbone.state_dict()
+    problems = _shape_problems(given, expected)
+    if problems:
+        raise ModelMismatchError(
+            f"The weights file {path} does not fit a {name}: " + "; ".join(problems[:3])
+            + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "") + ".")
+    backbone.load_state_dict(given, strict=True)
+    return len(given)
+
+
+def _shape_problems(given: dict, expected: dict) -> list[str]:
+    """Human-readable differences between a file's tensors and the network's."""
+    problems = []
+    for key, tensor in expected.items():
+        if key not in given:
+            problems.append(f"{key} is missing")
+        elif tuple(given[key].shape) != tuple(tensor.shape):
+            problems.append(f"{key} has shape {tuple(given[key].shape)} in the file but "
+                            f"{tuple(tensor.shape)} in the network")
+    problems.extend(f"{key} is not part of the network" for key in given if key not in expected)
+    return problems

@@ -1,0 +1,123 @@
+"""Small configuration records for the hashing networks and their training.
+
+Everything a run needs is in one ``TrainConfig`` (with a nested ``NetConfig``); both turn
+into plain dicts (``to_dict``) and back (``from_dict``) so that checkpoints, model cards
+and the CLI can store them as JSON.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+
+SUPPORTED_BITS = (16, 32, 64, 128)
+MODES = ("ssah", "dcmh")
+IMAGE_INPUTS = ("features", "pixels")
+BACKBONES = ("resnet18", "resnet50")
+VAL_PROTOCOLS = ("crossmodal", "unified", "both")
+
+
+@dataclass
+class NetConfig:
+    """Shapes of the networks.  Data-dependent sizes (labels, vocabulary, feature width)
+    are filled in by ``resolve_dims`` from the training data; None means "no such branch"."""
+
+    bits: int = 64
+    semantic_dim: int = 512  # s: width of F^l, F^v, F^t and the discriminators' input
+    n_labels: int | None = None
+    vocab_size: int | None = None  # None: no text branch
+    image_input: str | None = None  # "features", "pixels" or None (no image branch)
+    image_feature_dim: int | None = None  # d of precomputed features (image_input="features")
+    label_hidden: tuple[int, ...] = (4096,)
+    image_hidden: tuple[int, ...] = (1024,)
+    text_hidden: tuple[int, ...] = (1024,)
+    disc_hidden: tuple[int, ...] = (512, 256)
+    multiscale: tuple[int, ...] = ()  # SSAH average-pool widths for the BoW; () = plain MLP
+    backbone: str = "resnet18"
+    backbone_weights: str | None = None  # a local state-dict file the user names
+    dropout: float = 0.0
+    feature_activation: str = "relu"  # activation of F (SSAH uses ReLU)
+
+    def __post_init__(self) -> None:
+        for name in ("label_hidden", "image_hidden", "text_hidden", "disc_hidden", "multiscale"):
+            setattr(self, name, tuple(int(v) for v in getattr(self, name)))
+        if self.bits not in SUPPORTED_BITS:
+            raise ValueError(f"Code length must be one of {SUPPORTED_BITS} bits, not {self.bits}.")
+        if self.image_input not in (None, *IMAGE_INPUTS):
+            raise ValueError(f"image_input must be one of {IMAGE_INPUTS} or None.")
+        if self.backbone not in BACKBONES:
+            raise ValueError(f"backbone must be one of {BACKBONES}, not {self.backbone!r}.")
+        if self.feature_activation not in ("relu", "tanh", "none"):
+            raise ValueError("feature_activation must be 'relu', 'tanh' or 'none'.")
+
+
+@dataclass
+class TrainConfig:
+    """Losses, optimisation, schedule and split of one training run."""
+
+    net: NetConfig = field(default_factory=NetConfig)
+    mode: str = "ssah"
+    alpha: float = 1.0  # weight of ||H - B||^2
+    beta: float = 1.0  # weight of ||L_hat - L||^2
+    gamma: float = 1.0  # SSAH: adversarial weight; DCMH: quantisation weight
+    eta: float = 1.0  # DCMH bit-balance weight
+    loss_normalisation: str = "terms"  # "terms" or "pairs" (see steps.weighted_total)
+    lr_label: float = 1e-3
+    lr_image: float = 1e-4
+    lr_text: float = 1e-3
+    lr_disc: float = 1e-4
+    lr_backbone: float = 1e-5  # only when the CNN is fine-tuned (not frozen)
+    weight_decay: float = 0.0
+    lr_decay: float = 1.0  # multiply every learning rate by this after each epoch
+    batch_size: int = 128
+    epochs: int = 100
+    min_epochs: int = 1
+    patience: int = 10  # epochs without a better validation MAP before stopping
+    eval_every: int = 1
+    val_fraction: float = 0.1
+    val_protocol: str = "crossmodal"
+    label_steps: int = 1  # passes over the data per epoch for each network
+    image_steps: int = 1
+    text_steps: int = 1
+    disc_steps: int = 1
+    pair_sample: int | None = None  # cap on the reference side of J (None: all items)
+    seed: int = 0
+    device: str = "auto"  # "auto" (CUDA when present), "cpu", "cuda", "cuda:1" ...
+    freeze_backbone: bool | None = None  # None: frozen + cached features on CPU only
+    image_batch_size: int = 32  # batch for running the CNN over photos
+
+    def __post_init__(self) -> None:
+        if isinstance(self.net, dict):
+            self.net = NetConfig(**self.net)
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}.")
+        if self.val_protocol not in VAL_PROTOCOLS:
+            raise ValueError(f"val_protocol must be one of {VAL_PROTOCOLS}.")
+        if self.loss_normalisation not in ("terms", "pairs"):
+            raise ValueError("loss_normalisation must be 'terms' or 'pairs'.")
+        if not 0.0 <= self.val_fraction < 1.0:
+            raise ValueError("val_fraction must be in [0, 1).")
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (tuples become lists)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        """Inverse of ``to_dict``; unknown keys are an error so typos do not pass silently."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"Unknown training options: {sorted(unknown)}")
+        return cls(**data)
+
+    def with_net(self, **changes) -> "TrainConfig":
+        """A copy with some network options replaced."""
+        return replace(self, net=replace(self.net, **changes))
+
+
+def as_config(config: TrainConfig | dict | None) -> TrainConfig:
+    """Accept a TrainConfig, a plain dict (possibly with a nested ``net`` dict) or None."""
+    if config is None:
+        return TrainConfig()
+    if isinstance(config, TrainConfig):
+        return config
+    return TrainConfig.from_dict(dict(config))

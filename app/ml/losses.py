@@ -1,0 +1,54 @@
+"""The loss terms of METHOD.md, each as a plain sum so small cases can be checked by hand.
+
+The training steps add them up with their weights and divide the total by
+(batch × reference items), as DCMH's and SSAH's published code do, which keeps learning
+rates independent of the collection size without changing the relative weights.
+"""
+from __future__ import annotations
+
+import torch
+from torch.nn import functional as F
+
+
+def similarity(labels_a: torch.Tensor, labels_b: torch.Tensor) -> torch.Tensor:
+    """S_ij = 1 when items i and j share at least one label, else 0 (float, (na, nb))."""
+    return ((labels_a > 0).float() @ (labels_b > 0).float().T > 0).float()
+
+
+def pairwise_nll(a: torch.Tensor, b: torch.Tensor, sim: torch.Tensor) -> torch.Tensor:
+    """J(a, b) = −Σ_ij (S_ij Δ_ij − log(1 + e^{Δ_ij})) with Δ_ij = ½ a_i·b_j.
+
+    softplus(Δ) = log(1 + e^Δ) computed stably (no overflow for large Δ).
+    """
+    delta = 0.5 * a @ b.T
+    return (F.softplus(delta) - sim * delta).sum()
+
+
+def squared_error(x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """‖x − target‖² summed over all entries (quantisation and label terms)."""
+    return ((x - target) ** 2).sum()
+
+
+def generator_loss(disc_logits: torch.Tensor) -> torch.Tensor:
+    """Adversarial term for a modality network: make D call its features label features.
+
+    Binary cross-entropy against target 1, summed over the batch.
+    """
+    return F.binary_cross_entropy_with_logits(disc_logits, torch.ones_like(disc_logits), reduction="sum")
+
+
+def discriminator_loss(label_logits: torch.Tensor, modality_logits: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy: label features → 1, image/text features → 0 (mean over both)."""
+    real = F.binary_cross_entropy_with_logits(label_logits, torch.ones_like(label_logits))
+    fake = F.binary_cross_entropy_with_logits(modality_logits, torch.zeros_like(modality_logits))
+    return real + fake
+
+
+def bit_balance(column_sums: torch.Tensor) -> torch.Tensor:
+    """DCMH's η-term ‖H·1‖²: the squared per-bit sums over all training items."""
+    return (column_sums ** 2).sum()
+
+
+def sign_codes(h: torch.Tensor) -> torch.Tensor:
+    """±1 codes from pre-sign values (0 maps to −1, matching the runtime)."""
+    return torch.where(h > 0, 1.0, -1.0).to(h.dtype)

@@ -1,0 +1,103 @@
+"""Setting a run up: device, seeds, data-dependent network sizes, the image input."""
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from app.ml.config import TrainConfig
+from app.ml.data import TrainingData
+from app.ml.inputs import ImageInput, pooled_features
+from app.ml.nets import Networks
+
+FEATURE_CACHE = "pooled_features.npy"
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """CUDA when present (for "auto"), else the CPU; an explicit name is taken as given."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def default_image_size(device: torch.device | str | None = None) -> int:
+    """Photo side length to train at: 224 px on a GPU; 128 px on a CPU, where ResNet-18
+    ran 2.7× faster than at 224 px (94 vs 35 img/s, torch, 2 cores)."""
+    device = resolve_device("auto") if device is None else torch.device(device)
+    return 224 if device.type == "cuda" else 128
+
+
+def seed_everything(seed: int) -> None:
+    """Fix python, numpy and torch (CPU and CUDA) random states."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+
+
+def resolve_dims(cfg: TrainConfig, data: TrainingData) -> TrainConfig:
+    """Fill the data-dependent sizes of the network config from the arrays."""
+    return cfg.with_net(
+        n_labels=data.labels.shape[1],
+        vocab_size=data.texts.shape[1] if data.has_texts else None,
+        image_input=data.image_input,
+        image_feature_dim=data.image_features.shape[1] if data.image_features is not None else None,
+    )
+
+
+def backbone_frozen(cfg: TrainConfig, device: torch.device) -> bool:
+    """Freeze the CNN (and cache its features) unless asked otherwise; on a GPU fine-tune."""
+    return cfg.freeze_backbone if cfg.freeze_backbone is not None else device.type != "cuda"
+
+
+def prepare_images(cfg: TrainConfig, data: TrainingData, nets: Networks, device: torch.device,
+                   cancel=None, progress: Callable[[int, int], None] | None = None,
+                   cache_dir: Path | None = None, reuse_cache: bool = False) -> ImageInput | None | bool:
+    """The image input for training; False when cancelled while caching CNN features.
+
+    Cached features are written to ``cache_dir`` and read back only when resuming
+    (``reuse_cache``), where the checkpoint guarantees the same backbone and items.
+    """
+    if nets.image is None:
+        return None
+    if data.image_features is not None:
+        return ImageInput(device, features=data.image_features)
+    if not backbone_frozen(cfg, device):
+        return ImageInput(device, loader=data.load_images)
+    nets.image.backbone.requires_grad_(False)
+    cached = _read_cache(cache_dir, data) if reuse_cache else None
+    if cached is None:
+        items = np.flatnonzero(data.image_mask)
+        pooled = pooled_features(nets.image, data.load_images, items, device, cfg.image_batch_size, cancel, progress)
+        if pooled is None:
+            return False
+        cached = np.zeros((data.n, pooled.shape[1]), np.float32)
+        cached[items] = pooled
+        _write_cache(cache_dir, data, cached)
+    return ImageInput(device, features=cached)
+
+
+def _cache_key(data: TrainingData) -> dict:
+    return {"n": int(data.n), "with_photo": int(data.image_mask.sum()),
+            "mask_sum": int(np.flatnonzero(data.image_mask).sum())}
+
+
+def _read_cache(cache_dir: Path | None, data: TrainingData) -> np.ndarray | None:
+    if cache_dir is None or not (cache_dir / FEATURE_CACHE).is_file():
+        return None
+    key_file = cache_dir / (FEATURE_CACHE + ".json")
+    if not key_file.is_file() or json.loads(key_file.read_text()) != _cache_key(data):
+        return None
+    return np.load(cache_dir / FEATURE_CACHE)
+
+
+def _write_cache(cache_dir: Path | None, data: TrainingData, features: np.ndarray) -> None:
+    if cache_dir is None:
+        return
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    np.save(cache_dir / FEATURE_CACHE, features)
+    (cache_dir / (FEATURE_CACHE + ".json")).write_text(json.dumps(_cache_key(data)))
+

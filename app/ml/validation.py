@@ -1,0 +1,62 @@
+"""Validation MAP for early stopping: queries and database come from training data only.
+
+Directions follow the modalities present: I→T and T→I when the items have photos and
+texts; with one modality only, that modality against itself (e.g. T→T for tags).
+Protocols (METHOD.md): ``unified`` — database = training items with their codes B;
+``crossmodal`` — database = validation items encoded by the other modality's network
+(by the same network, over the training items, when there is no other modality).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from app.evaluate.metrics import mean_average_precision
+from app.ml.data import Split, TrainingData
+from app.ml.encode import Encoder, signs
+
+SHORT = {"image": "i", "text": "t"}
+
+
+def _present(data: TrainingData, encoder: Encoder, modality: str) -> np.ndarray | None:
+    mask = data.image_mask if modality == "image" else data.text_mask
+    return mask if mask is not None and encoder.has(modality) else None
+
+
+def _map(q_codes, db_codes, q_labels, db_labels) -> float:
+    if len(q_codes) == 0 or len(db_codes) == 0:
+        return float("nan")
+    return mean_average_precision(q_codes, db_codes, q_labels, db_labels).map
+
+
+def _direction_maps(encoder: Encoder, data: TrainingData, split: Split, train_codes: np.ndarray,
+                    protocol: str) -> dict[str, float]:
+    modalities = [m for m in ("image", "text") if _present(data, encoder, m) is not None]
+    maps = {}
+    for query in modalities:
+        q_items = split.val[_present(data, encoder, query)[split.val]]
+        q_codes = signs(encoder.encode(query, q_items)[0])
+        others = [m for m in modalities if m != query] or [query]
+        target = others[0]
+        name = f"{SHORT[query]}2{SHORT[target]}"
+        if protocol == "unified":
+            maps[name] = _map(q_codes, train_codes, data.labels[q_items], data.labels[split.train])
+            continue
+        pool = split.val if target != query else split.train
+        db_items = pool[_present(data, encoder, target)[pool]]
+        db_codes = signs(encoder.encode(target, db_items)[0])
+        maps[name] = _map(q_codes, db_codes, data.labels[q_items], data.labels[db_items])
+    return maps
+
+
+def validation_map(encoder: Encoder, data: TrainingData, split: Split, train_codes: np.ndarray,
+                   protocol: str) -> tuple[float, dict[str, float]]:
+    """(mean MAP over directions, {"unified/i2t": ..., ...}); NaN when there is no validation set."""
+    if len(split.val) == 0:
+        return float("nan"), {}
+    protocols = ("unified", "crossmodal") if protocol == "both" else (protocol,)
+    detail = {}
+    for proto in protocols:
+        for name, value in _direction_maps(encoder, data, split, train_codes, proto).items():
+            detail[f"{proto}/{name}"] = value
+    values = [v for v in detail.values() if not np.isnan(v)]
+    return (float(np.mean(values)) if values else float("nan")), detail
