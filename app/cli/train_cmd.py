@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from pathlib import Path
 
 from app.cli.common import add_library_arg, command, open_from_args
 
@@ -34,6 +35,7 @@ def register(sub) -> None:
     add_library_arg(p)
     p.add_argument("model")
     p.set_defaults(func=run_models_activate)
+    register_evaluate(sub)
 
 
 def _printer():
@@ -98,4 +100,26 @@ def run_models_activate(args) -> int:
     with open_from_args(args) as lib:
         lib.codes.activate(args.model)
         print(f"Search now uses {args.model}.")
+    return 0
+
+
+def register_evaluate(sub) -> None:
+    p = command(sub, "evaluate", "Measure the model on the library's held-out items: a table of "
+                                 "MAP@all, MAP@K, P@K, R@K, NDCG@K and PNG plots.", run_evaluate)
+    p.add_argument("--model", help="model id (default: the active one)")
+    p.add_argument("-k", type=int, default=50, help="K for the @K metrics (default 50)")
+    p.add_argument("--out", type=Path, help="folder for metrics.txt/json and PNG plots "
+                                            "(default: LIBRARY/reports/MODEL)")
+
+
+def run_evaluate(args) -> int:
+    from app.services.evaluation import evaluate_library
+
+    with open_from_args(args) as lib:
+        model = lib.codes.model(args.model) if args.model else lib.codes.active_model()
+        out = args.out or (lib.root / "reports" / (model.id if model else "none"))
+        report = evaluate_library(lib, args.model, out, k=args.k)
+    print(report.table())
+    for plot in report.plots:
+        print(f"Plot: {plot}")
     return 0

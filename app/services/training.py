@@ -37,6 +37,8 @@ class TrainOptions:
     activate: bool = True
     resume: bool = False
     items: list[int] | None = None     # train on these items only (benchmarks); None: all
+    holdout_fraction: float = 0.1      # labelled items kept out of training, for `evaluate`
+    min_holdout_items: int = 50        # below this many labelled items nothing is held out
     overrides: dict = field(default_factory=dict)  # further TrainConfig fields
     net_overrides: dict = field(default_factory=dict)  # further NetConfig fields
 
@@ -80,6 +82,9 @@ def _train(lib, options: TrainOptions, emit, cancel, encode: bool) -> TrainOutco
 
     arrays = library_arrays(lib, options.items)
     _check_enough(arrays)
+    holdout = _holdout(arrays, options)
+    if holdout:
+        arrays = library_arrays(lib, [int(i) for i in arrays.ids if int(i) not in holdout])
     emit({"stage": "text", "message": "Building the vocabulary"})
     vocab, vectors = _text_features(arrays, options)
     device = resolve_device(options.device)
@@ -99,7 +104,7 @@ def _train(lib, options: TrainOptions, emit, cancel, encode: bool) -> TrainOutco
                            result.device, result.wall_s, result.n_train, history=result.history)
     if result.networks is None or result.cancelled:
         return outcome
-    card = _card(lib, arrays, vocab, options, prep, result)
+    card = _card(lib, arrays, vocab, options, prep, result) | {"holdout_items": sorted(holdout)}
     emit({"stage": "export", "message": "Exporting the model to ONNX"})
     outcome.card = export_model(result, lib.models_dir / model_id, card)
     lib.codes.register_model(model_id, options.bits, options.mode, outcome.card, activate=options.activate)
@@ -116,6 +121,16 @@ def _check_enough(arrays: LibraryArrays) -> None:
     if labelled < MIN_LABELLED:
         raise WenyangError(f"Training needs at least {MIN_LABELLED} labelled items; this library has "
                            f"{labelled}. Tag more items first.")
+
+
+def _holdout(arrays: LibraryArrays, options: TrainOptions) -> set[int]:
+    """A seeded sample of labelled items the model never sees, so `evaluate` is honest."""
+    labelled = arrays.ids[arrays.labels.any(axis=1)]
+    if len(labelled) < options.min_holdout_items or options.holdout_fraction <= 0:
+        return set()
+    rng = np.random.default_rng(options.seed + 1_000_003)
+    n = max(1, int(round(len(labelled) * options.holdout_fraction)))
+    return {int(i) for i in rng.choice(labelled, size=n, replace=False)}
 
 
 def _text_features(arrays: LibraryArrays, options: TrainOptions):

@@ -16,7 +16,7 @@ from app.store import open_library
 TINY = dict(bits=16, epochs=3, image_size=32, vocab_size=200, seed=0,
             net_overrides={"semantic_dim": 64, "label_hidden": (128,), "image_hidden": (128,),
                            "text_hidden": (128,), "disc_hidden": (32,)},
-            overrides={"batch_size": 32, "patience": 5})
+            overrides={"batch_size": 32, "patience": 5}, min_holdout_items=20, holdout_fraction=0.2)
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +42,29 @@ def test_training_registers_an_active_model_and_encodes_everything(trained):
     card = lib.codes.active_model().card
     assert card["scheme_fingerprint"] == lib.scheme.fingerprint()
     assert card["vocabulary"]["terms"] and card["preprocessing"]["size"] == 32
+
+
+def test_held_out_items_are_not_trained_on_but_encoded(trained):
+    lib, outcome, _ = trained
+    holdout = outcome.card["holdout_items"]
+    assert len(holdout) == round(0.2 * lib.items.count())
+    assert outcome.n_train + outcome.card.get("validation_items", 0) <= lib.items.count() - len(holdout)
+    ids, _, _ = lib.codes.load(outcome.model_id, "image")
+    assert set(holdout) <= set(ids.tolist())
+
+
+def test_evaluation_report_has_every_direction_and_plots(trained, tmp_path):
+    from app.services.evaluation import evaluate_library
+
+    lib, outcome, _ = trained
+    report = evaluate_library(lib, out_dir=tmp_path / "report", k=10)
+    assert sorted(r.direction for r in report.rows) == ["i2i", "i2t", "t2i", "t2t"]
+    for row in report.rows:
+        assert 0.0 <= row.map_all <= 1.0 and 0.0 <= row.ndcg_at_k <= 1.0
+        assert row.n_queries + row.n_skipped == len(outcome.card["holdout_items"])
+    assert any("MAP@all" in d for d in report.definitions)
+    for name in ("metrics.txt", "metrics.json", "pr_curves.png", "map_by_bits.png"):
+        assert (tmp_path / "report" / name).stat().st_size > 0
 
 
 def test_encoding_again_touches_only_what_changed(trained):
