@@ -29,8 +29,9 @@ class WindowActions(QObject):
         self.redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         stack.canUndoChanged.connect(self.undo.setEnabled)
         stack.canRedoChanged.connect(self.redo.setEnabled)
-        stack.undoTextChanged.connect(lambda *_: self._undo_texts())
-        stack.redoTextChanged.connect(lambda *_: self._undo_texts())
+        self._stack_texts = {"undo": "", "redo": ""}  # kept from the signals: the stack may
+        stack.undoTextChanged.connect(self._undo_text)  # be gone when it clears at shutdown
+        stack.redoTextChanged.connect(self._redo_text)
         self.undo.setEnabled(False)
         self.redo.setEnabled(False)
         self.find = self._action(w.focus_search, "Ctrl+F")
@@ -108,11 +109,18 @@ class WindowActions(QObject):
             action.setEnabled(available)
             action.setToolTip(tip or action.text())
 
+    def _undo_text(self, text: str) -> None:
+        self._stack_texts["undo"] = text
+        self._undo_texts()
+
+    def _redo_text(self, text: str) -> None:
+        self._stack_texts["redo"] = text
+        self._undo_texts()
+
     def _undo_texts(self) -> None:
         """'Undo Tag 2 item(s) with Dragon': our own actions, so the prefix follows the language."""
-        stack = self.window.session.undo
-        for action, prefix, text in ((self.undo, self.tr("&Undo"), stack.undoText()),
-                                     (self.redo, self.tr("&Redo"), stack.redoText())):
+        for action, prefix, text in ((self.undo, self.tr("&Undo"), self._stack_texts["undo"]),
+                                     (self.redo, self.tr("&Redo"), self._stack_texts["redo"])):
             action.setText(f"{prefix} {text}" if text else prefix)
 
     def retranslate(self) -> None:

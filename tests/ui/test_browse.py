@@ -1,0 +1,123 @@
+"""Browsing: the facet tree filters the grid (AND across facets, OR within one), counts
+follow tagging, the grid fetches lazily, and the detail pane shows and edits an item."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtCore import QPointF
+
+from app.ui.label_models import rows_by_label
+from conftest import wait_idle
+
+
+def grid_ids(window) -> list[int]:
+    model = window.grid_model
+    while model.canFetchMore():
+        model.fetchMore()
+    return [model.item_id(r) for r in range(model.rowCount())]
+
+
+def tick(window, qtbot, label_id, state=Qt.Checked):
+    rows_by_label(window.facets.model)[label_id].setCheckState(state)
+    wait_idle(qtbot, window)
+
+
+def test_facet_filters_combine_and_across_or_within(stocked, library, qtbot):
+    window, ids = stocked
+    library.labels.tag([ids[0]], ["dragon", "qing"])
+    library.labels.tag([ids[1]], ["phoenix", "qing"])
+    library.labels.tag([ids[2]], ["dragon", "ming"])
+    library.labels.tag([ids[3]], ["cloud"])
+    window.session.labelsChanged.emit()  # as a tagging command would
+    wait_idle(qtbot, window)
+    dragon = rows_by_label(window.facets.model)["dragon"]
+    assert dragon.text() == "Dragon · 龙 (2)"
+    tick(window, qtbot, "dragon")
+    assert grid_ids(window) == [ids[0], ids[2]]
+    tick(window, qtbot, "phoenix")
+    assert grid_ids(window) == ids[:3]  # OR within the motif facet
+    tick(window, qtbot, "qing")
+    assert grid_ids(window) == ids[:2]  # AND with the era facet
+    assert "3 label filter(s)" in window.filter_bar.text()
+    tick(window, qtbot, "animal")        # a parent admits every child
+    tick(window, qtbot, "dragon", Qt.Unchecked)
+    tick(window, qtbot, "phoenix", Qt.Unchecked)
+    assert grid_ids(window) == ids[:2]
+    window.actions.clear_filters.trigger()
+    wait_idle(qtbot, window)
+    assert grid_ids(window) == ids
+
+
+def test_counts_follow_tagging(stocked, library, qtbot):
+    window, ids = stocked
+    window.grid.select_ids(ids[:3])
+    qtbot.waitUntil(lambda: window.detail.tags.item_ids == ids[:3])
+    wait_idle(qtbot, window)
+    rows_by_label(window.detail.tags.model)["peony"].setCheckState(Qt.Checked)
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: rows_by_label(window.facets.model)["peony"].text().endswith("(3)"))
+    assert rows_by_label(window.facets.model)["plant"].text().endswith("(3)")
+
+
+def test_grid_fetches_rows_in_batches(library, open_window, qtbot):
+    conn = library.db.conn
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO items (accession, title, description, metadata, created, modified) "
+                     "VALUES (?, ?, '', '{}', '', '')", [(f"A{i:05d}", f"t{i}") for i in range(4500)])
+    conn.execute("COMMIT")
+    window = open_window(library)
+    model = window.grid_model
+    qtbot.waitUntil(lambda: model.total == 4500)
+    assert model.rowCount() == model.BATCH and model.canFetchMore()
+    window.grid.scrollToBottom()  # the view asks for more at the end
+    qtbot.waitUntil(lambda: model.rowCount() > model.BATCH)
+    assert model.index(0).data() in ("…", "A00000")  # records load a page at a time
+    qtbot.waitUntil(lambda: model.index(0).data() == "A00000")
+    assert model.record(model.item_id(4000)) is None  # far pages stay unloaded
+
+
+def test_detail_pane_edits_title_and_description_with_undo(stocked, library, qtbot):
+    window, ids = stocked
+    window.grid.select_ids([ids[1]])
+    detail = window.detail
+    qtbot.waitUntil(lambda: detail.detail is not None and detail.detail.item_id == ids[1])
+    assert detail.heading.text() == library.items.get(ids[1]).accession
+    detail.title_edit.setText("Dragon robe 龙袍")
+    detail.title_edit.editingFinished.emit()
+    detail.description_edit.setPlainText("Yellow satin with five-clawed dragons.")
+    detail.description_edit.editingFinished.emit()
+    wait_idle(qtbot, window)
+    item = library.items.get(ids[1])
+    assert (item.title, item.description) == ("Dragon robe 龙袍", "Yellow satin with five-clawed dragons.")
+    qtbot.waitUntil(lambda: window.grid_model.index(1).data(Qt.ToolTipRole) == "Dragon robe 龙袍")
+    window.actions.undo.trigger()
+    wait_idle(qtbot, window)
+    assert library.items.get(ids[1]).description == ""
+    qtbot.waitUntil(lambda: detail.description_edit.toPlainText() == "")
+    window.actions.undo.trigger()
+    wait_idle(qtbot, window)
+    assert library.items.get(ids[1]).title == ""
+    window.actions.redo.trigger()
+    wait_idle(qtbot, window)
+    assert library.items.get(ids[1]).title == "Dragon robe 龙袍"
+    qtbot.waitUntil(lambda: detail.title_edit.text() == "Dragon robe 龙袍")
+
+
+def test_preview_zooms_with_the_wheel_and_emits_a_crop_region(stocked, qtbot):
+    window, ids = stocked
+    window.grid.select_ids([ids[0]])
+    preview = window.detail.preview
+    with qtbot.waitSignal(preview.loaded, timeout=10_000):
+        pass
+    assert preview.path is not None
+    before = preview.zoom_factor()
+    wheel = QWheelEvent(QPointF(50, 50), QPointF(50, 50), QPoint(0, 0), QPoint(0, 240),
+                        Qt.NoButton, Qt.NoModifier, Qt.NoScrollPhase, False)
+    preview.wheelEvent(wheel)
+    assert preview.zoom_factor() > before * 1.3
+    preview.fit()
+    centre = preview.mapFromScene(preview.item.boundingRect().center())
+    with qtbot.waitSignal(preview.regionSelected) as region:
+        preview.select_view_rect(QRect(centre.x() - 20, centre.y() - 20, 40, 40))
+    x, y, w, h = region.args
+    assert 0 <= x < 96 and 0 <= y < 72 and 0 < w <= 96 and 0 < h <= 72

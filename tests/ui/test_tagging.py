@@ -1,0 +1,117 @@
+"""Tagging through the detail pane's label tree: several items at once, partial ticks,
+type-ahead, undo and redo, and model suggestions accepted or rejected as one undo step."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from app.ui.label_models import rows_by_label
+from conftest import wait_idle
+
+
+def select(window, qtbot, ids):
+    window.grid.select_ids(ids)
+    qtbot.waitUntil(lambda: window.detail.item_ids == list(ids) and window.detail.tags.item_ids == list(ids))
+    wait_idle(qtbot, window)
+
+
+def click_label(window, label_id, state=Qt.Checked):
+    """What a click on the check box does: the model item's check state changes."""
+    rows_by_label(window.detail.tags.model)[label_id].setCheckState(state)
+
+
+def test_tag_two_items_then_undo_and_redo(stocked, library, qtbot):
+    window, ids = stocked
+    pair = ids[:2]
+    select(window, qtbot, pair)
+    assert window.detail.heading.text() == "2 items selected"
+    click_label(window, "dragon")
+    wait_idle(qtbot, window)
+    for item_id in pair:
+        assert {"dragon", "animal"} <= set(library.labels.labels_of(item_id))
+    assert "dragon" not in library.labels.labels_of(ids[2])
+    tags = window.detail.tags
+    qtbot.waitUntil(lambda: tags.check_state("dragon") == Qt.Checked)
+    assert tags.check_state("animal") == Qt.Checked  # implied by the child
+    assert window.actions.undo.text().startswith("&Undo Tag 2 item(s)")
+
+    window.actions.undo.trigger()
+    wait_idle(qtbot, window)
+    for item_id in pair:
+        assert library.labels.labels_of(item_id) == []
+    qtbot.waitUntil(lambda: tags.check_state("dragon") == Qt.Unchecked)
+
+    window.actions.redo.trigger()
+    wait_idle(qtbot, window)
+    for item_id in pair:
+        assert "dragon" in library.labels.labels_of(item_id)
+
+
+def test_partial_state_and_tagging_the_rest(stocked, library, qtbot):
+    window, ids = stocked
+    library.labels.tag([ids[0]], ["phoenix"])
+    select(window, qtbot, ids[:3])
+    tags = window.detail.tags
+    assert tags.check_state("phoenix") == Qt.PartiallyChecked
+    assert tags.check_state("dragon") == Qt.Unchecked
+    click_label(window, "phoenix")  # a click on a partial box ticks it for all
+    wait_idle(qtbot, window)
+    assert all("phoenix" in library.labels.labels_of(i) for i in ids[:3])
+    window.actions.undo.trigger()  # undo untags only the two that lacked it
+    wait_idle(qtbot, window)
+    assert [("phoenix" in library.labels.labels_of(i)) for i in ids[:3]] == [True, False, False]
+
+
+def test_untag_with_undo_restores_child_labels(stocked, library, qtbot):
+    window, ids = stocked
+    library.labels.tag(ids[:2], ["dragon"])
+    select(window, qtbot, ids[:2])
+    click_label(window, "animal", Qt.Unchecked)  # untagging a parent removes the child too
+    wait_idle(qtbot, window)
+    assert library.labels.labels_of(ids[0]) == []
+    window.actions.undo.trigger()
+    wait_idle(qtbot, window)
+    assert set(library.labels.labels_of(ids[0])) == {"animal", "dragon"}
+
+
+def test_type_ahead_filters_the_tree_and_enter_tags(stocked, library, qtbot):
+    window, ids = stocked
+    select(window, qtbot, ids[:1])
+    tags = window.detail.tags
+    window.actions.tag.trigger()  # Ctrl+T puts the cursor in the filter
+    tags.filter_edit.insert("凤")  # what an input method commits (QTest types ASCII only)
+    proxy = tags.proxy
+    visible = [proxy.index(r, 0).data() for r in range(proxy.rowCount())]
+    assert visible == ["Motif"]  # only the facet holding the match stays
+    tags.filter_edit.clear()
+    QTest.keyClicks(tags.filter_edit, "phoen")
+    assert [proxy.index(r, 0).data() for r in range(proxy.rowCount())] == ["Motif"]
+    QTest.keyClick(tags.filter_edit, Qt.Key_Return)
+    wait_idle(qtbot, window)
+    assert "phoenix" in library.labels.labels_of(ids[0])
+
+
+def test_suggestions_accept_and_reject_are_undoable(stocked, library, qtbot):
+    window, ids = stocked
+    library.codes.register_model("m1", 32, "ssah", {})
+    library.codes.put_suggestions("m1", [(ids[0], "dragon", 0.91), (ids[0], "cloud", 0.72),
+                                         (ids[0], "qing", 0.55)])
+    select(window, qtbot, ids[:1])
+    panel = window.detail.suggestions
+    assert panel.tree.topLevelItemCount() == 3
+    assert panel.tree.topLevelItem(0).text(1) == "91%"
+    panel.decide("dragon", True)
+    wait_idle(qtbot, window)
+    assert "dragon" in library.labels.labels_of(ids[0])
+    assert ("dragon", 0.91, "accepted") in library.codes.suggestions(ids[0], include_decided=True) \
+        or "dragon" in library.labels.labels_of(ids[0])
+    qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 2)
+    window.actions.undo.trigger()  # one step: the tag and the decision go together
+    wait_idle(qtbot, window)
+    assert "dragon" not in library.labels.labels_of(ids[0])
+    assert [r[0] for r in library.codes.suggestions(ids[0])] == ["dragon", "cloud", "qing"]
+    qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 3)
+    panel.reject_all.click()
+    wait_idle(qtbot, window)
+    assert library.codes.suggestions(ids[0]) == []
+    assert library.labels.labels_of(ids[0]) == []
