@@ -80,8 +80,19 @@ def resized_jpeg(source: Path, max_side: int) -> tuple[bytes, int, int]:
     image = decode(source).image
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=RESIZED_QUALITY)
+    image.save(buffer, "JPEG", **jpeg_settings(source))
     return buffer.getvalue(), image.width, image.height
+
+
+def jpeg_settings(source: Path) -> dict:
+    """Keep a JPEG original's compression (its quantization tables): re-encoding a small,
+    strongly compressed photo at a fixed high quality makes the "resized" file larger."""
+    try:
+        with Image.open(source) as original:
+            tables = getattr(original, "quantization", None) if original.format == "JPEG" else None
+    except (OSError, ValueError):
+        tables = None
+    return {"qtables": tables} if tables else {"quality": RESIZED_QUALITY}
 
 
 def write_photo(out: PhotoOut, handle: BinaryIO) -> tuple[str, int]:

@@ -96,3 +96,12 @@ def test_cli_export_then_import_then_again(source_root, tmp_path, capsys):
     assert "Imported 3 of 3 item(s)" in capsys.readouterr().out
     assert cli(["import", str(target), str(out)]) == 3  # partial: all three skipped
     assert "Skipped 3 item(s)" in capsys.readouterr().out
+
+
+def test_resizing_keeps_the_jpeg_compression_of_the_original():
+    from app.exchange.photos import resized_jpeg
+    from tests.exchange.conftest import clothing_files
+
+    for path in clothing_files(0, 5):  # 400×533 JPEGs, strongly compressed
+        data, width, height = resized_jpeg(path, 512)
+        assert max(width, height) == 512 and len(data) < path.stat().st_size * 1.05
