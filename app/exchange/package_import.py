@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import tempfile
 import threading
 import time
@@ -100,6 +101,9 @@ def import_checked(lib, checked: CheckedPackage, options: PackageImportOptions,
                 lib.labels.merge_in(scheme)
             write_items(lib, checked, plan, report)
             write_collections(lib, checked.doc, plan, report)
+    except sqlite3.Error as exc:  # e.g. the disk filled up: the transaction rolled back
+        remove_created(created)
+        raise PackageError(f"The library could not be written ({exc}).") from None
     except BaseException:
         remove_created(created)
         raise
