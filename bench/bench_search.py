@@ -4,13 +4,14 @@
     .venv/bin/python bench/bench_search.py --big          # and 10,000,000 codes
     .venv/bin/python bench/bench_search.py --json out.json
 
-Candidates run interleaved in every repeat (the machine is shared, so timings drift;
-side by side in one run is the only fair comparison), and the table shows medians over
-the repeats in ms per query.  "single": one query per call (mean over --singles
-different queries); "batch": one call with --batch queries.  "naive" is plain NumPy
-(``bitwise_count`` + ``argpartition``), the baseline the index has to beat.
-Filtered rows compare a 10%-passing boolean mask, and a prebuilt RowFilter, with the
-unfiltered search of the same queries.  Seeds are fixed.  faiss-cpu is needed
+Candidates alternate call by call (the machine is shared, so timings drift; side by
+side in one run is the only fair comparison), and the table shows medians over all
+samples in ms per query.  "single": one query per call (--singles different queries
+per repeat, each a sample); "batch": one call with --batch queries per repeat.
+"naive numpy" (``bitwise_count`` + ``argpartition``) is the baseline to beat.
+Filtered rows (10% of rows pass) compare with the unfiltered search of the same queries:
+a boolean mask that changes every query ("fresh"), the same mask again ("repeated", the
+search panel's case), a prebuilt RowFilter, and a mask with a batch.  Seeds are fixed.  faiss-cpu is needed
 (a test dependency).  Ratios are taken against the faster of FAISS with its default
 OpenMP threads and FAISS with one thread (the conservative reference).
 """
@@ -38,66 +39,88 @@ def naive_topk(words: np.ndarray, query: np.ndarray, k: int):
     return part[np.argsort(d[part], kind="stable")]
 
 
-def make_candidates(codes, queries, k, single_n, mask):
-    """name -> (scenario, callable, queries per call)."""
+def make_candidates(codes, queries, k, mask):
+    """(scenario, method) -> callable(i); "single" ones search query i alone, the
+    "batch" ones search all queries (and ignore i)."""
     import faiss
     fx = faiss.IndexBinaryFlat(codes.shape[1] * 8)
     fx.add(codes)
     ours = HammingIndex.from_codes(codes)
     flt = ours.row_filter(mask)
-    words = codes.view(np.uint64).ravel() if codes.shape[1] == 8 else None
-    singles = [queries[i:i + 1] for i in range(single_n)]
-
-    def per_single(fn):
-        return lambda: [fn(q) for q in singles]
+    # A second index whose every single-query search gets a mask unlike the one before
+    # (no reuse of a cached filter): the one-off-filter cost.
+    fresh = HammingIndex.from_codes(codes)
+    masks = [np.roll(mask, j + 1) for j in range(7)]
+    omp_default = faiss.omp_get_max_threads()
 
     def one_thread(fn):
         # FAISS's OpenMP spin-waits collapse when other jobs share the cores; its
         # one-thread time is the fairer reference then.  Both are reported.
-        def wrapped():
+        def wrapped(i):
             faiss.omp_set_num_threads(1)
             try:
-                return fn()
+                return fn(i)
             finally:
                 faiss.omp_set_num_threads(omp_default)
         return wrapped
 
-    omp_default = faiss.omp_get_max_threads()
+    def q(i):
+        return queries[i:i + 1]
 
     cands = {
-        ("single", "faiss"): (per_single(lambda q: fx.search(q, k)), single_n),
-        ("single", "ours"): (per_single(lambda q: ours.search(q, k)), single_n),
-        ("single", "faiss 1 thread"):
-            (one_thread(per_single(lambda q: fx.search(q, k))), single_n),
-        ("batch", "faiss"): (lambda: fx.search(queries, k), len(queries)),
-        ("batch", "faiss 1 thread"): (one_thread(lambda: fx.search(queries, k)), len(queries)),
-        ("batch", "ours"): (lambda: ours.search(queries, k), len(queries)),
-        ("single filtered", "ours mask 10%"):
-            (per_single(lambda q: ours.search(q, k, allowed=mask)), single_n),
-        ("single filtered", "ours RowFilter 10%"):
-            (per_single(lambda q: ours.search(q, k, allowed=flt)), single_n),
-        ("batch filtered", "ours mask 10%"):
-            (lambda: ours.search(queries, k, allowed=mask), len(queries)),
+        ("single", "faiss"): lambda i: fx.search(q(i), k),
+        ("single", "faiss 1 thread"): one_thread(lambda i: fx.search(q(i), k)),
+        ("single", "ours"): lambda i: ours.search(q(i), k),
+        ("single filtered", "ours mask, repeated"): lambda i: ours.search(q(i), k, allowed=mask),
+        ("single filtered", "ours mask, fresh"):
+            lambda i: fresh.search(q(i), k, allowed=masks[i % len(masks)]),
+        ("single filtered", "ours RowFilter"):
+            lambda i: ours.search(q(i), k, allowed=flt),
+        ("batch", "faiss"): lambda i: fx.search(queries, k),
+        ("batch", "faiss 1 thread"): one_thread(lambda i: fx.search(queries, k)),
+        ("batch", "ours"): lambda i: ours.search(queries, k),
+        ("batch filtered", "ours mask"): lambda i: fresh.search(queries, k, allowed=mask),
     }
-    if words is not None and len(codes) <= 2_000_000:
-        qw = queries[:single_n].view(np.uint64).ravel()
-        cands[("single", "naive numpy")] = (lambda: [naive_topk(words, q, k) for q in qw],
-                                           single_n)
+    if codes.shape[1] == 8 and len(codes) <= 2_000_000:
+        words, qw = codes.view(np.uint64).ravel(), queries.view(np.uint64).ravel()
+        cands[("single", "naive numpy")] = lambda i: naive_topk(words, qw[i], k)
     check = (fx.search(queries, k)[0] == ours.search(queries, k)[0]).all()
     return cands, bool(check)
 
 
-def time_interleaved(cands, repeats):
-    """Run every candidate once per repeat, in turn; return name -> list of ms/query."""
-    for fn, _ in cands.values():
-        fn()  # warm-up: page faults, buffers, lazy imports
+def _timed(fn, i) -> float:
+    t0 = time.perf_counter()
+    fn(i)
+    return (time.perf_counter() - t0) * 1e3
+
+
+def time_interleaved(cands, repeats, single_n, batch):
+    """ms/query samples per candidate, candidates alternating call by call.
+
+    Single-query candidates take turns on each query (repeats x single_n samples each);
+    batch candidates take turns once per repeat.  Alternating this finely keeps bursts
+    of load from other jobs from landing on one candidate only.
+    """
+    for fn in cands.values():
+        fn(0)  # warm-up: page faults, buffers, lazy imports
     times = {name: [] for name in cands}
+    singles = {n: f for n, f in cands.items() if not n[0].startswith("batch")}
+    batches = {n: f for n, f in cands.items() if n[0].startswith("batch")}
+    order_rng = np.random.default_rng(1)
     for _ in range(repeats):
-        for name, (fn, n_queries) in cands.items():
-            t0 = time.perf_counter()
-            fn()
-            times[name].append((time.perf_counter() - t0) * 1e3 / n_queries)
+        for i in range(single_n):
+            for name in _shuffled(singles, order_rng):
+                times[name].append(_timed(singles[name], i))
+        for name in _shuffled(batches, order_rng):
+            times[name].append(_timed(batches[name], 0) / batch)
     return times
+
+
+def _shuffled(cands, rng):
+    """Candidates in a fresh random order: FAISS's OpenMP threads keep spinning for a
+    while after a call and slow whichever candidate runs next, so no fixed order."""
+    names = list(cands)
+    return [names[j] for j in rng.permutation(len(names))]
 
 
 def run(n, bits, k, repeats, batch, single_n, seed):
@@ -105,10 +128,11 @@ def run(n, bits, k, repeats, batch, single_n, seed):
     codes = rng.integers(0, 256, (n, bits // 8), dtype=np.uint8)
     queries = rng.integers(0, 256, (batch, bits // 8), dtype=np.uint8)
     mask = rng.random(n) < 0.10
-    cands, exact = make_candidates(codes, queries, k, single_n, mask)
-    times = time_interleaved(cands, repeats)
+    cands, exact = make_candidates(codes, queries, k, mask)
+    times = time_interleaved(cands, repeats, single_n, batch)
     rows = [{"n": n, "bits": bits, "k": k, "scenario": s, "method": m,
-             "ms_per_query": float(np.median(t)), "repeats_ms": [round(x, 4) for x in t]}
+             "ms_per_query": float(np.median(t)), "samples": len(t),
+             "samples_ms": [round(x, 4) for x in t]}
             for (s, m), t in times.items()]
     return rows, exact
 

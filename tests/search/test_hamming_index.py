@@ -49,10 +49,18 @@ def test_streaming_selection_paths_stay_exact(monkeypatch, overshoot, tighten):
     codes = np.repeat(random_codes(rng, 40, 32), 10, axis=0)
     ids = np.arange(400)
     idx = HammingIndex.from_codes(codes)
+    mask = np.arange(400) % 3 == 0
     for k in (1, 37, 399):
         dist, got = idx.search(codes[:3], k)
         for (d_ref, i_ref), d, i in zip(brute(codes, ids, codes[:3], k), dist, got):
             assert d.tolist() == d_ref.tolist() and i.tolist() == i_ref.tolist()
+        # One query with a boolean mask: rows dropped during the streaming selection.
+        dist, got = idx.search(codes[5:6], k, allowed=mask)
+        (d_ref, i_ref), = brute(codes, ids, codes[5:6], k, rows=np.flatnonzero(mask))
+        n_ok = len(d_ref)
+        assert dist[0, :n_ok].tolist() == d_ref.tolist()
+        assert got[0, :n_ok].tolist() == i_ref.tolist()
+        assert (got[0, n_ok:] == -1).all()
 
 
 def test_k_larger_than_n_pads_with_minus_one():
@@ -201,3 +209,37 @@ def test_score_tie_break_equals_brute_force():
         d_ref = (bits_db != q).sum(axis=1)
         order = np.lexsort((np.arange(600), -(scores @ qs), d_ref))[:50]
         assert d.tolist() == d_ref[order].tolist() and i.tolist() == order.tolist()
+
+
+def test_mask_excluding_whole_first_chunks(monkeypatch):
+    # No passing row in the first chunks: the bound estimate has nothing to go on.
+    monkeypatch.setattr(index_mod, "_CHUNK_ROWS", 64)
+    rng = np.random.default_rng(19)
+    codes, queries = random_codes(rng, 500, 64), random_codes(rng, 1, 64)
+    mask = np.arange(500) >= 300
+    idx = HammingIndex.from_codes(codes)
+    for k in (5, 150, 300):
+        dist, got = idx.search(queries, k, allowed=mask)
+        (d_ref, i_ref), = brute(codes, np.arange(500), queries, k, rows=np.flatnonzero(mask))
+        assert dist[0, :len(d_ref)].tolist() == d_ref.tolist()
+        assert got[0, :len(i_ref)].tolist() == i_ref.tolist()
+        assert (got[0, len(i_ref):] == -1).all()
+
+
+def test_repeated_mask_is_reused_by_content_and_never_stale():
+    rng = np.random.default_rng(23)
+    codes, q = random_codes(rng, 600, 32), random_codes(rng, 1, 32)
+    idx = HammingIndex.from_codes(codes)
+    mask = rng.random(600) < 0.2
+
+    def expect(m, n=600):
+        (d_ref, i_ref), = brute(codes[:n], np.arange(n), q, 10, rows=np.flatnonzero(m))
+        return i_ref.tolist()
+
+    for _ in range(3):  # first sighting, RowFilter built on the second, reused on the third
+        assert idx.search(q, 10, allowed=mask)[1][0].tolist() == expect(mask)
+    mask[np.flatnonzero(mask)[:5]] = False  # edited in place: must not reuse the old filter
+    assert idx.search(q, 10, allowed=mask)[1][0].tolist() == expect(mask)
+    assert idx.search(q, 10, allowed=mask.copy())[1][0].tolist() == expect(mask)
+    idx.remove([599])  # index changed: the cached filter must not be used
+    assert idx.search(q, 10, allowed=mask[:599])[1][0].tolist() == expect(mask[:599], 599)
