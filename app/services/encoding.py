@@ -53,6 +53,8 @@ def encode_library(lib, model_id: str | None = None, progress: Callable[[dict], 
             _encode_batch(lib, model.id, modality, runtime, encoder, arrays, hashes, rows, report)
             emit({"stage": "encode", "modality": modality, "done": start + len(rows), "total": len(todo)})
         report.encoded[modality] = len(todo)
+    for modality, _ in jobs:
+        lib.codes.write_snapshot(model.id, modality)  # so the next opening loads codes at once
     if isinstance(encoder, PhotoLoader):
         report.problems = {int(arrays.ids[i]): why for i, why in encoder.problems.items()}
     return report
@@ -65,9 +67,7 @@ def _stale_rows(lib, model_id, modality, arrays: LibraryArrays, hashes, report) 
     present = {int(i) for i in arrays.ids}
     gone += [i for i in stored if i not in present]
     if gone:
-        with lib.atomic():
-            lib.db.conn.executemany("DELETE FROM codes WHERE item_id = ? AND model_id = ? AND modality = ?",
-                                    [(i, model_id, modality) for i in gone])
+        lib.codes.delete_codes(model_id, modality, gone)
     report.removed[modality] = len(gone)
     return [r for r, (i, h) in enumerate(zip(arrays.ids, hashes)) if h and stored.get(int(i)) != h]
 

@@ -53,7 +53,7 @@ class EvalReport:
 
 
 def _codes(lib, model_id: str, modality: str, ids: np.ndarray, bits: int):
-    stored_ids, packed, _ = lib.codes.load(model_id, modality)
+    stored_ids, packed, _ = lib.codes.load(model_id, modality, scores=False)
     where = {int(i): j for j, i in enumerate(stored_ids)}
     rows = [where.get(int(i), -1) for i in ids]
     keep = np.array([r >= 0 for r in rows], bool)

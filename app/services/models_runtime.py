@@ -68,6 +68,15 @@ class LibraryModel:
     def encode_images(self, pixels: np.ndarray):
         return self.model.encode_images(pixels)
 
+    def image_outputs(self, pixels: np.ndarray):
+        """(codes, pre-sign h, label probabilities) of photos in ONE network run."""
+        h, probs = self.model.run("image", pixels)
+        return np.where(h > 0, 1, -1).astype(np.int8), h, probs
+
+    def text_outputs(self, vectors: np.ndarray):
+        h, probs = self.model.run("text", vectors)
+        return np.where(h > 0, 1, -1).astype(np.int8), h, probs
+
     def encode_texts(self, vectors: np.ndarray):
         return self.model.encode_texts(vectors)
 

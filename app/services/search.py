@@ -7,6 +7,7 @@ descriptions on text codes; both tabs come from one query.
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,10 +54,14 @@ class SearchResults:
 class SearchService:
     """Search one library with its active model."""
 
-    def __init__(self, lib):
+    def __init__(self, lib, background_scores: bool = False):
+        """``background_scores``: make the index searchable from the codes alone and load the
+        (32× larger) tie-break scores on a thread — what a window wants; a one-shot command
+        wants them at once so rankings are final."""
         self.lib = lib
+        self.background_scores = background_scores
         self._indices: dict[str, tuple[str, HammingIndex]] = {}
-        self._labels_cache: tuple[int, dict[int, set[str]]] | None = None
+        self._lock = threading.Lock()
 
     # -- state -----------------------------------------------------------------------------
     def available(self) -> bool:
@@ -79,15 +84,30 @@ class SearchService:
         cached = self._indices.get(modality)
         if cached and cached[0] == stamp:
             return cached[1]
-        ids, codes, scores = self.lib.codes.load(model.id, modality)
+        ids, codes, scores = self.lib.codes.load(model.id, modality, scores=not self.background_scores)
         index = HammingIndex.from_codes(codes, ids=ids, scores=scores)
-        self._indices[modality] = (stamp, index)
+        with self._lock:
+            self._indices[modality] = (stamp, index)
+        if self.background_scores and len(index):
+            threading.Thread(target=self._attach_scores, args=(model.id, modality, stamp),
+                             name=f"scores-{modality}", daemon=True).start()
         return index
 
+    def _attach_scores(self, model_id: str, modality: str, stamp: str) -> None:
+        """Rebuild the index with tie-break scores on a private connection, then swap it in."""
+        from app.store import open_library
+
+        with open_library(self.lib.root) as lib:
+            ids, codes, scores = lib.codes.load(model_id, modality, scores=True)
+        scored = HammingIndex.from_codes(codes, ids=ids, scores=scores)
+        with self._lock:
+            current = self._indices.get(modality)
+            if current and current[0] == stamp:
+                self._indices[modality] = (stamp, scored)
+
     def _codes_stamp(self, model_id: str, modality: str) -> str:
-        row = self.lib.db.execute("SELECT COUNT(*), MAX(rowid), TOTAL(length(source_hash)) FROM codes "
-                                  "WHERE model_id = ? AND modality = ?", [model_id, modality]).fetchone()
-        return f"{model_id}:{row}"
+        # One meta row, bumped by every write to the codes table: cheap enough per query.
+        return f"{model_id}:{self.lib.codes.version()}"
 
     # -- query types -----------------------------------------------------------------------
     def by_image(self, image, region=None, k: int = 50, filters: SearchFilters | None = None) -> SearchResults:
@@ -96,8 +116,8 @@ class SearchService:
         rt = self.runtime()
         img = load_rgb(image) if isinstance(image, (str, Path)) else image
         pixels = to_array(crop_region(img, region), rt.preprocessing)[None]
-        codes, scores = rt.encode_images(pixels)
-        predicted = self._predicted(rt.predict_labels_images(pixels)[0], rt)
+        codes, scores, probs = rt.image_outputs(pixels)
+        predicted = self._predicted(probs[0], rt)
         return self._run(codes, scores, predicted, k, filters, started)
 
     def by_text(self, text: str, k: int = 50, filters: SearchFilters | None = None) -> SearchResults:
@@ -107,8 +127,8 @@ class SearchService:
         if not vector.any():
             raise WenyangError("None of the words in this description are known to the model. "
                                "Try other words, or train the model on more descriptions.")
-        codes, scores = rt.encode_texts(vector)
-        predicted = self._predicted(rt.predict_labels_texts(vector)[0], rt)
+        codes, scores, probs = rt.text_outputs(vector)
+        predicted = self._predicted(probs[0], rt)
         return self._run(codes, scores, predicted, k, filters, started)
 
     def by_labels(self, label_refs, k: int = 50, filters: SearchFilters | None = None) -> SearchResults:
@@ -176,19 +196,17 @@ class SearchService:
         return index.row_filter(allowed_item_ids(self.lib, filters.labels, filters.collection))
 
     def _hits(self, dist, ids, modality, query_labels: set[str]) -> list[Hit]:
-        labels = self._item_labels()
+        labels = self._item_labels([int(i) for i in ids if i >= 0])
         return [Hit(int(i), int(d), modality, sorted(query_labels & labels.get(int(i), set())))
                 for d, i in zip(dist, ids) if i >= 0]
 
-    def _item_labels(self) -> dict[int, set[str]]:
-        version = self.lib.db.execute("SELECT COUNT(*), TOTAL(item_id) FROM item_labels").fetchone()
-        stamp = hash(tuple(version)) + self.lib.labels.version()
-        if self._labels_cache and self._labels_cache[0] == stamp:
-            return self._labels_cache[1]
+    def _item_labels(self, item_ids: list[int]) -> dict[int, set[str]]:
+        """Labels of the hit items only (a primary-key lookup, whatever the library's size)."""
         out: dict[int, set[str]] = {}
-        for item_id, label_id in self.lib.db.execute("SELECT item_id, label_id FROM item_labels"):
+        marks = ", ".join("?" * len(item_ids))
+        for item_id, label_id in self.lib.db.execute(
+                f"SELECT item_id, label_id FROM item_labels WHERE item_id IN ({marks})", item_ids):
             out.setdefault(item_id, set()).add(label_id)
-        self._labels_cache = (stamp, out)
         return out
 
     def _stored(self, item_id: int, modality: str):

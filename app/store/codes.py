@@ -79,10 +79,11 @@ class CodeRepository(SuggestionMixin):
     def register_model(self, model_id: str, bits: int, mode: str, card: dict,
                        activate: bool = True) -> ModelRecord:
         with self.lib.atomic():
+            self.__dict__.get("_models", {}).pop(model_id, None)
             # An upsert, not INSERT OR REPLACE: replacing would cascade-delete the model's codes.
             self.db.execute("INSERT INTO models (id, bits, mode, card, created, active) "
                             "VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT(id) DO UPDATE SET bits = excluded.bits, "
-                            "mode = excluded.mode, card = excluded.card",
+                            "mode = excluded.mode, card = excluded.card, created = excluded.created",
                             [model_id, bits, mode, json.dumps(card, ensure_ascii=False), now_iso()])
             if activate:
                 self.activate(model_id)
@@ -94,11 +95,18 @@ class CodeRepository(SuggestionMixin):
             self.db.execute("UPDATE models SET active = (id = ?)", [model_id])
 
     def model(self, model_id: str) -> ModelRecord:
+        """A registered model (cached: cards carry the vocabulary and are costly to parse)."""
+        cache = self.__dict__.setdefault("_models", {})
+        row = self.db.execute("SELECT active, created FROM models WHERE id = ?", [model_id]).fetchone()
+        if row is not None and model_id in cache and cache[model_id].created == row[1]:
+            cache[model_id].active = bool(row[0])
+            return cache[model_id]
         row = self.db.execute("SELECT id, bits, mode, card, created, active FROM models WHERE id = ?",
                               [model_id]).fetchone()
         if row is None:
             raise NotFound(f"There is no model {model_id!r} in this library.")
-        return ModelRecord(row[0], row[1], row[2], json.loads(row[3]), row[4], bool(row[5]))
+        cache[model_id] = ModelRecord(row[0], row[1], row[2], json.loads(row[3]), row[4], bool(row[5]))
+        return cache[model_id]
 
     def active_model(self) -> ModelRecord | None:
         row = self.db.execute("SELECT id FROM models WHERE active = 1").fetchone()
@@ -110,8 +118,24 @@ class CodeRepository(SuggestionMixin):
     def delete_model(self, model_id: str) -> None:
         with self.lib.atomic():
             self.db.execute("DELETE FROM models WHERE id = ?", [model_id])
+            self._bump()
 
     # -- codes -----------------------------------------------------------------------------
+    def version(self) -> int:
+        """A counter bumped by every change to stored codes (search indexes reload on it)."""
+        return int(self.lib.get_meta("codes_version", "0"))
+
+    def _bump(self) -> None:
+        self.db.execute("INSERT INTO meta (key, value) VALUES ('codes_version', '1') ON CONFLICT(key) "
+                        "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    def delete_codes(self, model_id: str, modality: str, item_ids: Iterable[int]) -> int:
+        data = [(i, model_id, modality) for i in item_ids]
+        with self.lib.atomic():
+            self.db.conn.executemany("DELETE FROM codes WHERE item_id = ? AND model_id = ? AND modality = ?", data)
+            self._bump()
+        return len(data)
+
     def put(self, model_id: str, modality: str, rows: Iterable[CodeRow]) -> int:
         """Store (or replace) codes of one modality; one transaction. Returns rows written."""
         if modality not in MODALITIES:
@@ -128,6 +152,7 @@ class CodeRepository(SuggestionMixin):
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO codes (item_id, model_id, modality, code, score, source_hash) "
                 "VALUES (?, ?, ?, ?, ?, ?)", data)
+            self._bump()
         return len(data)
 
     def source_hashes(self, model_id: str, modality: str) -> dict[int, str]:
@@ -135,21 +160,52 @@ class CodeRepository(SuggestionMixin):
         return dict(self.db.execute("SELECT item_id, source_hash FROM codes WHERE model_id = ? "
                                     "AND modality = ?", [model_id, modality]).fetchall())
 
-    def load(self, model_id: str, modality: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    def write_snapshot(self, model_id: str, modality: str) -> int:
+        """Pack every code of a model and modality into one row (what ``load`` reads first)."""
+        ids, codes, _ = self._load_rows(model_id, modality, scores=False)
+        with self.lib.atomic():
+            self.db.execute(
+                "INSERT OR REPLACE INTO code_snapshots (model_id, modality, codes_version, n, ids, codes) "
+                "VALUES (?, ?, ?, ?, ?, ?)", [model_id, modality, self.version(), len(ids),
+                                              ids.astype("<i8").tobytes(), codes.tobytes()])
+        return len(ids)
+
+    def _snapshot(self, model_id: str, modality: str, bits: int):
+        row = self.db.conn.execute("SELECT codes_version, n, ids, codes FROM code_snapshots WHERE model_id = ? "
+                                   "AND modality = ?", [model_id, modality]).fetchone()
+        if row is None or row[0] != self.version():
+            return None  # missing, or codes changed since it was written
+        ids = np.frombuffer(row[2], dtype="<i8").astype(np.int64)
+        return ids, np.frombuffer(row[3], dtype=np.uint8).reshape(row[1], bits // 8)
+
+    def load(self, model_id: str, modality: str, scores: bool = True
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """All codes of one modality: (item ids int64 (n,), packed codes uint8 (n, bytes),
-        pre-sign scores float32 (n, bits) or None when any row lacks them)."""
-        rows = self.db.conn.execute("SELECT item_id, code, score FROM codes WHERE model_id = ? "
-                                    "AND modality = ? ORDER BY item_id", [model_id, modality]).fetchall()
+        pre-sign scores float32 (n, bits) or None when not asked for or any row lacks them).
+
+        Rows come in item order, straight from the (model, modality, item) index. Without
+        scores a million codes load in a fraction of a second; the scores are 32× larger."""
         bits = self.model(model_id).bits
+        if not scores:
+            snap = self._snapshot(model_id, modality, bits)
+            if snap is not None:
+                return snap[0], snap[1], None
+        return self._load_rows(model_id, modality, scores)
+
+    def _load_rows(self, model_id: str, modality: str, scores: bool):
+        bits = self.model(model_id).bits
+        columns = "item_id, code, score" if scores else "item_id, code"
+        rows = self.db.conn.execute(f"SELECT {columns} FROM codes WHERE model_id = ? AND modality = ? "
+                                    "ORDER BY item_id", [model_id, modality]).fetchall()
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        codes = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.uint8).reshape(len(rows), bits // 8)
-        if rows and all(r[2] is not None for r in rows):
-            scores = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), bits)
-        else:
-            scores = None
-        return ids, codes, scores
+        codes = np.frombuffer(b"".join([r[1] for r in rows]), dtype=np.uint8).reshape(len(rows), bits // 8)
+        score_array = None
+        if scores and rows and all(r[2] is not None for r in rows):
+            score_array = np.frombuffer(b"".join([r[2] for r in rows]), dtype=np.float32).reshape(len(rows), bits)
+        return ids, codes, score_array
 
     def delete_for_items(self, item_ids: Iterable[int]) -> None:
         with self.lib.atomic():
             self.db.conn.executemany("DELETE FROM codes WHERE item_id = ?", [(i,) for i in item_ids])
+            self._bump()
 
