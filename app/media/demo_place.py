@@ -17,7 +17,7 @@ from app.media.demo_garments import Cut
 from app.media.demo_motifs import FIGURES, Palette
 from app.media.demo_pen import Pen
 
-SPACING = 0.12  # scatter grid step, as a fraction of the canvas
+SPACING = 0.14  # scatter grid step, as a fraction of the canvas (motifs must survive a 128 px resize)
 
 
 def draw_motifs(draw: ImageDraw.ImageDraw, cut: Cut, motifs, pal: Palette, trim,
@@ -103,7 +103,7 @@ def _scatter(draw, cut: Cut, motifs: list, avoid: list, pal: Palette, mask: np.n
             continue
         motif = motifs[int(rng.integers(len(motifs)))] if rng.random() < 0.85 else None
         if motif:
-            FIGURES[motif](_pen(draw, x, y, step * 0.4, rng), pal, rng)
+            FIGURES[motif](_pen(draw, x, y, step * 0.42, rng), pal, rng)
             drawn[motif] += 1
     for motif in (m for m, n in drawn.items() if n == 0):  # never leave a label undrawn
         x, y = _free_spot(mask, avoid, rng)
