@@ -99,10 +99,11 @@ class EditFieldCommand(LibraryCommand):
     """Change an item's title, description or metadata."""
 
     touches_labels = False
-    NAMES = {"title": "Edit title", "description": "Edit description", "metadata": "Edit metadata"}
 
     def __init__(self, session, item_id: int, field_name: str, old, new):
-        super().__init__(session, [item_id], _tr(self.NAMES.get(field_name, "Edit item")))
+        names = {"title": _tr("Edit title"), "description": _tr("Edit description"),
+                 "metadata": _tr("Edit metadata")}
+        super().__init__(session, [item_id], names.get(field_name) or _tr("Edit item"))
         self.field_name, self.old, self.new = field_name, old, new
 
     def apply(self, lib) -> None:

@@ -19,6 +19,8 @@ from app.ui.workers import LibraryQueue
 ITEM_IDS_MIME = "application/x-wenyang-item-ids"
 ItemIdRole = Qt.UserRole + 1
 ThumbStateRole = Qt.UserRole + 2  # 'loading', 'ready', 'none' (no photo / unreadable)
+# plain ints: data() runs for every painted cell, and comparing with enum members is slow
+DISPLAY, TOOLTIP, DECORATION = (int(r.value) for r in (Qt.DisplayRole, Qt.ToolTipRole, Qt.DecorationRole))
 
 
 def item_ids_mime(item_ids: list[int]) -> QMimeData:
@@ -114,21 +116,22 @@ class GridModel(QAbstractListModel):
         self._shown += more
         self.endInsertRows()
 
-    def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
-        if not index.isValid() or index.row() >= self._shown:
+    def data(self, index: QModelIndex, role: int = DISPLAY):
+        row = index.row()
+        if row < 0 or row >= self._shown:
             return None
-        item_id = self._ids[index.row()]
+        item_id = self._ids[row]
         if role == ItemIdRole:
             return item_id
         record = self._records.get(item_id)
         if record is None:
-            self._ask_page(index.row())
-        if role == Qt.DisplayRole:
+            self._ask_page(row)
+        if role == DISPLAY:
             return record.accession if record else "…"
-        if role == Qt.ToolTipRole:
-            return (record.title or record.accession) if record else None
-        if role == Qt.DecorationRole:
+        if role == DECORATION:
             return self._pixmap(item_id, record)
+        if role == TOOLTIP:
+            return (record.title or record.accession) if record else None
         if role == ThumbStateRole:
             return self._thumb_state(item_id, record)
         return None
@@ -203,7 +206,7 @@ class GridModel(QAbstractListModel):
         row = self._row_of.get(item_id)
         if row is not None and row < self._shown:
             index = self.index(row)
-            self.dataChanged.emit(index, index, [Qt.DecorationRole])
+            self.dataChanged.emit(index, index, [DECORATION])
 
 
 def _ids_and_rows(ids: list[int]) -> tuple[list[int], dict[int, int]]:

@@ -48,10 +48,10 @@ class SearchBackend(QObject):
         self.queue.close()
 
     def _svc(self, lib):
-        if self._service is None:
-            module = search_module()
-            if module is None:
-                raise RuntimeError("search is not available in this version")
+        module = search_module()
+        if module is None:
+            raise RuntimeError("search is not available in this version")
+        if not isinstance(self._service, module.SearchService):  # first use, or a new service
             self._service = module.SearchService(lib)
         return self._service
 

@@ -1,0 +1,97 @@
+"""Start-up, remembered settings, shortcuts, and the two interface languages."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QMessageBox
+
+from app.ui import i18n, settings
+from app.ui.i18n_catalogue import extract, missing
+from app.ui.label_models import rows_by_label
+from app.ui.main import library_to_open, start
+from conftest import wait_idle
+
+
+def test_every_marked_string_has_a_chinese_translation():
+    assert missing("zh_CN") == []
+    assert sum(len(texts) for texts in extract().values()) > 150
+
+
+def test_json_translator_translates_and_falls_through():
+    translator = i18n.JsonTranslator("zh_CN")
+    assert translator.translate("WindowActions", "&File") == "文件(&F)"
+    assert translator.translate("SomeSubclass", "&File") == "文件(&F)"  # by source alone
+    assert translator.translate("WindowActions", "not a marked string") is None
+
+
+def test_language_switches_live_and_is_remembered(window, qtbot):
+    wait_idle(qtbot, window)
+    assert window.actions.file_menu.title() == "&File"
+    window.actions.languages["zh_CN"].trigger()
+    assert settings.language() == "zh_CN"
+    qtbot.waitUntil(lambda: window.actions.file_menu.title() == "文件(&F)")  # LanguageChange is posted
+    assert window.docks[0].windowTitle() == "标签"
+    assert window.model_label.text() == "无模型"
+    assert window.search.tabs.tabText(0) == "匹配的照片"
+    assert rows_by_label(window.facets.model)["dragon"].text().startswith("龙 · Dragon")
+    window.actions.languages["en"].trigger()
+    qtbot.waitUntil(lambda: window.actions.file_menu.title() == "&File")
+    assert rows_by_label(window.facets.model)["dragon"].text().startswith("Dragon · 龙")
+
+
+def test_system_choice_follows_the_locale():
+    assert i18n.resolve_language("system") == i18n.system_language()
+    assert i18n.resolve_language("zh_CN") == "zh_CN"
+    assert i18n.resolve_language("klingon") == i18n.system_language()
+
+
+def test_shortcuts_for_common_actions(window):
+    a = window.actions
+    keys = {name: getattr(a, name).shortcut().toString() for name in
+            ("import_photos", "find", "tag", "new_collection", "undo", "redo", "open_library")}
+    assert keys == {"import_photos": "Ctrl+I", "find": "Ctrl+F", "tag": "Ctrl+T",
+                    "new_collection": "Ctrl+Shift+N", "undo": "Ctrl+Z", "redo": "Ctrl+Shift+Z",
+                    "open_library": "Ctrl+O"}
+    a.find.trigger()
+    assert window.search.query.hasFocus() or not window.search.query.isEnabled()
+
+
+def test_start_opens_wenyang_home_and_remembers_it(wenyang_home, qtbot):
+    window = start()
+    qtbot.addWidget(window)
+    wait_idle(qtbot, window)
+    assert window.lib.root == wenyang_home
+    assert (wenyang_home / "library.sqlite").exists()
+    assert settings.last_library() == wenyang_home
+    window.close()
+
+
+def test_without_wenyang_home_the_last_library_is_opened(tmp_path, monkeypatch):
+    last = tmp_path / "elsewhere"
+    last.mkdir()
+    settings.remember_library(last)
+    monkeypatch.delenv("WENYANG_HOME")
+    assert library_to_open() == last
+
+
+def test_window_geometry_is_remembered(library, open_window, qtbot):
+    first = open_window(library)
+    first.resize(first.minimumSizeHint().width() + 30, first.minimumSizeHint().height() + 20)
+    size = (first.width(), first.height())
+    first.close()
+    second = open_window(library)
+    assert (second.width(), second.height()) == size
+
+
+def test_open_library_creates_and_opens_it_in_a_new_window(window, tmp_path, qtbot, monkeypatch):
+    monkeypatch.setattr("app.ui.window_flows.QMessageBox.question", lambda *a, **k: QMessageBox.Yes)
+    target = tmp_path / "second-library"
+    new = window.open_library_window(target)
+    qtbot.addWidget(new)
+    wait_idle(qtbot, new)
+    assert new.lib.root == target and (target / "library.sqlite").exists()
+    assert settings.last_library() == target
+    assert not window.isVisible()
+    new.close()
+    assert QCoreApplication.instance() is not None

@@ -1,0 +1,235 @@
+"""The search panel and the training dialog against stand-ins with the services' signatures
+(``SearchService`` and ``train_library``): the window's wiring, not the models, is under test."""
+from __future__ import annotations
+
+import threading
+import types
+from dataclasses import dataclass, field
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from app.ui.label_models import rows_by_label
+from conftest import wait_idle
+
+
+@dataclass
+class Hit:
+    item_id: int
+    distance: int
+    modality: str
+    matched_labels: list
+    score: float = 0.0
+
+
+@dataclass
+class SearchFilters:
+    labels: list = field(default_factory=list)
+    collection: object = None
+
+
+@dataclass
+class Results:
+    photos: list
+    descriptions: list
+    query_labels: list
+    provider: str = "CUDAExecutionProvider"
+    seconds: float = 0.01
+
+
+class FakeSearch:
+    """Records every query; answers with the library's items in reverse order."""
+
+    calls: list = []
+
+    def __init__(self, lib):
+        self.lib = lib
+
+    def available(self):
+        return True
+
+    def provider(self):
+        return "CUDAExecutionProvider"
+
+    def _answer(self, name, *args, **kw):
+        FakeSearch.calls.append((name, args, kw))
+        ids = list(reversed(self.lib.items.ids()))
+        return Results([Hit(i, d, "image", ["dragon"]) for d, i in enumerate(ids)],
+                       [Hit(i, d + 3, "text", []) for d, i in enumerate(ids[:2])], ["dragon"])
+
+    def by_text(self, text, k=50, filters=None):
+        return self._answer("by_text", text, filters=filters)
+
+    def by_image(self, path, region=None, k=50, filters=None):
+        return self._answer("by_image", path, region=region, filters=filters)
+
+    def like_item(self, item_id, k=50, filters=None):
+        return self._answer("like_item", item_id, filters=filters)
+
+    def edit(self, item_id, add=(), remove=(), weight=0.5, k=50, filters=None):
+        return self._answer("edit", item_id, add=add, remove=remove, weight=weight)
+
+
+@pytest.fixture
+def searchable(stocked, monkeypatch, qtbot):
+    FakeSearch.calls = []
+    fake = types.SimpleNamespace(SearchService=FakeSearch, SearchFilters=SearchFilters)
+    monkeypatch.setattr("app.ui.search_backend.search_module", lambda: fake)
+    window, ids = stocked
+    window.backend.refresh()
+    qtbot.waitUntil(lambda: window.backend.available)
+    return window, ids
+
+
+def test_search_is_enabled_and_the_device_shown_once_a_model_is_there(searchable):
+    window, _ = searchable
+    assert all(a.isEnabled() for a in window.actions.search_actions)
+    assert window.search.query.isEnabled()
+    assert window.device_label.text() == "Inference: GPU (CUDA)"
+
+
+def test_text_search_fills_both_tabs_with_filters_applied(searchable, library, qtbot):
+    window, ids = searchable
+    rows_by_label(window.facets.model)["qing"].setCheckState(Qt.Checked)
+    window.search.query.setText("red satin robe with dragons")
+    window.search.go.click()
+    wait_idle(qtbot, window)
+    name, args, kw = FakeSearch.calls[-1]
+    assert (name, args) == ("by_text", ("red satin robe with dragons",))
+    assert kw["filters"] == SearchFilters(labels=["qing"], collection=None)
+    assert window.search.photos.rowCount() == len(ids)
+    assert window.search.descriptions.rowCount() == 2
+    assert window.search.tabs.tabText(1) == "Matching descriptions"
+    accession = library.items.get(ids[-1]).accession
+    qtbot.waitUntil(lambda: window.search.photos.index(0).data() == f"{accession}  ·  d=0")
+    window.search.photo_view.clicked.emit(window.search.photos.index(0))
+    qtbot.waitUntil(lambda: window.detail.item_ids == [ids[-1]])
+
+
+def test_dropped_photo_and_drawn_region_search_by_image(searchable, tmp_path, qtbot):
+    window, ids = searchable
+    photo = tmp_path / "photos" / "P0002.jpg"
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(photo))])
+    window.search.dropEvent(QDropEvent(QPointF(5, 5), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
+    wait_idle(qtbot, window)
+    assert FakeSearch.calls[-1][:2] == ("by_image", (str(photo),))
+    # Shift+drop anywhere on the window searches instead of importing
+    event = QDropEvent(QPointF(5, 5), Qt.CopyAction, mime, Qt.LeftButton, Qt.ShiftModifier)
+    window.dropEvent(event)
+    wait_idle(qtbot, window)
+    assert len([c for c in FakeSearch.calls if c[0] == "by_image"]) == 2
+    window.detail.cropSearch.emit(str(photo), (10, 12, 30, 20))
+    wait_idle(qtbot, window)
+    assert FakeSearch.calls[-1][2]["region"] == (10, 12, 30, 20)
+
+
+def test_more_like_this_and_attribute_edit(searchable, qtbot):
+    window, ids = searchable
+    window.grid.select_ids([ids[3]])
+    qtbot.waitUntil(lambda: window.detail.scheme is not None and window.detail.item_ids == [ids[3]])
+    window.actions.more_like_this.trigger()
+    wait_idle(qtbot, window)
+    assert FakeSearch.calls[-1][:2] == ("like_item", (ids[3],))
+    window.edit_attributes_search((["phoenix"], ["dragon"], 0.7))
+    wait_idle(qtbot, window)
+    name, args, kw = FakeSearch.calls[-1]
+    assert (name, args, kw["add"], kw["remove"], kw["weight"]) == ("edit", (ids[3],), ["phoenix"], ["dragon"], 0.7)
+
+
+def test_edit_picker_reports_the_choice(window, library, qtbot):
+    from app.ui.edit_picker import EditPicker
+
+    picker = EditPicker(library.scheme, ["dragon", "animal"])
+    qtbot.addWidget(picker)
+    picker.set_choice(add=["phoenix"], remove=["dragon"])
+    picker.weight.setValue(80)
+    assert picker.choice() == (["phoenix"], ["dragon"], 0.8)
+    picker.filter_edit.setText("phoen")
+    assert any(not r.isHidden() and r.data(0, Qt.UserRole + 10) == "phoenix" for r in picker._rows())
+
+
+class FakeTraining:
+    """``train_library`` with the service's signature: reports epochs, honours cancel."""
+
+    @dataclass
+    class TrainOptions:
+        bits: int = 32
+        mode: str = "ssah"
+        epochs: int = 30
+
+    def __init__(self):
+        self.calls = []
+        self.release = threading.Event()
+
+    def train_library(self, lib_path, options, progress, cancel):
+        self.calls.append((lib_path, options))
+        for epoch in range(1, options.epochs + 1):
+            if cancel.is_set():
+                return types.SimpleNamespace(model_id=None, cancelled=True)
+            progress({"stage": "epoch", "epoch": epoch, "epochs": options.epochs,
+                      "losses": {"image": 1.0 / epoch, "text": 2.0 / epoch}, "val_map": 0.1 * epoch})
+            if epoch == 2:
+                self.release.wait(10)  # let the test look (or cancel) mid-run
+        from app.store import open_library
+        with open_library(lib_path) as lib:
+            lib.codes.register_model("trained-1", options.bits, options.mode, {})
+        return types.SimpleNamespace(model_id="trained-1", cancelled=False)
+
+
+@pytest.fixture
+def fake_training(monkeypatch):
+    fake = FakeTraining()
+    module = types.SimpleNamespace(train_library=fake.train_library, TrainOptions=FakeTraining.TrainOptions)
+    monkeypatch.setattr("app.ui.training_dialog.training_module", lambda: module)
+    yield fake
+    fake.release.set()
+
+
+def test_training_dialog_plots_progress_and_installs_the_model(window, library, fake_training, qtbot):
+    dialog = window.show_training()
+    dialog.bits.setCurrentIndex(dialog.bits.findData(64))
+    dialog.mode.setCurrentIndex(dialog.mode.findData("dcmh"))
+    dialog.epochs.setValue(4)
+    dialog.start_button.click()
+    qtbot.waitUntil(lambda: len(dialog.val_map.series.get("MAP", [])) == 2)
+    assert dialog.cancel_button.text() == "Cancel" and not dialog.start_button.isEnabled()
+    assert set(dialog.losses.series) == {"image", "text"}
+    fake_training.release.set()
+    with qtbot.waitSignal(dialog.trained, timeout=10_000):
+        pass
+    wait_idle(qtbot, window)
+    _, options = fake_training.calls[0]
+    assert (options.bits, options.mode, options.epochs) == (64, "dcmh", 4)
+    assert dialog.val_map.series["MAP"][-1] == (4.0, pytest.approx(0.4))
+    assert "trained-1" in dialog.stage.text()
+    qtbot.waitUntil(lambda: window.model_label.text() == "Model: trained-1")
+
+
+def test_training_can_be_cancelled(window, fake_training, qtbot):
+    dialog = window.show_training()
+    dialog.epochs.setValue(50)
+    dialog.start_button.click()
+    qtbot.waitUntil(lambda: len(dialog.val_map.series.get("MAP", [])) == 2)
+    dialog.cancel_button.click()
+    fake_training.release.set()
+    with qtbot.waitSignal(dialog.trained, timeout=10_000) as outcome:
+        pass
+    assert outcome.args[0].cancelled and dialog.stage.text() == "Cancelled; no new model."
+    assert len(dialog.val_map.series["MAP"]) < 50
+
+
+def test_evaluation_view_shows_the_card_numbers(library, open_window, qtbot):
+    card = {"bits": 32, "mode": "ssah", "evaluation": {"map_all": {"i2t": 0.61, "t2i": 0.58}},
+            "history": [{"epoch": 1, "val_map": 0.3}, {"epoch": 2, "val_map": 0.5}],
+            "pr_curve": {"precision": [1.0, 0.8, 0.5], "recall": [0.1, 0.5, 1.0]}}
+    library.codes.register_model("m-eval", 32, "ssah", card)
+    window = open_window(library)
+    view = window.show_evaluation()
+    wait_idle(qtbot, window)
+    cells = {view.table.item(r, 0).text(): view.table.item(r, 1).text() for r in range(view.table.rowCount())}
+    assert cells == {"evaluation.map_all.i2t": "0.6100", "evaluation.map_all.t2i": "0.5800"}
+    assert view.history.series["MAP"] == [(1.0, 0.3), (2.0, 0.5)]
+    assert len(view.pr.series["PR"]) == 3
+    assert "m-eval" in view.summary.text()
