@@ -106,7 +106,9 @@ class Importer:
         started = time.perf_counter()
         sheet = self._load_sheet()
         files, ignored = collect_files(self.paths, IMAGE_SUFFIXES)
-        self.report.skipped.extend(Skipped(str(p), reason) for p, reason in ignored)
+        sheet_path = Path(self.options.metadata).resolve() if self.options.metadata else None
+        self.report.skipped.extend(Skipped(str(p), reason) for p, reason in ignored
+                                   if sheet_path is None or p.resolve() != sheet_path)
         self.report.total_files = len(files)
         self._known = {r[0] for r in self.lib.db.execute("SELECT sha256 FROM photos").fetchall()}
         try:

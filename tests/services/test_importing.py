@@ -78,6 +78,15 @@ def test_gb18030_sheet_matches_by_name_and_accession(lib, tmp_path):
     assert report.partial
 
 
+def test_the_sheet_inside_the_photo_folder_is_not_reported_as_skipped(lib, tmp_path):
+    samples.photo(tmp_path / "in" / "a.jpg", 1, fmt="JPEG")
+    (tmp_path / "in" / "sheet.csv").write_text("file,title\na.jpg,Robe\n", encoding="utf-8")
+    (tmp_path / "in" / "notes.txt").write_text("x", encoding="utf-8")
+    report = import_paths(lib, [tmp_path / "in"], ImportOptions(metadata=tmp_path / "in" / "sheet.csv"))
+    assert [Path(s.path).name for s in report.skipped] == ["notes.txt"]
+    assert lib.items.get_by_accession("a").title == "Robe"
+
+
 def test_unknown_labels_are_created_only_when_asked(lib, tmp_path):
     samples.photo(tmp_path / "in" / "a.jpg", 1, fmt="JPEG")
     samples.photo(tmp_path / "in" / "b.jpg", 2, fmt="JPEG")
