@@ -78,7 +78,8 @@ class TrainConfig:
     image_steps: int = 1
     text_steps: int = 1
     disc_steps: int = 1
-    pair_sample: int | None = None  # cap on the reference side of J (None: all items)
+    pair_sample: int | None = None  # cap on the buffered reference side of J (None: all items)
+    label_reference: str = "distinct"  # SSAH's LabNet side of J: "distinct" label vectors or "buffer"
     seed: int = 0
     device: str = "auto"  # "auto" (CUDA when present), "cpu", "cuda", "cuda:1" ...
     freeze_backbone: bool | None = None  # None: frozen + cached features on CPU only
@@ -91,6 +92,8 @@ class TrainConfig:
             raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}.")
         if self.val_protocol not in VAL_PROTOCOLS:
             raise ValueError(f"val_protocol must be one of {VAL_PROTOCOLS}.")
+        if self.label_reference not in ("distinct", "buffer"):
+            raise ValueError("label_reference must be 'distinct' or 'buffer'.")
         if self.loss_normalisation not in ("terms", "pairs"):
             raise ValueError("loss_normalisation must be 'terms' or 'pairs'.")
         if not 0.0 <= self.val_fraction < 1.0:

@@ -15,13 +15,17 @@ def similarity(labels_a: torch.Tensor, labels_b: torch.Tensor) -> torch.Tensor:
     return ((labels_a > 0).float() @ (labels_b > 0).float().T > 0).float()
 
 
-def pairwise_nll(a: torch.Tensor, b: torch.Tensor, sim: torch.Tensor) -> torch.Tensor:
+def pairwise_nll(a: torch.Tensor, b: torch.Tensor, sim: torch.Tensor,
+                 weights: torch.Tensor | None = None) -> torch.Tensor:
     """J(a, b) = −Σ_ij (S_ij Δ_ij − log(1 + e^{Δ_ij})) with Δ_ij = ½ a_i·b_j.
 
-    softplus(Δ) = log(1 + e^Δ) computed stably (no overflow for large Δ).
+    softplus(Δ) = log(1 + e^Δ) computed stably (no overflow for large Δ).  ``weights``
+    (broadcast against (len(a), len(b))) counts a row or column several times: a
+    distinct label vector standing for every item that carries it.
     """
     delta = 0.5 * a @ b.T
-    return (F.softplus(delta) - sim * delta).sum()
+    terms = F.softplus(delta) - sim * delta
+    return (terms if weights is None else terms * weights).sum()
 
 
 def squared_error(x: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -15,6 +15,10 @@ from app.ml.inputs import ImageInput, pooled_features
 from app.ml.nets import Networks
 
 FEATURE_CACHE = "pooled_features.npy"
+# The statistics torchvision's pretrained ResNets were trained with; photos are normalised
+# with them so that a user-supplied pretrained backbone sees what it expects.
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 def resolve_device(name: str = "auto") -> torch.device:

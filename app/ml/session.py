@@ -36,6 +36,9 @@ class TrainingSession:
         self.feats = {k: torch.zeros(n, s, device=device) for k, m in self.present.items() if m is not None}
         self.hashes = {k: torch.zeros(n, bits, device=device) for k in self.feats}
         self.codes = torch.ones(n, bits, device=device)
+        distinct, counts = np.unique(data.labels[self.rows], axis=0, return_counts=True)
+        self.distinct_labels = torch.as_tensor(distinct, device=device)
+        self.distinct_counts = torch.as_tensor(counts, dtype=torch.float32, device=device)
         self.optimizers = self._make_optimizers()
         self.generator = torch.Generator().manual_seed(cfg.seed)
         self.epoch = 0
@@ -92,6 +95,18 @@ class TrainingSession:
             return positions
         pick = torch.randperm(len(positions), generator=self.generator)[:cap].numpy()
         return positions[np.sort(pick)]
+
+    @torch.no_grad()
+    def label_reference(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """LabNet's (F, H) for every distinct training label vector, with the vectors and
+        how many training items carry each.  Weighting a pair term by that count gives the
+        same sum as running J over all items, at the cost of the distinct vectors only."""
+        net = self.nets.label
+        was_training = net.training
+        net.eval()  # the fixed reference side: no dropout noise
+        out = net(self.distinct_labels)
+        net.train(was_training)
+        return out.features.float(), out.h.float(), self.distinct_labels, self.distinct_counts
 
     def store(self, modality: str, pos: np.ndarray, out: HashOutput) -> None:
         idx = torch.as_tensor(pos, device=self.device)

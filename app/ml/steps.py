@@ -77,29 +77,43 @@ def ssah_epoch(s: TrainingSession, hook: StepHook) -> None:
 def _label_pass(s: TrainingSession, hook: StepHook) -> None:
     cfg, all_pos = s.cfg, s.positions("label")
     for pos in s.batches(all_pos):
-        ref = s.reference(all_pos)
         out = s.forward("label", pos)
-        sim = similarity(s.labels[pos], s.labels[ref])
-        pairs = (pairwise_nll(out.features, s.feats["label"][ref], sim)
-                 + pairwise_nll(out.h, s.hashes["label"][ref], sim))
-        loss = weighted_total(s, pairs, len(pos), len(ref), squared_error(out.h, s.codes[pos]), cfg.alpha,
+        ref_f, ref_h, sim, weights, n_ref = _label_side(s, pos, batch_first=True)
+        pairs = pairwise_nll(out.features, ref_f, sim, weights) + pairwise_nll(out.h, ref_h, sim, weights)
+        loss = weighted_total(s, pairs, len(pos), n_ref, squared_error(out.h, s.codes[pos]), cfg.alpha,
                               squared_error(out.label_probs, s.labels[pos]), cfg.beta)
         s.store("label", pos, out)
         hook("label", s.step("label", loss))
 
 
+def _label_side(s: TrainingSession, pos, batch_first: bool):
+    """The reference side of SSAH's J terms: LabNet's features and codes of the training
+    items, as distinct label vectors weighted by their counts (``label_reference="distinct"``)
+    or as the per-item buffers (``"buffer"``, optionally sampled).  Returns
+    (F_ref, H_ref, S, weights, number of reference items); S is (batch, ref) when
+    ``batch_first`` else (ref, batch)."""
+    if s.cfg.label_reference == "distinct":
+        ref_f, ref_h, ref_labels, counts = s.label_reference()
+        n_ref = float(counts.sum())
+        weights = counts[None, :] if batch_first else counts[:, None]
+    else:
+        ref = s.reference(s.positions("label"))
+        ref_f, ref_h, ref_labels = s.feats["label"][ref], s.hashes["label"][ref], s.labels[ref]
+        n_ref, weights = len(ref), None
+    sim = similarity(s.labels[pos], ref_labels) if batch_first else similarity(ref_labels, s.labels[pos])
+    return ref_f, ref_h, sim, weights, n_ref
+
+
 def _ssah_modality_pass(s: TrainingSession, modality: str, hook: StepHook) -> None:
     """ImgNet or TxtNet: supervised by LabNet's features and codes (fixed in this step)."""
-    cfg, ref_pool = s.cfg, s.positions("label")
+    cfg = s.cfg
     disc = getattr(s.nets, f"disc_{modality}")
     for pos in s.batches(s.positions(modality)):
-        ref = s.reference(ref_pool)
         out = s.forward(modality, pos)
-        sim = similarity(s.labels[ref], s.labels[pos])
-        pairs = (pairwise_nll(s.feats["label"][ref], out.features, sim)
-                 + pairwise_nll(s.hashes["label"][ref], out.h, sim))
+        ref_f, ref_h, sim, weights, n_ref = _label_side(s, pos, batch_first=False)
+        pairs = pairwise_nll(ref_f, out.features, sim, weights) + pairwise_nll(ref_h, out.h, sim, weights)
         adv = generator_loss(disc(out.features)) if cfg.gamma else None
-        loss = weighted_total(s, pairs, len(pos), len(ref), squared_error(out.h, s.codes[pos]), cfg.alpha,
+        loss = weighted_total(s, pairs, len(pos), n_ref, squared_error(out.h, s.codes[pos]), cfg.alpha,
                               squared_error(out.label_probs, s.labels[pos]), cfg.beta, adv, cfg.gamma)
         s.store(modality, pos, out)
         hook(modality, s.step(modality, loss))

@@ -86,12 +86,17 @@ class RuntimeModel:
         return h.astype(np.float32), probs.astype(np.float32)
 
     def encode(self, modality: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(codes ±1 int8 (n, bits), pre-sign h float32 (n, bits))."""
+        """(codes ±1 int8 (n, bits), pre-sign h float32 (n, bits)); +1 where h > 0, as in training."""
         h, _ = self.run(modality, x)
-        return np.where(h >= 0, 1, -1).astype(np.int8), h
+        return np.where(h > 0, 1, -1).astype(np.int8), h
 
     def encode_images(self, x):
+        """Photos as the card's ``image_input`` says: pixels (n,3,H,W) normalised, or features (n,d)."""
         return self.encode("image", x)
+
+    def encode_image_features(self, x):
+        """Pooled CNN features (n, 512/2048) of a pixel model, through the heads only."""
+        return self.encode("image_features" if self.has("image_features") else "image", x)
 
     def encode_texts(self, x):
         return self.encode("text", x)
@@ -105,10 +110,15 @@ class RuntimeModel:
     def predict_labels_texts(self, x) -> np.ndarray:
         return self.run("text", x)[1]
 
+    def predict_labels_labels(self, x) -> np.ndarray:
+        """LabNet's reconstruction of (possibly edited) label vectors."""
+        return self.run("label", x)[1]
+
     def _get(self, modality: str):
         if modality not in self._sessions:
             what = {"label": "a label network (DCMH models have none)", "text": "a text network",
-                    "image": "an image network"}[modality]
+                    "image": "an image network",
+                    "image_features": "an image network for pooled features"}.get(modality, modality)
             raise WenyangError(f"This model has no {what}.")
         return self._sessions[modality]
 
@@ -118,7 +128,12 @@ def load_model(folder: str | Path, expected_scheme_fingerprint: str | None = Non
     folder = Path(folder)
     card = read_card(folder)
     trained_on = card.get("scheme_fingerprint")
-    if expected_scheme_fingerprint and trained_on and trained_on != expected_scheme_fingerprint:
+    if expected_scheme_fingerprint and not trained_on:
+        raise ModelMismatchError(
+            f"The model {card.get('id', folder.name)} does not say which label scheme it was trained on, "
+            f"so it cannot be checked against the library's scheme {expected_scheme_fingerprint}. "
+            "Train a new model.")
+    if expected_scheme_fingerprint and trained_on != expected_scheme_fingerprint:
         raise ModelMismatchError(
             f"The model {card.get('id', folder.name)} was trained on label scheme {trained_on}, "
             f"but the library's scheme is now {expected_scheme_fingerprint} (labels were added, moved, "

@@ -55,7 +55,7 @@ def test_torch_and_onnx_runtime_agree(exported, modality):
     codes, h_onnx = model.encode(modality, x)
     _, probs_onnx = model.run(modality, x)
     assert np.abs(h_torch - h_onnx).max() < 1e-4
-    assert np.array_equal(codes, np.where(h_torch >= 0, 1, -1))
+    assert np.array_equal(codes, np.where(h_torch > 0, 1, -1))
     assert np.abs(probs_torch - probs_onnx).max() < 1e-4
     assert codes.shape == (N, 32) and model.provider.endswith("ExecutionProvider")
 
@@ -63,7 +63,8 @@ def test_torch_and_onnx_runtime_agree(exported, modality):
 def test_card_describes_the_model(exported):
     _, cfg, folder, card = exported
     assert card["bits"] == 32 and card["mode"] == "ssah"
-    assert set(card["networks"]) == {"label", "text", "image"}
+    pixel_extra = {"image_features"} if cfg.net.image_input == "pixels" else set()
+    assert set(card["networks"]) == {"label", "text", "image"} | pixel_extra
     assert (folder / "card.json").is_file() and not folder.with_name("m1.partial").exists()
 
 

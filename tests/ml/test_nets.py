@@ -1,0 +1,92 @@
+"""Networks from configs, and pretrained backbones from a local file only."""
+from __future__ import annotations
+
+import pytest
+import torch
+import torchvision
+
+from app.core.errors import ModelMismatchError
+from app.ml.config import NetConfig, TrainConfig, as_config
+from app.ml.nets import ImageNet, build_networks
+
+
+def small(**changes) -> NetConfig:
+    base = dict(bits=32, semantic_dim=24, n_labels=5, vocab_size=40, image_input="features",
+                image_feature_dim=12, label_hidden=(16,), image_hidden=(16,), text_hidden=(16,),
+                disc_hidden=(8,))
+    return NetConfig(**{**base, **changes})
+
+
+def test_ssah_has_every_network_and_the_right_output_shapes():
+    nets = build_networks(small(), "ssah")
+    assert [name for name, _ in nets.items()] == ["label", "image", "text", "disc_image", "disc_text"]
+    out = nets.image(torch.randn(7, 12))
+    assert out.features.shape == (7, 24) and out.h.shape == (7, 32) and out.label_probs.shape == (7, 5)
+    assert out.h.abs().max() < 1 and ((out.label_probs > 0) & (out.label_probs < 1)).all()
+    assert nets.disc_text(out.features).shape == (7,)
+
+
+def test_dcmh_has_no_label_network_and_no_discriminators():
+    nets = build_networks(small(), "dcmh")
+    assert [name for name, _ in nets.items()] == ["image", "text"]
+
+
+def test_missing_modalities_build_no_branch():
+    nets = build_networks(small(vocab_size=None), "ssah")
+    assert nets.text is None and nets.disc_text is None and nets.image is not None
+
+
+def test_multiscale_text_fusion_keeps_any_vocabulary_width():
+    nets = build_networks(small(vocab_size=37, multiscale=(2, 5, 10)), "ssah")
+    assert nets.text(torch.rand(3, 37)).h.shape == (3, 32)
+
+
+def test_configs_validate_and_round_trip():
+    with pytest.raises(ValueError, match="16, 32, 64, 128"):
+        NetConfig(bits=24)
+    with pytest.raises(ValueError, match="Unknown training options"):
+        TrainConfig.from_dict({"alpah": 1.0})
+    cfg = TrainConfig(net=small(multiscale=(2, 3)), mode="dcmh", gamma=0.5)
+    again = as_config(cfg.to_dict())
+    assert again == cfg and again.net.multiscale == (2, 3)
+
+
+def _resnet18_file(tmp_path, seed: int = 7, **edit) -> str:
+    torch.manual_seed(seed)
+    state = torchvision.models.resnet18(weights=None).state_dict()  # fc.* included, as in torchvision files
+    state.update(edit)
+    path = tmp_path / "resnet18-local.pth"
+    torch.save(state, path)
+    return str(path)
+
+
+def test_a_pretrained_backbone_file_is_loaded_into_the_network(tmp_path):
+    path = _resnet18_file(tmp_path)
+    saved = torch.load(path, weights_only=True)
+    torch.manual_seed(0)
+    scratch = ImageNet(small(image_input="pixels"))
+    torch.manual_seed(0)
+    loaded = ImageNet(small(image_input="pixels", backbone_weights=path))
+    key = "layer1.0.conv1.weight"
+    assert not torch.equal(scratch.backbone.state_dict()[key], saved[key])
+    assert torch.equal(loaded.backbone.state_dict()[key], saved[key])
+    assert torch.equal(loaded.backbone.state_dict()["bn1.running_var"], saved["bn1.running_var"])
+
+
+def test_a_backbone_file_of_another_shape_is_refused_clearly(tmp_path):
+    path = _resnet18_file(tmp_path, **{"conv1.weight": torch.zeros(64, 4, 7, 7)})
+    with pytest.raises(ModelMismatchError, match=r"does not fit a resnet18: conv1.weight has shape \(64, 4, 7, 7\)"):
+        ImageNet(small(image_input="pixels", backbone_weights=path))
+
+
+def test_a_missing_or_foreign_weights_file_is_refused(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        ImageNet(small(image_input="pixels", backbone_weights=str(tmp_path / "nope.pth")))
+    junk = tmp_path / "junk.pth"
+    junk.write_bytes(b"not a torch file")
+    with pytest.raises(ModelMismatchError, match="cannot be read"):
+        ImageNet(small(image_input="pixels", backbone_weights=str(junk)))
+    partial = tmp_path / "partial.pth"
+    torch.save({"conv1.weight": torch.zeros(64, 3, 7, 7)}, partial)
+    with pytest.raises(ModelMismatchError, match="bn1.weight is missing"):
+        ImageNet(small(image_input="pixels", backbone_weights=str(partial)))
