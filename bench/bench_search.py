@@ -11,9 +11,10 @@ per repeat, each a sample); "batch": one call with --batch queries per repeat.
 "naive numpy" (``bitwise_count`` + ``argpartition``) is the baseline to beat.
 Filtered rows (10% of rows pass) compare with the unfiltered search of the same queries:
 a boolean mask that changes every query ("fresh"), the same mask again ("repeated", the
-search panel's case), a prebuilt RowFilter, and a mask with a batch.  Seeds are fixed.  faiss-cpu is needed
-(a test dependency).  Ratios are taken against the faster of FAISS with its default
-OpenMP threads and FAISS with one thread (the conservative reference).
+search panel's case), a prebuilt RowFilter, and a mask with a batch.  Seeds are fixed.
+faiss-cpu is needed (a test dependency).  Ratios are taken against the faster of FAISS
+with its default OpenMP threads and FAISS with one thread (the conservative reference).
+Figures measured here are in the docstring of ``app/search/index.py``.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ def make_candidates(codes, queries, k, mask):
         ("single", "faiss"): lambda i: fx.search(q(i), k),
         ("single", "faiss 1 thread"): one_thread(lambda i: fx.search(q(i), k)),
         ("single", "ours"): lambda i: ours.search(q(i), k),
-        ("single filtered", "ours mask, repeated"): lambda i: ours.search(q(i), k, allowed=mask),
+        ("single filtered", "ours mask, repeated"):
+            lambda i: ours.search(q(i), k, allowed=mask),
         ("single filtered", "ours mask, fresh"):
             lambda i: fresh.search(q(i), k, allowed=masks[i % len(masks)]),
         ("single filtered", "ours RowFilter"):
