@@ -11,7 +11,7 @@ unfiltered query, so a filter reused across queries should be built once and pas
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,6 +60,36 @@ def positions_from_ids(index_ids: np.ndarray, ids: Iterable, sorted_ids: bool) -
         pos = pos[inside]
         return pos[index_ids[pos] == wanted[inside]].astype(np.int64)
     return np.flatnonzero(np.isin(index_ids, wanted))
+
+
+class MaskMemo:
+    """Remembers the last boolean mask an index was searched with, and its RowFilter.
+
+    The search panel sends the same facet mask with query after query; building its
+    RowFilter (~2 ms per 1M rows) on the second sighting makes the later searches scan
+    only the passing rows.  "Seen" is judged from a 1,024-element sample (a one-off mask
+    costs microseconds); a remembered filter is used only after an exact check (same
+    count, all its rows set), so a mask edited in place is never served stale results.
+    """
+
+    def __init__(self):
+        self._last: tuple | None = None  # (mask sample, RowFilter or None, index version)
+
+    def lookup(self, mask: np.ndarray, version: int, make_filter: Callable,
+               build: bool) -> RowFilter | None:
+        """The RowFilter for ``mask`` if it was seen last time (or ``build``), else None."""
+        sample = mask[::max(1, len(mask) // 1024)].copy()
+        last = self._last
+        seen = (last is not None and last[2] == version
+                and last[0].shape == sample.shape and np.array_equal(last[0], sample))
+        flt = last[1] if seen else None
+        if flt is not None and not (np.count_nonzero(mask) == len(flt)
+                                    and mask[flt.positions].all()):
+            flt, seen = None, False
+        if flt is None and (seen or build):
+            flt = make_filter(mask)
+        self._last = (sample, flt, version)
+        return flt
 
 
 def label_mask(labels: np.ndarray, all_of: Sequence[int] = (), any_of: Sequence[int] = (),

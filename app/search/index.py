@@ -39,11 +39,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from app.search import _kernels as kern
-from app.search.filters import RowFilter, positions_from_ids, positions_from_mask
+from app.search.filters import MaskMemo, RowFilter, positions_from_ids, positions_from_mask
 
 # A boolean mask is turned into a RowFilter (~2 ms per 1M rows) at once when at least this
 # many queries share it; for fewer, dropping excluded rows while selecting is cheaper
-# (until the same mask comes back: see ``_filter_for_mask``).
+# (until the same mask comes back: see ``filters.MaskMemo``).
 _GATHER_MIN_QUERIES = 4
 # Batches of at least this many queries are split over threads (a pool costs ~0.1 ms).
 _THREAD_MIN_QUERIES = 8
@@ -70,7 +70,7 @@ class HammingIndex:
         self._scores = None if width is None else np.zeros((0, width), np.float32)
         self._next_id, self._ids_sorted, self.version = 0, True, 0
         self._local = threading.local()
-        self._last_mask: tuple | None = None  # (mask sample, RowFilter or None, version)
+        self._mask_memo = MaskMemo()
 
     @classmethod
     def from_codes(cls, codes: np.ndarray, ids=None, scores=None) -> "HammingIndex":
@@ -228,7 +228,8 @@ class HammingIndex:
         if isinstance(allowed, np.ndarray) and allowed.dtype == bool:
             if allowed.shape != (len(self),):
                 raise ValueError(f"mask must have shape ({len(self)},), got {allowed.shape}")
-            flt = self._filter_for_mask(allowed, build=n_queries >= _GATHER_MIN_QUERIES)
+            flt = self._mask_memo.lookup(allowed, self.version, self.row_filter,
+                                         build=n_queries >= _GATHER_MIN_QUERIES)
             if flt is None:
                 return self._words, None, allowed
         else:
@@ -236,28 +237,6 @@ class HammingIndex:
         if flt.version != self.version:
             raise ValueError("RowFilter is stale: the index changed since it was built")
         return flt.words, flt.positions, None
-
-    def _filter_for_mask(self, mask: np.ndarray, build: bool) -> RowFilter | None:
-        """A RowFilter for a mask seen in the previous search, else None unless ``build``.
-
-        The search panel sends the same facet mask with query after query; building its
-        RowFilter (~2 ms per 1M rows) on the second sighting makes the later searches
-        scan only the passing rows.  "Seen" is judged from a 1,024-element sample (a
-        one-off mask costs microseconds); a cached filter is used only after an exact
-        check (same count, all its rows set), so a mask edited in place is never stale.
-        """
-        sample = mask[::max(1, len(mask) // 1024)].copy()
-        last = self._last_mask
-        seen = (last is not None and last[2] == self.version
-                and last[0].shape == sample.shape and np.array_equal(last[0], sample))
-        flt = last[1] if seen else None
-        if flt is not None and not (np.count_nonzero(mask) == len(flt)
-                                    and mask[flt.positions].all()):
-            flt, seen = None, False
-        if flt is None and (seen or build):
-            flt = self.row_filter(mask)
-        self._last_mask = (sample, flt, self.version)
-        return flt
 
     def _buffers(self, n: int):
         """Per-thread scratch buffers, reused across queries (no page faults per query)."""
