@@ -78,7 +78,9 @@ class HammingIndex:
 
         ``ids`` (int64, default 0..n-1) are what searches return.  ``scores`` break
         distance ties: an (n, d) array of pre-sign network outputs (ranked by the inner
-        product with the query's scores, higher first) or an (n,) per-item score.
+        product with the query's scores, higher first) or an (n,) per-item score.  With
+        d == bits and no query scores, column j pairs with bit j of ``np.unpackbits``
+        of the query code (as +/-1), i.e. the codes were made by ``np.packbits(s > 0)``.
         """
         codes = np.asarray(codes)
         scores = None if scores is None else np.asarray(scores, dtype=np.float32)
