@@ -1,22 +1,29 @@
 """The evaluation view: "how good is my model?" for the active model.
 
-It shows the numbers the model card records (MAP@all, MAP@K, precision/recall@K, NDCG...,
-under ``evaluation`` or ``metrics``, plus the validation MAP) as a table, the validation MAP
-per epoch when the card keeps a history, and the precision–recall curve when it has one.
-The card is read on the library thread.
+Before anything is computed it shows what the model card records (validation MAP and any
+evaluation numbers, the MAP per epoch when the card keeps a history). "Evaluate" runs
+``app.services.evaluation.evaluate_model`` on the library thread: MAP@all, MAP@K, P@K, R@K
+and NDCG@K for image→text, text→image, image→image and text→text on the items held out of
+training, with precision–recall curves over Hamming radius.
 """
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout)
+import importlib.util
+import math
+
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPushButton,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from app.ui import queries
 from app.ui.i18n import Retranslating
 from app.ui.plot import LinePlot
 
+K = 50
+COLUMNS = ("direction", "map_all", "map_at_k", "precision_at_k", "recall_at_k", "ndcg_at_k", "n_queries")
+
 
 def flatten_metrics(card: dict) -> list[tuple[str, str]]:
-    """(name, value) rows of every number found in the card's evaluation sections."""
+    """(name, value) rows of every number in the card's evaluation sections."""
     rows: list[tuple[str, str]] = []
 
     def walk(prefix: str, value) -> None:
@@ -26,20 +33,26 @@ def flatten_metrics(card: dict) -> list[tuple[str, str]]:
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             rows.append((prefix, f"{value:.4f}" if isinstance(value, float) else str(value)))
 
-    for section in ("evaluation", "metrics", "val_map", "val_detail"):
+    for section in ("evaluation", "metrics", "validation", "val_map"):
         if section in card:
             walk(section, card[section])
     return rows
 
 
-def pr_points(card: dict) -> list[tuple[float, float]]:
-    """(recall, precision) points of a PR curve kept in the card, if any."""
-    curve = card.get("pr_curve") or (card.get("evaluation") or {}).get("pr_curve")
-    if isinstance(curve, dict) and "precision" in curve and "recall" in curve:
-        return list(zip(curve["recall"], curve["precision"]))
-    if isinstance(curve, list):
-        return [(p[1], p[0]) for p in curve if isinstance(p, (list, tuple)) and len(p) >= 2]
-    return []
+def evaluate_active(lib, k: int = K) -> dict:
+    """Worker: metric rows and PR curves of the active model (service imported lazily)."""
+    from app.services.evaluation import evaluate_model
+
+    model = lib.codes.active_model()
+    curves: dict = {}
+    rows, _definitions = evaluate_model(lib, model, k, curves)
+    points = {name: [(float(r), float(p)) for r, p in zip(c.recall, c.precision) if not math.isnan(p)]
+              for name, c in curves.items()}
+    return {"rows": [{c: getattr(r, c) for c in COLUMNS} for r in rows], "curves": points}
+
+
+def evaluation_available() -> bool:
+    return importlib.util.find_spec("app.services.evaluation") is not None
 
 
 class EvaluationView(Retranslating, QDialog):
@@ -49,16 +62,20 @@ class EvaluationView(Retranslating, QDialog):
         super().__init__(parent)
         self.setObjectName("evaluationView")
         self.session = session
+        self.card: dict = {}
+        self.model_id = None
+        self.result: dict | None = None
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.table = QTableWidget(0, 2, self)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().hide()
-        self.history = LinePlot("", self)
-        self.history.y_range = (0.0, 1.0)
-        self.pr = LinePlot("", self)
-        self.pr.y_range = (0.0, 1.0)
+        self.history, self.pr = LinePlot("", self), LinePlot("", self)
+        self.history.y_range = self.pr.y_range = (0.0, 1.0)
+        self.evaluate_button = QPushButton(self)
+        self.evaluate_button.clicked.connect(self.evaluate)
         buttons = QDialogButtonBox(QDialogButtonBox.Close, self)
+        buttons.addButton(self.evaluate_button, QDialogButtonBox.ActionRole)
         buttons.rejected.connect(self.reject)
         plots = QHBoxLayout()
         plots.addWidget(self.history)
@@ -68,17 +85,16 @@ class EvaluationView(Retranslating, QDialog):
         layout.addWidget(self.table, 1)
         layout.addLayout(plots, 1)
         layout.addWidget(buttons)
-        self.card: dict = {}
-        self.model_id = None
         self.retranslate()
-        self.resize(640, 560)
+        self.resize(760, 600)
         self.reload()
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Evaluation"))
-        self.table.setHorizontalHeaderLabels([self.tr("Measure"), self.tr("Value")])
         self.history.title = self.tr("Validation MAP by epoch")
         self.pr.title = self.tr("Precision–recall (Hamming radius)")
+        self.evaluate_button.setText(self.tr("Evaluate"))
+        self.evaluate_button.setToolTip(self.tr("Measure retrieval on the items held out of training"))
         self._show()
 
     def reload(self) -> None:
@@ -88,18 +104,55 @@ class EvaluationView(Retranslating, QDialog):
         self.model_id, self.card = summary["model"], summary["card"]
         self._show()
 
+    def evaluate(self) -> None:
+        """Compute the metrics on the library thread."""
+        if self.model_id is None or not evaluation_available():
+            return
+        self.evaluate_button.setEnabled(False)
+        self.summary.setText(self.tr("Evaluating…"))
+        self.session.run(evaluate_active, self._evaluated, self._failed)
+
+    def _evaluated(self, result: dict) -> None:
+        self.result = result
+        self._show()
+
+    def _failed(self, exc) -> None:
+        self._show()
+        self.summary.setText(str(exc))
+
     def _show(self) -> None:
+        self.evaluate_button.setEnabled(self.model_id is not None and evaluation_available())
         if self.model_id is None:
             self.summary.setText(self.tr("There is no trained model yet (Model ▸ Train…)."))
         else:
             self.summary.setText(self.tr("Model {model}: {bits} bits, {mode}").format(
                 model=self.model_id, bits=self.card.get("bits", "?"), mode=self.card.get("mode", "?")))
+        if self.result is not None:
+            self._show_result()
+        else:
+            self._show_card()
+
+    def _show_card(self) -> None:
         rows = flatten_metrics(self.card)
-        self.table.setRowCount(len(rows))
-        for i, (name, value) in enumerate(rows):
-            self.table.setItem(i, 0, QTableWidgetItem(name))
-            self.table.setItem(i, 1, QTableWidgetItem(value))
+        self._fill([self.tr("Measure"), self.tr("Value")], [list(r) for r in rows])
         history = [(h.get("epoch", i), h["val_map"]) for i, h in enumerate(self.card.get("history", []))
                    if isinstance(h, dict) and h.get("val_map") is not None]
         self.history.set_series("MAP", history)
-        self.pr.set_series("PR", pr_points(self.card))
+
+    def _show_result(self) -> None:
+        headers = [self.tr("Direction"), "MAP@all", f"MAP@{K}", f"P@{K}", f"R@{K}", f"NDCG@{K}",
+                   self.tr("Queries")]
+        cells = [[r["direction"], *(f"{r[c]:.4f}" for c in COLUMNS[1:6]), str(r["n_queries"])]
+                 for r in self.result["rows"]]
+        self._fill(headers, cells)
+        self.pr.clear()
+        for name, points in self.result["curves"].items():
+            self.pr.set_series(name, points)
+
+    def _fill(self, headers: list[str], cells: list[list[str]]) -> None:
+        self.table.setColumnCount(len(headers))
+        self.table.setHorizontalHeaderLabels(headers)
+        self.table.setRowCount(len(cells))
+        for i, row in enumerate(cells):
+            for j, text in enumerate(row):
+                self.table.setItem(i, j, QTableWidgetItem(text))

@@ -42,6 +42,10 @@ def event_dict(event) -> dict:
                                            "losses", "val_map", "message") if hasattr(event, k)}
 
 
+def kind_or_blank(event: dict) -> str:
+    return str(event.get("kind") or "")
+
+
 class TrainJob(QObject):
     """One training run on a worker thread."""
 
@@ -49,9 +53,11 @@ class TrainJob(QObject):
     finished = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, root, bits: int, mode: str, epochs: int, parent=None):
+    def __init__(self, root, bits: int, mode: str, epochs: int, extra: dict | None = None,
+                 parent=None):
         super().__init__(parent)
         self.root, self.bits, self.mode, self.epochs = root, bits, mode, epochs
+        self.extra = dict(extra or {})
         self.cancel_event = threading.Event()
         self.running = False
         self._last_post = 0.0
@@ -65,7 +71,7 @@ class TrainJob(QObject):
 
     def _run(self):
         module = training_module()
-        options = module.TrainOptions(bits=self.bits, mode=self.mode, epochs=self.epochs)
+        options = module.TrainOptions(bits=self.bits, mode=self.mode, epochs=self.epochs, **self.extra)
         return module.train_library(self.root, options, progress=self._on_event,
                                     cancel=self.cancel_event)
 
@@ -97,6 +103,7 @@ class TrainingDialog(Retranslating, QDialog):
         self.setObjectName("trainingDialog")
         self.session = session
         self.job: TrainJob | None = None
+        self.extra_options: dict = {}  # further TrainOptions fields (advanced use, tests)
         self._build_widgets()
         self.retranslate()
         session.on_close(self.cancel)
@@ -164,7 +171,7 @@ class TrainingDialog(Retranslating, QDialog):
         self.losses.clear()
         self.val_map.clear()
         self.job = TrainJob(self.session.root, self.bits.currentData(), self.mode.currentData(),
-                            self.epochs.value(), self)
+                            self.epochs.value(), self.extra_options, self)
         self.job.progress.connect(self.on_event)
         self.job.finished.connect(self._finished)
         self.job.failed.connect(self._failed)
@@ -175,19 +182,26 @@ class TrainingDialog(Retranslating, QDialog):
     def on_event(self, event: dict) -> None:
         """Show one progress event: stage, epoch bar, loss and MAP curves."""
         epoch, epochs = event.get("epoch") or 0, event.get("epochs") or 0
-        steps = event.get("steps") or 0
-        x = epoch + ((event.get("step") or 0) / steps if steps else 0)
-        for name, value in (event.get("losses") or {}).items():
-            if value is not None:
-                self.losses.add_point(str(name), x, value)
+        kind = event.get("kind")
+        if kind in (None, "epoch"):  # per-step losses are noisy: plot the epoch means
+            for name, value in (event.get("losses") or {}).items():
+                if value is not None:
+                    self.losses.add_point(str(name), epoch, value)
         if event.get("val_map") is not None:
             self.val_map.add_point("MAP", epoch, event["val_map"])
-        if epochs:
+        if epochs and kind != "features":
             self.progress.setRange(0, epochs)
             self.progress.setValue(min(epoch, epochs))
-        stage = event.get("stage") or event.get("kind") or ""
-        self.stage.setText(self.tr("{stage}: epoch {epoch} of {epochs}").format(
-            stage=stage, epoch=epoch, epochs=epochs) if epochs else str(stage))
+        self.stage.setText(self._stage_text(event, epoch, epochs))
+
+    def _stage_text(self, event: dict, epoch: int, epochs: int) -> str:
+        stage = event.get("stage") or kind_or_blank(event)
+        if event.get("kind") == "features" and event.get("steps"):
+            return self.tr("Reading photos: {done} of {total}").format(done=event.get("step", 0),
+                                                                       total=event["steps"])
+        if epochs and stage in ("train", "epoch"):
+            return self.tr("Training: epoch {epoch} of {epochs}").format(epoch=epoch, epochs=epochs)
+        return event.get("message") or str(stage)
 
     def cancel(self) -> None:
         if self.job is not None and self.job.running:
@@ -205,7 +219,10 @@ class TrainingDialog(Retranslating, QDialog):
         if getattr(outcome, "cancelled", False) and not model_id:
             self.stage.setText(self.tr("Cancelled; no new model."))
         else:
-            self.stage.setText(self.tr("Done: model {model} is now in use.").format(model=model_id))
+            text = self.tr("Done: model {model} is now in use.").format(model=model_id)
+            if getattr(outcome, "val_map", None) is not None:
+                text += " " + self.tr("Validation MAP {map:.3f}.").format(map=outcome.val_map)
+            self.stage.setText(text)
         self._update_buttons()
         self.session.modelChanged.emit()
         self.trained.emit(outcome)
