@@ -81,6 +81,11 @@ class ClassPrecision:
     value: float
     n_queries: int
 
+    @property
+    def precision(self) -> float:
+        """Alias of ``value`` (what the number is)."""
+        return self.value
+
 
 def _one_hot(q_labels: np.ndarray, db_labels: np.ndarray):
     """Class ids -> (multi-hot query, multi-hot db, class keys)."""

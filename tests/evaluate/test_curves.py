@@ -66,7 +66,7 @@ def test_precision_by_class_hand_computed():
     res = precision_at_k_by_class(q, DB, np.array([0, 1]), DBL, k=3)
     assert set(res) == {0, 1}
     assert res[0].value == pytest.approx(2 / 3) and res[0].n_queries == 1
-    assert res[1].value == pytest.approx(1 / 3)
+    assert res[1].value == pytest.approx(1 / 3) and res[1].precision == res[1].value
 
 
 def test_precision_by_class_multi_hot_names_and_consistency():
