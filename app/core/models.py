@@ -10,6 +10,11 @@ def now_iso() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
+def item_text(title: str, description: str) -> str:
+    """The text of an item as models and research exports see it: title, then description."""
+    return "\n".join(part for part in (title.strip(), description.strip()) if part)
+
+
 @dataclass
 class Photo:
     path: str

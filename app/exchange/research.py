@@ -7,6 +7,8 @@ array, and ``images/`` with each item's first photo.
 """
 from __future__ import annotations
 
+from app.core.models import item_text  # noqa: F401  (re-exported)
+
 import json
 import threading
 from dataclasses import dataclass
@@ -120,11 +122,6 @@ def dataset_arrays(records: list[dict], selection: Selection, scheme, indices: d
     if selection.distances is not None:
         arrays["distances"] = np.array(selection.distances, np.float64)
     return arrays, vocab
-
-
-def item_text(title: str, description: str) -> str:
-    """The text of an item: title and description (as the training code sees it)."""
-    return "\n".join(part for part in (title.strip(), description.strip()) if part)
 
 
 def bag_of_words(texts: list[str], labels: np.ndarray, train_idx: np.ndarray,

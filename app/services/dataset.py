@@ -5,6 +5,8 @@ the model card), texts are title + description, images are each item's first pho
 """
 from __future__ import annotations
 
+from app.core.models import item_text  # noqa: F401  (re-exported)
+
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,11 +45,6 @@ class LibraryArrays:
 
     def label_hashes(self) -> list[str]:
         return [hashlib.sha256(row.tobytes()).hexdigest() if row.any() else "" for row in self.labels]
-
-
-def item_text(title: str, description: str) -> str:
-    """The text a model sees for an item."""
-    return "\n".join(part for part in (title.strip(), description.strip()) if part)
 
 
 def photo_path(lib, stored: str) -> Path:
