@@ -16,6 +16,7 @@ from app.core.errors import WenyangError
 from app.paths import HOME_ENV, default_library_dir
 from app.store import open_library
 from app.ui import settings
+from app.ui.compat import binding_problem
 from app.ui.i18n import install_language, resolve_language
 from app.ui.main_window import MainWindow
 
@@ -51,7 +52,11 @@ def start(app: QApplication | None = None) -> MainWindow | None:
 def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     settings.configure_application()
-    app.setApplicationDisplayName("Wenyang 纹样")
+    problem = binding_problem()
+    if problem:  # refuse to start rather than abort mid-session (see app.ui.compat)
+        print(problem, file=sys.stderr)
+        QMessageBox.critical(None, "Wenyang", problem)
+        return 2
     window = start(app)
     if window is None:
         return 1

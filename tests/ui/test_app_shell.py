@@ -1,7 +1,6 @@
 """Start-up, remembered settings, shortcuts, and the two interface languages."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox
@@ -95,3 +94,20 @@ def test_open_library_creates_and_opens_it_in_a_new_window(window, tmp_path, qtb
     assert not window.isVisible()
     new.close()
     assert QCoreApplication.instance() is not None
+
+
+def test_main_runs_the_event_loop_until_the_window_closes(wenyang_home, qtbot):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.main import main
+
+    def close_all():
+        for widget in QApplication.topLevelWidgets():
+            if widget.objectName() == "mainWindow":
+                widget.close()
+        QApplication.instance().quit()
+
+    QTimer.singleShot(300, close_all)
+    assert main([]) == 0
+    assert settings.last_library() == wenyang_home
