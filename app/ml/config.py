@@ -34,7 +34,9 @@ class NetConfig:
     backbone: str = "resnet18"
     backbone_weights: str | None = None  # a local state-dict file the user names
     dropout: float = 0.0
-    feature_activation: str = "relu"  # activation of F (SSAH uses ReLU)
+    # Activation of F.  SSAH uses ReLU, but non-negative features cannot make a dissimilar
+    # pair's inner product negative; tanh gave far better validation MAP (Wikipedia, synthetic).
+    feature_activation: str = "tanh"
 
     def __post_init__(self) -> None:
         for name in ("label_hidden", "image_hidden", "text_hidden", "disc_hidden", "multiscale"):
