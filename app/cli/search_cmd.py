@@ -28,6 +28,10 @@ def register(sub) -> None:
     p.add_argument("--collection", help="only items of this collection")
     p.add_argument("-k", type=int, default=20, help="results per tab (default 20)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--export", type=Path, metavar="OUT",
+                   help="also export the matching photos' items (ranked) to OUT: the format follows "
+                        "the suffix (.csv, .json, .zip) or --export-format")
+    p.add_argument("--export-format", choices=["csv", "json", "zip", "iiif", "research"])
 
 
 def run_search(args) -> int:
@@ -41,6 +45,8 @@ def run_search(args) -> int:
         service = SearchService(lib)
         filters = SearchFilters(args.filter_label, args.collection)
         results = _query(service, lib, args, filters)
+        if args.export:
+            _export(lib, results, args)
         if args.json:
             emit_json(asdict(results))
             return 0
@@ -59,6 +65,20 @@ def _query(service, lib, args, filters):
     if args.add or args.remove:
         return service.edit(item.id, args.add, args.remove, args.weight, k=args.k, filters=filters)
     return service.like_item(item.id, k=args.k, filters=filters)
+
+
+def _export(lib, results, args) -> None:
+    from app.exchange.common import select_search
+    from app.exchange.export import run_export
+
+    fmt = args.export_format or args.export.suffix.lower().lstrip(".")
+    query = args.text or (str(args.image) if args.image else " ".join(args.labels or [args.like or ""]))
+    selection = select_search(lib, [h.item_id for h in results.photos],
+                              [h.distance for h in results.photos], query=query)
+    result = run_export(lib, selection, fmt, args.export)
+    print(f"Exported {len(results.photos)} ranked result(s) to {args.export} ({fmt}).")
+    if getattr(result, "partial", False):
+        print("Some photos were missing; see the export's notes.")
 
 
 def _print(results, lib) -> None:

@@ -165,3 +165,26 @@ def test_too_few_labelled_items_is_refused(tmp_path):
     with open_library(tmp_path / "lib", create=True) as lib:
         with pytest.raises(WenyangError, match="at least 10 labelled items"):
             train_library(lib, TrainOptions(**TINY))
+
+
+def test_cli_search_encode_models_and_evaluate(trained, tmp_path, capsys):
+    import csv
+
+    from app.cli import main
+
+    lib, outcome, _ = trained
+    root = str(lib.root)
+    assert main(["search", root, "--text", "robe 龙纹", "-k", "3", "--export", str(tmp_path / "r.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "Matching photos" in out and "Matching descriptions" in out and "CPUExecutionProvider" in out
+    rows = list(csv.DictReader((tmp_path / "r.csv").open(encoding="utf-8-sig")))
+    assert [r["rank"] for r in rows] == ["1", "2", "3"]
+    assert main(["search", root, "--like", lib.items.get(lib.items.ids()[1]).accession, "--json"]) == 0
+    assert '"photos"' in capsys.readouterr().out
+    assert main(["encode", root]) == 0
+    assert "image 0" in capsys.readouterr().out
+    assert main(["models", "list", root]) == 0
+    assert f"* {outcome.model_id}" in capsys.readouterr().out
+    assert main(["evaluate", root, "-k", "5", "--out", str(tmp_path / "rep")]) == 0
+    assert "MAP@all" in capsys.readouterr().out and (tmp_path / "rep" / "pr_curves.png").exists()
+    assert main(["search", root, "--region", "1", "1", "5", "5", "--text", "x"]) == 1
