@@ -52,10 +52,11 @@ class DetailPane(Retranslating, QWidget):
         self.item_ids: list[int] = []
         self.detail: queries.Detail | None = None
         self.scheme = None
+        self.search_available = False
         self._generation = 0
         self._build_widgets()
         session.itemsEdited.connect(self._edited)
-        self.retranslate()
+        self.set_search_available(False)  # until the search service says otherwise
         self.show_items([])
 
     def _build_widgets(self) -> None:
@@ -123,8 +124,17 @@ class DetailPane(Retranslating, QWidget):
         self.fit_button.setToolTip(self.tr("Fit the photo in the view (double-click)"))
         self.crop_button.setText(self.tr("Search a detail"))
         self.crop_button.setToolTip(self.tr("Draw a rectangle on the photo to search by that detail "
-                                            "(or Shift+drag)"))
+                                            "(or Shift+drag)") if self.search_available
+                                    else self.tr("no model yet"))
         self._show_heading()
+
+    def set_search_available(self, available: bool) -> None:
+        """Crop search needs a model: enable the tool (and say why not) accordingly."""
+        self.search_available = available
+        self.crop_button.setEnabled(available)
+        if not available:
+            self.crop_button.setChecked(False)
+        self.retranslate()
 
     # -- selection -------------------------------------------------------------------------
     def show_items(self, item_ids: list[int]) -> None:

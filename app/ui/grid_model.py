@@ -88,11 +88,10 @@ class GridModel(QAbstractListModel):
         self.totalChanged.emit(len(ids))
 
     def refresh_items(self, item_ids) -> None:
-        """Records of these items changed (title, photo): load them again."""
+        """Records of these items changed (title, labels): load them again. Thumbnails stay:
+        edits in the window never change an item's first photo, and a reload would flicker."""
         for item_id in item_ids:
             self._records.pop(item_id, None)
-            self.pixmaps.discard(item_id)
-            self._no_thumb.discard(item_id)
             row = self._row_of.get(item_id)
             if row is not None and row < self._shown:
                 self._pages_asked.discard(row // self.PAGE)

@@ -100,6 +100,7 @@ class ImportDialog(Retranslating, QDialog):
     def _build_widgets(self, metadata: Path | None) -> None:
         self.what = QLabel(self)
         self.what.setWordWrap(True)
+        self.sheet_label = QLabel(self)
         self.sheet_edit = QLineEdit(str(metadata) if metadata else "", self)
         self.sheet_button = QPushButton(self)
         self.sheet_button.clicked.connect(self._choose_sheet)
@@ -113,21 +114,26 @@ class ImportDialog(Retranslating, QDialog):
         self.skipped.setColumnCount(3)
         self.skipped.setRootIsDecorated(False)
         self.skipped.hide()
+        self._build_buttons()
+        self._lay_out()
+
+    def _build_buttons(self) -> None:
         self.buttons = QDialogButtonBox(self)
         self.start_button = self.buttons.addButton("", QDialogButtonBox.AcceptRole)
         self.cancel_button = self.buttons.addButton("", QDialogButtonBox.RejectRole)
         self.start_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self._cancel_or_close)
+
+    def _lay_out(self) -> None:
         sheet = QHBoxLayout()
         sheet.addWidget(self.sheet_edit, 1)
         sheet.addWidget(self.sheet_button)
         layout = QVBoxLayout(self)
-        for widget in (self.what,):
-            layout.addWidget(widget)
-        self.sheet_label = QLabel(self)
+        layout.addWidget(self.what)
         layout.addWidget(self.sheet_label)
         layout.addLayout(sheet)
-        for widget in (self.copy_box, self.progress, self.current, self.summary, self.skipped, self.buttons):
+        for widget in (self.copy_box, self.progress, self.current, self.summary, self.skipped,
+                       self.buttons):
             layout.addWidget(widget)
         self.resize(640, 360)
 

@@ -173,6 +173,7 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
 
     def _search_available(self, available: bool, provider: str) -> None:
         self.actions.set_search_available(available)
+        self.detail.set_search_available(available)
         if provider:
             self.set_inference_device(device_text(provider))
 

@@ -12,7 +12,7 @@ import time
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QProgressBar,
-                               QPushButton, QSpinBox, QVBoxLayout)
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from app.ui.i18n import Retranslating
 from app.ui.plot import LinePlot
@@ -109,20 +109,7 @@ class TrainingDialog(Retranslating, QDialog):
         session.on_close(self.cancel)
 
     def _build_widgets(self) -> None:
-        self.bits = QComboBox(self)
-        for bits in BITS:
-            self.bits.addItem(str(bits), bits)
-        self.bits.setCurrentIndex(BITS.index(32))
-        self.mode = QComboBox(self)
-        for key, name in MODES:
-            self.mode.addItem(name, key)
-        self.epochs = QSpinBox(self)
-        self.epochs.setRange(1, 1000)
-        self.epochs.setValue(30)
-        self.form = QFormLayout()
-        self.form_labels = [QLabel(self) for _ in range(3)]
-        for label, widget in zip(self.form_labels, (self.bits, self.mode, self.epochs)):
-            self.form.addRow(label, widget)
+        self._build_options()
         self.stage = QLabel(self)
         self.progress = QProgressBar(self)
         self.losses = LinePlot("", self)
@@ -139,12 +126,26 @@ class TrainingDialog(Retranslating, QDialog):
         plots.addWidget(self.losses)
         plots.addWidget(self.val_map)
         layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
-        layout.addWidget(self.stage)
-        layout.addWidget(self.progress)
-        layout.addLayout(plots, 1)
-        layout.addLayout(buttons)
+        for part in (self.form, self.stage, self.progress, plots, buttons):
+            (layout.addLayout if not isinstance(part, QWidget) else layout.addWidget)(part)
+        layout.setStretchFactor(plots, 1)
         self.resize(720, 480)
+
+    def _build_options(self) -> None:
+        self.bits = QComboBox(self)
+        for bits in BITS:
+            self.bits.addItem(str(bits), bits)
+        self.bits.setCurrentIndex(BITS.index(32))
+        self.mode = QComboBox(self)
+        for key, name in MODES:
+            self.mode.addItem(name, key)
+        self.epochs = QSpinBox(self)
+        self.epochs.setRange(1, 1000)
+        self.epochs.setValue(30)
+        self.form = QFormLayout()
+        self.form_labels = [QLabel(self) for _ in range(3)]
+        for label, widget in zip(self.form_labels, (self.bits, self.mode, self.epochs)):
+            self.form.addRow(label, widget)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Train a model"))

@@ -63,7 +63,12 @@ def wait_idle(qtbot, window, timeout: int = 20_000) -> None:
     def idle():
         return (window.session.idle() and window.backend.queue.pending == 0
                 and window.loader.queued == 0)
-    qtbot.waitUntil(idle, timeout=timeout)
+    try:
+        qtbot.waitUntil(idle, timeout=timeout)
+    except Exception:
+        raise AssertionError(f"not idle: queue {window.session.queue.pending}, jobs "
+                             f"{window.session.jobs.activeThreadCount()}, search "
+                             f"{window.backend.queue.pending}, thumbnails {window.loader.queued}") from None
 
 
 def import_photos(library, paths) -> list[int]:

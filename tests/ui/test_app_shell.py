@@ -96,18 +96,20 @@ def test_open_library_creates_and_opens_it_in_a_new_window(window, tmp_path, qtb
     assert QCoreApplication.instance() is not None
 
 
-def test_main_runs_the_event_loop_until_the_window_closes(wenyang_home, qtbot):
-    from PySide6.QtCore import QTimer
+def test_main_opens_a_window_and_runs_the_event_loop(wenyang_home, qtbot, monkeypatch):
+    """main() wiring, without a real nested exec(): quitting a second application event loop
+    inside pytest leaves Qt's posted-event bookkeeping stuck for the tests that follow."""
     from PySide6.QtWidgets import QApplication
 
     from app.ui.main import main
 
-    def close_all():
-        for widget in QApplication.topLevelWidgets():
-            if widget.objectName() == "mainWindow":
-                widget.close()
-        QApplication.instance().quit()
-
-    QTimer.singleShot(300, close_all)
-    assert main([]) == 0
+    ran = []
+    monkeypatch.setattr(QApplication, "exec", lambda self: ran.append(True) or 0)
+    assert main([]) == 0 and ran == [True]
+    window = next(w for w in QApplication.topLevelWidgets()
+                  if w.objectName() == "mainWindow" and w.isVisible())
+    qtbot.addWidget(window)
+    wait_idle(qtbot, window)
+    assert window.lib.root == wenyang_home and window.owns_library
     assert settings.last_library() == wenyang_home
+    window.close()
