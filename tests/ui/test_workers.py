@@ -1,0 +1,69 @@
+"""The threading rules: work runs off the GUI thread, results come back on it, in order;
+thumbnails decode newest-first from a bounded stack into an LRU."""
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QThreadPool
+
+from app.ui.thumbnails import LruCache, ThumbnailLoader
+from app.ui.workers import LibraryQueue, run_task
+from conftest import make_photos
+
+
+def test_results_are_posted_to_the_gui_thread(qtbot):
+    gui = threading.get_ident()
+    seen = {}
+    pool = QThreadPool()
+    run_task(pool, lambda: threading.get_ident(), lambda worker: seen.update(worker=worker,
+                                                                            callback=threading.get_ident()))
+    qtbot.waitUntil(lambda: "callback" in seen)
+    assert seen["worker"] != gui and seen["callback"] == gui
+    pool.waitForDone()
+
+
+def test_library_queue_runs_in_order_on_its_own_connection(library, qtbot):
+    queue = LibraryQueue(library.root)
+    results, errors = [], []
+    for i in range(5):
+        queue.submit(lambda lib, i=i: (i, lib is library, threading.get_ident()), results.append)
+    queue.submit(lambda lib: lib.items.get(999), on_error=errors.append)
+    with qtbot.waitSignal(queue.failed) as failed:
+        queue.submit(lambda lib: lib.collections.get("nope"))
+    qtbot.waitUntil(lambda: queue.pending == 0)
+    assert [r[0] for r in results] == [0, 1, 2, 3, 4]
+    assert not any(r[1] for r in results)                      # never the GUI's connection
+    assert len({r[2] for r in results}) == 1 != threading.get_ident()
+    assert "no item with id 999" in str(errors[0])
+    assert "no collection" in failed.args[0]
+    queue.close()
+    queue.submit(lambda lib: results.append("after close"))     # ignored once closed
+    assert queue.pending == 0
+
+
+def test_lru_cache_evicts_the_least_recently_used():
+    cache = LruCache(2)
+    cache.put(1, "a")
+    cache.put(2, "b")
+    cache.get(1)
+    cache.put(3, "c")
+    assert 1 in cache and 3 in cache and 2 not in cache and len(cache) == 2
+
+
+def test_thumbnail_loader_keeps_a_bounded_stack_newest_first(tmp_path, qtbot):
+    photos = make_photos(tmp_path, 6, size=(400, 300))
+    loader = ThumbnailLoader(side=64, threads=1, max_pending=3)
+    loaded = []
+    loader.loaded.connect(lambda key, pixmap: loaded.append((key, pixmap.width(), pixmap.height())))
+    failed = []
+    loader.failed.connect(failed.append)
+    gate = threading.Event()
+    loader._pool.start(gate.wait)          # hold the only thread while requests pile up
+    for key, path in enumerate(photos):
+        loader.request(key, [str(path)])
+    loader.request("missing", [str(tmp_path / "nope.jpg")])
+    assert loader.queued == 3                # the three oldest were dropped
+    gate.set()
+    qtbot.waitUntil(lambda: loader.queued == 0)
+    assert [k for k, *_ in loaded] == [5, 4] and failed == ["missing"]
+    assert all(w == 64 and h == 48 for _, w, h in loaded)   # scaled to fit, aspect kept
