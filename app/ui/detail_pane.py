@@ -79,6 +79,9 @@ class DetailPane(Retranslating, QWidget):
         self.metadata_table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.collections_label = QLabel(self)
         self.collections_label.setWordWrap(True)
+        self.labels_label = QLabel(self)
+        self.labels_label.setObjectName("labelsSummary")
+        self.labels_label.setWordWrap(True)
         self.tags = TagTree(self)
         self.tags.tagRequested.connect(self.tag)
         self.tags.untagRequested.connect(self.untag)
@@ -103,9 +106,10 @@ class DetailPane(Retranslating, QWidget):
         self.form = QFormLayout()
         form_box = QWidget(self)
         form_box.setLayout(self.form)
-        self.form_labels = [QLabel(self) for _ in range(4)]
+        self.form_labels = [QLabel(self) for _ in range(5)]
         for label, field in zip(self.form_labels, (self.title_edit, self.description_edit,
-                                                   self.metadata_table, self.collections_label)):
+                                                   self.metadata_table, self.labels_label,
+                                                   self.collections_label)):
             self.form.addRow(label, field)
         splitter = QSplitter(Qt.Vertical, self)
         for widget in (top, form_box, self.tags, self.suggestions):
@@ -117,7 +121,8 @@ class DetailPane(Retranslating, QWidget):
 
     def retranslate(self) -> None:
         for label, text in zip(self.form_labels, (self.tr("Title"), self.tr("Description"),
-                                                  self.tr("Metadata"), self.tr("Collections"))):
+                                                  self.tr("Metadata"), self.tr("Labels"),
+                                                  self.tr("Collections"))):
             label.setText(text)
         self.metadata_table.setHorizontalHeaderLabels([self.tr("Field"), self.tr("Value")])
         self.fit_button.setText(self.tr("Fit"))
@@ -178,9 +183,19 @@ class DetailPane(Retranslating, QWidget):
             self.description_edit.setPlainText(detail.description if single else "")
         self._fill_metadata(detail.metadata if single else {})
         self.collections_label.setText(", ".join(detail.collections) if single else "")
+        self.labels_label.setText(self._labels_summary(detail.labels) if single else "")
         if changed_photo or not single:
             self.preview.show_photo(detail.photo if single else None)
         self._show_heading()
+
+    def _labels_summary(self, label_ids: list[str]) -> str:
+        """The deepest labels an item carries, as keyword paths (ancestors are implied)."""
+        if self.scheme is None:
+            return ", ".join(label_ids)
+        carried = set(label_ids) & set(self.scheme.labels)
+        leaves = [l for l in self.scheme.ordered()
+                  if l.id in carried and not set(self.scheme.descendants(l.id)) & carried]
+        return "; ".join(self.scheme.keyword_path(l.id, label_language()) for l in leaves)
 
     def _fill_metadata(self, metadata: dict) -> None:
         self.metadata_table.setRowCount(len(metadata))

@@ -78,8 +78,15 @@ class TagTree(Retranslating, QWidget):
         self.item_ids = list(item_ids)
         self.usage = dict(usage)
         self._apply_usage()
+        self._reveal_ticked()
         self._update_caption()
         self.setEnabled(bool(self.item_ids))
+
+    def _reveal_ticked(self) -> None:
+        """Expand the branches holding ticked labels, so what an item carries is in view."""
+        for row in label_items(self.model):
+            if row.checkState() != Qt.Unchecked and row.parent() is not None:
+                self.tree.expand(self.proxy.mapFromSource(row.parent().index()))
 
     def check_state(self, label_id: str):
         row = rows_by_label(self.model).get(label_id)
