@@ -173,7 +173,7 @@ class ImportDialog(Retranslating, QDialog):
         self.job.finished.connect(self._on_finished)
         self.job.failed.connect(self._on_failed)
         self.progress.setRange(0, 0)  # busy until the files are counted
-        self.job.start(self.session.jobs)
+        self.job.start(self.session.imports)
         self._update_buttons()
 
     def cancel(self) -> None:

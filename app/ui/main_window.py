@@ -110,6 +110,7 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         s.collectionsChanged.connect(self.collections.reload)
         s.modelChanged.connect(self.reload_summary)
         s.modelChanged.connect(self.backend.refresh)
+        s.modelChanged.connect(lambda: self.detail.show_items(self.detail.item_ids))  # suggestions
         s.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.detail.cropSearch.connect(self.search_region)
         self.search.itemActivated.connect(self.show_item)

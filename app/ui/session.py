@@ -33,8 +33,10 @@ class Session(QObject):
         self.queue.failed.connect(self.message)
         self.queue.idleChanged.connect(lambda idle: self.busyChanged.emit(not idle))
         self.undo = QUndoStack(self)
-        self.jobs = QThreadPool(self)     # long jobs (import, training) with their own connections
+        self.jobs = QThreadPool(self)     # long jobs (training) with their own connections
         self.jobs.setMaxThreadCount(2)
+        self.imports = QThreadPool(self)  # one import at a time: two writers would race on
+        self.imports.setMaxThreadCount(1)  # the same new photos (content-hash de-duplication)
         self._closers: list[Callable[[], None]] = []
         self.closed = False
 
@@ -45,7 +47,8 @@ class Session(QObject):
 
     def idle(self) -> bool:
         """True when no library work is waiting (tests wait for this)."""
-        return self.queue.pending == 0 and self.jobs.activeThreadCount() == 0
+        return (self.queue.pending == 0 and self.jobs.activeThreadCount() == 0
+                and self.imports.activeThreadCount() == 0)
 
     def on_close(self, closer: Callable[[], None]) -> None:
         """Register something to stop before the connections close (cancel a running job)."""
@@ -61,5 +64,6 @@ class Session(QObject):
                 closer()
             except RuntimeError:  # its widget is already gone: nothing left to stop
                 pass
+        self.imports.waitForDone(30_000)
         self.jobs.waitForDone(30_000)
         self.queue.close()
