@@ -9,7 +9,7 @@ from app.ui import i18n, settings
 from app.ui.i18n_catalogue import extract, missing
 from app.ui.label_models import rows_by_label
 from app.ui.main import library_to_open, start
-from conftest import wait_idle
+from tests.ui.helpers import wait_idle
 
 
 def test_every_marked_string_has_a_chinese_translation():

@@ -7,7 +7,7 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtCore import QPointF
 
 from app.ui.label_models import rows_by_label
-from conftest import wait_idle
+from tests.ui.helpers import wait_idle
 
 
 def grid_ids(window) -> list[int]:

@@ -7,7 +7,7 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
 from app.ui.collections_panel import CollectionIdRole
-from conftest import wait_idle
+from tests.ui.helpers import wait_idle
 
 
 def row_of(panel, coll_id):

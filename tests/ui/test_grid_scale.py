@@ -7,7 +7,7 @@ import time
 
 from PySide6.QtWidgets import QApplication
 
-from conftest import wait_idle
+from tests.ui.helpers import wait_idle
 
 N_ITEMS = 100_000
 

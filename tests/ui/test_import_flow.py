@@ -7,7 +7,7 @@ import time
 from PySide6.QtCore import QElapsedTimer, QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDropEvent
 
-from conftest import make_photos, wait_idle
+from tests.ui.helpers import make_photos, wait_idle
 
 
 def drop_urls(window, paths, modifiers=Qt.NoModifier) -> None:

@@ -1,7 +1,7 @@
 """The main window opens on a library and says where it is, what model runs and where."""
 from __future__ import annotations
 
-from conftest import wait_idle
+from tests.ui.helpers import wait_idle
 
 
 def test_window_shows_the_library_in_the_status_bar(window, library):

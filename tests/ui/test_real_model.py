@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import wait_idle
+from tests.ui.helpers import wait_idle
 
 pytest.importorskip("torch")
 pytest.importorskip("onnxruntime")

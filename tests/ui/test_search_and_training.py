@@ -11,7 +11,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from app.ui.label_models import rows_by_label
-from conftest import wait_idle
+from tests.ui.helpers import wait_idle
 
 
 @dataclass

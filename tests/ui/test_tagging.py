@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from app.ui.label_models import rows_by_label
-from conftest import wait_idle
+from tests.ui.helpers import wait_idle
 
 
 def select(window, qtbot, ids):

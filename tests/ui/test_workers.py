@@ -8,7 +8,7 @@ from PySide6.QtCore import QThreadPool
 
 from app.ui.thumbnails import LruCache, ThumbnailLoader
 from app.ui.workers import LibraryQueue, run_task
-from conftest import make_photos
+from tests.ui.helpers import make_photos
 
 
 def test_results_are_posted_to_the_gui_thread(qtbot):
