@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
 
 from app.ui import queries
-from app.ui.grid_model import ItemIdRole, ThumbStateRole, item_ids_mime
+from app.ui.grid_model import ITEM_IDS_MIME, ItemIdRole, ThumbStateRole, item_ids_mime
 from app.ui.thumbnails import LruCache
 
 DistanceRole = Qt.UserRole + 30
@@ -70,7 +70,6 @@ class HitsModel(QAbstractListModel):
         return Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled if index.isValid() else Qt.NoItemFlags
 
     def mimeTypes(self):
-        from app.ui.grid_model import ITEM_IDS_MIME
         return [ITEM_IDS_MIME]
 
     def mimeData(self, indexes):

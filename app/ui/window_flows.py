@@ -48,6 +48,9 @@ class WindowFlows:
             self.docks[3].raise_()
             return
         photos, sheet = split_sheet(paths)
+        if not photos:  # a sheet alone: nothing to import it into
+            self.session.message.emit(_tr("Drop photos or folders (with their sheet) to import them."))
+            return
         self.import_paths(photos, sheet, auto_start=True)
 
     def import_paths(self, paths, metadata: Path | None = None, auto_start: bool = False) -> ImportDialog:

@@ -106,3 +106,11 @@ def test_window_stays_responsive_during_a_large_import(window, tmp_path, qtbot):
     print(f"\nevent-loop probe during a 240-photo import ({time.perf_counter() - started:.1f} s): "
           f"{len(gaps)} ticks, worst gap {worst} ms, p99 {p99} ms")
     assert worst < 1000
+
+
+def test_a_sheet_dropped_alone_is_not_imported(window, tmp_path, qtbot):
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("file,accession\nP0000.jpg,MUS-1\n", encoding="utf-8")
+    drop_urls(window, [sheet])
+    assert "Drop photos or folders" in window.statusBar().currentMessage()
+    assert not hasattr(window, "import_dialog")
