@@ -1,20 +1,11 @@
 """``wenyang collections ...``: named sets of items."""
 from __future__ import annotations
 
-from app.cli.common import add_library_arg, open_from_args
+from app.cli.common import action_group, open_from_args
 
 
 def register(sub) -> None:
-    top = sub.add_parser("collections", help="Create and fill collections.",
-                         description="Create and fill collections.")
-    actions = top.add_subparsers(dest="action", metavar="ACTION")
-    actions.required = True
-
-    def action(name, help_text, func):
-        p = actions.add_parser(name, help=help_text, description=help_text)
-        add_library_arg(p)
-        p.set_defaults(func=func)
-        return p
+    action = action_group(sub, "collections", "Create and fill collections.")
 
     action("list", "List collections with their sizes.", run_list)
     p = action("create", "Create a collection.", run_create)

@@ -36,3 +36,15 @@ def command(sub, name: str, help_text: str, func, library: bool = True) -> argpa
         add_library_arg(parser)
     parser.set_defaults(func=func)
     return parser
+
+
+def action_group(sub, name: str, help_text: str):
+    """A command with sub-actions (``wenyang labels add ...``); returns ``action(name, help,
+    func)`` that adds one action taking the library argument."""
+    top = sub.add_parser(name, help=help_text, description=help_text)
+    actions = top.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+
+    def action(action_name: str, action_help: str, func) -> argparse.ArgumentParser:
+        return command(actions, action_name, action_help, func)
+    return action

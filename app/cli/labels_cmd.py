@@ -5,22 +5,13 @@ import json
 import sys
 from pathlib import Path
 
-from app.cli.common import add_library_arg, emit_json, open_from_args
+from app.cli.common import action_group, open_from_args
 from app.core.errors import SchemeError
 from app.core.scheme import LabelScheme, scheme_from_keyword_paths
 
 
 def register(sub) -> None:
-    top = sub.add_parser("labels", help="Show and edit the label scheme.",
-                         description="Show and edit the label scheme.")
-    actions = top.add_subparsers(dest="action", metavar="ACTION")
-    actions.required = True
-
-    def action(name, help_text, func):
-        p = actions.add_parser(name, help=help_text, description=help_text)
-        add_library_arg(p)
-        p.set_defaults(func=func)
-        return p
+    action = action_group(sub, "labels", "Show and edit the label scheme.")
 
     p = action("list", "Show the scheme as a tree with item counts.", run_list)
     p.add_argument("--lang", choices=["en", "zh"], default="en")

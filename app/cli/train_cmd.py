@@ -5,7 +5,7 @@ import sys
 import threading
 from pathlib import Path
 
-from app.cli.common import add_library_arg, command, open_from_args
+from app.cli.common import action_group, command, open_from_args
 
 
 def register(sub) -> None:
@@ -23,18 +23,10 @@ def register(sub) -> None:
     p.add_argument("--no-encode", action="store_true", help="do not encode the library afterwards")
     p = command(sub, "encode", "Encode new or changed items with the active (or named) model.", run_encode)
     p.add_argument("--model", help="model id (default: the active one)")
-    top = sub.add_parser("models", help="List trained models and choose the active one.",
-                         description="List trained models and choose the active one.")
-    actions = top.add_subparsers(dest="action", metavar="ACTION")
-    actions.required = True
-    p = actions.add_parser("list", help="List models.", description="List models.")
-    add_library_arg(p)
-    p.set_defaults(func=run_models_list)
-    p = actions.add_parser("activate", help="Make a model the one search uses.",
-                           description="Make a model the one search uses.")
-    add_library_arg(p)
+    action = action_group(sub, "models", "List trained models and choose the active one.")
+    action("list", "List models.", run_models_list)
+    p = action("activate", "Make a model the one search uses.", run_models_activate)
     p.add_argument("model")
-    p.set_defaults(func=run_models_activate)
     register_evaluate(sub)
 
 
