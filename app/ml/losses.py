@@ -10,9 +10,20 @@ import torch
 from torch.nn import functional as F
 
 
-def similarity(labels_a: torch.Tensor, labels_b: torch.Tensor) -> torch.Tensor:
-    """S_ij = 1 when items i and j share at least one label, else 0 (float, (na, nb))."""
-    return ((labels_a > 0).float() @ (labels_b > 0).float().T > 0).float()
+def similarity(labels_a: torch.Tensor, labels_b: torch.Tensor, kind: str = "any") -> torch.Tensor:
+    """S_ij between label vectors (float, (na, nb)).
+
+    ``"any"`` (METHOD.md): 1 when items i and j share at least one label, else 0.
+    ``"cosine"``: the cosine of the two label vectors, in [0, 1]. Identical to "any" for
+    single-label data; on a faceted scheme, where almost every pair shares *some* label
+    (a material, an era), "any" makes S nearly all ones and the codes collapse to one.
+    """
+    a, b = (labels_a > 0).float(), (labels_b > 0).float()
+    if kind == "cosine":
+        norm_a = a.norm(dim=1, keepdim=True).clamp_min(1e-12)
+        norm_b = b.norm(dim=1, keepdim=True).clamp_min(1e-12)
+        return (a / norm_a) @ (b / norm_b).T
+    return (a @ b.T > 0).float()
 
 
 def pairwise_nll(a: torch.Tensor, b: torch.Tensor, sim: torch.Tensor,

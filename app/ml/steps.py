@@ -100,7 +100,8 @@ def _label_side(s: TrainingSession, pos, batch_first: bool):
         ref = s.reference(s.positions("label"))
         ref_f, ref_h, ref_labels = s.feats["label"][ref], s.hashes["label"][ref], s.labels[ref]
         n_ref, weights = len(ref), None
-    sim = similarity(s.labels[pos], ref_labels) if batch_first else similarity(ref_labels, s.labels[pos])
+    kind = s.cfg.similarity
+    sim = similarity(s.labels[pos], ref_labels, kind) if batch_first else similarity(ref_labels, s.labels[pos], kind)
     return ref_f, ref_h, sim, weights, n_ref
 
 
@@ -149,7 +150,7 @@ def _dcmh_modality_pass(s: TrainingSession, modality: str, hook: StepHook) -> No
     for pos in s.batches(s.positions(modality)):
         ref = s.reference(ref_pool)
         out = s.forward(modality, pos)
-        sim = similarity(s.labels[ref], s.labels[pos])
+        sim = similarity(s.labels[ref], s.labels[pos], cfg.similarity)
         idx = torch.as_tensor(pos, device=s.device)
         sums = column_sums - s.hashes[modality][idx].sum(dim=0) + out.h.sum(dim=0)
         loss = weighted_total(s, pairwise_nll(s.hashes[other][ref], out.h, sim), len(pos), len(ref),

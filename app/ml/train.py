@@ -96,7 +96,8 @@ def _end_of_epoch(s: TrainingSession, tracker: Tracker, emit: ProgressFn) -> Non
     losses = s.epoch_losses()
     val_map, detail = math.nan, {}
     if s.epoch % s.cfg.eval_every == 0 or s.epoch == s.cfg.epochs:
-        val_map, detail = validation_map(_encoder(s), s.data, s.split, s.codes.cpu().numpy(), s.cfg.val_protocol)
+        val_map, detail = validation_map(_encoder(s), s.data, s.split, s.codes.cpu().numpy(), s.cfg.val_protocol,
+                                        s.cfg.val_metric)
         tracker.update(s.epoch, val_map, s.nets.state_dict())
     tracker.history.append({"epoch": s.epoch, "losses": losses, "val_map": val_map, "val_detail": detail})
     emit(TrainEvent("epoch", s.epoch, s.cfg.epochs, losses=losses, val_map=val_map, val_detail=detail))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.evaluate.metrics import mean_average_precision
+from app.evaluate.metrics import mean_average_precision, ndcg_at_k
 from app.ml.data import Split, TrainingData
 from app.ml.encode import Encoder, signs
 
@@ -22,14 +22,17 @@ def _present(data: TrainingData, encoder: Encoder, modality: str) -> np.ndarray 
     return mask if mask is not None and encoder.has(modality) else None
 
 
-def _map(q_codes, db_codes, q_labels, db_labels) -> float:
+def _map(q_codes, db_codes, q_labels, db_labels, metric: str = "map") -> float:
+    """MAP@all, or NDCG@50 (graded by shared labels) where "shares a label" is too coarse."""
     if len(q_codes) == 0 or len(db_codes) == 0:
         return float("nan")
+    if metric == "ndcg":
+        return ndcg_at_k(q_codes, db_codes, q_labels, db_labels, k=50).value
     return mean_average_precision(q_codes, db_codes, q_labels, db_labels).map
 
 
 def _direction_maps(encoder: Encoder, data: TrainingData, split: Split, train_codes: np.ndarray,
-                    protocol: str) -> dict[str, float]:
+                    protocol: str, metric: str = "map") -> dict[str, float]:
     modalities = [m for m in ("image", "text") if _present(data, encoder, m) is not None]
     maps = {}
     for query in modalities:
@@ -39,24 +42,24 @@ def _direction_maps(encoder: Encoder, data: TrainingData, split: Split, train_co
         target = others[0]
         name = f"{SHORT[query]}2{SHORT[target]}"
         if protocol == "unified":
-            maps[name] = _map(q_codes, train_codes, data.labels[q_items], data.labels[split.train])
+            maps[name] = _map(q_codes, train_codes, data.labels[q_items], data.labels[split.train], metric)
             continue
         pool = split.val if target != query else split.train
         db_items = pool[_present(data, encoder, target)[pool]]
         db_codes = signs(encoder.encode(target, db_items)[0])
-        maps[name] = _map(q_codes, db_codes, data.labels[q_items], data.labels[db_items])
+        maps[name] = _map(q_codes, db_codes, data.labels[q_items], data.labels[db_items], metric)
     return maps
 
 
 def validation_map(encoder: Encoder, data: TrainingData, split: Split, train_codes: np.ndarray,
-                   protocol: str) -> tuple[float, dict[str, float]]:
+                   protocol: str, metric: str = "map") -> tuple[float, dict[str, float]]:
     """(mean MAP over directions, {"unified/i2t": ..., ...}); NaN when there is no validation set."""
     if len(split.val) == 0:
         return float("nan"), {}
     protocols = ("unified", "crossmodal") if protocol == "both" else (protocol,)
     detail = {}
     for proto in protocols:
-        for name, value in _direction_maps(encoder, data, split, train_codes, proto).items():
+        for name, value in _direction_maps(encoder, data, split, train_codes, proto, metric).items():
             detail[f"{proto}/{name}"] = value
     values = [v for v in detail.values() if not np.isnan(v)]
     return (float(np.mean(values)) if values else float("nan")), detail

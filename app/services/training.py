@@ -96,7 +96,9 @@ def _train(lib, options: TrainOptions, emit, cancel, encode: bool) -> TrainOutco
                        "backbone_weights": options.backbone_weights, **options.net_overrides})
     config = TrainConfig(**{"net": net,
                             "mode": options.mode, "epochs": options.epochs, "seed": options.seed,
-                            "device": options.device, **options.overrides})
+                            "device": options.device,
+                            # a faceted scheme: nearly every pair shares some label (see losses)
+                            "similarity": "cosine", "val_metric": "ndcg", **options.overrides})
     checkpoints = lib.models_dir / ".checkpoints" / f"{options.mode}-{options.bits}"
     result = train(data, config, progress=lambda e: emit(_event(e)), cancel=cancel,
                    checkpoint_dir=checkpoints, resume=options.resume)
