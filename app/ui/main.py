@@ -3,13 +3,22 @@
 The library opened is ``$WENYANG_HOME`` when it is set, otherwise the last library used
 (remembered in QSettings), otherwise the default per-user library. The interface language
 follows the saved choice, or the system locale.
+
+A library with no items (a fresh ``$WENYANG_HOME``) is filled with the demo collection and a
+model trained on it, on a worker thread with a progress dialog (``app.ui.first_run``).
+
+Options: ``--no-demo`` (or ``WENYANG_NO_DEMO=1``) opens an empty library as it is;
+``--demo-count N`` draws N demo garments instead of 300. ``WENYANG_QUIT_AFTER=SECONDS`` closes
+the window and quits after that many seconds (scripts, smoke tests on an offscreen display).
 """
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.core.errors import WenyangError
@@ -17,10 +26,13 @@ from app.paths import HOME_ENV, default_library_dir
 from app.store import open_library
 from app.ui import settings
 from app.ui.compat import binding_problem
+from app.ui.first_run import DEMO_COUNT, demo_wanted, start_first_run
 from app.ui.i18n import install_language, resolve_language
 from app.ui.main_window import MainWindow
 
-__all__ = ["MainWindow", "main", "library_to_open", "start"]
+__all__ = ["MainWindow", "main", "library_to_open", "start", "parse_options"]
+
+QUIT_AFTER_ENV = "WENYANG_QUIT_AFTER"
 
 
 def library_to_open() -> Path:
@@ -33,8 +45,20 @@ def library_to_open() -> Path:
     return default_library_dir()
 
 
-def start(app: QApplication | None = None) -> MainWindow | None:
-    """Set up the application (names, language) and show a window on the chosen library."""
+def parse_options(argv: list[str]) -> dict:
+    """Our own options among Qt's: ``demo`` (bool) and ``demo_count`` (int)."""
+    parser = argparse.ArgumentParser(prog="wenyang-gui", add_help=False)
+    parser.add_argument("--no-demo", action="store_true")
+    parser.add_argument("--demo-count", type=int, default=DEMO_COUNT)
+    known, _qt_args = parser.parse_known_args(argv[1:])
+    return {"demo": demo_wanted(["--no-demo"] if known.no_demo else []),
+            "demo_count": max(1, known.demo_count)}
+
+
+def start(app: QApplication | None = None, demo: bool = True, demo_count: int = DEMO_COUNT,
+          train_options=None) -> MainWindow | None:
+    """Set up the application (names, language) and show a window on the chosen library;
+    an empty library gets the demo collection and a model (unless ``demo`` is False)."""
     app = app or QApplication.instance()
     if not QApplication.organizationName():
         settings.configure_application()
@@ -46,10 +70,24 @@ def start(app: QApplication | None = None) -> MainWindow | None:
         return None
     window = MainWindow(lib, owns_library=True)
     window.show()
+    if demo and lib.items.count() == 0:
+        start_first_run(window, demo_count, train_options)
     return window
 
 
+def quit_later(app: QApplication, window: MainWindow) -> None:
+    """With ``WENYANG_QUIT_AFTER=SECONDS``: close the window (which stops its jobs) and quit."""
+    value = os.environ.get(QUIT_AFTER_ENV, "").strip()
+    if not value:
+        return
+    def finish():
+        window.close()
+        app.quit()
+    QTimer.singleShot(int(float(value) * 1000), finish)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the application; returns the exit code."""
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     settings.configure_application()
     problem = binding_problem()
@@ -57,9 +95,11 @@ def main(argv: list[str] | None = None) -> int:
         print(problem, file=sys.stderr)
         QMessageBox.critical(None, "Wenyang", problem)
         return 2
-    window = start(app)
+    argv = list(argv if argv is not None else sys.argv)
+    window = start(app, **parse_options(argv))
     if window is None:
         return 1
+    quit_later(app, window)
     return app.exec()
 
 

@@ -1,0 +1,248 @@
+"""First run: an empty library is filled with the demo collection and a model trained on it,
+so the application opens on something a curator can browse and search at once.
+
+Both steps run on a worker thread (``Session.jobs``) through the services; the worker only
+posts progress to the GUI thread, where :class:`FirstRunDialog` shows it. Cancelling leaves a
+usable library: the items imported so far stay (each item is its own transaction), and a model
+exists only when training finished.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
+
+from app.ui.i18n import Retranslating, current_language
+from app.ui.workers import run_task, to_main
+
+log = logging.getLogger(__name__)
+NO_DEMO_ENV = "WENYANG_NO_DEMO"
+DEMO_COUNT = 300
+POST_EVERY_S = 0.1
+
+# Until resources/i18n/zh_CN.json carries these (context "FirstRun"), the Chinese is kept
+# here, so the dialog is bilingual without a catalogue entry the completeness test would miss.
+_ZH = {
+    "Preparing the demo collection": "正在准备演示藏品",
+    "Wenyang is setting up a demo collection and training a search model on it, so you can "
+    "browse and search straight away. Cancel keeps what is done so far.":
+        "纹样正在建立演示藏品并在其上训练检索模型，以便您立即浏览和检索。取消会保留已完成的部分。",
+    "1. Demo collection": "1. 演示藏品",
+    "2. Search model": "2. 检索模型",
+    "Drawing garments: {done} of {total}": "绘制服饰：{done} / {total}",
+    "Importing: {done} of {total}": "导入：{done} / {total}",
+    "Reading photos: {done} of {total}": "读取照片：{done} / {total}",
+    "Training: epoch {epoch} of {epochs}": "训练：第 {epoch} / {epochs} 轮",
+    "Encoding the collection": "编码藏品",
+    "Waiting": "等待中",
+    "Done": "完成",
+    "Cancel": "取消",
+    "Cancelling…": "正在取消…",
+}
+
+
+def _text(source: str) -> str:
+    """The interface string in the current language (catalogue first, then ``_ZH``)."""
+    translated = QCoreApplication.translate("FirstRun", source)
+    if translated == source and current_language().startswith("zh"):
+        return _ZH.get(source, source)
+    return translated
+
+
+def demo_wanted(argv: list[str] | None = None, env: dict | None = None) -> bool:
+    """False when ``--no-demo`` is given or ``WENYANG_NO_DEMO`` is set to a true value."""
+    env = os.environ if env is None else env
+    if "--no-demo" in (argv or []):
+        return False
+    return env.get(NO_DEMO_ENV, "").strip().lower() in ("", "0", "false", "no")
+
+
+def default_train_options():
+    """What a first run trains: 32-bit SSAH codes, 20 epochs."""
+    from app.services.training import TrainOptions
+
+    return TrainOptions(bits=32, epochs=20)
+
+
+class FirstRunJob(QObject):
+    """Create the demo, then train, on a worker thread; progress arrives as signals."""
+
+    progress = Signal(str, int, int)   # stage ('generate', 'import', 'features', 'train', ...)
+    finished = Signal(object)          # the TrainOutcome, or None when training did not run
+    failed = Signal(str)
+
+    def __init__(self, root, count: int = DEMO_COUNT, options=None, parent=None):
+        super().__init__(parent)
+        self.root, self.count = root, count
+        self.options = options if options is not None else default_train_options()
+        self.cancel_event = threading.Event()
+        self.running = False
+        self.timings: dict[str, float] = {}
+        self._last_post = 0.0
+
+    def start(self, pool) -> None:
+        self.running = True
+        run_task(pool, self._run, self._done, self._error)
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    def _run(self):  # worker thread: services only, never a widget
+        from app.core.errors import WenyangError
+        from app.services.demo import create_demo_library
+        from app.services.training import train_library
+
+        started = time.monotonic()
+        try:
+            create_demo_library(self.root, seed=0, count=self.count, progress=self._post,
+                                cancel=self.cancel_event)
+        except WenyangError:
+            if not self.cancel_event.is_set():
+                raise
+            return None  # cancelled while generating or importing: keep what is there
+        self.timings["demo_s"] = time.monotonic() - started
+        if self.cancel_event.is_set():
+            return None
+        outcome = train_library(self.root, self.options, progress=self._on_train_event,
+                                cancel=self.cancel_event)
+        self.timings["train_s"] = time.monotonic() - started - self.timings["demo_s"]
+        return outcome
+
+    def _on_train_event(self, event: dict) -> None:
+        stage = str(event.get("kind") or event.get("stage") or "")
+        if stage in ("features",):
+            self._post(stage, event.get("step") or 0, event.get("steps") or 0)
+        elif event.get("epochs"):
+            self._post("train", event.get("epoch") or 0, event["epochs"])
+        elif event.get("stage") == "encode":
+            self._post("encode", event.get("done") or 0, event.get("total") or 0)
+
+    def _post(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()  # throttled: a flood of queued signals would stall the GUI
+        if done >= total or now - self._last_post >= POST_EVERY_S:
+            self._last_post = now
+            to_main(self.progress.emit, stage, int(done), int(total))
+
+    def _done(self, outcome) -> None:
+        self.running = False
+        self.finished.emit(outcome)
+
+    def _error(self, exc) -> None:
+        self.running = False
+        self.failed.emit(str(exc))
+
+
+class FirstRunDialog(Retranslating, QDialog):
+    """Two stages with a bar each, and Cancel; closes itself when the job ends."""
+
+    def __init__(self, job: FirstRunJob, parent=None):
+        super().__init__(parent)
+        self.setObjectName("firstRunDialog")
+        self.setWindowModality(Qt.WindowModal)
+        self.job = job
+        self.intro, self.demo_title, self.model_title = QLabel(self), QLabel(self), QLabel(self)
+        self.intro.setWordWrap(True)
+        self.demo_bar, self.model_bar = QProgressBar(self), QProgressBar(self)
+        self.demo_stage, self.model_stage = QLabel(self), QLabel(self)
+        self.cancel_button = QPushButton(self)
+        self.cancel_button.clicked.connect(self.cancel)
+        self._layout()
+        self._texts = {"demo": "Waiting", "model": "Waiting"}
+        job.progress.connect(self.on_progress)
+        job.finished.connect(lambda _outcome: self.accept())
+        job.failed.connect(lambda _message: self.accept())
+        self.retranslate()
+
+    def _layout(self) -> None:
+        layout = QVBoxLayout(self)
+        for widget in (self.intro, self.demo_title, self.demo_bar, self.demo_stage,
+                       self.model_title, self.model_bar, self.model_stage):
+            layout.addWidget(widget)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        layout.addLayout(buttons)
+        self.resize(520, 260)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(_text("Preparing the demo collection"))
+        self.intro.setText(_text(
+            "Wenyang is setting up a demo collection and training a search model on it, so you can "
+            "browse and search straight away. Cancel keeps what is done so far."))
+        self.demo_title.setText(_text("1. Demo collection"))
+        self.model_title.setText(_text("2. Search model"))
+        self.cancel_button.setText(_text("Cancelling…") if self.job.cancel_event.is_set()
+                                   else _text("Cancel"))
+        self._show_stages()
+
+    def _show_stages(self) -> None:
+        for label, key in ((self.demo_stage, "demo"), (self.model_stage, "model")):
+            source, args = self._texts[key] if isinstance(self._texts[key], tuple) \
+                else (self._texts[key], {})
+            label.setText(_text(source).format(**args))
+
+    STAGE_TEXT = {"generate": ("demo", "Drawing garments: {done} of {total}"),
+                  "import": ("demo", "Importing: {done} of {total}"),
+                  "features": ("model", "Reading photos: {done} of {total}"),
+                  "train": ("model", "Training: epoch {epoch} of {epochs}"),
+                  "encode": ("model", "Encoding the collection")}
+
+    def on_progress(self, stage: str, done: int, total: int) -> None:
+        """Move the bar of the stage an event belongs to and say what is happening."""
+        key, source = self.STAGE_TEXT.get(stage, ("model", stage))
+        bar = self.demo_bar if key == "demo" else self.model_bar
+        bar.setRange(0, max(total, 1))
+        bar.setValue(min(done, max(total, 1)))
+        if key == "model":
+            self.demo_bar.setValue(self.demo_bar.maximum())
+            self._texts["demo"] = "Done"
+        self._texts[key] = (source, {"done": done, "total": total, "epoch": done, "epochs": total})
+        self._show_stages()
+
+    def cancel(self) -> None:
+        self.job.cancel()
+        self.cancel_button.setEnabled(False)
+        self.retranslate()
+
+    def reject(self) -> None:  # Escape or the close box cancel the job, the dialog stays
+        if self.job.running:
+            self.cancel()
+        else:
+            super().reject()
+
+
+def start_first_run(window, count: int = DEMO_COUNT, options=None) -> FirstRunJob:
+    """Fill ``window``'s (empty) library with the demo and train on it, showing progress."""
+    job = FirstRunJob(window.session.root, count, options, window)
+    dialog = FirstRunDialog(job, window)
+    job.finished.connect(lambda outcome: _finished(window, job, outcome))
+    job.failed.connect(lambda message: _failed(window, message))
+    window.session.on_close(job.cancel)
+    window.first_run, window.first_run_dialog = job, dialog
+    dialog.show()
+    job.start(window.session.jobs)
+    return job
+
+
+def _announce_changes(session) -> None:
+    """Everything the demo touched: items, labels, collections, and perhaps a model."""
+    for signal in (session.itemsChanged, session.labelsChanged, session.collectionsChanged,
+                   session.modelChanged):
+        signal.emit()
+
+
+def _finished(window, job: FirstRunJob, outcome) -> None:
+    _announce_changes(window.session)
+    timings = ", ".join(f"{k} {v:.0f} s" for k, v in job.timings.items())
+    model = getattr(outcome, "model_id", None)
+    window.session.message.emit(f"Demo collection ready; model {model or '—'} ({timings})")
+    log.info("first run: model %s; %s", model, timings)
+
+
+def _failed(window, message: str) -> None:
+    _announce_changes(window.session)
+    window.session.message.emit(message)
