@@ -22,14 +22,18 @@ CROSS = QColor(170, 170, 170)
 
 
 class ThumbnailDelegate(QStyledItemDelegate):
-    """Paints one cell: a square thumbnail (or placeholder) above the accession number."""
+    """Paints one cell: a square thumbnail (or placeholder) above the accession number.
 
-    def __init__(self, side: int, parent=None):
+    ``width``: a cell wider than the thumbnail, for captions longer than an accession number
+    (search hits add the distance); the thumbnail is centred in it."""
+
+    def __init__(self, side: int, parent=None, width: int | None = None):
         super().__init__(parent)
         self.side = side
+        self.width = max(width or 0, side + 2 * CELL_MARGIN)
 
     def sizeHint(self, option, index) -> QSize:
-        return QSize(self.side + 2 * CELL_MARGIN, self.side + TEXT_HEIGHT + 2 * CELL_MARGIN)
+        return QSize(self.width, self.side + TEXT_HEIGHT + 2 * CELL_MARGIN)
 
     def paint(self, painter: QPainter, option, index) -> None:
         painter.save()
@@ -37,7 +41,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
         palette = option.palette
         if option.state & QStyle.State_Selected:
             painter.fillRect(rect, palette.color(QPalette.Highlight))
-        square = QRect(rect.x() + CELL_MARGIN, rect.y() + CELL_MARGIN, self.side, self.side)
+        square = QRect(rect.x() + (rect.width() - self.side) // 2, rect.y() + CELL_MARGIN,
+                       self.side, self.side)
         pixmap = index.data(Qt.DecorationRole)
         if pixmap is not None and not pixmap.isNull():
             target = pixmap.size().scaled(square.size(), Qt.KeepAspectRatio)

@@ -74,6 +74,10 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.tabifyDockWidget(self.docks[2], self.docks[3])
         self.docks[2].raise_()
         self.resize(1400, 900)
+        # the label tree is the main way in; collections are a short list: give the tree the
+        # height, and the right docks room for three search hits a row
+        self.resizeDocks(self.docks[:2], [620, 200], Qt.Vertical)
+        self.resizeDocks([self.docks[0], self.docks[2]], [260, 430], Qt.Horizontal)
 
     def _dock(self, name: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(self)

@@ -17,6 +17,8 @@ from app.ui.i18n import Retranslating, label_language
 from app.ui.label_models import label_text
 from app.ui.thumbnails import ThumbnailLoader
 
+HIT_CELL_WIDTH = 130
+
 
 def dropped_photo(mime) -> str | None:
     """The first local image file among dropped urls, if any."""
@@ -89,7 +91,8 @@ class SearchPanel(Retranslating, QWidget):
             view.setFlow(QListView.LeftToRight)
             view.setWrapping(True)
             view.setResizeMode(QListView.Adjust)
-            view.setItemDelegate(ThumbnailDelegate(96, view))
+            # wide enough for "DEMO-0001  ·  d=10" under a 96 px thumbnail, three to a row
+            view.setItemDelegate(ThumbnailDelegate(96, view, width=HIT_CELL_WIDTH))
         view.activated.connect(lambda index: self.itemActivated.emit(index.data(ItemIdRole)))
         view.clicked.connect(lambda index: self.itemActivated.emit(index.data(ItemIdRole)))
         return view

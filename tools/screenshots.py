@@ -1,0 +1,190 @@
+"""Screenshots of the application on a demo library, in English and in Chinese.
+
+    python tools/screenshots.py [OUT] [--count 120] [--epochs 5] [--library PATH]
+
+Builds a demo library (``--count`` garments and a quick model; ``--library`` reuses one that
+already has items, training only when it has no model), opens the main window and writes PNGs
+of the window with the grid and facet tree, a text search ("dragon robe"), a photo search and
+the training dialog, once per interface language, into OUT (default /tmp/wenyang-shots).
+
+It needs a display: when DISPLAY is unset it starts ``Xvfb :99`` if Xvfb is installed, and
+falls back to Qt's offscreen platform otherwise. Chinese text needs a CJK font (on Debian and
+Ubuntu: ``apt-get install fonts-noto-cjk``); without one it is drawn as boxes.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
+
+LANGUAGES = ("en", "zh_CN")
+SIZE = (1440, 900)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", nargs="?", default="/tmp/wenyang-shots", type=Path)
+    parser.add_argument("--count", type=int, default=120, help="demo garments (default 120)")
+    parser.add_argument("--epochs", type=int, default=5, help="training epochs (default 5)")
+    parser.add_argument("--library", type=Path, help="use (or build) the demo library here")
+    return parser.parse_args(argv)
+
+
+def ensure_display() -> subprocess.Popen | None:
+    """A display for Qt: the current one, a fresh Xvfb on :99, or the offscreen platform."""
+    if os.environ.get("DISPLAY") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if shutil.which("Xvfb"):
+        server = subprocess.Popen(["Xvfb", ":99", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)  # let the server open its socket before Qt connects
+        if server.poll() is None:
+            os.environ["DISPLAY"] = ":99"
+            os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+            return server
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    return None
+
+
+def build_library(root: Path, count: int, epochs: int) -> list[dict]:
+    """The demo collection and a quick model, unless ``root`` already has them; returns the
+    training history (per-epoch losses and MAP; empty when an existing model was kept)."""
+    from app.services.demo import create_demo_library
+    from app.services.training import TrainOptions, train_library
+    from app.store import open_library
+
+    with_items = (root / "library.sqlite").exists() and _count(root, open_library) > 0
+    if not with_items:
+        print(f"building a demo library of {count} garments in {root}", flush=True)
+        create_demo_library(root, seed=0, count=count)
+    lib = open_library(root)
+    try:
+        has_model = lib.codes.active_model() is not None
+    finally:
+        lib.close()
+    if has_model:
+        return []
+    print(f"training a quick model ({epochs} epochs)", flush=True)
+    return train_library(root, TrainOptions(bits=32, epochs=epochs)).history
+
+
+def _count(root: Path, open_library) -> int:
+    lib = open_library(root)
+    try:
+        return lib.items.count()
+    finally:
+        lib.close()
+
+
+def settle(app, window, seconds: float = 0.5, timeout: float = 60.0) -> None:
+    """Process events until the window's background work is done, then a little longer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        app.processEvents()
+        if window.session.idle() and window.backend.queue.pending == 0 and window.loader.queued == 0 \
+                and window.search.loader.queued == 0:
+            break
+        time.sleep(0.02)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:  # repaints and late thumbnails
+        app.processEvents()
+        time.sleep(0.02)
+
+
+class Shooter:
+    """Drives one main window through the views and writes one PNG per view."""
+
+    def __init__(self, app, window, out: Path, photo: Path, history: list[dict]):
+        self.app, self.window, self.out, self.photo = app, window, out, photo
+        self.epochs = history
+        self.written: list[Path] = []
+
+    def save(self, widget, name: str, lang: str) -> None:
+        settle(self.app, self.window)
+        path = self.out / f"{name}-{lang}.png"
+        widget.grab().save(str(path))
+        self.written.append(path)
+        print(path, flush=True)
+
+    def all_views(self, lang: str) -> None:
+        w = self.window
+        w.set_language(lang)
+        w.facets.tree.expandToDepth(0)
+        w.grid.select_ids(w.lib.items.ids()[:1])
+        w.docks[2].raise_()
+        self.save(w, "main-window", lang)
+        w.focus_search()
+        w.search.query.setText("dragon robe")
+        w.search.search_text()
+        self.save(w, "search-text", lang)
+        w.search.search_photo(str(self.photo))
+        self.save(w, "search-photo", lang)
+        self.training_dialog(lang)
+
+    def training_dialog(self, lang: str) -> None:
+        """The dialog with the curves of the model's own training run, as if just finished."""
+        dialog = self.window.show_training()
+        for event in self.history():
+            dialog.on_event(event)
+        dialog.stage.setText(dialog.tr("Done: model {model} is now in use.").format(model=self.window.model_id))
+        self.save(dialog, "training-dialog", lang)
+        dialog.close()
+
+    def history(self) -> list[dict]:
+        epochs, total = self.epochs, len(self.epochs)
+        return [{"kind": "epoch", "epoch": h.get("epoch", i + 1), "epochs": total,
+                 "losses": h.get("losses") or {}, "val_map": h.get("val_map")}
+                for i, h in enumerate(epochs)]
+
+
+def first_photo(root: Path) -> Path:
+    """A demo photo to search with (any file in the demo source folder)."""
+    return sorted((root / "demo-source").glob("*.jpg"))[0]
+
+
+def run(args: argparse.Namespace) -> list[Path]:
+    from PySide6.QtWidgets import QApplication
+
+    from app.store import open_library
+    from app.ui.main_window import MainWindow
+    from app.ui.settings import use_settings_dir
+
+    root = args.library or Path(tempfile.mkdtemp(prefix="wenyang-shots-")) / "library"
+    history = build_library(root, args.count, args.epochs)
+    args.out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    use_settings_dir(Path(tempfile.mkdtemp(prefix="wenyang-shots-settings-")))  # never the user's
+    lib = open_library(root)
+    window = MainWindow(lib, owns_library=True)
+    window.resize(*SIZE)
+    window.show()
+    settle(app, window, seconds=1.5)
+    shooter = Shooter(app, window, args.out, first_photo(root), history)
+    for lang in LANGUAGES:
+        shooter.all_views(lang)
+    window.close()
+    return shooter.written
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    server = ensure_display()
+    try:
+        written = run(args)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(10)
+    print(f"{len(written)} screenshot(s) in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
