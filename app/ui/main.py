@@ -55,10 +55,11 @@ def parse_options(argv: list[str]) -> dict:
             "demo_count": max(1, known.demo_count)}
 
 
-def start(app: QApplication | None = None, demo: bool = True, demo_count: int = DEMO_COUNT,
+def start(app: QApplication | None = None, demo: bool | None = None, demo_count: int = DEMO_COUNT,
           train_options=None) -> MainWindow | None:
     """Set up the application (names, language) and show a window on the chosen library;
-    an empty library gets the demo collection and a model (unless ``demo`` is False)."""
+    an empty library gets the demo collection and a model (``demo`` None: unless
+    ``WENYANG_NO_DEMO`` is set)."""
     app = app or QApplication.instance()
     if not QApplication.organizationName():
         settings.configure_application()
@@ -70,7 +71,7 @@ def start(app: QApplication | None = None, demo: bool = True, demo_count: int = 
         return None
     window = MainWindow(lib, owns_library=True)
     window.show()
-    if demo and lib.items.count() == 0:
+    if (demo_wanted() if demo is None else demo) and lib.items.count() == 0:
         start_first_run(window, demo_count, train_options)
     return window
 

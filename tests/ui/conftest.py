@@ -31,6 +31,12 @@ def _sound_binding(request, binding_problem):
 
 
 @pytest.fixture(autouse=True)
+def _no_demo(monkeypatch):
+    """An empty library opened by ``start()`` stays empty (tests of the first run opt in)."""
+    monkeypatch.setenv("WENYANG_NO_DEMO", "1")
+
+
+@pytest.fixture(autouse=True)
 def qt_settings(tmp_path_factory, qapp):
     """QSettings under a temp folder with a test organisation name; English interface."""
     from app.ui.i18n import install_language

@@ -37,7 +37,7 @@ def test_a_fresh_home_opens_on_the_demo_with_a_model(tmp_path, monkeypatch, qtbo
     monkeypatch.setenv("WENYANG_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("WENYANG_NO_DEMO", raising=False)
     options = TrainOptions(bits=16, epochs=1, image_size=32, net_overrides=TINY_NETS)
-    window = start(demo_count=24, train_options=options)
+    window = start(demo=True, demo_count=24, train_options=options)
     qtbot.addWidget(window)
     try:
         job = window.first_run
@@ -61,7 +61,7 @@ def test_cancel_keeps_a_usable_library(tmp_path, monkeypatch, qtbot):
     from app.ui.main import start
 
     monkeypatch.setenv("WENYANG_HOME", str(tmp_path / "home"))
-    window = start(demo_count=40)
+    window = start(demo=True, demo_count=40)
     qtbot.addWidget(window)
     try:
         job = window.first_run
