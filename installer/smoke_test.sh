@@ -62,7 +62,7 @@ skip() { skipped=$((skipped + 1)); printf 'SKIP  %-34s %s\n' "$1" "${2:-}"; }
 # check NAME LOG GREP -- COMMAND...: passes when COMMAND exits 0, prints no traceback, and
 # its output matches GREP (an extended regex; empty: anything).
 check() {
-    local name="$1" log="$T/$1.log" pattern="$2"; shift 3
+    local name="$1" log="$T/$1.log" pattern="$2" before=$failed; shift 3
     local t0=$SECONDS
     (cd "$T" && run_clean "$@") >"$log" 2>&1
     local rc=$?
@@ -71,6 +71,7 @@ check() {
     elif [ -n "$pattern" ] && ! grep -Eq "$pattern" "$log"; then bad "$name" "no '$pattern' in the output" "$log"
     else ok "$name" "($((SECONDS - t0)) s) $(grep -Em1 "${pattern:-.}" "$log" | cut -c1-70)"
     fi
+    [ "$failed" -eq "$before" ]
 }
 
 echo "Bundle: $BUNDLE ($(du -sm "$BUNDLE" | cut -f1) MB)"

@@ -34,4 +34,10 @@ sed -e "s|^Exec=wenyang-gui|Exec=\"$APPDIR/wenyang-gui\"|" \
     -e "s|^TryExec=wenyang-gui|TryExec=$APPDIR/wenyang-gui|" "$HERE/wenyang.desktop" > "$ENTRY"
 command -v update-desktop-database >/dev/null && update-desktop-database -q "$DATA/applications" || true
 command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q -t "$ICONS" 2>/dev/null || true
+# Chinese text needs a CJK font from the system (the bundle carries none): say so when missing.
+if command -v fc-list >/dev/null && [ -z "$(fc-list :lang=zh family 2>/dev/null | head -1)" ]; then
+    echo "Note: no Chinese font is installed, so Chinese text will show as boxes. Install Noto Sans CJK:"
+    echo "  Debian/Ubuntu: sudo apt install fonts-noto-cjk   Fedora: sudo dnf install google-noto-sans-cjk-fonts"
+    echo "  Arch: sudo pacman -S noto-fonts-cjk              openSUSE: sudo zypper install noto-sans-cjk-fonts"
+fi
 echo "Installed: $ENTRY, icon 'wenyang', $BIN/wenyang and $BIN/wenyang-gui -> $APPDIR"
