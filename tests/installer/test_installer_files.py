@@ -111,7 +111,6 @@ def run_spec(monkeypatch, variant: str, platform: str | None = None) -> dict:
     hooks = types.ModuleType("PyInstaller.utils.hooks")
     hooks.collect_submodules = lambda package, **kw: [f"{package}.cli.train_cmd"]
     hooks.copy_metadata = lambda dist, **kw: [(f"/site/{dist}-1.0.dist-info", f"{dist}-1.0.dist-info")]
-    hooks.collect_dynamic_libs = lambda package, **kw: [(f"/site/{package}/_C_stable.so", package)]
     for name in ("PyInstaller", "PyInstaller.utils"):
         monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
     monkeypatch.setitem(sys.modules, "PyInstaller.utils.hooks", hooks)
@@ -158,7 +157,9 @@ def test_full_spec_keeps_torch(monkeypatch):
     assert "torch" not in analysis.kwargs["excludes"]
     assert "triton" in analysis.kwargs["excludes"]
     assert ns["keep_binary"]("onnxruntime/capi/libonnxruntime_providers_cuda.so")
-    assert ("/site/torchvision/_C_stable.so", "torchvision") in analysis.kwargs["binaries"]
+    if importlib.util.find_spec("torchvision") is not None:
+        ops = {Path(src).stem.split(".")[0] for src, dest in analysis.kwargs["binaries"] if dest == "torchvision"}
+        assert "_C_stable" in ops or "_C" in ops, "torchvision's C++ ops (nms) would be missing"
 
 
 def test_onnxruntime_providers_by_variant(monkeypatch):
