@@ -130,19 +130,20 @@ class Importer:
         return sheet
 
     def _process(self, files: list[Path]) -> Iterator[ImportProgress]:
+        """Decode ahead on the pool (a bounded window), store strictly in file order."""
         with ThreadPoolExecutor(max_workers=max(1, self.options.workers)) as pool:
-            pending = []
             window = 4 * max(1, self.options.workers)
-            for done, path in enumerate(files + [None] * window):
-                if path is not None:
-                    pending.append(pool.submit(self._prepare, path))
-                if len(pending) > window or (path is None and pending):
-                    prepared = pending.pop(0).result()
-                    outcome = self._store(prepared)
-                    yield ImportProgress(done - len(pending), len(files), str(prepared.path), outcome,
-                                         self.report)
+            pending = [pool.submit(self._prepare, p) for p in files[:window]]
+            upcoming = iter(files[window:])
+            for done in range(1, len(files) + 1):
+                prepared = pending.pop(0).result()
+                following = next(upcoming, None)
+                if following is not None:
+                    pending.append(pool.submit(self._prepare, following))
+                outcome = self._store(prepared)
+                yield ImportProgress(done, len(files), str(prepared.path), outcome, self.report)
                 if self.cancel.is_set():
-                    self.report.cancelled = True
+                    self.report.cancelled = done < len(files)
                     for future in pending:
                         future.cancel()
                     return

@@ -200,3 +200,12 @@ def test_sigkill_mid_import_leaves_whole_items_and_rerun_adds_the_rest(tmp_path)
         assert after == len(distinct) and not report.skipped
         photos = {r[0] for r in lib.db.execute("SELECT sha256 FROM photos").fetchall()}
         assert photos == distinct
+
+
+def test_progress_counts_every_file_once_in_order(lib, tmp_path):
+    for i in range(13):
+        samples.photo(tmp_path / "in" / f"p{i:02}.png", i, size=(8, 8))
+    events = list(Importer(lib, [tmp_path / "in"]).run())
+    assert [e.done for e in events] == list(range(1, 14))
+    assert all(e.total == 13 for e in events)
+    assert [Path(e.path).name for e in events] == [f"p{i:02}.png" for i in range(13)]
