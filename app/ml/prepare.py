@@ -35,6 +35,11 @@ def default_image_size(device: torch.device | str | None = None) -> int:
     return 224 if device.type == "cuda" else 128
 
 
+def limit_threads(n: int) -> None:
+    """Cap torch's CPU threads (benchmark workers run one each, side by side)."""
+    torch.set_num_threads(max(1, int(n)))
+
+
 def seed_everything(seed: int) -> None:
     """Fix python, numpy and torch (CPU and CUDA) random states."""
     random.seed(seed)

@@ -1,0 +1,93 @@
+"""Shared plumbing of the public benchmarks: result tables, mean ± spread, JSON output.
+
+Results are nested ``{method: {protocol: {direction: {bits: {"map": mean, "std": spread}}}}}``
+with bits as strings ("16", "32", "64"); ``std`` is the population standard deviation
+over seeds.  Runs are collected as flat records first and aggregated at the end.
+"""
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunRecord:
+    """One trained model's numbers: MAPs by (protocol, direction) and run facts."""
+
+    method: str
+    bits: int
+    seed: int
+    maps: dict[tuple[str, str], float]
+    val_map: float | None
+    best_epoch: int
+    epochs_run: int
+    wall_s: float
+    extra: dict = field(default_factory=dict)
+
+
+def aggregate(records: list[RunRecord]) -> dict:
+    """Mean and spread over seeds, nested method → protocol → direction → bits."""
+    grouped: dict = defaultdict(list)
+    for r in records:
+        for (protocol, direction), value in r.maps.items():
+            grouped[(r.method, protocol, direction, str(r.bits))].append(value)
+    out: dict = {}
+    for (method, protocol, direction, bits), values in sorted(grouped.items()):
+        cell = {"map": round(float(np.mean(values)), 4), "std": round(float(np.std(values)), 4),
+                "n_seeds": len(values)}
+        out.setdefault(method, {}).setdefault(protocol, {}).setdefault(direction, {})[bits] = cell
+    return out
+
+
+def run_facts(records: list[RunRecord]) -> list[dict]:
+    """Per-run facts for the JSON (validation MAP, chosen epoch, wall time)."""
+    return [{"method": r.method, "bits": r.bits, "seed": r.seed, "val_map": r.val_map,
+             "best_epoch": r.best_epoch, "epochs_run": r.epochs_run, "wall_s": round(r.wall_s, 1),
+             **r.extra} for r in records]
+
+
+def format_table(results: dict, title: str) -> str:
+    """Plain-text table: one row per method/protocol/direction, one column per code length."""
+    bits = sorted({b for m in results.values() for p in m.values() for d in p.values() for b in d}, key=int)
+    lines = [title, f"{'method':<6} {'protocol':<11} {'dir':<4} " + " ".join(f"{b + ' bits':>15}" for b in bits)]
+    for method, protocols in results.items():
+        for protocol, directions in protocols.items():
+            for direction, cells in directions.items():
+                row = " ".join(f"{cells[b]['map']:.3f} ± {cells[b]['std']:.3f}".rjust(15) if b in cells
+                               else " " * 15 for b in bits)
+                lines.append(f"{method:<6} {protocol:<11} {direction:<4} {row}")
+    return "\n".join(lines)
+
+
+def write_json(path: str | Path | None, payload: dict) -> None:
+    if path is None:
+        return
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+def environment() -> dict:
+    """Where the numbers were measured (they depend on it, wall times especially)."""
+    import os
+
+    return {"python": platform.python_version(), "machine": platform.machine(),
+            "cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+
+
+def find_file(data_dir: str | Path, subfolder: str, name: str) -> Path:
+    """``data_dir/name`` or ``data_dir/subfolder/name``; a clear error when neither exists."""
+    data_dir = Path(data_dir)
+    for candidate in (data_dir / name, data_dir / subfolder / name):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"Cannot find {name} in {data_dir} or {data_dir / subfolder}.")

@@ -1,0 +1,42 @@
+"""Benchmark plumbing: aggregation, label-prediction scores, and one tiny Wikipedia run."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.evaluate.bench_common import RunRecord, aggregate, format_table
+from app.evaluate.bench_mirflickr import label_prediction
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+def test_aggregate_nests_method_protocol_direction_bits():
+    records = [RunRecord("ssah", 16, seed, {("unified", "i2t"): value}, 0.5, 3, 4, 1.0)
+               for seed, value in enumerate([0.3, 0.5])]
+    out = aggregate(records)
+    assert out == {"ssah": {"unified": {"i2t": {"16": {"map": 0.4, "std": 0.1, "n_seeds": 2}}}}}
+    assert "0.400 ± 0.100" in format_table(out, "t")
+
+
+def test_label_prediction_scores_by_hand():
+    truth = np.array([[1, 0], [1, 1]])
+    probs = np.array([[0.9, 0.6], [0.2, 0.7]])  # predicted [[1,1],[0,1]]
+    scores = label_prediction(probs, truth)
+    # tp=2 (item0/label0, item1/label1), fp=1, fn=1 → micro-F1 = 4/6
+    assert scores["micro_f1"] == pytest.approx(4 / 6)
+    assert scores["label_accuracy"] == pytest.approx(2 / 4) and scores["subset_accuracy"] == 0.0
+    assert scores["macro_f1"] == pytest.approx((2 / 3 + 2 / 3) / 2)
+
+
+@pytest.mark.skipif(not (DATA / "wikipedia-xmodal" / "wikipedia.npz").is_file(), reason="public data absent")
+def test_one_short_wikipedia_run_measures_both_protocols():
+    from app.evaluate import bench_wikipedia
+
+    data = bench_wikipedia.load(DATA)
+    assert data.train.labels.shape == (2173, 10) and data.image_test.shape == (693, 128)
+    record = bench_wikipedia.run_one(data, "ssah", 16, 0, {"epochs": 1})
+    assert set(record.maps) == {("unified", "i2t"), ("unified", "t2i"), ("crossmodal", "i2t"),
+                                ("crossmodal", "t2i")}
+    assert all(0.0 < v <= 1.0 for v in record.maps.values()) and record.epochs_run == 1
