@@ -41,6 +41,7 @@ class SearchPanel(Retranslating, QWidget):
         self.backend = backend
         self.filters_provider = filters_provider  # () -> (labels, collection) of the grid
         self.scheme = None
+        self.last_query = ""  # the search on show, in words (an export names it)
         self.loader = ThumbnailLoader(side=96, threads=1, parent=self)
         self.photos = HitsModel(session, self.loader, self)
         self.descriptions = HitsModel(session, self.loader, self)
@@ -148,7 +149,13 @@ class SearchPanel(Retranslating, QWidget):
     def _searching(self) -> None:
         self.status.setText(self.tr("Searching…"))
 
+    def current_result(self) -> tuple[list, str]:
+        """The hits of the tab on show (best first) and the search in words."""
+        model = self.photos if self.tabs.currentIndex() == 0 else self.descriptions
+        return list(model.hits), self.last_query
+
     def _on_results(self, results, what: str) -> None:
+        self.last_query = what
         names = self._label_names()
         self.photos.set_hits(results.photos, names)
         self.descriptions.set_hits(results.descriptions, names)

@@ -1,4 +1,5 @@
-"""The window's remembered settings (QSettings): last library, language, window geometry.
+"""The window's remembered settings (QSettings): last library, language, window geometry,
+the folder of the last export.
 
 Every read and write goes through this module, so the keys live in one place and tests can
 point QSettings at a temporary folder (``use_settings_dir``) without touching the user's.
@@ -15,6 +16,7 @@ LAST_LIBRARY = "library/last"
 LANGUAGE = "ui/language"          # 'system', 'en' or 'zh_CN'
 GEOMETRY = "window/geometry"
 STATE = "window/state"
+EXPORT_FOLDER = "export/folder"   # where the last export went: the next one starts there
 STATE_VERSION = 1                  # bump when docks change, so an old layout is not restored
 
 
@@ -52,6 +54,15 @@ def language() -> str:
 
 def set_language(code: str) -> None:
     settings().setValue(LANGUAGE, code)
+
+
+def export_folder() -> Path:
+    value = settings().value(EXPORT_FOLDER, "")
+    return Path(value) if value and Path(value).is_dir() else Path.home()
+
+
+def remember_export_folder(folder: Path) -> None:
+    settings().setValue(EXPORT_FOLDER, str(folder))
 
 
 def window_state() -> tuple[QByteArray | None, QByteArray | None]:

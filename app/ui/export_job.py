@@ -1,0 +1,136 @@
+"""Exporting from the window: what can be exported (a collection, the selected items, the
+search result on show, the whole library) and the job that writes it on a worker thread.
+
+The job calls the same service as ``wenyang export`` (``app.exchange.export.run_export``) on
+its own library connection; progress is posted to the GUI thread at most ~20 times a second.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from app.ui.workers import run_task, to_main
+
+PROGRESS_EVERY_S = 0.05
+
+
+@dataclass(frozen=True)
+class ExportSource:
+    """One choice in the dialog's "Export" box; ``selection(lib)`` turns it into items."""
+
+    kind: str                           # 'collection', 'items', 'search' or 'all'
+    item_ids: tuple[int, ...] = ()      # items: the selection; search: the hits, best first
+    collection: int | None = None
+    name: str = ""                      # the collection's name, or the search in words
+    size: int | None = None             # how many items, when the window knows
+    distances: tuple[float, ...] | None = None
+
+    def selection(self, lib):
+        """The exchange layer's Selection (worker thread: this reads the library)."""
+        from app.exchange.common import (ExportError, Selection, select_all, select_collection,
+                                         select_search)
+
+        if self.kind == "collection":
+            return select_collection(lib, self.collection)
+        if self.kind == "search":
+            return select_search(lib, self.item_ids, self.distances, query=self.name)
+        if self.kind == "items":
+            if not self.item_ids:
+                raise ExportError("Nothing to export: no items are selected.")
+            for item_id in self.item_ids:  # by id: select_items would try accession numbers first
+                lib.items.get(item_id)     # a clear NotFound when an item was deleted meanwhile
+            return Selection(list(self.item_ids), f"{len(self.item_ids)} selected item(s)")
+        return select_all(lib)
+
+    def file_stem(self) -> str:
+        """A file name suggestion: the collection's name, else what the export holds."""
+        from app.exchange.common import safe_name
+
+        stems = {"collection": self.name, "items": "selection", "search": "search-results"}
+        return safe_name(stems.get(self.kind) or "library", fallback="export")
+
+
+def window_sources(window, collection: int | None = None,
+                   item_ids: list[int] | None = None) -> tuple[list[ExportSource], int]:
+    """Everything the window could export now, and the index of the likeliest choice: the
+    items or collection asked for, else the chosen collection, else the grid's selection."""
+    sources = [ExportSource("all", size=getattr(window, "items_total", None))]
+    coll_id = collection if collection is not None else window.collection
+    if coll_id is not None:
+        coll = next((c for c in window.collections.collections if c.id == coll_id), None)
+        if coll is not None:
+            sources.append(ExportSource("collection", collection=coll.id, name=coll.name, size=coll.size))
+    selected = list(item_ids) if item_ids else window.grid.selected_ids()
+    if selected:
+        sources.append(ExportSource("items", tuple(selected), size=len(selected)))
+    hits, query = window.search.current_result()
+    if hits:
+        sources.append(ExportSource("search", tuple(h.item_id for h in hits), name=query,
+                                    size=len(hits), distances=tuple(float(h.distance) for h in hits)))
+    if item_ids or (selected and collection is None):
+        wanted = "items"
+    elif coll_id is not None:
+        wanted = "collection"
+    else:
+        wanted = "all"
+    kinds = [s.kind for s in sources]
+    return sources, kinds.index(wanted) if wanted in kinds else 0
+
+
+class ExportJob(QObject):
+    """One export run on a worker thread; signals arrive on the GUI thread."""
+
+    progress = Signal(int, int, str, str)   # done, total, stage, detail
+    finished = Signal(object)               # ExportResult
+    failed = Signal(str, bool)              # message, cancelled
+
+    def __init__(self, root: Path, source: ExportSource, fmt: str, out: Path, options,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.root, self.source, self.fmt, self.out = Path(root), source, fmt, Path(out)
+        self.options = options
+        self.cancel_event = threading.Event()
+        self.running = False
+        self._last = 0.0
+
+    def start(self, pool) -> None:
+        self.running = True
+        run_task(pool, self._run, self._finished, self._failed)
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    def _run(self):
+        from app.exchange.export import run_export
+        from app.store import open_library
+
+        lib = open_library(self.root)  # its own connection: the window's queue goes on
+        try:
+            return run_export(lib, self.source.selection(lib), self.fmt, self.out, self.options,
+                              self._on_step, self.cancel_event)
+        finally:
+            lib.close()
+
+    def _on_step(self, event) -> None:  # worker thread: throttle, never touch a widget
+        now = time.monotonic()
+        if now - self._last >= PROGRESS_EVERY_S or event.done >= event.total:
+            self._last = now
+            to_main(self._progress, event.done, event.total, event.stage, event.detail)
+
+    def _progress(self, done: int, total: int, stage: str, detail: str) -> None:
+        if self.running:
+            self.progress.emit(done, total, stage, detail)
+
+    def _finished(self, result) -> None:
+        self.running = False
+        self.finished.emit(result)
+
+    def _failed(self, exc: Exception) -> None:
+        from app.exchange.common import Cancelled
+
+        self.running = False
+        self.failed.emit(str(exc), isinstance(exc, Cancelled) or self.cancel_event.is_set())
