@@ -22,6 +22,7 @@ class WindowActions(QObject):
         self.open_library = self._action(w.choose_library, QKeySequence.Open)
         self.import_photos = self._action(w.import_photos_dialog, "Ctrl+I")
         self.import_folder = self._action(w.import_folder_dialog, "Ctrl+Shift+I")
+        self.export = self._action(w.show_export, "Ctrl+E")
         self.quit = self._action(w.close, QKeySequence.Quit)
         stack = w.session.undo
         self.undo = self._action(stack.undo, "Ctrl+Z")
@@ -70,7 +71,8 @@ class WindowActions(QObject):
     def _menus(self) -> None:
         bar = self.window.menuBar()
         self.file_menu = bar.addMenu("")
-        for a in (self.open_library, None, self.import_photos, self.import_folder, None, self.quit):
+        for a in (self.open_library, None, self.import_photos, self.import_folder, self.export, None,
+                  self.quit):
             self._add(self.file_menu, a)
         self.edit_menu = bar.addMenu("")
         for a in (self.undo, self.redo, None, self.find, self.tag, self.select_all, self.clear_filters):
@@ -126,7 +128,8 @@ class WindowActions(QObject):
     def retranslate(self) -> None:
         texts = {
             self.open_library: self.tr("&Open library…"), self.import_photos: self.tr("Import &photos…"),
-            self.import_folder: self.tr("Import &folder…"), self.quit: self.tr("&Quit"),
+            self.import_folder: self.tr("Import &folder…"), self.export: self.tr("&Export…"),
+            self.quit: self.tr("&Quit"),
             self.find: self.tr("&Find…"), self.tag: self.tr("&Tag selected items"),
             self.select_all: self.tr("Select &all"), self.clear_filters: self.tr("&Clear filters"),
             self.new_collection: self.tr("&New collection…"),

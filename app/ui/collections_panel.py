@@ -48,6 +48,7 @@ class CollectionsPanel(Retranslating, QWidget):
     """Sidebar of collections; ``collectionSelected(id or None)`` filters the grid."""
 
     collectionSelected = Signal(object)
+    exportRequested = Signal(int)      # the context menu's "Export…" on a collection
 
     def __init__(self, session, selected_items: Callable[[], list[int]], parent=None):
         super().__init__(parent)
@@ -186,8 +187,8 @@ class CollectionsPanel(Retranslating, QWidget):
         if self.current is not None:
             self.collectionSelected.emit(self.current)  # the grid shows it: refresh
 
-    def _context_menu(self, pos) -> None:
-        item = self.list.itemAt(pos)
+    def context_menu(self, item) -> QMenu:
+        """The menu for a row of the list (``item``; None: the empty space below the rows)."""
         coll_id = item.data(CollectionIdRole) if item is not None else None
         menu = QMenu(self)
         menu.addAction(self.tr("New collection…"), lambda: self.create_collection())
@@ -203,4 +204,9 @@ class CollectionsPanel(Retranslating, QWidget):
                                lambda: self.remove_items(coll_id, selected))
             menu.addAction(self.tr("Rename…"), lambda: self.rename_collection(coll_id))
             menu.addAction(self.tr("Delete"), lambda: self.delete_collection(coll_id))
-        menu.exec(self.list.viewport().mapToGlobal(pos))
+            menu.addSeparator()
+            menu.addAction(self.tr("Export…"), lambda: self.exportRequested.emit(coll_id))
+        return menu
+
+    def _context_menu(self, pos) -> None:
+        self.context_menu(self.list.itemAt(pos)).exec(self.list.viewport().mapToGlobal(pos))

@@ -103,6 +103,7 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.facets.filtersChanged.connect(self._facets_changed)
         self.facets.schemeLoaded.connect(self.search.set_scheme)
         self.collections.collectionSelected.connect(self._collection_changed)
+        self.collections.exportRequested.connect(lambda coll_id: self.show_export(collection=coll_id))
         self._selection_timer = QTimer(self, singleShot=True, interval=40)
         self._selection_timer.timeout.connect(lambda: self.detail.show_items(self.grid.selected_ids()))
         self.grid.selectionIdsChanged.connect(lambda _ids: self._selection_timer.start())

@@ -151,7 +151,24 @@ class WindowFlows:
         menu.addSeparator()
         for action in (self.actions.more_like_this, self.actions.edit_attributes):
             menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(_tr("Export selected items…"), lambda: self.show_export(item_ids=item_ids))
         return menu
+
+    def show_export(self, collection: int | None = None, item_ids: list[int] | None = None):
+        """The export dialog, on ``collection`` or ``item_ids`` when given, else on what the
+        window shows (the chosen collection, the selection, the search result, everything)."""
+        from app.ui.export_dialog import ExportDialog
+        from app.ui.export_job import window_sources
+
+        sources, preferred = window_sources(self, collection, item_ids)
+        dialog = ExportDialog(self.session, sources, preferred, self)
+        dialog.exported.connect(lambda result: self.session.message.emit(
+            _tr("Exported {n} item(s) to {path}").format(n=result.items, path=result.path)))
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        self.export_dialog = dialog
+        dialog.show()
+        return dialog
 
     # -- search ----------------------------------------------------------------------------
     def search_photo_dialog(self) -> None:
