@@ -58,6 +58,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("wenyang: interrupted; everything written so far is complete.", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as exc:
+        # train and bench in an installation without PyTorch (the viewer bundle)
+        from app.services.capabilities import TRAINING_NEEDS_FULL, missing_training_module, training_available
+
+        if not missing_training_module(exc) or training_available():
+            raise
+        print(f"wenyang: {TRAINING_NEEDS_FULL}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

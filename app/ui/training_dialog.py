@@ -24,8 +24,11 @@ POST_EVERY_S = 0.1
 
 
 def training_module():
-    """``app.services.training`` when it offers ``train_library`` and ``TrainOptions``."""
-    if importlib.util.find_spec("app.services.training") is None:
+    """``app.services.training`` when it offers ``train_library`` and ``TrainOptions`` and
+    PyTorch is installed (the viewer bundle has none)."""
+    from app.services.capabilities import training_available
+
+    if importlib.util.find_spec("app.services.training") is None or not training_available():
         return None
     try:
         import app.services.training as module
@@ -70,10 +73,14 @@ class TrainJob(QObject):
         self.cancel_event.set()
 
     def _run(self):
+        from app.services.isolation import run_isolated
+
         module = training_module()
         options = module.TrainOptions(bits=self.bits, mode=self.mode, epochs=self.epochs, **self.extra)
-        return module.train_library(self.root, options, progress=self._on_event,
-                                    cancel=self.cancel_event)
+        # in a child process: importing torch, the epochs and the ONNX export would otherwise
+        # hold this process's GIL for up to 350 ms at a time and freeze the window
+        return run_isolated(module.train_library, self.root, options, progress=self._on_event,
+                            cancel=self.cancel_event)
 
     def _on_event(self, event) -> None:  # worker thread: throttle, never touch widgets
         data = event_dict(event)
