@@ -8,6 +8,8 @@ badges, batik on Miao cotton) so what a network learns from the demo makes sense
 from __future__ import annotations
 
 import csv
+import json
+import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,8 +21,13 @@ import numpy as np
 from app.core.errors import WenyangError
 from app.media.demo_art import DemoArt, render
 from app.media.demo_captions import caption
+from app.paths import SHIPPED_MODELS
 
 SHEET_NAME = "demo-metadata.csv"
+DEMO_COUNT = 300                          # what a first run draws
+DEMO_TRAINING = {"bits": 32, "epochs": 20}  # what a first run trains (TrainOptions fields)
+DEMO_MODEL_DIR = SHIPPED_MODELS / "demo"  # the shipped demo model (installer/demo_model.py)
+DEMO_MODEL_MANIFEST = "demo.json"
 COLUMNS = ["file", "accession", "title", "description", "labels", "dimensions", "date", "provenance"]
 JPEG_SAVE = {"format": "JPEG", "quality": 88, "optimize": True, "subsampling": 2, "progressive": False}
 HEMLESS = {"hat", "shoes", "cloud-collar", "trousers", "shirt"}  # no hem for sea-wave-and-cliff
@@ -298,3 +305,72 @@ def _fill_collections(lib, seed: int, count: int) -> dict[str, int]:
         lib.collections.add(name, members)
         sizes[name] = lib.collections.get(name).size
     return sizes
+
+
+# -- the shipped demo model --------------------------------------------------------------------
+# An installation without PyTorch (the viewer bundle) cannot train the demo's model on first
+# run, so the build trains it once (installer/demo_model.py, the same options, seed 0) and
+# ships the ONNX model folder in models/demo/ with a manifest saying which demo it fits.
+@dataclass
+class InstalledModel:
+    """What ``install_demo_model`` did (``model_id`` None when it was cancelled)."""
+    model_id: str | None
+    cancelled: bool = False
+    encode: object | None = None  # app.services.encoding.EncodeReport
+
+
+def shipped_demo_model(seed: int = 0, count: int = DEMO_COUNT, folder: str | Path | None = None) -> Path | None:
+    """The shipped model folder for the demo of ``seed`` and ``count``, or None."""
+    folder = Path(folder) if folder is not None else DEMO_MODEL_DIR
+    try:
+        manifest = json.loads((folder / DEMO_MODEL_MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if manifest.get("seed") != seed or manifest.get("count") != count or not (folder / "card.json").is_file():
+        return None
+    return folder
+
+
+def install_demo_model(library, folder: str | Path, progress: Callable[[dict], None] | None = None,
+                       cancel: threading.Event | None = None) -> InstalledModel:
+    """Copy a shipped demo model into ``library`` (a folder or an open Library), register it
+    and encode the library with it; ONNX Runtime only, no PyTorch. It becomes the active
+    model once the library is encoded; cancelled, it is removed again.
+
+    The model must fit the library's label scheme; its held-out items are matched to this
+    library's items by accession number."""
+    from app.runtime.model import CARD, read_card
+    from app.services.encoding import encode_library
+    from app.store import open_library
+
+    folder = Path(folder)
+    own = not hasattr(library, "items")
+    lib = open_library(library) if own else library
+    try:
+        card = read_card(folder)
+        manifest = json.loads((folder / DEMO_MODEL_MANIFEST).read_text(encoding="utf-8"))
+        if card.get("scheme_fingerprint") != lib.scheme.fingerprint():
+            raise WenyangError("The shipped demo model was trained on another label scheme than this "
+                               "library's; it cannot be used here.")
+        model_id = str(card["id"])
+        held_out = (lib.items.id_for_accession(a) for a in manifest.get("holdout_accessions", []))
+        card["holdout_items"] = sorted(i for i in held_out if i is not None)
+        card["library"] = str(lib.root)
+        target = lib.models_dir / model_id
+        part = lib.models_dir / f".{model_id}.part"
+        shutil.rmtree(part, ignore_errors=True)
+        shutil.copytree(folder, part, ignore=shutil.ignore_patterns(DEMO_MODEL_MANIFEST))
+        (part / CARD).write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")
+        shutil.rmtree(target, ignore_errors=True)
+        part.replace(target)
+        lib.codes.register_model(model_id, int(card["bits"]), str(card["mode"]), card, activate=False)
+        report = encode_library(lib, model_id, progress=progress, cancel=cancel)
+        if report.cancelled:
+            lib.codes.delete_model(model_id)
+            shutil.rmtree(target, ignore_errors=True)
+            return InstalledModel(None, True, report)
+        lib.codes.activate(model_id)
+        return InstalledModel(model_id, False, report)
+    finally:
+        if own:
+            lib.close()

@@ -5,6 +5,10 @@ Both steps run on a worker thread (``Session.jobs``) through the services; the w
 posts progress to the GUI thread, where :class:`FirstRunDialog` shows it. Cancelling leaves a
 usable library: the items imported so far stay (each item is its own transaction), and a model
 exists only when training finished.
+
+An installation without PyTorch (the viewer bundle) cannot train: it installs the demo model
+the build trained and shipped in ``models/demo/`` instead (same options, seed 0) and encodes
+the demo with it on ONNX Runtime. With neither, the demo opens without a model.
 """
 from __future__ import annotations
 
@@ -19,9 +23,10 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushB
 from app.ui.i18n import Retranslating, current_language
 from app.ui.workers import run_task, to_main
 
+from app.services.demo import DEMO_COUNT, DEMO_TRAINING
+
 log = logging.getLogger(__name__)
 NO_DEMO_ENV = "WENYANG_NO_DEMO"
-DEMO_COUNT = 300
 POST_EVERY_S = 0.1
 
 # Until resources/i18n/zh_CN.json carries these (context "FirstRun"), the Chinese is kept
@@ -62,10 +67,19 @@ def demo_wanted(argv: list[str] | None = None, env: dict | None = None) -> bool:
 
 
 def default_train_options():
-    """What a first run trains: 32-bit SSAH codes, 20 epochs."""
+    """What a first run trains: 32-bit SSAH codes, 20 epochs (``DEMO_TRAINING``)."""
     from app.services.training import TrainOptions
 
-    return TrainOptions(bits=32, epochs=20)
+    return TrainOptions(**DEMO_TRAINING)
+
+
+def model_source(count: int = DEMO_COUNT):
+    """How a first run gets its model: 'train' where PyTorch is installed, else the shipped
+    demo model's folder when one fits the demo drawn (seed 0, ``count`` items), else None."""
+    from app.services.capabilities import training_available
+    from app.services.demo import shipped_demo_model
+
+    return "train" if training_available() else shipped_demo_model(0, count)
 
 
 class FirstRunJob(QObject):
@@ -75,10 +89,11 @@ class FirstRunJob(QObject):
     finished = Signal(object)          # the TrainOutcome, or None when training did not run
     failed = Signal(str)
 
-    def __init__(self, root, count: int = DEMO_COUNT, options=None, parent=None):
+    def __init__(self, root, count: int = DEMO_COUNT, options=None, parent=None, source="auto"):
         super().__init__(parent)
         self.root, self.count = root, count
-        self.options = options if options is not None else default_train_options()
+        self.source = model_source(count) if source == "auto" else source  # 'train', a folder, None
+        self.options = options if options is not None or self.source != "train" else default_train_options()
         self.cancel_event = threading.Event()
         self.running = False
         self.timings: dict[str, float] = {}
@@ -107,9 +122,25 @@ class FirstRunJob(QObject):
         self.timings["demo_s"] = time.monotonic() - started
         if self.cancel_event.is_set():
             return None
+        if self.source != "train":
+            return self._shipped_model(started)
         outcome = train_library(self.root, self.options, progress=self._on_train_event,
                                 cancel=self.cancel_event)
         self.timings["train_s"] = time.monotonic() - started - self.timings["demo_s"]
+        return outcome
+
+    def _shipped_model(self, started: float):
+        """No PyTorch here: install the shipped demo model and encode with it, or say why not."""
+        from app.core.errors import WenyangError
+        from app.services.capabilities import TRAINING_NEEDS_FULL
+        from app.services.demo import install_demo_model
+
+        if self.source is None:
+            raise WenyangError("The demo collection is ready, but it has no search model: this "
+                               "installation carries no demo model. " + TRAINING_NEEDS_FULL)
+        outcome = install_demo_model(self.root, self.source, progress=self._on_train_event,
+                                     cancel=self.cancel_event)
+        self.timings["model_s"] = time.monotonic() - started - self.timings["demo_s"]
         return outcome
 
     def _on_train_event(self, event: dict) -> None:
@@ -170,9 +201,14 @@ class FirstRunDialog(Retranslating, QDialog):
 
     def retranslate(self) -> None:
         self.setWindowTitle(_text("Preparing the demo collection"))
-        self.intro.setText(_text(
-            "Wenyang is setting up a demo collection and training a search model on it, so you can "
-            "browse and search straight away. Cancel keeps what is done so far."))
+        if self.job.source == "train":
+            self.intro.setText(_text(
+                "Wenyang is setting up a demo collection and training a search model on it, so you can "
+                "browse and search straight away. Cancel keeps what is done so far."))
+        else:
+            self.intro.setText(_text(
+                "Wenyang is setting up a demo collection and the search model that comes with it, so you "
+                "can browse and search straight away. Cancel keeps what is done so far."))
         self.demo_title.setText(_text("1. Demo collection"))
         self.model_title.setText(_text("2. Search model"))
         self.cancel_button.setText(_text("Cancelling…") if self.job.cancel_event.is_set()

@@ -86,3 +86,56 @@ def test_no_demo_and_quit_after_start_the_real_application(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "home" / "library.sqlite").exists()
+
+
+@pytest.mark.slow
+def test_without_torch_the_first_run_installs_the_shipped_model(tmp_path, tmp_path_factory, monkeypatch,
+                                                               qtbot):
+    """The viewer bundle: no training; the demo model shipped in models/demo/ is installed."""
+    pytest.importorskip("torch")   # only to make the shipped model here
+    from app.services import capabilities, demo
+    from app.ui.main import start
+    from tests.shipped_model import shipped_demo
+
+    shipped = shipped_demo(tmp_path_factory, 24)
+    monkeypatch.setattr(capabilities, "training_available", lambda: False)
+    monkeypatch.setattr(demo, "DEMO_MODEL_DIR", shipped)
+    monkeypatch.setenv("WENYANG_HOME", str(tmp_path / "home"))
+    window = start(demo=True, demo_count=24)
+    qtbot.addWidget(window)
+    try:
+        job = window.first_run
+        assert job.source == shipped
+        assert "comes with it" in window.first_run_dialog.intro.text()
+        with qtbot.waitSignal(job.finished, timeout=120_000) as done:
+            pass
+        assert done.args[0].model_id and "train_s" not in job.timings
+        qtbot.waitUntil(lambda: window.backend.available, timeout=20_000)
+        assert window.model_label.text() == f"Model: {done.args[0].model_id}"
+        window.search.query.setText("dragon robe")
+        window.search.go.click()
+        qtbot.waitUntil(lambda: window.search.photos.rowCount() > 0, timeout=20_000)
+        wait_idle(qtbot, window)
+    finally:
+        window.close()
+
+
+def test_without_torch_or_a_shipped_model_the_demo_opens_without_one(tmp_path, monkeypatch, qtbot):
+    from app.services import capabilities, demo
+    from app.ui.main import start
+
+    monkeypatch.setattr(capabilities, "training_available", lambda: False)
+    monkeypatch.setattr(demo, "DEMO_MODEL_DIR", tmp_path / "nothing")
+    monkeypatch.setenv("WENYANG_HOME", str(tmp_path / "home"))
+    window = start(demo=True, demo_count=12)
+    qtbot.addWidget(window)
+    try:
+        job = window.first_run
+        assert job.source is None
+        with qtbot.waitSignal(job.failed, timeout=60_000) as failed:
+            pass
+        assert "full installation" in failed.args[0]
+        wait_idle(qtbot, window)
+        assert window.lib.items.count() == 12 and window.model_id is None
+    finally:
+        window.close()
