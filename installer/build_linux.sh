@@ -10,6 +10,9 @@
 # Output: dist/VARIANT/Wenyang/{wenyang-gui,wenyang,_internal/,desktop/} (git-ignored), work
 # files in build/VARIANT/. PYTHON=/path/to/python picks another interpreter (default: the
 # project's .venv); PyInstaller is installed into it, pinned, when it is missing.
+# First the demo model is trained into models/demo/ (installer/demo_model.py, with that
+# Python's torch; skipped when up to date) so a first run without torch can search the demo;
+# WENYANG_DEMO_MODEL=0 builds without it.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,7 +27,7 @@ for arg in "$@"; do
     case "$arg" in
         viewer|full) VARIANT="$arg" ;;
         --archive) ARCHIVE=1 ;;
-        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "build_linux.sh: unknown argument '$arg' (viewer, full, --archive)" >&2; exit 2 ;;
     esac
 done
@@ -47,6 +50,15 @@ WORK="$ROOT/build/$VARIANT"
 BUNDLE="$DIST/Wenyang"
 VERSION="$(sed -n 's/^__version__ = "\(.*\)"/\1/p' "$ROOT/app/__init__.py")"
 
+demo_seconds=0
+if [ "${WENYANG_DEMO_MODEL:-1}" != 0 ]; then
+    t0=$(date +%s)
+    "$PY" "$HERE/demo_model.py"
+    demo_seconds=$(( $(date +%s) - t0 ))
+else
+    echo "Demo model: left out (WENYANG_DEMO_MODEL=0); a first run without torch opens the demo without search"
+fi
+
 echo "Building the $VARIANT bundle of Wenyang $VERSION into $BUNDLE"
 start=$(date +%s.%N)
 WENYANG_BUNDLE="$VARIANT" "$PY" -m PyInstaller "$HERE/wenyang.spec" \
@@ -66,7 +78,10 @@ echo
 echo "Bundle:     $BUNDLE"
 echo "Variant:    $VARIANT"
 echo "Size:       ${size_mb} MB on disk ($files files)"
-echo "Build time: ${seconds} s (PyInstaller, --clean)"
+echo "Build time: ${seconds} s (PyInstaller, --clean); demo model ${demo_seconds} s"
+if [ -f "$BUNDLE/_internal/models/demo/demo.json" ]; then
+    echo "Demo model: $(du -sm "$BUNDLE/_internal/models/demo" | cut -f1) MB in _internal/models/demo/"
+fi
 echo "Largest parts of _internal/:"
 du -sm "$BUNDLE/_internal"/* 2>/dev/null | sort -rn | head -8 | awk '{ printf "  %6d MB  %s\n", $1, $2 }'
 

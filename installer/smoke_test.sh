@@ -16,6 +16,10 @@
 #          15 s with no traceback, opening (creating) its library; under Xvfb with the
 #          bundled xcb plugin too when Xvfb is installed. No library file of the
 #          development tree may be mapped into the running program.
+#   first  wenyang-gui offscreen on a fresh WENYANG_HOME does its first run: the demo
+#          collection and a model (the viewer installs the demo model shipped in
+#          _internal/models/demo/, the full bundle trains); then `wenyang search` on the
+#          library the window made returns results, within FIRST_RUN_SECONDS (default 300).
 # Exit status 0 when every check passed; the log of each step is printed on failure.
 set -uo pipefail
 
@@ -26,7 +30,7 @@ KEEP=0
 for arg in "$@"; do
     case "$arg" in
         --keep) KEEP=1 ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) BUNDLE="$(cd "$arg" && pwd)" || exit 2 ;;
     esac
 done
@@ -35,6 +39,7 @@ GUI="$BUNDLE/wenyang-gui"
 [ -x "$CLI" ] && [ -x "$GUI" ] || { echo "smoke_test: no bundle at $BUNDLE (build it first)" >&2; exit 2; }
 TRAIN_PYTHON="${TRAIN_PYTHON:-$ROOT/.venv/bin/python}"
 GUI_SECONDS="${GUI_SECONDS:-15}"
+FIRST_RUN_SECONDS="${FIRST_RUN_SECONDS:-300}"
 
 T="$(mktemp -d /tmp/wenyang-smoke.XXXXXX)"
 mkdir -p "$T/home" "$T/config" "$T/data" "$T/cache" "$T/run"
@@ -156,6 +161,43 @@ if command -v Xvfb >/dev/null; then
 else
     skip gui-xvfb-xcb "Xvfb not installed (apt-get install xvfb)"
 fi
+
+# The first run as a new user meets it: the window on a fresh library fills it with the demo
+# and a model; a scripted search (the CLI, on the library the window made) then finds photos.
+first_run() {
+    local lib="$T/first-run-library" log="$T/gui-first-run.log" search="$T/first-run-search.log"
+    (cd "$T" && SMOKE_HOME="$lib" SMOKE_QPA=offscreen run_clean "$GUI") >"$log" 2>&1 &
+    local pid=$! t0=$SECONDS found=0
+    while [ $((SECONDS - t0)) -lt "$FIRST_RUN_SECONDS" ] && kill -0 $pid 2>/dev/null; do
+        sleep 5
+        [ -f "$lib/library.sqlite" ] || continue
+        if (cd "$T" && run_clean "$CLI" search "$lib" --text 龙袍 -k 5) >"$search" 2>&1 \
+                && grep -q "Matching photos" "$search"; then
+            found=1; break
+        fi
+    done
+    local seconds=$((SECONDS - t0)) alive=0
+    if kill -0 $pid 2>/dev/null; then alive=1; kill $pid; fi
+    wait $pid 2>/dev/null
+    if [ $found = 0 ]; then
+        bad gui-first-run "no search results from the first run's library after ${seconds} s" "$search"
+        sed 's/^/      | /' "$log" | tail -10
+    elif grep -q "Traceback" "$log"; then bad gui-first-run "traceback in the window's output" "$log"
+    elif [ $alive = 0 ]; then bad gui-first-run "the window exited during its first run" "$log"
+    else
+        local hits; hits=$(grep -cE '^ +[0-9]+\. ' "$search")
+        ok gui-first-run "(${seconds} s) demo + $(active_model "$lib"), search 龙袍: $hits results (photos and descriptions)"
+        sed -n '1,8p' "$search" | cut -c1-110 | sed 's/^/      | /'
+    fi
+}
+
+# The active model of a library, read with the bundle's own CLI (no sqlite3 needed).
+active_model() {
+    local active; active="$( (cd "$T" && run_clean "$CLI" models list "$1") 2>/dev/null | grep -m1 '^\*' | cut -f1)"
+    echo "model ${active#\* }"
+}
+
+first_run
 
 echo
 echo "Smoke test: $passed passed, $failed failed, $skipped skipped."

@@ -33,6 +33,8 @@ fi
 DIST="$ROOT/dist/$VARIANT"
 APP="$DIST/Wenyang.app"
 VERSION="$(sed -n 's/^__version__ = "\(.*\)"/\1/p' "$ROOT/app/__init__.py")"
+# The demo model for a first run without torch (models/demo/; skipped when up to date).
+[ "${WENYANG_DEMO_MODEL:-1}" = 0 ] || "$PY" "$ROOT/installer/demo_model.py"
 start=$SECONDS
 WENYANG_BUNDLE="$VARIANT" "$PY" -m PyInstaller "$ROOT/installer/wenyang.spec" \
     --noconfirm --clean --log-level WARN --distpath "$DIST" --workpath "$ROOT/build/$VARIANT"

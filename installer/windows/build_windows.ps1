@@ -20,6 +20,12 @@ if (-not (Test-Path $Py)) { throw "No Python at ${Py}; create the project's .ven
 & $Py -c "import importlib.metadata as m, sys; sys.exit([d.version for d in m.distributions() if (d.metadata['Name'] or '').lower() == 'pyinstaller'] != ['6.22.3'])"
 if ($LASTEXITCODE -ne 0) { & $Py -m pip install --quiet pyinstaller==6.22.3 pyinstaller-hooks-contrib==2026.9 }
 
+# The demo model for a first run without torch (models\demo\; skipped when up to date).
+if ($env:WENYANG_DEMO_MODEL -ne "0") {
+    & $Py "$Root\installer\demo_model.py"
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+}
+
 $env:WENYANG_BUNDLE = $Variant
 $clock = [Diagnostics.Stopwatch]::StartNew()
 & $Py -m PyInstaller "$Root\installer\wenyang.spec" --noconfirm --clean --log-level WARN `

@@ -315,3 +315,36 @@ def test_linux_bundle_leaves_out_the_gtk_theme_and_its_stack(monkeypatch):
     # Pillow's own (renamed) HarfBuzz, Qt's xcb plugin and fontconfig stay.
     assert keep("libharfbuzz-fb49c9fc.so.0.61210.0")
     assert keep("PySide6/Qt/plugins/platforms/libqxcb.so") and keep("libfontconfig.so.1")
+
+
+# --- the shipped demo model ------------------------------------------------------------------------
+def test_spec_bundles_models_but_never_a_half_written_folder(monkeypatch, tmp_path):
+    ns = run_spec(monkeypatch, "viewer")
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo.part").mkdir()
+    for folder in ("demo", "demo.part"):
+        (tmp_path / folder / "card.json").write_text("{}")
+    (tmp_path / "README.md").write_text("x")
+    dests = sorted(Path(dest).as_posix() for _src, dest in ns["tree"](tmp_path, "models"))
+    assert dests == ["models", "models/demo"]
+    (analysis,) = made(ns, "Analysis")
+    bundled = {dest for dest, _src, _kind in analysis.datas}
+    assert "models/README.md" in bundled
+    demo = INSTALLER.parent / "models" / "demo" / "demo.json"
+    assert ("models/demo/demo.json" in bundled) == demo.is_file()
+
+
+def test_every_build_script_makes_the_demo_model_first():
+    for path in (INSTALLER / "build_linux.sh", INSTALLER / "macos" / "build_macos.sh",
+                 INSTALLER / "windows" / "build_windows.ps1"):
+        text = path.read_text(encoding="utf-8")
+        assert "demo_model.py" in text and "WENYANG_DEMO_MODEL" in text, path.name
+        assert text.index("demo_model.py") < text.index("-m PyInstaller"), path.name
+
+
+def test_demo_model_generator_parses_and_is_executable():
+    script = INSTALLER / "demo_model.py"
+    assert script.read_text(encoding="utf-8").startswith("#!/usr/bin/env python3\n")
+    assert os.access(script, os.X_OK)
+    ast.parse(script.read_text(encoding="utf-8"))
+    assert "/models/demo/" in (INSTALLER.parent / ".gitignore").read_text().splitlines()
