@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 from app.paths import resource
 
@@ -78,17 +78,28 @@ def resolve_language(choice: str) -> str:
 _installed: JsonTranslator | None = None
 
 
+_qt_installed: QTranslator | None = None
+
+
 def install_language(code: str) -> str:
     """Replace the installed translator with ``code``'s; Qt then sends LanguageChange to every
-    widget, which retranslates itself (see ``Retranslating``). Returns the code installed."""
-    global _installed
+    widget, which retranslates itself (see ``Retranslating``). Returns the code installed.
+
+    Qt's own catalogue (``qtbase_zh_CN.qm``: standard buttons, file and message dialogs) is
+    installed beside ours when Qt has one for ``code``; the bundles carry it too."""
+    global _installed, _qt_installed
     app = QCoreApplication.instance()
-    if _installed is not None:
-        app.removeTranslator(_installed)
-        _installed = None
+    for translator in (_installed, _qt_installed):
+        if translator is not None:
+            app.removeTranslator(translator)
+    _installed = _qt_installed = None
     if code != DEFAULT:
         _installed = JsonTranslator(code, app)
         app.installTranslator(_installed)
+        qt = QTranslator(app)
+        if qt.load(f"qtbase_{code}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+            app.installTranslator(qt)
+            _qt_installed = qt
     return code
 
 

@@ -39,6 +39,17 @@ def test_language_switches_live_and_is_remembered(window, qtbot):
     assert rows_by_label(window.facets.model)["dragon"].text().startswith("Dragon · 龙")
 
 
+def test_qt_own_dialog_strings_follow_the_language(qapp):
+    """Qt's standard buttons come from its own catalogue (qtbase_zh_CN.qm), which the bundles carry."""
+    try:
+        i18n.install_language("zh_CN")
+        assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"
+        assert QCoreApplication.translate("QFileDialog", "Look in:") != "Look in:"
+    finally:
+        i18n.install_language("en")
+    assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Cancel"
+
+
 def test_system_choice_follows_the_locale():
     assert i18n.resolve_language("system") == i18n.system_language()
     assert i18n.resolve_language("zh_CN") == "zh_CN"
