@@ -14,7 +14,7 @@ def register(sub) -> None:
     p.add_argument("--bits", type=int, default=32, choices=[16, 32, 64, 128])
     p.add_argument("--mode", default="ssah", choices=["ssah", "dcmh"])
     p.add_argument("--epochs", type=int, default=60)
-    p.add_argument("--image-size", type=int, help="photo side in pixels (default 128 on CPU, 224 on GPU)")
+    p.add_argument("--image-size", type=int, help="photo side in pixels (default 224 on a GPU; on a CPU 64, or 128 with --backbone-weights)")
     p.add_argument("--backbone", default="resnet18", choices=["resnet18", "resnet50"])
     p.add_argument("--backbone-weights", help="a local weights file (state dict) to start the CNN from")
     p.add_argument("--seed", type=int, default=0)
@@ -40,6 +40,8 @@ def _printer():
             vm = event.get("val_map")
             print(f"epoch {event['epoch']}/{event['epochs']} {losses} "
                   f"val MAP={'-' if vm is None else f'{vm:.3f}'}", file=sys.stderr, flush=True)
+        elif stage == "warmup" and event.get("step") == event.get("steps"):
+            print(f"{event['message']}, loss {event['losses']['cnn']:.3f}", file=sys.stderr, flush=True)
         elif stage in ("text", "export") or event.get("kind") == "done":
             print(event.get("message", stage), file=sys.stderr, flush=True)
         elif stage == "encode" and event["done"] == event["total"]:

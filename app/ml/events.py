@@ -16,7 +16,8 @@ from app.ml.nets import Networks
 
 @dataclass
 class TrainEvent:
-    """A progress report.  ``kind``: "features" (caching CNN features: step/steps are
+    """A progress report.  ``kind``: "warmup" (the CNN's first pass: epoch/epochs of it,
+    step/steps are batches, ``losses["cnn"]``), "features" (caching CNN features: step/steps are
     photos), "step" (one optimiser step; ``losses`` has that network's loss), "epoch"
     (mean losses per network and the validation MAP) or "done"."""
 

@@ -47,7 +47,11 @@ def train(data: TrainingData | dict, config: TrainConfig | dict | None = None,
     if payload is not None:
         check_compatible(payload, cfg, split)
     emit = progress or (lambda event: None)
-    images = prepare_images(cfg, data, nets, device, cancel, _feature_progress(emit, cfg), folder, payload is not None)
+    if payload is not None:  # the checkpoint's (warmed) CNN, should its features need recomputing
+        nets.load_state_dict(payload["nets"])
+    images = prepare_images(cfg, data, nets, device, cancel, _feature_progress(emit, cfg), folder, payload is not None,
+                            train_items=None if payload is not None else split.train,
+                            warmup_progress=_warmup_progress(emit))
     if images is False:
         return TrainResult.cancelled_early(cfg, split, str(device), time.perf_counter() - started)
     session = TrainingSession(cfg, data, split, nets, images, device)
@@ -64,6 +68,14 @@ def _fresh_start(session: TrainingSession) -> Tracker:
 def _feature_progress(emit: ProgressFn, cfg: TrainConfig):
     def report(done: int, total: int) -> None:
         emit(TrainEvent("features", 0, cfg.epochs, done, total, message=f"CNN features {done}/{total}"))
+    return report
+
+
+def _warmup_progress(emit: ProgressFn):
+    def report(epoch: int, epochs: int, batch: int, batches: int, loss: float, accuracy: float) -> None:
+        emit(TrainEvent("warmup", epoch, epochs, batch, batches, {"cnn": loss},
+                        message=f"Training the CNN (first pass): epoch {epoch} of {epochs}, "
+                                f"batch {batch} of {batches}, accuracy {accuracy:.0%}"))
     return report
 
 

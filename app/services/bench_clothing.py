@@ -65,6 +65,8 @@ def _epoch_printer(say):
     def show(event: dict) -> None:
         if event.get("kind") == "epoch":
             say(f"  epoch {event['epoch']}: val MAP {event.get('val_map')}")
+        elif event.get("kind") == "warmup" and event.get("step") == event.get("steps"):
+            say(f"  {event['message']}")
     return show
 
 

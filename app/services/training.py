@@ -27,7 +27,7 @@ class TrainOptions:
     bits: int = 32
     mode: str = "ssah"
     epochs: int = 60
-    image_size: int | None = None      # None: 128 px on a CPU, 224 px on a GPU
+    image_size: int | None = None      # None: 224 px on a GPU; on a CPU 64 px (128 px pretrained)
     backbone: str = "resnet18"
     backbone_weights: str | None = None  # a local weights file the curator names
     vocab_size: int = 1000
@@ -88,7 +88,7 @@ def _train(lib, options: TrainOptions, emit, cancel, encode: bool) -> TrainOutco
     emit({"stage": "text", "message": "Building the vocabulary"})
     vocab, vectors = _text_features(arrays, options)
     device = resolve_device(options.device)
-    prep = Preprocessing(size=options.image_size or default_image_size(device))
+    prep = Preprocessing(size=options.image_size or default_image_size(device, bool(options.backbone_weights)))
     loader = PhotoLoader(arrays.image_sources(lib, prep), prep)
     data = _training_data(arrays, vectors, loader)
     model_id = _new_model_id(options)
@@ -177,6 +177,7 @@ def _card(lib, arrays: LibraryArrays, vocab, options: TrainOptions, prep: Prepro
 
 def _event(e) -> dict:
     """A training event as the plain dict the GUI and CLI consume."""
-    return {"stage": "train" if e.kind != "features" else "features", "kind": e.kind,
+    stage = e.kind if e.kind in ("features", "warmup") else "train"
+    return {"stage": stage, "kind": e.kind,
             "epoch": e.epoch, "epochs": e.epochs, "step": e.step, "steps": e.steps,
             "losses": dict(e.losses), "val_map": e.val_map, "message": e.message}

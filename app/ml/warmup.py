@@ -1,0 +1,112 @@
+"""The CNN's first pass: a short supervised training of the backbone before it is frozen.
+
+On a CPU the image network trains in cached-feature mode: the ResNet runs once over the
+photos and only the heads train on its pooled features. A ResNet that was never trained
+gives features that barely separate the classes (clothing-cc0: I→I MAP 0.11, the same as
+random codes), so a backbone from scratch first learns from the training items' labels for
+a few epochs at the (small) training resolution, then is frozen and its features cached.
+
+Measured on clothing-cc0 (3,600 photos, 64 px, 2-core CPU, ResNet-18 from scratch): six
+epochs take about 150 s and lift the cosine-feature I→I MAP@all from 0.11 to 0.55.
+
+The objective is cross-entropy against the normalised multi-hot label vector (for
+single-label data exactly the usual softmax cross-entropy), with random flips and shifts.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from app.ml.config import TrainConfig
+from app.ml.data import TrainingData
+
+# (epoch, epochs, batch, batches, mean loss so far, training accuracy so far)
+WarmupProgress = Callable[[int, int, int, int, float, float], None]
+
+
+def warmup_epochs(cfg: TrainConfig) -> int:
+    """How many first-pass epochs to run: the configured number, or by default 6 for a
+    backbone trained from scratch and none for one initialised from a weights file."""
+    if cfg.warmup_epochs is not None:
+        return max(0, int(cfg.warmup_epochs))
+    return 0 if cfg.net.backbone_weights else 6
+
+
+def _augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Random horizontal flips and shifts of up to 1/8 of the side (edge pixels repeated)."""
+    n, _, h, w = x.shape
+    flip = torch.rand(n, generator=generator) < 0.5
+    x = torch.where(flip.view(n, 1, 1, 1).to(x.device), x.flip(3), x)
+    pad = max(1, h // 8)
+    padded = F.pad(x, (pad, pad, pad, pad), mode="replicate")
+    dy, dx = (int(v) for v in torch.randint(0, 2 * pad + 1, (2,), generator=generator))
+    return padded[:, :, dy:dy + h, dx:dx + w]
+
+
+def _load_pixels(data: TrainingData, items: np.ndarray, batch_size: int, cancel) -> torch.Tensor | None:
+    """The training photos once, as float16 (half the memory; the CNN sees float32)."""
+    parts = []
+    for start in range(0, len(items), batch_size):
+        if cancel is not None and cancel.is_set():
+            return None
+        parts.append(torch.from_numpy(np.asarray(data.load_images(items[start:start + batch_size]),
+                                                 dtype=np.float32)).half())
+    return torch.cat(parts)
+
+
+def warm_up_backbone(backbone: nn.Module, width: int, data: TrainingData, items: np.ndarray, cfg: TrainConfig,
+                     device: torch.device, cancel=None, progress: WarmupProgress | None = None) -> bool:
+    """Train ``backbone`` (pixels → ``width`` pooled features) on the labels of ``items``.
+
+    Only items with a photo and at least one label are used (the caller passes the
+    training split, never the validation items). Returns False when cancelled.
+    """
+    epochs = warmup_epochs(cfg)
+    usable = items[data.image_mask[items] & (data.labels[items].sum(axis=1) > 0)] if len(items) else items
+    if epochs == 0 or len(usable) < 2:
+        return True
+    pixels = _load_pixels(data, usable, cfg.image_batch_size, cancel)
+    if pixels is None:
+        return False
+    targets = torch.as_tensor(data.labels[usable])
+    targets = targets / targets.sum(dim=1, keepdim=True)
+    generator = torch.Generator().manual_seed(cfg.seed + 17)
+    classifier = nn.Linear(width, targets.shape[1]).to(device)
+    backbone.requires_grad_(True)
+    backbone.train()
+    params = list(backbone.parameters()) + list(classifier.parameters())
+    optimizer = torch.optim.AdamW(params, lr=cfg.warmup_lr, weight_decay=5e-4)
+    batch = cfg.warmup_batch_size
+    batches = math.ceil(len(usable) / batch)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg.warmup_lr, total_steps=epochs * batches)
+    try:
+        for epoch in range(1, epochs + 1):
+            order = torch.randperm(len(usable), generator=generator)
+            loss_sum, correct, seen = 0.0, 0, 0
+            for b in range(batches):
+                if cancel is not None and cancel.is_set():
+                    return False
+                rows = order[b * batch:(b + 1) * batch]
+                x = _augment(pixels[rows].float(), generator).to(device)
+                t = targets[rows].to(device)
+                logits = classifier(backbone(x))
+                loss = -(t * F.log_softmax(logits, dim=1)).sum(dim=1).mean()
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                schedule.step()
+                loss_sum += float(loss.detach()) * len(rows)
+                hit = t.gather(1, logits.detach().argmax(dim=1, keepdim=True)).squeeze(1) > 0
+                correct += int(hit.sum())
+                seen += len(rows)
+                if progress is not None:
+                    progress(epoch, epochs, b + 1, batches, loss_sum / seen, correct / seen)
+    finally:
+        backbone.eval()
+        backbone.requires_grad_(False)
+    return True

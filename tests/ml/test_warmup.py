@@ -1,0 +1,89 @@
+"""The CNN's first pass: a backbone from scratch learns from the labels before it is frozen."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import torch
+
+from app.ml.backbone import build_backbone
+from app.ml.config import NetConfig, TrainConfig
+from app.ml.data import TrainingData
+from app.ml.warmup import warm_up_backbone, warmup_epochs
+
+
+def striped(n: int, size: int = 32, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Class 0: horizontal stripes, class 1: vertical, in random colours and phases, with
+    noise — the class is in the texture's orientation, not in any colour."""
+    rng = np.random.default_rng(seed)
+    classes = rng.integers(0, 2, n)
+    grid = np.arange(size)
+    photos = np.empty((n, 3, size, size), np.float32)
+    for i, c in enumerate(classes):
+        period, phase = rng.integers(3, 7), rng.integers(0, 6)
+        wave = (((grid + phase) // period) % 2).astype(np.float32)
+        pattern = np.tile(wave[:, None], (1, size)) if c == 0 else np.tile(wave[None, :], (size, 1))
+        colour = rng.standard_normal((3, 1, 1)).astype(np.float32)
+        photos[i] = pattern[None] * colour + 0.3 * rng.standard_normal((3, size, size))
+    labels = np.eye(2, dtype=np.float32)[classes]
+    return photos, labels
+
+
+def nearest_neighbour_accuracy(features: np.ndarray, classes: np.ndarray) -> float:
+    """Leave-one-out 1-NN accuracy by cosine similarity."""
+    unit = features / np.linalg.norm(features, axis=1, keepdims=True)
+    sim = unit @ unit.T
+    np.fill_diagonal(sim, -np.inf)
+    return float((classes[sim.argmax(axis=1)] == classes).mean())
+
+
+@torch.no_grad()
+def pooled(backbone, photos: np.ndarray) -> np.ndarray:
+    backbone.eval()
+    return backbone(torch.from_numpy(photos)).numpy()
+
+
+def test_first_pass_makes_the_features_separate_what_the_labels_separate():
+    torch.manual_seed(0)
+    photos, labels = striped(160)
+    classes = labels.argmax(axis=1)
+    data = TrainingData(labels=labels, load_images=lambda idx: photos[np.asarray(idx)])
+    backbone = build_backbone("resnet18")
+    before = nearest_neighbour_accuracy(pooled(backbone, photos[120:]), classes[120:])
+    seen = []
+    cfg = TrainConfig(warmup_epochs=6, warmup_batch_size=32, seed=0)
+    done = warm_up_backbone(backbone, 512, data, np.arange(120), cfg, torch.device("cpu"),
+                            progress=lambda *event: seen.append(event))
+    after = nearest_neighbour_accuracy(pooled(backbone, photos[120:]), classes[120:])
+    assert done is True
+    assert after > before + 0.15 and after >= 0.8, (before, after)
+    assert seen[-1][:4] == (6, 6, 4, 4)  # epoch 6 of 6, batch 4 of 4 (120 items / 32)
+    assert not any(p.requires_grad for p in backbone.parameters()) and not backbone.training
+
+
+def test_first_pass_skips_unlabelled_and_photo_less_items_and_honours_cancel():
+    photos, labels = striped(40)
+    labels[:10] = 0  # unlabelled
+    mask = np.ones(40, bool)
+    mask[10:20] = False  # no photo
+    read = []
+
+    def load(idx):
+        read.extend(np.asarray(idx).tolist())
+        return photos[np.asarray(idx)]
+
+    data = TrainingData(labels=labels, load_images=load, image_mask=mask)
+    backbone = build_backbone("resnet18")
+    cfg = TrainConfig(warmup_epochs=1, warmup_batch_size=8)
+    assert warm_up_backbone(backbone, 512, data, np.arange(40), cfg, torch.device("cpu"))
+    assert sorted(read) == list(range(20, 40))
+    cancel = threading.Event()
+    cancel.set()
+    assert warm_up_backbone(backbone, 512, data, np.arange(40), cfg, torch.device("cpu"), cancel=cancel) is False
+
+
+def test_first_pass_length_defaults_to_six_epochs_from_scratch_and_none_when_pretrained():
+    assert warmup_epochs(TrainConfig()) == 6
+    assert warmup_epochs(TrainConfig(net=NetConfig(backbone_weights="/some/resnet18.pth"))) == 0
+    assert warmup_epochs(TrainConfig(warmup_epochs=2)) == 2
+    assert warmup_epochs(TrainConfig(warmup_epochs=0)) == 0
