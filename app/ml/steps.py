@@ -39,8 +39,11 @@ def weighted_total(s: TrainingSession, pairs: torch.Tensor, n_batch: int, n_ref:
     "pairs" (the published code): the whole sum is divided by (batch × reference items),
     so α, β, γ weigh the raw sums and shrink in effect as the collection grows.
     "terms": every term is divided by its own number of entries (J by pairs, ‖H−B‖² by
-    batch × bits, ‖L̂−L‖² by batch × labels, adversarial by batch, balance by items × bits),
-    so the weights mean the same for any collection size and code length.
+    batch × bits, adversarial by batch, balance by items × bits), so the weights mean the same
+    for any collection size and code length. ‖L̂−L‖² is divided by the batch only (a sum
+    over labels per item): divided by the labels too, a scheme of ~60 labels where an item
+    has one or two made "predict nothing" nearly free, and the image label head of a
+    clothing-cc0 model reached 12 % top-1, below always naming the largest class.
     """
     if s.cfg.loss_normalisation == "pairs":
         total = pairs + quant_w * quant
@@ -48,10 +51,10 @@ def weighted_total(s: TrainingSession, pairs: torch.Tensor, n_batch: int, n_ref:
             if term is not None and w:
                 total = total + w * term
         return total / (n_batch * n_ref)
-    bits, n_labels = s.cfg.net.bits, s.cfg.net.n_labels
+    bits = s.cfg.net.bits
     total = pairs / (n_batch * n_ref) + quant_w * quant / (n_batch * bits)
     if label is not None and label_w:
-        total = total + label_w * label / (n_batch * n_labels)
+        total = total + label_w * label / n_batch
     if adv is not None and adv_w:
         total = total + adv_w * adv / n_batch
     if balance is not None and balance_w:

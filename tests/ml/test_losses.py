@@ -68,8 +68,8 @@ def test_terms_normalisation_divides_each_term_by_its_own_size():
     s = _fake_session("terms")
     total = weighted_total(s, t(60.0), n_batch=2, n_ref=10, quant=t(8.0), quant_w=0.5,
                            label=t(4.0), label_w=2.0, adv=t(3.0), adv_w=1.0)
-    # J per pair, ‖H−B‖² per bit (2×16), ‖L̂−L‖² per label (2×4), adversarial per item
-    assert total.item() == pytest.approx(60 / 20 + 0.5 * 8 / 32 + 2 * 4 / 8 + 3 / 2)
+    # J per pair, ‖H−B‖² per bit (2×16), ‖L̂−L‖² per item (2), adversarial per item
+    assert total.item() == pytest.approx(60 / 20 + 0.5 * 8 / 32 + 2 * 4 / 2 + 3 / 2)
 
 
 def test_weighted_pairs_equal_repeated_rows():
