@@ -19,6 +19,8 @@ def register(sub) -> None:
     p.add_argument("--bits", type=int, nargs="+", default=[16, 32, 64])
     p.add_argument("--photos", type=int, default=4000, help="clothing: photos in the subset")
     p.add_argument("--epochs", type=int, default=60, help="clothing: training epochs")
+    p.add_argument("--plots", type=Path, help="wikipedia/mirflickr: folder for the PNG plots "
+                                              "(default: next to --json, or ./NAME-plots)")
 
 
 def run_bench(args) -> int:
@@ -33,5 +35,6 @@ def run_bench(args) -> int:
         return 0
     from app.evaluate.bench_public import run_benchmark
 
-    run_benchmark(args.name, args.data, args.json, seeds=tuple(args.seeds), bits=tuple(args.bits))
+    run_benchmark(args.name, args.data, args.json, seeds=tuple(args.seeds), bits=tuple(args.bits),
+                  plots_dir=args.plots)
     return 0

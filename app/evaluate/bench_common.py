@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import platform
 import time
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,3 +92,50 @@ def find_file(data_dir: str | Path, subfolder: str, name: str) -> Path:
         if candidate.is_file():
             return candidate
     raise FileNotFoundError(f"Cannot find {name} in {data_dir} or {data_dir / subfolder}.")
+
+
+def pr_points(query_codes, db_codes, query_labels, db_labels) -> dict[str, list]:
+    """Precision and recall by Hamming radius (``pr_curve_by_radius``) as JSON lists."""
+    from app.evaluate.curves import pr_curve_by_radius
+
+    curve = pr_curve_by_radius(query_codes, db_codes, query_labels, db_labels)
+    clean = lambda a: [None if not np.isfinite(v) else round(float(v), 5) for v in a]  # noqa: E731
+    return {"precision": clean(curve.precision), "recall": clean(curve.recall)}
+
+
+def mean_curve(curves: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """Precision and recall averaged over seeds at each radius (undefined points skipped)."""
+    as_array = lambda key: np.array([[np.nan if v is None else v for v in c[key]] for c in curves], float)  # noqa: E731
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a radius no seed retrieves at
+        return np.nanmean(as_array("precision"), axis=0), np.nanmean(as_array("recall"), axis=0)
+
+
+def write_plots(name: str, records: list[RunRecord], results: dict, folder: str | Path) -> list[str]:
+    """PR curves per protocol and direction (one line per method and code length, means
+    over seeds) and MAP by code length per protocol; returns the PNG paths."""
+    from app.evaluate.plots import plot_map_by_bits, plot_pr_curves
+
+    folder = Path(folder)
+    grouped: dict = {}
+    for r in records:
+        for key, curve in r.extra.get("pr", {}).items():
+            grouped.setdefault(key, {}).setdefault(f"{r.method.upper()} {r.bits} bits", []).append(curve)
+    paths = []
+    for key, lines in sorted(grouped.items()):
+        protocol, direction = key.split("/")
+        curves = {label: mean_curve(c) for label, c in sorted(lines.items(), key=lambda kv: _line_order(kv[0]))}
+        paths.append(str(plot_pr_curves(curves, folder / f"{name}_pr_{protocol}_{direction}.png",
+                                        title=f"{name}: {direction.upper()} ({protocol}), PR by Hamming radius")))
+    for protocol in sorted({p for m in results.values() for p in m}):
+        table = {f"{method.upper()} {direction.upper()}": {int(b): cell["map"] for b, cell in by_bits.items()}
+                 for method, protocols in results.items()
+                 for direction, by_bits in protocols.get(protocol, {}).items()}
+        paths.append(str(plot_map_by_bits(table, folder / f"{name}_map_by_bits_{protocol}.png",
+                                          title=f"{name}: MAP@all by code length ({protocol})")))
+    return paths
+
+
+def _line_order(label: str) -> tuple[str, int]:
+    method, bits, _ = label.split(" ")
+    return method, int(bits)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.evaluate.bench_common import RunRecord, find_file
+from app.evaluate.bench_common import RunRecord, find_file, pr_points
 from app.evaluate.metrics import mean_average_precision
 from app.ml.config import NetConfig, TrainConfig
 from app.ml.data import TrainingData
@@ -96,7 +96,9 @@ def run_one(data_dir, method: str, bits: int, seed: int, overrides: dict | None 
     y_q, y_db = d.labels[d.query], d.labels[d.database]
     maps = {("crossmodal", "t2t"): mean_average_precision(q_codes, db_text, y_q, y_db).map,
             ("unified", "t2t"): mean_average_precision(q_codes, db_unified, y_q, y_db).map}
-    extra = {"val_detail": result.val_detail}
+    extra = {"val_detail": result.val_detail,
+             "pr": {"crossmodal/t2t": pr_points(q_codes, db_text, y_q, y_db),
+                    "unified/t2t": pr_points(q_codes, db_unified, y_q, y_db)}}
     if method == "ssah":
         extra["tag_to_label"] = label_prediction(q_probs, y_q)
     return RunRecord(method, bits, seed, maps, result.val_map, result.best_epoch, result.epochs_run,

@@ -17,11 +17,12 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from app.evaluate.bench_common import aggregate, environment, format_table, run_facts, write_json
+from app.evaluate.bench_common import aggregate, environment, format_table, run_facts, write_json, write_plots
 from app.evaluate.bench_jobs import BENCHMARKS, run_jobs, run_single
 # Survey (003) Table 7, Wikipedia, unified protocol: the best row, the target to beat.
 TSDH = {"i2t": {"16": 0.364, "32": 0.386, "64": 0.391}, "t2i": {"16": 0.757, "32": 0.770, "64": 0.773}}
@@ -29,8 +30,10 @@ TSDH = {"i2t": {"16": 0.364, "32": 0.386, "64": 0.391}, "t2i": {"16": 0.757, "32
 
 def run_benchmark(name: str, data_dir, json_out=None, seeds=(0, 1, 2), bits=(16, 32, 64),
                   progress: Callable[[str], None] | None = print, methods=("ssah", "dcmh"),
-                  workers: int | None = None) -> dict:
-    """Run benchmark ``name`` on the data in ``data_dir``; print a table; write ``json_out``.
+                  workers: int | None = None, plots_dir=None) -> dict:
+    """Run benchmark ``name`` on the data in ``data_dir``; print a table; write ``json_out``
+    and PNG plots (PR curves per protocol and direction, MAP by code length) to
+    ``plots_dir`` (default: ``<json_out without suffix>-plots``, or ``./<name>-plots``).
 
     ``workers`` training processes run side by side (default: one per core, at most 2;
     one torch thread each).  The numbers do not depend on it: every run is seeded.
@@ -49,6 +52,9 @@ def run_benchmark(name: str, data_dir, json_out=None, seeds=(0, 1, 2), bits=(16,
     elif "tag_to_label" in payload:
         say(_tag_lines(payload["tag_to_label"]))
     say(f"total wall time {payload['wall_s']:.0f} s with {workers} worker process(es)")
+    plots_dir = plots_dir or (Path(json_out).with_suffix("").as_posix() + "-plots" if json_out else f"{name}-plots")
+    payload["plots"] = write_plots(name, records, payload["results"], plots_dir)
+    say("plots: " + ", ".join(payload["plots"]))
     write_json(json_out, payload)
     return payload
 
@@ -117,9 +123,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bits", type=int, nargs="+", default=[16, 32, 64])
     parser.add_argument("--methods", nargs="+", default=["ssah", "dcmh"])
     parser.add_argument("--workers", type=int, default=None, help="parallel training processes")
+    parser.add_argument("--plots", default=None, help="folder for the PNG plots")
     args = parser.parse_args(argv)
     run_benchmark(args.name, args.data, args.json, tuple(args.seeds), tuple(args.bits),
-                  methods=tuple(args.methods), workers=args.workers)
+                  methods=tuple(args.methods), workers=args.workers, plots_dir=args.plots)
 
 
 if __name__ == "__main__":

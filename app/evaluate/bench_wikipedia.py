@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.evaluate.bench_common import RunRecord, find_file
+from app.evaluate.bench_common import RunRecord, find_file, pr_points
 from app.evaluate.metrics import mean_average_precision
 from app.ml.config import NetConfig, TrainConfig
 from app.ml.data import TrainingData
@@ -101,5 +101,9 @@ def run_one(data: WikipediaData, method: str, bits: int, seed: int, overrides: d
         ("crossmodal", "i2t"): mean_average_precision(image_codes, text_codes, y_q, y_q).map,
         ("crossmodal", "t2i"): mean_average_precision(text_codes, image_codes, y_q, y_q).map,
     }
+    pr = {"unified/i2t": pr_points(image_codes, db, y_q, data.y_train),
+          "unified/t2i": pr_points(text_codes, db, y_q, data.y_train),
+          "crossmodal/i2t": pr_points(image_codes, text_codes, y_q, y_q),
+          "crossmodal/t2i": pr_points(text_codes, image_codes, y_q, y_q)}
     return RunRecord(method, bits, seed, maps, result.val_map, result.best_epoch, result.epochs_run,
-                     time.perf_counter() - started, {"val_detail": result.val_detail})
+                     time.perf_counter() - started, {"val_detail": result.val_detail, "pr": pr})

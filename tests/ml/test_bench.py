@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.evaluate.bench_common import RunRecord, aggregate, format_table
+from app.evaluate.bench_common import RunRecord, aggregate, format_table, pr_points, write_plots
 from app.evaluate.bench_mirflickr import label_prediction
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -40,3 +40,23 @@ def test_one_short_wikipedia_run_measures_both_protocols():
     assert set(record.maps) == {("unified", "i2t"), ("unified", "t2i"), ("crossmodal", "i2t"),
                                 ("crossmodal", "t2i")}
     assert all(0.0 < v <= 1.0 for v in record.maps.values()) and record.epochs_run == 1
+    for curve in record.extra["pr"].values():  # radius 0..16: recall grows to 1 at the full radius
+        recall = np.array(curve["recall"], float)
+        assert len(recall) == 17 and np.all(np.diff(recall) >= -1e-9) and recall[-1] == pytest.approx(1.0)
+
+
+def test_benchmark_plots_are_written_per_protocol_direction_and_by_bits(tmp_path):
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 40)
+    records = []
+    for method in ("ssah", "dcmh"):
+        for bits in (16, 32):
+            for seed in (0, 1):
+                codes = np.where(rng.random((40, bits)) < 0.5, 1, -1).astype(np.int8)
+                pr = {"unified/i2t": pr_points(codes[:10], codes[10:], labels[:10], labels[10:])}
+                records.append(RunRecord(method, bits, seed, {("unified", "i2t"): 0.3 + 0.01 * seed}, 0.3, 1, 1,
+                                         1.0, {"pr": pr}))
+    paths = write_plots("toy", records, aggregate(records), tmp_path)
+    assert [Path(p).name for p in paths] == ["toy_pr_unified_i2t.png", "toy_map_by_bits_unified.png"]
+    for p in paths:
+        assert Path(p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and Path(p).stat().st_size > 5000
