@@ -36,6 +36,9 @@ _ZH = {
     "Wenyang is setting up a demo collection and training a search model on it, so you can "
     "browse and search straight away. Cancel keeps what is done so far.":
         "纹样正在建立演示藏品并在其上训练检索模型，以便您立即浏览和检索。取消会保留已完成的部分。",
+    "Wenyang is setting up a demo collection and the search model that comes with it, so you "
+    "can browse and search straight away. Cancel keeps what is done so far.":
+        "纹样正在建立演示藏品并安装随附的检索模型，以便您立即浏览和检索。取消会保留已完成的部分。",
     "1. Demo collection": "1. 演示藏品",
     "2. Search model": "2. 检索模型",
     "Drawing garments: {done} of {total}": "绘制服饰：{done} / {total}",
