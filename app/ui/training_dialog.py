@@ -73,10 +73,15 @@ class TrainJob(QObject):
         self.cancel_event.set()
 
     def _run(self):
+        from app.services.isolation import run_isolated
+
         module = training_module()
         options = module.TrainOptions(bits=self.bits, mode=self.mode, epochs=self.epochs, **self.extra)
-        return module.train_library(self.root, options, progress=self._on_event,
-                                    cancel=self.cancel_event)
+        # in a child process: importing torch, the epochs and the ONNX export would otherwise
+        # hold this process's GIL for up to 350 ms at a time and freeze the window; at a lower
+        # priority, so that the window gets a core first when both want one
+        return run_isolated(module.train_library, self.root, options, progress=self._on_event,
+                            cancel=self.cancel_event, nice=5)
 
     def _on_event(self, event) -> None:  # worker thread: throttle, never touch widgets
         data = event_dict(event)
