@@ -1,0 +1,282 @@
+"""GUI event-loop latency while the window imports, trains on and encodes N photos.
+
+The real main window is opened (offscreen) on a fresh library in a temporary folder, and the
+bench drives it through the window's own code: the import dialog (as a drop of photos with
+their sheet), then the training dialog (its Start button), whose job ends by encoding the
+library. A 5 ms QTimer on the GUI thread records every tick; the gap between two ticks is how
+long the event loop was kept from running. Per phase it prints the duration, the ticks, the
+median, p99 and worst gap, and how many gaps exceeded 50 ms.
+
+With ``--stacks`` a watchdog thread samples the GUI thread's Python stack whenever no tick has
+come for 40 ms, and the most frequent stacks per phase are printed: where the stalls come from.
+
+    QT_QPA_PLATFORM=offscreen python bench/bench_gui_latency.py [--count 1000] [--epochs 3]
+        [--bits 16] [--photos DIR] [--stacks] [--json out.json]
+
+``--photos DIR`` keeps the generated demo photos there (and reuses them on the next run).
+Phases: ``open`` (the window's first background loads, until idle, plus 1 s), ``idle`` (2 s:
+the machine's noise floor), ``import`` (until the grid shows every item), ``train`` (feature
+extraction, epochs, ONNX export) and ``encode`` (the encoding that follows, until search is
+available).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections import Counter
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["WENYANG_NO_DEMO"] = "1"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+STALL_SAMPLE_MS = 40.0
+
+
+class StallSampler(threading.Thread):
+    """Samples every thread's Python stack while the GUI thread has not ticked for a while:
+    the GUI thread's stack says which slot ran long (or none: Qt's own work, or a wait for the
+    GIL), the others' say what held the interpreter meanwhile. On Linux it also reads the GUI
+    thread's scheduler statistics every 10 ms, which tell how much of a gap the thread spent
+    running and how much waiting for a CPU core (other processes)."""
+
+    def __init__(self, probe, depth: int = 8):
+        super().__init__(daemon=True)
+        self.probe, self.depth = probe, depth
+        self.main_id = threading.main_thread().ident
+        self.schedstat = Path(f"/proc/self/task/{threading.main_thread().native_id}/schedstat")
+        self.samples: list[tuple[float, str, list[str]]] = []  # time, GUI stack, others
+        self.sched: list[tuple[float, int, int]] = []           # time, ns on a core, ns waiting
+        self.running = True
+
+    def run(self) -> None:
+        while self.running:
+            time.sleep(0.01)
+            self._read_schedstat()
+            if (time.perf_counter() - self.probe.last) * 1000 < STALL_SAMPLE_MS:
+                continue
+            now, frames = time.perf_counter(), sys._current_frames()
+            main = frames.pop(self.main_id, None)
+            frames.pop(threading.get_ident(), None)
+            others = [self._stack(f, 4) for f in frames.values()]
+            self.samples.append((now, self._stack(main, self.depth) if main else "",
+                                 [o for o in others if not _waiting(o)]))
+
+    def _read_schedstat(self) -> None:
+        try:
+            run_ns, wait_ns, _ = (int(v) for v in self.schedstat.read_text().split())
+        except (OSError, ValueError):
+            return
+        self.sched.append((time.perf_counter(), run_ns, wait_ns))
+
+    def cpu_in(self, start: float, end: float) -> tuple[float, float] | None:
+        """(ms running, ms waiting for a core) of the GUI thread around ``start``..``end``."""
+        before = [s for s in self.sched if s[0] <= start]
+        after = [s for s in self.sched if s[0] >= end]
+        if not before or not after:
+            return None
+        (_, r0, w0), (_, r1, w1) = before[-1], after[0]
+        return (r1 - r0) / 1e6, (w1 - w0) / 1e6
+
+    @staticmethod
+    def _stack(frame, depth: int) -> str:
+        lines = [f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                 for f in traceback.extract_stack(frame)[-depth:]]
+        return " <- ".join(reversed(lines))
+
+    def during(self, start: float, end: float) -> tuple[Counter, Counter]:
+        """The GUI and other threads' stacks sampled between ``start`` and ``end``."""
+        main, others = Counter(), Counter()
+        for t, stack, rest in self.samples:
+            if start <= t <= end + 0.005:
+                main[stack] += 1
+                others.update(rest)
+        return main, others
+
+
+def _waiting(stack: str) -> bool:
+    """Threads parked in a pool or queue (not doing anything)."""
+    return stack.split(" <- ")[0].split(" ")[-1] in ("wait", "_wait_for_tstate_lock", "get",
+                                                      "select", "poll", "sleep", "run")
+
+
+def run_until(done, timeout_s: float) -> bool:
+    """Run the event loop until ``done()`` is true (checked every 20 ms) or the timeout."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop, check = QEventLoop(), QTimer()
+    deadline = time.monotonic() + timeout_s
+    check.setInterval(20)
+    check.timeout.connect(lambda: (done() or time.monotonic() > deadline) and loop.quit())
+    check.start()
+    if not done():
+        loop.exec()
+    check.stop()
+    return bool(done())
+
+
+def window_idle(window) -> bool:
+    return (window.session.idle() and window.backend.queue.pending == 0
+            and window.loader.queued == 0)
+
+
+def demo_photos(folder: Path, count: int) -> tuple[list[Path], Path]:
+    """The demo's photos and sheet in ``folder`` (generated unless already there)."""
+    from app.services.demo import SHEET_NAME, accession_number, generate_demo
+
+    files = [folder / f"{accession_number(0, i)}.jpg" for i in range(count)]
+    sheet = folder / SHEET_NAME
+    if not (sheet.is_file() and all(f.is_file() for f in files) and _rows(sheet) == count):
+        started = time.perf_counter()
+        generate_demo(folder, seed=0, count=count)
+        print(f"generated {count} demo photos in {time.perf_counter() - started:.0f} s", flush=True)
+    return files, sheet
+
+
+def _rows(sheet: Path) -> int:
+    import csv
+
+    with open(sheet, encoding="utf-8", newline="") as handle:
+        return sum(1 for _ in csv.DictReader(handle))
+
+
+def import_phase(window, probe, files, sheet, timeout_s: float) -> dict:
+    probe.enter("import")
+    dialog = window.import_paths(files, sheet, auto_start=True)  # what a drop does
+    ended = []
+    dialog.imported.connect(ended.append)
+    ok = run_until(lambda: ended and window_idle(window)
+                   and window.grid_model.total == len(files), timeout_s)
+    report = ended[0] if ended else None
+    dialog.close()
+    return {"ok": ok, "added_items": getattr(report, "added_items", None)}
+
+
+def train_phases(window, probe, bits: int, epochs: int, timeout_s: float) -> dict:
+    from app.ui.training_dialog import BITS
+
+    probe.enter("train")
+    dialog = window.show_training()
+    dialog.bits.setCurrentIndex(BITS.index(bits))
+    dialog.epochs.setValue(epochs)
+    dialog.start_button.click()
+    outcome = []
+    dialog.trained.connect(outcome.append)
+
+    def on_event(event: dict) -> None:
+        if event.get("stage") == "encode" and probe.phase == "train":
+            probe.enter("encode")
+    dialog.job.progress.connect(on_event)
+    ok = run_until(lambda: outcome and window_idle(window) and window.backend.available, timeout_s)
+    if probe.phase == "train":  # no encode event came through the throttle: say so
+        probe.enter("encode")
+    text = dialog.stage.text()
+    dialog.close()
+    return {"ok": ok, "model": getattr(outcome[0], "model_id", None) if outcome else None,
+            "stage_text": text}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--bits", type=int, default=16)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--photos", type=Path, help="keep (and reuse) the demo photos here")
+    parser.add_argument("--stacks", action="store_true", help="sample the GUI thread in stalls")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per phase")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="wenyang-latency-") as tmp:
+        tmp = Path(tmp)
+        os.environ["WENYANG_HOME"] = str(tmp / "library")
+        files, sheet = demo_photos(args.photos or tmp / "photos", args.count)
+        result = measure(args, files, sheet, tmp)
+    print_table(result)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    return 0 if all(p.get("ok", True) for p in result["steps"].values()) else 1
+
+
+def measure(args, files, sheet, tmp: Path) -> dict:
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui import settings
+    from app.ui.latency import LatencyProbe
+    from app.ui.main import start
+
+    app = QApplication.instance() or QApplication([])
+    settings.use_settings_dir(tmp / "qsettings", organisation="WenyangBench")
+    window = start(app, demo=False)
+    probe = LatencyProbe()
+    sampler = StallSampler(probe) if args.stacks else None
+    if sampler:
+        sampler.start()
+    probe.enter("open")  # the window's first loads (search module, counts, thumbnails)
+    run_until(lambda: window_idle(window), 60.0)
+    run_until(lambda: False, 1.0)
+    probe.enter("idle")
+    run_until(lambda: False, 2.0)
+    steps = {"import": import_phase(window, probe, files, sheet, args.timeout),
+             "train": train_phases(window, probe, args.bits, args.epochs, args.timeout)}
+    probe.stop()
+    if sampler:
+        sampler.running = False
+    window.close()
+    names = ("open", "idle", "import", "train", "encode")
+    return {"count": args.count, "bits": args.bits, "epochs": args.epochs,
+            "phases": [probe.summary(p) for p in names], "steps": steps,
+            "stalls": stalls(probe, sampler, names) if sampler else {}, "cpus": os.cpu_count()}
+
+
+def stalls(probe, sampler: StallSampler, phases) -> dict:
+    """The worst gaps of each phase, with the stacks sampled while they lasted."""
+    out = {}
+    for phase in phases:
+        gaps = sorted(probe.slow_gaps(phase), key=lambda g: g[0] - g[1])[:8]
+        out[phase] = []
+        for start, end in gaps:
+            main, others = sampler.during(start, end)
+            cpu = sampler.cpu_in(start, end)
+            out[phase].append({"at_s": round(start - probe.spans[phase][0], 2),
+                               "ms": round((end - start) * 1000, 1),
+                               "gui_running_ms": round(cpu[0], 1) if cpu else None,
+                               "gui_waiting_for_core_ms": round(cpu[1], 1) if cpu else None,
+                               "gui": main.most_common(2), "others": others.most_common(3)})
+    return out
+
+
+def print_table(result: dict) -> None:
+    print(f"\nGUI event-loop latency, {result['count']} photos, {result['bits']} bits, "
+          f"{result['epochs']} epochs (5 ms probe timer)")
+    print(f"{'phase':8} {'seconds':>8} {'ticks':>7} {'median':>8} {'p99':>8} {'worst':>8} {'>50ms':>6}")
+    for p in result["phases"]:
+        if not p.get("ticks"):
+            print(f"{p['phase']:8} {p['seconds']:8.1f}   (no ticks)")
+            continue
+        print(f"{p['phase']:8} {p['seconds']:8.1f} {p['ticks']:7d} {p['median_ms']:7.1f}ms "
+              f"{p['p99_ms']:7.1f}ms {p['worst_ms']:7.1f}ms {p['over_50ms']:6d}")
+    for name, step in result["steps"].items():
+        print(f"{name}: {step}")
+    for phase, gaps in result["stalls"].items():
+        if gaps:
+            print(f"\nworst gaps in {phase} (stacks sampled every 10 ms after {STALL_SAMPLE_MS:.0f} ms):")
+        for gap in gaps:
+            cpu = "" if gap["gui_running_ms"] is None else (
+                f" (GUI thread around it: {gap['gui_running_ms']:.0f} ms on a core, "
+                f"{gap['gui_waiting_for_core_ms']:.0f} ms waiting for one)")
+            print(f"  {gap['ms']:6.1f} ms at {gap['at_s']:.2f} s{cpu}")
+            for stack, n in gap["gui"]:
+                print(f"      gui {n:3d}  {stack}")
+            for stack, n in gap["others"]:
+                print(f"      oth {n:3d}  {stack}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
