@@ -151,3 +151,24 @@ def test_export_dialog_speaks_chinese(stocked, qtbot):
     assert dialog.start_button.text() == "导出"
     assert dialog.format_box.currentText().startswith("含照片的 ZIP 包")
     assert window.actions.export.text() == "导出(&E)…"
+
+
+def test_browse_names_the_file_with_the_formats_extension(stocked, qtbot, tmp_path):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
+
+    window, _ = stocked
+    dialog = window.show_export()
+    dialog.format_box.setCurrentIndex(FORMATS.index("csv"))
+
+    def answer():  # Qt's own file dialog (offscreen there is no native one)
+        chooser = QApplication.activeModalWidget()
+        if not isinstance(chooser, QFileDialog):
+            QTimer.singleShot(50, answer)  # not open yet
+            return
+        chooser.findChild(QLineEdit, "fileNameEdit").setText(str(tmp_path / "sheet"))
+        chooser.accept()
+
+    QTimer.singleShot(50, answer)
+    dialog.browse.click()
+    assert dialog.destination.text() == str(tmp_path / "sheet.csv")
