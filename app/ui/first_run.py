@@ -112,6 +112,7 @@ class FirstRunJob(QObject):
     def _run(self):  # worker thread: services only, never a widget
         from app.core.errors import WenyangError
         from app.services.demo import create_demo_library
+        from app.services.isolation import run_isolated
         from app.services.training import train_library
 
         started = time.monotonic()
@@ -127,8 +128,10 @@ class FirstRunJob(QObject):
             return None
         if self.source != "train":
             return self._shipped_model(started)
-        outcome = train_library(self.root, self.options, progress=self._on_train_event,
-                                cancel=self.cancel_event)
+        # a child process, as in the training dialog: torch's import, the epochs and the ONNX
+        # export would otherwise hold this process's GIL for 100–350 ms and freeze the window
+        outcome = run_isolated(train_library, self.root, self.options, progress=self._on_train_event,
+                               cancel=self.cancel_event, nice=5)
         self.timings["train_s"] = time.monotonic() - started - self.timings["demo_s"]
         return outcome
 
