@@ -58,6 +58,8 @@ class TrainConfig:
     net: NetConfig = field(default_factory=NetConfig)
     mode: str = "ssah"
     alpha: float = 1.0  # weight of ||H - B||^2
+    label_alpha: float | None = None  # LabNet's own weight of ||H^l - B||^2 (None: alpha)
+    label_code_weight: float = 1.0  # B = sign(w·H^l + H^v + H^t)
     beta: float = 1.0  # weight of ||L_hat - L||^2
     gamma: float = 1.0  # SSAH: adversarial weight; DCMH: quantisation weight
     eta: float = 1.0  # DCMH bit-balance weight

@@ -114,8 +114,10 @@ class TrainingSession:
         self.hashes[modality][idx] = out.h.detach().float()
 
     def update_codes(self) -> None:
-        """B = sign(H^l + H^v + H^t) over the training items (missing modalities add 0)."""
-        self.codes = sign_codes(sum(self.hashes.values()))
+        """B = sign(w·H^l + H^v + H^t) over the training items (missing modalities add 0;
+        w = ``label_code_weight``, 1 in METHOD.md)."""
+        w = self.cfg.label_code_weight
+        self.codes = sign_codes(sum(h * w if k == "label" else h for k, h in self.hashes.items()))
 
     def step(self, name: str, loss: torch.Tensor) -> float:
         opt = self.optimizers[name]

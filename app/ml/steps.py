@@ -83,7 +83,8 @@ def _label_pass(s: TrainingSession, hook: StepHook) -> None:
         out = s.forward("label", pos)
         ref_f, ref_h, sim, weights, n_ref = _label_side(s, pos, batch_first=True)
         pairs = pairwise_nll(out.features, ref_f, sim, weights) + pairwise_nll(out.h, ref_h, sim, weights)
-        loss = weighted_total(s, pairs, len(pos), n_ref, squared_error(out.h, s.codes[pos]), cfg.alpha,
+        alpha = cfg.alpha if cfg.label_alpha is None else cfg.label_alpha
+        loss = weighted_total(s, pairs, len(pos), n_ref, squared_error(out.h, s.codes[pos]), alpha,
                               squared_error(out.label_probs, s.labels[pos]), cfg.beta)
         s.store("label", pos, out)
         hook("label", s.step("label", loss))
