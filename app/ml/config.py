@@ -34,6 +34,8 @@ class NetConfig:
     backbone: str = "resnet18"
     backbone_weights: str | None = None  # a local state-dict file the user names
     dropout: float = 0.0
+    text_dropout: float | None = None  # TxtNet's own dropout (None: ``dropout``)
+    image_dropout: float | None = None  # ImgNet head's own dropout (None: ``dropout``)
     # Activation of F.  SSAH uses ReLU, but non-negative features cannot make a dissimilar
     # pair's inner product negative; tanh gave far better validation MAP (Wikipedia, synthetic).
     feature_activation: str = "tanh"

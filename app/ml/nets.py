@@ -84,11 +84,12 @@ def build_label_net(cfg: NetConfig) -> HashNet:
 def build_text_net(cfg: NetConfig) -> HashNet:
     """TxtNet: BoW / tf-idf vector (optionally multi-scale fused) → F^t, H^t, L̂^t."""
     act = _activation(cfg.feature_activation)
+    drop = cfg.dropout if cfg.text_dropout is None else cfg.text_dropout
     if cfg.multiscale:
         fusion = MultiScaleFusion(cfg.vocab_size, cfg.multiscale)
-        trunk = nn.Sequential(fusion, mlp(fusion.out_dim, cfg.text_hidden, cfg.semantic_dim, cfg.dropout, act))
+        trunk = nn.Sequential(fusion, mlp(fusion.out_dim, cfg.text_hidden, cfg.semantic_dim, drop, act))
     else:
-        trunk = mlp(cfg.vocab_size, cfg.text_hidden, cfg.semantic_dim, cfg.dropout, act)
+        trunk = mlp(cfg.vocab_size, cfg.text_hidden, cfg.semantic_dim, drop, act)
     return HashNet(trunk, cfg)
 
 
@@ -100,7 +101,8 @@ class ImageNet(HashNet):
     def __init__(self, cfg: NetConfig):
         in_dim = POOLED_DIM[cfg.backbone] if cfg.image_input == "pixels" else cfg.image_feature_dim
         act = _activation(cfg.feature_activation)
-        super().__init__(mlp(in_dim, cfg.image_hidden, cfg.semantic_dim, cfg.dropout, act), cfg)
+        drop = cfg.dropout if cfg.image_dropout is None else cfg.image_dropout
+        super().__init__(mlp(in_dim, cfg.image_hidden, cfg.semantic_dim, drop, act), cfg)
         self.head_input_dim = in_dim
         self.backbone = build_backbone(cfg.backbone) if cfg.image_input == "pixels" else None
         if self.backbone is not None and cfg.backbone_weights:

@@ -90,3 +90,16 @@ def test_a_missing_or_foreign_weights_file_is_refused(tmp_path):
     torch.save({"conv1.weight": torch.zeros(64, 3, 7, 7)}, partial)
     with pytest.raises(ModelMismatchError, match="bn1.weight is missing"):
         ImageNet(small(image_input="pixels", backbone_weights=str(partial)))
+
+
+def _dropouts(module: torch.nn.Module) -> list[float]:
+    return [m.p for m in module.modules() if isinstance(m, torch.nn.Dropout)]
+
+
+def test_each_branch_may_have_its_own_dropout():
+    nets = build_networks(small(dropout=0.1, text_dropout=0.5, image_dropout=0.0), "ssah")
+    assert _dropouts(nets.text) == [0.5]
+    assert _dropouts(nets.image) == []
+    assert _dropouts(nets.label) == [0.1]
+    plain = build_networks(small(dropout=0.2), "ssah")
+    assert _dropouts(plain.text) == _dropouts(plain.image) == _dropouts(plain.label) == [0.2]
