@@ -40,6 +40,11 @@ class NetConfig:
     # pair's inner product negative; tanh gave far better validation MAP (Wikipedia, synthetic).
     feature_activation: str = "tanh"
 
+    def branch_dropout(self, branch: str) -> float:
+        """Dropout of the "text" or "image" MLP: its own setting, else ``dropout``."""
+        own = getattr(self, f"{branch}_dropout")
+        return self.dropout if own is None else own
+
     def __post_init__(self) -> None:
         for name in ("label_hidden", "image_hidden", "text_hidden", "disc_hidden", "multiscale"):
             setattr(self, name, tuple(int(v) for v in getattr(self, name)))

@@ -84,7 +84,7 @@ def build_label_net(cfg: NetConfig) -> HashNet:
 def build_text_net(cfg: NetConfig) -> HashNet:
     """TxtNet: BoW / tf-idf vector (optionally multi-scale fused) → F^t, H^t, L̂^t."""
     act = _activation(cfg.feature_activation)
-    drop = cfg.dropout if cfg.text_dropout is None else cfg.text_dropout
+    drop = cfg.branch_dropout("text")
     if cfg.multiscale:
         fusion = MultiScaleFusion(cfg.vocab_size, cfg.multiscale)
         trunk = nn.Sequential(fusion, mlp(fusion.out_dim, cfg.text_hidden, cfg.semantic_dim, drop, act))
@@ -101,8 +101,7 @@ class ImageNet(HashNet):
     def __init__(self, cfg: NetConfig):
         in_dim = POOLED_DIM[cfg.backbone] if cfg.image_input == "pixels" else cfg.image_feature_dim
         act = _activation(cfg.feature_activation)
-        drop = cfg.dropout if cfg.image_dropout is None else cfg.image_dropout
-        super().__init__(mlp(in_dim, cfg.image_hidden, cfg.semantic_dim, drop, act), cfg)
+        super().__init__(mlp(in_dim, cfg.image_hidden, cfg.semantic_dim, cfg.branch_dropout("image"), act), cfg)
         self.head_input_dim = in_dim
         self.backbone = build_backbone(cfg.backbone) if cfg.image_input == "pixels" else None
         if self.backbone is not None and cfg.backbone_weights:

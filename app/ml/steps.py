@@ -79,11 +79,11 @@ def ssah_epoch(s: TrainingSession, hook: StepHook) -> None:
 
 def _label_pass(s: TrainingSession, hook: StepHook) -> None:
     cfg, all_pos = s.cfg, s.positions("label")
+    alpha = cfg.alpha if cfg.label_alpha is None else cfg.label_alpha
     for pos in s.batches(all_pos):
         out = s.forward("label", pos)
         ref_f, ref_h, sim, weights, n_ref = _label_side(s, pos, batch_first=True)
         pairs = pairwise_nll(out.features, ref_f, sim, weights) + pairwise_nll(out.h, ref_h, sim, weights)
-        alpha = cfg.alpha if cfg.label_alpha is None else cfg.label_alpha
         loss = weighted_total(s, pairs, len(pos), n_ref, squared_error(out.h, s.codes[pos]), alpha,
                               squared_error(out.label_probs, s.labels[pos]), cfg.beta)
         s.store("label", pos, out)
