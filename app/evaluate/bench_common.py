@@ -2,7 +2,9 @@
 
 Results are nested ``{method: {protocol: {direction: {bits: {"map": mean, "std": spread}}}}}``
 with bits as strings ("16", "32", "64"); ``std`` is the population standard deviation
-over seeds.  Runs are collected as flat records first and aggregated at the end.
+over seeds.  ``map`` ranks by Hamming distance with ties by database order (the published
+convention); ``map_tie``/``std_tie`` are the tie-aware variant METHOD.md also asks for
+(tied items ranked by the continuous score <query pre-sign, database pre-sign>).  Runs are collected as flat records first and aggregated at the end.
 """
 from __future__ import annotations
 
@@ -33,18 +35,25 @@ class RunRecord:
     epochs_run: int
     wall_s: float
     extra: dict = field(default_factory=dict)
+    tie_maps: dict[tuple[str, str], float] = field(default_factory=dict)  # ties by continuous score
 
 
 def aggregate(records: list[RunRecord]) -> dict:
     """Mean and spread over seeds, nested method → protocol → direction → bits."""
     grouped: dict = defaultdict(list)
+    tied: dict = defaultdict(list)
     for r in records:
         for (protocol, direction), value in r.maps.items():
             grouped[(r.method, protocol, direction, str(r.bits))].append(value)
+        for (protocol, direction), value in r.tie_maps.items():
+            tied[(r.method, protocol, direction, str(r.bits))].append(value)
     out: dict = {}
-    for (method, protocol, direction, bits), values in sorted(grouped.items()):
+    for key, values in sorted(grouped.items()):
+        method, protocol, direction, bits = key
         cell = {"map": round(float(np.mean(values)), 4), "std": round(float(np.std(values)), 4),
                 "n_seeds": len(values)}
+        if len(tied.get(key, [])) == len(values):
+            cell |= {"map_tie": round(float(np.mean(tied[key])), 4), "std_tie": round(float(np.std(tied[key])), 4)}
         out.setdefault(method, {}).setdefault(protocol, {}).setdefault(direction, {})[bits] = cell
     return out
 
@@ -57,15 +66,24 @@ def run_facts(records: list[RunRecord]) -> list[dict]:
 
 
 def format_table(results: dict, title: str) -> str:
-    """Plain-text table: one row per method/protocol/direction, one column per code length."""
+    """Plain-text table: one row per method/protocol/direction, one column per code length;
+    the tie-aware variant follows in a second block where the runs measured it."""
     bits = sorted({b for m in results.values() for p in m.values() for d in p.values() for b in d}, key=int)
-    lines = [title, f"{'method':<6} {'protocol':<11} {'dir':<4} " + " ".join(f"{b + ' bits':>15}" for b in bits)]
+    header = f"{'method':<6} {'protocol':<11} {'dir':<4} " + " ".join(f"{b + ' bits':>15}" for b in bits)
+    lines = [title, header]
+    tie_lines = []
     for method, protocols in results.items():
         for protocol, directions in protocols.items():
             for direction, cells in directions.items():
-                row = " ".join(f"{cells[b]['map']:.3f} ± {cells[b]['std']:.3f}".rjust(15) if b in cells
-                               else " " * 15 for b in bits)
-                lines.append(f"{method:<6} {protocol:<11} {direction:<4} {row}")
+                for key, out in (("map", lines), ("map_tie", tie_lines)):
+                    std = "std" if key == "map" else "std_tie"
+                    if not any(key in cells[b] for b in cells):
+                        continue
+                    row = " ".join(f"{cells[b][key]:.3f} ± {cells[b][std]:.3f}".rjust(15) if key in cells.get(b, {})
+                                   else " " * 15 for b in bits)
+                    out.append(f"{method:<6} {protocol:<11} {direction:<4} {row}")
+    if tie_lines:
+        lines += ["tie-aware variant (tied items ranked by the continuous score):", header] + tie_lines
     return "\n".join(lines)
 
 

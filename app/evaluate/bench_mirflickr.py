@@ -90,16 +90,21 @@ def run_one(data_dir, method: str, bits: int, seed: int, overrides: dict | None 
     result = train(d.train, config_for(method, bits, seed, overrides))
     enc = result.encoder(labels=d.labels, texts=d.tags)
     q_h, q_probs = enc.encode("text", d.query)
-    q_codes, db_text = signs(q_h), signs(enc.encode("text", d.database)[0])
-    db_unified = enc.item_codes(len(d.labels), {"label": np.ones(len(d.labels), bool),
-                                                "text": np.ones(len(d.labels), bool)})[d.database]
+    db_text_h = enc.encode("text", d.database)[0]
+    q_codes, db_text = signs(q_h), signs(db_text_h)
+    everything = np.ones(len(d.labels), bool)
+    db_unified_h = enc.item_scores(len(d.labels), {"label": everything, "text": everything},
+                                   result.config.label_code_weight)[d.database]
+    db_unified = signs(db_unified_h)
     y_q, y_db = d.labels[d.query], d.labels[d.database]
-    maps = {("crossmodal", "t2t"): mean_average_precision(q_codes, db_text, y_q, y_db).map,
-            ("unified", "t2t"): mean_average_precision(q_codes, db_unified, y_q, y_db).map}
+    cases = {("crossmodal", "t2t"): (db_text, db_text_h), ("unified", "t2t"): (db_unified, db_unified_h)}
+    maps = {key: mean_average_precision(q_codes, db, y_q, y_db).map for key, (db, _) in cases.items()}
+    tie_maps = {key: mean_average_precision(q_codes, db, y_q, y_db, query_scores=q_h, db_scores=db_h,
+                                            tie_break="score").map for key, (db, db_h) in cases.items()}
     extra = {"val_detail": result.val_detail,
              "pr": {"crossmodal/t2t": pr_points(q_codes, db_text, y_q, y_db),
                     "unified/t2t": pr_points(q_codes, db_unified, y_q, y_db)}}
     if method == "ssah":
         extra["tag_to_label"] = label_prediction(q_probs, y_q)
     return RunRecord(method, bits, seed, maps, result.val_map, result.best_epoch, result.epochs_run,
-                     time.perf_counter() - started, extra)
+                     time.perf_counter() - started, extra, tie_maps)

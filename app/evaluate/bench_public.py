@@ -69,8 +69,10 @@ def _payload(name: str, records, wall_s: float, seeds, bits) -> dict:
     payload = {"benchmark": name, "results": aggregate(records), "runs": run_facts(records),
                "seeds": list(seeds), "bits": [int(b) for b in bits], "wall_s": round(wall_s, 1),
                "environment": environment(),
-               "definition": "MAP@all over Hamming ranking, ties by database order, R_q=0 queries skipped; "
-                             "std = population standard deviation over seeds"}
+               "definition": "map: MAP@all over Hamming ranking, ties by database order, R_q=0 queries skipped; "
+                             "map_tie: the same with tied items ranked by the continuous score "
+                             "<query pre-sign, database pre-sign>, higher first; "
+                             "std, std_tie = population standard deviation over seeds"}
     tags = [r for r in records if "tag_to_label" in r.extra]
     if tags:
         payload["tag_to_label"] = _tag_summary(tags)

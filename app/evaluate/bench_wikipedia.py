@@ -2,8 +2,8 @@
 128-d SIFT bag-of-visual-words, 10-d LDA topics, 10 classes.
 
 Protocols (METHOD.md), MAP@all with ties by database order, relevance = same class:
-  unified    — database = the 2,173 training items with their codes B = sign(H^l+H^v+H^t)
-               (recomputed with the chosen networks), queries = test items encoded by one
+  unified    — database = the 2,173 training items with their codes B = sign(w·H^l+H^v+H^t)
+               (recomputed with the chosen networks, w = label_code_weight as in training), queries = test items encoded by one
                modality (the protocol of the survey's Table 7);
   crossmodal — database = the 693 test items encoded by the other modality's network.
 The model of every run is chosen on a validation split of the training items (early
@@ -99,18 +99,19 @@ def run_one(data: WikipediaData, method: str, bits: int, seed: int, overrides: d
     result = train(data.train, config_for(method, bits, seed, overrides))
     enc = result.encoder(texts=data.text_test, image_features=data.image_test)
     items = np.arange(len(data.y_test))
-    image_codes = signs(enc.encode("image", items)[0])
-    text_codes = signs(enc.encode("text", items)[0])
-    y_q, db = data.y_test, result.codes
-    maps = {
-        ("unified", "i2t"): mean_average_precision(image_codes, db, y_q, data.y_train).map,
-        ("unified", "t2i"): mean_average_precision(text_codes, db, y_q, data.y_train).map,
-        ("crossmodal", "i2t"): mean_average_precision(image_codes, text_codes, y_q, y_q).map,
-        ("crossmodal", "t2i"): mean_average_precision(text_codes, image_codes, y_q, y_q).map,
-    }
+    image_h, text_h = enc.encode("image", items)[0], enc.encode("text", items)[0]
+    image_codes, text_codes = signs(image_h), signs(text_h)
+    y_q, db, db_h = data.y_test, result.codes, result.code_scores
+    cases = {("unified", "i2t"): (image_codes, image_h, db, db_h, data.y_train),
+             ("unified", "t2i"): (text_codes, text_h, db, db_h, data.y_train),
+             ("crossmodal", "i2t"): (image_codes, image_h, text_codes, text_h, y_q),
+             ("crossmodal", "t2i"): (text_codes, text_h, image_codes, image_h, y_q)}
+    maps = {key: mean_average_precision(q, d, y_q, y_d).map for key, (q, _, d, _, y_d) in cases.items()}
+    tie_maps = {key: mean_average_precision(q, d, y_q, y_d, query_scores=qh, db_scores=dh, tie_break="score").map
+                for key, (q, qh, d, dh, y_d) in cases.items()}
     pr = {"unified/i2t": pr_points(image_codes, db, y_q, data.y_train),
           "unified/t2i": pr_points(text_codes, db, y_q, data.y_train),
           "crossmodal/i2t": pr_points(image_codes, text_codes, y_q, y_q),
           "crossmodal/t2i": pr_points(text_codes, image_codes, y_q, y_q)}
     return RunRecord(method, bits, seed, maps, result.val_map, result.best_epoch, result.epochs_run,
-                     time.perf_counter() - started, {"val_detail": result.val_detail, "pr": pr})
+                     time.perf_counter() - started, {"val_detail": result.val_detail, "pr": pr}, tie_maps)

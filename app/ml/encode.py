@@ -46,11 +46,13 @@ class Encoder:
         source = self.labels if modality == "label" else self.texts
         return lambda items: source[torch.as_tensor(items, device=self.device)]
 
-    def item_codes(self, n: int, masks: dict[str, np.ndarray | None]) -> np.ndarray:
-        """sign(H^l + H^v + H^t) for items 0..n-1, each term only where the item has it.
+    def item_scores(self, n: int, masks: dict[str, np.ndarray | None],
+                    label_weight: float = 1.0) -> np.ndarray:
+        """w·H^l + H^v + H^t for items 0..n-1 (float32), each term only where the item has it.
 
-        This is the code B of METHOD.md recomputed with the final networks; items with
-        nothing to encode get all −1.
+        The pre-sign values of the code B of METHOD.md, recomputed with the final networks;
+        ``label_weight`` is the training's ``label_code_weight`` (1 in METHOD.md), so that the
+        final codes are built the way the training built them.
         """
         total = np.zeros((n, self._bits()), np.float32)
         for modality, mask in masks.items():
@@ -58,8 +60,14 @@ class Encoder:
                 continue
             items = np.flatnonzero(mask)
             if len(items):
-                total[items] += self.encode(modality, items)[0]
-        return np.where(total > 0, 1, -1).astype(np.int8)
+                h = self.encode(modality, items)[0]
+                total[items] += h * np.float32(label_weight) if modality == "label" else h
+        return total
+
+    def item_codes(self, n: int, masks: dict[str, np.ndarray | None], label_weight: float = 1.0) -> np.ndarray:
+        """B = sign(w·H^l + H^v + H^t) as ±1 int8 (see ``item_scores``); items with nothing
+        to encode get all −1."""
+        return signs(self.item_scores(n, masks, label_weight))
 
     def _bits(self) -> int:
         net = next(m for _, m in self.nets.items() if hasattr(m, "hash_head"))

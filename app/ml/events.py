@@ -38,8 +38,10 @@ class TrainResult:
 
     ``networks`` carry the weights of the best validation epoch, on the CPU in eval mode
     (None when cancelled before the first epoch finished).  ``codes`` is the ±1 int8 code
-    B = sign(H^l + H^v + H^t) of every item (rows as in the data), recomputed with those
-    networks.  ``image_features`` holds the cached pooled CNN features when they were used.
+    B = sign(w·H^l + H^v + H^t) of every item (rows as in the data, w = the config's
+    ``label_code_weight``), recomputed with those networks; ``code_scores`` its pre-sign
+    values (the tie-break of the tie-aware metrics).  ``image_features`` holds the cached
+    pooled CNN features when they were used.
     """
 
     config: TrainConfig
@@ -56,6 +58,7 @@ class TrainResult:
     device: str
     wall_s: float
     image_features: np.ndarray | None = None
+    code_scores: np.ndarray | None = None
 
     @property
     def n_train(self) -> int:

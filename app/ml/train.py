@@ -16,7 +16,7 @@ from app.ml.checkpoint import (Tracker, check_compatible, load_checkpoint, resto
                                save_checkpoint)
 from app.ml.config import TrainConfig, as_config
 from app.ml.data import TrainingData, as_training_data, split_items
-from app.ml.encode import Encoder
+from app.ml.encode import Encoder, signs
 from app.ml.events import TrainEvent, TrainResult, steps_per_epoch
 from app.ml.nets import build_networks
 from app.ml.prepare import prepare_images, resolve_device, resolve_dims, seed_everything
@@ -122,10 +122,11 @@ def _encoder(s: TrainingSession) -> Encoder:
 def _finish(s: TrainingSession, tracker: Tracker, cancelled: bool, started: float, emit: ProgressFn) -> TrainResult:
     if tracker.best_state is not None:
         s.nets.load_state_dict(tracker.best_state)
-    codes = None
+    codes = scores = None
     if tracker.best_state is not None:
         masks = {"label": s.data.labelled, "image": s.data.image_mask, "text": s.data.text_mask}
-        codes = _encoder(s).item_codes(s.data.n, masks)
+        scores = _encoder(s).item_scores(s.data.n, masks, s.cfg.label_code_weight)
+        codes = signs(scores)
     s.nets.to("cpu")
     for _, module in s.nets.items():
         module.eval()
@@ -133,6 +134,7 @@ def _finish(s: TrainingSession, tracker: Tracker, cancelled: bool, started: floa
     detail = next((h["val_detail"] for h in tracker.history if h["epoch"] == tracker.best_epoch), {})
     result = TrainResult(
         config=s.cfg, networks=s.nets if tracker.best_state is not None else None, codes=codes,
+        code_scores=scores,
         split=s.split, best_epoch=tracker.best_epoch, epochs_run=s.epoch, val_map=best, val_detail=detail,
         history=tracker.history, cancelled=cancelled, stopped_early=s.epoch < s.cfg.epochs and not cancelled,
         device=str(s.device), wall_s=time.perf_counter() - started,

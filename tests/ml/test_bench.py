@@ -18,6 +18,18 @@ def test_aggregate_nests_method_protocol_direction_bits():
     out = aggregate(records)
     assert out == {"ssah": {"unified": {"i2t": {"16": {"map": 0.4, "std": 0.1, "n_seeds": 2}}}}}
     assert "0.400 ± 0.100" in format_table(out, "t")
+    assert "tie-aware" not in format_table(out, "t")
+
+
+def test_aggregate_carries_the_tie_aware_variant_beside_the_published_one():
+    records = [RunRecord("ssah", 32, seed, {("unified", "t2i"): value}, 0.5, 3, 4, 1.0, {},
+                         {("unified", "t2i"): tied})
+               for seed, (value, tied) in enumerate([(0.70, 0.74), (0.72, 0.78)])]
+    cell = aggregate(records)["ssah"]["unified"]["t2i"]["32"]
+    assert cell == {"map": 0.71, "std": 0.01, "n_seeds": 2, "map_tie": 0.76, "std_tie": 0.02}
+    table = format_table(aggregate(records), "t").splitlines()
+    tie_at = next(i for i, line in enumerate(table) if line.startswith("tie-aware"))
+    assert "0.710 ± 0.010" in "\n".join(table[:tie_at]) and "0.760 ± 0.020" in "\n".join(table[tie_at:])
 
 
 def test_label_prediction_scores_by_hand():
@@ -40,6 +52,7 @@ def test_one_short_wikipedia_run_measures_both_protocols():
     assert set(record.maps) == {("unified", "i2t"), ("unified", "t2i"), ("crossmodal", "i2t"),
                                 ("crossmodal", "t2i")}
     assert all(0.0 < v <= 1.0 for v in record.maps.values()) and record.epochs_run == 1
+    assert set(record.tie_maps) == set(record.maps) and all(0.0 < v <= 1.0 for v in record.tie_maps.values())
     for curve in record.extra["pr"].values():  # radius 0..16: recall grows to 1 at the full radius
         recall = np.array(curve["recall"], float)
         assert len(recall) == 17 and np.all(np.diff(recall) >= -1e-9) and recall[-1] == pytest.approx(1.0)

@@ -54,3 +54,19 @@ def test_label_alpha_defaults_to_alpha_and_changes_labnet_when_set():
     same = _label_codes(alpha=0.5)
     assert np.allclose(same, _label_codes(alpha=0.5, label_alpha=0.5))
     assert not np.allclose(same, _label_codes(alpha=0.5, label_alpha=0.0), atol=1e-4)
+
+
+def test_final_codes_weigh_the_label_network_as_the_training_did():
+    """The database codes B handed back after training are built like the training's B:
+    sign(w·H^l + H^v + H^t), with its pre-sign values kept for the tie-aware ranking."""
+    data = labelled_items(n=120)
+    weight = 4.0
+    result = train(data, tiny_config(epochs=3, label_code_weight=weight))
+    enc = result.encoder(labels=data["labels"], texts=data["texts"], image_features=data["image_features"])
+    rows = np.arange(len(data["labels"]))
+    h = {m: enc.encode(m, rows)[0] for m in ("label", "image", "text")}
+    weighted = weight * h["label"] + h["image"] + h["text"]
+    plain = h["label"] + h["image"] + h["text"]
+    assert np.allclose(result.code_scores, weighted, atol=1e-5)
+    assert np.array_equal(result.codes, np.where(weighted > 0, 1, -1))
+    assert not np.array_equal(result.codes, np.where(plain > 0, 1, -1))  # the weight really changes B
