@@ -65,25 +65,29 @@ def run_facts(records: list[RunRecord]) -> list[dict]:
              **r.extra} for r in records]
 
 
+def _rows(results: dict, bits: list[str], key: str) -> list[str]:
+    """One line per method/protocol/direction that has ``key`` ("map" or "map_tie")."""
+    std = key.replace("map", "std")
+    rows = []
+    for method, protocols in results.items():
+        for protocol, directions in protocols.items():
+            for direction, cells in directions.items():
+                if any(key in cell for cell in cells.values()):
+                    row = " ".join(f"{cells[b][key]:.3f} ± {cells[b][std]:.3f}".rjust(15)
+                                   if key in cells.get(b, {}) else " " * 15 for b in bits)
+                    rows.append(f"{method:<6} {protocol:<11} {direction:<4} {row}")
+    return rows
+
+
 def format_table(results: dict, title: str) -> str:
     """Plain-text table: one row per method/protocol/direction, one column per code length;
     the tie-aware variant follows in a second block where the runs measured it."""
     bits = sorted({b for m in results.values() for p in m.values() for d in p.values() for b in d}, key=int)
     header = f"{'method':<6} {'protocol':<11} {'dir':<4} " + " ".join(f"{b + ' bits':>15}" for b in bits)
-    lines = [title, header]
-    tie_lines = []
-    for method, protocols in results.items():
-        for protocol, directions in protocols.items():
-            for direction, cells in directions.items():
-                for key, out in (("map", lines), ("map_tie", tie_lines)):
-                    std = "std" if key == "map" else "std_tie"
-                    if not any(key in cells[b] for b in cells):
-                        continue
-                    row = " ".join(f"{cells[b][key]:.3f} ± {cells[b][std]:.3f}".rjust(15) if key in cells.get(b, {})
-                                   else " " * 15 for b in bits)
-                    out.append(f"{method:<6} {protocol:<11} {direction:<4} {row}")
-    if tie_lines:
-        lines += ["tie-aware variant (tied items ranked by the continuous score):", header] + tie_lines
+    lines = [title, header, *_rows(results, bits, "map")]
+    tie_rows = _rows(results, bits, "map_tie")
+    if tie_rows:
+        lines += ["tie-aware variant (tied items ranked by the continuous score):", header, *tie_rows]
     return "\n".join(lines)
 
 

@@ -64,11 +64,6 @@ class Encoder:
                 total[items] += h * np.float32(label_weight) if modality == "label" else h
         return total
 
-    def item_codes(self, n: int, masks: dict[str, np.ndarray | None], label_weight: float = 1.0) -> np.ndarray:
-        """B = sign(w·H^l + H^v + H^t) as ±1 int8 (see ``item_scores``); items with nothing
-        to encode get all −1."""
-        return signs(self.item_scores(n, masks, label_weight))
-
     def _bits(self) -> int:
         net = next(m for _, m in self.nets.items() if hasattr(m, "hash_head"))
         return net.hash_head.out_features
