@@ -34,12 +34,30 @@ class SearchFilters:
 
 
 @dataclass
+class Reason:
+    """Why a hit is in the results, as data (the window and the CLI put it into words).
+
+    ``kind``: "accession" (exact accession number), "keyword" (``field`` and ``term`` matched
+    in the full-text index), "tagged" (the item carries ``label``), "predicted" (the photo
+    looks like ``label`` with probability ``value``), "distance" (Hamming distance ``value``),
+    "duplicate" (the same photo, re-photographed or re-encoded).
+    """
+
+    kind: str
+    label: str = ""
+    field: str = ""
+    term: str = ""
+    value: float = 0.0
+
+
+@dataclass
 class Hit:
     item_id: int
     distance: int
     modality: str
     matched_labels: list[str]
     score: float = 0.0
+    reasons: list[Reason] = field(default_factory=list)
 
 
 @dataclass
@@ -49,6 +67,9 @@ class SearchResults:
     query_labels: list[str]
     provider: str
     seconds: float
+    # Label ids read from typed text (龙袍 → robe + dragon), in the order they were found;
+    # the curator may remove or add some and search again with ``by_text(..., labels=...)``.
+    understood: list[str] = field(default_factory=list)
 
 
 class SearchService:
