@@ -18,12 +18,14 @@ DB_NAME = "library.sqlite"
 
 
 class Library:
-    """An open library. Repositories hang off it: ``items``, ``labels``, ``collections``, ``codes``."""
+    """An open library. Repositories hang off it: ``items``, ``labels``, ``collections``, ``codes``,
+    ``keywords``."""
 
     def __init__(self, root: Path, db: sqlite_utils.Database):
         from app.store.codes import CodeRepository
         from app.store.collections import CollectionRepository
         from app.store.items import ItemRepository
+        from app.store.keywords import KeywordRepository
         from app.store.labels import LabelRepository
 
         self.root = root
@@ -32,6 +34,7 @@ class Library:
         self.labels = LabelRepository(self)
         self.collections = CollectionRepository(self)
         self.codes = CodeRepository(self)
+        self.keywords = KeywordRepository(self)
 
     # -- locations -------------------------------------------------------------------------
     @property

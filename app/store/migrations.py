@@ -135,10 +135,56 @@ def _m003_code_snapshots(conn: sqlite3.Connection) -> None:
     """)
 
 
+_KEYWORD_SCHEMA = (
+    # The fields hold tokens made in Python (app/text/keywords.py), so the engine only splits
+    # on spaces; diacritics are kept so that what it matches is what Python can explain.
+    "CREATE VIRTUAL TABLE keyword_index USING fts5(accession, title, description, metadata, "
+    "labels, tokenize = 'unicode61 remove_diacritics 0')",
+    # Items whose indexed text may have changed; AUTOINCREMENT so that marks only grow and a
+    # refresh can drop exactly the marks it has read.
+    "CREATE TABLE keyword_pending (mark INTEGER PRIMARY KEY AUTOINCREMENT, "
+    "item_id INTEGER NOT NULL)",
+    "INSERT INTO keyword_pending (item_id) SELECT id FROM items",
+)
+# Plain SQL, so that every writer (any connection, any code path, cascades included) keeps the
+# index in step; the tokens themselves are made lazily, just before a keyword search.
+_KEYWORD_TRIGGERS = {
+    "keyword_item_added": "AFTER INSERT ON items BEGIN "
+        "INSERT INTO keyword_pending (item_id) VALUES (new.id); END",
+    "keyword_item_edited": "AFTER UPDATE OF id, accession, title, description, metadata ON items "
+        "WHEN old.id IS NOT new.id OR old.accession IS NOT new.accession "
+        "OR old.title IS NOT new.title OR old.description IS NOT new.description "
+        "OR old.metadata IS NOT new.metadata BEGIN "
+        "INSERT INTO keyword_pending (item_id) VALUES (old.id), (new.id); END",
+    "keyword_item_deleted": "AFTER DELETE ON items BEGIN "
+        "INSERT INTO keyword_pending (item_id) VALUES (old.id); END",
+    "keyword_item_tagged": "AFTER INSERT ON item_labels BEGIN "
+        "INSERT INTO keyword_pending (item_id) VALUES (new.item_id); END",
+    "keyword_item_retagged": "AFTER UPDATE OF item_id, label_id ON item_labels BEGIN "
+        "INSERT INTO keyword_pending (item_id) VALUES (old.item_id), (new.item_id); END",
+    "keyword_item_untagged": "AFTER DELETE ON item_labels BEGIN "
+        "INSERT INTO keyword_pending (item_id) VALUES (old.item_id); END",
+    # Scheme writes upsert every label with unchanged names: only a real rename counts.
+    "keyword_label_renamed": "AFTER UPDATE OF name_en, name_zh ON labels "
+        "WHEN old.name_en IS NOT new.name_en OR old.name_zh IS NOT new.name_zh BEGIN "
+        "INSERT INTO keyword_pending (item_id) "
+        "SELECT item_id FROM item_labels WHERE label_id = new.id; END",
+}
+
+
+def _m004_keyword_index(conn: sqlite3.Connection) -> None:
+    """Full-text index over accession, title, description, metadata and label names."""
+    for statement in _KEYWORD_SCHEMA:  # one by one: trigger bodies hold ";"
+        conn.execute(statement)
+    for name, body in _KEYWORD_TRIGGERS.items():
+        conn.execute(f"CREATE TRIGGER {name} {body}")
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _m001_initial),
     (2, "codes indexed by model, modality and item", _m002_codes_by_item),
     (3, "packed code snapshots for fast opening", _m003_code_snapshots),
+    (4, "keyword index over item text and label names", _m004_keyword_index),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

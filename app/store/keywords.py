@@ -1,0 +1,219 @@
+"""Keyword search: an SQLite FTS5 index over accession, title, description, metadata and labels.
+
+Triggers (migration 4) record every item whose indexed text may have changed in
+``keyword_pending``, whoever changed it; :meth:`KeywordRepository.refresh` re-indexes those items
+with the jieba tokenizer and runs lazily before each search, so importing stays fast.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import unicodedata
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable
+
+from app.text.keywords import FIELDS, KeywordTokenizer, QueryTerm, contains_phrase
+
+if TYPE_CHECKING:
+    from app.store.library import Library
+
+# bm25 column weights, in FIELDS order: an identifier or a title says more than a long text.
+WEIGHTS = {"accession": 10.0, "title": 5.0, "description": 1.0, "metadata": 2.0, "labels": 3.0}
+IDENTITY_KEY = "keyword_index_identity"
+CHUNK = 500  # items re-indexed per transaction (and ids per IN list: far below SQLite's limit)
+_BM25 = f"bm25(keyword_index, {', '.join(str(WEIGHTS[f]) for f in FIELDS)})"
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    """One item found: ``field`` is where it matched best and ``term`` what matched there."""
+
+    item_id: int
+    score: float
+    field: str
+    term: str
+
+
+class KeywordRepository:
+    def __init__(self, lib: "Library", tokenizer: KeywordTokenizer | None = None):
+        self.lib = lib
+        self.db = lib.db
+        self._tokens = tokenizer or KeywordTokenizer()
+        self._identity: str | None = None
+        self._lock = threading.Lock()  # one refresh at a time on this connection
+
+    # -- searching -------------------------------------------------------------------------
+    def search(self, text: str, limit: int | None = None,
+               allowed: set[int] | None = None) -> list[KeywordHit]:
+        """Items matching the words of ``text``, best first (bm25); an item whose accession
+        number is exactly ``text`` (ignoring case) comes first. ``allowed`` restricts the
+        items considered. Any text is accepted: terms are always quoted for the engine."""
+        if limit is not None and limit <= 0:
+            return []
+        self._refresh_quietly()
+        terms = self._tokens.query_terms(text)
+        ranked = self._ranked(terms, allowed, limit) if terms else []
+        exact = [i for i in self._exact_ids(text) if allowed is None or i in allowed]
+        top = max((score for _, score in ranked), default=0.0) + 1.0
+        hits = [KeywordHit(i, top, "accession", self._accession(i)) for i in exact]
+        rest = [(i, s) for i, s in ranked if i not in exact]
+        hits += self._explain(rest if limit is None else rest[:max(0, limit - len(hits))], terms)
+        return hits if limit is None else hits[:limit]
+
+    def _ranked(self, terms: list[QueryTerm], allowed: set[int] | None,
+                limit: int | None) -> list[tuple[int, float]]:
+        """(item id, score) of every match, best first; score is bm25 negated (higher is better)."""
+        sql = (f"SELECT keyword_index.rowid, -{_BM25} AS score FROM keyword_index "
+               "JOIN items ON items.id = keyword_index.rowid "
+               "WHERE keyword_index MATCH ? ORDER BY score DESC, keyword_index.rowid")
+        args: list = [fts_query(terms)]
+        if allowed is None and limit is not None:
+            sql += " LIMIT ?"  # with ``allowed`` the limit applies after filtering
+            args.append(limit + 1)  # one spare: an exact accession hit may be among them
+        rows = self.db.execute(sql, args).fetchall()
+        return [(i, s) for i, s in rows if allowed is None or i in allowed]
+
+    def _exact_ids(self, text: str) -> list[int]:
+        """Items whose accession number is the whole query (as typed or NFKC), same case first."""
+        typed = (text or "").strip()
+        rows: dict[int, str] = {}
+        # One query per spelling: SQLite 3.40 rewrites "a = ? COLLATE NOCASE OR a = ? COLLATE
+        # NOCASE" into an IN over the case-sensitive index and misses "m-1" for "M-1".
+        for wanted in dict.fromkeys([typed, unicodedata.normalize("NFKC", typed)]):
+            if wanted:
+                rows.update(self.db.execute("SELECT id, accession FROM items "
+                                            "WHERE accession = ? COLLATE NOCASE", [wanted]).fetchall())
+        return sorted(rows, key=lambda i: (rows[i] != typed, i))
+
+    def _accession(self, item_id: int) -> str:
+        return self.db.execute("SELECT accession FROM items WHERE id = ?", [item_id]).fetchone()[0]
+
+    def _explain(self, ranked: list[tuple[int, float]], terms: list[QueryTerm]) -> list[KeywordHit]:
+        """Say for each hit which field matched best, and with which term."""
+        stored = self._stored([i for i, _ in ranked])
+        hits = []
+        for item_id, score in ranked:
+            field, term = best_field(stored.get(item_id, {}), terms)
+            hits.append(KeywordHit(item_id, score, field, term))
+        return hits
+
+    def _stored(self, item_ids: list[int]) -> dict[int, dict[str, list[str]]]:
+        """The indexed tokens of each item, per field."""
+        stored = {}
+        for start in range(0, len(item_ids), CHUNK):
+            chunk = item_ids[start:start + CHUNK]
+            rows = self.db.execute(f"SELECT rowid, {', '.join(FIELDS)} FROM keyword_index "
+                                   f"WHERE rowid IN ({_marks(chunk)})", chunk).fetchall()
+            stored.update({r[0]: {f: (v or "").split() for f, v in zip(FIELDS, r[1:])}
+                           for r in rows})
+        return stored
+
+    # -- keeping the index in step ---------------------------------------------------------
+    def refresh(self) -> int:
+        """Re-index every item changed since the last refresh; returns how many were."""
+        with self._lock:
+            self._check_identity()
+            last = self.db.execute("SELECT MAX(mark) FROM keyword_pending").fetchone()[0]
+            if last is None:
+                return 0
+            ids = [r[0] for r in self.db.execute(
+                "SELECT DISTINCT item_id FROM keyword_pending WHERE mark <= ?", [last])]
+            for start in range(0, len(ids), CHUNK):
+                self._reindex(ids[start:start + CHUNK], last)
+            return len(ids)
+
+    def rebuild(self) -> int:
+        """Index every item afresh (after a glossary change, or to repair); returns the count."""
+        with self._lock:
+            self._queue_all()
+        return self.refresh()
+
+    def pending(self) -> int:
+        """How many items wait to be re-indexed."""
+        return self.db.execute("SELECT COUNT(DISTINCT item_id) FROM keyword_pending").fetchone()[0]
+
+    def _refresh_quietly(self) -> None:
+        """Refresh before a search; while another program holds the write lock, search the
+        index as it is rather than fail (the changes stay queued)."""
+        try:
+            self.refresh()
+        except sqlite3.OperationalError as exc:
+            message = str(exc).lower()
+            if "locked" not in message and "busy" not in message and "readonly" not in message:
+                raise
+
+    def _check_identity(self) -> None:
+        """A changed glossary or jieba changes the tokens: then everything is indexed again."""
+        if self._identity is None:
+            self._identity = self._tokens.identity()
+        if self.lib.get_meta(IDENTITY_KEY) != self._identity:
+            with self.lib.atomic():
+                self._queue_all()
+                self.lib.set_meta(IDENTITY_KEY, self._identity)
+
+    def _queue_all(self) -> None:
+        with self.lib.atomic():
+            self.db.execute("DELETE FROM keyword_index WHERE rowid NOT IN (SELECT id FROM items)")
+            self.db.execute("INSERT INTO keyword_pending (item_id) SELECT id FROM items")
+
+    def _reindex(self, item_ids: list[int], last_mark: int) -> None:
+        """Replace the index rows of ``item_ids``; drop their marks up to ``last_mark`` (a mark
+        made meanwhile by another writer stays, so that change is indexed next time)."""
+        documents = self._documents(item_ids)  # tokenised outside the write transaction
+        rows = [(i, *(doc[f] for f in FIELDS)) for i, doc in documents.items()]
+        with self.lib.atomic():
+            self.db.execute(f"DELETE FROM keyword_index WHERE rowid IN ({_marks(item_ids)})", item_ids)
+            self.db.conn.executemany(f"INSERT INTO keyword_index (rowid, {', '.join(FIELDS)}) "
+                                     f"VALUES (?, {_marks(FIELDS)})", rows)
+            self.db.execute(f"DELETE FROM keyword_pending WHERE mark <= ? AND item_id IN "
+                            f"({_marks(item_ids)})", [last_mark, *item_ids])
+
+    def _documents(self, item_ids: list[int]) -> dict[int, dict[str, str]]:
+        """Indexed text of the items that still exist (deleted ones simply have none)."""
+        names = self._label_names(item_ids)
+        rows = self.db.execute(f"SELECT id, accession, title, description, metadata FROM items "
+                               f"WHERE id IN ({_marks(item_ids)})", item_ids).fetchall()
+        return {r[0]: self._tokens.document(r[1], r[2], r[3], _decode(r[4]), names.get(r[0], []))
+                for r in rows}
+
+    def _label_names(self, item_ids: list[int]) -> dict[int, list[str]]:
+        rows = self.db.execute(
+            "SELECT il.item_id, l.name_en, l.name_zh FROM item_labels il "
+            f"JOIN labels l ON l.id = il.label_id WHERE il.item_id IN ({_marks(item_ids)}) "
+            "ORDER BY il.item_id, l.position, l.id", item_ids).fetchall()
+        names: dict[int, list[str]] = {}
+        for item_id, name_en, name_zh in rows:
+            names.setdefault(item_id, []).extend(dict.fromkeys([name_en, name_zh]))
+        return names
+
+
+def fts_query(terms: Iterable[QueryTerm]) -> str:
+    """An FTS5 expression OR-ing every phrase of every term, each one quoted: nothing the
+    curator types can become an operator (AND, NEAR, *, -, column filters)."""
+    phrases = dict.fromkeys(" ".join(p) for term in terms for p in term.phrases)
+    return " OR ".join('"' + phrase.replace('"', '""') + '"' for phrase in phrases)
+
+
+def best_field(tokens: dict[str, list[str]], terms: list[QueryTerm]) -> tuple[str, str]:
+    """(field, term surface) where the item matches most strongly (weight × terms matched)."""
+    best: tuple[float, str, str] | None = None
+    for field in FIELDS:
+        matched = [t for t in terms if any(contains_phrase(tokens.get(field, []), p)
+                                           for p in t.phrases)]
+        if matched and (best is None or WEIGHTS[field] * len(matched) > best[0]):
+            best = (WEIGHTS[field] * len(matched), field, matched[0].surface)
+    if best is None:  # the engine matched what Python cannot re-find: say something true enough
+        return "description", terms[0].surface if terms else ""
+    return best[1], best[2]
+
+
+def _decode(metadata: str | None) -> object:
+    try:
+        return json.loads(metadata or "{}")
+    except ValueError:
+        return metadata  # not JSON after all: index it as text rather than lose it
+
+
+def _marks(values) -> str:
+    return ", ".join("?" * len(values))
