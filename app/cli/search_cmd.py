@@ -6,6 +6,7 @@ from pathlib import Path
 
 from app.cli.common import command, emit_json, open_from_args
 from app.core.errors import WenyangError
+from app.search.reasons import bilingual, describe_all
 
 
 def register(sub) -> None:
@@ -23,6 +24,9 @@ def register(sub) -> None:
     p.add_argument("--remove", nargs="+", default=[], metavar="LABEL",
                    help="with --like: attribute edit, the labels to drop")
     p.add_argument("--weight", type=float, default=0.5, help="share of the edited labels (0..1)")
+    p.add_argument("--understood", nargs="*", metavar="LABEL",
+                   help="with --text: read the text as exactly these labels instead of what it was "
+                        "understood as (ids, names or paths; none at all: search by words only)")
     p.add_argument("--filter-label", action="append", default=[], metavar="LABEL",
                    help="only items with this label (AND across facets, OR within one)")
     p.add_argument("--collection", help="only items of this collection")
@@ -41,6 +45,8 @@ def run_search(args) -> int:
         raise WenyangError("--region needs --image.")
     if (args.add or args.remove) and not args.like:
         raise WenyangError("--add/--remove edit an item: use them with --like ITEM.")
+    if args.understood is not None and args.text is None:
+        raise WenyangError("--understood corrects how a text was read: use it with --text.")
     with open_from_args(args) as lib:
         service = SearchService(lib)
         filters = SearchFilters(args.filter_label, args.collection)
@@ -50,7 +56,7 @@ def run_search(args) -> int:
         if args.json:
             emit_json(asdict(results))
             return 0
-        _print(results, lib)
+        _print(results, lib, args.text)
     return 0
 
 
@@ -58,7 +64,10 @@ def _query(service, lib, args, filters):
     if args.image:
         return service.by_image(args.image, region=args.region, k=args.k, filters=filters)
     if args.text is not None:
-        return service.by_text(args.text, k=args.k, filters=filters)
+        if args.understood is None:  # the service reads the text itself
+            return service.by_text(args.text, k=args.k, filters=filters)
+        labels = [lib.scheme.resolve(ref).id for ref in args.understood]
+        return service.by_text(args.text, k=args.k, filters=filters, labels=labels)
     if args.labels:
         return service.by_labels(args.labels, k=args.k, filters=filters)
     item = lib.items.resolve(args.like)
@@ -81,7 +90,9 @@ def _export(lib, results, args) -> None:
         print("Some photos were missing; see the export's notes.")
 
 
-def _print(results, lib) -> None:
+def _print(results, lib, text: str | None) -> None:
+    if text is not None:
+        print(understood_line(results.understood, lib.scheme))
     print(f"Query labels: {', '.join(results.query_labels) or '-'}   "
           f"({results.seconds * 1000:.0f} ms on {results.provider})")
     for title, hits in (("Matching photos", results.photos), ("Matching descriptions", results.descriptions)):
@@ -89,6 +100,21 @@ def _print(results, lib) -> None:
         if not hits:
             print("  (none)")
         for rank, hit in enumerate(hits, 1):
-            item = lib.items.get(hit.item_id)
-            print(f"  {rank:3}. d={hit.distance:3} {item.accession:20} {item.title[:30]:30} "
-                  f"[{hit.modality}] matched: {', '.join(hit.matched_labels) or '-'}")
+            _print_hit(rank, hit, lib)
+
+
+def understood_line(label_ids, scheme) -> str:
+    """"Understood: Robe 袍, Dragon 龙", or that the text named no label."""
+    if not label_ids:
+        return "Understood: nothing — searching by words only"
+    return "Understood: " + ", ".join(bilingual(lid, scheme) for lid in label_ids)
+
+
+def _print_hit(rank: int, hit, lib) -> None:
+    item = lib.items.get(hit.item_id)
+    print(f"  {rank:3}. d={hit.distance:3} {item.accession:20} {item.title[:30]:30} [{hit.modality}]")
+    reasons = getattr(hit, "reasons", None)
+    if reasons:
+        print(f"       why: {describe_all(reasons, lib.scheme)}")
+    elif hit.matched_labels:  # a service that gives no reasons yet: the labels it matched
+        print(f"       matched: {', '.join(hit.matched_labels)}")
