@@ -27,9 +27,9 @@ FORMAT = 1  # bump when the tokens made here change: stored indexes are then reb
 MAX_TERMS = 32  # a pasted essay must not become a query the engine chokes on
 
 _RUNS = re.compile(f"(?P<han>[{_HAN}]+)|(?P<word>[^\\W_{_HAN}]+)")
-# Punctuation that joins the parts of one identifier ("M-1", "2024.001.3", "A/12"): a query
+# Punctuation that joins the parts of one identifier ("M-1", "2024.001.3", "A/12", "B_7"): a query
 # chunk whose words are joined only by these is searched as one phrase, not as loose words.
-_JOINERS = re.compile(r"^[-./_:#]+$")
+_JOINERS = re.compile(r"^[-./_#]+$")
 
 
 @dataclass(frozen=True)
