@@ -1,20 +1,26 @@
-"""A list model of search hits: accession, Hamming distance, matched labels, thumbnail."""
+"""A list model of search hits: accession, Hamming distance, why each hit is there, thumbnail."""
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
 
+from app.search.reasons import describe_all
 from app.ui import queries
 from app.ui.grid_model import ITEM_IDS_MIME, ItemIdRole, ThumbStateRole, item_ids_mime
 from app.ui.thumbnails import LruCache
 
 DistanceRole = Qt.UserRole + 30
+ReasonsRole = Qt.UserRole + 31  # "tagged Dragon · distance 5", in the interface language
 
 
 class HitsModel(QAbstractListModel):
     """Hits of one search tab; records and thumbnails are loaded like the grid's."""
 
-    def __init__(self, session, loader, parent=None):
+    def __init__(self, session, loader, parent=None, reasons_line: bool = False):
+        """``reasons_line``: show the reasons as a second line of text (a list without
+        thumbnails has room for it); they are always in the tooltip."""
         super().__init__(parent)
+        self.reasons_line = reasons_line
+        self.reasons: list[str] = []
         self.session = session
         self.loader = loader
         self.hits: list = []
@@ -24,10 +30,14 @@ class HitsModel(QAbstractListModel):
         self._generation = 0
         loader.loaded.connect(self._on_pixmap)
 
-    def set_hits(self, hits, label_names: dict[str, str] | None = None) -> None:
-        """Show ``hits`` (best first); their records load on the library thread."""
+    def set_hits(self, hits, label_names: dict[str, str] | None = None, scheme=None,
+                 language: str = "en") -> None:
+        """Show ``hits`` (best first); their records load on the library thread. ``scheme`` and
+        ``language`` ('en'/'zh') put each hit's reasons into words."""
         self.beginResetModel()
         self.hits = list(hits)
+        self.reasons = [describe_all(getattr(h, "reasons", None) or [], scheme, language)
+                        for h in self.hits]
         self.records = {}
         self.label_names = label_names or {}
         self._generation += 1
@@ -55,11 +65,12 @@ class HitsModel(QAbstractListModel):
             return hit.item_id
         if role == DistanceRole:
             return hit.distance
+        if role == ReasonsRole:
+            return self.reasons[index.row()]
         if role == Qt.DisplayRole:
-            name = record.accession if record else f"#{hit.item_id}"
-            return f"{name}  ·  d={hit.distance}"
+            return self._display(hit, record, self.reasons[index.row()])
         if role == Qt.ToolTipRole:
-            return self._tooltip(hit, record)
+            return self._tooltip(hit, record, self.reasons[index.row()])
         if role == Qt.DecorationRole:
             return self._pixmap(hit.item_id, record)
         if role == ThumbStateRole:
@@ -75,9 +86,16 @@ class HitsModel(QAbstractListModel):
     def mimeData(self, indexes):
         return item_ids_mime([self.hits[i.row()].item_id for i in indexes if i.isValid()])
 
-    def _tooltip(self, hit, record) -> str:
+    def _display(self, hit, record, reasons: str) -> str:
+        name = record.accession if record else f"#{hit.item_id}"
+        first = f"{name}  ·  d={hit.distance}"
+        return f"{first}\n{reasons}" if self.reasons_line and reasons else first
+
+    def _tooltip(self, hit, record, reasons: str) -> str:
         lines = [record.title] if record and record.title else []
-        if hit.matched_labels:
+        if reasons:
+            lines.append(self.tr("Why: {reasons}").format(reasons=reasons))
+        elif hit.matched_labels:  # a service that gives no reasons: the labels it matched
             names = [self.label_names.get(l, l) for l in hit.matched_labels]
             lines.append(", ".join(names))
         lines.append(f"Hamming {hit.distance} · {hit.modality}")

@@ -80,8 +80,11 @@ class SearchBackend(QObject):
                           lambda results: self.resultsReady.emit(results, what),
                           lambda exc: self.failed.emit(str(exc)))
 
-    def by_text(self, text: str, filters=None, k: int = 50) -> None:
-        self._run(text, lambda s, F: s.by_text(text, k=k, filters=_filters(F, filters)))
+    def by_text(self, text: str, filters=None, k: int = 50, labels=None) -> None:
+        """``labels``: label ids that replace what the service would understand the text as
+        (the curator's edited chips); None lets the service read the text itself."""
+        extra = {} if labels is None else {"labels": list(labels)}  # older services lack it
+        self._run(text, lambda s, F: s.by_text(text, k=k, filters=_filters(F, filters), **extra))
 
     def by_image(self, path: str, region=None, filters=None, k: int = 50) -> None:
         what = path if region is None else f"{path} {tuple(region)}"

@@ -1,6 +1,10 @@
 """The search panel: type a description or drop a photo; matching photos and descriptions
 in two tabs. Every query goes through ``SearchBackend`` (off the GUI thread); the panel is
-disabled, with a tooltip saying why, until the library has a trained model."""
+disabled, with a tooltip saying why, until the library has a trained model.
+
+After a typed search, what the text was understood as shows as chips above the results
+(``QueryChips``); removing or adding one runs the same text again with the edited labels.
+Each hit says why it is there (a second line for descriptions, the tooltip for photos)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,6 +17,7 @@ from app.media.images import IMAGE_SUFFIXES
 from app.ui.grid_model import ItemIdRole
 from app.ui.grid_view import ThumbnailDelegate
 from app.ui.hits_model import HitsModel
+from app.ui.query_chips import QueryChips
 from app.ui.i18n import Retranslating, label_language
 from app.ui.label_models import label_text
 from app.ui.thumbnails import ThumbnailLoader
@@ -42,9 +47,12 @@ class SearchPanel(Retranslating, QWidget):
         self.filters_provider = filters_provider  # () -> (labels, collection) of the grid
         self.scheme = None
         self.last_query = ""  # the search on show, in words (an export names it)
+        # The typed search the chips belong to: its text, and the labels the curator asked
+        # for (None: as the service understood it). None when the last search was not typed.
+        self._typed: tuple[str, list[str] | None] | None = None
         self.loader = ThumbnailLoader(side=96, threads=1, parent=self)
         self.photos = HitsModel(session, self.loader, self)
-        self.descriptions = HitsModel(session, self.loader, self)
+        self.descriptions = HitsModel(session, self.loader, self, reasons_line=True)
         self._build_widgets()
         self.setAcceptDrops(True)
         backend.resultsReady.connect(self._on_results)
@@ -67,6 +75,9 @@ class SearchPanel(Retranslating, QWidget):
         self.drop_zone.setStyleSheet("QLabel { border: 1px dashed palette(mid); padding: 6px; }")
         self.status = QLabel(self)
         self.status.setWordWrap(True)
+        self.chips = QueryChips(self)
+        self.chips.hide()
+        self.chips.labelsEdited.connect(self.search_understood)
         self.tabs = QTabWidget(self)
         self.photo_view = self._hits_view(self.photos, icons=True)
         self.text_view = self._hits_view(self.descriptions, icons=False)
@@ -78,7 +89,7 @@ class SearchPanel(Retranslating, QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(row)
-        for widget in (self.use_filters, self.drop_zone, self.status):
+        for widget in (self.use_filters, self.drop_zone, self.status, self.chips):
             layout.addWidget(widget)
         layout.addWidget(self.tabs, 1)
 
@@ -120,6 +131,7 @@ class SearchPanel(Retranslating, QWidget):
 
     def set_scheme(self, scheme) -> None:
         self.scheme = scheme
+        self.chips.set_scheme(scheme)
 
     # -- queries ---------------------------------------------------------------------------
     def filters(self):
@@ -129,25 +141,35 @@ class SearchPanel(Retranslating, QWidget):
         text = self.query.text().strip()
         if text and self.backend.available:
             self._searching()
+            self._typed = (text, None)
             self.backend.by_text(text, self.filters())
+
+    def search_understood(self, label_ids: list) -> None:
+        """The last typed text again, read as ``label_ids`` (the chips after an edit)."""
+        if self._typed is not None and self.backend.available:
+            self._searching()
+            self._typed = (self._typed[0], list(label_ids))
+            self.backend.by_text(self._typed[0], self.filters(), labels=list(label_ids))
 
     def search_photo(self, path: str, region=None) -> None:
         if self.backend.available:
-            self._searching()
+            self._searching(typed=False)
             self.backend.by_image(path, region, self.filters())
 
     def search_like(self, item_id: int) -> None:
         if self.backend.available:
-            self._searching()
+            self._searching(typed=False)
             self.backend.like_item(item_id, self.filters())
 
     def search_edit(self, item_id: int, add, remove, weight: float) -> None:
         if self.backend.available:
-            self._searching()
+            self._searching(typed=False)
             self.backend.edit(item_id, add, remove, weight, self.filters())
 
-    def _searching(self) -> None:
+    def _searching(self, typed: bool = True) -> None:
         self.status.setText(self.tr("Searching…"))
+        if not typed:
+            self._typed = None
 
     def current_result(self) -> tuple[list, str]:
         """The hits of the tab on show (best first) and the search in words."""
@@ -156,14 +178,24 @@ class SearchPanel(Retranslating, QWidget):
 
     def _on_results(self, results, what: str) -> None:
         self.last_query = what
-        names = self._label_names()
-        self.photos.set_hits(results.photos, names)
-        self.descriptions.set_hits(results.descriptions, names)
+        names, lang = self._label_names(), label_language()
+        self.photos.set_hits(results.photos, names, self.scheme, lang)
+        self.descriptions.set_hits(results.descriptions, names, self.scheme, lang)
+        self._show_understood(results, what)
         labels = ", ".join(names.get(l, l) for l in getattr(results, "query_labels", [])[:8])
         self.status.setText(self.tr("{p} photo(s), {d} description(s) in {s:.2f} s").format(
             p=len(results.photos), d=len(results.descriptions), s=getattr(results, "seconds", 0.0))
             + (" · " + self.tr("query labels: {labels}").format(labels=labels) if labels else ""))
         self.tabs.setCurrentIndex(0 if results.photos or not results.descriptions else 1)
+
+    def _show_understood(self, results, what: str) -> None:
+        """Chips for a typed search: the labels asked for, else what the service understood."""
+        if self._typed is None or what != self._typed[0]:
+            self.chips.hide()
+            return
+        asked = self._typed[1]
+        self.chips.set_labels(asked if asked is not None else getattr(results, "understood", []))
+        self.chips.show()
 
     def _on_failed(self, message: str) -> None:
         self.status.setText(message)
