@@ -19,6 +19,7 @@ reading a query is then a few dozen dictionary lookups.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -209,6 +210,7 @@ def read_synonyms(path: Path) -> list[tuple[str, list[str]]]:
 
 # -- the cache ----------------------------------------------------------------------------------
 _matchers: dict[tuple, LabelMatcher] = {}
+_matchers_lock = threading.Lock()  # the window's worker and GUI threads both read queries
 
 
 def matcher_for(scheme: LabelScheme, glossary_dir: Path | None = None) -> LabelMatcher:
@@ -218,9 +220,10 @@ def matcher_for(scheme: LabelScheme, glossary_dir: Path | None = None) -> LabelM
     matcher = _matchers.get(key)
     if matcher is None:
         matcher = LabelMatcher(scheme, build_forms(scheme, folder))
-        if len(_matchers) >= _CACHE_SIZE:
-            _matchers.pop(next(iter(_matchers)))  # oldest first: schemes change rarely
-        _matchers[key] = matcher
+        with _matchers_lock:
+            if len(_matchers) >= _CACHE_SIZE:
+                _matchers.pop(next(iter(_matchers)))  # oldest first: schemes change rarely
+            _matchers[key] = matcher
     return matcher
 
 
