@@ -36,6 +36,8 @@ class KeywordHit:
 
 
 class KeywordRepository:
+    """The keyword index of one library: ``search`` it; ``refresh`` and ``rebuild`` maintain it."""
+
     def __init__(self, lib: "Library", tokenizer: KeywordTokenizer | None = None):
         self.lib = lib
         self.db = lib.db
