@@ -1,0 +1,84 @@
+"""The backlog protocol on a library's own held-out items: "if I type a label's name, are the
+photos I get the ones that show it?" — precision@10 per facet beside chance.
+
+The held-out items are catalogued, so their tags and text would answer a typed query by
+themselves; here their photos are treated as an uncatalogued backlog and ranked by the model
+alone (the typed text's code against the photos' stored image codes, with the usual tie-break).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from app.search import HammingIndex
+from app.services.backlog_queries import FACETS, label_queries
+from app.services.backlog_report import FACET_NAMES, group_scores, query_groups
+from app.services.backlog_scoring import (chance_rate, precision_at_k, rankings_array, relevance_matrix,
+                                          truth_matrix)
+from app.services.models_runtime import active_runtime, pack
+
+K = 10
+
+
+def typed_label_precision(lib, model, k: int = K) -> dict:
+    """Per facet and language: P@k of every label name typed as a query over the held-out
+    photos, the chance rate, and how many queries the model could not read."""
+    holdout = sorted(int(i) for i in model.card.get("holdout_items", []))
+    ids, packed, scores = lib.codes.load(model.id, "image", scores=True)
+    keep = np.isin(ids, holdout)
+    if keep.sum() < k:
+        return {}
+    index = HammingIndex.from_codes(packed[keep], ids=ids[keep], scores=None if scores is None else scores[keep])
+    rows = {int(i): r for r, i in enumerate(ids[keep])}
+    scheme = lib.scheme
+    label_ids = [l.id for l in scheme.ordered()]
+    truth = truth_matrix(scheme, label_ids, [lib.labels.labels_of(i) for i in rows])
+    queries = [q for q in label_queries(scheme, FACETS) if truth[:, label_ids.index(q.labels[0])].any()]
+    relevance = relevance_matrix(truth, [[label_ids.index(q.labels[0])] for q in queries])
+    ranked, failed = _rank(active_runtime(lib, model), index, [q.text for q in queries], rows, k)
+    p = precision_at_k(relevance, ranked, k)
+    by_lang = {}
+    for facet in FACETS:
+        for lang in ("zh", "en"):
+            mask = np.array([q.facet == facet and q.lang == lang for q in queries], bool)
+            if mask.any():
+                by_lang[f"{facet}:{lang}"] = float(p[mask].mean())
+    return {"n_photos": len(rows), "failed": failed, "k": k, "by_lang": by_lang,
+            "groups": group_scores(query_groups(queries), p, chance_rate(relevance))}
+
+
+def _rank(runtime, index: HammingIndex, texts: list[str], rows: dict[int, int], k: int):
+    """Top-k held-out rows per typed text; a text the model cannot read ranks nothing."""
+    ranked, failed = [], 0
+    for text in texts:
+        vector = runtime.text_vectors([text])
+        if not vector.any():
+            ranked.append([])
+            failed += 1
+            continue
+        codes, scores, _ = runtime.text_outputs(vector)
+        _, hit_ids = index.search(pack(codes), k, query_scores=scores)
+        ranked.append([rows.get(int(i), -1) for i in hit_ids[0] if i >= 0])
+    return rankings_array(ranked, k), failed
+
+
+def typed_table(result: dict) -> str:
+    """The typed-query rows of ``wenyang evaluate``'s report."""
+    if not result:
+        return "Typed label names: too few held-out photos with codes to measure."
+    g = result["groups"]
+    lines = [f"Typed label names → {result['n_photos']} held-out photos (backlog protocol; the model alone, "
+             f"tags and text of these items ignored), graded P@{result['k']}:",
+             f"  {'facet':20} {'zh':>6} {'en':>6} {'both':>6} {'chance':>7}"]
+    for facet in FACETS:
+        both = g.get(f"facet:{facet}")
+        if both is None:
+            continue
+        zh, en = _lang(result, facet, "zh"), _lang(result, facet, "en")
+        lines.append(f"  {FACET_NAMES[facet]:20} {zh:>6} {en:>6} {both['p10']:6.3f} {both['chance']:7.3f}")
+    lines.append(f"  {result['failed']} of {g['all labels']['n']} names were not known to the model (counted as 0).")
+    return "\n".join(lines)
+
+
+def _lang(result: dict, facet: str, lang: str) -> str:
+    got = result.get("by_lang", {}).get(f"{facet}:{lang}")
+    return "—" if got is None else f"{got:.3f}"
