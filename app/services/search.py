@@ -141,24 +141,42 @@ class SearchService:
         predicted = self._predicted(probs[0], rt)
         return self._run(codes, scores, predicted, k, filters, started)
 
-    def by_text(self, text: str, k: int = 50, filters: SearchFilters | None = None) -> SearchResults:
+    def by_text(self, text: str, k: int = 50, filters: SearchFilters | None = None,
+                labels: list[str] | None = None) -> SearchResults:
+        """Typed text: read against the label scheme (``labels`` overrides that reading with
+        label ids or names the curator chose), matched in the full-text index, and encoded
+        by the text network when there is a model. Works before any model is trained."""
         started = time.perf_counter()
-        rt = self.runtime()
-        vector = rt.text_vectors([text])
-        if not vector.any():
-            raise WenyangError("None of the words in this description are known to the model. "
-                               "Try other words, or train the model on more descriptions.")
-        codes, scores, probs = rt.text_outputs(vector)
-        predicted = self._predicted(probs[0], rt)
-        return self._run(codes, scores, predicted, k, filters, started)
+        scheme = self.lib.scheme
+        if labels is None:
+            from app.search.understanding import understand
+
+            asked = understand(text, scheme).labels
+        else:
+            asked = [scheme.resolve(ref).id for ref in labels]
+        codes = scores = None
+        if self.available() and text.strip():
+            rt = self.runtime()
+            vector = rt.text_vectors([text])
+            if vector.any():
+                codes, scores = rt.text_outputs(vector)[:2]
+        keyword_hits = self.lib.keywords.search(text, limit=max(200, 4 * k), allowed=self._allowed_set(filters)) \
+            if text.strip() else []
+        if not asked and not keyword_hits and codes is None:
+            raise WenyangError("Nothing in this text names a label, matches a word in the library, "
+                               "or is known to the model. Try other words, a label's name, or an accession number.")
+        return self._fused(text, asked, codes, scores, keyword_hits, k, filters, started)
 
     def by_labels(self, label_refs, k: int = 50, filters: SearchFilters | None = None) -> SearchResults:
+        """Items with these labels: tagged ones first, then photos the model sees them in."""
         started = time.perf_counter()
-        rt = self.runtime()
         scheme = self.lib.scheme
-        wanted = scheme.closure(scheme.resolve(r).id for r in label_refs)
-        codes, scores = rt.encode_labels(rt.label_vector(wanted)[None])
-        return self._run(codes, scores, sorted(wanted), k, filters, started)
+        wanted = [scheme.resolve(r).id for r in label_refs]
+        codes = scores = None
+        if self.available():
+            rt = self.runtime()
+            codes, scores = rt.encode_labels(rt.label_vector(scheme.closure(wanted))[None])
+        return self._fused("", wanted, codes, scores, [], k, filters, started)
 
     def like_item(self, item_id: int, k: int = 50, filters: SearchFilters | None = None) -> SearchResults:
         """Items like this one: its stored image code (text code when it has no photo)."""
@@ -194,7 +212,66 @@ class SearchService:
         return _without(results, item_id, k)
 
     # -- internals -------------------------------------------------------------------------
+    def _fused(self, text, asked, codes, scores, keyword_hits, k, filters, started) -> SearchResults:
+        """One ranking per tab from labels, keywords and codes (``app.services.ranking``)."""
+        from app.services import ranking
+
+        model = self.lib.codes.active_model()
+        allowed = self._allowed_set(filters)
+        expanded = ranking.expand(self.lib.scheme, asked)
+        tabs = {}
+        for tab, modality in TAB_MODALITY.items():
+            members = self._with_modality(modality, allowed)
+            cands = ranking.label_evidence(self.lib, model.id if model else None, expanded, members,
+                                           with_predictions=modality == "image")
+            ranking.add_keywords(cands, [h for h in keyword_hits if h.item_id in members], text)
+            if codes is not None:
+                index = self.index(modality)
+                if len(index):
+                    dist, ids = index.search(pack(codes), max(4 * k, 200), allowed=self._row_filter(index, members),
+                                             query_scores=scores)
+                    ranking.add_distances(cands, ids[0], dist[0], keep_new=True)
+            best = ranking.ranked(cands, len(expanded), model.bits if model else 0, k)
+            tabs[tab] = [self._fused_hit(c, modality) for c in best]
+        provider = self.runtime().provider if model is not None else "no model"
+        return SearchResults(tabs["photos"], tabs["descriptions"], list(asked), provider,
+                             time.perf_counter() - started, understood=list(asked))
+
+    def _fused_hit(self, cand, modality: str) -> Hit:
+        reasons = []
+        if cand.accession:
+            reasons.append(Reason("accession", term=cand.keyword[1] if cand.keyword else ""))
+        elif cand.keyword is not None:
+            reasons.append(Reason("keyword", field=cand.keyword[0], term=cand.keyword[1]))
+        for label, (kind, p) in cand.labels.items():
+            if kind == "tagged" or p >= 0.5:
+                reasons.append(Reason(kind, label=label, value=round(p, 3)))
+        if cand.distance is not None:
+            reasons.append(Reason("distance", value=cand.distance))
+        matched = sorted(l for l, (kind, _) in cand.labels.items() if kind == "tagged")
+        return Hit(cand.item_id, -1 if cand.distance is None else cand.distance, modality, matched,
+                   score=0.0, reasons=reasons)
+
+    def _allowed_set(self, filters: SearchFilters | None) -> set[int] | None:
+        if filters is None or (not filters.labels and filters.collection is None):
+            return None
+        from app.services.filtering import allowed_item_ids
+
+        return set(allowed_item_ids(self.lib, filters.labels, filters.collection))
+
+    def _with_modality(self, modality: str, allowed: set[int] | None) -> set[int]:
+        """Items that can appear in a tab: with a photo (photos) or a text (descriptions)."""
+        sql = ("SELECT DISTINCT item_id FROM photos" if modality == "image"
+               else "SELECT id FROM items WHERE trim(title || description) != ''")
+        ids = {r[0] for r in self.lib.db.execute(sql)}
+        return ids if allowed is None else ids & allowed
+
+    @staticmethod
+    def _row_filter(index: HammingIndex, members: set[int]):
+        return index.row_filter(sorted(members))
+
     def _run(self, codes, scores, query_labels, k, filters, started) -> SearchResults:
+        """Both tabs ranked by Hamming distance to one query code."""
         rt = self.runtime()
         packed = codes if codes.dtype == np.uint8 else pack(codes)
         tabs = {}

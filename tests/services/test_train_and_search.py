@@ -91,6 +91,16 @@ def _check(results, k):
     assert results.provider.endswith("ExecutionProvider")
 
 
+def _check_fused(results, k, label):
+    """Typed and label queries: items tagged with the asked label come before the rest,
+    and every hit says why it is there."""
+    for hits in (results.photos, results.descriptions):
+        assert 0 < len(hits) <= k and all(h.reasons for h in hits)
+        tagged = [label in h.matched_labels for h in hits]
+        assert tagged == sorted(tagged, reverse=True)
+    assert label in results.understood
+
+
 def test_every_query_type_returns_ranked_results(trained):
     lib, _, _ = trained
     service = SearchService(lib)
@@ -98,8 +108,8 @@ def test_every_query_type_returns_ranked_results(trained):
     photo = first.photos[0].path
     _check(service.by_image(photo, k=5), 5)
     _check(service.by_image(photo, region=(10, 10, 120, 120), k=5), 5)
-    _check(service.by_text("red robe 龙纹 dragon", k=5), 5)
-    _check(service.by_labels(["Dragon"], k=5), 5)
+    _check_fused(service.by_text("red robe 龙纹 dragon", k=5), 5, "dragon")
+    _check_fused(service.by_labels(["Dragon"], k=5), 5, "dragon")
     like = service.like_item(first.id, k=5)
     _check(like, 5)
     assert first.id not in [h.item_id for h in like.photos]
@@ -130,14 +140,24 @@ def test_filters_restrict_every_tab(trained):
 
 def test_unknown_words_give_a_clear_message(trained):
     lib, _, _ = trained
-    with pytest.raises(WenyangError, match="None of the words"):
+    with pytest.raises(WenyangError, match="Nothing in this text names a label"):
         SearchService(lib).by_text("zzzqqq xxyyzz")
 
 
-def test_search_without_a_model_says_so(tmp_path):
-    with open_library(tmp_path / "empty", create=True) as lib:
+def test_typed_search_works_before_any_model_and_photo_search_says_why_not(tmp_path):
+    root = tmp_path / "lib"
+    create_demo_library(root, seed=3, count=24)
+    with open_library(root) as lib:
+        service = SearchService(lib)
+        first = lib.items.get(lib.items.ids()[0])
+        by_accession = service.by_text(first.accession, k=5)
+        assert by_accession.photos[0].item_id == first.id
+        assert by_accession.photos[0].reasons[0].kind == "accession"
+        robes = service.by_text("robe", k=5)
+        assert robes.understood == ["robe"] and robes.provider == "no model"
+        assert robes.photos and all("robe" in h.matched_labels for h in robes.photos)
         with pytest.raises(NoModelError, match="Train one first"):
-            SearchService(lib).by_text("robe")
+            service.by_image(first.photos[0].path)
 
 
 def test_model_from_another_scheme_is_refused(tmp_path):
