@@ -21,6 +21,8 @@ def register(sub) -> None:
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     p.add_argument("--no-encode", action="store_true", help="do not encode the library afterwards")
+    p.add_argument("--activate-anyway", action="store_true",
+                   help="make the new model the active one even if the active model validated better")
     p = command(sub, "encode", "Encode new or changed items with the active (or named) model.", run_encode)
     p.add_argument("--model", help="model id (default: the active one)")
     action = action_group(sub, "models", "List trained models and choose the active one.")
@@ -54,16 +56,21 @@ def run_train(args) -> int:
 
     options = TrainOptions(bits=args.bits, mode=args.mode, epochs=args.epochs, image_size=args.image_size,
                            backbone=args.backbone, backbone_weights=args.backbone_weights,
-                           seed=args.seed, device=args.device, resume=args.resume)
+                           seed=args.seed, device=args.device, resume=args.resume,
+                           replace_better=args.activate_anyway)
     with open_from_args(args) as lib:
         outcome = train_library(lib, options, progress=_printer(), cancel=threading.Event(),
                                 encode=not args.no_encode)
     if outcome.cancelled:
         print("Training was cancelled; the last checkpoint is kept (use --resume).")
         return 3
-    print(f"Model {outcome.model_id}: {outcome.n_train} training items, best validation MAP "
+    print(f"Model {outcome.model_id}: {outcome.n_train} training items, best validation score "
           f"{outcome.val_map:.3f} at epoch {outcome.best_epoch} of {outcome.epochs_run}, "
           f"{outcome.wall_s:.0f} s on {outcome.device}.")
+    for note in outcome.notes:
+        print(note.replace("<new id>", str(outcome.model_id)))
+    if outcome.activated:
+        print("Search now uses this model.")
     return 0
 
 

@@ -166,3 +166,19 @@ def ndcg_at_k(query_codes, db_codes, query_labels, db_labels, k: int,
     definition = (f"NDCG@{k}: Σ G(g_i)/log2(i+1), G={g_text}, g=shared labels, "
                   f"IDCG from ideal order, R_q=0 skipped, {_tie_text(tie_break)}")
     return MetricResult(_safe_mean(vals), n_used, nq - n_used, definition)
+
+
+def label_ranking_map(probs: np.ndarray, truth: np.ndarray) -> float:
+    """Mean over labels of the AP of ranking items by their predicted probability of it.
+
+    This is what a curator sees when typing a label's name over photos nobody has tagged:
+    the items are ranked by how likely they carry the label. Labels no item carries are
+    skipped; ties are broken by item order (stable sort). NaN when no label has a positive.
+    """
+    probs, truth = np.asarray(probs, np.float64), np.asarray(truth) > 0
+    aps = []
+    for j in np.flatnonzero(truth.any(axis=0)):
+        rel = truth[np.argsort(-probs[:, j], kind="stable"), j]
+        hits = np.cumsum(rel)
+        aps.append(float((hits[rel] / (np.flatnonzero(rel) + 1)).mean()))
+    return float(np.mean(aps)) if aps else float("nan")

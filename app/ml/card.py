@@ -60,8 +60,9 @@ def training_facts(result: TrainResult) -> dict:
         "training_size": result.n_train,
         "validation_size": len(result.split.val),
         "validation": {"map": result.val_map, **result.val_detail,
-                       "protocol": result.config.val_protocol,
+                       "protocol": result.config.val_protocol, "metric": result.config.val_metric,
                        "best_epoch": result.best_epoch, "epochs_run": result.epochs_run},
         "device": result.device,
         "wall_s": round(result.wall_s, 1),
+        "calibration": {m: round(float(t), 4) for m, t in result.calibration.items()},
     }

@@ -89,8 +89,10 @@ class TrainConfig:
     image_steps: int = 1
     text_steps: int = 1
     disc_steps: int = 1
-    val_metric: str = "map"  # early stopping on "map" (MAP@all) or "ndcg" (NDCG@50, graded)
-    similarity: str = "any"  # S_ij: "any" shared label (METHOD.md) or "cosine" of label vectors
+    # early stopping on "map" (MAP@all), "ndcg" (NDCG@50, graded) or "curator" (NDCG@50 and the
+    # label heads' label-ranking MAP: how typed label names rank untagged photos)
+    val_metric: str = "map"
+    similarity: str = "any"  # S_ij: "any" shared label (METHOD.md), "cosine" or "idf"-weighted cosine
     pair_sample: int | None = None  # cap on the buffered reference side of J (None: all items)
     label_reference: str = "distinct"  # SSAH's LabNet side of J: "distinct" label vectors or "buffer"
     seed: int = 0
@@ -110,10 +112,10 @@ class TrainConfig:
             raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}.")
         if self.val_protocol not in VAL_PROTOCOLS:
             raise ValueError(f"val_protocol must be one of {VAL_PROTOCOLS}.")
-        if self.val_metric not in ("map", "ndcg"):
-            raise ValueError("val_metric must be 'map' or 'ndcg'.")
-        if self.similarity not in ("any", "cosine"):
-            raise ValueError("similarity must be 'any' or 'cosine'.")
+        if self.val_metric not in ("map", "ndcg", "curator"):
+            raise ValueError("val_metric must be 'map', 'ndcg' or 'curator'.")
+        if self.similarity not in ("any", "cosine", "idf"):
+            raise ValueError("similarity must be 'any', 'cosine' or 'idf'.")
         if self.label_reference not in ("distinct", "buffer"):
             raise ValueError("label_reference must be 'distinct' or 'buffer'.")
         if self.loss_normalisation not in ("terms", "pairs"):

@@ -10,20 +10,34 @@ import torch
 from torch.nn import functional as F
 
 
-def similarity(labels_a: torch.Tensor, labels_b: torch.Tensor, kind: str = "any") -> torch.Tensor:
+def similarity(labels_a: torch.Tensor, labels_b: torch.Tensor, kind: str = "any",
+               weights: torch.Tensor | None = None) -> torch.Tensor:
     """S_ij between label vectors (float, (na, nb)).
 
-    ``"any"`` (METHOD.md): 1 when items i and j share at least one label, else 0.
+    ``"any"`` (METHOD.md's published protocol): 1 when items i and j share a label, else 0.
     ``"cosine"``: the cosine of the two label vectors, in [0, 1]. Identical to "any" for
     single-label data; on a faceted scheme, where almost every pair shares *some* label
     (a material, an era), "any" makes S nearly all ones and the codes collapse to one.
+    ``"idf"``: the cosine of the label vectors with each label scaled by ``weights`` (its
+    inverse document frequency, ``label_idf``): sharing a rare motif counts, sharing the
+    era that most items have counts for next to nothing.
     """
     a, b = (labels_a > 0).float(), (labels_b > 0).float()
-    if kind == "cosine":
+    if kind == "idf" and weights is not None:
+        a, b = a * weights, b * weights
+    if kind in ("cosine", "idf"):
         norm_a = a.norm(dim=1, keepdim=True).clamp_min(1e-12)
         norm_b = b.norm(dim=1, keepdim=True).clamp_min(1e-12)
         return (a / norm_a) @ (b / norm_b).T
     return (a @ b.T > 0).float()
+
+
+def label_idf(labels: torch.Tensor) -> torch.Tensor:
+    """log(n / df) of every label over the training items, floored at a small positive
+    value so that a label every item has still separates an item without it."""
+    n = max(1, labels.shape[0])
+    df = (labels > 0).float().sum(dim=0).clamp_min(1.0)
+    return torch.log(n / df).clamp_min(0.05)
 
 
 def pairwise_nll(a: torch.Tensor, b: torch.Tensor, sim: torch.Tensor,

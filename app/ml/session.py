@@ -12,7 +12,7 @@ import torch
 from app.ml.config import TrainConfig
 from app.ml.data import Split, TrainingData
 from app.ml.inputs import ImageInput
-from app.ml.losses import sign_codes
+from app.ml.losses import label_idf, sign_codes
 from app.ml.nets import HashOutput, Networks
 
 
@@ -30,6 +30,7 @@ class TrainingSession:
         self.rows = split.train
         n, bits, s = len(self.rows), cfg.net.bits, cfg.net.semantic_dim
         self.labels = torch.as_tensor(data.labels[self.rows], device=device)
+        self.label_weights = label_idf(self.labels)  # for the "idf" similarity
         self.texts = None if nets.text is None else torch.as_tensor(data.texts, device=device)
         self.present = {"image": self._mask(data.image_mask, nets.image), "text": self._mask(data.text_mask, nets.text),
                         "label": np.ones(n, dtype=bool) if nets.label is not None else None}

@@ -105,7 +105,9 @@ def _label_side(s: TrainingSession, pos, batch_first: bool):
         ref_f, ref_h, ref_labels = s.feats["label"][ref], s.hashes["label"][ref], s.labels[ref]
         n_ref, weights = len(ref), None
     kind = s.cfg.similarity
-    sim = similarity(s.labels[pos], ref_labels, kind) if batch_first else similarity(ref_labels, s.labels[pos], kind)
+    w = s.label_weights
+    sim = (similarity(s.labels[pos], ref_labels, kind, w) if batch_first
+           else similarity(ref_labels, s.labels[pos], kind, w))
     return ref_f, ref_h, sim, weights, n_ref
 
 
@@ -154,7 +156,7 @@ def _dcmh_modality_pass(s: TrainingSession, modality: str, hook: StepHook) -> No
     for pos in s.batches(s.positions(modality)):
         ref = s.reference(ref_pool)
         out = s.forward(modality, pos)
-        sim = similarity(s.labels[ref], s.labels[pos], cfg.similarity)
+        sim = similarity(s.labels[ref], s.labels[pos], cfg.similarity, s.label_weights)
         idx = torch.as_tensor(pos, device=s.device)
         sums = column_sums - s.hashes[modality][idx].sum(dim=0) + out.h.sum(dim=0)
         loss = weighted_total(s, pairwise_nll(s.hashes[other][ref], out.h, sim), len(pos), len(ref),

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from app.evaluate.calibration import fit_temperature
 from app.ml.checkpoint import (Tracker, check_compatible, load_checkpoint, restore_session,
                                save_checkpoint)
 from app.ml.config import TrainConfig, as_config
@@ -130,13 +131,15 @@ def _finish(s: TrainingSession, tracker: Tracker, cancelled: bool, started: floa
     s.nets.to("cpu")
     for _, module in s.nets.items():
         module.eval()
+    calibration = _calibrate(s) if tracker.best_state is not None else {}
     best = tracker.best_map if math.isfinite(tracker.best_map) else None
     detail = next((h["val_detail"] for h in tracker.history if h["epoch"] == tracker.best_epoch), {})
     result = TrainResult(
         config=s.cfg, networks=s.nets if tracker.best_state is not None else None, codes=codes,
         code_scores=scores,
         split=s.split, best_epoch=tracker.best_epoch, epochs_run=s.epoch, val_map=best, val_detail=detail,
-        history=tracker.history, cancelled=cancelled, stopped_early=s.epoch < s.cfg.epochs and not cancelled,
+        history=tracker.history, cancelled=cancelled, calibration=calibration,
+        stopped_early=s.epoch < s.cfg.epochs and not cancelled,
         device=str(s.device), wall_s=time.perf_counter() - started,
         image_features=None if s.images is None or s.images.live_pixels or s.data.image_features is not None
         else s.images.features.cpu().numpy())
@@ -144,3 +147,16 @@ def _finish(s: TrainingSession, tracker: Tracker, cancelled: bool, started: floa
                     message="cancelled" if cancelled else f"best epoch {tracker.best_epoch}"))
     return result
 
+
+
+def _calibrate(s: TrainingSession) -> dict[str, float]:
+    """Temperatures of the image and text label heads on the validation items (see
+    ``app.evaluate.calibration``); the networks are already the best epoch's, in eval mode."""
+    encoder, out = _encoder(s), {}
+    for modality, mask in (("image", s.data.image_mask), ("text", s.data.text_mask)):
+        if mask is None or not encoder.has(modality):
+            continue
+        items = s.split.val[mask[s.split.val]]
+        if len(items):
+            out[modality] = fit_temperature(encoder.encode(modality, items)[1], s.data.labels[items])
+    return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.evaluate.metrics import mean_average_precision, ndcg_at_k
+from app.evaluate.metrics import label_ranking_map, mean_average_precision, ndcg_at_k
 from app.ml.data import Split, TrainingData
 from app.ml.encode import Encoder, signs
 
@@ -26,7 +26,7 @@ def _map(q_codes, db_codes, q_labels, db_labels, metric: str = "map") -> float:
     """MAP@all, or NDCG@50 (graded by shared labels) where "shares a label" is too coarse."""
     if len(q_codes) == 0 or len(db_codes) == 0:
         return float("nan")
-    if metric == "ndcg":
+    if metric in ("ndcg", "curator"):
         return ndcg_at_k(q_codes, db_codes, q_labels, db_labels, k=50).value
     return mean_average_precision(q_codes, db_codes, q_labels, db_labels).map
 
@@ -61,5 +61,21 @@ def validation_map(encoder: Encoder, data: TrainingData, split: Split, train_cod
     for proto in protocols:
         for name, value in _direction_maps(encoder, data, split, train_codes, proto, metric).items():
             detail[f"{proto}/{name}"] = value
+    if metric == "curator":
+        detail.update(_label_rankings(encoder, data, split))
     values = [v for v in detail.values() if not np.isnan(v)]
     return (float(np.mean(values)) if values else float("nan")), detail
+
+
+def _label_rankings(encoder: Encoder, data: TrainingData, split: Split) -> dict[str, float]:
+    """Per modality, the label-ranking MAP of the validation items' predicted labels: how
+    well a typed label name would rank photos (or texts) that nobody has tagged."""
+    out = {}
+    for modality in ("image", "text"):
+        present = _present(data, encoder, modality)
+        if present is None:
+            continue
+        items = split.val[present[split.val]]
+        if len(items):
+            out[f"labels/{modality}"] = label_ranking_map(encoder.encode(modality, items)[1], data.labels[items])
+    return out

@@ -38,14 +38,22 @@ def warmup_epochs(cfg: TrainConfig) -> int:
 
 
 def _augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Random horizontal flips and shifts of up to 1/8 of the side (edge pixels repeated)."""
-    n, _, h, w = x.shape
+    """Random flips, rotations up to ±10°, scaling 0.85–1.15 and shifts up to 1/8 of the side.
+
+    Geometry only: colour is a label (a "yellow" robe must stay yellow), so no colour jitter.
+    A photo of a garment is taken at any angle and framing; a network that sees only the
+    framing of the training photos matches framing and colour instead of shape and motif.
+    """
+    n = x.shape[0]
     flip = torch.rand(n, generator=generator) < 0.5
     x = torch.where(flip.view(n, 1, 1, 1).to(x.device), x.flip(3), x)
-    pad = max(1, h // 8)
-    padded = F.pad(x, (pad, pad, pad, pad), mode="replicate")
-    dy, dx = (int(v) for v in torch.randint(0, 2 * pad + 1, (2,), generator=generator))
-    return padded[:, :, dy:dy + h, dx:dx + w]
+    angle = (torch.rand(n, generator=generator) * 2 - 1) * math.radians(10)
+    scale = 1.0 + (torch.rand(n, generator=generator) * 2 - 1) * 0.15
+    shift = (torch.rand(n, 2, generator=generator) * 2 - 1) * 0.25
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
+    grid = F.affine_grid(theta.to(x.device, x.dtype), list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, padding_mode="border", align_corners=False)
 
 
 def _load_pixels(data: TrainingData, items: np.ndarray, batch_size: int, cancel) -> torch.Tensor | None:
@@ -57,6 +65,19 @@ def _load_pixels(data: TrainingData, items: np.ndarray, batch_size: int, cancel)
         parts.append(torch.from_numpy(np.asarray(data.load_images(items[start:start + batch_size]),
                                                  dtype=np.float32)).half())
     return torch.cat(parts)
+
+
+def _objective(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Multi-label: one sigmoid cross-entropy per label, summed over labels, mean over items.
+
+    For single-label data a softmax over the classes is the natural choice, and the first
+    version used one against the normalised multi-hot vector; on a faceted scheme that makes
+    the labels of one item compete (a robe's "dragon" took probability from its "yellow"),
+    so the CNN learnt mostly the easiest facet, colour.
+    """
+    if bool((targets.sum(dim=1) <= 1).all()):
+        return -(targets * F.log_softmax(logits, dim=1)).sum(dim=1).mean()
+    return F.binary_cross_entropy_with_logits(logits, targets, reduction="none").sum(dim=1).mean()
 
 
 def warm_up_backbone(backbone: nn.Module, width: int, data: TrainingData, items: np.ndarray, cfg: TrainConfig,
@@ -73,8 +94,7 @@ def warm_up_backbone(backbone: nn.Module, width: int, data: TrainingData, items:
     pixels = _load_pixels(data, usable, cfg.image_batch_size, cancel)
     if pixels is None:
         return False
-    targets = torch.as_tensor(data.labels[usable])
-    targets = targets / targets.sum(dim=1, keepdim=True)
+    targets = torch.as_tensor(data.labels[usable], dtype=torch.float32)
     generator = torch.Generator().manual_seed(cfg.seed + 17)
     classifier = nn.Linear(width, targets.shape[1]).to(device)
     backbone.requires_grad_(True)
@@ -95,7 +115,7 @@ def warm_up_backbone(backbone: nn.Module, width: int, data: TrainingData, items:
                 x = _augment(pixels[rows].float(), generator).to(device)
                 t = targets[rows].to(device)
                 logits = classifier(backbone(x))
-                loss = -(t * F.log_softmax(logits, dim=1)).sum(dim=1).mean()
+                loss = _objective(logits, t)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()

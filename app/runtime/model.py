@@ -14,6 +14,7 @@ import numpy as np
 import onnxruntime as ort
 
 from app.core.errors import ModelMismatchError, WenyangError
+from app.evaluate.calibration import apply_temperature
 
 CARD = "card.json"
 MODALITIES = ("image", "text", "label")
@@ -83,7 +84,13 @@ class RuntimeModel:
         if len(x) == 0:
             return np.zeros((0, self.bits), np.float32), np.zeros((0, 0), np.float32)
         h, probs = session.run(["h", "label_probs"], {name: x})
-        return h.astype(np.float32), probs.astype(np.float32)
+        return h.astype(np.float32), self._calibrated(modality, probs.astype(np.float32))
+
+    def _calibrated(self, modality: str, probs: np.ndarray) -> np.ndarray:
+        """The label head's probabilities with the card's validation temperature applied."""
+        branch = "image" if modality == "image_features" else modality
+        temperature = float(self.card.get("calibration", {}).get(branch, 1.0))
+        return apply_temperature(probs, temperature)
 
     def encode(self, modality: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(codes ±1 int8 (n, bits), pre-sign h float32 (n, bits)); +1 where h > 0, as in training."""

@@ -34,7 +34,8 @@ class TrainOptions:
     text_mode: str = "tfidf"
     seed: int = 0
     device: str = "auto"
-    activate: bool = True
+    activate: bool = True              # make it the active model (unless the active one is better)
+    replace_better: bool = False       # activate even when the active model validated better
     resume: bool = False
     items: list[int] | None = None     # train on these items only (benchmarks); None: all
     holdout_fraction: float = 0.1      # labelled items kept out of training, for `evaluate`
@@ -56,6 +57,8 @@ class TrainOutcome:
     card: dict = field(default_factory=dict)
     encode: object | None = None
     history: list[dict] = field(default_factory=list)
+    activated: bool = False
+    notes: list[str] = field(default_factory=list)  # what the curator must be told (CLI, dialog)
 
 
 def train_library(library, options: TrainOptions | None = None,
@@ -97,8 +100,10 @@ def _train(lib, options: TrainOptions, emit, cancel, encode: bool) -> TrainOutco
     config = TrainConfig(**{"net": net,
                             "mode": options.mode, "epochs": options.epochs, "seed": options.seed,
                             "device": options.device,
-                            # a faceted scheme: nearly every pair shares some label (see losses)
-                            "similarity": "cosine", "val_metric": "ndcg", **options.overrides})
+                            # a faceted scheme: nearly every pair shares some label, and the
+                            # near-universal ones (Han, silk, Qing) say little (see losses);
+                            # models are chosen by how label names rank untagged photos
+                            "similarity": "idf", "val_metric": "curator", **options.overrides})
     checkpoints = lib.models_dir / ".checkpoints" / f"{options.mode}-{options.bits}"
     result = train(data, config, progress=lambda e: emit(_event(e)), cancel=cancel,
                    checkpoint_dir=checkpoints, resume=options.resume)
@@ -109,13 +114,46 @@ def _train(lib, options: TrainOptions, emit, cancel, encode: bool) -> TrainOutco
     card = _card(lib, arrays, vocab, options, prep, result) | {"holdout_items": sorted(holdout)}
     emit({"stage": "export", "message": "Exporting the model to ONNX"})
     outcome.card = export_model(result, lib.models_dir / model_id, card)
-    lib.codes.register_model(model_id, options.bits, options.mode, outcome.card, activate=options.activate)
+    outcome.activated, outcome.notes = _activation(lib, options, outcome)
+    lib.codes.register_model(model_id, options.bits, options.mode, outcome.card, activate=outcome.activated)
     outcome.model_id = model_id
     if encode:
         from app.services.encoding import encode_library
 
         outcome.encode = encode_library(lib, model_id, progress=emit, cancel=cancel)
     return outcome
+
+
+def _activation(lib, options: TrainOptions, outcome: TrainOutcome) -> tuple[bool, list[str]]:
+    """Whether the new model becomes the active one, and what to tell the curator.
+
+    A run whose validation never improved after its first epoch has learnt little: it is said.
+    A new model never silently replaces an active one that validated better on the same
+    measure; it is kept beside it, and the curator can activate it by hand.
+    """
+    notes = []
+    if outcome.best_epoch == 1 and outcome.epochs_run > 1:
+        notes.append(f"The validation score never improved after the first epoch (of {outcome.epochs_run}): "
+                     "this model has learnt little. Tag more items, or train longer with more data.")
+    if not options.activate:
+        return False, notes
+    active = lib.codes.active_model()
+    ours, theirs = _validation(outcome.card), _validation(active.card) if active else None
+    if active is None or options.replace_better or theirs is None or ours is None or ours[0] != theirs[0]:
+        return True, notes
+    if theirs[1] > ours[1]:
+        notes.append(f"The active model {active.id} validated better ({theirs[1]:.3f} against {ours[1]:.3f}), "
+                     f"so search keeps using it. To use the new one: wenyang models activate <new id>.")
+        return False, notes
+    return True, notes
+
+
+def _validation(card: dict) -> tuple[str, float] | None:
+    """(measure, score) of a model card's validation, None when it has none."""
+    val = card.get("validation") or {}
+    if val.get("map") is None or not val.get("metric"):
+        return None
+    return str(val["metric"]), float(val["map"])
 
 
 def _check_enough(arrays: LibraryArrays) -> None:

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from app.ml.config import TrainConfig
-from app.ml.losses import similarity
+from app.ml.losses import label_idf, similarity
 
 
 def test_cosine_equals_any_on_single_label_data():
@@ -27,3 +27,14 @@ def test_unknown_kinds_are_refused():
         TrainConfig(similarity="jaccard")
     with pytest.raises(ValueError, match="val_metric"):
         TrainConfig(val_metric="auc")
+
+
+def test_idf_similarity_lets_rare_labels_count_more_than_universal_ones():
+    # columns: era "Qing" (every item), motif "dragon" (rare), motif "peony" (rare)
+    labels = torch.tensor([[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [1.0, 0.0, 1.0], [1.0, 0.0, 1.0]])
+    weights = label_idf(labels)
+    assert weights[0] < weights[1] and torch.isclose(weights[1], weights[2])
+    sim = similarity(labels, labels, "idf", weights)
+    # two dragons: identical; dragon vs peony: they share only the near-universal era
+    assert sim[0, 1] == pytest.approx(1.0, abs=1e-6)
+    assert sim[0, 2] < 0.05 < similarity(labels, labels, "cosine")[0, 2] - 0.4
