@@ -9,6 +9,8 @@ from typing import Callable
 
 import numpy as np
 
+from app.media.images import THUMBNAIL_SIZE
+from app.media.preprocess import Preprocessing
 from app.services.dataset import LibraryArrays, PhotoLoader, library_arrays
 from app.services.models_runtime import LibraryModel, active_runtime, pack
 from app.store.codes import CodeRow
@@ -55,6 +57,9 @@ def encode_library(lib, model_id: str | None = None, progress: Callable[[dict], 
         report.encoded[modality] = len(todo)
     for modality, _ in jobs:
         lib.codes.write_snapshot(model.id, modality)  # so the next opening loads codes at once
+    if not _encode_signatures(lib, arrays, emit, cancel):
+        report.cancelled = True
+        return report
     if isinstance(encoder, PhotoLoader):
         report.problems = {int(arrays.ids[i]): why for i, why in encoder.problems.items()}
     return report
@@ -110,3 +115,35 @@ def _store_suggestions(lib, model_id, runtime: LibraryModel, item_ids, probs) ->
             for item_id, row in zip(item_ids, probs)
             for j, p in enumerate(row) if p >= SUGGEST_MIN_CONFIDENCE]
     return lib.codes.put_suggestions(model_id, rows)
+
+
+def _encode_signatures(lib, arrays: LibraryArrays, emit, cancel: threading.Event) -> bool:
+    """Photo signatures (model-independent) of items whose first photo has none yet or
+    changed; from the 256 px thumbnail when there is one. False when cancelled."""
+    from app.media.images import load_rgb
+    from app.media.signature import signature
+
+    stored = lib.signatures.hashes()
+    todo = [r for r, (i, h) in enumerate(zip(arrays.ids, arrays.photo_hashes)) if h and stored.get(int(i)) != h]
+    sources = arrays.image_sources(lib, Preprocessing(size=THUMBNAIL_SIZE)) if todo else []
+    rows = []
+    for done, r in enumerate(todo, 1):
+        if cancel.is_set():
+            return False
+        image = _first_readable(sources[r], load_rgb)
+        if image is not None:
+            rows.append((int(arrays.ids[r]), arrays.photo_hashes[r], signature(image)))
+        if len(rows) >= BATCH or done == len(todo):
+            lib.signatures.put(rows)
+            rows = []
+            emit({"stage": "encode", "modality": "signature", "done": done, "total": len(todo)})
+    return True
+
+
+def _first_readable(paths, load):
+    for path in paths:
+        try:
+            return load(path)
+        except Exception:  # a missing thumbnail or unreadable photo: try the next source
+            continue
+    return None

@@ -19,6 +19,7 @@ from app.media.images import load_rgb
 from app.media.preprocess import Preprocessing, crop_region, to_array
 from app.search import HammingIndex
 from app.services.models_runtime import active_runtime, pack
+from app.services.search_alike import alike
 
 TAB_MODALITY = {"photos": "image", "descriptions": "text"}
 
@@ -136,10 +137,11 @@ class SearchService:
         started = time.perf_counter()
         rt = self.runtime()
         img = load_rgb(image) if isinstance(image, (str, Path)) else image
-        pixels = to_array(crop_region(img, region), rt.preprocessing)[None]
-        codes, scores, probs = rt.image_outputs(pixels)
-        predicted = self._predicted(probs[0], rt)
-        return self._run(codes, scores, predicted, k, filters, started)
+        query = crop_region(img, region)
+        codes, scores, probs = rt.image_outputs(to_array(query, rt.preprocessing)[None])
+        # a detail is not a copy of a whole photo: only whole photos are looked up as copies
+        results = alike(self, probs[0], codes, scores, k, filters, photo=query.convert("RGB") if region is None else None)
+        return _timed(results, started)
 
     def by_text(self, text: str, k: int = 50, filters: SearchFilters | None = None,
                 labels: list[str] | None = None) -> SearchResults:
@@ -179,28 +181,28 @@ class SearchService:
         return self._fused("", wanted, codes, scores, [], k, filters, started)
 
     def like_item(self, item_id: int, k: int = 50, filters: SearchFilters | None = None) -> SearchResults:
-        """Items like this one: its stored image code (text code when it has no photo)."""
+        """Items like this one: its labels (tagged, else what its photo shows) and its stored
+        image code (text code when it has no photo)."""
         started = time.perf_counter()
         for modality in ("image", "text"):
             code, score = self._stored(item_id, modality)
             if code is not None:
-                labels = self.lib.labels.labels_of(item_id)
-                results = self._run(code, score, labels, k + 1, filters, started)
-                return _without(results, item_id, k)
+                profile = self._profile(item_id)
+                return _timed(alike(self, profile, code, score, k, filters, exclude={item_id}), started)
         raise NotFound(f"Item {item_id} has no codes yet; encode the library first.")
 
     def edit(self, item_id: int, add=(), remove=(), weight: float = 0.5, k: int = 50,
              filters: SearchFilters | None = None) -> SearchResults:
-        """"Like this item, but with labels ``add`` instead of ``remove``": the item's predicted
-        label vector is edited, encoded by the label network, and blended with its photo code
+        """"Like this item, but with labels ``add`` instead of ``remove``": the item's labels
+        (tagged, else predicted from its photo) are edited; candidates are ranked on that
+        edited profile and on a code blending the label network's code of it with the photo's
         (``weight`` is the share of the edited label code, 0..1)."""
         started = time.perf_counter()
         rt = self.runtime()
         scheme = self.lib.scheme
-        probs = self._item_label_probs(item_id, rt)
         add_ids = scheme.closure(scheme.resolve(r).id for r in add)
         drop_ids = {d for r in remove for d in [scheme.resolve(r).id, *scheme.descendants(scheme.resolve(r).id)]}
-        edited = rt.edit_label_vector(probs, add_ids, drop_ids)
+        edited = rt.edit_label_vector(self._profile(item_id), add_ids, drop_ids)
         _, label_scores = rt.encode_labels(edited[None])
         _, photo_score = self._stored(item_id, "image")
         if photo_score is None:
@@ -208,8 +210,20 @@ class SearchService:
         blend = weight * _unit(label_scores) + (1.0 - weight) * _unit(photo_score)
         codes = np.where(blend >= 0, 1, -1).astype(np.int8)
         wanted = [lid for lid, p in zip(rt.label_ids, edited) if p >= 0.5]
-        results = self._run(codes, blend.astype(np.float32), wanted, k + 1, filters, started)
-        return _without(results, item_id, k)
+        results = alike(self, edited, codes, blend.astype(np.float32), k, filters, exclude={item_id},
+                        query_labels=wanted)
+        return _timed(results, started)
+
+    def _profile(self, item_id: int) -> np.ndarray:
+        """The item's labels over the model's: tagged 1, else its photo's predicted probability."""
+        from app.services.similar import item_profiles
+
+        rt = self.runtime()
+        model = self.lib.codes.active_model()
+        profile = item_profiles(self.lib, model.id, [item_id], list(rt.label_ids))[0]
+        if not profile.any():
+            return self._item_label_probs(item_id, rt)
+        return profile
 
     # -- internals -------------------------------------------------------------------------
     def _fused(self, text, asked, codes, scores, keyword_hits, k, filters, started) -> SearchResults:
@@ -270,43 +284,6 @@ class SearchService:
     def _row_filter(index: HammingIndex, members: set[int]):
         return index.row_filter(sorted(members))
 
-    def _run(self, codes, scores, query_labels, k, filters, started) -> SearchResults:
-        """Both tabs ranked by Hamming distance to one query code."""
-        rt = self.runtime()
-        packed = codes if codes.dtype == np.uint8 else pack(codes)
-        tabs = {}
-        for tab, modality in TAB_MODALITY.items():
-            index = self.index(modality)
-            allowed = self._allowed(index, filters)
-            if len(index) == 0 or (allowed is not None and len(allowed) == 0):
-                tabs[tab] = []
-                continue
-            dist, ids = index.search(packed, k, allowed=allowed, query_scores=scores)
-            tabs[tab] = self._hits(dist[0], ids[0], modality, set(query_labels))
-        return SearchResults(tabs["photos"], tabs["descriptions"], list(query_labels), rt.provider,
-                             time.perf_counter() - started)
-
-    def _allowed(self, index: HammingIndex, filters: SearchFilters | None):
-        if filters is None or (not filters.labels and filters.collection is None):
-            return None
-        from app.services.filtering import allowed_item_ids
-
-        return index.row_filter(allowed_item_ids(self.lib, filters.labels, filters.collection))
-
-    def _hits(self, dist, ids, modality, query_labels: set[str]) -> list[Hit]:
-        labels = self._item_labels([int(i) for i in ids if i >= 0])
-        return [Hit(int(i), int(d), modality, sorted(query_labels & labels.get(int(i), set())))
-                for d, i in zip(dist, ids) if i >= 0]
-
-    def _item_labels(self, item_ids: list[int]) -> dict[int, set[str]]:
-        """Labels of the hit items only (a primary-key lookup, whatever the library's size)."""
-        out: dict[int, set[str]] = {}
-        marks = ", ".join("?" * len(item_ids))
-        for item_id, label_id in self.lib.db.execute(
-                f"SELECT item_id, label_id FROM item_labels WHERE item_id IN ({marks})", item_ids):
-            out.setdefault(item_id, set()).add(label_id)
-        return out
-
     def _stored(self, item_id: int, modality: str):
         model = self.lib.codes.active_model()
         row = self.lib.db.execute("SELECT code, score FROM codes WHERE item_id = ? AND model_id = ? "
@@ -326,16 +303,12 @@ class SearchService:
             return rt.predict_labels_images(pixels)[0]
         return rt.label_vector(set(item.labels))
 
-    def _predicted(self, probs: np.ndarray, rt, threshold: float = 0.5) -> list[str]:
-        return [lid for lid, p in zip(rt.label_ids, probs) if p >= threshold]
-
 
 def _unit(x: np.ndarray) -> np.ndarray:
     norm = np.linalg.norm(x, axis=1, keepdims=True)
     return x / np.maximum(norm, 1e-12)
 
 
-def _without(results: SearchResults, item_id: int, k: int) -> SearchResults:
-    results.photos = [h for h in results.photos if h.item_id != item_id][:k]
-    results.descriptions = [h for h in results.descriptions if h.item_id != item_id][:k]
+def _timed(results: SearchResults, started: float) -> SearchResults:
+    results.seconds = time.perf_counter() - started
     return results

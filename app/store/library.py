@@ -27,12 +27,14 @@ class Library:
         from app.store.items import ItemRepository
         from app.store.keywords import KeywordRepository
         from app.store.labels import LabelRepository
+        from app.store.signatures import SignatureRepository
 
         self.root = root
         self.db = db
         self.items = ItemRepository(self)
         self.labels = LabelRepository(self)
         self.collections = CollectionRepository(self)
+        self.signatures = SignatureRepository(self)
         self.codes = CodeRepository(self)
         self.keywords = KeywordRepository(self)
 

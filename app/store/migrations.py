@@ -180,11 +180,24 @@ def _m004_keyword_index(conn: sqlite3.Connection) -> None:
         conn.execute(f"CREATE TRIGGER {name} {body}")
 
 
+def _m005_photo_signatures(conn: sqlite3.Connection) -> None:
+    """Per item, a small descriptor of its first photo, to find re-photographed copies
+    (``app.media.signature``); ``sha256`` says which photo it was made from."""
+    _run_script(conn, """
+        CREATE TABLE photo_signatures (
+            item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+            sha256 TEXT NOT NULL,
+            signature BLOB NOT NULL
+        )
+    """)
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _m001_initial),
     (2, "codes indexed by model, modality and item", _m002_codes_by_item),
     (3, "packed code snapshots for fast opening", _m003_code_snapshots),
     (4, "keyword index over item text and label names", _m004_keyword_index),
+    (5, "photo signatures for finding the same photo again", _m005_photo_signatures),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

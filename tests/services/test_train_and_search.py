@@ -86,8 +86,8 @@ def test_suggestions_are_stored_with_confidence(trained):
 def _check(results, k):
     for hits in (results.photos, results.descriptions):
         assert 0 < len(hits) <= k
-        distances = [h.distance for h in hits]
-        assert distances == sorted(distances) and all(0 <= d <= 16 for d in distances)
+        scores = [h.score for h in hits]
+        assert scores == sorted(scores, reverse=True) and all(-1 <= h.distance <= 16 for h in hits)
     assert results.provider.endswith("ExecutionProvider")
 
 
@@ -106,7 +106,9 @@ def test_every_query_type_returns_ranked_results(trained):
     service = SearchService(lib)
     first = lib.items.get(lib.items.ids()[0])
     photo = first.photos[0].path
-    _check(service.by_image(photo, k=5), 5)
+    same = service.by_image(photo, k=5)
+    _check(same, 5)
+    assert same.photos[0].item_id == first.id and same.photos[0].reasons[0].kind == "duplicate"
     _check(service.by_image(photo, region=(10, 10, 120, 120), k=5), 5)
     _check_fused(service.by_text("red robe 龙纹 dragon", k=5), 5, "dragon")
     _check_fused(service.by_labels(["Dragon"], k=5), 5, "dragon")

@@ -1,0 +1,105 @@
+"""The ranking behind photo queries, "more like this" and attribute edits (see ``similar``):
+candidates from the Hamming index, from the query's strongest labels and, for a photo, from
+its signature; scored on label profiles and codes; each hit with its reasons."""
+from __future__ import annotations
+
+import numpy as np
+
+from app.media.images import load_rgb, thumbnail_path
+from app.media.signature import CROPS, DIM, aligned_similarity, query_signature, similarities
+from app.services import ranking, similar
+from app.services.models_runtime import pack
+
+STRONG = 0.5       # a query label from this probability brings its items in as candidates
+MAX_REASONS = 3
+
+
+def alike(service, profile: np.ndarray, codes, scores, k: int, filters, photo=None,
+          exclude: set[int] = frozenset(), query_labels=None):
+    """Both tabs for one query profile (over the model's labels) and query code."""
+    from app.services.search import SearchResults, TAB_MODALITY
+
+    lib, rt = service.lib, service.runtime()
+    model = lib.codes.active_model()
+    label_ids = list(rt.label_ids)
+    weights = similar.label_weights(lib.scheme, label_ids)
+    allowed = service._allowed_set(filters)
+    strong = [l for l, p in zip(label_ids, profile) if p >= STRONG and lib.scheme.labels.get(l)
+              and lib.scheme.labels[l].facet in ("category", "motif")]
+    dup = _same_photo(service, photo, service._with_modality("image", allowed) - set(exclude)) \
+        if photo is not None else None
+    tabs = {}
+    for tab, modality in TAB_MODALITY.items():
+        members = service._with_modality(modality, allowed) - set(exclude)
+        distances = _distances(service, modality, codes, scores, members, k)
+        extra = ranking.label_evidence(lib, model.id, ranking.expand(lib.scheme, strong), members,
+                                       with_predictions=modality == "image")
+        ids = sorted(set(distances) | set(extra) | ({dup} if dup in members else set()))
+        profiles = similar.item_profiles(lib, model.id, ids, label_ids)
+        sims = similar.profile_similarity(profile, profiles, weights)
+        best = similar.combine(ids, sims, distances, model.bits, dup)[:k]
+        row = {i: r for r, i in enumerate(ids)}
+        tabs[tab] = [_hit(s, modality, profile, profiles[row[s.item_id]], label_ids) for s in best]
+    wanted = query_labels if query_labels is not None else [l for l, p in zip(label_ids, profile) if p >= STRONG]
+    return SearchResults(tabs["photos"], tabs["descriptions"], list(wanted), rt.provider, 0.0)
+
+
+def _distances(service, modality: str, codes, scores, members: set[int], k: int) -> dict[int, int]:
+    index = service.index(modality)
+    if codes is None or len(index) == 0 or not members:
+        return {}
+    packed = codes if codes.dtype == np.uint8 else pack(codes)
+    n = max(4 * k, similar.HAMMING_CANDIDATES)
+    dist, ids = index.search(packed, n, allowed=index.row_filter(sorted(members)), query_scores=scores)
+    return {int(i): int(d) for i, d in zip(ids[0], dist[0]) if i >= 0}
+
+
+def _hit(s, modality: str, query: np.ndarray, profile: np.ndarray, label_ids: list[str]):
+    from app.services.search import Hit, Reason
+
+    reasons = [Reason("duplicate")] if s.same_photo else []
+    shared = [j for j in np.argsort(-query, kind="stable") if query[j] >= STRONG and profile[j] >= STRONG]
+    for j in shared[:MAX_REASONS]:
+        kind = "tagged" if profile[j] >= 1.0 else "predicted"
+        reasons.append(Reason(kind, label=label_ids[j], value=round(float(profile[j]), 3)))
+    if s.distance is not None:
+        reasons.append(Reason("distance", value=s.distance))
+    matched = sorted(label_ids[j] for j in shared if profile[j] >= 1.0)
+    return Hit(s.item_id, -1 if s.distance is None else s.distance, modality, matched,
+               score=round(s.score, 4), reasons=reasons)
+
+
+def _same_photo(service, photo, members: set[int]) -> int | None:
+    """The library item whose photo this is (re-photographed, cropped, rotated), if any."""
+    ids, sigs, hashes = _signatures(service)
+    if len(ids) == 0:
+        return None
+    sims = similarities(query_signature(photo), sigs)
+    sims[~np.isin(ids, list(members))] = -np.inf
+    top = [int(ids[j]) for j in np.argsort(-sims)[:similar.SIGNATURE_CANDIDATES] if np.isfinite(sims[j])]
+    aligned = {}
+    for item_id in top:
+        image = _thumbnail(service.lib, item_id, hashes.get(item_id))
+        if image is not None:
+            aligned[item_id] = aligned_similarity(photo, image)
+    return similar.same_photo(aligned)
+
+
+def _signatures(service):
+    """(ids, signatures, item → sha256), cached on the service until signatures change."""
+    lib = service.lib
+    stamp = lib.signatures.version()
+    cached = getattr(service, "_signature_cache", None)
+    if cached is None or cached[0] != stamp:
+        ids, sigs = lib.signatures.load((len(CROPS), DIM))
+        cached = (stamp, ids, sigs, lib.signatures.hashes())
+        service._signature_cache = cached
+    return cached[1], cached[2], cached[3]
+
+
+def _thumbnail(lib, item_id: int, sha256: str | None):
+    if sha256:
+        path = thumbnail_path(lib.thumbnails_dir, sha256)
+        if path.is_file():
+            return load_rgb(path)
+    return None

@@ -1,0 +1,54 @@
+"""Photo signatures (``app.media.signature``) stored per item, with the photo they came from."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from app.store.library import Library
+
+
+VERSION_KEY = "signatures_version"
+
+
+class SignatureRepository:
+    """Read and write ``photo_signatures``; rows of items deleted go with them (cascade)."""
+
+    def __init__(self, lib: "Library"):
+        self.lib = lib
+
+    def hashes(self) -> dict[int, str]:
+        """item id → sha256 of the photo its stored signature was made from."""
+        return dict(self.lib.db.execute("SELECT item_id, sha256 FROM photo_signatures").fetchall())
+
+    def put(self, rows: Iterable[tuple[int, str, np.ndarray]]) -> None:
+        """Store (item id, photo sha256, float16 signature) rows, replacing older ones."""
+        with self.lib.atomic():
+            self.lib.db["photo_signatures"].insert_all(
+                ({"item_id": int(i), "sha256": sha, "signature": np.ascontiguousarray(sig, np.float16).tobytes()}
+                 for i, sha, sig in rows), replace=True)
+            self._bump()
+
+    def delete(self, item_ids: Iterable[int]) -> None:
+        ids = [int(i) for i in item_ids]
+        with self.lib.atomic():
+            for item_id in ids:
+                self.lib.db["photo_signatures"].delete_where("item_id = ?", [item_id])
+            self._bump()
+
+    def load(self, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """(item ids int64 (n,), signatures float16 (n, *shape)), in item order."""
+        rows = self.lib.db.execute("SELECT item_id, signature FROM photo_signatures ORDER BY item_id").fetchall()
+        ids = np.array([r[0] for r in rows], np.int64)
+        sigs = np.frombuffer(b"".join(r[1] for r in rows), np.float16).reshape(len(rows), *shape)
+        return ids, sigs
+
+    def version(self) -> tuple[int, str]:
+        """Changes whenever signatures are written or removed (and when items go: the count)."""
+        count = self.lib.db.execute("SELECT COUNT(*) FROM photo_signatures").fetchone()[0]
+        return int(count), self.lib.get_meta(VERSION_KEY, "0")
+
+    def _bump(self) -> None:
+        current = int(self.lib.get_meta(VERSION_KEY, "0"))
+        self.lib.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [VERSION_KEY, str(current + 1)])

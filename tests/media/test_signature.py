@@ -1,0 +1,47 @@
+"""Finding the same photo again: re-photographed copies of demo garments against the rest."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from app.media.signature import aligned_similarity, query_signature, signature, similarities
+from app.services.demo import generate_demo
+
+
+def _copy(img: Image.Image, seed: int) -> Image.Image:
+    """Rotated 3–6°, cropped to ~90 % off-centre, shrunk and re-compressed."""
+    rng = np.random.default_rng(seed)
+    turned = img.rotate(float(rng.uniform(3, 6) * rng.choice([-1, 1])), Image.Resampling.BICUBIC,
+                        fillcolor=img.getpixel((0, 0)))
+    w, h = round(img.width * 0.9), round(img.height * 0.9)
+    left, top = int(rng.integers(0, img.width - w)), int(rng.integers(0, img.height - h))
+    small = turned.crop((left, top, left + w, top + h)).resize((w * 2 // 3, h * 2 // 3))
+    buffer = io.BytesIO()
+    small.save(buffer, format="JPEG", quality=70)
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    generate_demo(folder, seed=7, count=16)
+    return [Image.open(p).convert("RGB") for p in sorted(folder.glob("*.jpg"))]
+
+
+def test_a_copy_is_found_first_among_other_garments(photos):
+    stored = np.stack([signature(p) for p in photos])
+    for i, original in enumerate(photos):
+        copy = _copy(original, i)
+        sims = similarities(query_signature(copy), stored)
+        top = np.argsort(-sims)[:5]
+        assert i in top
+        aligned = {int(j): aligned_similarity(copy, photos[j]) for j in top}
+        assert max(aligned, key=aligned.get) == i
+
+
+def test_signatures_are_deterministic_and_compact(photos):
+    a, b = signature(photos[0]), signature(photos[0])
+    assert a.dtype == np.float16 and np.array_equal(a, b) and a.nbytes < 2048
