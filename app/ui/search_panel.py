@@ -119,11 +119,15 @@ class SearchPanel(Retranslating, QWidget):
         self._update_enabled()
 
     def _update_enabled(self) -> None:
+        # Typed search needs no model (keywords and labels); photo search does.
         available = self.backend.available
         tip = "" if available else self.tr("no model yet: train one (Model ▸ Train…)")
-        for widget in (self.query, self.go, self.drop_zone):
-            widget.setEnabled(available)
-            widget.setToolTip(tip)
+        self.drop_zone.setEnabled(available)
+        self.drop_zone.setToolTip(tip)
+        words_only = self.tr("no model yet: searching by words and labels only")
+        for widget in (self.query, self.go):
+            widget.setEnabled(True)
+            widget.setToolTip("" if available else words_only)
 
     def focus_query(self) -> None:
         self.query.setFocus()
@@ -139,14 +143,14 @@ class SearchPanel(Retranslating, QWidget):
 
     def search_text(self) -> None:
         text = self.query.text().strip()
-        if text and self.backend.available:
+        if text:
             self._searching()
             self._typed = (text, None)
             self.backend.by_text(text, self.filters())
 
     def search_understood(self, label_ids: list) -> None:
         """The last typed text again, read as ``label_ids`` (the chips after an edit)."""
-        if self._typed is not None and self.backend.available:
+        if self._typed is not None:
             self._searching()
             self._typed = (self._typed[0], list(label_ids))
             self.backend.by_text(self._typed[0], self.filters(), labels=list(label_ids))

@@ -29,8 +29,10 @@ def test_search_actions_are_disabled_without_a_model(window):
     for action in window.actions.search_actions:
         assert not action.isEnabled()
         assert action.toolTip() == "no model yet"
-    assert not window.search.query.isEnabled()
-    assert "no model yet" in window.search.query.toolTip()
+    # typed search works on words and labels before any model; photo search needs one
+    assert window.search.query.isEnabled()
+    assert "searching by words and labels only" in window.search.query.toolTip()
+    assert not window.search.drop_zone.isEnabled()
 
 
 def test_facet_tree_lists_every_facet_and_label(window, library):
