@@ -85,6 +85,7 @@ class TrainConfig:
     eval_every: int = 1
     val_fraction: float = 0.1
     val_protocol: str = "crossmodal"
+    short_text_share: float = 0.0  # share of training texts cut to a few words (typed queries)
     label_steps: int = 1  # passes over the data per epoch for each network
     image_steps: int = 1
     text_steps: int = 1

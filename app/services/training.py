@@ -103,7 +103,9 @@ def _train(lib, options: TrainOptions, emit, cancel, encode: bool) -> TrainOutco
                             # a faceted scheme: nearly every pair shares some label, and the
                             # near-universal ones (Han, silk, Qing) say little (see losses);
                             # models are chosen by how label names rank untagged photos
-                            "similarity": "idf", "val_metric": "curator", **options.overrides})
+                            "similarity": "idf", "val_metric": "curator",
+                            # curators type a few words, catalogues hold paragraphs: train on both
+                            "short_text_share": 0.5, **options.overrides})
     checkpoints = lib.models_dir / ".checkpoints" / f"{options.mode}-{options.bits}"
     result = train(data, config, progress=lambda e: emit(_event(e)), cancel=cancel,
                    checkpoint_dir=checkpoints, resume=options.resume)

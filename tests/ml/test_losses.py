@@ -78,3 +78,18 @@ def test_weighted_pairs_equal_repeated_rows():
     repeated = pairwise_nll(torch.cat([a[:1], a[:1], a[:1], a[1:]]), b, torch.cat([sim[:1]] * 3 + [sim[1:]]))
     weighted = pairwise_nll(a, b, sim, weights=t([3, 1])[:, None])
     assert weighted.item() == pytest.approx(repeated.item(), rel=1e-6)
+
+
+def test_shortened_texts_keep_few_words_of_their_own_and_leave_the_rest_whole():
+    from app.ml.session import shorten_texts
+
+    torch.manual_seed(0)
+    x = (torch.rand(200, 50) < 0.3).float() * torch.rand(200, 50)
+    out = shorten_texts(x, 0.5, torch.Generator().manual_seed(1))
+    changed = ~torch.all(out == x, dim=1)
+    assert 60 < int(changed.sum()) < 140  # about half the rows
+    short = out[changed]
+    assert torch.all((short != 0).sum(dim=1) >= 1)
+    assert torch.all((short != 0) <= (x[changed] != 0))  # only words the text had
+    assert float((short != 0).sum(dim=1).float().mean()) < 0.5 * float((x[changed] != 0).sum(dim=1).float().mean())
+    assert torch.allclose(short.norm(dim=1), x[changed].norm(dim=1), atol=1e-5)
