@@ -103,6 +103,12 @@ class ImageNet(HashNet):
         act = _activation(cfg.feature_activation)
         super().__init__(mlp(in_dim, cfg.image_hidden, cfg.semantic_dim, cfg.branch_dropout("image"), act), cfg)
         self.head_input_dim = in_dim
+        # The CNN's first pass trains this classifier with it (app.ml.warmup); once it has, the
+        # label probabilities come from it: trained end to end with the CNN it ranked backlog
+        # photos far better (demo, category P@10 0.75 → see README) than a head fitted later
+        # on the frozen features.
+        self.pooled_labels = nn.Linear(in_dim, cfg.n_labels)
+        self.register_buffer("use_pooled_labels", torch.zeros((), dtype=torch.bool))
         self.backbone = build_backbone(cfg.backbone) if cfg.image_input == "pixels" else None
         if self.backbone is not None and cfg.backbone_weights:
             load_backbone_weights(self.backbone, cfg.backbone_weights, cfg.backbone)
@@ -110,11 +116,19 @@ class ImageNet(HashNet):
     def forward(self, x: torch.Tensor) -> HashOutput:
         if self.backbone is not None:
             x = self.backbone(x)
-        return super().forward(x)
+        return self.features_forward(x)
 
     def features_forward(self, pooled: torch.Tensor) -> HashOutput:
         """The heads only, from pooled CNN features (or the benchmark's feature vectors)."""
-        return super().forward(pooled)
+        out = super().forward(pooled)
+        if not bool(self.use_pooled_labels):
+            return out
+        return HashOutput(out.features, out.h, torch.sigmoid(self.pooled_labels(pooled)))
+
+    def adopt_pooled_labels(self) -> None:
+        """From now on the first pass's classifier gives the label probabilities (frozen)."""
+        self.use_pooled_labels.fill_(True)
+        self.pooled_labels.requires_grad_(False)
 
 
 class Discriminator(nn.Module):

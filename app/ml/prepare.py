@@ -13,7 +13,7 @@ from app.ml.config import TrainConfig
 from app.ml.data import TrainingData
 from app.ml.inputs import ImageInput, pooled_features
 from app.ml.nets import Networks
-from app.ml.warmup import WarmupProgress, warm_up_backbone
+from app.ml.warmup import WarmupProgress, warm_up_backbone, warmup_epochs, warmup_items
 
 FEATURE_CACHE = "pooled_features.npy"
 # The statistics torchvision's pretrained ResNets were trained with; photos are normalised
@@ -88,8 +88,10 @@ def prepare_images(cfg: TrainConfig, data: TrainingData, nets: Networks, device:
     cached = _read_cache(cache_dir, data) if reuse_cache else None
     if cached is None and train_items is not None:
         if not warm_up_backbone(nets.image.backbone, nets.image.head_input_dim, data, np.asarray(train_items),
-                                cfg, device, cancel, warmup_progress):
+                                cfg, device, cancel, warmup_progress, classifier=nets.image.pooled_labels):
             return False
+        if warmup_epochs(cfg) > 0 and len(warmup_items(data, np.asarray(train_items))) >= 2:
+            nets.image.adopt_pooled_labels()
     nets.image.backbone.requires_grad_(False)
     if cached is None:
         items = np.flatnonzero(data.image_mask)

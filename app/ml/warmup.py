@@ -38,22 +38,23 @@ def warmup_epochs(cfg: TrainConfig) -> int:
 
 
 def _augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Random flips, rotations up to ±10°, scaling 0.85–1.15 and shifts up to 1/8 of the side.
+    """Random flips, rotations up to ±10° and zoom-in crops keeping 85–100 % of each side,
+    placed anywhere in the photo, as one affine warp (edges reflected).
 
     Geometry only: colour is a label (a "yellow" robe must stay yellow), so no colour jitter.
     A photo of a garment is taken at any angle and framing; a network that sees only the
     framing of the training photos matches framing and colour instead of shape and motif.
     """
     n = x.shape[0]
-    flip = torch.rand(n, generator=generator) < 0.5
-    x = torch.where(flip.view(n, 1, 1, 1).to(x.device), x.flip(3), x)
     angle = (torch.rand(n, generator=generator) * 2 - 1) * math.radians(10)
-    scale = 1.0 + (torch.rand(n, generator=generator) * 2 - 1) * 0.15
-    shift = (torch.rand(n, 2, generator=generator) * 2 - 1) * 0.25
-    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
-    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
+    zoom = 0.85 + torch.rand(n, generator=generator) * 0.15
+    flip = torch.where(torch.rand(n, generator=generator) < 0.5, -1.0, 1.0)
+    shift = (torch.rand(n, 2, generator=generator) * 2 - 1) * (1 - zoom)[:, None]
+    cos, sin = torch.cos(angle) * zoom, torch.sin(angle) * zoom
+    theta = torch.stack([torch.stack([cos * flip, -sin, shift[:, 0]], 1),
+                         torch.stack([sin * flip, cos, shift[:, 1]], 1)], 1)
     grid = F.affine_grid(theta.to(x.device, x.dtype), list(x.shape), align_corners=False)
-    return F.grid_sample(x, grid, padding_mode="border", align_corners=False)
+    return F.grid_sample(x, grid, padding_mode="reflection", align_corners=False)
 
 
 def _load_pixels(data: TrainingData, items: np.ndarray, batch_size: int, cancel) -> torch.Tensor | None:
@@ -65,6 +66,11 @@ def _load_pixels(data: TrainingData, items: np.ndarray, batch_size: int, cancel)
         parts.append(torch.from_numpy(np.asarray(data.load_images(items[start:start + batch_size]),
                                                  dtype=np.float32)).half())
     return torch.cat(parts)
+
+
+def warmup_items(data: TrainingData, items: np.ndarray) -> np.ndarray:
+    """The items the first pass trains on: those with a photo and at least one label."""
+    return items[data.image_mask[items] & (data.labels[items].sum(axis=1) > 0)] if len(items) else items
 
 
 def _objective(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -81,14 +87,15 @@ def _objective(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 
 
 def warm_up_backbone(backbone: nn.Module, width: int, data: TrainingData, items: np.ndarray, cfg: TrainConfig,
-                     device: torch.device, cancel=None, progress: WarmupProgress | None = None) -> bool:
+                     device: torch.device, cancel=None, progress: WarmupProgress | None = None,
+                     classifier: nn.Linear | None = None) -> bool:
     """Train ``backbone`` (pixels → ``width`` pooled features) on the labels of ``items``.
 
     Only items with a photo and at least one label are used (the caller passes the
     training split, never the validation items). Returns False when cancelled.
     """
     epochs = warmup_epochs(cfg)
-    usable = items[data.image_mask[items] & (data.labels[items].sum(axis=1) > 0)] if len(items) else items
+    usable = warmup_items(data, items)
     if epochs == 0 or len(usable) < 2:
         return True
     pixels = _load_pixels(data, usable, cfg.image_batch_size, cancel)
@@ -96,7 +103,8 @@ def warm_up_backbone(backbone: nn.Module, width: int, data: TrainingData, items:
         return False
     targets = torch.as_tensor(data.labels[usable], dtype=torch.float32)
     generator = torch.Generator().manual_seed(cfg.seed + 17)
-    classifier = nn.Linear(width, targets.shape[1]).to(device)
+    classifier = classifier if classifier is not None else nn.Linear(width, targets.shape[1])
+    classifier = classifier.to(device)
     backbone.requires_grad_(True)
     backbone.train()
     params = list(backbone.parameters()) + list(classifier.parameters())

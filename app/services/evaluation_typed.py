@@ -2,8 +2,10 @@
 photos I get the ones that show it?" — precision@10 per facet beside chance.
 
 The held-out items are catalogued, so their tags and text would answer a typed query by
-themselves; here their photos are treated as an uncatalogued backlog and ranked by the model
-alone (the typed text's code against the photos' stored image codes, with the usual tie-break).
+themselves; here their photos are treated as an uncatalogued backlog and ranked the way search
+ranks a photo nobody has tagged: the typed text is read against the label scheme, and photos
+are ordered by the model's calibrated probability that they show those labels (the stored tag
+suggestions), the Hamming distance of the text's code breaking ties.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ def typed_label_precision(lib, model, k: int = K) -> dict:
     truth = truth_matrix(scheme, label_ids, [lib.labels.labels_of(i) for i in rows])
     queries = [q for q in label_queries(scheme, FACETS) if truth[:, label_ids.index(q.labels[0])].any()]
     relevance = relevance_matrix(truth, [[label_ids.index(q.labels[0])] for q in queries])
-    ranked, failed = _rank(active_runtime(lib, model), index, [q.text for q in queries], rows, k)
+    ranked, failed = _rank(lib, model, active_runtime(lib, model), index, [q.text for q in queries], rows, k)
     p = precision_at_k(relevance, ranked, k)
     by_lang = {}
     for facet in FACETS:
@@ -46,19 +48,43 @@ def typed_label_precision(lib, model, k: int = K) -> dict:
             "groups": group_scores(query_groups(queries), p, chance_rate(relevance))}
 
 
-def _rank(runtime, index: HammingIndex, texts: list[str], rows: dict[int, int], k: int):
-    """Top-k held-out rows per typed text; a text the model cannot read ranks nothing."""
+def _rank(lib, model, runtime, index: HammingIndex, texts: list[str], rows: dict[int, int], k: int):
+    """Top-k held-out rows per typed text; a text naming no label and unknown to the model
+    ranks nothing (and is counted)."""
+    from app.search.understanding import understand
+
     ranked, failed = [], 0
     for text in texts:
+        asked = understand(text, lib.scheme).labels
+        order = _by_predicted_labels(lib, model, asked, rows) if asked else []
         vector = runtime.text_vectors([text])
-        if not vector.any():
+        if not order and not vector.any():
             ranked.append([])
             failed += 1
             continue
-        codes, scores, _ = runtime.text_outputs(vector)
-        _, hit_ids = index.search(pack(codes), k, query_scores=scores)
-        ranked.append([rows.get(int(i), -1) for i in hit_ids[0] if i >= 0])
+        if len(order) < k and vector.any():
+            codes, scores, _ = runtime.text_outputs(vector)
+            _, hit_ids = index.search(pack(codes), k, query_scores=scores)
+            order += [int(i) for i in hit_ids[0] if i >= 0 and int(i) not in order]
+        ranked.append([rows[i] for i in order[:k]])
     return rankings_array(ranked, k), failed
+
+
+def _by_predicted_labels(lib, model, asked: list[str], rows: dict[int, int]) -> list[int]:
+    """Held-out items by the mean stored probability of the asked labels (or a descendant)."""
+    scheme = lib.scheme
+    scores = {i: 0.0 for i in rows}
+    for label in asked:
+        members = [label, *scheme.descendants(label)]
+        best: dict[int, float] = {}
+        marks = ", ".join("?" * len(members))
+        for item_id, p in lib.db.execute(f"SELECT item_id, confidence FROM suggestions WHERE model_id = ? "
+                                         f"AND label_id IN ({marks})", [model.id, *members]):
+            if item_id in scores:
+                best[item_id] = max(best.get(item_id, 0.0), float(p))
+        for item_id, p in best.items():
+            scores[item_id] += p / len(asked)
+    return [i for i, p in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])) if p > 0]
 
 
 def typed_table(result: dict) -> str:

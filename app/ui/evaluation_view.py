@@ -1,10 +1,11 @@
 """The evaluation view: "how good is my model?" for the active model.
 
-Before anything is computed it shows what the model card records (validation MAP and any
-evaluation numbers, the MAP per epoch when the card keeps a history). "Evaluate" runs
-``app.services.evaluation.evaluate_model`` on the library thread: MAP@all, MAP@K, P@K, R@K
-and NDCG@K for image→text, text→image, image→image and text→text on the items held out of
-training, with precision–recall curves over Hamming radius.
+Before anything is computed it shows what the model card records (validation score and any
+evaluation numbers, the score per epoch when the card keeps a history). "Evaluate" runs, on the
+library thread, first what a curator experiences — every label name typed as a query over the
+photos held out of training, treated as uncatalogued: precision@10 per facet beside chance
+(``app.services.evaluation_typed``) — then the published protocol's numbers (MAP@all, MAP@K,
+P@K, R@K, NDCG@K with "relevant = shares a label") and precision–recall curves.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from app.ui.i18n import Retranslating
 from app.ui.plot import LinePlot
 
 K = 50
+TYPED_FACETS = ("category", "motif", "colour", "technique", "material", "era", "region")
 COLUMNS = ("direction", "map_all", "map_at_k", "precision_at_k", "recall_at_k", "ndcg_at_k", "n_queries")
 
 
@@ -45,10 +47,13 @@ def evaluate_active(lib, k: int = K) -> dict:
 
     model = lib.codes.active_model()
     curves: dict = {}
+    from app.services.evaluation_typed import typed_label_precision
+
     rows, _definitions = evaluate_model(lib, model, k, curves)
     points = {name: [(float(r), float(p)) for r, p in zip(c.recall, c.precision) if not math.isnan(p)]
               for name, c in curves.items()}
-    return {"rows": [{c: getattr(r, c) for c in COLUMNS} for r in rows], "curves": points}
+    return {"rows": [{c: getattr(r, c) for c in COLUMNS} for r in rows], "curves": points,
+            "typed": typed_label_precision(lib, model)}
 
 
 def evaluation_available() -> bool:
@@ -140,14 +145,27 @@ class EvaluationView(Retranslating, QDialog):
         self.history.set_series("MAP", history)
 
     def _show_result(self) -> None:
-        headers = [self.tr("Direction"), "MAP@all", f"MAP@{K}", f"P@{K}", f"R@{K}", f"NDCG@{K}",
+        headers = [self.tr("Measure"), "MAP@all", f"MAP@{K}", f"P@{K}", f"R@{K}", f"NDCG@{K}",
                    self.tr("Queries")]
-        cells = [[r["direction"], *(f"{r[c]:.4f}" for c in COLUMNS[1:6]), str(r["n_queries"])]
-                 for r in self.result["rows"]]
+        cells = self._typed_cells()
+        cells += [[self.tr("published protocol (shares a label): {direction}").format(direction=r["direction"]),
+                   *(f"{r[c]:.4f}" for c in COLUMNS[1:6]), str(r["n_queries"])] for r in self.result["rows"]]
         self._fill(headers, cells)
         self.pr.clear()
         for name, points in self.result["curves"].items():
             self.pr.set_series(name, points)
+
+    def _typed_cells(self) -> list[list[str]]:
+        """Rows of typed label names per facet: P@10 in the P@K column, chance beside it."""
+        typed = self.result.get("typed") or {}
+        rows = []
+        for facet in TYPED_FACETS:
+            group = typed.get("groups", {}).get(f"facet:{facet}")
+            if group is not None:
+                name = self.tr("typed label names, {facet}: P@10 {p:.2f} (chance {c:.2f})").format(
+                    facet=self.tr(facet), p=group["p10"], c=group["chance"])
+                rows.append([name, "", "", f"{group['p10']:.4f}", "", "", str(group["n"])])
+        return rows
 
     def _fill(self, headers: list[str], cells: list[list[str]]) -> None:
         self.table.setColumnCount(len(headers))

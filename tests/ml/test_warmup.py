@@ -87,3 +87,30 @@ def test_first_pass_length_defaults_to_six_epochs_from_scratch_and_none_when_pre
     assert warmup_epochs(TrainConfig(net=NetConfig(backbone_weights="/some/resnet18.pth"))) == 0
     assert warmup_epochs(TrainConfig(warmup_epochs=2)) == 2
     assert warmup_epochs(TrainConfig(warmup_epochs=0)) == 0
+
+
+def test_after_the_first_pass_its_classifier_names_the_labels_in_the_exported_model(tmp_path):
+    from app.ml.export import export_model
+    from app.ml.train import train
+    from app.runtime.model import load_model
+
+    torch.manual_seed(0)
+    photos, labels = striped(96)
+    data = TrainingData(labels=labels, load_images=lambda idx: photos[np.asarray(idx)])
+    cfg = TrainConfig(net=NetConfig(bits=16, semantic_dim=32, image_hidden=(32,), label_hidden=(32,)),
+                      epochs=2, warmup_epochs=4, warmup_batch_size=32, batch_size=32, seed=0, device="cpu")
+    result = train(data, cfg)
+    image = result.networks.image
+    assert bool(image.use_pooled_labels) and not image.pooled_labels.weight.requires_grad
+    with torch.no_grad():
+        out = image(torch.from_numpy(photos[:8]))
+        direct = torch.sigmoid(image.pooled_labels(image.backbone(torch.from_numpy(photos[:8]))))
+    assert torch.allclose(out.label_probs, direct, atol=1e-6)
+    card = export_model(result, tmp_path / "m", {"label_ids": ["h", "v"], "scheme_fingerprint": "x",
+                                                 "preprocessing": {"size": 32}})
+    model = load_model(tmp_path / "m")
+    model.card["calibration"] = {}
+    onnx_probs = model.predict_labels_images(photos[:8])
+    assert np.allclose(onnx_probs, direct.numpy(), atol=1e-4) and card["networks"]
+    # the classifier learnt the stripes: most held-in photos get their own class as the likelier
+    assert (onnx_probs.argmax(axis=1) == labels[:8].argmax(axis=1)).mean() >= 0.75

@@ -65,7 +65,11 @@ def test_train_in_the_dialog_then_search_evaluate_and_suggest(demo, open_window,
     view.evaluate_button.click()
     qtbot.waitUntil(lambda: view.result is not None, timeout=60_000)
     assert {r["direction"] for r in view.result["rows"]} == {"i2t", "t2i", "i2i", "t2t"}
-    assert view.pr.series and view.table.rowCount() == 4
+    typed_rows = len(view.result["typed"].get("groups", {}) and
+                     [f for f in ("category", "motif", "colour", "technique", "material", "era", "region")
+                      if f"facet:{f}" in view.result["typed"]["groups"]])
+    assert view.pr.series and view.table.rowCount() == 4 + typed_rows
+    assert view.table.item(view.table.rowCount() - 1, 0).text().startswith("published protocol")
 
     with_suggestions = [i for i in demo.items.ids() if demo.codes.suggestions(i)]
     print(f"\n{len(with_suggestions)} item(s) with suggestions from the tiny model")
