@@ -100,11 +100,11 @@ class TrainConfig:
     device: str = "auto"  # "auto" (CUDA when present), "cpu", "cuda", "cuda:1" ...
     freeze_backbone: bool | None = None  # None: frozen + cached features on CPU only
     image_batch_size: int = 32  # batch for running the CNN over photos
-    # The CNN's first pass (app.ml.warmup) before it is frozen: None = 6 epochs for a
+    # The CNN's first pass (app.ml.warmup) before it is frozen: None = 40 epochs for a
     # backbone from scratch, 0 with pretrained weights; only in cached-feature mode.
     warmup_epochs: int | None = None
     warmup_lr: float = 2e-3
-    warmup_batch_size: int = 64
+    warmup_batch_size: int = 32  # twice the steps of 64 per epoch: better features in the same time
 
     def __post_init__(self) -> None:
         if isinstance(self.net, dict):

@@ -25,16 +25,28 @@ from torch.nn import functional as F
 from app.ml.config import TrainConfig
 from app.ml.data import TrainingData
 
+MIN_EPOCHS, MAX_EPOCHS = 6, 40
+PASS_BUDGET = 12_000  # photo passes of the first pass by default (about 200 s at 96 px on 2 cores)
 # (epoch, epochs, batch, batches, mean loss so far, training accuracy so far)
 WarmupProgress = Callable[[int, int, int, int, float, float], None]
 
 
-def warmup_epochs(cfg: TrainConfig) -> int:
-    """How many first-pass epochs to run: the configured number, or by default 6 for a
-    backbone trained from scratch and none for one initialised from a weights file."""
+def warmup_epochs(cfg: TrainConfig, n_items: int | None = None) -> int:
+    """How many first-pass epochs to run: the configured number; by default none for a
+    backbone initialised from a weights file, and for one trained from scratch as many as
+    fit ``PASS_BUDGET`` photo passes, between 6 and 40 (a small collection needs more epochs
+    to learn; a large one learns as much from fewer, and must not take hours).
+
+    Demo backlog (300 items, 96 px, batch 32), typed names P@10 garment category / motif:
+    12 epochs .58 / .45, 25 epochs .93 / .65, 40 epochs .95 / .71 (issue 13, seed 0).
+    clothing-cc0 (3,600 photos) got its first-pass figures above with 6."""
     if cfg.warmup_epochs is not None:
         return max(0, int(cfg.warmup_epochs))
-    return 0 if cfg.net.backbone_weights else 6
+    if cfg.net.backbone_weights:
+        return 0
+    if not n_items:
+        return MAX_EPOCHS
+    return int(min(MAX_EPOCHS, max(MIN_EPOCHS, PASS_BUDGET // n_items)))
 
 
 def _augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -94,8 +106,8 @@ def warm_up_backbone(backbone: nn.Module, width: int, data: TrainingData, items:
     Only items with a photo and at least one label are used (the caller passes the
     training split, never the validation items). Returns False when cancelled.
     """
-    epochs = warmup_epochs(cfg)
     usable = warmup_items(data, items)
+    epochs = warmup_epochs(cfg, len(usable))
     if epochs == 0 or len(usable) < 2:
         return True
     pixels = _load_pixels(data, usable, cfg.image_batch_size, cancel)

@@ -83,7 +83,9 @@ def test_first_pass_skips_unlabelled_and_photo_less_items_and_honours_cancel():
 
 
 def test_first_pass_length_defaults_to_six_epochs_from_scratch_and_none_when_pretrained():
-    assert warmup_epochs(TrainConfig()) == 6
+    assert warmup_epochs(TrainConfig()) == 40
+    assert warmup_epochs(TrainConfig(), 250) == 40  # a demo-sized collection: all 40
+    assert warmup_epochs(TrainConfig(), 1000) == 12 and warmup_epochs(TrainConfig(), 3600) == 6
     assert warmup_epochs(TrainConfig(net=NetConfig(backbone_weights="/some/resnet18.pth"))) == 0
     assert warmup_epochs(TrainConfig(warmup_epochs=2)) == 2
     assert warmup_epochs(TrainConfig(warmup_epochs=0)) == 0
@@ -110,7 +112,7 @@ def test_after_the_first_pass_its_classifier_names_the_labels_in_the_exported_mo
                                                  "preprocessing": {"size": 32}})
     model = load_model(tmp_path / "m")
     model.card["calibration"] = {}
-    onnx_probs = model.predict_labels_images(photos[:8])
+    onnx_probs = model.run("image", photos[:8], mirror=False)[1]
     assert np.allclose(onnx_probs, direct.numpy(), atol=1e-4) and card["networks"]
     # the classifier learnt the stripes: most held-in photos get their own class as the likelier
     assert (onnx_probs.argmax(axis=1) == labels[:8].argmax(axis=1)).mean() >= 0.75

@@ -53,7 +53,7 @@ def test_torch_and_onnx_runtime_agree(exported, modality):
     h_torch, probs_torch = out.h.numpy(), out.label_probs.numpy()
     model = load_model(folder, expected_scheme_fingerprint="abc123")
     codes, h_onnx = model.encode(modality, x)
-    _, probs_onnx = model.run(modality, x)
+    _, probs_onnx = model.run(modality, x, mirror=False)
     assert np.abs(h_torch - h_onnx).max() < 1e-4
     assert np.array_equal(codes, np.where(h_torch > 0, 1, -1))
     assert np.abs(probs_torch - probs_onnx).max() < 1e-4
@@ -87,3 +87,16 @@ def test_pack_and_unpack_round_trip():
     # Hamming distance survives packing: count differing bits both ways
     direct = int((codes[0] != codes[1]).sum())
     assert int(np.unpackbits(packed[0] ^ packed[1]).sum()) == direct
+
+
+def test_photo_label_probabilities_also_read_the_mirror_image(exported):
+    nets, cfg, folder, _ = exported
+    if cfg.net.image_input != "pixels":
+        pytest.skip("the mirror view is for photos, not pooled features")
+    model = load_model(folder)
+    x = _inputs(cfg, "image")
+    symmetric = (x + x[..., ::-1]) / 2  # its own mirror image: both views agree
+    assert np.allclose(model.run("image", symmetric)[1], model.run("image", symmetric, mirror=False)[1], atol=1e-5)
+    plain, mirrored = model.run("image", x, mirror=False)[1], model.run("image", x[..., ::-1].copy(), mirror=False)[1]
+    both = model.run("image", x)[1]
+    assert np.all((both >= np.minimum(plain, mirrored) - 1e-5) & (both <= np.maximum(plain, mirrored) + 1e-5))
