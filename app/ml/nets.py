@@ -107,7 +107,8 @@ class ImageNet(HashNet):
         # label probabilities come from it: trained end to end with the CNN it ranked backlog
         # photos far better (demo, category P@10 0.75 → see README) than a head fitted later
         # on the frozen features.
-        self.pooled_labels = nn.Linear(in_dim, cfg.n_labels)
+        with torch.random.fork_rng(devices=[]):  # leave the other layers' seeded start as it was
+            self.pooled_labels = nn.Linear(in_dim, cfg.n_labels)
         self.register_buffer("use_pooled_labels", torch.zeros((), dtype=torch.bool))
         self.backbone = build_backbone(cfg.backbone) if cfg.image_input == "pixels" else None
         if self.backbone is not None and cfg.backbone_weights:
