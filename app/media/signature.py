@@ -81,7 +81,7 @@ def _flat(img: Image.Image, box=None) -> np.ndarray:
     return _unit(v - v.mean())
 
 
-def _alignments(img: Image.Image) -> np.ndarray:
+def alignments(img: Image.Image) -> np.ndarray:
     """The candidate's thumbnails over small rotations, crops and shifts (rows, unit length)."""
     base = img.convert("RGB").resize((WORK_SIDE, WORK_SIDE), Image.Resampling.BOX)
     corner = tuple(int(v) for v in np.asarray(base)[0, 0])
@@ -98,7 +98,11 @@ def _alignments(img: Image.Image) -> np.ndarray:
     return np.stack(rows)
 
 
+def aligned_query(query: Image.Image) -> np.ndarray:
+    """The query's thumbnail vector that ``alignments`` rows are compared with."""
+    return _flat(query.convert("RGB").resize((WORK_SIDE, WORK_SIDE), Image.Resampling.BOX))
+
+
 def aligned_similarity(query: Image.Image, candidate: Image.Image) -> float:
     """Best normalised correlation of the query with any small re-framing of the candidate."""
-    q = _flat(query.convert("RGB").resize((WORK_SIDE, WORK_SIDE), Image.Resampling.BOX))
-    return float((_alignments(candidate) @ q).max())
+    return float((alignments(candidate) @ aligned_query(query)).max())

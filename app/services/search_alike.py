@@ -6,12 +6,13 @@ from __future__ import annotations
 import numpy as np
 
 from app.media.images import load_rgb, thumbnail_path
-from app.media.signature import CROPS, DIM, aligned_similarity, query_signature, similarities
+from app.media.signature import CROPS, DIM, aligned_query, alignments, query_signature, similarities
 from app.services import ranking, similar
 from app.services.models_runtime import pack
 
 STRONG = 0.5       # a query label from this probability brings its items in as candidates
 MAX_REASONS = 3
+ALIGNMENT_CACHE = 32  # candidates' re-framings kept per service (~1.6 MB each)
 
 
 def alike(service, profile: np.ndarray, codes, scores, k: int, filters, photo=None,
@@ -77,12 +78,27 @@ def _same_photo(service, photo, members: set[int]) -> int | None:
     sims = similarities(query_signature(photo), sigs)
     sims[~np.isin(ids, list(members))] = -np.inf
     top = [int(ids[j]) for j in np.argsort(-sims)[:similar.SIGNATURE_CANDIDATES] if np.isfinite(sims[j])]
+    q = aligned_query(photo)
     aligned = {}
     for item_id in top:
-        image = _thumbnail(service.lib, item_id, hashes.get(item_id))
-        if image is not None:
-            aligned[item_id] = aligned_similarity(photo, image)
+        rows = _alignments(service, item_id, hashes.get(item_id))
+        if rows is not None:
+            aligned[item_id] = float((rows @ q).max())
     return similar.same_photo(aligned)
+
+
+def _alignments(service, item_id: int, sha256: str | None):
+    """A candidate's re-framings, kept for the next queries (the costly part: ~10 ms each)."""
+    cache = service.__dict__.setdefault("_alignment_cache", {})
+    key = (item_id, sha256)
+    if key not in cache:
+        image = _thumbnail(service.lib, item_id, sha256)
+        if image is None:
+            return None
+        if len(cache) >= ALIGNMENT_CACHE:
+            cache.pop(next(iter(cache)))
+        cache[key] = alignments(image)
+    return cache[key]
 
 
 def _signatures(service):
