@@ -88,7 +88,8 @@ class HitsModel(QAbstractListModel):
 
     def _display(self, hit, record, reasons: str) -> str:
         name = record.accession if record else f"#{hit.item_id}"
-        first = f"{name}  ·  d={hit.distance}"
+        # a hit found by words or labels alone has no Hamming distance (-1): show none
+        first = f"{name}  ·  d={hit.distance}" if hit.distance >= 0 else name
         return f"{first}\n{reasons}" if self.reasons_line and reasons else first
 
     def _tooltip(self, hit, record, reasons: str) -> str:

@@ -175,3 +175,15 @@ def test_a_photo_search_hides_the_chips(searchable, tmp_path, qtbot):
     window.search.search_photo(str(tmp_path / "photos" / "P0001.jpg"))
     wait_idle(qtbot, window)
     assert not chips.isVisible()
+
+
+def test_a_hit_without_a_distance_shows_none(qtbot):
+    from app.ui.hits_model import HitsModel
+
+    class _Record:
+        accession, title = "M-9", "robe"
+
+    model = HitsModel.__new__(HitsModel)  # only the caption is exercised
+    model.reasons_line = False
+    assert HitsModel._display(model, Hit(9, -1, "image", []), _Record(), "") == "M-9"
+    assert HitsModel._display(model, Hit(9, 4, "image", []), _Record(), "") == "M-9  ·  d=4"
