@@ -4,50 +4,21 @@ against a stand-in with the search service's contract: ``by_text(text, k, filter
 from __future__ import annotations
 
 import types
-from dataclasses import dataclass, field
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolButton
 
 from app.search.understanding import understand
+from app.services.search import Hit, Reason, SearchFilters, SearchResults
 from app.ui.hits_model import ReasonsRole
 from tests.ui.helpers import wait_idle
 
 
-@dataclass
-class Reason:
-    kind: str
-    label: str = ""
-    field: str = ""
-    term: str = ""
-    value: float = 0.0
-
-
-@dataclass
-class Hit:
-    item_id: int
-    distance: int
-    modality: str
-    matched_labels: list
-    score: float = 0.0
-    reasons: list = field(default_factory=list)
-
-
-@dataclass
-class Results:
-    photos: list
-    descriptions: list
-    query_labels: list
-    provider: str = "CPUExecutionProvider"
-    seconds: float = 0.01
-    understood: list = field(default_factory=list)
-
-
-@dataclass
-class SearchFilters:
-    labels: list = field(default_factory=list)
-    collection: object = None
+def Results(photos, descriptions, query_labels, understood=()):
+    """The real service's results, as the stand-in service below answers them."""
+    return SearchResults(photos, descriptions, list(query_labels), "CPUExecutionProvider", 0.01,
+                         understood=list(understood))
 
 
 class UnderstandingSearch:
