@@ -30,7 +30,7 @@ def photo_run(tmp_path_factory):
         return load(indices)
 
     data = {"labels": items["labels"], "texts": items["texts"], "load_images": counted}
-    result = train(data, tiny_config(epochs=2, image_batch_size=40))  # CPU: frozen ResNet-18, cached
+    result = train(data, tiny_config(epochs=2, image_batch_size=40, warmup_epochs=3))  # CPU: frozen ResNet-18, cached
     folder = tmp_path_factory.mktemp("models") / "photo-model"
     card = export_model(result, folder, label_ids=LABEL_IDS, scheme_fingerprint="scheme-v7",
                         vocabulary={"terms": ["dragon", "龙"], "mode": "tfidf"}, preprocessing=PREP,

@@ -79,7 +79,7 @@ def test_a_tiny_real_run_reports_every_field(tmp_path):
     from app.services.bench_backlog import BacklogOptions, run_backlog_benchmark
 
     options = BacklogOptions(seeds=(0,), catalogue=40, backlog=20, models=("firstrun",), baseline=False,
-                             phrases=4, rephotos=5, edits=3, train_overrides={"epochs": 1})
+                             phrases=4, rephotos=5, edits=3, train_overrides={"epochs": 1, "overrides": {"warmup_epochs": 2}})
     result = run_backlog_benchmark(options, tmp_path / "out.json", progress=None)
     model = result["per_seed"][0]["models"]["firstrun"]
     assert model["backlog_without_codes_after_training"] == 0

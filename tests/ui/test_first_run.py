@@ -36,7 +36,8 @@ def test_a_fresh_home_opens_on_the_demo_with_a_model(tmp_path, monkeypatch, qtbo
 
     monkeypatch.setenv("WENYANG_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("WENYANG_NO_DEMO", raising=False)
-    options = TrainOptions(bits=16, epochs=1, image_size=32, net_overrides=TINY_NETS)
+    options = TrainOptions(bits=16, epochs=1, image_size=32, net_overrides=TINY_NETS,
+                           overrides={"warmup_epochs": 2})
     window = start(demo=True, demo_count=24, train_options=options)
     qtbot.addWidget(window)
     try:
