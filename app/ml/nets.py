@@ -104,9 +104,9 @@ class ImageNet(HashNet):
         super().__init__(mlp(in_dim, cfg.image_hidden, cfg.semantic_dim, cfg.branch_dropout("image"), act), cfg)
         self.head_input_dim = in_dim
         # The CNN's first pass trains this classifier with it (app.ml.warmup); once it has, the
-        # label probabilities come from it: trained end to end with the CNN it ranked backlog
-        # photos far better (demo, category P@10 0.75 → see README) than a head fitted later
-        # on the frozen features.
+        # label probabilities come from it: trained end to end with the CNN it ranked the demo
+        # backlog's photos better than a head fitted later on the frozen features (typed
+        # garment names P@10 .77 against .75 after a 20-epoch first pass; issue 13, seed 0).
         with torch.random.fork_rng(devices=[]):  # leave the other layers' seeded start as it was
             self.pooled_labels = nn.Linear(in_dim, cfg.n_labels)
         self.register_buffer("use_pooled_labels", torch.zeros((), dtype=torch.bool))
