@@ -210,3 +210,14 @@ def test_cli_search_encode_models_and_evaluate(trained, tmp_path, capsys):
     assert main(["evaluate", root, "-k", "5", "--out", str(tmp_path / "rep")]) == 0
     assert "MAP@all" in capsys.readouterr().out and (tmp_path / "rep" / "pr_curves.png").exists()
     assert main(["search", root, "--region", "1", "1", "5", "5", "--text", "x"]) == 1
+
+
+def test_two_queries_that_differ_only_in_motif_do_not_collapse_to_one_ranking(trained):
+    lib, _, _ = trained
+    service = SearchService(lib)
+    dragons = service.by_text("dragon robe", k=10)
+    phoenixes = service.by_text("phoenix robe", k=10)
+    assert dragons.understood != phoenixes.understood
+    assert [h.item_id for h in dragons.photos] != [h.item_id for h in phoenixes.photos]
+    first = dragons.photos[0].item_id
+    assert "dragon" in lib.labels.labels_of(first)
