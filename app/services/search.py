@@ -210,9 +210,20 @@ class SearchService:
         blend = weight * _unit(label_scores) + (1.0 - weight) * _unit(photo_score)
         codes = np.where(blend >= 0, 1, -1).astype(np.int8)
         wanted = [lid for lid, p in zip(rt.label_ids, edited) if p >= 0.5]
+        # the asked-for labels must show in the results, on the same kind of garment, not drown
+        # among the item's other labels
+        leaves = [scheme.resolve(r).id for r in add] + self._garment(rt.label_ids, edited)
         results = alike(self, edited, codes, blend.astype(np.float32), k, filters, exclude={item_id},
-                        query_labels=wanted)
+                        query_labels=wanted, require=leaves)
         return _timed(results, started)
+
+    def _garment(self, label_ids, profile: np.ndarray) -> list[str]:
+        """The most specific garment category the profile is sure of, if any."""
+        scheme = self.lib.scheme
+        sure = [l for l, p in zip(label_ids, profile) if p >= 0.5 and l in scheme.labels
+                and scheme.labels[l].facet == "category"]
+        leaves = [l for l in sure if not set(scheme.descendants(l)) & set(sure)]
+        return leaves[:1]
 
     def _profile(self, item_id: int) -> np.ndarray:
         """The item's labels over the model's: tagged 1, else its photo's predicted probability."""

@@ -221,3 +221,4 @@ def test_two_queries_that_differ_only_in_motif_do_not_collapse_to_one_ranking(tr
     assert [h.item_id for h in dragons.photos] != [h.item_id for h in phoenixes.photos]
     first = dragons.photos[0].item_id
     assert "dragon" in lib.labels.labels_of(first)
+
