@@ -89,16 +89,11 @@ def add_keywords(cands: dict[int, Candidate], hits, text: str) -> None:
         cand.keyword = (hit.field, hit.term, max(0.0, min(1.0, norm)))
 
 
-def add_distances(cands: dict[int, Candidate], ids, dists, keep_new: bool) -> None:
-    """Hamming distances of the index's nearest items; new candidates only when ``keep_new``."""
-    for item_id, d in zip(ids, dists):
-        item_id = int(item_id)
-        if item_id < 0:
-            continue
-        if item_id in cands:
-            cands[item_id].distance = int(d)
-        elif keep_new:
-            cands[item_id] = Candidate(item_id, distance=int(d))
+def add_distances(cands: dict[int, Candidate], distances: dict[int, int]) -> None:
+    """Hamming distances of the index's nearest items (item id → distance); those not yet
+    candidates become candidates on their code alone."""
+    for item_id, d in distances.items():
+        cands.setdefault(item_id, Candidate(item_id)).distance = d
 
 
 def ranked(cands: dict[int, Candidate], n_asked: int, bits: int, k: int) -> list[Candidate]:

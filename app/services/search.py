@@ -19,7 +19,8 @@ from app.media.images import load_rgb
 from app.media.preprocess import Preprocessing, crop_region, to_array
 from app.search import HammingIndex
 from app.services.models_runtime import active_runtime, pack
-from app.services.search_alike import alike
+from app.services import ranking
+from app.services.search_alike import alike, nearest
 
 TAB_MODALITY = {"photos": "image", "descriptions": "text"}
 
@@ -162,12 +163,13 @@ class SearchService:
             vector = rt.text_vectors([text])
             if vector.any():
                 codes, scores = rt.text_outputs(vector)[:2]
-        keyword_hits = self.lib.keywords.search(text, limit=max(200, 4 * k), allowed=self._allowed_set(filters)) \
+        allowed = self._allowed_set(filters)
+        keyword_hits = self.lib.keywords.search(text, limit=max(200, 4 * k), allowed=allowed) \
             if text.strip() else []
         if not asked and not keyword_hits and codes is None:
             raise WenyangError("Nothing in this text names a label, matches a word in the library, "
                                "or is known to the model. Try other words, a label's name, or an accession number.")
-        return self._fused(text, asked, codes, scores, keyword_hits, k, filters, started)
+        return self._fused(text, asked, codes, scores, keyword_hits, k, allowed, started)
 
     def by_labels(self, label_refs, k: int = 50, filters: SearchFilters | None = None) -> SearchResults:
         """Items with these labels: tagged ones first, then photos the model sees them in."""
@@ -178,7 +180,7 @@ class SearchService:
         if self.available():
             rt = self.runtime()
             codes, scores = rt.encode_labels(rt.label_vector(scheme.closure(wanted))[None])
-        return self._fused("", wanted, codes, scores, [], k, filters, started)
+        return self._fused("", wanted, codes, scores, [], k, self._allowed_set(filters), started)
 
     def like_item(self, item_id: int, k: int = 50, filters: SearchFilters | None = None) -> SearchResults:
         """Items like this one: its labels (tagged, else what its photo shows) and its stored
@@ -237,12 +239,9 @@ class SearchService:
         return profile
 
     # -- internals -------------------------------------------------------------------------
-    def _fused(self, text, asked, codes, scores, keyword_hits, k, filters, started) -> SearchResults:
+    def _fused(self, text, asked, codes, scores, keyword_hits, k, allowed, started) -> SearchResults:
         """One ranking per tab from labels, keywords and codes (``app.services.ranking``)."""
-        from app.services import ranking
-
         model = self.lib.codes.active_model()
-        allowed = self._allowed_set(filters)
         expanded = ranking.expand(self.lib.scheme, asked)
         tabs = {}
         for tab, modality in TAB_MODALITY.items():
@@ -250,12 +249,7 @@ class SearchService:
             cands = ranking.label_evidence(self.lib, model.id if model else None, expanded, members,
                                            with_predictions=modality == "image")
             ranking.add_keywords(cands, [h for h in keyword_hits if h.item_id in members], text)
-            if codes is not None:
-                index = self.index(modality)
-                if len(index):
-                    dist, ids = index.search(pack(codes), max(4 * k, 200), allowed=self._row_filter(index, members),
-                                             query_scores=scores)
-                    ranking.add_distances(cands, ids[0], dist[0], keep_new=True)
+            ranking.add_distances(cands, nearest(self, modality, codes, scores, members, k))
             best = ranking.ranked(cands, len(expanded), model.bits if model else 0, k)
             tabs[tab] = [self._fused_hit(c, modality) for c in best]
         provider = self.runtime().provider if model is not None else "no model"
@@ -269,7 +263,7 @@ class SearchService:
         elif cand.keyword is not None:
             reasons.append(Reason("keyword", field=cand.keyword[0], term=cand.keyword[1]))
         for label, (kind, p) in cand.labels.items():
-            if kind == "tagged" or p >= 0.5:
+            if kind == "tagged" or p >= ranking.PREDICTED_FLOOR:
                 reasons.append(Reason(kind, label=label, value=round(p, 3)))
         if cand.distance is not None:
             reasons.append(Reason("distance", value=cand.distance))
@@ -290,10 +284,6 @@ class SearchService:
                else "SELECT id FROM items WHERE trim(title || description) != ''")
         ids = {r[0] for r in self.lib.db.execute(sql)}
         return ids if allowed is None else ids & allowed
-
-    @staticmethod
-    def _row_filter(index: HammingIndex, members: set[int]):
-        return index.row_filter(sorted(members))
 
     def _stored(self, item_id: int, modality: str):
         model = self.lib.codes.active_model()

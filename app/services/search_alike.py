@@ -38,7 +38,7 @@ def alike(service, profile: np.ndarray, codes, scores, k: int, filters, photo=No
     tabs = {}
     for tab, modality in TAB_MODALITY.items():
         members = service._with_modality(modality, allowed) - set(exclude)
-        distances = _distances(service, modality, codes, scores, members, k)
+        distances = nearest(service, modality, codes, scores, members, k)
         extra = ranking.label_evidence(lib, model.id, ranking.expand(lib.scheme, strong), members,
                                        with_predictions=modality == "image")
         ids = sorted(set(distances) | set(extra) | ({dup} if dup in members else set()))
@@ -53,9 +53,13 @@ def alike(service, profile: np.ndarray, codes, scores, k: int, filters, photo=No
     return SearchResults(tabs["photos"], tabs["descriptions"], list(wanted), rt.provider, 0.0)
 
 
-def _distances(service, modality: str, codes, scores, members: set[int], k: int) -> dict[int, int]:
+def nearest(service, modality: str, codes, scores, members: set[int], k: int) -> dict[int, int]:
+    """Hamming distances of the query code's nearest items among ``members`` (enough of them
+    to re-rank the top ``k``); none without a query code."""
+    if codes is None or not members:
+        return {}
     index = service.index(modality)
-    if codes is None or len(index) == 0 or not members:
+    if len(index) == 0:
         return {}
     packed = codes if codes.dtype == np.uint8 else pack(codes)
     n = max(4 * k, similar.HAMMING_CANDIDATES)
