@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from app.core.safe_text import terminal
 from app.paths import default_library_dir
 from app.store import open_library
 
@@ -48,3 +49,19 @@ def action_group(sub, name: str, help_text: str):
     def action(action_name: str, action_help: str, func) -> argparse.ArgumentParser:
         return command(actions, action_name, action_help, func)
     return action
+
+
+class SafeStream:
+    """A text stream that shows control characters from curators' text (titles, file names,
+    sheet values) as visible escapes instead of letting the terminal obey them; JSON output
+    stays valid, since the escapes are JSON's own spelling."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(terminal(text, keep_leading_return=True))
+        return len(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)

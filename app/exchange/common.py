@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import tempfile
 import threading
 import time
@@ -176,6 +177,7 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
     path = Path(path)
     if path.is_dir():
         raise ExportError(f"{path} is a folder; give a file name for this export.")
+    _refuse_special(path)
     _make_parent(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     os.close(fd)
@@ -196,6 +198,7 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     earlier export would silently become part of this one.
     """
     path = Path(path)
+    _refuse_special(path)
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise ExportError(f"{path} already exists and is not an empty folder. "
                           "Choose a new folder name, or delete the old export first.")
@@ -210,6 +213,20 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
         _raise_plainly(exc, path)
         raise
+
+
+def _refuse_special(path: Path) -> None:
+    """An export replaces a regular file or fills a folder, nothing else: at a FIFO, a socket or
+    a device node (``/dev/null``, a disk) the rename would replace the node itself."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):  # a new name; its folder is checked next
+        return
+    except OSError as exc:
+        raise ExportError(f"Cannot use {path} for the export: {exc.strerror or exc}.") from None
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise ExportError(f"{path} is not a regular file or a folder (a device, a pipe or a socket); "
+                          "export to a file or folder instead.")
 
 
 def _raise_plainly(exc: BaseException, path: Path) -> None:

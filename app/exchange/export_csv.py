@@ -22,6 +22,10 @@ metadata
     that would clash with the columns above, or that Wenyang's sheet importer would read
     as a file/accession/title/description/labels column, is written as ``metadata.KEY``.
 
+Every cell that a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-`` or
+``@``, also after spaces, or with a tab or carriage return) gets a single quote in front, as
+OWASP advises against CSV injection; the sheet importer takes that quote off again.
+
 Re-importing this CSV with ``wenyang import LIBRARY PHOTOS --metadata FILE.csv`` matches rows
 by accession number and restores titles, descriptions, labels and metadata; the labels_zh,
 photos and collections columns come back as metadata. The ZIP package is the lossless route.
@@ -34,6 +38,7 @@ import re
 import threading
 from pathlib import Path
 
+from app.core.safe_text import to_csv_cell
 from app.exchange.common import ExportResult, Job, ProgressCallback, Selection, atomic_file
 from app.exchange.records import gather
 from app.exchange.sheets import COLUMN_ALIASES
@@ -57,10 +62,10 @@ def export_csv(lib, selection: Selection, out: str | Path,
     with atomic_file(out) as tmp:
         with open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(columns + list(meta_columns.values()))
+            writer.writerow([to_csv_cell(c) for c in columns + list(meta_columns.values())])
             for row, metadata in rows:
-                writer.writerow(row + [cell(metadata[k]) if k in metadata else ""
-                                       for k in meta_columns])
+                writer.writerow([to_csv_cell(c) for c in row + [cell(metadata[k]) if k in metadata else ""
+                                                                for k in meta_columns]])
         job.step(result.items, result.items, "writing", "finishing")
     result.bytes = out.stat().st_size
     result.seconds = job.seconds()

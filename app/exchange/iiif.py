@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 from urllib.parse import quote
 
+from app.core.safe_text import iiif_label, iiif_text
 from app.core.scheme import LabelScheme
 from app.exchange.common import ExportError, ExportResult, Job, ProgressCallback, Selection, \
     atomic_dir, safe_name, unique_name
@@ -36,7 +37,14 @@ def lang_of(text: str) -> str:
 
 
 def text_map(text: str) -> dict:
-    return {lang_of(text): [text]}
+    """A language map for a value a viewer may render (summary, metadata values): curators'
+    text stays text, never markup (``app.core.safe_text``)."""
+    return {lang_of(text): [iiif_text(text)]}
+
+
+def label_map(text: str) -> dict:
+    """A language map for a ``label``, which may hold no markup at all."""
+    return {lang_of(text): [iiif_label(text)]}
 
 
 def both(en: str, zh: str) -> dict:
@@ -99,7 +107,7 @@ def build_manifest(record: dict, scheme: LabelScheme, base: str, path: str) -> d
     title = record["title"].strip()
     manifest = {
         "@context": CONTEXT, "id": manifest_id, "type": "Manifest",
-        "label": text_map(title) if title else {"none": [record["accession"]]},
+        "label": label_map(title) if title else {"none": [iiif_label(record["accession"])]},
         "metadata": manifest_metadata(record, scheme),
         "items": [build_canvas(photo, base, f"{canvas_base}/canvas/{k}", k)
                   for k, photo in enumerate(record["photos"], start=1)],
@@ -129,16 +137,17 @@ def image_body(photo: dict, base: str) -> dict:
 
 def manifest_metadata(record: dict, scheme: LabelScheme) -> list[dict]:
     """Label/value pairs a viewer shows beside the photos, in English and Chinese."""
-    entries = [{"label": both("Accession number", "藏品编号"), "value": {"none": [record["accession"]]}}]
+    entries = [{"label": both("Accession number", "藏品编号"), "value": {"none": [iiif_text(record["accession"])]}}]
     if record["title"].strip():
         entries.append({"label": both("Title", "标题"), "value": text_map(record["title"].strip())})
     entries += facet_entries(record, scheme)
     for key, value in record["metadata"].items():
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         if text.strip():
-            entries.append({"label": text_map(str(key)), "value": text_map(text)})
+            entries.append({"label": label_map(str(key)), "value": text_map(text)})
     if record["collections"]:
-        entries.append({"label": both("Collections", "收藏集"), "value": {"none": record["collections"]}})
+        entries.append({"label": both("Collections", "收藏集"),
+                        "value": {"none": [iiif_text(c) for c in record["collections"]]}})
     if "distance" in record:
         entries.append({"label": both("Hamming distance", "汉明距离"),
                         "value": {"none": [f"{record['distance']:g}"]}})
@@ -155,7 +164,7 @@ def facet_entries(record: dict, scheme: LabelScheme) -> list[dict]:
     for facet in scheme.facets.values():
         ids = by_facet.get(facet.id)
         if ids:
-            value = {lang: [" > ".join(scheme.path(i, lang)[1:]) for i in ids] for lang in ("en", "zh")}
+            value = {lang: [iiif_text(" > ".join(scheme.path(i, lang)[1:])) for i in ids] for lang in ("en", "zh")}
             entries.append({"label": both(facet.name_en, facet.name_zh), "value": value})
     return entries
 
@@ -163,7 +172,7 @@ def facet_entries(record: dict, scheme: LabelScheme) -> list[dict]:
 def build_collection(selection: Selection, base: str, refs: list[dict]) -> dict:
     """The Collection that lists every manifest of the export."""
     return {"@context": CONTEXT, "id": base + COLLECTION, "type": "Collection",
-            "label": text_map(selection.name), "items": refs}
+            "label": label_map(selection.name), "items": refs}
 
 
 def _write_json(path: Path, data: dict) -> None:

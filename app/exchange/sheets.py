@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.core.errors import WenyangError
+from app.core.safe_text import from_csv_cell
 
 # Recognised column names (compared case-insensitively, spaces/underscores ignored).
 COLUMN_ALIASES = {
@@ -193,6 +194,7 @@ def _csv_rows(text: str, name: str, mapping: dict | None) -> list[SheetRow]:
     try:
         if not reader.fieldnames:
             raise SheetError(f"{name}: the sheet is empty (no header row).")
+        _check_unique_columns(reader.fieldnames, name)
         _check_mapping(mapping, reader.fieldnames, name)
         targets = _targets(reader.fieldnames, mapping)
         _require_key(targets, reader.fieldnames, name)
@@ -203,12 +205,27 @@ def _csv_rows(text: str, name: str, mapping: dict | None) -> list[SheetRow]:
                 break
             if None in record:
                 raise SheetError(f"{name}, line {start}: more values than columns in the header.")
+            # our CSV export quotes what a spreadsheet would run as a formula; take it off
+            record = {k: from_csv_cell(v) if isinstance(v, str) else v for k, v in record.items()}
             rows.append(_row_from_mapping(record, reader.line_num, targets))
     except csv.Error as exc:
         problem = ("a quoted value that starts here is never closed" if "end of data" in str(exc)
                    else str(exc))
         raise SheetError(f"{name}, line {start}: {problem}.") from None
     return rows
+
+
+def _check_unique_columns(columns, name: str) -> None:
+    """Two columns of one name would leave only the last one's values: refuse the sheet."""
+    seen, twice = set(), []
+    for column in columns:
+        key = column.strip()
+        if key in seen and key not in twice:
+            twice.append(key)
+        seen.add(key)
+    if twice:
+        raise SheetError(f"{name}: the header names {', '.join(repr(c) for c in twice)} more than once; "
+                         "rename one of each pair so that no values are lost.")
 
 
 def _json_rows(text: str, name: str, mapping: dict | None) -> list[SheetRow]:
