@@ -40,3 +40,15 @@ def default_library_dir() -> Path:
     else:
         base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
     return base / "Wenyang" / "library"
+
+
+def user_cache_dir() -> Path:
+    """Wenyang's own cache folder (the word segmenter's prefix dictionary lives there rather
+    than in the shared temp folder): ``$XDG_CACHE_HOME/Wenyang`` or the platform's equivalent."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home()))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "Wenyang"

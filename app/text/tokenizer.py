@@ -18,6 +18,7 @@ import threading
 import unicodedata
 from importlib import metadata
 
+from app.paths import user_cache_dir
 from app.text.glossary import Glossary
 
 _HAN = (
@@ -133,6 +134,14 @@ def _load_jieba(glossary: Glossary):
     # jieba logs "Building prefix dict..." at DEBUG to stderr on every load; curators need not see it.
     jieba.setLogLevel(logging.WARNING)
     segmenter = jieba.Tokenizer()
+    # jieba caches its 9 MB prefix dictionary in the shared temp folder unless told otherwise
+    # (a home it cannot write to: jieba's dump fails quietly and it rebuilds next time)
+    cache = user_cache_dir()
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
+    segmenter.tmp_dir = str(cache)
     segmenter.initialize()
     for term in glossary.terms:
         segmenter.add_word(term.word, term.freq, term.pos)
