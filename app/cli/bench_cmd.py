@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.cli.common import command
+from app.cli.common import command, whole
 from app.core.errors import WenyangError
 
 NAMES = ("wikipedia", "mirflickr", "clothing", "backlog")
@@ -17,10 +17,10 @@ def register(sub) -> None:
     p.add_argument("--data", type=Path, help="the data folder (e.g. ../shared/data); backlog: where "
                                              "clothing-cc0 is (default ../shared/data)")
     p.add_argument("--json", type=Path, help="write the results here")
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--bits", type=int, nargs="+", default=[16, 32, 64])
-    p.add_argument("--photos", type=int, default=4000, help="clothing: photos in the subset")
-    p.add_argument("--epochs", type=int, default=60, help="clothing: training epochs")
+    p.add_argument("--seeds", type=whole(0, 2**31 - 1), nargs="+", default=[0, 1, 2])
+    p.add_argument("--bits", type=int, nargs="+", default=[16, 32, 64], choices=[16, 32, 64, 128])
+    p.add_argument("--photos", type=whole(1), default=4000, help="clothing: photos in the subset")
+    p.add_argument("--epochs", type=whole(1), default=60, help="clothing: training epochs")
     p.add_argument("--plots", type=Path, help="wikipedia/mirflickr: folder for the PNG plots "
                                               "(default: next to --json, or ./NAME-plots)")
     _backlog_args(p)
@@ -30,13 +30,13 @@ def _backlog_args(p) -> None:
     """Options of ``wenyang bench backlog`` (METHOD.md's backlog protocol)."""
     p.add_argument("--dataset", choices=("demo", "clothing"), default="demo",
                    help="backlog: the demo collection (backlog = another seed) or clothing-cc0")
-    p.add_argument("--catalogue", type=int, help="backlog: catalogue items (demo 300, clothing 2000)")
-    p.add_argument("--backlog", type=int, help="backlog: uncatalogued photos (demo 200, clothing 500)")
+    p.add_argument("--catalogue", type=whole(1), help="backlog: catalogue items (demo 300, clothing 2000)")
+    p.add_argument("--backlog", type=whole(1), help="backlog: uncatalogued photos (demo 200, clothing 500)")
     p.add_argument("--models", default="default,firstrun",
                    help="backlog: models to train and measure, comma-separated (default, firstrun)")
     p.add_argument("--no-baseline", action="store_true", help="backlog: skip the plain ResNet-18 baseline")
-    p.add_argument("--baseline-epochs", type=int, help="backlog: baseline epochs (demo 25, clothing 20)")
-    p.add_argument("--phrases", type=int, default=40, help="backlog: label combinations typed as phrases")
+    p.add_argument("--baseline-epochs", type=whole(1), help="backlog: baseline epochs (demo 25, clothing 20)")
+    p.add_argument("--phrases", type=whole(0), default=40, help="backlog: label combinations typed as phrases")
 
 
 def run_bench(args) -> int:

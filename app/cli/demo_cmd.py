@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from app.cli import EXIT_OK, EXIT_PARTIAL
-from app.cli.common import command, library_path
+from app.cli.common import command, library_path, whole
 
 
 def register(sub) -> None:
@@ -13,8 +13,8 @@ def register(sub) -> None:
                              "records and labels on the default scheme (same seed, same files).",
                 run_demo, library=False)
     p.add_argument("folder", type=Path, help="folder for the demo photos and their metadata sheet")
-    p.add_argument("--seed", type=int, default=0, help="which demo collection (default 0)")
-    p.add_argument("--count", type=int, default=300, help="number of items (default 300)")
+    p.add_argument("--seed", type=whole(0, 2**31 - 1), default=0, help="which demo collection (default 0)")
+    p.add_argument("--count", type=whole(1, 1_000_000), default=300, help="number of items (default 300)")
     p.add_argument("--library", type=Path,
                    help="also import the demo into this library (created when missing) and make "
                         "the demo collections; '' or '.default' for $WENYANG_HOME")

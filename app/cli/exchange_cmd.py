@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 from app.cli import EXIT_OK, EXIT_PARTIAL
-from app.cli.common import command, open_from_args
+from app.cli.common import command, open_from_args, whole
 from app.core.errors import WenyangError
 from app.exchange.common import ExportProgress, select_all, select_collection, select_items
 from app.exchange.export import FORMATS, ExportOptions, format_for, run_export
@@ -26,16 +26,16 @@ def register(sub) -> None:
     which.add_argument("--all", action="store_true", help="export every item")
     p.add_argument("-o", "--output", type=Path, required=True,
                    help="file to write (csv, json, zip) or new folder (iiif, research)")
-    p.add_argument("--resize", type=int, metavar="N",
+    p.add_argument("--resize", type=whole(16, 100_000), metavar="N",
                    help="zip/iiif/research: scale photos so the longer side is at most N px "
                         "(JPEG); default: original files")
     p.add_argument("--base-uri", metavar="URI",
                    help="iiif: the URL the folder will be published at (default: its file:// URI)")
-    p.add_argument("--query", type=int, metavar="N", help="research: query set size (default 10%%)")
-    p.add_argument("--train", type=int, metavar="N",
+    p.add_argument("--query", type=whole(1), metavar="N", help="research: query set size (default 10%%)")
+    p.add_argument("--train", type=whole(1), metavar="N",
                    help="research: training set size, drawn from the database (default 50%%)")
-    p.add_argument("--seed", type=int, default=0, help="research: split seed (default 0)")
-    p.add_argument("--vocabulary", type=int, default=1000, metavar="N",
+    p.add_argument("--seed", type=whole(0, 2**31 - 1), default=0, help="research: split seed (default 0)")
+    p.add_argument("--vocabulary", type=whole(1, 1_000_000), default=1000, metavar="N",
                    help="research: bag-of-words vocabulary size (default 1000)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress line")
     _extend_import(sub)

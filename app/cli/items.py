@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from app.cli.common import command, emit_json, open_from_args
+from app.cli.common import command, emit_json, open_from_args, whole
 
 
 def register(sub) -> None:
     p = command(sub, "ls", "List items (optionally of one label or collection).", run_ls)
     p.add_argument("--label", help="only items with this label (id, name or path)")
     p.add_argument("--collection", help="only items of this collection")
-    p.add_argument("--limit", type=int, default=50, help="how many to show (default 50, 0 = all)")
+    p.add_argument("--limit", type=whole(0), default=50, help="how many to show (default 50, 0 = all)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p = command(sub, "show", "Show one item with its photos, labels and collections.", run_show)
     p.add_argument("item", help="accession number or id")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from app.cli.common import command, emit_json, open_from_args
+from app.cli.common import command, emit_json, open_from_args, whole, share
 from app.core.errors import WenyangError
 from app.search.reasons import bilingual, describe_all
 
@@ -17,20 +17,20 @@ def register(sub) -> None:
     kind.add_argument("--text", help="a description (Chinese, English or mixed)")
     kind.add_argument("--labels", nargs="+", metavar="LABEL", help="labels (id, name or path)")
     kind.add_argument("--like", metavar="ITEM", help="items like this one (accession number or id)")
-    p.add_argument("--region", nargs=4, type=int, metavar=("X", "Y", "W", "H"),
+    p.add_argument("--region", nargs=4, type=whole(-1_000_000, 1_000_000), metavar=("X", "Y", "W", "H"),
                    help="with --image: search by this detail of the photo")
     p.add_argument("--add", nargs="+", default=[], metavar="LABEL",
                    help="with --like: attribute edit, the labels to have instead")
     p.add_argument("--remove", nargs="+", default=[], metavar="LABEL",
                    help="with --like: attribute edit, the labels to drop")
-    p.add_argument("--weight", type=float, default=0.5, help="share of the edited labels (0..1)")
+    p.add_argument("--weight", type=share, default=0.5, help="share of the edited labels (0..1)")
     p.add_argument("--understood", nargs="*", metavar="LABEL",
                    help="with --text: read the text as exactly these labels instead of what it was "
                         "understood as (ids, names or paths; none at all: search by words only)")
     p.add_argument("--filter-label", action="append", default=[], metavar="LABEL",
                    help="only items with this label (AND across facets, OR within one)")
     p.add_argument("--collection", help="only items of this collection")
-    p.add_argument("-k", type=int, default=20, help="results per tab (default 20)")
+    p.add_argument("-k", type=whole(1, 10_000), default=20, help="results per tab (default 20)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--export", type=Path, metavar="OUT",
                    help="also export the matching photos' items (ranked) to OUT: the format follows "
@@ -43,6 +43,8 @@ def run_search(args) -> int:
 
     if args.region and not args.image:
         raise WenyangError("--region needs --image.")
+    if args.region and min(args.region[2:]) < 2:
+        raise WenyangError(f"--region {' '.join(map(str, args.region))}: the width and height must be at least 2 pixels.")
     if (args.add or args.remove) and not args.like:
         raise WenyangError("--add/--remove edit an item: use them with --like ITEM.")
     if args.understood is not None and args.text is None:

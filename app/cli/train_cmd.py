@@ -5,7 +5,7 @@ import sys
 import threading
 from pathlib import Path
 
-from app.cli.common import action_group, command, open_from_args
+from app.cli.common import action_group, command, open_from_args, whole
 
 
 def register(sub) -> None:
@@ -13,11 +13,11 @@ def register(sub) -> None:
                               "export it to ONNX and encode the library.", run_train)
     p.add_argument("--bits", type=int, default=32, choices=[16, 32, 64, 128])
     p.add_argument("--mode", default="ssah", choices=["ssah", "dcmh"])
-    p.add_argument("--epochs", type=int, default=60)
-    p.add_argument("--image-size", type=int, help="photo side in pixels (default 224 on a GPU; on a CPU 64, or 128 with --backbone-weights)")
+    p.add_argument("--epochs", type=whole(1, 100_000), default=60)
+    p.add_argument("--image-size", type=whole(16, 2048), help="photo side in pixels (default 224 on a GPU; on a CPU 64, or 128 with --backbone-weights)")
     p.add_argument("--backbone", default="resnet18", choices=["resnet18", "resnet50"])
     p.add_argument("--backbone-weights", help="a local weights file (state dict) to start the CNN from")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=whole(0, 2**31 - 1), default=0)
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     p.add_argument("--no-encode", action="store_true", help="do not encode the library afterwards")
@@ -108,7 +108,7 @@ def register_evaluate(sub) -> None:
     p = command(sub, "evaluate", "Measure the model on the library's held-out items: a table of "
                                  "MAP@all, MAP@K, P@K, R@K, NDCG@K and PNG plots.", run_evaluate)
     p.add_argument("--model", help="model id (default: the active one)")
-    p.add_argument("-k", type=int, default=50, help="K for the @K metrics (default 50)")
+    p.add_argument("-k", type=whole(1, 1_000_000), default=50, help="K for the @K metrics (default 50)")
     p.add_argument("--out", type=Path, help="folder for metrics.txt/json and PNG plots "
                                             "(default: LIBRARY/reports/MODEL)")
 

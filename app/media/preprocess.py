@@ -7,6 +7,8 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
+from app.core.errors import WenyangError
+
 
 @dataclass(frozen=True)
 class Preprocessing:
@@ -29,8 +31,11 @@ def crop_region(img: Image.Image, region: Sequence[int] | None) -> Image.Image:
     x, y, w, h = (int(v) for v in region)
     left, top = max(0, x), max(0, y)
     right, bottom = min(img.width, x + w), min(img.height, y + h)
+    if w < 2 or h < 2:
+        raise WenyangError(f"The region {tuple(region)} is too small: width and height must be at least 2 pixels.")
     if right - left < 2 or bottom - top < 2:
-        raise ValueError(f"The region {tuple(region)} lies outside the {img.width}×{img.height} photo.")
+        raise WenyangError(f"The region {tuple(region)} lies outside the {img.width}×{img.height} photo "
+                           "(or overlaps it by less than 2 pixels).")
     return img.crop((left, top, right, bottom))
 
 

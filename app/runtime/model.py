@@ -35,8 +35,36 @@ def _session(path: Path) -> ort.InferenceSession:
         ort.set_default_logger_severity(4)
         try:
             return ort.InferenceSession(str(path), sess_options=options, providers=_providers())
+        except Exception as exc:  # ORT raises its own Fail/InvalidProtobuf/... for a bad file
+            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+            raise ModelMismatchError(
+                f"The model file {path} cannot be loaded: it is empty, truncated or damaged ({first}). "
+                "Activate another model, or train this one again.") from None
         finally:
             ort.set_default_logger_severity(3)
+
+
+def _check_shapes(folder: Path, card: dict, modality: str, session: ort.InferenceSession) -> None:
+    """The network's widths must be the card's: code bits, label count, vocabulary size."""
+    expected = {"h": int(card["bits"])}
+    if card.get("label_ids") is not None:
+        expected["label_probs"] = len(card["label_ids"])
+    widths = {o.name: o.shape[1] if len(o.shape) > 1 else None for o in session.get_outputs()}
+    inputs = {i.name: i.shape for i in session.get_inputs()}
+    if modality == "label" and card.get("label_ids") is not None:
+        widths.update({name: shape[1] for name, shape in inputs.items() if len(shape) == 2})
+        expected.update({name: len(card["label_ids"]) for name in inputs})
+    terms = (card.get("vocabulary") or {}).get("terms") if isinstance(card.get("vocabulary"), dict) else None
+    if modality == "text" and isinstance(terms, list):
+        widths.update({name: shape[1] for name, shape in inputs.items() if len(shape) == 2})
+        expected.update({name: len(terms) for name in inputs})
+    for name, want in expected.items():
+        got = widths.get(name)
+        if isinstance(got, int) and got != want:
+            raise ModelMismatchError(
+                f"The model in {folder} does not match its card: the {modality} network's {name} has "
+                f"{got} columns but the card says {want}. The folder was mixed up or edited; "
+                "activate another model, or train again.")
 
 
 def _with_mirror(session: ort.InferenceSession, name: str, x: np.ndarray, probs: np.ndarray) -> np.ndarray:
@@ -75,7 +103,9 @@ class RuntimeModel:
             path = folder / spec["file"]
             if not path.is_file():
                 raise WenyangError(f"The model in {folder} is incomplete: {spec['file']} is missing.")
-            self._sessions[modality] = (_session(path), spec["input"])
+            session = _session(path)
+            _check_shapes(folder, card, modality, session)
+            self._sessions[modality] = (session, spec["input"])
 
     @property
     def provider(self) -> str:

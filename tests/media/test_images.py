@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from app.media.images import ImageProblem, decode, thumbnail_path, write_thumbnail
+from app.core.errors import WenyangError
 from app.media.preprocess import Preprocessing, batch, crop_region, to_array
 from tests import samples
 
@@ -92,5 +93,9 @@ def test_preprocessing_shape_and_normalisation():
 def test_crop_region_clips_and_rejects_outside():
     img = Image.new("RGB", (100, 50))
     assert crop_region(img, (90, 40, 50, 50)).size == (10, 10)
-    with pytest.raises(ValueError, match="outside"):
+    with pytest.raises(WenyangError, match="outside"):
         crop_region(img, (200, 10, 5, 5))
+    with pytest.raises(WenyangError, match="too small"):
+        crop_region(img, (10, 10, 0, 5))
+    with pytest.raises(WenyangError, match="outside"):
+        crop_region(Image.new("RGB", (1, 1)), (0, 0, 5, 5))

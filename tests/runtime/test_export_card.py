@@ -33,7 +33,8 @@ def photo_run(tmp_path_factory):
     result = train(data, tiny_config(epochs=2, image_batch_size=40, warmup_epochs=3))  # CPU: frozen ResNet-18, cached
     folder = tmp_path_factory.mktemp("models") / "photo-model"
     card = export_model(result, folder, label_ids=LABEL_IDS, scheme_fingerprint="scheme-v7",
-                        vocabulary={"terms": ["dragon", "龙"], "mode": "tfidf"}, preprocessing=PREP,
+                        vocabulary={"terms": ["dragon", "龙"] + [f"t{i}" for i in range(items["texts"].shape[1] - 2)],
+                                                    "mode": "tfidf"}, preprocessing=PREP,
                         card_extra={"text_mode": "tfidf"})
     return result, folder, card, load, calls
 
@@ -53,7 +54,7 @@ def test_the_card_says_everything_the_app_needs(photo_run):
     assert on_disk == json.loads(json.dumps(card))
     assert card["id"] == "photo-model" and card["bits"] == 16 and card["mode"] == "ssah"
     assert card["label_ids"] == LABEL_IDS and card["scheme_fingerprint"] == "scheme-v7"
-    assert card["vocabulary"]["terms"] == ["dragon", "龙"] and card["preprocessing"] == PREP
+    assert card["vocabulary"]["terms"][:2] == ["dragon", "龙"] and card["preprocessing"] == PREP
     assert card["training_size"] == result.n_train and card["validation"]["map"] == result.val_map
     assert card["image_input"] == "pixels" and card["backbone"] == "resnet18"
     assert set(card["networks"]) == {"label", "text", "image", "image_features"}
@@ -102,3 +103,28 @@ def test_the_dynamo_exporter_gives_the_same_codes(tmp_path):
     with torch.no_grad():
         reference = nets.text(torch.from_numpy(x)).h.numpy()
     assert np.abs(h - reference).max() < 1e-4 and np.array_equal(codes, np.where(reference > 0, 1, -1))
+
+
+def _copy_model(tmp_path, folder):
+    import shutil
+
+    return shutil.copytree(folder, tmp_path / "copy")
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated", "garbage"])
+def test_a_damaged_onnx_file_is_refused_with_its_name(photo_run, tmp_path, damage):
+    folder = _copy_model(tmp_path, photo_run[1])
+    target = folder / "label.onnx"
+    data = target.read_bytes()
+    target.write_bytes({"empty": b"", "truncated": data[: len(data) // 2], "garbage": b"\x00not onnx" * 50}[damage])
+    with pytest.raises(ModelMismatchError, match="label.onnx cannot be loaded"):
+        load_model(folder)
+
+
+def test_a_card_whose_labels_do_not_fit_the_networks_is_refused(photo_run, tmp_path):
+    folder = _copy_model(tmp_path, photo_run[1])
+    card = json.loads((folder / "card.json").read_text())
+    card["label_ids"] = card["label_ids"][:-1]
+    (folder / "card.json").write_text(json.dumps(card))
+    with pytest.raises(ModelMismatchError, match="does not match its card"):
+        load_model(folder)
