@@ -67,10 +67,19 @@ class Sheet:
         return by_file, by_accession
 
 
+GB18030_BOM = b"\x84\x31\x95\x33"
+
+
 def decode_text(data: bytes, what: str) -> tuple[str, str]:
     """Decode bytes of a text file: BOMs first, then strict UTF-8, then GB18030 (common for
     Chinese spreadsheets) or Big5, whichever reads as more common Han characters.
     Returns (text, encoding name)."""
+    if data.startswith(GB18030_BOM):
+        try:
+            return data[len(GB18030_BOM):].decode("gb18030"), "GB18030 with BOM"
+        except UnicodeDecodeError:
+            raise SheetError(f"{what}: starts with a GB18030 byte-order mark but is not GB18030 text. "
+                             "Save it as UTF-8 and try again.") from None
     try:
         if data.startswith(b"\xef\xbb\xbf"):
             return data[3:].decode("utf-8"), "UTF-8 with BOM"
@@ -79,10 +88,13 @@ def decode_text(data: bytes, what: str) -> tuple[str, str]:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
         pass
+    # a UTF-8 byte-order mark in front of text that is not UTF-8 (an editor added it to a
+    # GB18030 file): judge the text without it, or its bytes become part of the first column
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     candidates = []
     for codec, name in (("gb18030", "GB18030"), ("big5", "Big5")):
         try:
-            candidates.append((data.decode(codec), name))
+            candidates.append((body.decode(codec), name))
         except UnicodeDecodeError:
             continue
     if not candidates:

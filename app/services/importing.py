@@ -19,7 +19,7 @@ from typing import Iterable, Iterator
 
 from app.core.errors import SchemeError, WenyangError
 from app.core.models import Item, Photo
-from app.exchange.sheets import Sheet, SheetRow, read_sheet
+from app.exchange.sheets import Sheet, SheetError, SheetRow, read_sheet
 from app.media.images import IMAGE_SUFFIXES, DecodedImage, ImageProblem, decode, read_bytes, \
     thumbnail_path, write_thumbnail
 from app.services.files import collect_files
@@ -110,6 +110,8 @@ class Importer:
         self.report.skipped.extend(Skipped(str(p), reason) for p, reason in ignored
                                    if sheet_path is None or p.resolve() != sheet_path)
         self.report.total_files = len(files)
+        if sheet is not None and files:
+            self._refuse_unmatched_sheet(sheet, files)
         self._known = {r[0] for r in self.lib.db.execute("SELECT sha256 FROM photos").fetchall()}
         try:
             yield from self._process(files)
@@ -239,13 +241,30 @@ class Importer:
         return rel.as_posix()
 
     # -- metadata --------------------------------------------------------------------------
-    def _row_for(self, path: Path) -> SheetRow | None:
+    def _match(self, path: Path) -> SheetRow | None:
         by_file, by_accession = self._sheet_rows
         name = path.name.lower()
-        row = by_file.get(name) or by_file.get(Path(name).stem) or by_accession.get(path.stem)
+        return by_file.get(name) or by_file.get(Path(name).stem) or by_accession.get(path.stem)
+
+    def _row_for(self, path: Path) -> SheetRow | None:
+        row = self._match(path)
         if row is not None:
             self._used_rows.add(row.line)
         return row
+
+    def _refuse_unmatched_sheet(self, sheet: Sheet, files: list[Path]) -> None:
+        """A sheet that names none of the photos was misread or is the wrong sheet: importing
+        the photos without their metadata would look like success. Stop before writing."""
+        if any(self._match(path) is not None for path in files):
+            return
+        name = Path(self.options.metadata).name
+        named = [r.file or r.accession for r in sheet.rows if r.file or r.accession][:3]
+        raise SheetError(
+            f"{name} ({sheet.encoding}) names none of the {len(files)} photo(s), so nothing was imported. "
+            + (f"Its rows name e.g. {', '.join(named)}; the photos are called e.g. "
+               f"{', '.join(p.name for p in files[:3])}. " if named else "It has no rows. ")
+            + "Check that the sheet's file or accession column holds the photos' file names, "
+              "or import without --metadata.")
 
     def _resolve_labels(self, refs: list[str]) -> list[str]:
         ids = []
