@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, replace
 from typing import Iterable
 
@@ -47,9 +48,24 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+def clean_name(text: str) -> str:
+    """A name or accession number as stored: Unicode NFC, outer spaces removed.
+
+    The same word typed on two systems can arrive as different code points: é composed or
+    as e + combining accent (NFC vs NFD), 﨑 as a CJK compatibility ideograph or as its
+    unified form. NFC maps both to one spelling, so they stay one label, one item."""
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def name_key(text: str) -> str:
+    """What two names are compared by: NFKC (full-width Ｒｏｂｅ = Robe), case-folded, runs of
+    spaces as one. Names with the same key are near-duplicates and may not be siblings."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
 def split_path(path: str) -> list[str]:
     """``'Motif > Animal>Dragon'`` → ``['Motif', 'Animal', 'Dragon']``."""
-    parts = [p.strip() for p in path.split(PATH_SEP)]
+    parts = [clean_name(p) for p in path.split(PATH_SEP)]
     if not all(parts):
         raise SchemeError(f"Label path {path!r} has an empty part.")
     return parts
@@ -144,11 +160,11 @@ class LabelScheme:
         ref = ref.strip()
         if ref in self.labels:
             return self.labels[ref]
-        wanted = [p.casefold() for p in split_path(ref)]
+        wanted = [name_key(p) for p in split_path(ref)]
         matches = []
         for label in self.labels.values():
             for lang in LANGS:
-                names = [n.casefold() for n in self.path(label.id, lang)]
+                names = [name_key(n) for n in self.path(label.id, lang)]
                 if names[-len(wanted):] == wanted:
                     matches.append(label)
                     break
@@ -160,9 +176,9 @@ class LabelScheme:
         return matches[0]
 
     def resolve_facet(self, ref: str) -> Facet:
-        key = ref.strip().casefold()
+        key = name_key(ref)
         for facet in self.facets.values():
-            if key in (facet.id.casefold(), facet.name_en.casefold(), facet.name_zh.casefold()):
+            if key in (name_key(facet.id), name_key(facet.name_en), name_key(facet.name_zh)):
                 return facet
         raise SchemeError(f"Unknown facet {ref!r}.")
 
@@ -235,7 +251,7 @@ def scheme_from_keyword_paths(text: str, base: LabelScheme | None = None,
         for depth, name in enumerate(parts[1:]):
             current = LabelScheme(facets.values(), labels.values())
             existing = [l for l in current.children(parent, facet.id)
-                        if name.casefold() in (l.name_en.casefold(), l.name_zh.casefold())]
+                        if name_key(name) in (name_key(l.name_en), name_key(l.name_zh))]
             if existing:
                 parent = existing[0].id
                 continue
@@ -247,7 +263,7 @@ def scheme_from_keyword_paths(text: str, base: LabelScheme | None = None,
 
 def _find_or_make_facet(facets: dict[str, Facet], name: str, lang: str) -> Facet:
     for facet in facets.values():
-        if name.casefold() in (facet.id.casefold(), facet.name_en.casefold(), facet.name_zh.casefold()):
+        if name_key(name) in (name_key(facet.id), name_key(facet.name_en), name_key(facet.name_zh)):
             return facet
     fid = slugify(name) or f"facet-{len(facets) + 1}"
     while fid in facets:
@@ -256,5 +272,5 @@ def _find_or_make_facet(facets: dict[str, Facet], name: str, lang: str) -> Facet
     return facets[fid]
 
 
-__all__ = ["Facet", "Label", "LabelScheme", "scheme_from_keyword_paths", "slugify",
+__all__ = ["Facet", "Label", "LabelScheme", "clean_name", "name_key", "scheme_from_keyword_paths", "slugify",
            "split_path", "replace"]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from app.core.errors import WenyangError
 from app.core.safe_text import from_csv_cell
+from app.core.scheme import clean_name
 
 # Recognised column names (compared case-insensitively, spaces/underscores ignored).
 COLUMN_ALIASES = {
@@ -60,10 +61,10 @@ class Sheet:
         by_file: dict[str, SheetRow] = {}
         for row in self.rows:
             if row.file:
-                name = Path(row.file.replace("\\", "/")).name.lower()
+                name = clean_name(Path(row.file.replace("\\", "/")).name).lower()
                 by_file.setdefault(name, row)
                 by_file.setdefault(Path(name).stem, row)
-        by_accession = {row.accession: row for row in self.rows if row.accession}
+        by_accession = {clean_name(row.accession): row for row in self.rows if row.accession}
         return by_file, by_accession
 
 

@@ -19,6 +19,7 @@ from typing import Iterable, Iterator
 
 from app.core.errors import SchemeError, WenyangError
 from app.core.models import Item, Photo
+from app.core.scheme import clean_name
 from app.exchange.sheets import Sheet, SheetError, SheetRow, read_sheet
 from app.media.images import IMAGE_SUFFIXES, DecodedImage, ImageProblem, decode, read_bytes, \
     thumbnail_path, write_thumbnail
@@ -196,7 +197,7 @@ class Importer:
 
     def _write_item(self, prepared: _Prepared) -> str:
         row = self._row_for(prepared.path)
-        accession = (row.accession if row and row.accession else prepared.path.stem).strip()
+        accession = clean_name(row.accession if row and row.accession else prepared.path.stem)
         labels = self._resolve_labels(row.labels if row else [])
         photo = self._photo(prepared)
         existing = self.lib.items.id_for_accession(accession)
@@ -243,8 +244,8 @@ class Importer:
     # -- metadata --------------------------------------------------------------------------
     def _match(self, path: Path) -> SheetRow | None:
         by_file, by_accession = self._sheet_rows
-        name = path.name.lower()
-        return by_file.get(name) or by_file.get(Path(name).stem) or by_accession.get(path.stem)
+        name = clean_name(path.name).lower()  # macOS spells file names in NFD
+        return by_file.get(name) or by_file.get(Path(name).stem) or by_accession.get(clean_name(path.stem))
 
     def _row_for(self, path: Path) -> SheetRow | None:
         row = self._match(path)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Iterable
 
 from app.core.errors import NotFound, WenyangError
 from app.core.models import Item, Photo, now_iso
+from app.core.scheme import clean_name
 
 if TYPE_CHECKING:
     from app.store.library import Library
@@ -24,6 +25,7 @@ class ItemRepository:
     def add(self, item: Item) -> int:
         """Insert an item with its photos and labels in one transaction; returns its id."""
         stamp = now_iso()
+        item = replace(item, accession=clean_name(item.accession))
         self._refuse_duplicate(item.accession)
         with self.lib.atomic():
             cur = self.db.execute(
@@ -58,6 +60,7 @@ class ItemRepository:
             raise WenyangError(f"These item fields cannot be edited: {', '.join(sorted(unknown))}.")
         self.get(item_id)
         if "accession" in changes:
+            changes["accession"] = clean_name(changes["accession"])
             self._refuse_duplicate(changes["accession"], item_id)
         if "metadata" in changes:
             changes["metadata"] = json.dumps(changes["metadata"], ensure_ascii=False)
@@ -108,8 +111,14 @@ class ItemRepository:
         raise NotFound(f"There is no item {text!r} (neither an accession number nor an id).")
 
     def id_for_accession(self, accession: str) -> int | None:
-        row = self.db.execute("SELECT id FROM items WHERE accession = ?", [accession]).fetchone()
-        return row[0] if row else None
+        """The item of an accession number, typed in any Unicode form (stored as NFC; a library
+        written before names were normalised may hold another form, tried second)."""
+        clean = clean_name(accession)
+        for form in dict.fromkeys((clean, accession)):
+            row = self.db.execute("SELECT id FROM items WHERE accession = ?", [form]).fetchone()
+            if row:
+                return row[0]
+        return None
 
     def item_for_photo_hash(self, sha256: str) -> int | None:
         row = self.db.execute("SELECT item_id FROM photos WHERE sha256 = ?", [sha256]).fetchone()

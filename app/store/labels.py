@@ -9,7 +9,7 @@ from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Iterable
 
 from app.core.errors import SchemeError
-from app.core.scheme import PATH_SEP, Facet, Label, LabelScheme
+from app.core.scheme import PATH_SEP, Facet, Label, LabelScheme, clean_name, name_key
 
 if TYPE_CHECKING:
     from app.store.library import Library
@@ -94,6 +94,7 @@ class LabelRepository:
     def add(self, name_en: str, name_zh: str = "", parent: str | None = None,
             facet: str | None = None, label_id: str | None = None) -> Label:
         """Add a label under ``parent`` (a label ref) or at the top of ``facet`` (a facet ref)."""
+        name_en, name_zh = clean_name(name_en or ""), clean_name(name_zh or "")
         scheme = self.scheme()
         if not (name_en or name_zh):
             raise SchemeError("A label needs a name in at least one language.")
@@ -111,6 +112,8 @@ class LabelRepository:
         return label
 
     def rename(self, ref: str, name_en: str | None = None, name_zh: str | None = None) -> Label:
+        name_en = clean_name(name_en) if name_en else name_en
+        name_zh = clean_name(name_zh) if name_zh else name_zh
         scheme = self.scheme()
         label = scheme.resolve(ref)
         _check_names(scheme, [name_en or "", name_zh or ""], label.facet, label.parent, label.id)
@@ -264,13 +267,18 @@ class LabelRepository:
 def _check_names(scheme: LabelScheme, names: list[str], facet: str, parent: str | None,
                  label_id: str | None = None) -> None:
     """Names may not contain the path separator, nor repeat a sibling's name (in either
-    language): both would make keyword paths and name look-ups ambiguous."""
+    language, and up to case, width, spacing and Unicode form: ``name_key``): both would make
+    keyword paths and name look-ups ambiguous."""
     for name in names:
         if PATH_SEP in name:
             raise SchemeError(f"A label name cannot contain {PATH_SEP!r} (it separates keyword "
                               f"paths): {name!r}.")
-    wanted = {n.strip().casefold() for n in names if n.strip()}
+    wanted = {name_key(n): n for n in names if n.strip()}
     for sibling in scheme.children(parent, facet):
-        if sibling.id != label_id and wanted & {sibling.name_en.casefold(), sibling.name_zh.casefold()}:
-            raise SchemeError(f"{scheme.keyword_path(sibling.id)} already exists there; "
-                              "choose another name (or merge the labels).")
+        clash = [wanted[k] for k in (name_key(sibling.name_en), name_key(sibling.name_zh)) if k in wanted]
+        if sibling.id != label_id and clash:
+            same = clash[0] in (sibling.name_en, sibling.name_zh)
+            raise SchemeError(f"{scheme.keyword_path(sibling.id)} already exists there"
+                              + ("" if same else f" ({clash[0]!r} differs from it only in case, width, "
+                                 "spacing or Unicode form)")
+                              + "; choose another name (or merge the labels).")

@@ -50,7 +50,7 @@ def test_mistakes_are_sentences_with_exit_1(source_root, tmp_path, capsys):
         (["--all", "-o", str(tmp_path / "out.txt")], "Cannot tell the format"),
         (["--all", "-o", str(tmp_path / "a.csv"), "--resize", "100"], "Resizing applies"),
         (["--collection", "Nope", "-o", str(tmp_path / "a.csv")], "no collection"),
-        (["--all", "-f", "research", "--query", "0", "-o", str(tmp_path / "r")], "1 ≤ query"),
+        (["--all", "-f", "research", "--query", "100000", "-o", str(tmp_path / "r")], "1 ≤ query"),
     ]
     for extra, message in cases:
         assert cli(["export", str(source_root), *extra]) == 1
