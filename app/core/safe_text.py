@@ -78,9 +78,7 @@ def terminal(text: str, keep_leading_return: bool = False) -> str:
     lead = ""
     if keep_leading_return and text.startswith("\r"):
         lead, text = "\r", text[1:]
-    if not _UNSAFE.search(text):
+    if not _CONTROL.search(text):
         return lead + text
-    return lead + _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return lead + _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
-
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

@@ -147,9 +147,17 @@ def _non_empty(selection: Selection) -> Selection:
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
 
 
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+
+
 def safe_name(text: str, fallback: str = "item", limit: int = 80) -> str:
-    """A file-name fragment from any text (accession numbers may hold '/', ':' or spaces)."""
+    """A file-name fragment from any text (accession numbers may hold '/', ':' or spaces).
+
+    Names Windows reserves for devices (``CON``, ``NUL``, ``COM1``..., also with an extension
+    such as ``aux.json``) get a ``_`` so the export can be copied onto a Windows disk."""
     cleaned = _UNSAFE.sub("_", text.strip()).strip("._")[:limit]
+    if cleaned.split(".")[0].upper() in _RESERVED:
+        cleaned = "_" + cleaned
     return cleaned or fallback
 
 

@@ -77,8 +77,11 @@ def decode(path: str | Path, data: bytes | None = None, max_pixels: int = MAX_PI
                                                  f"{max_pixels:,}")
     note = ""
     frames = getattr(img, "n_frames", 1)
-    if frames > 1 and fmt == "TIFF":
-        note = f"multi-page TIFF: first of {frames} pages used"
+    if frames > 1 and fmt != "MPO":  # a multi-page TIFF, an animated PNG (APNG) or WebP; a
+        # camera's MPO holds previews beside the photo, the first picture is the photo itself
+        what = "multi-page TIFF: first of {} pages used" if fmt == "TIFF" else \
+            "animated {}: first of {{}} frames used".format(fmt)
+        note = what.format(frames)
     _load(img)
     rgb = to_rgb(ImageOps.exif_transpose(img))
     return DecodedImage(rgb, digest, len(data), rgb.width, rgb.height, fmt, note)

@@ -99,3 +99,22 @@ def test_crop_region_clips_and_rejects_outside():
         crop_region(img, (10, 10, 0, 5))
     with pytest.raises(WenyangError, match="outside"):
         crop_region(Image.new("RGB", (1, 1)), (0, 0, 5, 5))
+
+
+@pytest.mark.parametrize("fmt, suffix", [("PNG", ".png"), ("WEBP", ".webp")])
+def test_an_animated_image_comes_in_as_its_first_frame_with_a_note(tmp_path, fmt, suffix):
+    from app.media.images import decode
+
+    frames = [Image.new("RGB", (40, 30), colour) for colour in ("red", "green", "blue")]
+    path = tmp_path / f"anim{suffix}"
+    frames[0].save(path, format=fmt, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    decoded = decode(path)
+    assert decoded.note == f"animated {fmt}: first of 3 frames used"
+    assert decoded.image.getpixel((5, 5))[0] > 200  # the first frame, red
+
+
+def test_export_names_never_use_names_windows_reserves():
+    from app.exchange.common import safe_name
+
+    assert safe_name("CON") == "_CON" and safe_name("aux.json") == "_aux.json"
+    assert safe_name("com1") == "_com1" and safe_name("CONSOLE-1") == "CONSOLE-1"
