@@ -5,11 +5,11 @@ output and renames it into place only when everything succeeded.
 """
 from __future__ import annotations
 
+import glob
 import os
 import re
 import shutil
 import stat
-import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from app.core.errors import WenyangError
+from app.core.tempfiles import clean_stale, temp_dir, temp_file
 
 
 class ExportError(WenyangError):
@@ -187,7 +188,8 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
         raise ExportError(f"{path} is a folder; give a file name for this export.")
     _refuse_special(path)
     _make_parent(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    _clean_leftovers(path)
+    fd, tmp = temp_file(path.parent, prefix=f".{path.name}.")
     os.close(fd)
     try:
         yield Path(tmp)
@@ -211,7 +213,8 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
         raise ExportError(f"{path} already exists and is not an empty folder. "
                           "Choose a new folder name, or delete the old export first.")
     _make_parent(path)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part"))
+    _clean_leftovers(path)
+    tmp = temp_dir(path.parent, prefix=f".{path.name}.")
     try:
         yield tmp
         if path.exists():
@@ -221,6 +224,12 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
         _raise_plainly(exc, path)
         raise
+
+
+def _clean_leftovers(path: Path) -> None:
+    """A killed export to ``path`` left a hidden ``.NAME.*.part`` beside it: remove it now
+    (only when its process is gone; ``app.core.tempfiles``)."""
+    clean_stale(path.parent, (f".{glob.escape(path.name)}.*.part",))
 
 
 def _refuse_special(path: Path) -> None:

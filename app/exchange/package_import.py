@@ -16,12 +16,12 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.core.tempfiles import temp_file
 from app.exchange.common import ImportCancelled, Job, ProgressCallback
 from app.exchange.package_check import CheckedPackage, check_package
 from app.exchange.package_format import PackageError
@@ -129,7 +129,7 @@ def copy_one(package: SafeZip, member: str, sha256: str, dest: Path, created: li
     """Stream one member to ``dest`` through a temporary file, checking its hash again."""
     make_dirs(dest.parent, created)
     try:
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".part")
+        fd, tmp = temp_file(dest.parent)
         digest = hashlib.sha256()
         try:
             with os.fdopen(fd, "wb") as handle:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from app.core.errors import WenyangError
+from app.core.tempfiles import temp_file
 
 SUPPORTED_FORMATS = {"JPEG", "MPO", "PNG", "TIFF", "WEBP", "BMP"}
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", ".webp", ".bmp"}
@@ -140,7 +140,7 @@ def write_thumbnail(img: Image.Image, dest: Path, size: int = THUMBNAIL_SIZE) ->
     dest.parent.mkdir(parents=True, exist_ok=True)
     thumb = img.copy()
     thumb.thumbnail((size, size), Image.Resampling.LANCZOS)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".part")
+    fd, tmp = temp_file(dest.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             thumb.save(handle, "JPEG", quality=85)

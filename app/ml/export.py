@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from app.core.tempfiles import owner_tag
 from app.ml.card import card_for, training_facts
 from app.ml.config import NetConfig, TrainConfig
 from app.ml.events import TrainResult
@@ -106,7 +107,8 @@ def export_networks(nets: Networks, config: TrainConfig, folder: str | Path,
                     card_extra: dict | None = None, exporter: str = "torchscript") -> dict:
     """Export LabNet, ImgNet and TxtNet (those present) with a model card into ``folder``."""
     folder = Path(folder)
-    staging = folder.with_name(folder.name + ".partial")
+    # the owner tag lets a later run tell a killed export's leftover from a live one
+    staging = folder.with_name(folder.name + owner_tag() + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:

@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 
 from app.core.errors import WenyangError
+from app.core.tempfiles import owner_tag
 from app.media.demo_art import DemoArt, render
 from app.media.demo_captions import caption
 from app.paths import SHIPPED_MODELS
@@ -204,7 +205,7 @@ def plan_demo(seed: int = 0, count: int = 300) -> list[tuple[DemoArt, DemoRecord
 def _draw(folder: Path, art: DemoArt, record: DemoRecord, seed: np.random.SeedSequence) -> None:
     """Render one picture and write it with fixed settings (no metadata, no timestamps)."""
     image = render(art, np.random.default_rng(seed))
-    tmp = folder / f".{record.file}.part"
+    tmp = folder / f".{record.file}{owner_tag()}.part"
     image.save(tmp, **JPEG_SAVE)
     tmp.replace(folder / record.file)
 
@@ -357,7 +358,7 @@ def install_demo_model(library, folder: str | Path, progress: Callable[[dict], N
         card["holdout_items"] = sorted(i for i in held_out if i is not None)
         card["library"] = str(lib.root)
         target = lib.models_dir / model_id
-        part = lib.models_dir / f".{model_id}.part"
+        part = lib.models_dir / f".{model_id}{owner_tag()}.part"
         shutil.rmtree(part, ignore_errors=True)
         shutil.copytree(folder, part, ignore=shutil.ignore_patterns(DEMO_MODEL_MANIFEST))
         (part / CARD).write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")

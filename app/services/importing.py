@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +20,7 @@ from app.core.errors import SchemeError, WenyangError
 from app.core.models import Item, Photo
 from app.core.scheme import clean_name
 from app.exchange.sheets import Sheet, SheetError, SheetRow, read_sheet
+from app.core.tempfiles import temp_file
 from app.media.images import IMAGE_SUFFIXES, DecodedImage, ImageProblem, decode, read_bytes, \
     thumbnail_path, write_thumbnail
 from app.services.files import collect_files
@@ -106,6 +106,7 @@ class Importer:
     def run(self) -> Iterator[ImportProgress]:
         started = time.perf_counter()
         sheet = self._load_sheet()
+        self.lib.clean_temporaries(deep=True)  # what a killed import left half-written
         files, ignored = collect_files(self.paths, IMAGE_SUFFIXES)
         sheet_path = Path(self.options.metadata).resolve() if self.options.metadata else None
         self.report.skipped.extend(Skipped(str(p), reason) for p, reason in ignored
@@ -230,7 +231,7 @@ class Importer:
         dest = self.lib.root / rel
         if not dest.exists():
             dest.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".part")
+            fd, tmp = temp_file(dest.parent)
             os.close(fd)
             try:
                 shutil.copyfile(source, tmp)

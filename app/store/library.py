@@ -56,6 +56,18 @@ class Library:
         """Where photos are copied when the curator asks for copies."""
         return self.root / "photos"
 
+    def clean_temporaries(self, deep: bool = False) -> list[Path]:
+        """Remove what killed processes left half-written (``app.core.tempfiles``): model
+        exports always, and with ``deep`` also thumbnails and copied photos (a walk over
+        every thumbnail folder, so it runs before an import rather than on every open)."""
+        from app.core.tempfiles import clean_stale
+
+        removed = clean_stale(self.models_dir, ("*.partial", ".*.part"))
+        if deep:
+            for folder in (self.thumbnails_dir, self.photos_dir):
+                removed += clean_stale(folder, ("*/*.part",))
+        return removed
+
     # -- transactions and metadata ---------------------------------------------------------
     @contextlib.contextmanager
     def atomic(self) -> Iterator[sqlite_utils.Database]:
@@ -128,7 +140,9 @@ def open_library(root: str | Path, create: bool = False) -> Library:
             (root / sub).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise LibraryError(f"Cannot create the library folder {root}: {exc.strerror}.") from None
-    return _connect(root, db_path)
+    lib = _connect(root, db_path)
+    lib.clean_temporaries()
+    return lib
 
 
 def _connect(root: Path, db_path: Path) -> Library:

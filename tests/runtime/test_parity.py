@@ -65,7 +65,7 @@ def test_card_describes_the_model(exported):
     assert card["bits"] == 32 and card["mode"] == "ssah"
     pixel_extra = {"image_features"} if cfg.net.image_input == "pixels" else set()
     assert set(card["networks"]) == {"label", "text", "image"} | pixel_extra
-    assert (folder / "card.json").is_file() and not folder.with_name("m1.partial").exists()
+    assert (folder / "card.json").is_file() and not list(folder.parent.glob("*.partial"))
 
 
 def test_a_model_for_another_scheme_is_refused(exported):
