@@ -59,6 +59,12 @@ def _run(args) -> int:
         print(f"wenyang: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except sqlite3.Error as exc:
+        if "readonly" in str(exc).lower():
+            print(f"wenyang: the library {getattr(args, 'library', '')} is read-only (a read-only disk or "
+                  f"share, or no permission to write): `wenyang {args.command}` changes it, so nothing was "
+                  "done. Browsing, search and export work; to change it, copy it to a writable folder.",
+                  file=sys.stderr)
+            return EXIT_ERROR
         print(f"wenyang: the library database reported an error: {exc}. Nothing more was written.",
               file=sys.stderr)
         return EXIT_ERROR

@@ -65,6 +65,7 @@ def import_packages(lib, paths, options: PackageImportOptions | None = None,
 
     A package that fails its check stops everything before anything is written.
     """
+    lib.require_writable("import packages")
     options = options or PackageImportOptions()
     job = Job(progress, cancel, ImportCancelled)
     try:

@@ -33,6 +33,7 @@ class EncodeReport:
 def encode_library(lib, model_id: str | None = None, progress: Callable[[dict], None] | None = None,
                    cancel: threading.Event | None = None) -> EncodeReport:
     """Bring the stored codes of ``model_id`` (default: the active model) up to date."""
+    lib.require_writable("store search codes")
     model = lib.codes.model(model_id) if model_id else lib.codes.active_model()
     if model is None:
         from app.services.search import NoModelError

@@ -105,6 +105,7 @@ class Importer:
     # -- orchestration ---------------------------------------------------------------------
     def run(self) -> Iterator[ImportProgress]:
         started = time.perf_counter()
+        self.lib.require_writable("import photos")
         sheet = self._load_sheet()
         self.lib.clean_temporaries(deep=True)  # what a killed import left half-written
         files, ignored = collect_files(self.paths, IMAGE_SUFFIXES)

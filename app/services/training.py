@@ -83,6 +83,7 @@ def _train(lib, options: TrainOptions, emit, cancel, encode: bool) -> TrainOutco
     from app.ml.prepare import default_image_size, resolve_device
     from app.ml.train import train
 
+    lib.require_writable("train a model")
     arrays = library_arrays(lib, options.items)
     _check_enough(arrays)
     holdout = _holdout(arrays, options)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 from pathlib import Path
 from typing import Iterator
@@ -21,7 +22,7 @@ class Library:
     """An open library. Repositories hang off it: ``items``, ``labels``, ``collections``, ``codes``,
     ``keywords``."""
 
-    def __init__(self, root: Path, db: sqlite_utils.Database):
+    def __init__(self, root: Path, db: sqlite_utils.Database, read_only: bool = False):
         from app.store.codes import CodeRepository
         from app.store.collections import CollectionRepository
         from app.store.items import ItemRepository
@@ -31,6 +32,7 @@ class Library:
 
         self.root = root
         self.db = db
+        self.read_only = read_only  # on a read-only medium: browse, search and export only
         self.items = ItemRepository(self)
         self.labels = LabelRepository(self)
         self.collections = CollectionRepository(self)
@@ -56,12 +58,22 @@ class Library:
         """Where photos are copied when the curator asks for copies."""
         return self.root / "photos"
 
+    def require_writable(self, action: str) -> None:
+        """Refuse ``action`` (e.g. "import photos") up front on a read-only library, before any
+        work that would be lost at the first write."""
+        if self.read_only:
+            raise LibraryError(f"The library at {self.root} is read-only (a read-only disk or share, or no "
+                               f"permission to write), so it cannot {action}. Browsing, search and export "
+                               "work; to change it, copy it to a writable folder.")
+
     def clean_temporaries(self, deep: bool = False) -> list[Path]:
         """Remove what killed processes left half-written (``app.core.tempfiles``): model
         exports always, and with ``deep`` also thumbnails and copied photos (a walk over
         every thumbnail folder, so it runs before an import rather than on every open)."""
         from app.core.tempfiles import clean_stale
 
+        if self.read_only:
+            return []
         removed = clean_stale(self.models_dir, ("*.partial", ".*.part"))
         if deep:
             for folder in (self.thumbnails_dir, self.photos_dir):
@@ -130,7 +142,10 @@ def open_library(root: str | Path, create: bool = False) -> Library:
     root = Path(root).expanduser()
     db_path = root / DB_NAME
     if db_path.exists():
-        migrations.check_version(_precheck(db_path), str(root))
+        version = _precheck(db_path)
+        migrations.check_version(version, str(root))
+        if not _writable(root, db_path):
+            return _connect_read_only(root, db_path, version)
     elif not create:
         raise LibraryError(f"There is no Wenyang library at {root}. Create one with `wenyang init {root}`.")
     elif root.exists() and not root.is_dir():
@@ -143,6 +158,30 @@ def open_library(root: str | Path, create: bool = False) -> Library:
     lib = _connect(root, db_path)
     lib.clean_temporaries()
     return lib
+
+
+def _writable(root: Path, db_path: Path) -> bool:
+    """Whether the library can be written: SQLite needs the database file and, for its
+    journal beside it, the folder. ``access`` answers for a read-only mount even as root."""
+    return os.access(db_path, os.W_OK) and os.access(root, os.W_OK)
+
+
+def _connect_read_only(root: Path, db_path: Path, version: int) -> Library:
+    """Open a library on a read-only medium (a DVD, a locked share) for browsing, search and
+    export. Nothing is written: no journal, no migration, no clean-up."""
+    if version < migrations.SCHEMA_VERSION:
+        raise LibraryError(f"The library at {root} is read-only and was written by an older Wenyang: it "
+                           "must be upgraded once on a writable copy before this version can open it.")
+    wal = db_path.with_name(db_path.name + "-wal")
+    uri = db_path.resolve().as_uri() + ("?mode=ro" if wal.exists() else "?mode=ro&immutable=1")
+    try:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as exc:
+        raise LibraryError(f"Cannot open the read-only library at {root}: {exc}. Copy it to a writable "
+                           "folder and open the copy.") from None
+    return Library(root, sqlite_utils.Database(conn), read_only=True)
 
 
 def _connect(root: Path, db_path: Path) -> Library:

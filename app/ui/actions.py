@@ -50,6 +50,8 @@ class WindowActions(QObject):
         self.language_group = QActionGroup(self)
         self.languages = {code: self._language_action(code) for code in ("system", *LANGUAGES)}
         self.search_actions = [self.search_photo, self.more_like_this, self.edit_attributes]
+        self.writing_actions = [self.import_photos, self.import_folder, self.tag, self.new_collection,
+                                self.remove_from_collection, self.train]
         self._menus()
 
     def _action(self, slot, shortcut=None) -> QAction:
@@ -110,6 +112,13 @@ class WindowActions(QObject):
         for action in self.search_actions:
             action.setEnabled(available)
             action.setToolTip(tip or action.text())
+
+    def set_read_only(self, read_only: bool) -> None:
+        """On a read-only library the commands that change it are off, and say why."""
+        for action in self.writing_actions:
+            action.setEnabled(not read_only)
+            if read_only:
+                action.setToolTip(self.tr("The library is read-only"))
 
     def _undo_text(self, text: str) -> None:
         self._stack_texts["undo"] = text

@@ -123,12 +123,19 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.backend.failed.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
     def retranslate(self) -> None:
-        self.setWindowTitle(self.tr("Wenyang 纹样 — {path}").format(path=self.lib.root))
+        title = self.tr("Wenyang 纹样 — {path}").format(path=self.lib.root)
+        if getattr(self.lib, "read_only", False):
+            title += " " + self.tr("(read-only)")
+        self.setWindowTitle(title)
         for dock, title in zip(self.docks, (self.tr("Labels"), self.tr("Collections"),
                                             self.tr("Item"), self.tr("Search"))):
             dock.setWindowTitle(title)
         self.actions.retranslate()
         self.actions.set_search_available(self.backend.available)
+        self.actions.set_read_only(getattr(self.lib, "read_only", False))
+        if getattr(self.lib, "read_only", False):
+            self.path_label.setText(self.tr("Read-only: browse, search and export only — {path}")
+                                    .format(path=self.lib.root))
         self._update_filter_bar()
         self._update_status()
 
