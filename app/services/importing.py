@@ -198,22 +198,28 @@ class Importer:
         return outcome
 
     def _write_item(self, prepared: _Prepared) -> str:
+        """One photo, in one transaction that holds the write lock from its first read: another
+        import running at the same time cannot add the same photo or accession in between."""
         row = self._row_for(prepared.path)
         accession = clean_name(row.accession if row and row.accession else prepared.path.stem)
-        labels = self._resolve_labels(row.labels if row else [])
         photo = self._photo(prepared)
-        existing = self.lib.items.id_for_accession(accession)
-        if existing is not None:
-            with self.lib.atomic():
+        with self.lib.atomic():
+            other = self.lib.items.item_for_photo_hash(prepared.sha256)
+            if other is not None:  # another process imported it since this import began
+                self.report.duplicates.append((str(prepared.path), self.lib.items.get(other).accession))
+                return "duplicate"
+            labels = self._resolve_labels(row.labels if row else [])
+            existing = self.lib.items.id_for_accession(accession)
+            if existing is not None:
                 self.lib.items.add_photo(existing, photo)
                 if labels:
                     self.lib.labels.tag([existing], labels, source="import")
-            self.report.added_photos += 1
-            return "photo added"
-        item = Item(accession=accession, title=row.title if row else "",
-                    description=row.description if row else "",
-                    metadata=dict(row.metadata) if row else {}, photos=[photo], labels=labels)
-        self.lib.items.add(item)
+                self.report.added_photos += 1
+                return "photo added"
+            item = Item(accession=accession, title=row.title if row else "",
+                        description=row.description if row else "",
+                        metadata=dict(row.metadata) if row else {}, photos=[photo], labels=labels)
+            self.lib.items.add(item)
         self.report.added_items += 1
         self.report.added_photos += 1
         return "added"

@@ -5,6 +5,7 @@ scheme fingerprint they were trained on (see ``LabelScheme.fingerprint``).
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Iterable
 
@@ -13,6 +14,16 @@ from app.core.scheme import PATH_SEP, Facet, Label, LabelScheme, clean_name, nam
 
 if TYPE_CHECKING:
     from app.store.library import Library
+
+
+def _whole(method):
+    """Run a scheme or tagging change as one transaction from its first read: the scheme it
+    starts from is the one it writes over, even with another process changing labels too."""
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        with self.lib.atomic():
+            return method(self, *args, **kwargs)
+    return run
 
 
 class LabelRepository:
@@ -70,10 +81,12 @@ class LabelRepository:
             current = row[0] if row else None
         return chain
 
+    @_whole
     def replace_all(self, scheme: LabelScheme) -> LabelScheme:
         """Make the stored scheme exactly ``scheme`` (labels not in it are removed and untagged)."""
         return self._write(scheme)
 
+    @_whole
     def merge_in(self, incoming: LabelScheme) -> tuple[LabelScheme, list[str]]:
         """Add facets and labels of ``incoming``; labels with a known id take its names and
         place. Nothing is deleted. Returns the new scheme and the ids that were added."""
@@ -91,6 +104,7 @@ class LabelRepository:
         return written, added
 
     # -- curator operations ----------------------------------------------------------------
+    @_whole
     def add(self, name_en: str, name_zh: str = "", parent: str | None = None,
             facet: str | None = None, label_id: str | None = None) -> Label:
         """Add a label under ``parent`` (a label ref) or at the top of ``facet`` (a facet ref)."""
@@ -111,6 +125,7 @@ class LabelRepository:
         self._write(scheme.with_labels([*scheme.labels.values(), label]))
         return label
 
+    @_whole
     def rename(self, ref: str, name_en: str | None = None, name_zh: str | None = None) -> Label:
         name_en = clean_name(name_en) if name_en else name_en
         name_zh = clean_name(name_zh) if name_zh else name_zh
@@ -122,6 +137,7 @@ class LabelRepository:
                                         for l in scheme.labels.values()]))
         return changed
 
+    @_whole
     def move(self, ref: str, new_parent: str | None = None, facet: str | None = None) -> Label:
         """Move a label (with its subtree) under another label, or to the top of a facet.
         Items tagged below it gain the new ancestors."""
@@ -142,6 +158,7 @@ class LabelRepository:
             self._reimply(moved_ids, new_scheme)
         return new_scheme.get(label.id)
 
+    @_whole
     def merge(self, source_ref: str, target_ref: str) -> int:
         """Merge ``source`` into ``target``: its items are re-tagged with the target, its
         children move under the target, and the source disappears. Returns items re-tagged."""
@@ -168,6 +185,7 @@ class LabelRepository:
             self._reimply({target.id, *new_scheme.descendants(target.id)}, new_scheme)
         return len(tagged)
 
+    @_whole
     def delete(self, ref: str, force: bool = False) -> list[str]:
         """Delete a label and its subtree. Refused while items use them unless ``force``
         (which untags those items). Returns the ids deleted."""
@@ -188,6 +206,7 @@ class LabelRepository:
         return doomed
 
     # -- tagging ---------------------------------------------------------------------------
+    @_whole
     def tag(self, item_ids: Iterable[int], refs: Iterable[str], source: str = "user") -> int:
         """Tag items with labels; their ancestors are added as 'implied'. Returns new tags."""
         scheme = self.scheme()
@@ -207,6 +226,7 @@ class LabelRepository:
                 self.lib.items._touch(item_id)
         return added
 
+    @_whole
     def untag(self, item_ids: Iterable[int], refs: Iterable[str]) -> int:
         """Remove labels (and their descendants, which imply them) from items; ancestors that
         only they implied go too."""

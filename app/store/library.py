@@ -16,6 +16,10 @@ from app.paths import resource
 from app.store import migrations
 
 DB_NAME = "library.sqlite"
+# How long a writer waits for another process's transaction (two imports, a tagger and a
+# trainer at once) before giving up; transactions are short, so this is only ever reached
+# when another program holds the library.
+BUSY_TIMEOUT_MS = 30_000
 
 
 class Library:
@@ -83,9 +87,25 @@ class Library:
     # -- transactions and metadata ---------------------------------------------------------
     @contextlib.contextmanager
     def atomic(self) -> Iterator[sqlite_utils.Database]:
-        """One transaction (a savepoint when nested): all or nothing."""
-        with self.db.atomic():
+        """One transaction (a savepoint when nested): all or nothing.
+
+        The outermost one takes the write lock at once (``BEGIN IMMEDIATE``), waiting up to the
+        busy timeout for another process to finish. A deferred ``BEGIN`` would read first and
+        fail without waiting when another writer committed in between (SQLITE_BUSY_SNAPSHOT),
+        and a check-then-insert (is this photo new? is this accession free?) would race."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self.db
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
             yield self.db
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
@@ -190,7 +210,7 @@ def _connect(root: Path, db_path: Path) -> Library:
     except sqlite3.Error as exc:
         raise LibraryError(f"Cannot open the library at {root}: {exc}.") from None
     try:
-        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
