@@ -5,6 +5,12 @@ import datetime as _dt
 from dataclasses import dataclass, field
 
 
+# The longest title, description or metadata text an item may hold, in characters: far above
+# any catalogue entry (a 10-page essay is ~50,000), and what sheets, the library and packages
+# all accept, so that whatever the library holds it can also export and read back.
+MAX_TEXT = 10_000_000
+
+
 def now_iso() -> str:
     """Current UTC time as an ISO-8601 string (what the library stores)."""
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")

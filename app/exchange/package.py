@@ -12,9 +12,10 @@ import zipfile
 from pathlib import Path
 
 import app
-from app.core.models import now_iso
-from app.exchange.common import ExportResult, Job, ProgressCallback, Selection, atomic_file
+from app.core.models import MAX_TEXT, now_iso
+from app.exchange.common import ExportError, ExportResult, Job, ProgressCallback, Selection, atomic_file
 from app.exchange.package_format import FORMAT, FORMAT_VERSION, METADATA, PHOTOS, README, SCHEME
+from app.exchange.package_read import TEXT_MEMBERS, PackageLimits, human_bytes
 from app.exchange.photos import PhotoOut, write_all, write_photo
 from app.exchange.records import collection_records, scheme_summary
 
@@ -40,10 +41,30 @@ def export_package(lib, selection: Selection, out: str | Path, max_side: int | N
         _write_text(zf, SCHEME, json.dumps(scheme.to_dict(), ensure_ascii=False, indent=1), stamp)
         _write_text(zf, METADATA, json.dumps(doc, ensure_ascii=False, indent=1), stamp)
         _write_text(zf, README, readme_text(doc, result), stamp)
+        _check_importable(zf.infolist(), out)
         job.step(result.items, result.items, "writing", "finishing")
     result.bytes = out.stat().st_size
     result.seconds = job.seconds()
     return result
+
+
+def _check_importable(infos: list[zipfile.ZipInfo], out: Path) -> None:
+    """A package this library writes must be one it reads back: the import's limits
+    (``PackageLimits``) are checked here too, before the file is kept."""
+    limits = PackageLimits()
+    total = sum(info.file_size for info in infos)
+    problems = []
+    if len(infos) > limits.max_members:
+        problems.append(f"it would hold {len(infos):,} files (the limit is {limits.max_members:,})")
+    if total > limits.max_total_bytes:
+        problems.append(f"it would unpack to {human_bytes(total)} (the limit is {human_bytes(limits.max_total_bytes)})")
+    for info in infos:
+        if info.filename in TEXT_MEMBERS and info.file_size > limits.max_metadata_bytes:
+            problems.append(f"its {info.filename} would be {human_bytes(info.file_size)} "
+                            f"(the limit is {human_bytes(limits.max_metadata_bytes)})")
+    if problems:
+        raise ExportError(f"{out.name} was not written: " + "; ".join(problems) + ", more than a Wenyang "
+                          "package may hold on import. Export the selection in smaller parts (by collection).")
 
 
 def package_document(lib, selection: Selection, items: list[dict], max_side: int | None) -> dict:
@@ -77,6 +98,16 @@ def _write_text(zf: zipfile.ZipFile, name: str, text: str, stamp) -> None:
     zf.writestr(info, (text + "\n").encode("utf-8"))
 
 
+def limits_text() -> list[str]:
+    """The limits a package must keep, as stated in its README."""
+    limits = PackageLimits()
+    return [f"at most {limits.max_members:,} files, {human_bytes(limits.max_total_bytes)} unpacked in all;",
+            f"each photo at most {human_bytes(limits.max_member_bytes)}, and not compressed more than "
+            f"{limits.max_ratio:.0f}:1 (above {human_bytes(limits.ratio_floor)});",
+            f"{METADATA} and {SCHEME} at most {human_bytes(limits.max_metadata_bytes)} each;",
+            f"a title, description or metadata text at most {MAX_TEXT:,} characters."]
+
+
 def readme_text(doc: dict, result: ExportResult) -> str:
     """A short explanation for whoever unpacks the package by hand."""
     lines = [
@@ -97,6 +128,9 @@ def readme_text(doc: dict, result: ExportResult) -> str:
         "To import into a Wenyang library:",
         "  wenyang import LIBRARY this-package.zip",
         "Items whose accession number the library already has are skipped and reported.",
+        "",
+        "Limits (the same when a package is written and when it is read back):",
+        *(f"  {line}" for line in limits_text()),
     ]
     if result.missing_photos:
         lines += ["", "Photos that could not be read and are NOT included:"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from app.core.errors import WenyangError
+from app.core.models import MAX_TEXT
 
 FORMAT = "wenyang-package"
 FORMAT_VERSION = 1
@@ -25,7 +26,6 @@ PHOTOS = "photos/"
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _SOURCE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
-MAX_TEXT = 1_000_000
 
 
 class PackageError(WenyangError):
@@ -47,7 +47,7 @@ def _get(obj: dict, key: str, kind, where: str, default=None):
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
         _fail(f"{where}.{key}", f"must be a {names}")
     if isinstance(value, str) and len(value) > MAX_TEXT:
-        _fail(f"{where}.{key}", "is too long")
+        _fail(f"{where}.{key}", f"is longer than {MAX_TEXT:,} characters")
     return value
 
 

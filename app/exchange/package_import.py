@@ -91,6 +91,10 @@ def import_checked(lib, checked: CheckedPackage, options: PackageImportOptions,
     if checked.ignored:
         report.notes.append(f"{len(checked.ignored)} file(s) in the package are not named in its "
                             f"metadata and were ignored (e.g. {checked.ignored[0]}).")
+    bare = [item["accession"] for item in checked.items if not item.get("photos")]
+    if bare:
+        report.notes.append(f"{len(bare)} item(s) have no photo in the package and come in as records only "
+                            f"(e.g. {', '.join(bare[:3])}).")
     plan = plan_items(lib, checked, report)
     scheme = merged_scheme(lib.scheme, checked.scheme, options.take_label_names, report)
     created: list[Path] = []

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from app.exchange.package_format import PackageError
+from app.exchange.package_format import METADATA, README, SCHEME, PackageError
 
 CHUNK = 1 << 20
 _EOCD = b"PK\x05\x06"
+TEXT_MEMBERS = {METADATA, SCHEME, README}
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 
@@ -167,6 +168,13 @@ def check_size(info: zipfile.ZipInfo, limits: PackageLimits, package: str) -> No
         raise PackageError(f"{package}: {info.filename!r} would unpack to {human_bytes(info.file_size)}, "
                            f"over the limit of {human_bytes(limits.max_member_bytes)}.")
     ratio = info.file_size / max(1, info.compress_size)
+    # text compresses as well as a bomb does (a long repetitive description: 1000:1); the
+    # package's own text files are bounded by max_metadata_bytes instead
+    if info.filename in TEXT_MEMBERS:
+        if info.file_size > limits.max_metadata_bytes:
+            raise PackageError(f"{package}: {info.filename!r} would unpack to {human_bytes(info.file_size)}, "
+                               f"over the limit of {human_bytes(limits.max_metadata_bytes)}.")
+        return
     if info.file_size > limits.ratio_floor and ratio > limits.max_ratio:
         raise PackageError(f"{package}: {info.filename!r} is compressed {ratio:,.0f}:1, which only a "
                            "zip bomb does.")

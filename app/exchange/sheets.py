@@ -14,6 +14,7 @@ from pathlib import Path
 
 from app.core.errors import WenyangError
 from app.core.safe_text import from_csv_cell
+from app.core.models import MAX_TEXT
 from app.core.scheme import clean_name
 
 # Recognised column names (compared case-insensitively, spaces/underscores ignored).
@@ -202,6 +203,7 @@ def _csv_rows(text: str, name: str, mapping: dict | None) -> list[SheetRow]:
         raise SheetError(f"{name}: contains NUL bytes; it is not a text CSV file.")
     header = text.lstrip("\r\n").split("\n", 1)[0]  # judge by the header: values hold commas
     delimiter = "\t" if header.count("\t") > header.count(",") else ","
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_TEXT))  # 131,072 by default
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows, start = [], 1
     try:

@@ -6,7 +6,7 @@ from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Iterable
 
 from app.core.errors import NotFound, WenyangError
-from app.core.models import Item, Photo, now_iso
+from app.core.models import MAX_TEXT, Item, Photo, now_iso
 from app.core.scheme import clean_name
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ class ItemRepository:
         """Insert an item with its photos and labels in one transaction; returns its id."""
         stamp = now_iso()
         item = replace(item, accession=clean_name(item.accession))
+        _check_lengths({"title": item.title, "description": item.description, "metadata": item.metadata})
         self._refuse_duplicate(item.accession)
         with self.lib.atomic():
             cur = self.db.execute(
@@ -59,6 +60,7 @@ class ItemRepository:
         if unknown:
             raise WenyangError(f"These item fields cannot be edited: {', '.join(sorted(unknown))}.")
         self.get(item_id)
+        _check_lengths(changes)
         if "accession" in changes:
             changes["accession"] = clean_name(changes["accession"])
             self._refuse_duplicate(changes["accession"], item_id)
@@ -164,3 +166,14 @@ class ItemRepository:
         item.photos = self.photos(item.id)
         item.labels = self.lib.labels.labels_of(item.id)
         return item
+
+
+def _check_lengths(fields: dict) -> None:
+    """No text longer than ``MAX_TEXT``: what the library stores, its packages carry back."""
+    for name, value in fields.items():
+        texts = [value] if isinstance(value, str) else \
+            [v for v in value.values() if isinstance(v, str)] if isinstance(value, dict) else []
+        for text in texts:
+            if len(text) > MAX_TEXT:
+                raise WenyangError(f"The {name} is {len(text):,} characters long; an item's texts are limited "
+                                   f"to {MAX_TEXT:,} characters. Keep a longer document as a file beside it.")
