@@ -96,21 +96,45 @@ def jpeg_settings(source: Path) -> dict:
 
 
 def write_photo(out: PhotoOut, handle: BinaryIO) -> tuple[str, int]:
-    """Write the photo's bytes to ``handle``; returns (sha256, size) of what was written."""
+    """Write the photo's bytes to ``handle``; returns (sha256, size) of what was written.
+
+    A failure names the side that failed: reading the library's photo, or writing the export
+    (a full disk is the export's problem, not the photo's)."""
     if out.data is not None:
-        handle.write(out.data)
+        _write(handle, out.data, out)
         return hashlib.sha256(out.data).hexdigest(), len(out.data)
     digest, size = hashlib.sha256(), 0
     try:
-        with open(out.source, "rb") as src:
-            while chunk := src.read(CHUNK):
-                handle.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
+        src = open(out.source, "rb")
     except OSError as exc:
-        raise ExportError(f"Reading {out.source} failed halfway: {exc.strerror or exc}. "
-                          "The export was stopped and nothing was written.") from None
+        raise _read_failed(out, exc) from None
+    with src:
+        while True:
+            try:
+                chunk = src.read(CHUNK)
+            except OSError as exc:
+                raise _read_failed(out, exc) from None
+            if not chunk:
+                break
+            _write(handle, chunk, out)
+            digest.update(chunk)
+            size += len(chunk)
     return digest.hexdigest(), size
+
+
+def _write(handle: BinaryIO, data: bytes, out: PhotoOut) -> None:
+    try:
+        handle.write(data)
+    except OSError as exc:
+        target = getattr(handle, "name", None)
+        where = f"to {target}" if isinstance(target, str) else "into the export"
+        raise ExportError(f"Writing {out.name or out.source.name} {where} failed: {exc.strerror or exc}. "
+                          "The export was stopped and nothing was written.") from None
+
+
+def _read_failed(out: PhotoOut, exc: OSError) -> ExportError:
+    return ExportError(f"Reading the library's photo {out.source} failed: {exc.strerror or exc}. "
+                       "The export was stopped and nothing was written.")
 
 
 def prefetch(func: Callable[[T], R], items: Iterable[T], workers: int = 2,
