@@ -115,10 +115,11 @@ def run_export(args) -> int:
     if str(args.output) == "-":
         sys.stdout.write(text)
     else:
-        try:
-            args.output.write_text(text, encoding="utf-8")
-        except OSError as exc:  # a missing folder, a folder given as the file, no permission
-            raise SchemeError(f"Cannot write {args.output}: {exc.strerror or exc}.") from None
+        from app.exchange.common import atomic_file
+
+        # atomically, and never onto a device node or a pipe (atomic_file refuses those)
+        with atomic_file(args.output) as tmp:
+            tmp.write_text(text, encoding="utf-8")
         print(f"Wrote {len(scheme.labels)} labels to {args.output}.")
     return 0
 
