@@ -48,7 +48,8 @@ def alike(service, profile: np.ndarray, codes, scores, k: int, filters, photo=No
             sims = sims * profiles[:, required].mean(axis=1)
         best = similar.combine(ids, sims, distances, model.bits, dup)[:k]
         row = {i: r for r, i in enumerate(ids)}
-        tabs[tab] = [_hit(s, modality, profile, profiles[row[s.item_id]], label_ids) for s in best]
+        tabs[tab] = [_hit(s, modality, profile, profiles[row[s.item_id]], label_ids, weights, lib.scheme)
+                     for s in best]
     wanted = query_labels if query_labels is not None else [l for l, p in zip(label_ids, profile) if p >= STRONG]
     return SearchResults(tabs["photos"], tabs["descriptions"], list(wanted), rt.provider, 0.0)
 
@@ -67,12 +68,13 @@ def nearest(service, modality: str, codes, scores, members: set[int], k: int) ->
     return {int(i): int(d) for i, d in zip(ids[0], dist[0]) if i >= 0}
 
 
-def _hit(s, modality: str, query: np.ndarray, profile: np.ndarray, label_ids: list[str]):
+def _hit(s, modality: str, query: np.ndarray, profile: np.ndarray, label_ids: list[str],
+         weights: np.ndarray, scheme):
     from app.services.search import Hit, Reason
 
     reasons = [Reason("duplicate")] if s.same_photo else []
     shared = [j for j in np.argsort(-query, kind="stable") if query[j] >= STRONG and profile[j] >= STRONG]
-    for j in shared[:MAX_REASONS]:
+    for j in telling(shared, query, profile, weights, label_ids, scheme)[:MAX_REASONS]:
         kind = "tagged" if profile[j] >= 1.0 else "predicted"
         reasons.append(Reason(kind, label=label_ids[j], value=round(float(profile[j]), 3)))
     if s.distance is not None:
@@ -80,6 +82,17 @@ def _hit(s, modality: str, query: np.ndarray, profile: np.ndarray, label_ids: li
     matched = sorted(label_ids[j] for j in shared if profile[j] >= 1.0)
     return Hit(s.item_id, -1 if s.distance is None else s.distance, modality, matched,
                score=round(s.score, 4), reasons=reasons)
+
+
+def telling(shared: list[int], query: np.ndarray, profile: np.ndarray, weights: np.ndarray,
+            label_ids: list[str], scheme) -> list[int]:
+    """The shared labels worth naming as reasons, most telling first: by their part in the
+    weighted similarity (garment and motif before colour, Silk or Han), and never a label
+    whose more specific child is also shared ("Phoenix" says what "Animal" would)."""
+    named = {label_ids[j] for j in shared}
+    implied = {a for l in named if l in scheme.labels for a in scheme.ancestors(l)}
+    keep = [j for j in shared if label_ids[j] not in implied]
+    return sorted(keep, key=lambda j: -float(query[j] * profile[j] * weights[j]))
 
 
 def _same_photo(service, photo, members: set[int]) -> int | None:
