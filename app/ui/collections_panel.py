@@ -121,9 +121,16 @@ class CollectionsPanel(Retranslating, QWidget):
         self._update_buttons()
         self.collectionSelected.emit(self.current)
 
+    read_only = False  # a library on a read-only medium: collections are shown, not changed
+
+    def set_read_only(self, read_only: bool) -> None:
+        self.read_only = read_only
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
-        self.rename_button.setEnabled(self.current is not None)
-        self.delete_button.setEnabled(self.current is not None)
+        self.new_button.setEnabled(not self.read_only)
+        self.rename_button.setEnabled(self.current is not None and not self.read_only)
+        self.delete_button.setEnabled(self.current is not None and not self.read_only)
 
     def name_of(self, coll_id) -> str:
         return next((c.name for c in self.collections if c.id == coll_id), "")

@@ -59,6 +59,15 @@ class DetailPane(Retranslating, QWidget):
         self.set_search_available(False)  # until the search service says otherwise
         self.show_items([])
 
+    read_only = False  # a library on a read-only medium: shown, never edited
+
+    def set_read_only(self, read_only: bool) -> None:
+        self.read_only = read_only
+        self.tags.read_only = read_only
+        self.suggestions.setEnabled(not read_only)
+        for widget in (self.title_edit, self.description_edit):
+            widget.setReadOnly(read_only)
+
     def _build_widgets(self) -> None:
         self.preview = PhotoPreview(self)
         self.preview.regionSelected.connect(self._region)
@@ -177,6 +186,7 @@ class DetailPane(Retranslating, QWidget):
         single = detail is not None
         for widget in (self.title_edit, self.description_edit):
             widget.setEnabled(single)
+            widget.setReadOnly(self.read_only)
         if not self.title_edit.hasFocus() or not single:
             self.title_edit.setText(detail.title if single else "")
         if not self.description_edit.hasFocus() or not single:

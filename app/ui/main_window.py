@@ -132,7 +132,10 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
             dock.setWindowTitle(title)
         self.actions.retranslate()
         self.actions.set_search_available(self.backend.available)
-        self.actions.set_read_only(getattr(self.lib, "read_only", False))
+        read_only = getattr(self.lib, "read_only", False)
+        self.actions.set_read_only(read_only)
+        self.detail.set_read_only(read_only)
+        self.collections.set_read_only(read_only)
         if getattr(self.lib, "read_only", False):
             self.path_label.setText(self.tr("Read-only: browse, search and export only — {path}")
                                     .format(path=self.lib.root))

@@ -80,7 +80,7 @@ class TagTree(Retranslating, QWidget):
         self._apply_usage()
         self._reveal_ticked()
         self._update_caption()
-        self.setEnabled(bool(self.item_ids))
+        self.setEnabled(bool(self.item_ids) and not getattr(self, "read_only", False))
 
     def _reveal_ticked(self) -> None:
         """Expand the branches holding ticked labels, so what an item carries is in view."""

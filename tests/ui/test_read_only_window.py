@@ -21,6 +21,10 @@ def test_the_window_says_read_only_and_turns_writing_off(tmp_path, open_window, 
             assert "Read-only" in window.path_label.text()
             assert not window.actions.import_photos.isEnabled() and not window.actions.train.isEnabled()
             assert window.actions.export.isEnabled() and window.actions.find.isEnabled()
+            assert not window.collections.new_button.isEnabled()
+            window.grid.selectAll()
+            qtbot.waitUntil(lambda: bool(window.detail.tags.item_ids))
+            assert not window.detail.tags.isEnabled() and window.detail.title_edit.isReadOnly()
             window.close()
         finally:
             lib.close()

@@ -13,7 +13,7 @@ pytest.importorskip("onnxruntime")
 TINY = dict(image_size=32, vocab_size=200, seed=0, min_holdout_items=20, holdout_fraction=0.2,
             net_overrides={"semantic_dim": 64, "label_hidden": (128,), "image_hidden": (128,),
                            "text_hidden": (128,), "disc_hidden": (32,)},
-            overrides={"batch_size": 32, "patience": 5})
+            overrides={"batch_size": 32, "patience": 5, "warmup_epochs": 2})
 
 
 @pytest.fixture
