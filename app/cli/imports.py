@@ -1,6 +1,7 @@
 """``wenyang import``: photos, folders and metadata sheets (ZIP packages when supported)."""
 from __future__ import annotations
 
+import argparse
 import sys
 import threading
 from pathlib import Path
@@ -15,7 +16,7 @@ def register(sub) -> None:
     p.add_argument("paths", nargs="+", type=Path, help="photo files and folders")
     p.add_argument("--metadata", type=Path, help="CSV (any common encoding) or JSON sheet matched "
                                                  "to photos by file name or accession number")
-    p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+    p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD", type=column_mapping,
                    help="map a sheet column to file/accession/title/description/labels")
     p.add_argument("--create-labels", action="store_true",
                    help="create labels the scheme lacks instead of reporting them")
@@ -25,12 +26,20 @@ def register(sub) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress line")
 
 
+def column_mapping(text: str) -> tuple[str, str]:
+    """``--map COLUMN=FIELD`` as a pair, with a one-line message for anything else."""
+    column, sep, field = text.partition("=")
+    if not sep or not column.strip() or not field.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not COLUMN=FIELD (e.g. --map 藏品号=accession)")
+    return column.strip(), field.strip()
+
+
 def run_import(args) -> int:
     packages = [p for p in args.paths if p.suffix.lower() == ".zip"]
     if packages:
         from app.cli import exchange_cmd  # ZIP packages are handled by the exchange commands
         return exchange_cmd.import_packages(args, packages)
-    mapping = dict(m.split("=", 1) for m in args.map) if args.map else None
+    mapping = dict(args.map) if args.map else None
     options = ImportOptions(metadata=args.metadata, mapping=mapping, create_labels=args.create_labels,
                             new_label_facet=args.label_facet, copy=args.copy)
     with open_from_args(args) as lib:

@@ -148,7 +148,8 @@ def _non_empty(selection: Selection) -> Selection:
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
 
 
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+             *(f"{port}{n}" for port in ("COM", "LPT") for n in (*"0123456789", "¹", "²", "³"))}
 
 
 def safe_name(text: str, fallback: str = "item", limit: int = 80) -> str:

@@ -209,6 +209,8 @@ def _csv_rows(text: str, name: str, mapping: dict | None) -> list[SheetRow]:
     try:
         if not reader.fieldnames:
             raise SheetError(f"{name}: the sheet is empty (no header row).")
+        # the export quoted header cells a spreadsheet would run, as it quotes values
+        reader.fieldnames = [from_csv_cell(f) for f in reader.fieldnames]
         _check_unique_columns(reader.fieldnames, name)
         _check_mapping(mapping, reader.fieldnames, name)
         targets = _targets(reader.fieldnames, mapping)
@@ -243,9 +245,21 @@ def _check_unique_columns(columns, name: str) -> None:
                          "rename one of each pair so that no values are lost.")
 
 
+def _no_repeated_keys(pairs: list) -> dict:
+    """A JSON object naming a key twice would keep only the last value: refuse it."""
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            raise SheetError(f"a record names {key!r} twice; rename one so that no value is lost.")
+        seen[key] = value
+    return seen
+
+
 def _json_rows(text: str, name: str, mapping: dict | None) -> list[SheetRow]:
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_no_repeated_keys)
+    except SheetError as exc:
+        raise SheetError(f"{name}: {exc}") from None
     except json.JSONDecodeError as exc:
         raise SheetError(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).") from None
     records = data.get("items") if isinstance(data, dict) else data

@@ -44,8 +44,20 @@ def _session(path: Path) -> ort.InferenceSession:
             ort.set_default_logger_severity(3)
 
 
-def _check_shapes(folder: Path, card: dict, modality: str, session: ort.InferenceSession) -> None:
-    """The network's widths must be the card's: code bits, label count, vocabulary size."""
+def _check_shapes(folder: Path, card: dict, modality: str, session: ort.InferenceSession,
+                  input_name: str) -> None:
+    """The network must be the one its card describes: the input the card names, the outputs
+    every query reads (``h``, ``label_probs``), and their widths (code bits, label count,
+    vocabulary size)."""
+    inputs_named = [i.name for i in session.get_inputs()]
+    outputs_named = [o.name for o in session.get_outputs()]
+    missing = [name for name in ("h", "label_probs") if name not in outputs_named]
+    if input_name not in inputs_named or missing:
+        what = (f"has no output {' or '.join(missing)}" if missing else
+                f"takes {', '.join(inputs_named) or 'no input'}, not the card's {input_name!r}")
+        raise ModelMismatchError(
+            f"The model in {folder} does not match its card: the {modality} network {what}. The folder "
+            "was mixed up or edited; activate another model, or train again.")
     expected = {"h": int(card["bits"])}
     if card.get("label_ids") is not None:
         expected["label_probs"] = len(card["label_ids"])
@@ -104,7 +116,7 @@ class RuntimeModel:
             if not path.is_file():
                 raise WenyangError(f"The model in {folder} is incomplete: {spec['file']} is missing.")
             session = _session(path)
-            _check_shapes(folder, card, modality, session)
+            _check_shapes(folder, card, modality, session, spec["input"])
             self._sessions[modality] = (session, spec["input"])
 
     @property
@@ -168,9 +180,9 @@ class RuntimeModel:
 
     def _get(self, modality: str):
         if modality not in self._sessions:
-            what = {"label": "a label network (DCMH models have none)", "text": "a text network",
-                    "image": "an image network",
-                    "image_features": "an image network for pooled features"}.get(modality, modality)
+            what = {"label": "label network (DCMH models have none)", "text": "text network",
+                    "image": "image network",
+                    "image_features": "image network for pooled features"}.get(modality, modality)
             raise WenyangError(f"This model has no {what}.")
         return self._sessions[modality]
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from app.core.errors import NotFound, WenyangError
 from app.core.models import Collection, now_iso
+from app.core.scheme import clean_name, name_key
 
 if TYPE_CHECKING:
     from app.store.library import Library
@@ -17,19 +18,33 @@ class CollectionRepository:
         self.db = lib.db
 
     def create(self, name: str, description: str = "") -> Collection:
-        name = name.strip()
+        name = clean_name(name)
         if not name:
             raise WenyangError("A collection needs a name.")
         try:
             with self.lib.atomic():
+                self._refuse_lookalike(name)
                 self.db.execute("INSERT INTO collections (name, description, created) VALUES (?, ?, ?)",
                                 [name, description, now_iso()])
         except sqlite3.IntegrityError:
             raise WenyangError(f"A collection named {name!r} already exists.") from None
         return self.get(name)
 
+    def _refuse_lookalike(self, name: str, own_id: int | None = None) -> None:
+        """Names that differ only in case, width, spacing or Unicode form are one name to a
+        curator (``name_key``): a second collection so named is refused, not created."""
+        key = name_key(name)
+        for coll_id, other in self.db.execute("SELECT id, name FROM collections").fetchall():
+            if coll_id != own_id and name_key(other) == key:
+                same = other == name
+                raise WenyangError(f"A collection named {other!r} already exists"
+                                   + ("" if same else f" ({name!r} differs from it only in case, width, "
+                                      "spacing or Unicode form)") + ".")
+
     def get(self, ref: str | int) -> Collection:
-        """A collection by name, or by id."""
+        """A collection by name (in any Unicode form), or by id."""
+        if isinstance(ref, str):
+            ref = clean_name(ref)
         row = self.db.execute(
             "SELECT c.id, c.name, c.description, c.created, "
             "(SELECT COUNT(*) FROM collection_items ci WHERE ci.collection_id = c.id) "
@@ -45,11 +60,13 @@ class CollectionRepository:
 
     def rename(self, ref: str | int, new_name: str) -> Collection:
         coll = self.get(ref)
-        if not new_name.strip():
+        new_name = clean_name(new_name)
+        if not new_name:
             raise WenyangError("A collection needs a name.")
         try:
             with self.lib.atomic():
-                self.db.execute("UPDATE collections SET name = ? WHERE id = ?", [new_name.strip(), coll.id])
+                self._refuse_lookalike(new_name, coll.id)
+                self.db.execute("UPDATE collections SET name = ? WHERE id = ?", [new_name, coll.id])
         except sqlite3.IntegrityError:
             raise WenyangError(f"A collection named {new_name!r} already exists.") from None
         return self.get(coll.id)

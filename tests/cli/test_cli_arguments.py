@@ -35,3 +35,11 @@ def test_a_region_under_two_pixels_is_refused_before_the_library_opens(region, t
     code = main(["search", str(tmp_path / "missing"), "--image", "q.jpg", "--region", *region])
     err = capsys.readouterr().err
     assert code == 1 and "at least 2 pixels" in err and not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize("mapping", ["title", "=title", "Titel="])
+def test_a_map_without_column_and_field_is_refused_in_one_line(mapping, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["import", str(tmp_path / "L"), str(tmp_path / "p.jpg"), "--map", mapping])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "is not COLUMN=FIELD" in err and "Traceback" not in err

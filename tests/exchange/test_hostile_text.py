@@ -150,3 +150,27 @@ def test_no_telemetry_or_temp_files_from_onnx_runtime_and_jieba(tmp_path):
     subprocess.run([sys.executable, "-c", script], env=env, check=True, cwd=Path(__file__).parents[2])
     written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert written == [os.path.join("home", ".cache", "Wenyang", "jieba.cache")]
+
+
+def test_a_formula_metadata_key_survives_the_round_trip(library, tmp_path):
+    photo = samples.photo(tmp_path / "p.jpg", seed=3)
+    import_paths(library, [photo])
+    item_id = library.items.ids()[0]
+    library.items.update(item_id, metadata={"=HYPERLINK(\"http://x\")": "v", "-note": "w"})
+    out = tmp_path / "out.csv"
+    export_csv(library, select_all(library), out)
+    sheet = read_sheet(out)
+    assert sheet.rows[0].metadata["=HYPERLINK(\"http://x\")"] == "v" and sheet.rows[0].metadata["-note"] == "w"
+
+
+def test_a_json_sheet_naming_a_key_twice_is_refused(tmp_path):
+    sheet = tmp_path / "s.json"
+    sheet.write_text('[{"file": "p.jpg", "title": "first", "title": "second"}]', encoding="utf-8")
+    with pytest.raises(SheetError, match="s.json: a record names 'title' twice"):
+        read_sheet(sheet)
+
+
+def test_superscript_port_names_are_reserved_too():
+    from app.exchange.common import safe_name
+
+    assert safe_name("COM¹") == "_COM¹" and safe_name("LPT³.x") == "_LPT³.x"

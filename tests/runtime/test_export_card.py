@@ -128,3 +128,23 @@ def test_a_card_whose_labels_do_not_fit_the_networks_is_refused(photo_run, tmp_p
     (folder / "card.json").write_text(json.dumps(card))
     with pytest.raises(ModelMismatchError, match="does not match its card"):
         load_model(folder)
+
+
+def test_a_network_without_the_outputs_or_input_its_card_names_is_refused(photo_run, tmp_path):
+    import onnx
+    from onnx import TensorProto, helper
+
+    folder = _copy_model(tmp_path, photo_run[1])
+    graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None, 4])])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8),
+              folder / "label.onnx")
+    with pytest.raises(ModelMismatchError, match="label network has no output h or label_probs"):
+        load_model(folder)
+    card = json.loads((folder / "card.json").read_text())
+    card["networks"]["text"]["input"] = "not-the-input"
+    (folder / "card.json").write_text(json.dumps(card))
+    (folder / "label.onnx").write_bytes((photo_run[1] / "label.onnx").read_bytes())
+    with pytest.raises(ModelMismatchError, match="not the card's 'not-the-input'"):
+        load_model(folder)

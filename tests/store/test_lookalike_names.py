@@ -52,3 +52,16 @@ def test_photos_named_in_nfd_match_nfc_sheet_rows(tmp_path, library):
     import_paths(library, [photo], ImportOptions(metadata=sheet))
     item = library.items.get(library.items.ids()[0])
     assert item.title == "Robe brodée" and item.accession == "Pièce-1"
+
+
+@pytest.mark.parametrize("first, second", [(NFC, NFD), ("展" + UNIFIED, "展" + COMPAT), ("Loans", "ＬＯＡＮＳ")])
+def test_a_lookalike_collection_name_is_refused(library, first, second):
+    library.collections.create(first)
+    with pytest.raises(WenyangError, match="already exists"):
+        library.collections.create(second)
+    assert len(library.collections.list()) == 1
+
+
+def test_a_collection_is_found_by_either_spelling(library):
+    library.collections.create(NFD)
+    assert library.collections.get(NFC).name == NFC == library.collections.get(NFD).name
