@@ -78,6 +78,7 @@ class LabelScheme:
         self.facets: dict[str, Facet] = {f.id: f for f in sorted(facets, key=lambda f: f.position)}
         self.labels: dict[str, Label] = {l.id: l for l in labels}
         self.version = version
+        self._path_keys: dict[str, tuple[tuple[str, ...], ...]] | None = None  # built on first resolve
         self._validate()
 
     # -- structure -------------------------------------------------------------------------
@@ -160,14 +161,12 @@ class LabelScheme:
         ref = ref.strip()
         if ref in self.labels:
             return self.labels[ref]
-        wanted = [name_key(p) for p in split_path(ref)]
-        matches = []
-        for label in self.labels.values():
-            for lang in LANGS:
-                names = [name_key(n) for n in self.path(label.id, lang)]
-                if names[-len(wanted):] == wanted:
-                    matches.append(label)
-                    break
+        wanted = tuple(name_key(p) for p in split_path(ref))
+        if self._path_keys is None:  # a scheme is never changed in place: key its paths once
+            self._path_keys = {lid: tuple(tuple(name_key(n) for n in self.path(lid, lang)) for lang in LANGS)
+                               for lid in self.labels}
+        matches = [self.labels[lid] for lid, paths in self._path_keys.items()
+                   if any(keys[-len(wanted):] == wanted for keys in paths)]
         if not matches:
             raise SchemeError(f"Unknown label {ref!r}.")
         if len(matches) > 1:
