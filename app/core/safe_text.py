@@ -23,7 +23,8 @@ _QUOTE = "'"
 
 
 def _looks_like_formula(text: str) -> bool:
-    return text.startswith(FORMULA_START) or text.lstrip().startswith(FORMULA_START)
+    # a tab or CR is a formula start itself; anything else counts after leading whitespace
+    return text.startswith(("\t", "\r")) or text.lstrip().startswith(FORMULA_START)
 
 
 def _needs_quote(text: str) -> bool:
@@ -31,7 +32,7 @@ def _needs_quote(text: str) -> bool:
     # "take one quote off" gives back exactly what was exported
     while text.startswith(_QUOTE):
         text = text[1:]
-    return _looks_like_formula(text) if text != "" else False
+    return _looks_like_formula(text)
 
 
 def to_csv_cell(text: str) -> str:
