@@ -14,7 +14,7 @@ def register(sub) -> None:
     p.add_argument("--bits", type=int, default=32, choices=[16, 32, 64, 128])
     p.add_argument("--mode", default="ssah", choices=["ssah", "dcmh"])
     p.add_argument("--epochs", type=whole(1, 100_000), default=60)
-    p.add_argument("--image-size", type=whole(16, 2048), help="photo side in pixels (default 224 on a GPU; on a CPU 64, or 128 with --backbone-weights)")
+    p.add_argument("--image-size", type=whole(16, 2048), help="photo side in pixels (default 224 on a GPU; on a CPU 96, or 128 with --backbone-weights)")
     p.add_argument("--backbone", default="resnet18", choices=["resnet18", "resnet50"])
     p.add_argument("--backbone-weights", help="a local weights file (state dict) to start the CNN from")
     p.add_argument("--seed", type=whole(0, 2**31 - 1), default=0)

@@ -98,13 +98,14 @@ class TrainConfig:
     label_reference: str = "distinct"  # SSAH's LabNet side of J: "distinct" label vectors or "buffer"
     seed: int = 0
     device: str = "auto"  # "auto" (CUDA when present), "cpu", "cuda", "cuda:1" ...
-    freeze_backbone: bool | None = None  # None: frozen + cached features on CPU only
+    freeze_backbone: bool | None = None  # None: frozen + cached features (after the first pass)
     image_batch_size: int = 32  # batch for running the CNN over photos
     # The CNN's first pass (app.ml.warmup) before it is frozen: None = 40 epochs for a
     # backbone from scratch, 0 with pretrained weights; only in cached-feature mode.
     warmup_epochs: int | None = None
     warmup_lr: float = 2e-3
     warmup_batch_size: int = 32  # twice the steps of 64 per epoch: better features in the same time
+    warmup_ema: float = 0.99  # the first pass keeps this moving average of its weights (0: the last weights)
 
     def __post_init__(self) -> None:
         if isinstance(self.net, dict):
@@ -123,6 +124,8 @@ class TrainConfig:
             raise ValueError("loss_normalisation must be 'terms' or 'pairs'.")
         if not 0.0 <= self.val_fraction < 1.0:
             raise ValueError("val_fraction must be in [0, 1).")
+        if not 0.0 <= self.warmup_ema < 1.0:
+            raise ValueError("warmup_ema must be in [0, 1).")
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (tuples become lists)."""

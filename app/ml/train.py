@@ -128,10 +128,12 @@ def _finish(s: TrainingSession, tracker: Tracker, cancelled: bool, started: floa
         masks = {"label": s.data.labelled, "image": s.data.image_mask, "text": s.data.text_mask}
         scores = _encoder(s).item_scores(s.data.n, masks, s.cfg.label_code_weight)
         codes = signs(scores)
-    s.nets.to("cpu")
     for _, module in s.nets.items():
         module.eval()
+    # on the training device: the encoder sends its inputs there (on a GPU, moving the
+    # networks to the CPU first made every CUDA training fail here)
     calibration = _calibrate(s) if tracker.best_state is not None else {}
+    s.nets.to("cpu")
     best = tracker.best_map if math.isfinite(tracker.best_map) else None
     detail = next((h["val_detail"] for h in tracker.history if h["epoch"] == tracker.best_epoch), {})
     result = TrainResult(

@@ -99,6 +99,33 @@ def _objective(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(logits, targets, reduction="none").sum(dim=1).mean()
 
 
+def _weight_average(model: nn.Module, decay: float, steps: int):
+    """An exponential moving average of the weights (None when ``decay`` is 0).
+
+    A short run averages faster, so that the start's untrained weights keep at most about
+    e^-4 (2 %) of the average: 0.99 over 24 steps would still give them 79 %.
+
+    Demo backlog, three seeds, first pass alone (``bench/sweep_first_pass.py``, on an H200):
+    typed era names P@10 .40 → .60, category+motif+colour .797 → .809, motif .635 → .653.
+    """
+    if not decay:
+        return None
+    decay = min(decay, 1.0 - 4.0 / max(steps, 5))
+    swa = torch.optim.swa_utils
+    return swa.AveragedModel(model, multi_avg_fn=swa.get_ema_multi_avg_fn(decay))
+
+
+@torch.no_grad()
+def _adopt_average(model: nn.Module, averaged, pixels: torch.Tensor, batch: int, generator: torch.Generator,
+                   device: torch.device) -> None:
+    """Put the averaged weights into ``model``, with batch-norm statistics recomputed for them
+    over one augmented pass of the training photos (averaged weights need their own)."""
+    batches = (_augment(pixels[start:start + batch].float(), generator).to(device)
+               for start in range(0, len(pixels), batch))
+    torch.optim.swa_utils.update_bn(batches, averaged.module)
+    model.load_state_dict(averaged.module.state_dict())
+
+
 def warm_up_backbone(backbone: nn.Module, width: int, data: TrainingData, items: np.ndarray, cfg: TrainConfig,
                      device: torch.device, cancel=None, progress: WarmupProgress | None = None,
                      classifier: nn.Linear | None = None) -> bool:
@@ -125,6 +152,8 @@ def warm_up_backbone(backbone: nn.Module, width: int, data: TrainingData, items:
     batch = cfg.warmup_batch_size
     batches = math.ceil(len(usable) / batch)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg.warmup_lr, total_steps=epochs * batches)
+    model = nn.Sequential(backbone, classifier)  # shares the modules: classifier(backbone(x))
+    averaged = _weight_average(model, cfg.warmup_ema, epochs * batches)
     try:
         for epoch in range(1, epochs + 1):
             order = torch.randperm(len(usable), generator=generator)
@@ -141,12 +170,16 @@ def warm_up_backbone(backbone: nn.Module, width: int, data: TrainingData, items:
                 loss.backward()
                 optimizer.step()
                 schedule.step()
+                if averaged is not None:
+                    averaged.update_parameters(model)
                 loss_sum += float(loss.detach()) * len(rows)
                 hit = t.gather(1, logits.detach().argmax(dim=1, keepdim=True)).squeeze(1) > 0
                 correct += int(hit.sum())
                 seen += len(rows)
                 if progress is not None:
                     progress(epoch, epochs, b + 1, batches, loss_sum / seen, correct / seen)
+        if averaged is not None:
+            _adopt_average(model, averaged, pixels, batch, generator, device)
     finally:
         backbone.eval()
         backbone.requires_grad_(False)

@@ -27,7 +27,7 @@ class TrainOptions:
     bits: int = 32
     mode: str = "ssah"
     epochs: int = 60
-    image_size: int | None = None      # None: 224 px on a GPU; on a CPU 64 px (128 px pretrained)
+    image_size: int | None = None      # None: 224 px on a GPU; on a CPU 96 px (128 px pretrained)
     backbone: str = "resnet18"
     backbone_weights: str | None = None  # a local weights file the curator names
     vocab_size: int = 1000

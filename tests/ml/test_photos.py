@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 import torchvision
 
@@ -40,3 +41,12 @@ def test_fine_tuning_trains_the_cnn_too(tmp_path):
     assert result.image_features is None  # nothing cached: every batch ran the CNN
     assert before.shape == after.shape and not torch.equal(before, after)
     assert np.isfinite(result.history[-1]["losses"]["image"])
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (none on this machine)")
+def test_training_on_a_gpu_finishes_with_calibrated_heads_and_cpu_networks():
+    # calibration once ran after the networks had moved to the CPU, so every CUDA training failed
+    result = train(_photo_data(32), tiny_config(epochs=1, device="cuda", batch_size=16, warmup_epochs=1))
+    assert result.device.startswith("cuda")
+    assert result.calibration  # the heads' temperatures were fitted on the GPU
+    assert all(p.device.type == "cpu" for _, m in result.networks.items() for p in m.parameters())

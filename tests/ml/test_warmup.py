@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import pytest
 import torch
 
 from app.ml.backbone import build_backbone
@@ -116,3 +117,24 @@ def test_after_the_first_pass_its_classifier_names_the_labels_in_the_exported_mo
     assert np.allclose(onnx_probs, direct.numpy(), atol=1e-4) and card["networks"]
     # the classifier learnt the stripes: most held-in photos get their own class as the likelier
     assert (onnx_probs.argmax(axis=1) == labels[:8].argmax(axis=1)).mean() >= 0.75
+
+
+def test_first_pass_keeps_the_moving_average_of_its_weights_with_batch_norm_statistics_for_it():
+    photos, labels = striped(64)
+    data = TrainingData(labels=labels, load_images=lambda idx: photos[np.asarray(idx)])
+    finals = {}
+    for ema in (0.0, 0.9):
+        torch.manual_seed(0)
+        backbone = build_backbone("resnet18")
+        classifier = torch.nn.Linear(512, labels.shape[1])
+        cfg = TrainConfig(warmup_epochs=2, warmup_batch_size=16, warmup_ema=ema, seed=0)
+        assert warm_up_backbone(backbone, 512, data, np.arange(64), cfg, torch.device("cpu"), classifier=classifier)
+        finals[ema] = (backbone.state_dict(), classifier.weight.detach().clone())
+    plain, averaged = finals[0.0], finals[0.9]
+    # same seed, same batches: only the averaging differs, and it reaches every layer
+    assert not torch.equal(plain[1], averaged[1])
+    assert not torch.equal(plain[0]["layer4.1.conv2.weight"], averaged[0]["layer4.1.conv2.weight"])
+    mean = averaged[0]["bn1.running_mean"]
+    assert torch.isfinite(mean).all() and not torch.equal(mean, plain[0]["bn1.running_mean"])
+    with pytest.raises(ValueError, match="warmup_ema"):
+        TrainConfig(warmup_ema=1.0)
