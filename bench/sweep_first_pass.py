@@ -1,0 +1,257 @@
+"""Exploration: variants of the CNN's first pass (app.ml.warmup) side by side on the demo backlog.
+
+    python bench/sweep_first_pass.py --seeds 0 1 2 --variants current,lr1e-3 --device cuda --root /tmp/sweep
+
+For each seed it builds the backlog benchmark's library (demo of the seed as the catalogue,
+demo of seed + 100 as 200 unlabelled backlog photos), trains a ResNet-18 from scratch on the
+catalogue's training split as the first pass does, and prints typed-label P@10 per facet over
+the backlog photos, ranking by the classifier's probability (the mirror image averaged in, as
+the product does). The product ranks through stored suggestions and more evidence, so these
+are the first pass's figures, for choosing options, not the product's.
+
+The variants keep the first pass's CPU cost unless their name says otherwise; on a GPU they
+run in seconds, which is what makes a sweep over several seeds affordable.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+@dataclass(frozen=True)
+class Variant:
+    size: int = 96
+    epochs: int = 40
+    batch: int = 32
+    lr: float = 2e-3
+    wd: float = 5e-4
+    rot: float = 10.0
+    zoom: float = 0.85
+    smooth: float = 0.0      # label smoothing of the BCE targets
+    mixup: float = 0.0       # Beta(a, a) mixup; 0 = off
+    ema: float = 0.0         # weight EMA decay; 0 = off
+    pos_weight: str = ""     # "" or "idf": rarer labels weigh more in the BCE
+    arch: str = "resnet18"
+    stem_pool: bool = True   # keep the ResNet's max-pool after conv1
+    baseline: bool = False   # the benchmark's plain baseline (Adam 1e-3, constant lr, 25 epochs)
+
+
+VARIANTS = {
+    "smoke": Variant(epochs=1),
+    "current": Variant(),
+    "baseline": Variant(epochs=25, baseline=True),
+    "lr1e-3": Variant(lr=1e-3),
+    "lr4e-3": Variant(lr=4e-3),
+    "wd5e-2": Variant(wd=5e-2),
+    "wd2e-1": Variant(wd=2e-1),
+    "aug+": Variant(rot=20.0, zoom=0.65),
+    "smooth": Variant(smooth=0.1),
+    "mixup": Variant(mixup=0.2),
+    "ema": Variant(ema=0.99),
+    "idf": Variant(pos_weight="idf"),
+    "s112e30": Variant(size=112, epochs=30),
+    "s112e40(1.4x)": Variant(size=112, epochs=40),
+    "s128e40(1.8x)": Variant(size=128, epochs=40),
+    "e60(1.5x)": Variant(epochs=60),
+    "e80(2x)": Variant(epochs=80),
+    "b64": Variant(batch=64),
+    "b16(slower)": Variant(batch=16),
+    "s64nopool": Variant(size=64, stem_pool=False),
+    "s80nopool(1.6x)": Variant(size=80, stem_pool=False),
+    "wd5e-2+ema": Variant(wd=5e-2, ema=0.99),
+    "s160e40(gpu)": Variant(size=160, epochs=40),
+    "s224e40(gpu)": Variant(size=224, epochs=40),
+    "wd5e-2+aug+": Variant(wd=5e-2, rot=20.0, zoom=0.65),
+}
+
+
+def build_set(root: Path, seed: int):
+    from app.services.backlog_setup import build_demo_set
+    from app.store import open_library
+
+    root = root / f"seed{seed}"
+    if not (root / "set.json").exists():
+        import shutil
+
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+        bset = build_demo_set(root, seed)
+        (root / "set.json").write_text(json.dumps({"catalogue": bset.catalogue_ids, "backlog": bset.backlog_ids,
+                                                  "labels": bset.backlog_labels}))
+    return root, json.loads((root / "set.json").read_text())
+
+
+def arrays(root: Path, info: dict, size: int, seed: int):
+    """Training pixels and targets (the product's split), backlog pixels and truth."""
+    from app.media.preprocess import Preprocessing
+    from app.ml.data import TrainingData, split_items
+    from app.services.backlog_scoring import truth_matrix
+    from app.services.backlog_queries import label_queries
+    from app.services.dataset import PhotoLoader, library_arrays
+    from app.store import open_library
+
+    with open_library(root) as lib:
+        arr = library_arrays(lib)
+        scheme = lib.scheme
+        prep = Preprocessing(size=size)
+        loader = PhotoLoader(arr.image_sources(lib, prep), prep)
+        row = {int(i): r for r, i in enumerate(arr.ids)}
+        cat = np.array([row[i] for i in info["catalogue"]])
+        back = np.array([row[i] for i in info["backlog"]])
+        data = TrainingData(labels=arr.labels[cat], load_images=lambda idx: loader(cat[idx]))
+        split = split_items(data, 0.1, seed)
+        train = cat[split.train]
+        x_train = loader(train)
+        y_train = arr.labels[train]
+        x_back = loader(back)
+        truth = truth_matrix(scheme, arr.label_ids, info["labels"])
+        queries = [q for q in label_queries(scheme) if q.lang == "en"]
+        facet_of = {q.labels[0]: q.facet for q in queries}
+    keep = y_train.sum(axis=1) > 0
+    return x_train[keep], y_train[keep], x_back, truth, arr.label_ids, facet_of
+
+
+def build_net(v: Variant, n_labels: int) -> nn.Module:
+    import torchvision
+
+    net = getattr(torchvision.models, v.arch)(weights=None, num_classes=n_labels)
+    if not v.stem_pool:
+        net.maxpool = nn.Identity()
+    return net
+
+
+def augment(x, v: Variant, g):
+    n = x.shape[0]
+    angle = (torch.rand(n, generator=g) * 2 - 1) * math.radians(v.rot)
+    zoom = v.zoom + torch.rand(n, generator=g) * (1 - v.zoom)
+    flip = torch.where(torch.rand(n, generator=g) < 0.5, -1.0, 1.0)
+    shift = (torch.rand(n, 2, generator=g) * 2 - 1) * (1 - zoom)[:, None]
+    cos, sin = torch.cos(angle) * zoom, torch.sin(angle) * zoom
+    theta = torch.stack([torch.stack([cos * flip, -sin, shift[:, 0]], 1),
+                         torch.stack([sin * flip, cos, shift[:, 1]], 1)], 1)
+    grid = F.affine_grid(theta.to(x.device, x.dtype), list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, padding_mode="reflection", align_corners=False)
+
+
+def train(v: Variant, x: np.ndarray, y: np.ndarray, seed: int, device: torch.device) -> nn.Module:
+    torch.manual_seed(seed)
+    g = torch.Generator().manual_seed(seed + 17)
+    net = build_net(v, y.shape[1]).to(device)
+    xs = torch.from_numpy(x).half().to(device)
+    ys = torch.from_numpy(y).float().to(device)
+    pos_weight = None
+    if v.pos_weight == "idf":
+        freq = ys.mean(0).clamp(min=1.0 / len(ys))
+        pos_weight = (torch.log(1 / freq) + 1).clamp(max=5).to(device)
+    if v.baseline:
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+        sched = None
+    else:
+        opt = torch.optim.AdamW(net.parameters(), lr=v.lr, weight_decay=v.wd)
+        steps = v.epochs * math.ceil(len(xs) / v.batch)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=v.lr, total_steps=steps)
+    ema = None
+    if v.ema:
+        ema = torch.optim.swa_utils.AveragedModel(
+            net, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(v.ema))
+    net.train()
+    for _ in range(v.epochs):
+        order = torch.randperm(len(xs), generator=g).to(device)
+        for b in range(0, len(xs), v.batch):
+            rows = order[b:b + v.batch]
+            xb = augment(xs[rows].float(), v, g).to(device)
+            yb = ys[rows].to(device)
+            if v.smooth:
+                yb = yb * (1 - v.smooth) + v.smooth / 2
+            if v.mixup:
+                lam = float(np.random.default_rng(int(torch.randint(0, 2**31, (1,), generator=g))).beta(v.mixup, v.mixup))
+                perm = torch.randperm(len(rows), generator=g).to(device)
+                xb = lam * xb + (1 - lam) * xb[perm]
+                yb = lam * yb + (1 - lam) * yb[perm]
+            loss = F.binary_cross_entropy_with_logits(net(xb), yb, pos_weight=pos_weight, reduction="none")
+            loss = loss.sum(1).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            if sched is not None:
+                sched.step()
+            if ema is not None:
+                ema.update_parameters(net)
+    if ema is not None:
+        torch.optim.swa_utils.update_bn([(augment(xs[i:i + 64].float(), v, g).to(device),)
+                                         for i in range(0, len(xs), 64)], ema.module)
+        net = ema.module
+    return net.eval()
+
+
+@torch.no_grad()
+def predict(net, x: np.ndarray, device) -> np.ndarray:
+    out = []
+    for i in range(0, len(x), 128):
+        xb = torch.from_numpy(np.ascontiguousarray(x[i:i + 128])).float().to(device)
+        p = (torch.sigmoid(net(xb)) + torch.sigmoid(net(torch.flip(xb, dims=[3])))) / 2
+        out.append(p.cpu())
+    return torch.cat(out).numpy()
+
+
+def score(probs, truth, label_ids, facet_of) -> dict[str, float]:
+    per = {}
+    for j, lid in enumerate(label_ids):
+        if lid not in facet_of:
+            continue
+        top = np.argsort(-probs[:, j], kind="stable")[:10]
+        per.setdefault(facet_of[lid], []).append(float(truth[top, j].mean()))
+    out = {f: float(np.mean(v)) for f, v in per.items()}
+    out["cmc"] = float(np.mean([p for f in ("category", "motif", "colour") for p in per.get(f, [])]))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0])
+    ap.add_argument("--variants", default="current,baseline")
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--root", default="/tmp/sweep")
+    ap.add_argument("--json", default="")
+    args = ap.parse_args()
+    device = torch.device(args.device)
+    torch.backends.cudnn.benchmark = device.type == "cuda"
+    names = list(VARIANTS) if args.variants == "all" else args.variants.split(",")
+    results: dict[str, dict[int, dict]] = {}
+    for seed in args.seeds:
+        root, info = build_set(Path(args.root), seed)
+        cache = {}
+        for name in names:
+            v = VARIANTS[name]
+            if v.size not in cache:
+                cache[v.size] = arrays(root, info, v.size, seed)
+            x, y, xb, truth, lids, facet_of = cache[v.size]
+            t = time.perf_counter()
+            net = train(v, x, y, seed, device)
+            s = score(predict(net, xb, device), truth, lids, facet_of)
+            s["wall_s"] = time.perf_counter() - t
+            results.setdefault(name, {})[seed] = s
+            print(f"seed {seed} {name:16} cmc {s['cmc']:.3f} cat {s['category']:.3f} motif {s['motif']:.3f} "
+                  f"colour {s['colour']:.3f} tech {s['technique']:.3f} mat {s['material']:.3f} "
+                  f"era {s['era']:.3f} region {s['region']:.3f}  {s['wall_s']:.1f}s", flush=True)
+    print("\nmedians over seeds", args.seeds)
+    keys = ("cmc", "category", "motif", "colour", "technique", "material", "era", "region")
+    print(f"{'variant':16} " + " ".join(f"{k[:6]:>6}" for k in keys))
+    for name, per_seed in results.items():
+        med = {k: float(np.median([r[k] for r in per_seed.values()])) for k in keys}
+        print(f"{name:16} " + " ".join(f"{med[k]:6.3f}" for k in keys))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
