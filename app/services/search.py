@@ -214,9 +214,9 @@ class SearchService:
         wanted = [lid for lid, p in zip(rt.label_ids, edited) if p >= 0.5]
         # the asked-for labels must show in the results, on the same kind of garment, not drown
         # among the item's other labels
-        leaves = [scheme.resolve(r).id for r in add] + self._garment(rt.label_ids, edited)
         results = alike(self, edited, codes, blend.astype(np.float32), k, filters, exclude={item_id},
-                        query_labels=wanted, require=leaves)
+                        query_labels=wanted, require=[scheme.resolve(r).id for r in add],
+                        prefer=self._garment(rt.label_ids, edited))
         return _timed(results, started)
 
     def _garment(self, label_ids, profile: np.ndarray) -> list[str]:

@@ -3,6 +3,8 @@ candidates from the Hamming index, from the query's strongest labels and, for a 
 its signature; scored on label profiles and codes; each hit with its reasons."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from app.media.images import load_rgb, thumbnail_path
@@ -16,13 +18,14 @@ ALIGNMENT_CACHE = 32  # candidates' re-framings kept per service (~1.6 MB each)
 
 
 def alike(service, profile: np.ndarray, codes, scores, k: int, filters, photo=None,
-          exclude: set[int] = frozenset(), query_labels=None, require: list[str] | None = None):
-    """Both tabs for one query profile (over the model's labels) and query code. ``require``
-    (an edit's added labels and the item's garment): a candidate's profile score is multiplied
-    by how surely it has them, so "like this, but with phoenix" wants the phoenix on the same
-    kind of garment (``wenyang bench backlog`` reports the edit rows; on one 500-item demo library,
-    60 edits, this took the added motif in the top 10 from .18 to .23 and the kept garment from
-    .74 to .81 — both still short of what curators need)."""
+          exclude: set[int] = frozenset(), query_labels=None, require: list[str] | None = None,
+          prefer: list[str] | None = None):
+    """Both tabs for one query profile (over the model's labels) and query code.
+
+    An edit's added labels (``require``) and the item's garment (``prefer``) order its top
+    ``k`` by ``similar.balanced``: candidates with both first, then those with either, taken
+    in turns, each kind in order of likeness. "Like this, but with phoenix" then shows
+    phoenixes, on the same kind of garment where there are any, and garments like the item."""
     from app.services.search import SearchResults, TAB_MODALITY
 
     lib, rt = service.lib, service.runtime()
@@ -30,6 +33,7 @@ def alike(service, profile: np.ndarray, codes, scores, k: int, filters, photo=No
     label_ids = list(rt.label_ids)
     weights = similar.label_weights(lib.scheme, label_ids)
     required = [label_ids.index(l) for l in (require or []) if l in label_ids]
+    preferred = [label_ids.index(l) for l in (prefer or []) if l in label_ids]
     allowed = service._allowed_set(filters)
     strong = [l for l, p in zip(label_ids, profile) if p >= STRONG and lib.scheme.labels.get(l)
               and lib.scheme.labels[l].facet in ("category", "motif")]
@@ -44,9 +48,15 @@ def alike(service, profile: np.ndarray, codes, scores, k: int, filters, photo=No
         ids = sorted(set(distances) | set(extra) | ({dup} if dup in members else set()))
         profiles = similar.item_profiles(lib, model.id, ids, label_ids)
         sims = similar.profile_similarity(profile, profiles, weights)
-        if required:  # the mean of the candidate's evidence for each (tagged 1, else predicted)
-            sims = sims * profiles[:, required].mean(axis=1)
-        best = similar.combine(ids, sims, distances, model.bits, dup)[:k]
+        best = similar.combine(ids, sims, distances, model.bits, dup)
+        if required:  # evidence for each (tagged 1, else predicted), the mean over the labels
+            row = {i: r for r, i in enumerate(ids)}
+            rows = [row[s.item_id] for s in best]
+            added = profiles[rows][:, required].mean(axis=1)
+            garment = profiles[rows][:, preferred].mean(axis=1) if preferred else np.ones(len(rows), np.float32)
+            # the scores say the balanced order: 1 for the first hit, falling by 1/k
+            best = [replace(best[j], score=1.0 - n / k) for n, j in enumerate(similar.balanced(added, garment, k)[:k])]
+        best = best[:k]
         row = {i: r for r, i in enumerate(ids)}
         tabs[tab] = [_hit(s, modality, profile, profiles[row[s.item_id]], label_ids, weights, lib.scheme)
                      for s in best]

@@ -79,6 +79,32 @@ def combine(item_ids, profiles_sim, distances: dict[int, int], bits: int,
     return sorted(out, key=lambda s: (-s.score, s.item_id))
 
 
+def balanced(added: np.ndarray, garment: np.ndarray, k: int) -> list[int]:
+    """An attribute edit's order, as positions into candidates already ranked by likeness:
+    the first ``k`` keep the expected number that show the added label and the expected
+    number on the item's garment level, so neither drowns the other.
+
+    Each step takes the candidate with the most evidence for whichever of the two is behind
+    (the other counts half), the better-ranked one on ties: those with both come first, then
+    the two kinds alternate. Ranked by one weighted score instead, either the garment or the
+    added label filled the top 10 (one demo library, 100 edits of backlog items: added motif
+    .92 with garment .41, or .45 with .88, depending on the weight).
+    """
+    left = list(range(len(added)))
+    order: list[int] = []
+    have_added = have_garment = 0.0
+    while left and len(order) < k:
+        behind_added = have_added <= have_garment
+        gain = [(added[j] * (1.0 if behind_added else 0.5) + garment[j] * (0.5 if behind_added else 1.0), -j)
+                for j in left]
+        pick = left[max(range(len(left)), key=lambda n: gain[n])]
+        order.append(pick)
+        left.remove(pick)
+        have_added += float(added[pick])
+        have_garment += float(garment[pick])
+    return order + left
+
+
 def same_photo(aligned: dict[int, float]) -> int | None:
     """The candidate that is clearly the same photo, if one is."""
     if not aligned:
