@@ -150,8 +150,9 @@ class RuntimeModel:
         return apply_temperature(probs, temperature)
 
     def encode(self, modality: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(codes ±1 int8 (n, bits), pre-sign h float32 (n, bits)); +1 where h > 0, as in training."""
-        h, _ = self.run(modality, x)
+        """(codes ±1 int8 (n, bits), pre-sign h float32 (n, bits)); +1 where h > 0, as in training.
+        The probabilities are dropped, so the mirror image is not run for them."""
+        h, _ = self.run(modality, x, mirror=False)
         return np.where(h > 0, 1, -1).astype(np.int8), h
 
     def encode_images(self, x):

@@ -89,9 +89,9 @@ def _encode_batch(lib, model_id, modality, runtime: LibraryModel, loader, arrays
     idx = np.asarray(rows)
     probs = None
     if modality == "image":
-        pixels = loader(idx)
-        codes, scores = runtime.encode_images(pixels)
-        probs = runtime.predict_labels_images(pixels)
+        # codes and label probabilities from one run (and one of the mirror image); asking
+        # for them separately ran the network four times over the same pixels
+        codes, scores, probs = runtime.image_outputs(loader(idx))
     elif modality == "text":
         vectors = runtime.text_vectors([arrays.texts[r] for r in rows])
         codes, scores = runtime.encode_texts(vectors)
