@@ -100,7 +100,13 @@ class EditPicker(Retranslating, QDialog):
         for row in reversed(list(self._rows())):  # children first: a parent stays for its match
             label = self.scheme.labels[row.data(0, LabelIdRole)]
             hit = not needle or needle in f"{label.name_en} {label.name_zh}".casefold()
-            row.setHidden(not hit and not self._has_visible_child(row))
+            shown_below = self._has_visible_child(row)
+            row.setHidden(not hit and not shown_below)
+            if needle and shown_below:  # open the way to a match ("Phoenix" sits under Animal)
+                row.setExpanded(True)
+        if not needle:
+            self.tree.collapseAll()
+            self.tree.expandToDepth(0)
 
     def _has_visible_child(self, row) -> bool:
         return any(not row.child(i).isHidden() for i in range(row.childCount()))

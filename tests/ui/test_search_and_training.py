@@ -147,7 +147,10 @@ def test_edit_picker_reports_the_choice(window, library, qtbot):
     picker.weight.setValue(80)
     assert picker.choice() == (["phoenix"], ["dragon"], 0.8)
     picker.filter_edit.setText("phoen")
-    assert any(not r.isHidden() and r.data(0, Qt.UserRole + 10) == "phoenix" for r in picker._rows())
+    phoenix = next(r for r in picker._rows() if r.data(0, Qt.UserRole + 10) == "phoenix")
+    assert not phoenix.isHidden() and phoenix.parent().isExpanded()  # seen, not folded away under Animal
+    picker.filter_edit.setText("")
+    assert not phoenix.parent().isExpanded() and not phoenix.isHidden()
 
 
 class FakeTraining:
