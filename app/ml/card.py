@@ -64,5 +64,5 @@ def training_facts(result: TrainResult) -> dict:
                        "best_epoch": result.best_epoch, "epochs_run": result.epochs_run},
         "device": result.device,
         "wall_s": round(result.wall_s, 1),
-        "calibration": {m: round(float(t), 4) for m, t in result.calibration.items()},
+        "calibration": {m: {k: round(float(v), 4) for k, v in c.items()} for m, c in result.calibration.items()},
     }

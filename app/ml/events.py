@@ -59,7 +59,7 @@ class TrainResult:
     wall_s: float
     image_features: np.ndarray | None = None
     code_scores: np.ndarray | None = None
-    calibration: dict[str, float] = field(default_factory=dict)  # label-head temperature per modality
+    calibration: dict[str, dict] = field(default_factory=dict)  # label-head {scale, shift} per modality
 
     @property
     def n_train(self) -> int:

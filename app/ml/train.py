@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from app.evaluate.calibration import fit_temperature
+from app.evaluate.calibration import fit_platt
 from app.ml.checkpoint import (Tracker, check_compatible, load_checkpoint, restore_session,
                                save_checkpoint)
 from app.ml.config import TrainConfig, as_config
@@ -151,8 +151,8 @@ def _finish(s: TrainingSession, tracker: Tracker, cancelled: bool, started: floa
 
 
 
-def _calibrate(s: TrainingSession) -> dict[str, float]:
-    """Temperatures of the image and text label heads on the validation items (see
+def _calibrate(s: TrainingSession) -> dict[str, dict]:
+    """Platt scale and shift of the image and text label heads on the validation items (see
     ``app.evaluate.calibration``); the networks are already the best epoch's, in eval mode."""
     encoder, out = _encoder(s), {}
     for modality, mask in (("image", s.data.image_mask), ("text", s.data.text_mask)):
@@ -160,5 +160,6 @@ def _calibrate(s: TrainingSession) -> dict[str, float]:
             continue
         items = s.split.val[mask[s.split.val]]
         if len(items):
-            out[modality] = fit_temperature(encoder.encode(modality, items)[1], s.data.labels[items])
+            scale, shift = fit_platt(encoder.encode(modality, items)[1], s.data.labels[items])
+            out[modality] = {"scale": scale, "shift": shift}
     return out

@@ -14,7 +14,7 @@ import numpy as np
 import onnxruntime as ort
 
 from app.core.errors import ModelMismatchError, WenyangError
-from app.evaluate.calibration import apply_temperature, logits
+from app.evaluate.calibration import apply_calibration, logits
 
 CARD = "card.json"
 MODALITIES = ("image", "text", "label")
@@ -144,10 +144,9 @@ class RuntimeModel:
         return h.astype(np.float32), self._calibrated(modality, probs.astype(np.float32))
 
     def _calibrated(self, modality: str, probs: np.ndarray) -> np.ndarray:
-        """The label head's probabilities with the card's validation temperature applied."""
+        """The label head's probabilities with the card's validation calibration applied."""
         branch = "image" if modality == "image_features" else modality
-        temperature = float(self.card.get("calibration", {}).get(branch, 1.0))
-        return apply_temperature(probs, temperature)
+        return apply_calibration(probs, self.card.get("calibration", {}).get(branch))
 
     def encode(self, modality: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(codes ±1 int8 (n, bits), pre-sign h float32 (n, bits)); +1 where h > 0, as in training.
