@@ -86,7 +86,8 @@ def test_first_pass_skips_unlabelled_and_photo_less_items_and_honours_cancel():
 def test_first_pass_length_defaults_to_six_epochs_from_scratch_and_none_when_pretrained():
     assert warmup_epochs(TrainConfig()) == 40
     assert warmup_epochs(TrainConfig(), 250) == 40  # a demo-sized collection: all 40
-    assert warmup_epochs(TrainConfig(), 1000) == 12 and warmup_epochs(TrainConfig(), 3600) == 6
+    assert warmup_epochs(TrainConfig(), 1000) == 36 and warmup_epochs(TrainConfig(), 1800) == 20
+    assert warmup_epochs(TrainConfig(), 3600) == 10 and warmup_epochs(TrainConfig(), 100_000) == 6
     assert warmup_epochs(TrainConfig(net=NetConfig(backbone_weights="/some/resnet18.pth"))) == 0
     assert warmup_epochs(TrainConfig(warmup_epochs=2)) == 2
     assert warmup_epochs(TrainConfig(warmup_epochs=0)) == 0
