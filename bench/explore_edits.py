@@ -6,32 +6,21 @@ ranking could do with the true labels (the oracle rows).
 
 One seed, one library: for choosing a ranking, not for quoting; ``wenyang bench backlog``
 reports the edit rows over three seeds."""
-import json, sys
-from pathlib import Path
+import sys
 import numpy as np
-from app.store import open_library
 from app.services.backlog_scoring import truth_matrix
 from app.services import backlog_measure as measure
 from app.services.search import SearchService
-from app.services.backlog_setup import BacklogSet
+from explore_common import explore_library
 
-root = Path(sys.argv[1])
-truth = json.loads((root / "truth.json").read_text())
-with open_library(root) as lib:
+with explore_library(sys.argv[1]) as (lib, bset):
     scheme = lib.scheme
     label_ids = [l.id for l in scheme.ordered()]
-    ids = lib.items.ids()
-    acc = {i: lib.items.get(i).accession for i in ids}
-    back = [i for i in ids if acc[i] in truth]
-    cat = [i for i in ids if acc[i] not in truth]
-    bset = BacklogSet(root, "demo", cat, back, [truth[acc[i]] for i in back])
+    cat, back = bset.catalogue_ids, bset.backlog_ids
     all_ids = cat + back
     row_all = {i: r for r, i in enumerate(all_ids)}
     labels = [lib.labels.labels_of(i) for i in cat] + bset.backlog_labels
     truth_all = truth_matrix(scheme, label_ids, labels)
-    try:
-        lib.collections.create('backlog', 'b'); lib.collections.add('backlog', back)
-    except Exception: pass
     service = SearchService(lib)
     edits = measure.draw_edits(scheme, label_ids, bset, 0, 100)
     back_rows = np.array([row_all[i] for i in back])

@@ -7,32 +7,20 @@ Weights of ``app.services.similar`` can be tried through the environment, e.g.
 WY_FACET_WEIGHTS='{"category": 5, "motif": 2, "colour": 0.7}' WY_W_CODES=0.25.
 One seed, one library: for choosing weights, not for quoting."""
 import json, os, sys
-from pathlib import Path
 import numpy as np
 from app.services import similar
-from app.store import open_library
 from app.services.backlog_scoring import truth_matrix
 from app.services import backlog_measure as measure
 from app.services.search import SearchService
-from app.services.backlog_setup import BacklogSet
-from app.services.dataset import photo_path
+from explore_common import explore_library
 
 if "WY_FACET_WEIGHTS" in os.environ:
     similar.FACET_WEIGHTS = json.loads(os.environ["WY_FACET_WEIGHTS"])
 if "WY_W_CODES" in os.environ:
     similar.W_CODES = float(os.environ["WY_W_CODES"])
-root = Path(sys.argv[1])
-truth = json.loads((root / "truth.json").read_text())
-with open_library(root) as lib:
+with explore_library(sys.argv[1]) as (lib, bset):
     scheme = lib.scheme
     label_ids = [l.id for l in scheme.ordered()]
-    ids = lib.items.ids()
-    acc = {i: lib.items.get(i).accession for i in ids}
-    back = [i for i in ids if acc[i] in truth]
-    photos = {i: photo_path(lib, lib.items.get(i).photos[0].path) for i in back}
-    bset = BacklogSet(root, "demo", [], back, [truth[acc[i]] for i in back], photos)
-    if "backlog" not in [c.name for c in lib.collections.list()]:
-        lib.collections.create("backlog", "b"); lib.collections.add("backlog", back)
     t = truth_matrix(scheme, label_ids, bset.backlog_labels)
     cat_cols = np.array([scheme.labels[l].facet == "category" for l in label_ids])
     leaf_cols = np.array([scheme.labels[l].facet == "motif" and not scheme.descendants(l) for l in label_ids])

@@ -18,13 +18,15 @@ import argparse
 import json
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from app.ml.warmup import geometric_augment
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,6 @@ VARIANTS = {
 
 def build_set(root: Path, seed: int):
     from app.services.backlog_setup import build_demo_set
-    from app.store import open_library
 
     root = root / f"seed{seed}"
     if not (root / "set.json").exists():
@@ -130,16 +131,7 @@ def build_net(v: Variant, n_labels: int) -> nn.Module:
 
 
 def augment(x, v: Variant, g):
-    n = x.shape[0]
-    angle = (torch.rand(n, generator=g) * 2 - 1) * math.radians(v.rot)
-    zoom = v.zoom + torch.rand(n, generator=g) * (1 - v.zoom)
-    flip = torch.where(torch.rand(n, generator=g) < 0.5, -1.0, 1.0)
-    shift = (torch.rand(n, 2, generator=g) * 2 - 1) * (1 - zoom)[:, None]
-    cos, sin = torch.cos(angle) * zoom, torch.sin(angle) * zoom
-    theta = torch.stack([torch.stack([cos * flip, -sin, shift[:, 0]], 1),
-                         torch.stack([sin * flip, cos, shift[:, 1]], 1)], 1)
-    grid = F.affine_grid(theta.to(x.device, x.dtype), list(x.shape), align_corners=False)
-    return F.grid_sample(x, grid, padding_mode="reflection", align_corners=False)
+    return geometric_augment(x, g, v.rot, v.zoom)
 
 
 def train(v: Variant, x: np.ndarray, y: np.ndarray, seed: int, device: torch.device) -> nn.Module:

@@ -7,7 +7,6 @@ pixels (n, 3, s, s) and a multi-hot target matrix, and gets label probabilities 
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -16,6 +15,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from app.ml.warmup import geometric_augment
 
 
 @dataclass(frozen=True)
@@ -46,16 +47,7 @@ class Baseline:
 
 def augment(x: torch.Tensor, config: BaselineConfig, generator: torch.Generator) -> torch.Tensor:
     """Random horizontal flip, rotation and zoom-in crop of a batch, by one affine warp."""
-    n = len(x)
-    angle = (torch.rand(n, generator=generator) * 2 - 1) * math.radians(config.max_rotation)
-    zoom = config.min_zoom + torch.rand(n, generator=generator) * (1 - config.min_zoom)
-    flip = torch.where(torch.rand(n, generator=generator) < 0.5, -1.0, 1.0)
-    shift = (torch.rand(n, 2, generator=generator) * 2 - 1) * (1 - zoom)[:, None]
-    cos, sin = torch.cos(angle) * zoom, torch.sin(angle) * zoom
-    theta = torch.stack([torch.stack([cos * flip, -sin, shift[:, 0]], 1),
-                         torch.stack([sin * flip, cos, shift[:, 1]], 1)], 1)
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    return F.grid_sample(x, grid, padding_mode="reflection", align_corners=False)
+    return geometric_augment(x, generator, config.max_rotation, config.min_zoom)
 
 
 def build_classifier(n_labels: int) -> nn.Module:

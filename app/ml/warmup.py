@@ -52,17 +52,19 @@ def warmup_epochs(cfg: TrainConfig, n_items: int | None = None) -> int:
     return int(min(MAX_EPOCHS, max(MIN_EPOCHS, PASS_BUDGET // n_items)))
 
 
-def _augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Random flips, rotations up to ±10° and zoom-in crops keeping 85–100 % of each side,
-    placed anywhere in the photo, as one affine warp (edges reflected).
+def geometric_augment(x: torch.Tensor, generator: torch.Generator, max_rotation: float = 10.0,
+                      min_zoom: float = 0.85) -> torch.Tensor:
+    """Random flips, rotations up to ±``max_rotation`` degrees and zoom-in crops keeping
+    ``min_zoom``–100 % of each side, placed anywhere in the photo, as one affine warp (edges
+    reflected). The first pass, the plain baseline and the sweep all augment with this.
 
     Geometry only: colour is a label (a "yellow" robe must stay yellow), so no colour jitter.
     A photo of a garment is taken at any angle and framing; a network that sees only the
     framing of the training photos matches framing and colour instead of shape and motif.
     """
     n = x.shape[0]
-    angle = (torch.rand(n, generator=generator) * 2 - 1) * math.radians(10)
-    zoom = 0.85 + torch.rand(n, generator=generator) * 0.15
+    angle = (torch.rand(n, generator=generator) * 2 - 1) * math.radians(max_rotation)
+    zoom = min_zoom + torch.rand(n, generator=generator) * (1 - min_zoom)
     flip = torch.where(torch.rand(n, generator=generator) < 0.5, -1.0, 1.0)
     shift = (torch.rand(n, 2, generator=generator) * 2 - 1) * (1 - zoom)[:, None]
     cos, sin = torch.cos(angle) * zoom, torch.sin(angle) * zoom
@@ -122,7 +124,7 @@ def _adopt_average(model: nn.Module, averaged, pixels: torch.Tensor, batch: int,
                    device: torch.device) -> None:
     """Put the averaged weights into ``model``, with batch-norm statistics recomputed for them
     over one augmented pass of the training photos (averaged weights need their own)."""
-    batches = (_augment(pixels[start:start + batch].float(), generator).to(device)
+    batches = (geometric_augment(pixels[start:start + batch].float(), generator).to(device)
                for start in range(0, len(pixels), batch))
     torch.optim.swa_utils.update_bn(batches, averaged.module)
     model.load_state_dict(averaged.module.state_dict())
@@ -164,7 +166,7 @@ def warm_up_backbone(backbone: nn.Module, width: int, data: TrainingData, items:
                 if cancel is not None and cancel.is_set():
                     return False
                 rows = order[b * batch:(b + 1) * batch]
-                x = _augment(pixels[rows].float(), generator).to(device)
+                x = geometric_augment(pixels[rows].float(), generator).to(device)
                 t = targets[rows].to(device)
                 logits = classifier(backbone(x))
                 loss = _objective(logits, t)
