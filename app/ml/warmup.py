@@ -41,8 +41,9 @@ def warmup_epochs(cfg: TrainConfig, n_items: int | None = None) -> int:
     0, epochs set by hand: 12 epochs .58 / .45, 25 epochs .93 / .65, 40 epochs .95 / .71. With
     the default, ``wenyang bench backlog --seeds 0 1 2`` gives medians .936 / .656.
     clothing-cc0 backlog (1,800 training photos; ``wenyang bench backlog --dataset clothing
-    --seeds 0``): 6 epochs (a budget of 12,000 passes) typed class names P@10 .512, photo →
-    same class .452; 20 epochs (36,000) .594 and .546, beside the plain ResNet-18's .582."""
+    --seeds 0``): 6 epochs (a budget of 12,000 passes, at 2ccb662) typed class names P@10 .512,
+    photo → same class .452; 20 epochs (36,000, with the first pass's weight average too) .594
+    and .546, beside the plain ResNet-18's .582."""
     if cfg.warmup_epochs is not None:
         return max(0, int(cfg.warmup_epochs))
     if cfg.net.backbone_weights:
