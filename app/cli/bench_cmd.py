@@ -53,10 +53,9 @@ def run_bench(args) -> int:
         run_clothing_benchmark(data, args.json, n=args.photos, bits=args.bits[-1], seed=args.seeds[0],
                                epochs=args.epochs)
         return 0
-    from app.evaluate.bench_public import run_benchmark
+    from app.services.benchmarks import run_public_benchmark
 
-    run_benchmark(args.name, args.data, args.json, seeds=tuple(args.seeds), bits=tuple(args.bits),
-                  plots_dir=args.plots)
+    run_public_benchmark(args.name, args.data, args.json, seeds=args.seeds, bits=args.bits, plots_dir=args.plots)
     return 0
 
 

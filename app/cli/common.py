@@ -8,7 +8,7 @@ from pathlib import Path
 
 from app.core.safe_text import terminal
 from app.paths import default_library_dir
-from app.store import open_library
+from app.services.library import open_library
 
 
 def add_library_arg(parser: argparse.ArgumentParser) -> None:

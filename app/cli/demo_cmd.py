@@ -54,7 +54,7 @@ def _end_progress(progress) -> None:
 
 def _print_result(result) -> None:
     from app.cli.imports import print_report
-    from app.store import open_library
+    from app.services.library import open_library
 
     print(f"Demo photos and sheet: {result.sheet.parent}")
     with open_library(result.root) as lib:

@@ -8,8 +8,8 @@ from pathlib import Path
 from app.cli import EXIT_OK, EXIT_PARTIAL
 from app.cli.common import command, open_from_args, whole
 from app.core.errors import WenyangError
-from app.exchange.common import ExportProgress, select_all, select_collection, select_items
-from app.exchange.export import FORMATS, ExportOptions, format_for, run_export
+from app.services.exchange import (FORMATS, ExportOptions, ExportProgress, format_for, run_export, select_all,
+                                   select_collection, select_items)
 
 
 def register(sub) -> None:
@@ -79,7 +79,8 @@ def run_export_cmd(args) -> int:
 
 
 def _split(args):
-    from app.exchange.research import SplitSizes
+    from app.services.exchange import SplitSizes
+
     return SplitSizes(query=args.query, train=args.train, seed=args.seed,
                       vocabulary=args.vocabulary)
 
@@ -102,7 +103,7 @@ def _end_progress(quiet: bool) -> None:
 
 def import_packages(args, packages: list[Path]) -> int:
     """``wenyang import LIBRARY package.zip ...``: check every package, then import them."""
-    from app.exchange.package_import import PackageImportOptions, import_packages as run
+    from app.services.exchange import PackageImportOptions, import_packages as run
 
     others = [p for p in args.paths if p not in packages]
     if others:

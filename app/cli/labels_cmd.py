@@ -115,7 +115,7 @@ def run_export(args) -> int:
     if str(args.output) == "-":
         sys.stdout.write(text)
     else:
-        from app.exchange.common import atomic_file
+        from app.services.exchange import atomic_file
 
         # atomically, and never onto a device node or a pipe (atomic_file refuses those)
         with atomic_file(args.output) as tmp:
@@ -125,7 +125,7 @@ def run_export(args) -> int:
 
 
 def run_import(args) -> int:
-    from app.exchange.sheets import decode_text
+    from app.services.exchange import decode_text
     try:
         text, _ = decode_text(args.input.read_bytes(), args.input.name)
     except OSError as exc:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from app.cli.common import command, emit_json, open_from_args, whole, share
 from app.core.errors import WenyangError
-from app.search.reasons import bilingual, describe_all
+from app.services.search import bilingual, describe_all
 
 
 def register(sub) -> None:
@@ -79,8 +79,7 @@ def _query(service, lib, args, filters):
 
 
 def _export(lib, results, args) -> None:
-    from app.exchange.common import select_search
-    from app.exchange.export import run_export
+    from app.services.exchange import run_export, select_search
 
     fmt = args.export_format or args.export.suffix.lower().lstrip(".")
     query = args.text or (str(args.image) if args.image else " ".join(args.labels or [args.like or ""]))

@@ -123,9 +123,7 @@ def write_items(lib, checked, plan: Plan, report) -> None:
         for source, label_ids in by_source.items():
             lib.labels.tag([item_id], label_ids, source=source)
         # tagging touched 'modified'; the package's own times are the true history
-        lib.db.execute("UPDATE items SET created = COALESCE(NULLIF(?, ''), created), "
-                       "modified = COALESCE(NULLIF(?, ''), modified) WHERE id = ?",
-                       [item.get("created", ""), item.get("modified", ""), item_id])
+        lib.items.set_times(item_id, item.get("created", ""), item.get("modified", ""))
         plan.ids[item["accession"]] = item_id
         report.added_items += 1
 
@@ -135,8 +133,7 @@ def write_collections(lib, doc: dict, plan: Plan, report) -> None:
     for coll in doc.get("collections", []):
         name = coll["name"].strip()
         members = [plan.ids[a] for a in coll["items"] if a in plan.ids]
-        exists = lib.db.execute("SELECT 1 FROM collections WHERE name = ?", [name]).fetchone()
-        if exists:
+        if lib.collections.exists(name):
             report.extended_collections.append(name)
         else:
             lib.collections.create(name, coll.get("description", ""))

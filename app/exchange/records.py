@@ -36,8 +36,7 @@ def gather(lib, selection, job=None) -> Iterator[Gathered]:
         if job is not None:
             job.step(n, total, "items")
         item = lib.items.get(item_id)
-        rows = lib.db.execute("SELECT label_id, source FROM item_labels WHERE item_id = ?",
-                              [item_id]).fetchall()
+        rows = lib.labels.sources_of(item_id)
         rows.sort(key=lambda r: (order.get(r[0], len(order)), r[0]))
         explicit = [(r[0], r[1]) for r in rows if r[1] != "implied"]
         implied = [r[0] for r in rows if r[1] == "implied"]
@@ -78,17 +77,12 @@ def item_record(g: Gathered, scheme: LabelScheme, photos: list[dict]) -> dict:
 def collection_records(lib, item_ids: list[int]) -> list[dict]:
     """Collections that hold any exported item, with only those members, in their order."""
     chosen = set(item_ids)
-    rows = lib.db.execute("SELECT id, name, description FROM collections ORDER BY name").fetchall()
-    accession = dict(lib.db.execute("SELECT id, accession FROM items").fetchall())
+    accession = lib.items.accessions()
     out = []
-    for coll_id, name, description in rows:
-        # by id, not through collections.get(): a collection may be *named* like another's id
-        ids = [r[0] for r in lib.db.execute(
-            "SELECT item_id FROM collection_items WHERE collection_id = ? ORDER BY position, item_id",
-            [coll_id]).fetchall()]
-        members = [accession[i] for i in ids if i in chosen]
+    for coll in lib.collections.list():
+        members = [accession[i] for i in lib.collections.member_ids(coll.id) if i in chosen]
         if members:
-            out.append({"name": name, "description": description, "items": members})
+            out.append({"name": coll.name, "description": coll.description, "items": members})
     return out
 
 

@@ -58,19 +58,16 @@ def library_arrays(lib, item_ids: list[int] | None = None) -> LibraryArrays:
     scheme = lib.scheme
     label_ids = [l.id for l in scheme.ordered()]
     column = {label_id: j for j, label_id in enumerate(label_ids)}
-    rows = lib.db.execute("SELECT id, title, description FROM items ORDER BY id").fetchall()
+    rows = lib.items.texts()
     if item_ids is not None:
         wanted = set(item_ids)
         rows = [r for r in rows if r[0] in wanted]
     index = {r[0]: i for i, r in enumerate(rows)}
     labels = np.zeros((len(rows), len(label_ids)), np.float32)
-    for item_id, label_id in lib.db.execute("SELECT item_id, label_id FROM item_labels").fetchall():
+    for item_id, label_id in lib.labels.pairs():
         if item_id in index and label_id in column:
             labels[index[item_id], column[label_id]] = 1.0
-    first = {}
-    for item_id, path, sha in lib.db.execute(
-            "SELECT item_id, path, sha256 FROM photos ORDER BY item_id, position DESC, id DESC").fetchall():
-        first[item_id] = (path, sha)
+    first = lib.items.first_photos()
     photos = [photo_path(lib, first[r[0]][0]) if r[0] in first else None for r in rows]
     hashes = [first[r[0]][1] if r[0] in first else "" for r in rows]
     return LibraryArrays(np.array([r[0] for r in rows], np.int64), label_ids, labels,

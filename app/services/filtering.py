@@ -12,13 +12,5 @@ def allowed_item_ids(lib, label_refs: Iterable[str] = (), collection=None) -> li
     for ref in label_refs:
         label = scheme.resolve(ref)
         by_facet.setdefault(label.facet, set()).update([label.id, *scheme.descendants(label.id)])
-    sql, args = "SELECT id FROM items WHERE 1", []
-    for label_ids in by_facet.values():
-        marks = ", ".join("?" * len(label_ids))
-        sql += f" AND id IN (SELECT item_id FROM item_labels WHERE label_id IN ({marks}))"
-        args += sorted(label_ids)
-    if collection is not None:
-        coll = lib.collections.get(collection)
-        sql += " AND id IN (SELECT item_id FROM collection_items WHERE collection_id = ?)"
-        args.append(coll.id)
-    return [r[0] for r in lib.db.execute(sql + " ORDER BY id", args).fetchall()]
+    coll = lib.collections.get(collection).id if collection is not None else None
+    return lib.items.passing(by_facet.values(), coll)

@@ -115,7 +115,7 @@ class Importer:
         self.report.total_files = len(files)
         if sheet is not None and files:
             self._refuse_unmatched_sheet(sheet, files)
-        self._known = {r[0] for r in self.lib.db.execute("SELECT sha256 FROM photos").fetchall()}
+        self._known = self.lib.items.photo_hashes()
         try:
             yield from self._process(files)
         except DiskFullError as exc:

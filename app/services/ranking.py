@@ -56,15 +56,11 @@ def label_evidence(lib, model_id: str | None, asked: dict[str, set[str]], allowe
     owner = {member: lid for lid, members in asked.items() for member in members}
     if not owner:
         return out
-    marks = ", ".join("?" * len(owner))
-    for item_id, label_id in lib.db.execute(
-            f"SELECT item_id, label_id FROM item_labels WHERE label_id IN ({marks})", list(owner)):
+    for item_id, label_id in lib.labels.pairs(label_ids=owner):
         if allowed is None or item_id in allowed:
             _note(out, item_id, owner[label_id], "tagged", 1.0)
     if with_predictions and model_id is not None:
-        for item_id, label_id, p in lib.db.execute(
-                f"SELECT item_id, label_id, confidence FROM suggestions WHERE model_id = ? "
-                f"AND status != 'rejected' AND label_id IN ({marks})", [model_id, *owner]):
+        for item_id, label_id, p in lib.codes.confidences(model_id, label_ids=owner):
             if allowed is None or item_id in allowed:
                 _note(out, item_id, owner[label_id], "predicted", float(p))
     return out

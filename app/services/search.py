@@ -18,9 +18,16 @@ from app.core.errors import NotFound, WenyangError
 from app.media.images import load_rgb
 from app.media.preprocess import Preprocessing, crop_region, to_array
 from app.search import HammingIndex
+from app.search.reasons import bilingual, describe_all
+from app.search.understanding import understand
 from app.services.models_runtime import active_runtime, pack
 from app.services import ranking
 from app.services.search_alike import alike, nearest
+
+# What the window and the CLI show beside a search: the labels understood in typed text and
+# each hit's reasons in words (the search layer's, named here so they need no other door).
+__all__ = ["Hit", "NoModelError", "Reason", "SearchFilters", "SearchResults", "SearchService", "bilingual",
+           "describe_all", "understand"]
 
 TAB_MODALITY = {"photos": "image", "descriptions": "text"}
 
@@ -152,7 +159,6 @@ class SearchService:
         started = time.perf_counter()
         scheme = self.lib.scheme
         if labels is None:
-            from app.search.understanding import understand
 
             asked = understand(text, scheme).labels
         else:
@@ -280,15 +286,12 @@ class SearchService:
 
     def _with_modality(self, modality: str, allowed: set[int] | None) -> set[int]:
         """Items that can appear in a tab: with a photo (photos) or a text (descriptions)."""
-        sql = ("SELECT DISTINCT item_id FROM photos" if modality == "image"
-               else "SELECT id FROM items WHERE trim(title || description) != ''")
-        ids = {r[0] for r in self.lib.db.execute(sql)}
+        ids = self.lib.items.with_photo() if modality == "image" else self.lib.items.with_text()
         return ids if allowed is None else ids & allowed
 
     def _stored(self, item_id: int, modality: str):
         model = self.lib.codes.active_model()
-        row = self.lib.db.execute("SELECT code, score FROM codes WHERE item_id = ? AND model_id = ? "
-                                  "AND modality = ?", [item_id, model.id, modality]).fetchone()
+        row = self.lib.codes.code_of(item_id, model.id, modality)
         if row is None:
             return None, None
         code = np.frombuffer(row[0], np.uint8)[None]

@@ -49,15 +49,11 @@ def item_profiles(lib, model_id: str | None, item_ids: list[int], label_ids: lis
     out = np.zeros((len(item_ids), len(label_ids)), np.float32)
     if not item_ids:
         return out
-    marks = ", ".join("?" * len(item_ids))
     if model_id is not None:
-        for item_id, label_id, p in lib.db.execute(
-                f"SELECT item_id, label_id, confidence FROM suggestions WHERE model_id = ? "
-                f"AND status != 'rejected' AND item_id IN ({marks})", [model_id, *item_ids]):
+        for item_id, label_id, p in lib.codes.confidences(model_id, item_ids=item_ids):
             if label_id in col:
                 out[row[item_id], col[label_id]] = p
-    for item_id, label_id in lib.db.execute(
-            f"SELECT item_id, label_id FROM item_labels WHERE item_id IN ({marks})", item_ids):
+    for item_id, label_id in lib.labels.pairs(item_ids=item_ids):
         if label_id in col:
             out[row[item_id], col[label_id]] = 1.0
     return out

@@ -9,6 +9,7 @@ import numpy as np
 
 from app.core.errors import NotFound
 from app.core.models import now_iso
+from app.store.sql import chunks, marks
 
 if TYPE_CHECKING:
     from app.store.library import Library
@@ -59,6 +60,20 @@ class SuggestionMixin:
             "AND label_id NOT IN (SELECT label_id FROM item_labels WHERE item_id = ?) "
             "ORDER BY confidence DESC, label_id", [item_id, model, item_id]).fetchall()
         return [tuple(r) for r in rows if include_decided or r[2] == "open"]
+
+    def confidences(self, model_id: str, item_ids: Iterable[int] | None = None,
+                    label_ids: Iterable[str] | None = None,
+                    with_rejected: bool = False) -> list[tuple[int, str, float]]:
+        """(item id, label id, confidence) that ``model_id`` predicted for ``item_ids`` or for
+        ``label_ids``; suggestions the curator rejected are left out unless ``with_rejected``."""
+        column, values = ("item_id", list(item_ids)) if item_ids is not None else ("label_id", list(label_ids or ()))
+        status = "" if with_rejected else " AND status != 'rejected'"
+        out = []
+        for chunk in chunks(values):
+            out += [(r[0], r[1], float(r[2])) for r in self.db.execute(
+                f"SELECT item_id, label_id, confidence FROM suggestions WHERE model_id = ?{status} "
+                f"AND {column} IN ({marks(chunk)})", [model_id, *chunk])]
+        return out
 
     def set_suggestion_status(self, item_id: int, label_id: str, status: str,
                               model_id: str | None = None) -> None:
@@ -154,6 +169,12 @@ class CodeRepository(SuggestionMixin):
                 "VALUES (?, ?, ?, ?, ?, ?)", data)
             self._bump()
         return len(data)
+
+    def code_of(self, item_id: int, model_id: str, modality: str) -> tuple[bytes, bytes | None] | None:
+        """One item's stored (packed code, pre-sign scores), or None when it has none."""
+        row = self.db.execute("SELECT code, score FROM codes WHERE item_id = ? AND model_id = ? "
+                              "AND modality = ?", [item_id, model_id, modality]).fetchone()
+        return None if row is None else (row[0], row[1])
 
     def source_hashes(self, model_id: str, modality: str) -> dict[int, str]:
         """What each stored code was computed from (to encode only new or changed items)."""

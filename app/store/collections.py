@@ -102,10 +102,18 @@ class CollectionRepository:
         return removed
 
     def members(self, ref: str | int) -> list[int]:
-        coll = self.get(ref)
+        return self.member_ids(self.get(ref).id)
+
+    def exists(self, name: str) -> bool:
+        """Whether a collection has exactly this name."""
+        return self.db.execute("SELECT 1 FROM collections WHERE name = ?", [name]).fetchone() is not None
+
+    def member_ids(self, collection_id: int) -> list[int]:
+        """The members of the collection with this id, in their order (by id only: a collection
+        may be *named* like another's id, which ``members`` would take as the name)."""
         return [r[0] for r in self.db.execute(
             "SELECT item_id FROM collection_items WHERE collection_id = ? ORDER BY position, item_id",
-            [coll.id]).fetchall()]
+            [collection_id]).fetchall()]
 
     def of_item(self, item_id: int) -> list[str]:
         return [r[0] for r in self.db.execute(

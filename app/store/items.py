@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Iterable
 from app.core.errors import NotFound, WenyangError
 from app.core.models import MAX_TEXT, Item, Photo, now_iso
 from app.core.scheme import clean_name
+from app.store.sql import marks
 
 if TYPE_CHECKING:
     from app.store.library import Library
@@ -156,6 +157,51 @@ class ItemRepository:
             sql += " LIMIT ? OFFSET ?"  # LIMIT -1: no limit (an offset alone needs a LIMIT)
             args += [-1 if limit is None else limit, offset]
         return [r[0] for r in self.db.execute(sql, args).fetchall()]
+
+    def passing(self, label_groups: Iterable[Iterable[str]] = (), collection: int | None = None) -> list[int]:
+        """Ids (ascending) of the items that carry a label of every group (AND across groups,
+        OR within one) and, when ``collection`` is given, belong to it."""
+        sql, args = "SELECT id FROM items WHERE 1", []
+        for group in label_groups:
+            ids = sorted(group)
+            sql += f" AND id IN (SELECT item_id FROM item_labels WHERE label_id IN ({marks(ids)}))"
+            args += ids
+        if collection is not None:
+            sql += " AND id IN (SELECT item_id FROM collection_items WHERE collection_id = ?)"
+            args.append(collection)
+        return [r[0] for r in self.db.execute(sql + " ORDER BY id", args).fetchall()]
+
+    def texts(self) -> list[tuple[int, str, str]]:
+        """(id, title, description) of every item, by id."""
+        return [tuple(r) for r in self.db.execute("SELECT id, title, description FROM items ORDER BY id")]
+
+    def accessions(self) -> dict[int, str]:
+        """Every item's accession number, by id."""
+        return dict(self.db.execute("SELECT id, accession FROM items").fetchall())
+
+    def with_photo(self) -> set[int]:
+        """Ids of the items that have at least one photo."""
+        return {r[0] for r in self.db.execute("SELECT DISTINCT item_id FROM photos")}
+
+    def with_text(self) -> set[int]:
+        """Ids of the items with a title or a description."""
+        return {r[0] for r in self.db.execute("SELECT id FROM items WHERE trim(title || description) != ''")}
+
+    def first_photos(self) -> dict[int, tuple[str, str]]:
+        """Each item's first photo (lowest position, then oldest): {item id: (stored path, sha256)}."""
+        return {r[0]: (r[1], r[2]) for r in self.db.execute(
+            "SELECT item_id, path, sha256 FROM photos ORDER BY item_id, position DESC, id DESC")}
+
+    def photo_hashes(self) -> set[str]:
+        """The sha256 of every photo in the library."""
+        return {r[0] for r in self.db.execute("SELECT sha256 FROM photos")}
+
+    def set_times(self, item_id: int, created: str = "", modified: str = "") -> None:
+        """Put back an item's history (a package's own times); a blank time keeps the stored one."""
+        with self.lib.atomic():
+            self.db.execute("UPDATE items SET created = COALESCE(NULLIF(?, ''), created), "
+                            "modified = COALESCE(NULLIF(?, ''), modified) WHERE id = ?",
+                            [created, modified, item_id])
 
     def many(self, item_ids: Iterable[int]) -> list[Item]:
         return [self.get(i) for i in item_ids]

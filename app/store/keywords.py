@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
+from app.store.sql import chunks, marks
 from app.text.keywords import FIELDS, KeywordTokenizer, QueryTerm, contains_phrase
 
 if TYPE_CHECKING:
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
 # bm25 column weights, in FIELDS order: an identifier or a title says more than a long text.
 WEIGHTS = {"accession": 10.0, "title": 5.0, "description": 1.0, "metadata": 2.0, "labels": 3.0}
 IDENTITY_KEY = "keyword_index_identity"
-CHUNK = 500  # items re-indexed per transaction (and ids per IN list: far below SQLite's limit)
 _BM25 = f"bm25(keyword_index, {', '.join(str(WEIGHTS[f]) for f in FIELDS)})"
 
 
@@ -103,10 +103,9 @@ class KeywordRepository:
     def _stored(self, item_ids: list[int]) -> dict[int, dict[str, list[str]]]:
         """The indexed tokens of each item, per field."""
         stored = {}
-        for start in range(0, len(item_ids), CHUNK):
-            chunk = item_ids[start:start + CHUNK]
+        for chunk in chunks(item_ids):
             rows = self.db.execute(f"SELECT rowid, {', '.join(FIELDS)} FROM keyword_index "
-                                   f"WHERE rowid IN ({_marks(chunk)})", chunk).fetchall()
+                                   f"WHERE rowid IN ({marks(chunk)})", chunk).fetchall()
             stored.update({r[0]: {f: (v or "").split() for f, v in zip(FIELDS, r[1:])}
                            for r in rows})
         return stored
@@ -121,8 +120,8 @@ class KeywordRepository:
                 return 0
             ids = [r[0] for r in self.db.execute(
                 "SELECT DISTINCT item_id FROM keyword_pending WHERE mark <= ?", [last])]
-            for start in range(0, len(ids), CHUNK):
-                self._reindex(ids[start:start + CHUNK], last)
+            for chunk in chunks(ids):
+                self._reindex(chunk, last)
             return len(ids)
 
     def rebuild(self) -> int:
@@ -165,24 +164,24 @@ class KeywordRepository:
         documents = self._documents(item_ids)  # tokenised outside the write transaction
         rows = [(i, *(doc[f] for f in FIELDS)) for i, doc in documents.items()]
         with self.lib.atomic():
-            self.db.execute(f"DELETE FROM keyword_index WHERE rowid IN ({_marks(item_ids)})", item_ids)
+            self.db.execute(f"DELETE FROM keyword_index WHERE rowid IN ({marks(item_ids)})", item_ids)
             self.db.conn.executemany(f"INSERT INTO keyword_index (rowid, {', '.join(FIELDS)}) "
-                                     f"VALUES (?, {_marks(FIELDS)})", rows)
+                                     f"VALUES (?, {marks(FIELDS)})", rows)
             self.db.execute(f"DELETE FROM keyword_pending WHERE mark <= ? AND item_id IN "
-                            f"({_marks(item_ids)})", [last_mark, *item_ids])
+                            f"({marks(item_ids)})", [last_mark, *item_ids])
 
     def _documents(self, item_ids: list[int]) -> dict[int, dict[str, str]]:
         """Indexed text of the items that still exist (deleted ones simply have none)."""
         names = self._label_names(item_ids)
         rows = self.db.execute(f"SELECT id, accession, title, description, metadata FROM items "
-                               f"WHERE id IN ({_marks(item_ids)})", item_ids).fetchall()
+                               f"WHERE id IN ({marks(item_ids)})", item_ids).fetchall()
         return {r[0]: self._tokens.document(r[1], r[2], r[3], _decode(r[4]), names.get(r[0], []))
                 for r in rows}
 
     def _label_names(self, item_ids: list[int]) -> dict[int, list[str]]:
         rows = self.db.execute(
             "SELECT il.item_id, l.name_en, l.name_zh FROM item_labels il "
-            f"JOIN labels l ON l.id = il.label_id WHERE il.item_id IN ({_marks(item_ids)}) "
+            f"JOIN labels l ON l.id = il.label_id WHERE il.item_id IN ({marks(item_ids)}) "
             "ORDER BY il.item_id, l.position, l.id", item_ids).fetchall()
         names: dict[int, list[str]] = {}
         for item_id, name_en, name_zh in rows:
@@ -216,6 +215,3 @@ def _decode(metadata: str | None) -> object:
     except ValueError:
         return metadata  # not JSON after all: index it as text rather than lose it
 
-
-def _marks(values) -> str:
-    return ", ".join("?" * len(values))

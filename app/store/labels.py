@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from app.core.errors import SchemeError
 from app.core.scheme import PATH_SEP, Facet, Label, LabelScheme, clean_name, name_key
+from app.store.sql import chunks, marks
 
 if TYPE_CHECKING:
     from app.store.library import Library
@@ -267,6 +268,23 @@ class LabelRepository:
         rows = self.db.execute("SELECT label_id FROM item_labels WHERE item_id = ? ORDER BY label_id",
                                [item_id]).fetchall()
         return [r[0] for r in rows]
+
+    def sources_of(self, item_id: int) -> list[tuple[str, str]]:
+        """(label id, source) of every label an item carries: 'user', 'import', 'implied', ..."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT label_id, source FROM item_labels WHERE item_id = ?", [item_id]).fetchall()]
+
+    def pairs(self, item_ids: Iterable[int] | None = None,
+              label_ids: Iterable[str] | None = None) -> list[tuple[int, str]]:
+        """(item id, label id) of every tag, or of those on ``item_ids`` or of ``label_ids``."""
+        if item_ids is None and label_ids is None:
+            return [tuple(r) for r in self.db.execute("SELECT item_id, label_id FROM item_labels")]
+        column, values = ("item_id", list(item_ids)) if item_ids is not None else ("label_id", list(label_ids))
+        out = []
+        for chunk in chunks(values):
+            out += [tuple(r) for r in self.db.execute(
+                f"SELECT item_id, label_id FROM item_labels WHERE {column} IN ({marks(chunk)})", list(chunk))]
+        return out
 
     def items_with(self, label_id: str) -> list[int]:
         return [r[0] for r in self.db.execute(

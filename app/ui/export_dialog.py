@@ -189,7 +189,7 @@ class ExportDialog(Retranslating, QDialog):
         out = self._destination()
         if out is None:
             return
-        from app.exchange.export import ExportOptions
+        from app.services.exchange import ExportOptions
 
         resize = self.format in PHOTO_FORMATS and self.resized.isChecked()
         options = ExportOptions(max_side=self.max_side.value() if resize else None)

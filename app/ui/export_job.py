@@ -31,8 +31,7 @@ class ExportSource:
 
     def selection(self, lib):
         """The exchange layer's Selection (worker thread: this reads the library)."""
-        from app.exchange.common import (ExportError, Selection, select_all, select_collection,
-                                         select_search)
+        from app.services.exchange import ExportError, Selection, select_all, select_collection, select_search
 
         if self.kind == "collection":
             return select_collection(lib, self.collection)
@@ -48,7 +47,7 @@ class ExportSource:
 
     def file_stem(self) -> str:
         """A file name suggestion: the collection's name, else what the export holds."""
-        from app.exchange.common import safe_name
+        from app.services.exchange import safe_name
 
         stems = {"collection": self.name, "items": "selection", "search": "search-results"}
         return safe_name(stems.get(self.kind) or "library", fallback="export")
@@ -105,15 +104,10 @@ class ExportJob(QObject):
         self.cancel_event.set()
 
     def _run(self):
-        from app.exchange.export import run_export
-        from app.store import open_library
+        from app.services.exchange import export_on_own_connection
 
-        lib = open_library(self.root)  # its own connection: the window's queue goes on
-        try:
-            return run_export(lib, self.source.selection(lib), self.fmt, self.out, self.options,
-                              self._on_step, self.cancel_event)
-        finally:
-            lib.close()
+        return export_on_own_connection(self.root, self.source.selection, self.fmt, self.out, self.options,
+                                        self._on_step, self.cancel_event)
 
     def _on_step(self, event) -> None:  # worker thread: throttle, never touch a widget
         now = time.monotonic()
@@ -130,7 +124,7 @@ class ExportJob(QObject):
         self.finished.emit(result)
 
     def _failed(self, exc: Exception) -> None:
-        from app.exchange.common import Cancelled
+        from app.services.exchange import Cancelled
 
         self.running = False
         self.failed.emit(str(exc), isinstance(exc, Cancelled) or self.cancel_event.is_set())

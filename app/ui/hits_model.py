@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
 
-from app.search.reasons import describe_all
+from app.services.search import describe_all
 from app.ui import queries
 from app.ui.grid_model import ITEM_IDS_MIME, ItemIdRole, ThumbStateRole, item_ids_mime
 from app.ui.thumbnails import LruCache

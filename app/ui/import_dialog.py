@@ -53,7 +53,7 @@ class ImportJob(QObject):
 
     def _run(self):
         from app.services.importing import Importer, ImportOptions
-        from app.store import open_library
+        from app.services.library import open_library
 
         lib = open_library(self.root)  # the writer's own connection (WAL: readers go on)
         try:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.core.errors import WenyangError
 from app.paths import HOME_ENV, default_library_dir
-from app.store import open_library
+from app.services.library import open_library
 from app.ui import settings
 from app.ui.compat import binding_problem
 from app.ui.first_run import DEMO_COUNT, demo_wanted, start_first_run

@@ -19,7 +19,7 @@ ZOOM_STEP = 1.15
 
 def load_preview(path: str, max_side: int = MAX_SIDE) -> tuple[QImage, float]:
     """Worker: the photo as a QImage no larger than ``max_side``, and the scale applied."""
-    from app.media.images import load_rgb
+    from app.services.photos import load_rgb
 
     img = load_rgb(path)
     scale = min(1.0, max_side / max(img.size))

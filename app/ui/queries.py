@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.core.errors import NotFound
-from app.media.images import thumbnail_path
+from app.services.photos import thumbnail_path
 from app.services.dataset import photo_path
 from app.services.filtering import allowed_item_ids
 

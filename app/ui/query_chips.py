@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QCompleter, QFrame, QHBoxLayout, QLabel, QLineEdi
                                QWidget)
 
 from app.core.errors import SchemeError
-from app.search.understanding import understand
+from app.services.search import understand
 from app.ui.i18n import Retranslating, label_language
 from app.ui.label_models import label_text
 

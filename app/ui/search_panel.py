@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QLineEdit, QListView, QPushButton,
                                QTabWidget, QVBoxLayout, QWidget)
 
-from app.media.images import IMAGE_SUFFIXES
+from app.services.photos import IMAGE_SUFFIXES
 from app.ui.grid_model import ItemIdRole
 from app.ui.grid_view import ThumbnailDelegate
 from app.ui.hits_model import HitsModel

@@ -91,10 +91,9 @@ class WindowFlows:
     def open_library_window(self, root: Path):
         """Open ``root`` (creating a library there if the curator agrees) in a new window."""
         from app.core.errors import WenyangError
-        from app.store import open_library
-        from app.store.library import DB_NAME
+        from app.services.library import has_library, open_library
 
-        create = (root / DB_NAME).exists() or QMessageBox.question(
+        create = has_library(root) or QMessageBox.question(
             self, _tr("Create library"),
             _tr("There is no library in {path}. Create one there?").format(path=root)) == QMessageBox.Yes
         if not create:

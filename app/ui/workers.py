@@ -114,7 +114,7 @@ class LibraryQueue(QObject):
 
     def _library(self):
         if self._lib is None:  # opened on the worker thread, used only there
-            from app.store import open_library
+            from app.services.library import open_library
             self._lib = open_library(self.root)
         return self._lib
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.evaluate.bench_common import RunRecord, aggregate, format_table, pr_points, write_plots
-from app.evaluate.bench_mirflickr import label_prediction
+from app.bench.common import RunRecord, aggregate, format_table, pr_points, write_plots
+from app.bench.mirflickr import label_prediction
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
@@ -44,7 +44,7 @@ def test_label_prediction_scores_by_hand():
 
 @pytest.mark.skipif(not (DATA / "wikipedia-xmodal" / "wikipedia.npz").is_file(), reason="public data absent")
 def test_one_short_wikipedia_run_measures_both_protocols():
-    from app.evaluate import bench_wikipedia
+    from app.bench import wikipedia as bench_wikipedia
 
     data = bench_wikipedia.load(DATA)
     assert data.train.labels.shape == (2173, 10) and data.image_test.shape == (693, 128)

@@ -7,26 +7,26 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import lru_cache
 from typing import Callable
 
-from app.evaluate import bench_mirflickr, bench_wikipedia
-from app.evaluate.bench_common import RunRecord
+from app.bench import mirflickr, wikipedia
+from app.bench.common import RunRecord
 
 BENCHMARKS = ("wikipedia", "mirflickr")
 
 
 @lru_cache(maxsize=2)
 def _wikipedia(data_dir: str):
-    return bench_wikipedia.load(data_dir)  # small: load once per process
+    return wikipedia.load(data_dir)  # small: load once per process
 
 
 def run_single(name: str, data_dir, method: str, bits: int, seed: int) -> RunRecord:
     """Train and measure one (method, bits, seed) of benchmark ``name``."""
     if name == "wikipedia":
-        return bench_wikipedia.run_one(_wikipedia(str(data_dir)), method, bits, seed)
+        return wikipedia.run_one(_wikipedia(str(data_dir)), method, bits, seed)
     if name == "mirflickr":
-        return bench_mirflickr.run_one(data_dir, method, bits, seed)
+        return mirflickr.run_one(data_dir, method, bits, seed)
     if name == "clothing":
         raise NotImplementedError("The clothing benchmark needs the library importer; run it through "
-                                  "the services layer (see the app.evaluate.bench_public docstring).")
+                                  "the services layer (see the app.bench.public docstring).")
     raise ValueError(f"Unknown benchmark {name!r}; choose one of {BENCHMARKS}.")
 
 

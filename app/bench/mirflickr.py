@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.evaluate.bench_common import RunRecord, find_file, pr_points
+from app.bench.common import RunRecord, find_file, pr_points
 from app.evaluate.metrics import mean_average_precision
 from app.ml.config import NetConfig, TrainConfig
 from app.ml.data import TrainingData

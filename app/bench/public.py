@@ -1,13 +1,13 @@
 """Public benchmarks of the hashing engine: ``wikipedia`` and ``mirflickr``.
 
-    python -m app.evaluate.bench_public wikipedia --data /path/to/data --json out.json
-    python -m app.evaluate.bench_public mirflickr --data /path/to/data --json out.json
+    python -m app.bench.public wikipedia --data /path/to/data --json out.json
+    python -m app.bench.public mirflickr --data /path/to/data --json out.json
 
 ``run_benchmark`` trains SSAH and DCMH for every code length and seed, prints a table
 and returns (and writes) ``{"results": {method: {protocol: {direction: {bits: {"map",
 "std", "n_seeds"}}}}}, "runs": [...], ...}``.  Protocols and definitions are in
-``bench_wikipedia`` and ``bench_mirflickr``.  Hyper-parameters were chosen on validation
-splits of the training data only (``bench_tune``), never on the queries.
+``app.bench.wikipedia`` and ``app.bench.mirflickr``.  Hyper-parameters were chosen on validation
+splits of the training data only (``app.bench.tune``), never on the queries.
 
 ``clothing`` (photos of the public clothing set through the library importer) is a hook
 for the services layer: it needs a library, so it lives with the importer, not here.
@@ -22,8 +22,8 @@ from typing import Callable
 
 import numpy as np
 
-from app.evaluate.bench_common import aggregate, environment, format_table, run_facts, write_json, write_plots
-from app.evaluate.bench_jobs import BENCHMARKS, run_jobs, run_single
+from app.bench.common import aggregate, environment, format_table, run_facts, write_json, write_plots
+from app.bench.jobs import BENCHMARKS, run_jobs, run_single
 # Survey (003) Table 7, Wikipedia, unified protocol: the best row, the target to beat.
 TSDH = {"i2t": {"16": 0.364, "32": 0.386, "64": 0.391}, "t2i": {"16": 0.757, "32": 0.770, "64": 0.773}}
 

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.evaluate.bench_common import RunRecord, find_file, pr_points
+from app.bench.common import RunRecord, find_file, pr_points
 from app.evaluate.metrics import mean_average_precision
 from app.ml.config import NetConfig, TrainConfig
 from app.ml.data import TrainingData
 from app.ml.encode import signs
 from app.ml.train import train
 
-# Chosen on the validation split (see docs in bench_public and the commit history).
+# Chosen on the validation split (see docs in app.bench.public and the commit history).
 NETWORKS = dict(semantic_dim=128, label_hidden=(512,), image_hidden=(512,), text_hidden=(512,),
                 disc_hidden=(64,), dropout=0.0)
 METHODS: dict[str, dict] = {

@@ -1,6 +1,6 @@
 """Hyper-parameter search on the validation split only (never the test/query set).
 
-    python -m app.evaluate.bench_tune wikipedia --data DIR --method ssah --bits 32 \
+    python -m app.bench.tune wikipedia --data DIR --method ssah --bits 32 \
         --seeds 0 1 --set '{"gamma": 0.1}' --set '{"gamma": 0.0}'
 
 Each ``--set`` is a JSON dict of TrainConfig overrides (a nested "net" dict for network
@@ -20,11 +20,11 @@ from app.ml.train import train
 
 def _loader(name: str, features: str):
     if name == "wikipedia":
-        from app.evaluate import bench_wikipedia as bench
+        from app.bench import wikipedia as bench
 
         return lambda data_dir: bench.load(data_dir, features).train, bench.config_for
     if name == "mirflickr":
-        from app.evaluate import bench_mirflickr as bench
+        from app.bench import mirflickr as bench
 
         return lambda data_dir: bench.load(data_dir, seed=0).train, bench.config_for
     raise SystemExit(f"unknown benchmark {name!r}")

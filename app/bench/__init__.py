@@ -1,0 +1,1 @@
+"""Benchmark harnesses: public datasets trained through app.ml and scored with app.evaluate."""
