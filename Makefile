@@ -6,7 +6,7 @@ PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.wenyang-installed
 TEST_STAMP := $(VENV)/.wenyang-test-installed
 
-.PHONY: run test setup bench clean
+.PHONY: run test test-fast setup bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ run: $(STAMP)
 ## Set up (once) and run the whole test suite, offscreen.
 test: $(TEST_STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
+
+## The fast tier while working: everything but the tests marked slow (those that train real
+## networks end to end); CI runs `make test`, which runs them all.
+test-fast: $(TEST_STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider -m "not slow"
 
 clean:
 	rm -rf $(VENV) build *.egg-info

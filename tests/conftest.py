@@ -7,6 +7,10 @@ import pytest
 
 # Qt must pick its platform plugin before anything imports PySide6.
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
+# One torch (OpenMP) thread in the whole suite, child processes included, set before anything
+# imports torch: the test networks are tiny, and on a busy two-core machine two OpenMP threads
+# fighting over the cores made tiny training runs about 5x slower.
+os.environ["OMP_NUM_THREADS"] = "1"
 
 
 @pytest.fixture(autouse=True)

@@ -31,6 +31,7 @@ def photos(tmp_path_factory):
     return [Image.open(p).convert("RGB") for p in sorted(folder.glob("*.jpg"))]
 
 
+@pytest.mark.slow
 def test_a_copy_is_found_first_among_other_garments(photos):
     stored = np.stack([signature(p) for p in photos])
     for i, original in enumerate(photos):

@@ -44,6 +44,7 @@ def pooled(backbone, photos: np.ndarray) -> np.ndarray:
     return backbone(torch.from_numpy(photos)).numpy()
 
 
+@pytest.mark.slow
 def test_first_pass_makes_the_features_separate_what_the_labels_separate():
     torch.manual_seed(0)
     photos, labels = striped(160)
@@ -93,6 +94,7 @@ def test_first_pass_length_defaults_to_six_epochs_from_scratch_and_none_when_pre
     assert warmup_epochs(TrainConfig(warmup_epochs=0)) == 0
 
 
+@pytest.mark.slow
 def test_after_the_first_pass_its_classifier_names_the_labels_in_the_exported_model(tmp_path):
     from app.ml.export import export_model
     from app.ml.train import train
@@ -120,6 +122,7 @@ def test_after_the_first_pass_its_classifier_names_the_labels_in_the_exported_mo
     assert (onnx_probs.argmax(axis=1) == labels[:8].argmax(axis=1)).mean() >= 0.75
 
 
+@pytest.mark.slow
 def test_first_pass_keeps_the_moving_average_of_its_weights_with_batch_norm_statistics_for_it():
     photos, labels = striped(64)
     data = TrainingData(labels=labels, load_images=lambda idx: photos[np.asarray(idx)])

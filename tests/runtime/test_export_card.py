@@ -91,6 +91,7 @@ def test_a_model_without_a_scheme_fingerprint_is_refused_when_one_is_expected(tm
     assert load_model(tmp_path / "m").has("text")
 
 
+@pytest.mark.slow
 def test_the_dynamo_exporter_gives_the_same_codes(tmp_path):
     torch.manual_seed(0)
     cfg = TrainConfig(net=NetConfig(bits=32, semantic_dim=16, n_labels=4, vocab_size=37, multiscale=(2, 5),

@@ -75,6 +75,7 @@ def test_rephotographing_is_deterministic_and_really_changes_the_photo():
     assert rephotograph(photo, 8).tobytes() != a.tobytes()
 
 
+@pytest.mark.slow
 def test_a_tiny_real_run_reports_every_field(tmp_path):
     from app.services.bench_backlog import BacklogOptions, run_backlog_benchmark
 

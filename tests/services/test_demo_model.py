@@ -14,6 +14,8 @@ from app.services.demo import create_demo_library, install_demo_model, shipped_d
 from app.store import open_library
 from tests.shipped_model import shipped_demo
 
+pytestmark = pytest.mark.slow  # trains real networks (the fast tier leaves it out)
+
 COUNT = 24
 
 

@@ -1,6 +1,8 @@
 """A new model never silently replaces a better active one; a run that learnt nothing says so."""
 from __future__ import annotations
 
+import pytest
+
 import json
 
 from app.services.demo import create_demo_library
@@ -20,6 +22,7 @@ def _pretend_it_validated(lib, model_id: str, score: float) -> None:
     lib.codes.__dict__.pop("_models", None)
 
 
+@pytest.mark.slow
 def test_a_worse_model_is_kept_beside_the_better_active_one(tmp_path):
     create_demo_library(tmp_path / "lib", seed=4, count=30)
     with open_library(tmp_path / "lib") as lib:
@@ -34,6 +37,7 @@ def test_a_worse_model_is_kept_beside_the_better_active_one(tmp_path):
         assert third.activated and lib.codes.active_model().id == third.model_id
 
 
+@pytest.mark.slow
 def test_a_run_whose_best_epoch_is_its_first_says_so(tmp_path):
     create_demo_library(tmp_path / "lib", seed=5, count=30)
     with open_library(tmp_path / "lib") as lib:

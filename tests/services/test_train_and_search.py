@@ -13,6 +13,8 @@ from app.services.search import NoModelError, SearchFilters, SearchService
 from app.services.training import TrainOptions, train_library
 from app.store import open_library
 
+pytestmark = pytest.mark.slow  # trains real networks (the fast tier leaves it out)
+
 TINY = dict(bits=16, epochs=3, image_size=32, vocab_size=200, seed=0,
             net_overrides={"semantic_dim": 64, "label_hidden": (128,), "image_hidden": (128,),
                            "text_hidden": (128,), "disc_hidden": (32,)},

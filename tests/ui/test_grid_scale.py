@@ -3,6 +3,8 @@ and scrolling from top to bottom keeps every repaint short. Timings are printed 
 report; the assertions are generous bounds, not benchmarks."""
 from __future__ import annotations
 
+import pytest
+
 import time
 
 from PySide6.QtWidgets import QApplication
@@ -38,6 +40,7 @@ def summary(times: list[float]) -> str:
             f"worst {times[-1] * 1000:.1f} ms")
 
 
+@pytest.mark.slow
 def test_scrolling_through_100000_items_stays_smooth(library, open_window, qtbot):
     fill(library, N_ITEMS)
     started = time.perf_counter()
