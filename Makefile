@@ -23,8 +23,9 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/wenyang-gui
 
-## Set up (once) and run the whole test suite, offscreen.
+## Set up (once), lint, and run the whole test suite, offscreen.
 test: $(TEST_STAMP)
+	$(VENV)/bin/ruff check --no-cache .
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
 
 ## The fast tier while working: everything but the tests marked slow (those that train real

@@ -5,8 +5,13 @@
 A demo catalogue (seed 0, 300 items) plus 200 photos of another demo draw (seed 100)
 imported with no labels or text, and truth.json with their true labels. One seed only: for
 deciding what is worth a full ``wenyang bench backlog`` run, not for quoting as a result."""
-import csv, json, shutil, sys, time
+import csv
+import json
+import shutil
+import sys
+import time
 from pathlib import Path
+
 from app.services.demo import create_demo_library, generate_demo
 from app.services.importing import import_paths
 from app.store import open_library

@@ -5,13 +5,18 @@ with some TrainOptions, and print typed-label P@10 per facet over its backlog ph
 
 The copy goes to /tmp/exp/NAME. Run one at a time: two trainings side by side on 2 cores
 take about five times as long each."""
-import json, shutil, sys, time
+import json
+import shutil
+import sys
+import time
 from pathlib import Path
+
 import numpy as np
-from app.services.training import TrainOptions, train_library
-from app.services.models_runtime import active_runtime
+
 from app.media.images import load_rgb
 from app.media.preprocess import to_array
+from app.services.models_runtime import active_runtime
+from app.services.training import TrainOptions, train_library
 from app.store import open_library
 
 name, opts = sys.argv[1], json.loads(sys.argv[2] if len(sys.argv) > 2 else "{}")
@@ -37,18 +42,20 @@ def report(probs, tag):
   facets = {}
   for j, l in enumerate(lids):
     lab = scheme.labels[l]
-    if Y[:, j].sum() == 0: continue
+    if Y[:, j].sum() == 0:
+      continue
     top = np.argsort(-probs[:, j], kind="stable")[:10]
     facets.setdefault(lab.facet, []).append((Y[top, j].mean(), Y[:, j].mean()))
   res = {f: (round(float(np.mean([a for a, _ in v])), 3), round(float(np.mean([c for _, c in v])), 3)) for f, v in facets.items()}
   print(tag, name, opts, "wall", round(wall), "best", out.best_epoch, "of", out.epochs_run, "val", out.val_map)
-  for f, (p, c) in res.items(): print(f"  {f:12} P@10 {p:.3f}  chance {c:.3f}")
+  for f, (p, c) in res.items():
+    print(f"  {f:12} P@10 {p:.3f}  chance {c:.3f}")
   m = [a for f in ("category", "motif", "colour") for a, _ in facets.get(f, [])]
   print("  cat+motif+colour", round(float(np.mean(m)), 3) if m else None)
 report(probs, "plain")
 report(probs_tta, "flip-tta")
 # calibration glance
-conf = probs.ravel(); ok = Y.ravel()
+conf, ok = probs.ravel(), Y.ravel()
 for lo in (0.5, 0.6, 0.7, 0.8, 0.9):
     sel = (conf >= lo) & (conf < lo + 0.1)
     print(f"  conf {lo:.1f}-{lo+0.1:.1f}: n={sel.sum():4d} right={ok[sel].mean() if sel.any() else float('nan'):.2f}")

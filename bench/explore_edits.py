@@ -7,11 +7,13 @@ ranking could do with the true labels (the oracle rows).
 One seed, one library: for choosing a ranking, not for quoting; ``wenyang bench backlog``
 reports the edit rows over three seeds."""
 import sys
+
 import numpy as np
-from app.services.backlog_scoring import truth_matrix
-from app.services import backlog_measure as measure
-from app.services.search import SearchService
 from explore_common import explore_library
+
+from app.services import backlog_measure as measure
+from app.services.backlog_scoring import truth_matrix
+from app.services.search import SearchService
 
 with explore_library(sys.argv[1]) as (lib, bset):
     scheme = lib.scheme
@@ -29,11 +31,18 @@ with explore_library(sys.argv[1]) as (lib, bset):
     for scope_name, scope in (("library", np.arange(len(all_ids))), ("backlog", back_rows)):
         A = K = 0.0
         nb = []
-        for item_id, add_id, add_col, drop_id, cat_cols in edits:
+        for item_id, _add_id, add_col, _drop_id, cat_cols in edits:
             cand = scope[scope != row_all[item_id]]
-            has_a = truth_all[cand, add_col]; has_c = truth_all[cand][:, cat_cols].all(axis=1)
-            both = int((has_a & has_c).sum()); ao = int((has_a & ~has_c).sum()); co = int((~has_a & has_c).sum())
-            b = min(both, 10); rest = 10 - b
-            x = min(ao, rest // 2 + rest % 2); y = min(co, rest - x); x = min(ao, rest - y)
-            A += (b + x) / 10; K += (b + y) / 10; nb.append(both)
+            has_a = truth_all[cand, add_col]
+            has_c = truth_all[cand][:, cat_cols].all(axis=1)
+            both = int((has_a & has_c).sum())
+            ao, co = int((has_a & ~has_c).sum()), int((~has_a & has_c).sum())
+            b = min(both, 10)
+            rest = 10 - b
+            x = min(ao, rest // 2 + rest % 2)
+            y = min(co, rest - x)
+            x = min(ao, rest - y)
+            A += (b + x) / 10
+            K += (b + y) / 10
+            nb.append(both)
         print("oracle", scope_name, "added", A / len(edits), "kept", K / len(edits), "median both", np.median(nb))

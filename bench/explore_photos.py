@@ -6,13 +6,17 @@ a library built by explore_backlog_library.py and trained by explore_backlog_opt
 Weights of ``app.services.similar`` can be tried through the environment, e.g.
 WY_FACET_WEIGHTS='{"category": 5, "motif": 2, "colour": 0.7}' WY_W_CODES=0.25.
 One seed, one library: for choosing weights, not for quoting."""
-import json, os, sys
+import json
+import os
+import sys
+
 import numpy as np
+from explore_common import explore_library
+
+from app.services import backlog_measure as measure
 from app.services import similar
 from app.services.backlog_scoring import truth_matrix
-from app.services import backlog_measure as measure
 from app.services.search import SearchService
-from explore_common import explore_library
 
 if "WY_FACET_WEIGHTS" in os.environ:
     similar.FACET_WEIGHTS = json.loads(os.environ["WY_FACET_WEIGHTS"])

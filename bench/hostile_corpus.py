@@ -335,7 +335,6 @@ def onnx_net(kind: str, in_dim: int, labels: int, bits: int = 16, seed: int = 0,
 
 
 def onnx_identity(dim: int) -> bytes:
-    import onnx
     from onnx import TensorProto, helper
 
     graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "identity",
@@ -1308,7 +1307,7 @@ def class11(b: Bench) -> None:
     kills = []
     for threshold in (2, n // 2):
         proc = b.popen("import", lib2, *photos, "-q")
-        kills.append(kill_when(proc, lambda: item_count(lib2) >= threshold))
+        kills.append(kill_when(proc, lambda t=threshold: item_count(lib2) >= t))
     mid = item_count(lib2)
     rerun = b.cli("import", lib2, *photos, "-q", timeout=600)
     facts = sqlite_facts(lib2)

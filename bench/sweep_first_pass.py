@@ -95,8 +95,8 @@ def arrays(root: Path, info: dict, size: int, seed: int):
     """Training pixels and targets (the product's split), backlog pixels and truth."""
     from app.media.preprocess import Preprocessing
     from app.ml.data import TrainingData, split_items
-    from app.services.backlog_scoring import truth_matrix
     from app.services.backlog_queries import label_queries
+    from app.services.backlog_scoring import truth_matrix
     from app.services.dataset import PhotoLoader, library_arrays
     from app.store import open_library
 

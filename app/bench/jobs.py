@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import lru_cache
-from typing import Callable
 
 from app.bench import mirflickr, wikipedia
 from app.bench.common import RunRecord

@@ -17,13 +17,14 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from app.bench.common import aggregate, environment, format_table, run_facts, write_json, write_plots
 from app.bench.jobs import BENCHMARKS, run_jobs, run_single
+
 # Survey (003) Table 7, Wikipedia, unified protocol: the best row, the target to beat.
 TSDH = {"i2t": {"16": 0.364, "32": 0.386, "64": 0.391}, "t2i": {"16": 0.757, "32": 0.770, "64": 0.773}}
 

@@ -8,8 +8,16 @@ from pathlib import Path
 from app.cli import EXIT_OK, EXIT_PARTIAL
 from app.cli.common import command, open_from_args, whole
 from app.core.errors import WenyangError
-from app.services.exchange import (FORMATS, ExportOptions, ExportProgress, format_for, run_export, select_all,
-                                   select_collection, select_items)
+from app.services.exchange import (
+    FORMATS,
+    ExportOptions,
+    ExportProgress,
+    format_for,
+    run_export,
+    select_all,
+    select_collection,
+    select_items,
+)
 
 
 def register(sub) -> None:
@@ -103,7 +111,8 @@ def _end_progress(quiet: bool) -> None:
 
 def import_packages(args, packages: list[Path]) -> int:
     """``wenyang import LIBRARY package.zip ...``: check every package, then import them."""
-    from app.services.exchange import PackageImportOptions, import_packages as run
+    from app.services.exchange import PackageImportOptions
+    from app.services.exchange import import_packages as run
 
     others = [p for p in args.paths if p not in packages]
     if others:

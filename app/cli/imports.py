@@ -8,7 +8,7 @@ from pathlib import Path
 
 from app.cli import EXIT_OK, EXIT_PARTIAL
 from app.cli.common import command, open_from_args
-from app.services.importing import ImportOptions, ImportReport, Importer
+from app.services.importing import Importer, ImportOptions, ImportReport
 
 
 def register(sub) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from app.cli.common import command, emit_json, open_from_args, whole, share
+from app.cli.common import command, emit_json, open_from_args, share, whole
 from app.core.errors import WenyangError
 from app.services.search import bilingual, describe_all
 

@@ -33,8 +33,6 @@ def register(sub) -> None:
 
 
 def _printer():
-    last = {"line": ""}
-
     def show(event: dict) -> None:
         stage = event.get("stage")
         if stage == "train" and event.get("kind") == "epoch":

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
-
 # The longest title, description or metadata text an item may hold, in characters: far above
 # any catalogue entry (a 10-page essay is ~50,000), and what sheets, the library and packages
 # all accept, so that whatever the library holds it can also export and read back.

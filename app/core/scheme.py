@@ -10,8 +10,8 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
-from typing import Iterable
 
 from app.core.errors import SchemeError
 
@@ -205,7 +205,7 @@ class LabelScheme:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "LabelScheme":
+    def from_dict(cls, data: dict) -> LabelScheme:
         if not isinstance(data, dict) or "facets" not in data or "labels" not in data:
             raise SchemeError("This is not a label scheme: 'facets' and 'labels' are required.")
         try:
@@ -220,7 +220,7 @@ class LabelScheme:
         """One keyword path per line (Lightroom style), parents before children."""
         return "\n".join(self.keyword_path(l.id, lang) for l in self.ordered()) + "\n"
 
-    def with_labels(self, labels: Iterable[Label]) -> "LabelScheme":
+    def with_labels(self, labels: Iterable[Label]) -> LabelScheme:
         return LabelScheme(self.facets.values(), labels, self.version)
 
 
@@ -247,7 +247,7 @@ def scheme_from_keyword_paths(text: str, base: LabelScheme | None = None,
         parts = split_path(raw)
         facet = _find_or_make_facet(facets, parts[0], lang)
         parent = None
-        for depth, name in enumerate(parts[1:]):
+        for name in parts[1:]:
             current = LabelScheme(facets.values(), labels.values())
             existing = [l for l in current.children(parent, facet.id)
                         if name_key(name) in (name_key(l.name_en), name_key(l.name_zh))]

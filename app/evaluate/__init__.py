@@ -5,10 +5,18 @@ computing metrics never pays for importing matplotlib.
 """
 
 from app.evaluate.curves import (
-    ClassPrecision, PRCurve, pr_curve_by_radius, precision_at_k_by_class,
+    ClassPrecision,
+    PRCurve,
+    pr_curve_by_radius,
+    precision_at_k_by_class,
 )
 from app.evaluate.metrics import (
-    MapResult, MetricResult, mean_average_precision, ndcg_at_k, precision_at_k, recall_at_k,
+    MapResult,
+    MetricResult,
+    mean_average_precision,
+    ndcg_at_k,
+    precision_at_k,
+    recall_at_k,
 )
 
 __all__ = [

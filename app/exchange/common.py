@@ -12,10 +12,10 @@ import shutil
 import stat
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from app.core.errors import WenyangError
 from app.core.tempfiles import clean_stale, temp_dir, temp_file

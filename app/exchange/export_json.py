@@ -12,8 +12,7 @@ from pathlib import Path
 
 import app
 from app.core.models import now_iso
-from app.exchange.common import ExportResult, Job, ProgressCallback, Selection, atomic_file, \
-    photo_file
+from app.exchange.common import ExportResult, Job, ProgressCallback, Selection, atomic_file, photo_file
 from app.exchange.records import collection_records, gather, item_record, photo_record
 
 FORMAT = "wenyang-export"

@@ -21,8 +21,16 @@ from urllib.parse import quote
 
 from app.core.safe_text import iiif_label, iiif_text
 from app.core.scheme import LabelScheme
-from app.exchange.common import ExportError, ExportResult, Job, ProgressCallback, Selection, \
-    atomic_dir, safe_name, unique_name
+from app.exchange.common import (
+    ExportError,
+    ExportResult,
+    Job,
+    ProgressCallback,
+    Selection,
+    atomic_dir,
+    safe_name,
+    unique_name,
+)
 from app.exchange.photos import MIME, PhotoOut, write_all, write_photo
 
 CONTEXT = "http://iiif.io/api/presentation/3/context.json"

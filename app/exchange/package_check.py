@@ -13,8 +13,7 @@ from pathlib import Path
 from app.core.errors import SchemeError
 from app.core.scheme import LabelScheme
 from app.exchange.common import ImportCancelled, Job
-from app.exchange.package_format import METADATA, README, SCHEME, PackageError, check_document, \
-    check_references
+from app.exchange.package_format import METADATA, README, SCHEME, PackageError, check_document, check_references
 from app.exchange.package_read import PackageLimits, SafeZip
 from app.exchange.photos import prefetch
 from app.media.images import ImageProblem, decode

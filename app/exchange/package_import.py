@@ -25,8 +25,7 @@ from app.core.tempfiles import temp_file
 from app.exchange.common import ImportCancelled, Job, ProgressCallback
 from app.exchange.package_check import CheckedPackage, check_package
 from app.exchange.package_format import PackageError
-from app.exchange.package_plan import Plan, merged_scheme, plan_items, write_collections, \
-    write_items
+from app.exchange.package_plan import Plan, merged_scheme, plan_items, write_collections, write_items
 from app.exchange.package_read import PackageLimits, SafeZip
 from app.exchange.photos import prefetch
 from app.media.images import ImageProblem, decode, thumbnail_path, write_thumbnail

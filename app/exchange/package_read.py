@@ -14,9 +14,9 @@ import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from app.exchange.package_format import METADATA, README, SCHEME, PackageError
 
@@ -90,7 +90,7 @@ class SafeZip:
     def close(self) -> None:
         self.zf.close()
 
-    def __enter__(self) -> "SafeZip":
+    def __enter__(self) -> SafeZip:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -6,8 +6,8 @@ import from the scheme, so they are listed only for readers), photos and collect
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from app.core.models import Item, Photo
 from app.core.scheme import LabelScheme

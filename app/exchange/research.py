@@ -7,8 +7,6 @@ array, and ``images/`` with each item's first photo.
 """
 from __future__ import annotations
 
-from app.core.models import item_text  # noqa: F401  (re-exported)
-
 import json
 import threading
 from dataclasses import dataclass
@@ -16,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from app.exchange.common import ExportError, ExportResult, Job, ProgressCallback, Selection, \
-    atomic_dir
+from app.core.models import item_text  # noqa: F401  (re-exported)
+from app.exchange.common import ExportError, ExportResult, Job, ProgressCallback, Selection, atomic_dir
 from app.exchange.photos import PhotoOut, write_all, write_photo
 from app.exchange.research_readme import readme_text
 from app.text import Vocabulary, default_tokenizer, tokenize_all

@@ -64,7 +64,7 @@ def readme_text(arrays: dict[str, np.ndarray], vocab, selection, sizes, max_side
         "subset of the database. Retrieval ground truth: two items are relevant to each other",
         "when they share at least one label (labels[q] @ labels[d].T > 0).",
         f"The vocabulary was chosen from the training texts only ({vocab.selection} ranking",
-        f"against the training labels), so the query items do not shape the features.",
+        "against the training labels), so the query items do not shape the features.",
         "Tokenizer: " + (vocab.tokenizer or "unknown") + ".",
         "",
         "Python:",

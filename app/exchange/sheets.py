@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.core.errors import WenyangError
-from app.core.safe_text import from_csv_cell
 from app.core.models import MAX_TEXT
+from app.core.safe_text import from_csv_cell
 from app.core.scheme import clean_name
 
 # Recognised column names (compared case-insensitively, spaces/underscores ignored).

@@ -16,8 +16,7 @@ from app.media import demo_garments as gar
 from app.media.demo_motifs import Palette
 from app.media.demo_place import draw_motifs
 from app.media.demo_scene import stage, to_uint8
-from app.media.demo_texture import apply_technique, brocade_repeat, coarse_noise, kesi_finish, \
-    material_shade
+from app.media.demo_texture import apply_technique, brocade_repeat, coarse_noise, kesi_finish, material_shade
 
 CANVAS = 640  # drawn at twice the output size, then reduced: cheap anti-aliasing
 

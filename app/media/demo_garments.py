@@ -35,7 +35,7 @@ class Cut:
     holes: list = field(default_factory=list)
     extras: list = field(default_factory=list)  # (polygon, rgb): a sun disk, a tassel, a finial
 
-    def scaled(self, w: float) -> "Cut":
+    def scaled(self, w: float) -> Cut:
         """The cut with every coordinate (given as fractions of the canvas) in pixels."""
         pts = lambda polys: [[(x * w, y * w) for x, y in p] for p in polys]
         box = lambda b: tuple(v * w for v in b) if b else None

@@ -7,7 +7,7 @@ they rotate with everything else. Only Pillow's ImageDraw does the rasterising.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from PIL import ImageDraw

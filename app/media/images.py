@@ -80,7 +80,7 @@ def decode(path: str | Path, data: bytes | None = None, max_pixels: int = MAX_PI
     if frames > 1 and fmt != "MPO":  # a multi-page TIFF, an animated PNG (APNG) or WebP; a
         # camera's MPO holds previews beside the photo, the first picture is the photo itself
         what = "multi-page TIFF: first of {} pages used" if fmt == "TIFF" else \
-            "animated {}: first of {{}} frames used".format(fmt)
+            f"animated {fmt}: first of {{}} frames used"
         note = what.format(frames)
     _load(img)
     rgb = to_rgb(ImageOps.exif_transpose(img))

@@ -1,8 +1,8 @@
 """Turning photos into network input: resize, centre crop, normalise (ImageNet statistics)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Sequence
 
 import numpy as np
 from PIL import Image
@@ -20,7 +20,7 @@ class Preprocessing:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Preprocessing":
+    def from_dict(cls, data: dict) -> Preprocessing:
         return cls(int(data["size"]), tuple(data["mean"]), tuple(data["std"]))
 
 

@@ -8,8 +8,8 @@ pixels (n, 3, s, s) and a multi-hot target matrix, and gets label probabilities 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch

@@ -132,7 +132,7 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TrainConfig":
+    def from_dict(cls, data: dict) -> TrainConfig:
         """Inverse of ``to_dict``; unknown keys are an error so typos do not pass silently."""
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
@@ -140,7 +140,7 @@ class TrainConfig:
             raise ValueError(f"Unknown training options: {sorted(unknown)}")
         return cls(**data)
 
-    def with_net(self, **changes) -> "TrainConfig":
+    def with_net(self, **changes) -> TrainConfig:
         """A copy with some network options replaced."""
         return replace(self, net=replace(self.net, **changes))
 

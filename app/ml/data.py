@@ -2,8 +2,8 @@
 and the seeded train/validation split."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Callable
 
 import numpy as np
 

@@ -66,7 +66,7 @@ class TrainResult:
         return len(self.split.train)
 
     @classmethod
-    def cancelled_early(cls, cfg: TrainConfig, split: Split, device: str, wall_s: float) -> "TrainResult":
+    def cancelled_early(cls, cfg: TrainConfig, split: Split, device: str, wall_s: float) -> TrainResult:
         """Cancelled before any epoch ran (e.g. while caching CNN features)."""
         return cls(cfg, None, None, split, 0, 0, None, {}, [], True, False, device, wall_s)
 

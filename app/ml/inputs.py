@@ -6,7 +6,7 @@ pixels loaded per batch and run through the whole CNN (GPU fine-tuning).
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch

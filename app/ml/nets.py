@@ -158,7 +158,7 @@ class Networks:
         names = ("label", "image", "text", "disc_image", "disc_text")
         return [(n, getattr(self, n)) for n in names if getattr(self, n) is not None]
 
-    def to(self, device) -> "Networks":
+    def to(self, device) -> Networks:
         for _, module in self.items():
             module.to(device)
         return self

@@ -7,12 +7,11 @@ DCMH: ImgNet steps → TxtNet steps → B update, with J across the two modaliti
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
-from app.ml.losses import (bit_balance, discriminator_loss, generator_loss, pairwise_nll,
-                           similarity, squared_error)
+from app.ml.losses import bit_balance, discriminator_loss, generator_loss, pairwise_nll, similarity, squared_error
 from app.ml.session import TrainingSession
 
 StepHook = Callable[[str, float], None]

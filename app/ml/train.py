@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from app.evaluate.calibration import fit_platt
-from app.ml.checkpoint import (Tracker, check_compatible, load_checkpoint, restore_session,
-                               save_checkpoint)
+from app.ml.checkpoint import Tracker, check_compatible, load_checkpoint, restore_session, save_checkpoint
 from app.ml.config import TrainConfig, as_config
 from app.ml.data import TrainingData, as_training_data, split_items
 from app.ml.encode import Encoder, signs
@@ -87,7 +86,7 @@ def _run_epochs(s: TrainingSession, tracker: Tracker, emit: ProgressFn, cancel, 
     while s.epoch < cfg.epochs and not tracker.should_stop(cfg, s.epoch):
         epoch, counter = s.epoch + 1, [0]
 
-        def hook(network: str, loss: float) -> None:
+        def hook(network: str, loss: float, epoch=epoch, counter=counter) -> None:
             counter[0] += 1
             emit(TrainEvent("step", epoch, cfg.epochs, counter[0], total_steps, {network: loss}))
             if cancel is not None and cancel.is_set():

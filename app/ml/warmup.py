@@ -15,7 +15,7 @@ single-label data exactly the usual softmax cross-entropy), with random flips an
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch

@@ -73,7 +73,7 @@ class HammingIndex:
         self._mask_memo = MaskMemo()
 
     @classmethod
-    def from_codes(cls, codes: np.ndarray, ids=None, scores=None) -> "HammingIndex":
+    def from_codes(cls, codes: np.ndarray, ids=None, scores=None) -> HammingIndex:
         """Build an index from uint8 (n, bits/8) codes (FAISS's binary layout).
 
         ``ids`` (int64, default 0..n-1) are what searches return.  ``scores`` break

@@ -10,8 +10,7 @@ import numpy as np
 
 from app.media.images import load_rgb
 from app.services.backlog_queries import rephotograph
-from app.services.backlog_scoring import (K, ndcg_at_k, pairwise_same, precision_at_k,
-                                          rankings_array)
+from app.services.backlog_scoring import K, ndcg_at_k, pairwise_same, precision_at_k, rankings_array
 from app.services.backlog_setup import BACKLOG
 from app.services.search import SearchFilters
 

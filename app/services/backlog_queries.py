@@ -4,8 +4,8 @@ drawn from combinations that really occur on backlog items, and re-photographed 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 from PIL import Image

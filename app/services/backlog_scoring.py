@@ -7,7 +7,7 @@ a parent label is answered by any of its children.
 """
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 

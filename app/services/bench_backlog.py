@@ -20,11 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from app.services import backlog_measure as measure
-from app.services.backlog_queries import FACETS, draw_phrases, label_queries, phrase_queries, TypedQuery
+from app.services import backlog_tags as tags
+from app.services.backlog_queries import FACETS, TypedQuery, draw_phrases, label_queries, phrase_queries
 from app.services.backlog_report import format_table, group_scores, medians, query_groups
 from app.services.backlog_scoring import chance_rate, precision_at_k, relevance_matrix, truth_matrix
 from app.services.backlog_setup import build_clothing_set, build_demo_set, library_truth
-from app.services import backlog_tags as tags
 
 DEFAULTS = {"demo": {"catalogue": 300, "backlog": 200, "baseline_epochs": 25},
             "clothing": {"catalogue": 2000, "backlog": 500, "baseline_epochs": 20}}

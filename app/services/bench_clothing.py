@@ -17,12 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from app.evaluate import mean_average_precision, precision_at_k, precision_at_k_by_class
-from app.media.preprocess import to_array
+from app.runtime import unpack_codes
 from app.services.dataset import PhotoLoader, library_arrays
 from app.services.importing import ImportOptions, import_paths
 from app.services.models_runtime import active_runtime
 from app.services.training import TrainOptions, train_library
-from app.runtime import unpack_codes
 from app.store import open_library
 
 UNCLEAR = {"Not sure", "Skip", "Other"}

@@ -5,16 +5,16 @@ the model card), texts are title + description, images are each item's first pho
 """
 from __future__ import annotations
 
-from app.core.models import item_text  # noqa: F401  (re-exported)
-
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from app.core.models import item_text  # noqa: F401  (re-exported)
 from app.media.images import THUMBNAIL_SIZE, ImageProblem, load_rgb, thumbnail_path
-from app.media.preprocess import Preprocessing, batch as preprocess_batch
+from app.media.preprocess import Preprocessing
+from app.media.preprocess import batch as preprocess_batch
 
 
 @dataclass

@@ -11,10 +11,10 @@ import csv
 import json
 import shutil
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -283,7 +283,7 @@ def create_demo_library(library, seed: int = 0, count: int = 300,
 
 
 def _import(lib, folder: Path, sheet: Path, seed: int, count: int, progress, cancel):
-    from app.services.importing import ImportOptions, Importer
+    from app.services.importing import Importer, ImportOptions
 
     files = [folder / f"{accession_number(seed, i)}.jpg" for i in range(count)]  # not the sheet itself
     importer = Importer(lib, files, ImportOptions(metadata=sheet, copy=False), cancel)

@@ -4,8 +4,8 @@ predictions are stored as tag suggestions."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

@@ -16,8 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from app.core.errors import WenyangError
-from app.evaluate import (mean_average_precision, ndcg_at_k, pr_curve_by_radius, precision_at_k,
-                          recall_at_k)
+from app.evaluate import mean_average_precision, ndcg_at_k, pr_curve_by_radius, precision_at_k, recall_at_k
 from app.runtime import unpack_codes
 from app.services.dataset import library_arrays
 

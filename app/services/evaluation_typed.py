@@ -14,8 +14,7 @@ import numpy as np
 from app.search import HammingIndex
 from app.services.backlog_queries import FACETS, label_queries
 from app.services.backlog_report import FACET_NAMES, group_scores, query_groups
-from app.services.backlog_scoring import (chance_rate, precision_at_k, rankings_array, relevance_matrix,
-                                          truth_matrix)
+from app.services.backlog_scoring import chance_rate, precision_at_k, rankings_array, relevance_matrix, truth_matrix
 from app.services.models_runtime import active_runtime, pack
 
 K = 10

@@ -3,11 +3,21 @@ run them (what to export, in which format, written atomically, with progress and
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-from app.exchange.common import (Cancelled, ExportError, ExportProgress, Selection, atomic_file, safe_name,
-                                 select_all, select_collection, select_items, select_search)
+from app.exchange.common import (
+    Cancelled,
+    ExportError,
+    ExportProgress,
+    Selection,
+    atomic_file,
+    safe_name,
+    select_all,
+    select_collection,
+    select_items,
+    select_search,
+)
 from app.exchange.export import FORMATS, ExportOptions, format_for, run_export
 from app.exchange.package_import import PackageImportOptions, import_packages
 from app.exchange.research import SplitSizes

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 # Files that operating systems and cameras leave in folders; never worth a report line.
 _IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}

@@ -2,7 +2,7 @@
 AND across facets, OR within a facet; a label also admits items tagged below it."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 
 def allowed_item_ids(lib, label_refs: Iterable[str] = (), collection=None) -> list[int]:

@@ -6,26 +6,32 @@ skips what is already there by content hash, so a killed import simply completes
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sqlite3
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from app.core.errors import SchemeError, WenyangError
 from app.core.models import Item, Photo
 from app.core.scheme import clean_name
-from app.exchange.sheets import Sheet, SheetError, SheetRow, read_sheet
 from app.core.tempfiles import temp_file
-from app.media.images import IMAGE_SUFFIXES, DecodedImage, ImageProblem, decode, read_bytes, \
-    thumbnail_path, write_thumbnail
+from app.exchange.sheets import Sheet, SheetError, SheetRow, read_sheet
+from app.media.images import (
+    IMAGE_SUFFIXES,
+    DecodedImage,
+    ImageProblem,
+    decode,
+    read_bytes,
+    thumbnail_path,
+    write_thumbnail,
+)
 from app.services.files import collect_files
-
-import hashlib
 
 
 class DiskFullError(WenyangError):

@@ -22,7 +22,8 @@ import pickle
 import queue
 import threading
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from app.core.errors import WenyangError
 

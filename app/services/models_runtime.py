@@ -11,7 +11,7 @@ from app.media.preprocess import Preprocessing
 from app.runtime import load_model, pack_codes
 from app.text import Vocabulary
 
-_CACHE: dict[tuple[str, str, str], "LibraryModel"] = {}
+_CACHE: dict[tuple[str, str, str], LibraryModel] = {}
 _LOCK = threading.Lock()
 
 

@@ -16,12 +16,12 @@ import numpy as np
 
 from app.core.errors import NotFound, WenyangError
 from app.media.images import load_rgb
-from app.media.preprocess import Preprocessing, crop_region, to_array
+from app.media.preprocess import crop_region, to_array
 from app.search import HammingIndex
 from app.search.reasons import bilingual, describe_all
 from app.search.understanding import understand
-from app.services.models_runtime import active_runtime, pack
 from app.services import ranking
+from app.services.models_runtime import active_runtime
 from app.services.search_alike import alike, nearest
 
 # What the window and the CLI show beside a search: the labels understood in typed text and

@@ -26,7 +26,7 @@ def alike(service, profile: np.ndarray, codes, scores, k: int, filters, photo=No
     ``k`` by ``similar.balanced``: candidates with both first, then those with either, taken
     in turns, each kind in order of likeness. "Like this, but with phoenix" then shows
     phoenixes, on the same kind of garment where there are any, and garments like the item."""
-    from app.services.search import SearchResults, TAB_MODALITY
+    from app.services.search import TAB_MODALITY, SearchResults
 
     lib, rt = service.lib, service.runtime()
     model = lib.codes.active_model()

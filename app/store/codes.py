@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -86,7 +87,7 @@ class SuggestionMixin:
 
 
 class CodeRepository(SuggestionMixin):
-    def __init__(self, lib: "Library"):
+    def __init__(self, lib: Library):
         self.lib = lib
         self.db = lib.db
 

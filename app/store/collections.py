@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from app.core.errors import NotFound, WenyangError
 from app.core.models import Collection, now_iso
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
 
 
 class CollectionRepository:
-    def __init__(self, lib: "Library"):
+    def __init__(self, lib: Library):
         self.lib = lib
         self.db = lib.db
 

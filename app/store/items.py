@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, replace
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from app.core.errors import NotFound, WenyangError
 from app.core.models import MAX_TEXT, Item, Photo, now_iso
@@ -18,7 +19,7 @@ EDITABLE = ("accession", "title", "description", "metadata")
 
 
 class ItemRepository:
-    def __init__(self, lib: "Library"):
+    def __init__(self, lib: Library):
         self.lib = lib
         self.db = lib.db
 

@@ -10,8 +10,9 @@ import json
 import sqlite3
 import threading
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from app.store.sql import chunks, marks
 from app.text.keywords import FIELDS, KeywordTokenizer, QueryTerm, contains_phrase
@@ -38,7 +39,7 @@ class KeywordHit:
 class KeywordRepository:
     """The keyword index of one library: ``search`` it; ``refresh`` and ``rebuild`` maintain it."""
 
-    def __init__(self, lib: "Library", tokenizer: KeywordTokenizer | None = None):
+    def __init__(self, lib: Library, tokenizer: KeywordTokenizer | None = None):
         self.lib = lib
         self.db = lib.db
         self._tokens = tokenizer or KeywordTokenizer()

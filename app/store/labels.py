@@ -6,8 +6,9 @@ scheme fingerprint they were trained on (see ``LabelScheme.fingerprint``).
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import asdict, replace
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from app.core.errors import SchemeError
 from app.core.scheme import PATH_SEP, Facet, Label, LabelScheme, clean_name, name_key
@@ -28,7 +29,7 @@ def _whole(method):
 
 
 class LabelRepository:
-    def __init__(self, lib: "Library"):
+    def __init__(self, lib: Library):
         self.lib = lib
         self.db = lib.db
         self._cache: tuple[int, LabelScheme] | None = None

@@ -5,8 +5,8 @@ import contextlib
 import json
 import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import sqlite_utils
 
@@ -122,7 +122,7 @@ class Library:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "Library":
+    def __enter__(self) -> Library:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -230,8 +230,8 @@ def _connect(root: Path, db_path: Path) -> Library:
 def _seed(lib: Library) -> None:
     """A new library starts with the shipped default scheme."""
     data = json.loads(resource("scheme", "default.json").read_text(encoding="utf-8"))
-    from app.core.models import now_iso
     import app
+    from app.core.models import now_iso
 
     with lib.atomic():
         lib.labels.replace_all(LabelScheme.from_dict(data))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import sqlite3
-from typing import Callable
+from collections.abc import Callable
 
 from app.core.errors import LibraryVersionError
 

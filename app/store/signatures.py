@@ -1,7 +1,8 @@
 """Photo signatures (``app.media.signature``) stored per item, with the photo they came from."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,7 +16,7 @@ VERSION_KEY = "signatures_version"
 class SignatureRepository:
     """Read and write ``photo_signatures``; rows of items deleted go with them (cascade)."""
 
-    def __init__(self, lib: "Library"):
+    def __init__(self, lib: Library):
         self.lib = lib
 
     def hashes(self) -> dict[int, str]:

@@ -1,7 +1,8 @@
 """Small helpers for the store's SQL: placeholders and IN lists cut to a safe length."""
 from __future__ import annotations
 
-from typing import Iterator, Sequence, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import TypeVar
 
 T = TypeVar("T")
 CHUNK = 500  # values per IN list (and items per re-index transaction): far below SQLite's limit

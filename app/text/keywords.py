@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from app.text.tokenizer import _HAN, TextTokenizer, default_tokenizer, strip_plural
 

@@ -7,13 +7,11 @@ a dragon or a phoenix.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QPushButton, QTreeView, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QTreeView, QVBoxLayout, QWidget
 
 from app.ui import queries
 from app.ui.i18n import Retranslating, label_language
-from app.ui.label_models import (LabelFilterProxy, LabelIdRole, build_label_model, label_items,
-                                 label_text)
+from app.ui.label_models import LabelFilterProxy, LabelIdRole, build_label_model, label_items, label_text
 
 
 class FacetPanel(Retranslating, QWidget):

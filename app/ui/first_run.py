@@ -20,10 +20,9 @@ import time
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
 
+from app.services.demo import DEMO_COUNT, DEMO_TRAINING
 from app.ui.i18n import Retranslating, current_language
 from app.ui.workers import run_task, to_main
-
-from app.services.demo import DEMO_COUNT, DEMO_TRAINING
 
 log = logging.getLogger(__name__)
 NO_DEMO_ENV = "WENYANG_NO_DEMO"

@@ -61,7 +61,7 @@ class LinePlot(QWidget):
             return
         bounds = self.bounds()
         self._axes(painter, area, bounds)
-        for i, (name, points) in enumerate(self.series.items()):
+        for i, points in enumerate(self.series.values()):
             self._line(painter, area, bounds, points, QColor(COLOURS[i % len(COLOURS)]))
         self._legend(painter, area)
 

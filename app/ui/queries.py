@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.core.errors import NotFound
-from app.services.photos import thumbnail_path
 from app.services.dataset import photo_path
 from app.services.filtering import allowed_item_ids
+from app.services.photos import thumbnail_path
 
 
 @dataclass(frozen=True)

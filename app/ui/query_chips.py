@@ -8,8 +8,7 @@ query understanding knows (凤凰 → Phoenix).
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCompleter, QFrame, QHBoxLayout, QLabel, QLineEdit, QToolButton,
-                               QWidget)
+from PySide6.QtWidgets import QCompleter, QFrame, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 from app.core.errors import SchemeError
 from app.services.search import understand

@@ -10,16 +10,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QLineEdit, QListView, QPushButton,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.services.photos import IMAGE_SUFFIXES
 from app.ui.grid_model import ItemIdRole
 from app.ui.grid_view import ThumbnailDelegate
 from app.ui.hits_model import HitsModel
-from app.ui.query_chips import QueryChips
 from app.ui.i18n import Retranslating, label_language
 from app.ui.label_models import label_text
+from app.ui.query_chips import QueryChips
 from app.ui.thumbnails import ThumbnailLoader
 
 HIT_CELL_WIDTH = 130

@@ -11,8 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
 from app.ui.i18n import Retranslating, label_language
-from app.ui.label_models import (LabelFilterProxy, LabelIdRole, build_label_model, label_items,
-                                 rows_by_label)
+from app.ui.label_models import LabelFilterProxy, LabelIdRole, build_label_model, label_items, rows_by_label
 
 
 class TagTree(Retranslating, QWidget):

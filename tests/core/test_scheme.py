@@ -6,8 +6,7 @@ import json
 import pytest
 
 from app.core.errors import SchemeError
-from app.core.scheme import (Facet, Label, LabelScheme, scheme_from_keyword_paths, slugify,
-                             split_path)
+from app.core.scheme import Facet, Label, LabelScheme, scheme_from_keyword_paths, slugify, split_path
 from app.paths import resource
 
 

@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
+from app.evaluate import plots
 from app.evaluate.curves import pr_curve_by_radius, precision_at_k_by_class
 from app.evaluate.metrics import precision_at_k
-from app.evaluate import plots
 
 Q = np.array([[1, 1, 1, 1]])
 # Items at Hamming distance 0..4 from Q, classes [0, 1, 0, 2, 0].

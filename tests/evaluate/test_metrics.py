@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 
 from app.evaluate.metrics import (
-    mean_average_precision, ndcg_at_k, precision_at_k, recall_at_k,
+    mean_average_precision,
+    ndcg_at_k,
+    precision_at_k,
+    recall_at_k,
 )
 
 # One query q = ++++ and five database items at Hamming distances 0, 1, 2, 3, 4.

@@ -27,7 +27,7 @@ def test_every_format_from_the_command_line(source_root, tmp_path, capsys, fmt, 
     if fmt == "research":
         args += ["--query", "2", "--train", "5", "--seed", "3"]
     assert cli(args) == 0
-    assert f"Exported 10 item(s)" in capsys.readouterr().out
+    assert "Exported 10 item(s)" in capsys.readouterr().out
     assert out.exists() and not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
     if fmt == "research":
         d = np.load(out / "dataset.npz")

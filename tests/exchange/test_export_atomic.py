@@ -7,8 +7,7 @@ import zipfile
 import pytest
 
 from app.core.errors import NotFound
-from app.exchange.common import ExportCancelled, ExportError, select_all, select_collection, \
-    select_items, select_search
+from app.exchange.common import ExportCancelled, ExportError, select_all, select_collection, select_items, select_search
 from app.exchange.export import ExportOptions, format_for, run_export
 from app.exchange.package_import import import_packages
 from app.services.importing import ImportOptions, import_paths

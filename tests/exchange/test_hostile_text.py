@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.core.models import Item
 from app.core.safe_text import from_csv_cell, iiif_text, terminal, to_csv_cell
 from app.exchange.common import ExportError, select_all
 from app.exchange.export_csv import export_csv

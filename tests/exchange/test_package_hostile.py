@@ -216,6 +216,7 @@ def test_unreferenced_members_are_ignored_not_extracted(good, target, tmp_path):
 @pytest.mark.parametrize("stage, at", [("checking photos", 2), ("copying photos", 1), ("copying photos", 3)])
 def test_cancel_during_import_leaves_the_library_as_it_was(good, target, tmp_path, stage, at):
     import threading
+
     from app.exchange.common import ImportCancelled
     cancel = threading.Event()
 

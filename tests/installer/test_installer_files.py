@@ -140,7 +140,7 @@ def test_viewer_spec_collects_resources_jieba_and_qt_translations(monkeypatch):
             "PySide6/Qt/translations/qt_zh_CN.qm", "jieba-1.0.dist-info/jieba-1.0.dist-info"} <= bundled
     assert "jieba/analyse/idf.txt" not in bundled
     assert "PySide6/Qt/translations/qtbase_de.qm" not in bundled
-    for dest, src, _kind in analysis.datas:
+    for _dest, src, _kind in analysis.datas:
         if not src.startswith("/site/"):
             assert Path(src).is_file(), src
     excludes = set(analysis.kwargs["excludes"])

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.media.images import ImageProblem, decode, thumbnail_path, write_thumbnail
 from app.core.errors import WenyangError
+from app.media.images import ImageProblem, decode, thumbnail_path, write_thumbnail
 from app.media.preprocess import Preprocessing, batch, crop_region, to_array
 from tests import samples
 

@@ -8,8 +8,15 @@ import pytest
 import torch
 
 from app.ml.config import NetConfig, TrainConfig
-from app.ml.losses import (bit_balance, discriminator_loss, generator_loss, pairwise_nll,
-                           sign_codes, similarity, squared_error)
+from app.ml.losses import (
+    bit_balance,
+    discriminator_loss,
+    generator_loss,
+    pairwise_nll,
+    sign_codes,
+    similarity,
+    squared_error,
+)
 from app.ml.steps import weighted_total
 
 

@@ -8,9 +8,17 @@ from PIL import Image
 
 from app.core.scheme import Facet, Label, LabelScheme
 from app.services.backlog_queries import draw_phrases, phrase_text, rephotograph
-from app.services.backlog_scoring import (average_precision, chance_rate, micro_f1, ndcg_at_k,
-                                          precision_at_k, rankings_array, relevance_matrix,
-                                          reliability, truth_matrix)
+from app.services.backlog_scoring import (
+    average_precision,
+    chance_rate,
+    micro_f1,
+    ndcg_at_k,
+    precision_at_k,
+    rankings_array,
+    relevance_matrix,
+    reliability,
+    truth_matrix,
+)
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ def test_two_processes_importing_the_same_photos_add_each_once(tmp_path):
     procs = [subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]
     outs = [p.communicate(timeout=300) for p in procs]
-    for proc, (out, err) in zip(procs, outs):
+    for proc, (_out, err) in zip(procs, outs):
         assert proc.returncode == 0, err
         assert "Traceback" not in err
     conn = sqlite3.connect(library / "library.sqlite")

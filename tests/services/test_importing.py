@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main as cli
-from app.services.importing import ImportOptions, Importer, import_paths
+from app.services.importing import Importer, ImportOptions, import_paths
 from app.store import open_library
 from tests import samples
 

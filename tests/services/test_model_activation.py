@@ -1,9 +1,9 @@
 """A new model never silently replaces a better active one; a run that learnt nothing says so."""
 from __future__ import annotations
 
-import pytest
-
 import json
+
+import pytest
 
 from app.services.demo import create_demo_library
 from app.services.training import TrainOptions, train_library

@@ -271,8 +271,9 @@ def test_scheme_changes_are_seen_by_another_open_library(library):
 
 
 def test_default_scheme_is_stored_exactly(library):
-    from app.paths import resource
     import json
+
+    from app.paths import resource
 
     shipped = LabelScheme.from_dict(json.loads(resource("scheme", "default.json").read_text("utf-8")))
     assert library.scheme.labels == shipped.labels

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from app.text import MODES, Vocabulary, tokenize_all, default_tokenizer
+from app.text import MODES, Vocabulary, default_tokenizer, tokenize_all
 
 DOCS = [["龙", "袍", "龙"], ["龙", "凤"], ["袍", "鹤"], ["凤", "袍"]]
 

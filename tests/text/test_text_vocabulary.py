@@ -110,7 +110,7 @@ def test_save_load_round_trip_is_utf8_json(tmp_path):
     vocab = Vocabulary.build(DESCRIPTIONS, size=50, min_df=2)
     path = vocab.save(tmp_path / "vocab.json")
     raw = path.read_bytes()
-    assert "马面裙".encode("utf-8") in raw  # readable in an editor, not \\u-escaped
+    assert "马面裙".encode() in raw  # readable in an editor, not \\u-escaped
     loaded = Vocabulary.load(path)
     assert loaded == vocab and loaded.fingerprint == vocab.fingerprint
     assert loaded.idf == vocab.idf and loaded.selection == vocab.selection

@@ -1,7 +1,6 @@
 """Start-up, remembered settings, shortcuts, and the two interface languages."""
 from __future__ import annotations
 
-
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox
 

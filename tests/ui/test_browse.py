@@ -2,9 +2,8 @@
 follow tagging, the grid fetches lazily, and the detail pane shows and edits an item."""
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtCore import QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QWheelEvent
-from PySide6.QtCore import QPointF
 
 from app.ui.label_models import rows_by_label
 from tests.ui.helpers import wait_idle

@@ -3,10 +3,9 @@ and scrolling from top to bottom keeps every repaint short. Timings are printed 
 report; the assertions are generous bounds, not benchmarks."""
 from __future__ import annotations
 
-import pytest
-
 import time
 
+import pytest
 from PySide6.QtWidgets import QApplication
 
 from tests.ui.helpers import wait_idle
