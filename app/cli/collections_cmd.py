@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from app.cli.common import action_group, open_from_args
+from app.services import ops
 
 
 def register(sub) -> None:
@@ -34,7 +35,7 @@ def run_list(args) -> int:
 
 def run_create(args) -> int:
     with open_from_args(args) as lib:
-        c = lib.collections.create(args.name, args.description)
+        c = ops.CreateCollection(args.name, args.description).run(lib).value
         print(f"Created collection {c.name!r}.")
     return 0
 
@@ -42,7 +43,7 @@ def run_create(args) -> int:
 def run_add(args) -> int:
     with open_from_args(args) as lib:
         ids = [lib.items.resolve(ref).id for ref in args.items]
-        n = lib.collections.add(args.collection, ids)
+        n = ops.AddToCollection(args.collection, ids).run(lib).value
         print(f"Added {n} item(s) to {args.collection!r}.")
     return 0
 
@@ -50,20 +51,20 @@ def run_add(args) -> int:
 def run_remove(args) -> int:
     with open_from_args(args) as lib:
         ids = [lib.items.resolve(ref).id for ref in args.items]
-        n = lib.collections.remove(args.collection, ids)
+        n = ops.RemoveFromCollection(args.collection, ids).run(lib).value
         print(f"Removed {n} item(s) from {args.collection!r}.")
     return 0
 
 
 def run_rename(args) -> int:
     with open_from_args(args) as lib:
-        c = lib.collections.rename(args.collection, args.new_name)
+        c = ops.RenameCollection(args.collection, args.new_name).run(lib).value
         print(f"Renamed to {c.name!r}.")
     return 0
 
 
 def run_delete(args) -> int:
     with open_from_args(args) as lib:
-        lib.collections.delete(args.collection)
+        ops.DeleteCollection(args.collection).run(lib)
         print(f"Deleted collection {args.collection!r}.")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from app.cli.common import command, emit_json, open_from_args, whole
+from app.services import ops
 
 
 def register(sub) -> None:
@@ -63,10 +64,10 @@ def _tag(args, untag: bool) -> int:
     with open_from_args(args) as lib:
         ids = [lib.items.resolve(ref).id for ref in args.items]
         if untag:
-            n = lib.labels.untag(ids, args.labels)
+            n = ops.Untag(ids, args.labels).run(lib).value
             print(f"Removed {n} tag(s) from {len(ids)} item(s).")
         else:
-            n = lib.labels.tag(ids, args.labels)
+            n = ops.Tag(ids, args.labels).run(lib).value
             print(f"Added {n} tag(s) to {len(ids)} item(s).")
     return 0
 

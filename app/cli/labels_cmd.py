@@ -8,6 +8,7 @@ from pathlib import Path
 from app.cli.common import action_group, open_from_args
 from app.core.errors import SchemeError
 from app.core.scheme import LabelScheme, scheme_from_keyword_paths
+from app.services import ops
 
 
 def register(sub) -> None:
@@ -64,7 +65,7 @@ def _print_tree(scheme, counts, parent, facet, depth, lang) -> None:
 
 def run_add(args) -> int:
     with open_from_args(args) as lib:
-        label = lib.labels.add(args.name_en, args.zh, parent=args.parent, facet=args.facet)
+        label = ops.AddLabel(args.name_en, args.zh, parent=args.parent, facet=args.facet).run(lib).value
         print(f"Added {lib.scheme.keyword_path(label.id)} [{label.id}].")
     return 0
 
@@ -73,7 +74,7 @@ def run_rename(args) -> int:
     if not (args.en or args.zh):
         raise SchemeError("Give a new name with --en and/or --zh.")
     with open_from_args(args) as lib:
-        label = lib.labels.rename(args.label, args.en, args.zh)
+        label = ops.RenameLabel(args.label, args.en, args.zh).run(lib).value
         print(f"Renamed [{label.id}] to {label.name_en} / {label.name_zh}.")
     return 0
 
@@ -82,21 +83,21 @@ def run_move(args) -> int:
     if not (args.parent or args.facet):
         raise SchemeError("Say where to move it: --parent LABEL or --facet FACET.")
     with open_from_args(args) as lib:
-        label = lib.labels.move(args.label, args.parent, args.facet)
+        label = ops.MoveLabel(args.label, args.parent, args.facet).run(lib).value
         print(f"Moved to {lib.scheme.keyword_path(label.id)}.")
     return 0
 
 
 def run_merge(args) -> int:
     with open_from_args(args) as lib:
-        n = lib.labels.merge(args.source, args.target)
+        n = ops.MergeLabels(args.source, args.target).run(lib).value
         print(f"Merged; {n} item(s) re-tagged.")
     return 0
 
 
 def run_delete(args) -> int:
     with open_from_args(args) as lib:
-        gone = lib.labels.delete(args.label, force=args.force)
+        gone = ops.DeleteLabel(args.label, force=args.force).run(lib).value
         print(f"Deleted {len(gone)} label(s): {', '.join(gone)}.")
     return 0
 

@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 from app.cli.common import action_group, command, open_from_args, whole
+from app.services import ops
 
 
 def register(sub) -> None:
@@ -97,7 +98,7 @@ def run_models_list(args) -> int:
 
 def run_models_activate(args) -> int:
     with open_from_args(args) as lib:
-        lib.codes.activate(args.model)
+        ops.ActivateModel(args.model).run(lib)
         print(f"Search now uses {args.model}.")
     return 0
 

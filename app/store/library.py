@@ -33,6 +33,7 @@ class Library:
         from app.store.keywords import KeywordRepository
         from app.store.labels import LabelRepository
         from app.store.signatures import SignatureRepository
+        from app.store.snapshots import SnapshotStore
 
         self.root = root
         self.db = db
@@ -43,6 +44,7 @@ class Library:
         self.signatures = SignatureRepository(self)
         self.codes = CodeRepository(self)
         self.keywords = KeywordRepository(self)
+        self.snapshots = SnapshotStore(self)  # rows as they were: the undo of every op
 
     # -- locations -------------------------------------------------------------------------
     @property

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.services import ops
 from app.ui import queries
 from app.ui.grid_model import ITEM_IDS_MIME, ids_from_mime
 from app.ui.i18n import Retranslating
@@ -67,7 +68,7 @@ class CollectionsPanel(Retranslating, QWidget):
         self.collections = []
         self.current: int | None = None
         self._build_widgets()
-        session.collectionsChanged.connect(self.reload)
+        session.changed.connect(self._on_changed)
         self.retranslate()
         self.reload()
 
@@ -152,14 +153,8 @@ class CollectionsPanel(Retranslating, QWidget):
             if not ok or not name.strip():
                 return
         ids = list(item_ids or [])
-
-        def create(lib):
-            coll = lib.collections.create(name)
-            if ids:
-                lib.collections.add(coll.id, ids)
-            return coll
-
-        self.session.run(create, self._changed)
+        self.session.apply(ops.CreateCollection(name, item_ids=ids),
+                           self.tr("Create collection {name}").format(name=name.strip()))
 
     def rename_collection(self, coll_id, name: str | None = None) -> None:
         if coll_id is None:
@@ -169,7 +164,8 @@ class CollectionsPanel(Retranslating, QWidget):
                                             text=self.name_of(coll_id))
             if not ok or not name.strip():
                 return
-        self.session.run(lambda lib: lib.collections.rename(coll_id, name), self._changed)
+        self.session.apply(ops.RenameCollection(coll_id, name),
+                           self.tr("Rename collection {name}").format(name=self.name_of(coll_id)))
 
     def delete_collection(self, coll_id, confirm: bool = True) -> None:
         """Delete a collection (its items stay in the library)."""
@@ -180,28 +176,31 @@ class CollectionsPanel(Retranslating, QWidget):
                 self.tr("Delete the collection “{name}”? Its items stay in the library.")
                 .format(name=self.name_of(coll_id))) != QMessageBox.Yes:
             return
-        self.session.run(lambda lib: lib.collections.delete(coll_id), self._changed)
+        self.session.apply(ops.DeleteCollection(coll_id),
+                           self.tr("Delete collection {name}").format(name=self.name_of(coll_id)))
 
     def add_items(self, coll_id: int, item_ids: list[int]) -> None:
         ids = list(item_ids)
-        self.session.run(lambda lib: lib.collections.add(coll_id, ids), self._added)
+        text = self.tr("Add {n} item(s) to {name}").format(n=len(ids), name=self.name_of(coll_id))
+        self.session.apply(ops.AddToCollection(coll_id, ids), text, self._added)
 
     def remove_items(self, coll_id: int, item_ids: list[int]) -> None:
         ids = list(item_ids)
-        self.session.run(lambda lib: lib.collections.remove(coll_id, ids), self._removed)
+        text = self.tr("Remove {n} item(s) from {name}").format(n=len(ids), name=self.name_of(coll_id))
+        self.session.apply(ops.RemoveFromCollection(coll_id, ids), text, self._removed)
 
-    def _changed(self, _result=None) -> None:
-        self.session.collectionsChanged.emit()
+    def _on_changed(self, changes) -> None:
+        if not changes.collections:
+            return
+        self.reload()
+        if self.current is not None and changes.items:
+            self.collectionSelected.emit(self.current)  # the grid shows its members: refresh
 
     def _added(self, n: int) -> None:
         self.session.message.emit(self.tr("{n} item(s) added to the collection").format(n=n))
-        self._changed()
 
     def _removed(self, n: int) -> None:
         self.session.message.emit(self.tr("{n} item(s) removed from the collection").format(n=n))
-        self._changed()
-        if self.current is not None:
-            self.collectionSelected.emit(self.current)  # the grid shows it: refresh
 
     def context_menu(self, item) -> QMenu:
         """The menu for a row of the list (``item``; None: the empty space below the rows)."""

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.services import ops
 from app.ui import queries
-from app.ui.commands import EditFieldCommand, SuggestionCommand, TagCommand, UntagCommand
 from app.ui.i18n import Retranslating, label_language
 from app.ui.label_models import label_text
 from app.ui.preview import PhotoPreview
@@ -65,7 +65,7 @@ class DetailPane(Retranslating, QWidget):
         self.search_available = False
         self._generation = 0
         self._build_widgets()
-        session.itemsEdited.connect(self._edited)
+        session.changed.connect(self._edited)
         self.set_search_available(False)  # until the search service says otherwise
         self.show_items([])
 
@@ -174,8 +174,9 @@ class DetailPane(Retranslating, QWidget):
         generation, ids = self._generation, list(self.item_ids)
         self.session.run(lambda lib: _load(lib, ids), lambda found: self._loaded(generation, found))
 
-    def _edited(self, item_ids: list[int]) -> None:
-        if set(item_ids) & set(self.item_ids):
+    def _edited(self, changes) -> None:
+        """Reload when a shown item changed, the scheme did (names, chips) or its suggestions did."""
+        if changes.items & set(self.item_ids) or changes.scheme or changes.models or changes.collections:
             self.show_items(self.item_ids)
 
     def _loaded(self, generation: int, found: dict) -> None:
@@ -236,22 +237,28 @@ class DetailPane(Retranslating, QWidget):
     def _commit(self, field_name: str, value: str) -> None:
         if self.detail is None or getattr(self.detail, field_name) == value:
             return
-        old = getattr(self.detail, field_name)
         setattr(self.detail, field_name, value)  # so a second editingFinished is a no-op
-        self.session.undo.push(EditFieldCommand(self.session, self.detail.item_id, field_name, old, value))
+        names = {"title": self.tr("Edit title"), "description": self.tr("Edit description"),
+                 "metadata": self.tr("Edit metadata")}
+        self.session.apply(ops.EditItem(self.detail.item_id, {field_name: value}),
+                           names.get(field_name) or self.tr("Edit item"))
 
     def _label_name(self, label_id: str) -> str:
         label = self.scheme.labels.get(label_id) if self.scheme else None
         return label_text(label, label_language()) if label else label_id
 
     def tag(self, item_ids: list[int], label_id: str) -> None:
-        self.session.undo.push(TagCommand(self.session, item_ids, label_id, self._label_name(label_id)))
+        text = self.tr("Tag {n} item(s) with {label}").format(n=len(item_ids), label=self._label_name(label_id))
+        self.session.apply(ops.Tag(list(item_ids), [label_id]), text)
 
     def untag(self, item_ids: list[int], label_id: str) -> None:
-        self.session.undo.push(UntagCommand(self.session, item_ids, label_id, self._label_name(label_id)))
+        text = self.tr("Remove {label} from {n} item(s)").format(n=len(item_ids), label=self._label_name(label_id))
+        self.session.apply(ops.Untag(list(item_ids), [label_id]), text)
 
     def decide(self, decisions: list, accept: bool) -> None:
-        self.session.undo.push(SuggestionCommand(self.session, decisions, accept))
+        n = len(decisions)
+        text = (self.tr("Accept {n} suggestion(s)") if accept else self.tr("Reject {n} suggestion(s)")).format(n=n)
+        self.session.apply(ops.DecideSuggestions(list(decisions), accept), text)
 
     def _region(self, x: int, y: int, w: int, h: int) -> None:
         if self.preview.path:

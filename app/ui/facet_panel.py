@@ -33,8 +33,8 @@ class FacetPanel(Retranslating, QWidget):
         self.proxy.setSourceModel(self.model)
         self.model.itemChanged.connect(self._item_changed)
         self._build_widgets()
-        session.labelsChanged.connect(self.reload)
-        session.itemsChanged.connect(self.reload)
+        session.changed.connect(lambda changes: self.reload() if changes.tags or changes.item_set or changes.scheme
+                                else None)
         self.retranslate()
         self.reload()
 

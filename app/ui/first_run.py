@@ -271,9 +271,9 @@ def start_first_run(window, count: int = DEMO_COUNT, options=None) -> FirstRunJo
 
 def _announce_changes(session) -> None:
     """Everything the demo touched: items, labels, collections, and perhaps a model."""
-    for signal in (session.itemsChanged, session.labelsChanged, session.collectionsChanged,
-                   session.modelChanged):
-        signal.emit()
+    from app.services.ops import EVERYTHING
+
+    session.announce(EVERYTHING)
 
 
 def _finished(window, job: FirstRunJob, outcome) -> None:

@@ -109,13 +109,7 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.grid.selectionIdsChanged.connect(lambda _ids: self._selection_timer.start())
         self.grid.itemsContextMenu.connect(self.grid_context_menu)
         self.grid_model.totalChanged.connect(lambda _n: self._update_filter_bar())
-        s.itemsEdited.connect(self.grid_model.refresh_items)
-        s.itemsChanged.connect(self.grid_model.reload)
-        s.itemsChanged.connect(self.reload_summary)
-        s.collectionsChanged.connect(self.collections.reload)
-        s.modelChanged.connect(self.reload_summary)
-        s.modelChanged.connect(self.backend.refresh)
-        s.modelChanged.connect(lambda: self.detail.show_items(self.detail.item_ids))  # suggestions
+        s.changed.connect(self._library_changed)
         s.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.detail.cropSearch.connect(self.search_region)
         self.search.itemActivated.connect(self.show_item)
@@ -175,6 +169,17 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.docks[2].raise_()
 
     # -- status bar ------------------------------------------------------------------------
+    def _library_changed(self, changes) -> None:
+        """The grid and the summary line follow every change (the panels listen for themselves)."""
+        if changes.item_set:
+            self.grid_model.reload()
+        elif changes.items:
+            self.grid_model.refresh_items(sorted(changes.items))
+        if changes.item_set or changes.models:
+            self.reload_summary()
+        if changes.models:
+            self.backend.refresh()
+
     def reload_summary(self) -> None:
         self.session.run(queries.library_summary, self._summary_loaded)
 

@@ -18,11 +18,7 @@ from app.ui.workers import LibraryQueue
 class Session(QObject):
     """One library open in one window."""
 
-    itemsChanged = Signal()         # items were added or removed: the grid reloads
-    itemsEdited = Signal(list)      # these items' title, description or labels changed
-    labelsChanged = Signal()        # tags changed: facet counts reload
-    collectionsChanged = Signal()   # collections created, renamed, deleted, filled
-    modelChanged = Signal()         # a model was trained or activated
+    changed = Signal(object)        # app.services.ops.Changes: every view reloads what it shows of it
     message = Signal(str)           # notices and errors for the status bar
     busyChanged = Signal(bool)      # background library work pending or not
 
@@ -44,6 +40,17 @@ class Session(QObject):
             on_error: Callable | None = None) -> None:
         """Run ``fn(lib)`` on the library thread; errors go to the status bar by default."""
         self.queue.submit(fn, on_done, on_error or (lambda exc: self.message.emit(str(exc))))
+
+    def apply(self, op, text: str, on_done: Callable | None = None) -> None:
+        """Run an op (``app.services.ops``) on the library thread, as one step of the undo stack
+        named ``text`` (in the interface language); ``on_done(value)`` after it first ran."""
+        from app.ui.commands import OpCommand
+
+        self.undo.push(OpCommand(self, op, text, on_done))
+
+    def announce(self, changes) -> None:
+        """Tell every view about a change made outside an op (an import, a training, the demo)."""
+        self.changed.emit(changes)
 
     def idle(self) -> bool:
         """True when no library work is waiting (tests wait for this)."""

@@ -1,7 +1,7 @@
 """Suggested labels from the trained model, with confidence; accept or reject each or all.
 
 Accepting tags the item and marks the suggestion accepted in one undoable command
-(``SuggestionCommand``); rejecting marks it rejected, so it is not offered again.
+(``ops.DecideSuggestions``, undoable); rejecting marks it rejected, so it is not offered again.
 """
 from __future__ import annotations
 

@@ -243,7 +243,9 @@ class TrainingDialog(Retranslating, QDialog):
                 text += " " + self.tr("Validation MAP {map:.3f}.").format(map=outcome.val_map)
             self.stage.setText(text)
         self._update_buttons()
-        self.session.modelChanged.emit()
+        from app.services.ops import Changes
+
+        self.session.announce(Changes(models=True, suggestions=True))
         self.trained.emit(outcome)
 
     def _failed(self, message: str) -> None:

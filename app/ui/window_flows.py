@@ -65,8 +65,9 @@ class WindowFlows:
         return dialog
 
     def _imported(self, report) -> None:
-        self.session.itemsChanged.emit()
-        self.session.labelsChanged.emit()
+        from app.services.ops import Changes
+
+        self.session.announce(Changes(item_set=True, tags=True, scheme=True, collections=True))
         if report is not None:
             self.session.message.emit(_tr("Import finished: {n} item(s) added").format(n=report.added_items))
 

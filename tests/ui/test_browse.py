@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QWheelEvent
 
+from app.services.ops import Changes
 from app.ui.label_models import rows_by_label
 from tests.ui.helpers import wait_idle
 
@@ -27,7 +28,7 @@ def test_facet_filters_combine_and_across_or_within(stocked, library, qtbot):
     library.labels.tag([ids[1]], ["phoenix", "qing"])
     library.labels.tag([ids[2]], ["dragon", "ming"])
     library.labels.tag([ids[3]], ["cloud"])
-    window.session.labelsChanged.emit()  # as a tagging command would
+    window.session.announce(Changes(tags=True))  # as a tagging op would
     wait_idle(qtbot, window)
     dragon = rows_by_label(window.facets.model)["dragon"]
     assert dragon.text() == "Dragon · 龙 (2)"

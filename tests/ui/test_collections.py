@@ -92,3 +92,40 @@ def test_new_collection_shortcut_fills_it_with_the_selection(stocked, library, q
     window.actions.new_collection.trigger()
     wait_idle(qtbot, window)
     assert library.collections.members("Exhibition 2025") == ids[2:4]
+
+
+def test_every_collection_edit_is_undone_and_redone_from_the_edit_menu(stocked, library, qtbot, monkeypatch):
+    window, ids = stocked
+    panel, stack = window.collections, window.session.undo
+    monkeypatch.setattr("app.ui.collections_panel.QMessageBox.question", lambda *args, **kw: QMessageBox.Yes)
+    panel.create_collection("Dragon robes", item_ids=ids[:2])
+    wait_idle(qtbot, window)
+    coll = library.collections.get("Dragon robes").id
+    panel.add_items(coll, ids[2:4])
+    wait_idle(qtbot, window)
+    panel.remove_items(coll, [ids[0]])
+    wait_idle(qtbot, window)
+    panel.rename_collection(coll, "Imperial robes")
+    wait_idle(qtbot, window)
+    panel.delete_collection(coll)
+    wait_idle(qtbot, window)
+    assert library.collections.list() == []
+    assert stack.undoText() == "Delete collection Imperial robes"
+
+    states = []  # (name, members) after each undo, newest edit first
+    for _ in range(5):
+        window.actions.undo.trigger()
+        wait_idle(qtbot, window)
+        found = library.collections.list()
+        states.append((found[0].name, library.collections.members(found[0].id)) if found else None)
+    assert states == [("Imperial robes", [ids[1], ids[2], ids[3]]), ("Dragon robes", [ids[1], ids[2], ids[3]]),
+                      ("Dragon robes", ids[:4]), ("Dragon robes", ids[:2]), None]
+    assert panel.list.count() == 1  # the sidebar followed: only "All items" is left
+
+    for _ in range(5):
+        window.actions.redo.trigger()
+        wait_idle(qtbot, window)
+    assert library.collections.list() == []
+    window.actions.undo.trigger()
+    wait_idle(qtbot, window)
+    assert row_of(panel, coll).text() == "Imperial robes (3)"

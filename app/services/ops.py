@@ -1,0 +1,397 @@
+"""Every edit of the library as an op: ``op.run(lib)`` applies it in one transaction and returns
+an ``OpResult`` that names what changed (``Changes``, for the views to reload) and carries the op
+that undoes it exactly. The window runs ops through one runner with one undo command; the CLI
+runs the same ops.
+
+The undo is exact by construction: before an op runs, the rows it may touch (its scopes) are
+read, and its undo puts them back (``app.store.snapshots``). Undoing is itself an op whose
+undo is the redo. Anki's ``CollectionOp``/``OpChanges`` is the model.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from app.core.errors import WenyangError
+from app.store.snapshots import Rows, Scope
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What an op changed, for the views to reload only that."""
+
+    items: frozenset[int] = frozenset()  # these items' fields or tags
+    item_set: bool = False               # items added or removed
+    tags: bool = False                   # some tags: facet counts
+    scheme: bool = False                 # the label scheme itself
+    collections: bool = False
+    suggestions: bool = False
+    models: bool = False
+
+    def __or__(self, other: Changes) -> Changes:
+        return Changes(self.items | other.items, *(getattr(self, f.name) or getattr(other, f.name)
+                                                   for f in fields(self)[1:]))
+
+    def __bool__(self) -> bool:
+        return bool(self.items) or any(getattr(self, f.name) for f in fields(self)[1:])
+
+
+EVERYTHING = Changes(item_set=True, tags=True, scheme=True, collections=True, suggestions=True, models=True)
+
+
+@dataclass(frozen=True)
+class OpResult:
+    """What ``Op.run`` did: its description, the changes, the undo, and the op's own value."""
+
+    description: str
+    changes: Changes
+    undo: Op
+    value: Any = None
+
+
+class Op:
+    """One edit. Subclasses say which rows they may touch and apply themselves."""
+
+    description = "Edit"
+
+    def scopes(self, lib) -> list[Scope]:
+        """The rows this op may change, read before it runs."""
+        raise NotImplementedError
+
+    def apply(self, lib) -> tuple[Changes, Any]:
+        """Make the change (inside the op's transaction); return what changed and a value."""
+        raise NotImplementedError
+
+    def run(self, lib) -> OpResult:
+        with lib.atomic():
+            before = lib.snapshots.take(self.scopes(lib))
+            changes, value = self.apply(lib)
+        return OpResult(self.description, changes, Restore(before, self.description, changes), value)
+
+
+@dataclass
+class Restore(Op):
+    """Put rows back as they were: the undo of an op (and, taken again, its redo)."""
+
+    rows: tuple[Rows, ...]
+    description: str = "Edit"
+    changes: Changes = field(default_factory=Changes)
+
+    def scopes(self, lib) -> list[Scope]:
+        return [r.scope for r in self.rows]
+
+    def apply(self, lib) -> tuple[Changes, Any]:
+        lib.snapshots.put_back(self.rows)
+        return self.changes, None
+
+
+def _items(ids: Iterable[int]) -> tuple[int, ...]:
+    return tuple(sorted(set(int(i) for i in ids)))
+
+
+def _tagging_scopes(item_ids: Sequence[int]) -> list[Scope]:
+    return [Scope("items", "id", tuple(item_ids)), Scope("item_labels", "item_id", tuple(item_ids))]
+
+
+# -- tags and fields ---------------------------------------------------------------------------
+@dataclass
+class Tag(Op):
+    """Tag items with labels (their ancestors come implied)."""
+
+    item_ids: Sequence[int]
+    labels: Sequence[str]
+    source: str = "user"
+
+    @property
+    def description(self) -> str:
+        return f"Tag {len(self.item_ids)} item(s) with {', '.join(self.labels)}"
+
+    def scopes(self, lib) -> list[Scope]:
+        return _tagging_scopes(_items(self.item_ids))
+
+    def apply(self, lib) -> tuple[Changes, Any]:
+        ids = _items(self.item_ids)
+        added = lib.labels.tag(ids, self.labels, source=self.source)
+        return Changes(items=frozenset(ids), tags=True), added
+
+
+@dataclass
+class Untag(Op):
+    """Remove labels (and the labels below them) from items."""
+
+    item_ids: Sequence[int]
+    labels: Sequence[str]
+
+    @property
+    def description(self) -> str:
+        return f"Remove {', '.join(self.labels)} from {len(self.item_ids)} item(s)"
+
+    def scopes(self, lib) -> list[Scope]:
+        return _tagging_scopes(_items(self.item_ids))
+
+    def apply(self, lib) -> tuple[Changes, Any]:
+        ids = _items(self.item_ids)
+        removed = lib.labels.untag(ids, self.labels)
+        return Changes(items=frozenset(ids), tags=True), removed
+
+
+@dataclass
+class EditItem(Op):
+    """Change an item's accession number, title, description or metadata."""
+
+    item_id: int
+    changes: dict
+
+    @property
+    def description(self) -> str:
+        return "Edit " + ", ".join(sorted(self.changes)) if self.changes else "Edit item"
+
+    def scopes(self, lib) -> list[Scope]:
+        return [Scope("items", "id", (int(self.item_id),))]
+
+    def apply(self, lib) -> tuple[Changes, Any]:
+        item = lib.items.update(int(self.item_id), **self.changes)
+        return Changes(items=frozenset([int(self.item_id)])), item
+
+
+@dataclass
+class DecideSuggestions(Op):
+    """Accept (tag, and mark accepted) or reject (mark rejected) suggested labels."""
+
+    decisions: Sequence[tuple[int, str]]  # (item id, label id)
+    accept: bool
+
+    @property
+    def description(self) -> str:
+        return f"{'Accept' if self.accept else 'Reject'} {len(self.decisions)} suggestion(s)"
+
+    def scopes(self, lib) -> list[Scope]:
+        ids = _items(i for i, _ in self.decisions)
+        return [*_tagging_scopes(ids), Scope("suggestions", "item_id", ids)]
+
+    def apply(self, lib) -> tuple[Changes, Any]:
+        model = lib.codes.active_model()
+        if model is None:
+            raise WenyangError("There are no suggestions: no model is active.")
+        tagged = 0
+        for item_id, label_id in self.decisions:
+            if self.accept and label_id not in lib.labels.labels_of(item_id):
+                tagged += lib.labels.tag([item_id], [label_id])
+            lib.codes.set_suggestion_status(item_id, label_id, "accepted" if self.accept else "rejected",
+                                            model.id)
+        ids = frozenset(i for i, _ in self.decisions)
+        return Changes(items=ids, tags=self.accept, suggestions=True), tagged
+
+
+# -- collections -------------------------------------------------------------------------------
+@dataclass
+class CreateCollection(Op):
+    name: str
+    description_text: str = ""
+    item_ids: Sequence[int] = ()
+
+    @property
+    def description(self) -> str:
+        return f"Create collection {self.name}"
+
+    def scopes(self, lib) -> list[Scope]:
+        return [Scope("collections"), Scope("collection_items", "item_id", _items(self.item_ids))]
+
+    def apply(self, lib) -> tuple[Changes, Any]:
+        coll = lib.collections.create(self.name, self.description_text)
+        if self.item_ids:
+            lib.collections.add(coll.id, list(self.item_ids))
+        return Changes(items=frozenset(_items(self.item_ids)), collections=True), lib.collections.get(coll.id)
+
+
+@dataclass
+class RenameCollection(Op):
+    ref: str | int
+    new_name: str
+
+    @property
+    def description(self) -> str:
+        return f"Rename collection to {self.new_name}"
+
+    def scopes(self, lib) -> list[Scope]:
+        return [Scope("collections")]
+
+    def apply(self, lib) -> tuple[Changes, Any]:
+        return Changes(collections=True), lib.collections.rename(self.ref, self.new_name)
+
+
+@dataclass
+class DeleteCollection(Op):
+    """Delete a collection; its items stay in the library."""
+
+    ref: str | int
+
+    @property
+    def description(self) -> str:
+        return f"Delete collection {self.ref}"
+
+    def scopes(self, lib) -> list[Scope]:
+        return [Scope("collections"), Scope("collection_items", "collection_id", (lib.collections.get(self.ref).id,))]
+
+    def apply(self, lib) -> tuple[Changes, Any]:
+        members = lib.collections.members(self.ref)
+        lib.collections.delete(self.ref)
+        return Changes(items=frozenset(members), collections=True), None
+
+
+@dataclass
+class AddToCollection(Op):
+    ref: str | int
+    item_ids: Sequence[int]
+
+    @property
+    def description(self) -> str:
+        return f"Add {len(self.item_ids)} item(s) to {self.ref}"
+
+    def scopes(self, lib) -> list[Scope]:
+        return [Scope("collection_items", "collection_id", (lib.collections.get(self.ref).id,))]
+
+    def apply(self, lib) -> tuple[Changes, Any]:
+        added = lib.collections.add(self.ref, list(self.item_ids))
+        return Changes(items=frozenset(_items(self.item_ids)), collections=True), added
+
+
+@dataclass
+class RemoveFromCollection(Op):
+    ref: str | int
+    item_ids: Sequence[int]
+
+    @property
+    def description(self) -> str:
+        return f"Remove {len(self.item_ids)} item(s) from {self.ref}"
+
+    def scopes(self, lib) -> list[Scope]:
+        return [Scope("collection_items", "collection_id", (lib.collections.get(self.ref).id,))]
+
+    def apply(self, lib) -> tuple[Changes, Any]:
+        removed = lib.collections.remove(self.ref, list(self.item_ids))
+        return Changes(items=frozenset(_items(self.item_ids)), collections=True), removed
+
+
+# -- the label scheme --------------------------------------------------------------------------
+class SchemeOp(Op):
+    """A change to the label scheme: the scheme's tables, and the tags, items and suggestions
+    of every item that carries a label of the subtrees it touches."""
+
+    def touched_labels(self, lib) -> set[str]:
+        return set()
+
+    def scopes(self, lib) -> list[Scope]:
+        scheme = lib.scheme
+        labels = set()
+        for ref in self.touched_labels(lib):
+            label = scheme.resolve(ref)
+            labels.update([label.id, *scheme.descendants(label.id)])
+        items = _items(i for i, _ in lib.labels.pairs(label_ids=sorted(labels))) if labels else ()
+        return [Scope("facets"), Scope("labels"), *_tagging_scopes(items),
+                Scope("suggestions", "label_id", tuple(sorted(labels)))]
+
+    def changed(self, lib) -> Changes:
+        return Changes(scheme=True, tags=True, suggestions=True)
+
+
+@dataclass
+class AddLabel(SchemeOp):
+    name_en: str
+    name_zh: str = ""
+    parent: str | None = None
+    facet: str | None = None
+
+    @property
+    def description(self) -> str:
+        return f"Add label {self.name_en}"
+
+    def apply(self, lib) -> tuple[Changes, Any]:
+        label = lib.labels.add(self.name_en, self.name_zh, parent=self.parent, facet=self.facet)
+        return Changes(scheme=True), label
+
+
+@dataclass
+class RenameLabel(SchemeOp):
+    ref: str
+    name_en: str | None = None
+    name_zh: str | None = None
+
+    @property
+    def description(self) -> str:
+        return f"Rename label {self.ref}"
+
+    def touched_labels(self, lib) -> set[str]:
+        return {self.ref}
+
+    def apply(self, lib) -> tuple[Changes, Any]:
+        return Changes(scheme=True), lib.labels.rename(self.ref, self.name_en, self.name_zh)
+
+
+@dataclass
+class MoveLabel(SchemeOp):
+    ref: str
+    new_parent: str | None = None
+    facet: str | None = None
+
+    @property
+    def description(self) -> str:
+        return f"Move label {self.ref}"
+
+    def touched_labels(self, lib) -> set[str]:
+        return {self.ref}
+
+    def apply(self, lib) -> tuple[Changes, Any]:
+        return self.changed(lib), lib.labels.move(self.ref, self.new_parent, self.facet)
+
+
+@dataclass
+class MergeLabels(SchemeOp):
+    source: str
+    target: str
+
+    @property
+    def description(self) -> str:
+        return f"Merge label {self.source} into {self.target}"
+
+    def touched_labels(self, lib) -> set[str]:
+        return {self.source, self.target}
+
+    def apply(self, lib) -> tuple[Changes, Any]:
+        return self.changed(lib), lib.labels.merge(self.source, self.target)
+
+
+@dataclass
+class DeleteLabel(SchemeOp):
+    ref: str
+    force: bool = False
+
+    @property
+    def description(self) -> str:
+        return f"Delete label {self.ref}"
+
+    def touched_labels(self, lib) -> set[str]:
+        return {self.ref}
+
+    def apply(self, lib) -> tuple[Changes, Any]:
+        return self.changed(lib), lib.labels.delete(self.ref, force=self.force)
+
+
+# -- models ------------------------------------------------------------------------------------
+@dataclass
+class ActivateModel(Op):
+    """Make a model the one search and suggestions use."""
+
+    model_id: str
+
+    @property
+    def description(self) -> str:
+        return f"Activate model {self.model_id}"
+
+    def scopes(self, lib) -> list[Scope]:
+        return [Scope("models")]
+
+    def apply(self, lib) -> tuple[Changes, Any]:
+        lib.codes.activate(self.model_id)
+        return Changes(models=True, suggestions=True), lib.codes.model(self.model_id)

@@ -1,0 +1,111 @@
+"""Every op, applied and then undone, leaves the library as it was, row for row; its redo makes
+the change again; and each names what it changed."""
+from __future__ import annotations
+
+import pytest
+
+from app.core.errors import WenyangError
+from app.core.models import Item
+from app.services import ops
+
+OLD = "2020-01-01T00:00:00+00:00"  # so that an op's "modified" stamp is a real change
+
+
+def content(lib) -> dict[str, list]:
+    """Every table's rows, sorted, once the keyword index has caught up. Left out: SQLite's own
+    bookkeeping, the index's shadow tables (the index is compared through its virtual table),
+    its queue of pending marks, and the change counters an undo advances on purpose."""
+    lib.keywords.refresh()
+    out = {}
+    for (name,) in lib.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+        if name in ("sqlite_sequence", "keyword_pending") or name.startswith("keyword_index"):
+            continue
+        out[name] = sorted((tuple(r) for r in lib.db.execute(f"SELECT * FROM {name}")), key=repr)
+    out["keyword_index"] = sorted(tuple(r) for r in lib.db.execute("SELECT rowid, * FROM keyword_index"))
+    out["meta"] = [r for r in out["meta"] if r[0] not in ("scheme_version", "codes_version")]
+    return out
+
+
+@pytest.fixture
+def lib(library):
+    """Six items with tags, two collections, two models (one active) and open suggestions."""
+    ids = [library.items.add(Item(f"M-{n:03d}", title=f"Robe {n}", description="云纹龙袍")) for n in range(6)]
+    library.labels.tag(ids[:3], ["dragon", "robe"])
+    library.labels.tag(ids[3:], ["phoenix", "skirt"], source="import")
+    library.labels.tag(ids[2:4], ["cloud"])
+    library.collections.create("Dragons", "the first three")
+    library.collections.add("Dragons", ids[:3])
+    library.collections.create("Empty")
+    library.codes.register_model("m1", 16, "ssah", {}, activate=False)
+    library.codes.register_model("m2", 16, "ssah", {})
+    library.codes.put_suggestions("m2", [(i, "peony", 0.8) for i in ids] + [(i, "bat", 0.6) for i in ids])
+    library.codes.put_suggestions("m1", [(ids[0], "lotus", 0.7)])
+    library.db.execute("UPDATE items SET created = ?, modified = ?", [OLD, OLD])
+    library.db.conn.commit()
+    library.ids = ids
+    return library
+
+
+CASES = {
+    "tag": lambda ids: ops.Tag(ids[3:], ["dragon"]),
+    "tag an implied label explicitly": lambda ids: ops.Tag(ids[:2], ["animal"]),
+    "untag": lambda ids: ops.Untag(ids[:4], ["animal"]),
+    "edit title": lambda ids: ops.EditItem(ids[0], {"title": "龙袍 (Qing)"}),
+    "edit metadata": lambda ids: ops.EditItem(ids[1], {"metadata": {"donor": "Liu"}, "description": "x"}),
+    "accept suggestions": lambda ids: ops.DecideSuggestions([(ids[0], "peony"), (ids[4], "bat")], True),
+    "reject suggestions": lambda ids: ops.DecideSuggestions([(ids[1], "peony")], False),
+    "create collection": lambda ids: ops.CreateCollection("Phoenixes", "new", ids[3:]),
+    "rename collection": lambda ids: ops.RenameCollection("Dragons", "Dragon robes"),
+    "delete collection": lambda ids: ops.DeleteCollection("Dragons"),
+    "add to collection": lambda ids: ops.AddToCollection("Dragons", ids[2:5]),
+    "remove from collection": lambda ids: ops.RemoveFromCollection("Dragons", ids[:2]),
+    "add label": lambda ids: ops.AddLabel("Tiger", "虎", parent="animal"),
+    "rename label": lambda ids: ops.RenameLabel("dragon", "Loong", "龙纹"),
+    "move label": lambda ids: ops.MoveLabel("cloud", "animal"),
+    "merge labels": lambda ids: ops.MergeLabels("phoenix", "dragon"),
+    "delete a used label": lambda ids: ops.DeleteLabel("animal", force=True),
+    "activate model": lambda ids: ops.ActivateModel("m1"),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_undo_puts_back_every_row_and_redo_makes_the_change_again(lib, name):
+    before = content(lib)
+    result = CASES[name](lib.ids).run(lib)
+    after = content(lib)
+    assert after != before, "the op changed nothing: the case proves nothing"
+    assert result.changes, "an op that changed rows must say what it changed"
+    redo = result.undo.run(lib).undo
+    assert content(lib) == before
+    redo.run(lib)
+    assert content(lib) == after
+
+
+def test_changes_name_what_changed(lib):
+    ids = lib.ids
+    tagged = ops.Tag(ids[:2], ["lotus"]).run(lib)
+    assert tagged.changes.items == frozenset(ids[:2]) and tagged.changes.tags and not tagged.changes.collections
+    assert tagged.value == 4  # lotus and the plant it implies, on each of two items
+    created = ops.CreateCollection("New", item_ids=[ids[0]]).run(lib)
+    assert created.changes.collections and created.value.size == 1
+    renamed = ops.RenameLabel("lotus", "Water lily").run(lib)
+    assert renamed.changes.scheme and not renamed.changes.items
+    assert (tagged.changes | created.changes).collections and (tagged.changes | created.changes).tags
+
+
+def test_a_refused_op_changes_nothing(lib):
+    before = content(lib)
+    with pytest.raises(WenyangError):
+        ops.CreateCollection("dragons").run(lib)  # differs from "Dragons" only in case
+    with pytest.raises(WenyangError):
+        ops.DeleteLabel("animal").run(lib)        # used, and not forced
+    assert content(lib) == before
+
+
+def test_undo_after_later_unrelated_edits_keeps_them(lib):
+    ids = lib.ids
+    first = ops.Tag([ids[0]], ["lotus"]).run(lib)
+    ops.EditItem(ids[5], {"title": "kept"}).run(lib)
+    first.undo.run(lib)
+    assert "lotus" not in lib.labels.labels_of(ids[0])
+    assert lib.items.get(ids[5]).title == "kept"
