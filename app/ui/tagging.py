@@ -7,11 +7,29 @@ The tree never writes to the library itself: it asks for commands (``tagRequeste
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLabel, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
 from app.ui.i18n import Retranslating, label_language
 from app.ui.label_models import LabelFilterProxy, LabelIdRole, build_label_model, label_items, rows_by_label
+
+
+class LabelFilterEdit(QLineEdit):
+    """The type-ahead field. Its Ctrl+Z and Ctrl+Shift+Z (Ctrl+Y) are the window's: after
+    "Ctrl+T, type, Enter" the curator's hands are here, and what they mean to undo is the
+    tagging, not the few letters typed to find the label."""
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.ShortcutOverride and (
+                event.matches(QKeySequence.Undo) or event.matches(QKeySequence.Redo)
+                or event.keyCombination().toCombined() in _WINDOW_REDO):
+            event.ignore()  # not overridden: the Edit menu's shortcut takes the key
+            return False
+        return super().event(event)
+
+
+_WINDOW_REDO = {QKeySequence("Ctrl+Shift+Z")[0].toCombined(), QKeySequence("Ctrl+Y")[0].toCombined()}
 
 
 class TagTree(Retranslating, QWidget):
@@ -31,7 +49,7 @@ class TagTree(Retranslating, QWidget):
         self.proxy = LabelFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self.model.itemChanged.connect(self._item_changed)
-        self.filter_edit = QLineEdit(self)
+        self.filter_edit = LabelFilterEdit(self)
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self._filter_text)
         self.filter_edit.returnPressed.connect(self._tag_first_match)

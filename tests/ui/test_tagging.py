@@ -119,3 +119,22 @@ def test_suggestions_accept_and_reject_are_undoable(stocked, library, qtbot):
     wait_idle(qtbot, window)
     assert library.codes.suggestions(ids[0]) == []
     assert library.labels.labels_of(ids[0]) == []
+
+
+def test_ctrl_z_in_the_label_filter_undoes_the_tagging_not_the_typed_text(stocked, library, qtbot):
+    window, ids = stocked
+    window.show()
+    select(window, qtbot, ids[:2])
+    tags = window.detail.tags
+    window.actions.tag.trigger()  # Ctrl+T: the cursor goes to the filter
+    QTest.keyClicks(tags.filter_edit, "phoen")
+    QTest.keyClick(tags.filter_edit, Qt.Key_Return)
+    wait_idle(qtbot, window)
+    assert all("phoenix" in library.labels.labels_of(i) for i in ids[:2])
+    assert tags.filter_edit.hasFocus()
+    QTest.keyClick(tags.filter_edit, Qt.Key_Z, Qt.ControlModifier)  # where the curator's hands are
+    wait_idle(qtbot, window)
+    assert not any("phoenix" in library.labels.labels_of(i) for i in ids[:2])
+    QTest.keyClick(tags.filter_edit, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    wait_idle(qtbot, window)
+    assert all("phoenix" in library.labels.labels_of(i) for i in ids[:2])
