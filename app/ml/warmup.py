@@ -75,6 +75,10 @@ def geometric_augment(x: torch.Tensor, generator: torch.Generator, max_rotation:
     return F.grid_sample(x, grid, padding_mode="reflection", align_corners=False)
 
 
+# _lone: a batch of one photo is skipped. At small sizes (under 64 px) the ResNet's last feature
+# map is a single pixel, and batch norm cannot train on one value per channel.
+
+
 def _load_pixels(data: TrainingData, items: np.ndarray, batch_size: int, cancel) -> torch.Tensor | None:
     """The training photos once, as float16 (half the memory; the CNN sees float32)."""
     parts = []
@@ -126,7 +130,7 @@ def _adopt_average(model: nn.Module, averaged, pixels: torch.Tensor, batch: int,
     """Put the averaged weights into ``model``, with batch-norm statistics recomputed for them
     over one augmented pass of the training photos (averaged weights need their own)."""
     batches = (geometric_augment(pixels[start:start + batch].float(), generator).to(device)
-               for start in range(0, len(pixels), batch))
+               for start in range(0, len(pixels), batch) if len(pixels) - start >= 2)  # see _lone
     torch.optim.swa_utils.update_bn(batches, averaged.module)
     model.load_state_dict(averaged.module.state_dict())
 
@@ -167,6 +171,8 @@ def warm_up_backbone(backbone: nn.Module, width: int, data: TrainingData, items:
                 if cancel is not None and cancel.is_set():
                     return False
                 rows = order[b * batch:(b + 1) * batch]
+                if len(rows) < 2:
+                    continue  # _lone: batch norm cannot train on one photo (the order changes every epoch)
                 x = geometric_augment(pixels[rows].float(), generator).to(device)
                 t = targets[rows].to(device)
                 logits = classifier(backbone(x))
