@@ -96,12 +96,13 @@ def _print(results, lib, text: str | None) -> None:
         print(understood_line(results.understood, lib.scheme))
     print(f"Query labels: {', '.join(results.query_labels) or '-'}   "
           f"({results.seconds * 1000:.0f} ms on {results.provider})")
+    scheme = lib.scheme
     for title, hits in (("Matching photos", results.photos), ("Matching descriptions", results.descriptions)):
         print(f"\n{title}:")
         if not hits:
             print("  (none)")
         for rank, hit in enumerate(hits, 1):
-            _print_hit(rank, hit, lib)
+            _print_hit(rank, hit, scheme)
 
 
 def understood_line(label_ids, scheme) -> str:
@@ -111,11 +112,11 @@ def understood_line(label_ids, scheme) -> str:
     return "Understood: " + ", ".join(bilingual(lid, scheme) for lid in label_ids)
 
 
-def _print_hit(rank: int, hit, lib) -> None:
-    item = lib.items.get(hit.item_id)
-    print(f"  {rank:3}. d={hit.distance:3} {item.accession:20} {item.title[:30]:30} [{hit.modality}]")
+def _print_hit(rank: int, hit, scheme) -> None:
+    """One hit as a line (the hit carries its accession number and title)."""
+    print(f"  {rank:3}. d={hit.distance:3} {hit.accession:20} {hit.title[:30]:30} [{hit.modality}]")
     reasons = getattr(hit, "reasons", None)
     if reasons:
-        print(f"       why: {describe_all(reasons, lib.scheme)}")
+        print(f"       why: {describe_all(reasons, scheme)}")
     elif hit.matched_labels:  # a service that gives no reasons yet: the labels it matched
         print(f"       matched: {', '.join(hit.matched_labels)}")

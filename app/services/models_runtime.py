@@ -94,9 +94,10 @@ def model_folder(lib, model_id: str) -> Path:
     return lib.models_dir / model_id
 
 
-def active_runtime(lib, model) -> LibraryModel:
-    """The loaded model for ``model`` (a ModelRecord), cached per library and scheme."""
-    fingerprint = lib.scheme.fingerprint()
+def active_runtime(lib, model, scheme=None) -> LibraryModel:
+    """The loaded model for ``model`` (a ModelRecord), cached per library and scheme
+    (``scheme``: the library's, when the caller has read it already)."""
+    fingerprint = (scheme or lib.scheme).fingerprint()
     key = (str(lib.root.resolve()), model.id, fingerprint)
     with _LOCK:
         if key not in _CACHE:

@@ -7,15 +7,17 @@ descriptions on text codes; both tabs come from one query.
 """
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
 from app.core.errors import NotFound, WenyangError
-from app.media.images import load_rgb
+from app.media.images import load_rgb, thumbnail_path
 from app.media.preprocess import crop_region, to_array
 from app.search import HammingIndex
 from app.search.reasons import bilingual, describe_all
@@ -67,6 +69,10 @@ class Hit:
     matched_labels: list[str]
     score: float = 0.0
     reasons: list[Reason] = field(default_factory=list)
+    # what a list of hits shows, read for all hits in one statement at the end of the query
+    accession: str = ""
+    title: str = ""
+    paths: tuple[str, ...] = ()  # the first photo's thumbnail, then the photo itself
 
 
 @dataclass
@@ -81,6 +87,38 @@ class SearchResults:
     understood: list[str] = field(default_factory=list)
 
 
+def _one_read(query):
+    """Run a query method with the active model, the scheme and the loaded networks read once
+    (a warm photo search read the scheme's version 105 times and the models table 10 times),
+    and give its hits what a list of them shows, read in one statement."""
+    @functools.wraps(query)
+    def run(self, *args, **kwargs):
+        if getattr(self._query, "state", None) is not None:  # a query inside a query
+            return query(self, *args, **kwargs)
+        self._query.state = SimpleNamespace(model=self.lib.codes.active_model(), scheme=self.lib.scheme,
+                                            members={})
+        try:
+            return _dressed(self.lib, query(self, *args, **kwargs))
+        finally:
+            self._query.state = None
+    return run
+
+
+def _dressed(lib, results: SearchResults) -> SearchResults:
+    """Each hit with its accession number, title and first photo's thumbnail and file."""
+    from app.services.dataset import photo_path
+
+    hits = results.photos + results.descriptions
+    cards = lib.items.cards(sorted({h.item_id for h in hits}))
+    for hit in hits:
+        card = cards.get(hit.item_id)
+        if card is not None:
+            accession, title, stored, sha = card
+            hit.accession, hit.title = accession, title
+            hit.paths = (str(thumbnail_path(lib.thumbnails_dir, sha)), str(photo_path(lib, stored))) if stored else ()
+    return results
+
+
 class SearchService:
     """Search one library with its active model."""
 
@@ -92,24 +130,36 @@ class SearchService:
         self.background_scores = background_scores
         self._indices: dict[str, tuple[str, HammingIndex]] = {}
         self._lock = threading.Lock()
+        self._query = threading.local()  # .state: what the running query read once
+
+    # -- what one query reads once -----------------------------------------------------------
+    def model(self):
+        """The active model (its record), or None: read once per query."""
+        state = getattr(self._query, "state", None)
+        return state.model if state is not None else self.lib.codes.active_model()
+
+    def scheme(self):
+        """The label scheme: read once per query."""
+        state = getattr(self._query, "state", None)
+        return state.scheme if state is not None else self.lib.scheme
 
     # -- state -----------------------------------------------------------------------------
     def available(self) -> bool:
-        return self.lib.codes.active_model() is not None
+        return self.model() is not None
 
     def runtime(self):
-        model = self.lib.codes.active_model()
+        model = self.model()
         if model is None:
             raise NoModelError("There is no trained model in this library yet. Train one first "
                                "(wenyang train LIBRARY, or Model ▸ Train in the window).")
-        return active_runtime(self.lib, model)
+        return active_runtime(self.lib, model, self.scheme())
 
     def provider(self) -> str:
         return self.runtime().provider
 
     def index(self, modality: str) -> HammingIndex:
         """The Hamming index of one modality (rebuilt when codes were written since)."""
-        model = self.lib.codes.active_model()
+        model = self.model()
         stamp = self._codes_stamp(model.id, modality)
         cached = self._indices.get(modality)
         if cached and cached[0] == stamp:
@@ -140,6 +190,7 @@ class SearchService:
         return f"{model_id}:{self.lib.codes.version()}"
 
     # -- query types -----------------------------------------------------------------------
+    @_one_read
     def by_image(self, image, region=None, k: int = 50, filters: SearchFilters | None = None) -> SearchResults:
         """``image``: a path or a PIL image; ``region``: (x, y, w, h) to search by a detail."""
         started = time.perf_counter()
@@ -151,13 +202,14 @@ class SearchService:
         results = alike(self, probs[0], codes, scores, k, filters, photo=query.convert("RGB") if region is None else None)
         return _timed(results, started)
 
+    @_one_read
     def by_text(self, text: str, k: int = 50, filters: SearchFilters | None = None,
                 labels: list[str] | None = None) -> SearchResults:
         """Typed text: read against the label scheme (``labels`` overrides that reading with
         label ids or names the curator chose), matched in the full-text index, and encoded
         by the text network when there is a model. Works before any model is trained."""
         started = time.perf_counter()
-        scheme = self.lib.scheme
+        scheme = self.scheme()
         if labels is None:
 
             asked = understand(text, scheme).labels
@@ -177,10 +229,11 @@ class SearchService:
                                "or is known to the model. Try other words, a label's name, or an accession number.")
         return self._fused(text, asked, codes, scores, keyword_hits, k, allowed, started)
 
+    @_one_read
     def by_labels(self, label_refs, k: int = 50, filters: SearchFilters | None = None) -> SearchResults:
         """Items with these labels: tagged ones first, then photos the model sees them in."""
         started = time.perf_counter()
-        scheme = self.lib.scheme
+        scheme = self.scheme()
         wanted = [scheme.resolve(r).id for r in label_refs]
         codes = scores = None
         if self.available():
@@ -188,6 +241,7 @@ class SearchService:
             codes, scores = rt.encode_labels(rt.label_vector(scheme.closure(wanted))[None])
         return self._fused("", wanted, codes, scores, [], k, self._allowed_set(filters), started)
 
+    @_one_read
     def like_item(self, item_id: int, k: int = 50, filters: SearchFilters | None = None) -> SearchResults:
         """Items like this one: its labels (tagged, else what its photo shows) and its stored
         image code (text code when it has no photo)."""
@@ -199,6 +253,7 @@ class SearchService:
                 return _timed(alike(self, profile, code, score, k, filters, exclude={item_id}), started)
         raise NotFound(f"Item {item_id} has no codes yet; encode the library first.")
 
+    @_one_read
     def edit(self, item_id: int, add=(), remove=(), weight: float = 0.5, k: int = 50,
              filters: SearchFilters | None = None) -> SearchResults:
         """"Like this item, but with labels ``add`` instead of ``remove``": the item's labels
@@ -207,7 +262,7 @@ class SearchService:
         (``weight`` is the share of the edited label code, 0..1)."""
         started = time.perf_counter()
         rt = self.runtime()
-        scheme = self.lib.scheme
+        scheme = self.scheme()
         add_ids = scheme.closure(scheme.resolve(r).id for r in add)
         drop_ids = {d for r in remove for d in [scheme.resolve(r).id, *scheme.descendants(scheme.resolve(r).id)]}
         edited = rt.edit_label_vector(self._profile(item_id), add_ids, drop_ids)
@@ -227,7 +282,7 @@ class SearchService:
 
     def _garment(self, label_ids, profile: np.ndarray) -> list[str]:
         """The most specific garment category the profile is sure of, if any."""
-        scheme = self.lib.scheme
+        scheme = self.scheme()
         sure = [l for l, p in zip(label_ids, profile) if p >= 0.5 and l in scheme.labels
                 and scheme.labels[l].facet == "category"]
         leaves = [l for l in sure if not set(scheme.descendants(l)) & set(sure)]
@@ -238,7 +293,7 @@ class SearchService:
         from app.services.similar import item_profiles
 
         rt = self.runtime()
-        model = self.lib.codes.active_model()
+        model = self.model()
         profile = item_profiles(self.lib, model.id, [item_id], list(rt.label_ids))[0]
         if not profile.any():
             return self._item_label_probs(item_id, rt)
@@ -247,8 +302,8 @@ class SearchService:
     # -- internals -------------------------------------------------------------------------
     def _fused(self, text, asked, codes, scores, keyword_hits, k, allowed, started) -> SearchResults:
         """One ranking per tab from labels, keywords and codes (``app.services.ranking``)."""
-        model = self.lib.codes.active_model()
-        expanded = ranking.expand(self.lib.scheme, asked)
+        model = self.model()
+        expanded = ranking.expand(self.scheme(), asked)
         tabs = {}
         for tab, modality in TAB_MODALITY.items():
             members = self._with_modality(modality, allowed)
@@ -286,11 +341,16 @@ class SearchService:
 
     def _with_modality(self, modality: str, allowed: set[int] | None) -> set[int]:
         """Items that can appear in a tab: with a photo (photos) or a text (descriptions)."""
-        ids = self.lib.items.with_photo() if modality == "image" else self.lib.items.with_text()
+        state = getattr(self._query, "state", None)
+        ids = state.members.get(modality) if state is not None else None
+        if ids is None:
+            ids = self.lib.items.with_photo() if modality == "image" else self.lib.items.with_text()
+            if state is not None:
+                state.members[modality] = ids
         return ids if allowed is None else ids & allowed
 
     def _stored(self, item_id: int, modality: str):
-        model = self.lib.codes.active_model()
+        model = self.model()
         row = self.lib.codes.code_of(item_id, model.id, modality)
         if row is None:
             return None, None

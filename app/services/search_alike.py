@@ -28,22 +28,22 @@ def alike(service, profile: np.ndarray, codes, scores, k: int, filters, photo=No
     phoenixes, on the same kind of garment where there are any, and garments like the item."""
     from app.services.search import TAB_MODALITY, SearchResults
 
-    lib, rt = service.lib, service.runtime()
-    model = lib.codes.active_model()
+    lib, rt, scheme = service.lib, service.runtime(), service.scheme()
+    model = service.model()
     label_ids = list(rt.label_ids)
-    weights = similar.label_weights(lib.scheme, label_ids)
+    weights = similar.label_weights(scheme, label_ids)
     required = [label_ids.index(l) for l in (require or []) if l in label_ids]
     preferred = [label_ids.index(l) for l in (prefer or []) if l in label_ids]
     allowed = service._allowed_set(filters)
-    strong = [l for l, p in zip(label_ids, profile) if p >= STRONG and lib.scheme.labels.get(l)
-              and lib.scheme.labels[l].facet in ("category", "motif")]
+    strong = [l for l, p in zip(label_ids, profile) if p >= STRONG and scheme.labels.get(l)
+              and scheme.labels[l].facet in ("category", "motif")]
     dup = _same_photo(service, photo, service._with_modality("image", allowed) - set(exclude)) \
         if photo is not None else None
     tabs = {}
     for tab, modality in TAB_MODALITY.items():
         members = service._with_modality(modality, allowed) - set(exclude)
         distances = nearest(service, modality, codes, scores, members, k)
-        extra = ranking.label_evidence(lib, model.id, ranking.expand(lib.scheme, strong), members,
+        extra = ranking.label_evidence(lib, model.id, ranking.expand(scheme, strong), members,
                                        with_predictions=modality == "image")
         ids = sorted(set(distances) | set(extra) | ({dup} if dup in members else set()))
         profiles = similar.item_profiles(lib, model.id, ids, label_ids)
@@ -58,7 +58,7 @@ def alike(service, profile: np.ndarray, codes, scores, k: int, filters, photo=No
             best = [replace(best[j], score=1.0 - n / k) for n, j in enumerate(similar.balanced(added, garment, k)[:k])]
         best = best[:k]
         row = {i: r for r, i in enumerate(ids)}
-        tabs[tab] = [_hit(s, modality, profile, profiles[row[s.item_id]], label_ids, weights, lib.scheme)
+        tabs[tab] = [_hit(s, modality, profile, profiles[row[s.item_id]], label_ids, weights, scheme)
                      for s in best]
     wanted = query_labels if query_labels is not None else [l for l, p in zip(label_ids, profile) if p >= STRONG]
     return SearchResults(tabs["photos"], tabs["descriptions"], list(wanted), rt.provider, 0.0)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from app.core.errors import NotFound, WenyangError
 from app.core.models import MAX_TEXT, Item, Photo, now_iso
 from app.core.scheme import clean_name
-from app.store.sql import marks
+from app.store.sql import chunks, marks
 
 if TYPE_CHECKING:
     from app.store.library import Library
@@ -171,6 +171,17 @@ class ItemRepository:
             sql += " AND id IN (SELECT item_id FROM collection_items WHERE collection_id = ?)"
             args.append(collection)
         return [r[0] for r in self.db.execute(sql + " ORDER BY id", args).fetchall()]
+
+    def cards(self, item_ids: Iterable[int]) -> dict[int, tuple[str, str, str, str]]:
+        """What a list of items shows, in one statement per 500 items: {id: (accession, title,
+        first photo's stored path, its sha256)}; the photo fields are '' for an item without."""
+        out = {}
+        for chunk in chunks(list(item_ids)):
+            out.update({r[0]: (r[1], r[2], r[3] or "", r[4] or "") for r in self.db.execute(
+                "SELECT i.id, i.accession, i.title, p.path, p.sha256 FROM items i LEFT JOIN photos p ON p.id = "
+                "(SELECT id FROM photos WHERE item_id = i.id ORDER BY position, id LIMIT 1) "
+                f"WHERE i.id IN ({marks(chunk)})", list(chunk))})
+        return out
 
     def texts(self) -> list[tuple[int, str, str]]:
         """(id, title, description) of every item, by id."""

@@ -38,18 +38,21 @@ class HitsModel(QAbstractListModel):
         self.hits = list(hits)
         self.reasons = [describe_all(getattr(h, "reasons", None) or [], scheme, language)
                         for h in self.hits]
-        self.records = {}
+        # the search gives each hit what the list shows; only hits without it need a trip
+        self.records = {h.item_id: queries.Record(h.item_id, h.accession, h.title, tuple(h.paths))
+                        for h in self.hits if getattr(h, "accession", "")}
         self.label_names = label_names or {}
         self._generation += 1
         self.endResetModel()
-        ids, generation = [h.item_id for h in self.hits], self._generation
+        ids = [h.item_id for h in self.hits if h.item_id not in self.records]
+        generation = self._generation
         if ids:
             self.session.run(lambda lib: queries.item_records(lib, ids),
                              lambda records: self._on_records(generation, records))
 
     def _on_records(self, generation: int, records: dict) -> None:
         if generation == self._generation:
-            self.records = records
+            self.records.update(records)
             if self.hits:
                 self.dataChanged.emit(self.index(0), self.index(len(self.hits) - 1))
 

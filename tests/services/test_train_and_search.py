@@ -121,6 +121,27 @@ def test_every_query_type_returns_ranked_results(trained):
     assert "phoenix" in edit.query_labels and "dragon" not in edit.query_labels
 
 
+def test_a_query_reads_the_model_and_scheme_once_and_its_hits_carry_what_a_list_shows(trained):
+    lib, _, _ = trained
+    service = SearchService(lib)
+    first = lib.items.get(lib.items.ids()[0])
+    service.by_image(first.photos[0].path, k=10)  # warm: indexes loaded
+    seen: list[str] = []
+    lib.db.conn.set_trace_callback(seen.append)
+    try:
+        results = service.by_image(first.photos[0].path, k=10)
+        for query in (lambda: service.by_text("dragon robe", k=10), lambda: service.like_item(first.id, k=10)):
+            query()
+    finally:
+        lib.db.conn.set_trace_callback(None)
+    assert sum("FROM models WHERE active" in s for s in seen) == 3  # once per query
+    assert sum("key = 'scheme_version'" in s for s in seen) == 3
+    assert sum("FROM items WHERE id = " in s for s in seen) == 0  # no item read one by one
+    top = results.photos[0]
+    assert (top.item_id, top.accession, top.title) == (first.id, first.accession, first.title)
+    assert top.paths[0].endswith(".jpg") and top.paths[1].endswith(first.photos[0].path.split("/")[-1])
+
+
 def test_label_query_reports_matched_labels(trained):
     lib, _, _ = trained
     results = SearchService(lib).by_labels(["Robe"], k=10)
