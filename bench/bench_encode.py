@@ -43,7 +43,7 @@ def main() -> None:
         root = Path(tmp) / "lib"
         shutil.copytree(args.library, root)
         with open_library(root) as lib:
-            model = lib.codes.active_model()
+            model = lib.models.active()
             rt = active_runtime(lib, model)
             arrays = library_arrays(lib)
             have = [r for r, p in enumerate(arrays.photos) if p is not None]

@@ -35,7 +35,7 @@ def ensure_model(root: Path) -> None:
 
 def pad_library(lib, total: int, seed: int = 0) -> None:
     """Add synthetic items with random image and text codes until the library has ``total``."""
-    model = lib.codes.active_model()
+    model = lib.models.active()
     have = lib.items.count()
     extra = max(0, total - have)
     rng = np.random.default_rng(seed)

@@ -28,7 +28,7 @@ t = time.time()
 with open_library(root) as lib:
     out = train_library(lib, TrainOptions(**opts), progress=lambda e: None)
     wall = time.time() - t
-    rt = active_runtime(lib, lib.codes.active_model())
+    rt = active_runtime(lib, lib.models.active())
     scheme = lib.scheme
     back = [(i, lib.items.get(i)) for i in lib.items.ids()]
     back = [(i, it) for i, it in back if it.accession in truth]

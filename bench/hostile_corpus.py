@@ -363,7 +363,7 @@ card = json.loads((folder / "card.json").read_text(encoding="utf-8"))
 card["vocabulary"] = Vocabulary(tuple(terms), tuple(1 for _ in terms), tuple(1.0 for _ in terms), len(terms)).to_dict()
 (folder / "card.json").write_text(json.dumps(card, ensure_ascii=False), encoding="utf-8")
 with open_library(sys.argv[1]) as lib:
-    lib.codes.register_model(card["id"], card["bits"], card["mode"], card, activate=True)
+    lib.models.register(card["id"], card["bits"], card["mode"], card, activate=True)
 """
 
 

@@ -66,7 +66,7 @@ def build_library(root: Path, count: int, epochs: int) -> list[dict]:
         create_demo_library(root, seed=0, count=count)
     lib = open_library(root)
     try:
-        has_model = lib.codes.active_model() is not None
+        has_model = lib.models.active() is not None
     finally:
         lib.close()
     if has_model:

@@ -23,7 +23,7 @@ def run_list(args) -> int:
         scheme = lib.scheme
         for ref in args.items:
             item = lib.items.resolve(ref)
-            shown = lib.codes.suggestions(item.id)
+            shown = lib.suggestions.of_item(item.id)
             print(f"{item.accession}: " + ("; ".join(f"{scheme.keyword_path(label)} {p:.0%}" for label, p, _ in shown)
                                            or "no open suggestions"))
     return 0
@@ -31,10 +31,10 @@ def run_list(args) -> int:
 
 def _decide(args, accept: bool) -> int:
     with open_from_args(args) as lib:
-        if lib.codes.active_model() is None:
+        if lib.models.active() is None:
             raise WenyangError("No model is active, so there are no suggestions to decide on.")
         item = lib.items.resolve(args.item)
-        offered = {label for label, _, _ in lib.codes.suggestions(item.id, include_decided=True)}
+        offered = {label for label, _, _ in lib.suggestions.of_item(item.id, include_decided=True)}
         labels = [lib.scheme.resolve(ref).id for ref in args.labels]
         missing = [lib.scheme.keyword_path(label) for label in labels if label not in offered]
         if missing:

@@ -88,7 +88,7 @@ def run_encode(args) -> int:
 
 def run_models_list(args) -> int:
     with open_from_args(args) as lib:
-        models = lib.codes.models()
+        models = lib.models.all()
         for m in models:
             metrics = m.card.get("validation", m.card.get("metrics", {}))
             print(f"{'*' if m.active else ' '} {m.id}\t{m.bits} bits\t{m.mode}\t{m.created}\t{metrics}")
@@ -116,7 +116,7 @@ def run_evaluate(args) -> int:
     from app.services.evaluation import evaluate_library
 
     with open_from_args(args) as lib:
-        model = lib.codes.model(args.model) if args.model else lib.codes.active_model()
+        model = lib.models.get(args.model) if args.model else lib.models.active()
         out = args.out or (lib.root / "reports" / (model.id if model else "none"))
         report = evaluate_library(lib, args.model, out, k=args.k)
     print(report.table())

@@ -34,7 +34,7 @@ def stored_suggestions(lib, item_ids: list[int], label_ids: list[str]) -> np.nda
     column = {l: j for j, l in enumerate(label_ids)}
     out = np.zeros((len(item_ids), len(label_ids)), np.float32)
     for r, item_id in enumerate(item_ids):
-        for label_id, confidence, _status in lib.codes.suggestions(item_id):
+        for label_id, confidence, _status in lib.suggestions.of_item(item_id):
             if label_id in column:
                 out[r, column[label_id]] = confidence
     return out

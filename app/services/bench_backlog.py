@@ -185,10 +185,10 @@ def _ensure_active_and_encoded(ctx: _Context, model_id: str) -> dict:
     that encoding after training gave every backlog photo its codes."""
     from app.services.encoding import encode_library
 
-    lib, active = ctx.lib, ctx.lib.codes.active_model()
+    lib, active = ctx.lib, ctx.lib.models.active()
     was_active = active is not None and active.id == model_id
     if not was_active:
-        lib.codes.activate(model_id)
+        lib.models.activate(model_id)
     ids, _, _ = lib.codes.load(model_id, "image", scores=False)
     missing = sorted(set(ctx.bset.backlog_ids) - {int(i) for i in ids})
     if missing:

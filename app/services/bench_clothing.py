@@ -70,7 +70,7 @@ def _epoch_printer(say):
 
 
 def _measure(lib, outcome, seed: int) -> dict:
-    model = lib.codes.model(outcome.model_id)
+    model = lib.models.get(outcome.model_id)
     arrays = library_arrays(lib)
     holdout = set(model.card["holdout_items"])
     is_q = np.array([int(i) in holdout for i in arrays.ids])

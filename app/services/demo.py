@@ -364,13 +364,13 @@ def install_demo_model(library, folder: str | Path, progress: Callable[[dict], N
         (part / CARD).write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")
         shutil.rmtree(target, ignore_errors=True)
         part.replace(target)
-        lib.codes.register_model(model_id, int(card["bits"]), str(card["mode"]), card, activate=False)
+        lib.models.register(model_id, int(card["bits"]), str(card["mode"]), card, activate=False)
         report = encode_library(lib, model_id, progress=progress, cancel=cancel)
         if report.cancelled:
-            lib.codes.delete_model(model_id)
+            lib.models.delete(model_id)
             shutil.rmtree(target, ignore_errors=True)
             return InstalledModel(None, True, report)
-        lib.codes.activate(model_id)
+        lib.models.activate(model_id)
         return InstalledModel(model_id, False, report)
     finally:
         if own:

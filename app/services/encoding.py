@@ -34,7 +34,7 @@ def encode_library(lib, model_id: str | None = None, progress: Callable[[dict], 
                    cancel: threading.Event | None = None) -> EncodeReport:
     """Bring the stored codes of ``model_id`` (default: the active model) up to date."""
     lib.require_writable("store search codes")
-    model = lib.codes.model(model_id) if model_id else lib.codes.active_model()
+    model = lib.models.get(model_id) if model_id else lib.models.active()
     if model is None:
         from app.services.search import NoModelError
         raise NoModelError("There is no trained model to encode with.")
@@ -115,7 +115,7 @@ def _store_suggestions(lib, model_id, runtime: LibraryModel, item_ids, probs) ->
     rows = [(item_id, runtime.label_ids[j], float(p))
             for item_id, row in zip(item_ids, probs)
             for j, p in enumerate(row) if p >= SUGGEST_MIN_CONFIDENCE]
-    return lib.codes.put_suggestions(model_id, rows)
+    return lib.suggestions.put(model_id, rows)
 
 
 def _encode_signatures(lib, arrays: LibraryArrays, emit, cancel: threading.Event) -> bool:

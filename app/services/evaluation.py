@@ -98,10 +98,10 @@ def evaluate_model(lib, model, k: int = 50, curves: dict | None = None) -> tuple
 def evaluate_library(lib, model_id: str | None = None, out_dir: str | Path | None = None,
                      k: int = 50, all_models: bool = True) -> EvalReport:
     """Evaluate the active (or named) model — and, for the by-bits plot, every model."""
-    chosen = lib.codes.model(model_id) if model_id else lib.codes.active_model()
+    chosen = lib.models.get(model_id) if model_id else lib.models.active()
     if chosen is None:
         raise WenyangError("There is no trained model to evaluate.")
-    models = [chosen] + ([m for m in lib.codes.models() if m.id != chosen.id] if all_models else [])
+    models = [chosen] + ([m for m in lib.models.all() if m.id != chosen.id] if all_models else [])
     rows, definitions, curves = [], [], {}
     for model in models:
         try:

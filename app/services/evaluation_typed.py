@@ -76,7 +76,7 @@ def _by_predicted_labels(lib, model, asked: list[str], rows: dict[int, int]) -> 
     for label in asked:
         members = [label, *scheme.descendants(label)]
         best: dict[int, float] = {}
-        for item_id, _, p in lib.codes.confidences(model.id, label_ids=members, with_rejected=True):
+        for item_id, _, p in lib.suggestions.confidences(model.id, label_ids=members, with_rejected=True):
             if item_id in scores:
                 best[item_id] = max(best.get(item_id, 0.0), float(p))
         for item_id, p in best.items():

@@ -171,14 +171,14 @@ class DecideSuggestions(Op):
         return [*_tagging_scopes(ids), Scope("suggestions", "item_id", ids)]
 
     def apply(self, lib) -> tuple[Changes, Any]:
-        model = lib.codes.active_model()
+        model = lib.models.active()
         if model is None:
             raise WenyangError("There are no suggestions: no model is active.")
         tagged = 0
         for item_id, label_id in self.decisions:
             if self.accept and label_id not in lib.labels.labels_of(item_id):
                 tagged += lib.labels.tag([item_id], [label_id])
-            lib.codes.set_suggestion_status(item_id, label_id, "accepted" if self.accept else "rejected",
+            lib.suggestions.set_status(item_id, label_id, "accepted" if self.accept else "rejected",
                                             model.id)
         ids = frozenset(i for i, _ in self.decisions)
         return Changes(items=ids, tags=self.accept, suggestions=True), tagged
@@ -393,5 +393,5 @@ class ActivateModel(Op):
         return [Scope("models")]
 
     def apply(self, lib) -> tuple[Changes, Any]:
-        lib.codes.activate(self.model_id)
-        return Changes(models=True, suggestions=True), lib.codes.model(self.model_id)
+        lib.models.activate(self.model_id)
+        return Changes(models=True, suggestions=True), lib.models.get(self.model_id)

@@ -60,7 +60,7 @@ def label_evidence(lib, model_id: str | None, asked: dict[str, set[str]], allowe
         if allowed is None or item_id in allowed:
             _note(out, item_id, owner[label_id], "tagged", 1.0)
     if with_predictions and model_id is not None:
-        for item_id, label_id, p in lib.codes.confidences(model_id, label_ids=owner):
+        for item_id, label_id, p in lib.suggestions.confidences(model_id, label_ids=owner):
             if allowed is None or item_id in allowed:
                 _note(out, item_id, owner[label_id], "predicted", float(p))
     return out

@@ -95,7 +95,7 @@ def _one_read(query):
     def run(self, *args, **kwargs):
         if getattr(self._query, "state", None) is not None:  # a query inside a query
             return query(self, *args, **kwargs)
-        self._query.state = SimpleNamespace(model=self.lib.codes.active_model(), scheme=self.lib.scheme,
+        self._query.state = SimpleNamespace(model=self.lib.models.active(), scheme=self.lib.scheme,
                                             members={})
         try:
             return _dressed(self.lib, query(self, *args, **kwargs))
@@ -136,7 +136,7 @@ class SearchService:
     def model(self):
         """The active model (its record), or None: read once per query."""
         state = getattr(self._query, "state", None)
-        return state.model if state is not None else self.lib.codes.active_model()
+        return state.model if state is not None else self.lib.models.active()
 
     def scheme(self):
         """The label scheme: read once per query."""

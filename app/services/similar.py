@@ -50,7 +50,7 @@ def item_profiles(lib, model_id: str | None, item_ids: list[int], label_ids: lis
     if not item_ids:
         return out
     if model_id is not None:
-        for item_id, label_id, p in lib.codes.confidences(model_id, item_ids=item_ids):
+        for item_id, label_id, p in lib.suggestions.confidences(model_id, item_ids=item_ids):
             if label_id in col:
                 out[row[item_id], col[label_id]] = p
     for item_id, label_id in lib.labels.pairs(item_ids=item_ids):

@@ -117,7 +117,7 @@ def _train(lib, options: TrainOptions, emit, cancel, encode: bool) -> TrainOutco
     emit({"stage": "export", "message": "Exporting the model to ONNX"})
     outcome.card = export_model(result, lib.models_dir / model_id, card)
     outcome.activated, outcome.notes = _activation(lib, options, outcome)
-    lib.codes.register_model(model_id, options.bits, options.mode, outcome.card, activate=outcome.activated)
+    lib.models.register(model_id, options.bits, options.mode, outcome.card, activate=outcome.activated)
     outcome.model_id = model_id
     if encode:
         from app.services.encoding import encode_library
@@ -139,7 +139,7 @@ def _activation(lib, options: TrainOptions, outcome: TrainOutcome) -> tuple[bool
                      "this model has learnt little. Tag more items, or train longer with more data.")
     if not options.activate:
         return False, notes
-    active = lib.codes.active_model()
+    active = lib.models.active()
     ours, theirs = _validation(outcome.card), _validation(active.card) if active else None
     if active is None or options.replace_better or theirs is None or ours is None or ours[0] != theirs[0]:
         return True, notes

@@ -78,7 +78,7 @@ class ItemRepository:
     def delete(self, item_id: int) -> None:
         with self.lib.atomic():
             self.db.execute("DELETE FROM items WHERE id = ?", [item_id])
-            self.lib.codes._bump()  # its codes went with it (cascade): indexes must reload
+            self.lib.codes.bump()  # its codes went with it (cascade): indexes must reload
 
     def _refuse_duplicate(self, accession: str, item_id: int | None = None) -> None:
         """Accession numbers are unique: say so instead of a raw sqlite3.IntegrityError."""

@@ -23,8 +23,8 @@ BUSY_TIMEOUT_MS = 30_000
 
 
 class Library:
-    """An open library. Repositories hang off it: ``items``, ``labels``, ``collections``, ``codes``,
-    ``keywords``."""
+    """An open library. Repositories hang off it: ``items``, ``labels``, ``collections``,
+    ``models``, ``codes``, ``suggestions``, ``keywords``, ``signatures``."""
 
     def __init__(self, root: Path, db: sqlite_utils.Database, read_only: bool = False):
         from app.store.codes import CodeRepository
@@ -32,8 +32,10 @@ class Library:
         from app.store.items import ItemRepository
         from app.store.keywords import KeywordRepository
         from app.store.labels import LabelRepository
+        from app.store.models import ModelRepository
         from app.store.signatures import SignatureRepository
         from app.store.snapshots import SnapshotStore
+        from app.store.suggestions import SuggestionRepository
 
         self.root = root
         self.db = db
@@ -42,7 +44,9 @@ class Library:
         self.labels = LabelRepository(self)
         self.collections = CollectionRepository(self)
         self.signatures = SignatureRepository(self)
-        self.codes = CodeRepository(self)
+        self.models = ModelRepository(self)            # trained models and which is active
+        self.codes = CodeRepository(self)              # the codes each model gave each item
+        self.suggestions = SuggestionRepository(self)  # labels the active model suggests
         self.keywords = KeywordRepository(self)
         self.snapshots = SnapshotStore(self)  # rows as they were: the undo of every op
 

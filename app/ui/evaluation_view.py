@@ -53,7 +53,7 @@ def evaluate_active(lib, k: int = K) -> dict:
     """Worker: metric rows and PR curves of the active model (service imported lazily)."""
     from app.services.evaluation import evaluate_model
 
-    model = lib.codes.active_model()
+    model = lib.models.active()
     curves: dict = {}
     from app.services.evaluation_typed import typed_label_precision
 

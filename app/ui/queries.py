@@ -88,16 +88,13 @@ def collections_list(lib):
 
 
 def suggestions_of(lib, item_id: int) -> list[tuple[str, float, str]]:
-    """Open tag suggestions of an item (empty until the store and a model provide them)."""
-    codes = lib.codes
-    if not hasattr(codes, "suggestions"):
-        return []
-    return list(codes.suggestions(item_id))
+    """Open tag suggestions of an item (none without an active model)."""
+    return list(lib.suggestions.of_item(item_id))
 
 
 def library_summary(lib) -> dict:
     """Status-bar facts: item count and the active model (id, card)."""
-    model = lib.codes.active_model()
+    model = lib.models.active()
     return {"items": lib.items.count(),
             "model": model.id if model else None,
             "card": dict(model.card) if model else {}}

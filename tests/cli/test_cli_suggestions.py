@@ -13,8 +13,8 @@ def lib_path(tmp_path, cli):
     cli("init", path)
     with open_library(path) as lib:
         ids = [lib.items.add(Item(a)) for a in ("A-1", "A-2")]
-        lib.codes.register_model("m1", 16, "ssah", {})
-        lib.codes.put_suggestions("m1", [(ids[0], "dragon", 0.91), (ids[0], "peony", 0.55), (ids[1], "robe", 0.7)])
+        lib.models.register("m1", 16, "ssah", {})
+        lib.suggestions.put("m1", [(ids[0], "dragon", 0.91), (ids[0], "peony", 0.55), (ids[1], "robe", 0.7)])
     return path
 
 
@@ -29,8 +29,8 @@ def test_list_accept_and_reject(lib_path, cli):
     with open_library(lib_path) as lib:
         a1 = lib.items.get_by_accession("A-1").id
         assert lib.labels.labels_of(a1) == ["animal", "dragon"]
-        assert lib.codes.suggestions(a1) == []
-        assert [s[2] for s in lib.codes.suggestions(a1, include_decided=True)] == ["rejected"]
+        assert lib.suggestions.of_item(a1) == []
+        assert [s[2] for s in lib.suggestions.of_item(a1, include_decided=True)] == ["rejected"]
     assert cli("suggestions", "list", lib_path, "A-1").out == "A-1: no open suggestions\n"
 
 

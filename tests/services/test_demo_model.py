@@ -53,7 +53,7 @@ def test_a_fresh_demo_library_gets_the_model_and_search_works(shipped, tmp_path,
     assert installed.encode.encoded == {"label": COUNT, "text": COUNT, "image": COUNT}
     assert any(e.get("stage") == "encode" for e in events)
     with open_library(root) as lib:
-        model = lib.codes.active_model()
+        model = lib.models.active()
         assert model.id == installed.model_id
         accessions = json.loads((shipped / "demo.json").read_text(encoding="utf-8"))["holdout_accessions"]
         assert model.card["holdout_items"] == sorted(lib.items.id_for_accession(a) for a in accessions)
@@ -73,7 +73,7 @@ def test_a_cancelled_install_leaves_no_model(shipped, tmp_path):
     installed = install_demo_model(root, shipped, cancel=cancel)
     assert installed.cancelled and installed.model_id is None
     with open_library(root) as lib:
-        assert lib.codes.models() == [] and not any(lib.models_dir.iterdir())
+        assert lib.models.all() == [] and not any(lib.models_dir.iterdir())
 
 
 def test_a_model_of_another_scheme_is_refused(shipped, tmp_path):

@@ -16,7 +16,7 @@ TINY = dict(bits=16, epochs=2, image_size=32, vocab_size=200, seed=0,
 
 
 def _pretend_it_validated(lib, model_id: str, score: float) -> None:
-    card = lib.codes.model(model_id).card
+    card = lib.models.get(model_id).card
     card["validation"]["map"] = score
     lib.db.execute("UPDATE models SET card = ? WHERE id = ?", [json.dumps(card), model_id])
     lib.codes.__dict__.pop("_models", None)
@@ -27,14 +27,14 @@ def test_a_worse_model_is_kept_beside_the_better_active_one(tmp_path):
     create_demo_library(tmp_path / "lib", seed=4, count=30)
     with open_library(tmp_path / "lib") as lib:
         first = train_library(lib, TrainOptions(**TINY), encode=False)
-        assert first.activated and lib.codes.active_model().id == first.model_id
+        assert first.activated and lib.models.active().id == first.model_id
         _pretend_it_validated(lib, first.model_id, 0.999)
         second = train_library(lib, TrainOptions(**(TINY | {"seed": 1})), encode=False)
-        assert not second.activated and lib.codes.active_model().id == first.model_id
+        assert not second.activated and lib.models.active().id == first.model_id
         assert any("validated better" in note for note in second.notes)
-        assert second.model_id in {m.id for m in lib.codes.models()}  # kept, not lost
+        assert second.model_id in {m.id for m in lib.models.all()}  # kept, not lost
         third = train_library(lib, TrainOptions(**(TINY | {"seed": 2}), replace_better=True), encode=False)
-        assert third.activated and lib.codes.active_model().id == third.model_id
+        assert third.activated and lib.models.active().id == third.model_id
 
 
 @pytest.mark.slow

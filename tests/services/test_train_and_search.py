@@ -34,13 +34,13 @@ def trained(tmp_path_factory):
 def test_training_registers_an_active_model_and_encodes_everything(trained):
     lib, outcome, events = trained
     assert outcome.model_id and not outcome.cancelled
-    assert lib.codes.active_model().id == outcome.model_id
+    assert lib.models.active().id == outcome.model_id
     assert any(e.get("kind") == "epoch" and e.get("val_map") is not None for e in events)
     n = lib.items.count()
     for modality in ("image", "text", "label"):
         ids, codes, scores = lib.codes.load(outcome.model_id, modality)
         assert len(ids) == n and codes.shape == (n, 2) and scores.shape == (n, 16)
-    card = lib.codes.active_model().card
+    card = lib.models.active().card
     assert card["scheme_fingerprint"] == lib.scheme.fingerprint()
     assert card["vocabulary"]["terms"] and card["preprocessing"]["size"] == 32
 
@@ -202,7 +202,7 @@ def test_cancelled_training_registers_nothing(tmp_path):
     with open_library(root) as lib:
         outcome = train_library(lib, TrainOptions(**TINY), cancel=cancel)
         assert outcome.cancelled and outcome.model_id is None
-        assert lib.codes.models() == []
+        assert lib.models.all() == []
 
 
 def test_too_few_labelled_items_is_refused(tmp_path):

@@ -16,7 +16,7 @@ def _fill(library, n: int, seed: int):
 
 
 def test_snapshot_serves_the_same_codes_as_the_rows(library):
-    library.codes.register_model("m", 32, "ssah", {})
+    library.models.register("m", 32, "ssah", {})
     ids, codes = _fill(library, 50, 0)
     assert library.codes.write_snapshot("m", "image") == 50
     got_ids, got_codes, scores = library.codes.load("m", "image", scores=False)
@@ -25,7 +25,7 @@ def test_snapshot_serves_the_same_codes_as_the_rows(library):
 
 
 def test_a_change_after_the_snapshot_makes_load_read_the_rows(library):
-    library.codes.register_model("m", 32, "ssah", {})
+    library.models.register("m", 32, "ssah", {})
     ids, _ = _fill(library, 10, 1)
     library.codes.write_snapshot("m", "image")
     more, more_codes = _fill(library, 5, 2)

@@ -22,22 +22,22 @@ def rows_for(ids, bits, rng, scores=True):
 
 
 def test_register_and_activate_one_model_at_a_time(library):
-    a = library.codes.register_model("ssah-64-a", 64, "ssah", {"map": 0.71, "名": "纹样"})
+    a = library.models.register("ssah-64-a", 64, "ssah", {"map": 0.71, "名": "纹样"})
     assert a.active and a.card == {"map": 0.71, "名": "纹样"} and a.bits == 64 and a.mode == "ssah"
-    b = library.codes.register_model("dcmh-32", 32, "dcmh", {}, activate=False)
-    assert not b.active and library.codes.active_model().id == "ssah-64-a"
-    library.codes.activate("dcmh-32")
-    assert library.codes.active_model().id == "dcmh-32"
-    assert [m.active for m in library.codes.models()] == [False, True]
+    b = library.models.register("dcmh-32", 32, "dcmh", {}, activate=False)
+    assert not b.active and library.models.active().id == "ssah-64-a"
+    library.models.activate("dcmh-32")
+    assert library.models.active().id == "dcmh-32"
+    assert [m.active for m in library.models.all()] == [False, True]
     with pytest.raises(NotFound):
-        library.codes.activate("missing")
-    assert library.codes.active_model().id == "dcmh-32"
+        library.models.activate("missing")
+    assert library.models.active().id == "dcmh-32"
 
 
 @pytest.mark.parametrize("bits", [16, 64, 128])
 def test_codes_and_scores_round_trip(library, item_ids, bits):
     rng = np.random.default_rng(bits)
-    library.codes.register_model("m", bits, "ssah", {})
+    library.models.register("m", bits, "ssah", {})
     shuffled = [item_ids[i] for i in rng.permutation(len(item_ids))]
     signs, packed, rows = rows_for(shuffled, bits, rng)
     assert library.codes.put("m", "image", rows) == len(item_ids)
@@ -54,7 +54,7 @@ def test_codes_and_scores_round_trip(library, item_ids, bits):
 
 def test_modalities_are_separate_and_put_replaces(library, item_ids):
     rng = np.random.default_rng(7)
-    library.codes.register_model("m", 32, "ssah", {})
+    library.models.register("m", 32, "ssah", {})
     _, packed_img, img = rows_for(item_ids, 32, rng)
     _, _, txt = rows_for(item_ids[:2], 32, rng, scores=False)
     library.codes.put("m", "image", img)
@@ -73,7 +73,7 @@ def test_modalities_are_separate_and_put_replaces(library, item_ids):
 
 
 def test_codes_of_the_wrong_size_are_refused(library, item_ids):
-    library.codes.register_model("m", 32, "ssah", {})
+    library.models.register("m", 32, "ssah", {})
     good = CodeRow(item_ids[0], b"\x00" * 4, np.zeros(32, np.float32).tobytes(), "h")
     with pytest.raises(ValueError, match="4 bytes"):
         library.codes.put("m", "image", [good, CodeRow(item_ids[1], b"\x00" * 8, None, "h")])
@@ -85,7 +85,7 @@ def test_codes_of_the_wrong_size_are_refused(library, item_ids):
 
 
 def test_empty_load_has_the_right_shapes(library):
-    library.codes.register_model("m", 64, "ssah", {})
+    library.models.register("m", 64, "ssah", {})
     ids, codes, scores = library.codes.load("m", "image")
     assert ids.shape == (0,) and codes.shape == (0, 8) and scores is None
     with pytest.raises(NotFound):
@@ -94,11 +94,11 @@ def test_empty_load_has_the_right_shapes(library):
 
 def test_deleting_items_or_models_removes_their_codes(library, item_ids):
     rng = np.random.default_rng(3)
-    library.codes.register_model("m", 16, "ssah", {})
+    library.models.register("m", 16, "ssah", {})
     library.codes.put("m", "image", rows_for(item_ids, 16, rng)[2])
     library.items.delete(item_ids[0])
     library.codes.delete_for_items(item_ids[1:3])
     assert library.codes.load("m", "image")[0].tolist() == item_ids[3:]
-    library.codes.delete_model("m")
+    library.models.delete("m")
     assert library.db.execute("SELECT COUNT(*) FROM codes").fetchone()[0] == 0
-    assert library.codes.active_model() is None
+    assert library.models.active() is None

@@ -18,7 +18,7 @@ def test_set_inference_device_updates_the_status_bar(window):
 
 
 def test_active_model_is_named_in_the_status_bar(library, open_window, qtbot):
-    library.codes.register_model("m-2024", 32, "ssah", {"provider": "CUDAExecutionProvider"})
+    library.models.register("m-2024", 32, "ssah", {"provider": "CUDAExecutionProvider"})
     window = open_window(library)
     wait_idle(qtbot, window)
     assert window.model_label.text() == "Model: m-2024"

@@ -71,11 +71,11 @@ def test_train_in_the_dialog_then_search_evaluate_and_suggest(demo, open_window,
     assert view.pr.series and view.table.rowCount() == 4 + typed_rows
     assert view.table.item(view.table.rowCount() - 1, 0).text().startswith("published protocol")
 
-    with_suggestions = [i for i in demo.items.ids() if demo.codes.suggestions(i)]
+    with_suggestions = [i for i in demo.items.ids() if demo.suggestions.of_item(i)]
     print(f"\n{len(with_suggestions)} item(s) with suggestions from the tiny model")
     if with_suggestions:  # the tiny model may be too unsure to suggest anything
         item_id = with_suggestions[0]
-        label_id = demo.codes.suggestions(item_id)[0][0]
+        label_id = demo.suggestions.of_item(item_id)[0][0]
         window.grid.select_ids([item_id])
         qtbot.waitUntil(lambda: window.detail.suggestions.item_id == item_id)
         window.detail.suggestions.decide(label_id, True)

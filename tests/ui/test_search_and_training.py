@@ -177,7 +177,7 @@ class FakeTraining:
                 self.release.wait(10)  # let the test look (or cancel) mid-run
         from app.store import open_library
         with open_library(lib_path) as lib:
-            lib.codes.register_model("trained-1", options.bits, options.mode, {})
+            lib.models.register("trained-1", options.bits, options.mode, {})
         return types.SimpleNamespace(model_id="trained-1", cancelled=False)
 
 
@@ -226,7 +226,7 @@ def test_training_can_be_cancelled(window, fake_training, qtbot):
 def test_evaluation_view_shows_the_card_numbers(library, open_window, qtbot):
     card = {"bits": 32, "mode": "ssah", "validation": {"map": 0.61, "i2t": 0.58},
             "history": [{"epoch": 1, "val_map": 0.3}, {"epoch": 2, "val_map": 0.5}]}
-    library.codes.register_model("m-eval", 32, "ssah", card)
+    library.models.register("m-eval", 32, "ssah", card)
     window = open_window(library)
     view = window.show_evaluation()
     wait_idle(qtbot, window)

@@ -97,8 +97,8 @@ def test_type_ahead_filters_the_tree_and_enter_tags(stocked, library, qtbot):
 
 def test_suggestions_accept_and_reject_are_undoable(stocked, library, qtbot):
     window, ids = stocked
-    library.codes.register_model("m1", 32, "ssah", {})
-    library.codes.put_suggestions("m1", [(ids[0], "dragon", 0.91), (ids[0], "cloud", 0.72),
+    library.models.register("m1", 32, "ssah", {})
+    library.suggestions.put("m1", [(ids[0], "dragon", 0.91), (ids[0], "cloud", 0.72),
                                          (ids[0], "qing", 0.55)])
     select(window, qtbot, ids[:1])
     panel = window.detail.suggestions
@@ -107,17 +107,17 @@ def test_suggestions_accept_and_reject_are_undoable(stocked, library, qtbot):
     panel.decide("dragon", True)
     wait_idle(qtbot, window)
     assert "dragon" in library.labels.labels_of(ids[0])
-    assert ("dragon", 0.91, "accepted") in library.codes.suggestions(ids[0], include_decided=True) \
+    assert ("dragon", 0.91, "accepted") in library.suggestions.of_item(ids[0], include_decided=True) \
         or "dragon" in library.labels.labels_of(ids[0])
     qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 2)
     window.actions.undo.trigger()  # one step: the tag and the decision go together
     wait_idle(qtbot, window)
     assert "dragon" not in library.labels.labels_of(ids[0])
-    assert [r[0] for r in library.codes.suggestions(ids[0])] == ["dragon", "cloud", "qing"]
+    assert [r[0] for r in library.suggestions.of_item(ids[0])] == ["dragon", "cloud", "qing"]
     qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 3)
     panel.reject_all.click()
     wait_idle(qtbot, window)
-    assert library.codes.suggestions(ids[0]) == []
+    assert library.suggestions.of_item(ids[0]) == []
     assert library.labels.labels_of(ids[0]) == []
 
 
