@@ -20,8 +20,8 @@ import numpy as np
 
 from app.core.errors import WenyangError
 from app.core.tempfiles import owner_tag
-from app.media.demo_art import DemoArt, render
-from app.media.demo_captions import caption
+from app.media.demo.art import DemoArt, render
+from app.media.demo.captions import caption
 from app.paths import SHIPPED_MODELS
 
 SHEET_NAME = "demo-metadata.csv"

@@ -14,9 +14,9 @@ from PIL import Image, ImageDraw
 from app.cli import main as cli
 from app.core.scheme import LabelScheme
 from app.exchange.sheets import read_sheet
-from app.media.demo_art import CANVAS, CUTS, DemoArt, _cut, render
-from app.media.demo_motifs import Palette
-from app.media.demo_place import draw_motifs
+from app.media.demo.art import CANVAS, CUTS, DemoArt, _cut, render
+from app.media.demo.motifs import Palette
+from app.media.demo.place import draw_motifs
 from app.paths import resource
 from app.services.demo import SHEET_NAME, create_demo_library, generate_demo
 

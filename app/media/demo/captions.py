@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.media.demo_art import DemoArt
+from app.media.demo.art import DemoArt
 
 ZH_COLOUR = {"red": ["大红", "红", "绛红"], "yellow": ["明黄", "杏黄"], "dark-blue": ["石青"],
              "blue": ["蓝", "宝蓝"], "green": ["绿", "松绿"], "black": ["黑", "玄色"], "white": ["白", "月白"]}

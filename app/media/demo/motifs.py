@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.media.demo_pen import Colour, Pen, arc, bezier, ribbon, spiral
+from app.media.demo.pen import Colour, Pen, arc, bezier, ribbon, spiral
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Accessory cuts of the demo art: cloud collar, rank badge, hat and a pair of shoes.
 
-Same contract as ``demo_garments``: builders return a ``Cut`` in canvas fractions.
+Same contract as ``app.media.demo.garments``: builders return a ``Cut`` in canvas fractions.
 """
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 
-from app.media.demo_garments import Cut, _box_polys, _tolist
-from app.media.demo_pen import arc, bezier, ribbon
+from app.media.demo.garments import Cut, _box_polys, _tolist
+from app.media.demo.pen import arc, bezier, ribbon
 
 RED, GOLD, WHITE = (190, 35, 40), (212, 170, 60), (236, 232, 220)
 

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
-from app.media import demo_accessories as acc
-from app.media import demo_garments as gar
-from app.media.demo_motifs import Palette
-from app.media.demo_place import draw_motifs
-from app.media.demo_scene import stage, to_uint8
-from app.media.demo_texture import apply_technique, brocade_repeat, coarse_noise, kesi_finish, material_shade
+from app.media.demo import accessories as acc
+from app.media.demo import garments as gar
+from app.media.demo.motifs import Palette
+from app.media.demo.place import draw_motifs
+from app.media.demo.scene import stage, to_uint8
+from app.media.demo.texture import apply_technique, brocade_repeat, coarse_noise, kesi_finish, material_shade
 
 CANVAS = 640  # drawn at twice the output size, then reduced: cheap anti-aliasing
 

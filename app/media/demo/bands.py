@@ -11,8 +11,8 @@ import math
 import numpy as np
 from PIL import ImageDraw
 
-from app.media.demo_motifs import Palette
-from app.media.demo_pen import arc, spiral
+from app.media.demo.motifs import Palette
+from app.media.demo.pen import arc, spiral
 
 Box = tuple[float, float, float, float]
 

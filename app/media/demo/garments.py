@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.media.demo_pen import arc, bezier, ribbon
+from app.media.demo.pen import arc, bezier, ribbon
 
 Box = tuple[float, float, float, float]
 

@@ -12,10 +12,10 @@ import math
 import numpy as np
 from PIL import ImageDraw
 
-from app.media.demo_bands import draw_key_fret, draw_roundel, draw_sea_wave
-from app.media.demo_garments import Cut
-from app.media.demo_motifs import FIGURES, Palette
-from app.media.demo_pen import Pen
+from app.media.demo.bands import draw_key_fret, draw_roundel, draw_sea_wave
+from app.media.demo.garments import Cut
+from app.media.demo.motifs import FIGURES, Palette
+from app.media.demo.pen import Pen
 
 SPACING = 0.14  # scatter grid step, as a fraction of the canvas (motifs must survive a 128 px resize)
 

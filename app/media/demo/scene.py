@@ -11,7 +11,7 @@ import math
 import numpy as np
 from PIL import Image, ImageFilter
 
-from app.media.demo_texture import coarse_noise
+from app.media.demo.texture import coarse_noise
 
 BACKDROPS = ((206, 204, 198), (224, 216, 198), (188, 194, 202), (214, 210, 204), (232, 228, 220),
              (176, 172, 164), (96, 98, 104))
