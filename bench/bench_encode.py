@@ -56,7 +56,7 @@ def main() -> None:
                     started = time.perf_counter()
                     for x in batches:
                         if name == "separate":  # what the two calls cost before
-                            rt.model.run("image", x), rt.model.run("image", x)
+                            rt.networks.run("image", x), rt.networks.run("image", x)
                         else:
                             rt.image_outputs(x)
                     timings[name].append(time.perf_counter() - started)

@@ -104,7 +104,7 @@ def read_card(folder: str | Path) -> dict:
     return card
 
 
-class RuntimeModel:
+class OnnxNetworks:
     """ONNX Runtime sessions for the networks of one model."""
 
     def __init__(self, folder: Path, card: dict):
@@ -187,7 +187,7 @@ class RuntimeModel:
         return self._sessions[modality]
 
 
-def load_model(folder: str | Path, expected_scheme_fingerprint: str | None = None) -> RuntimeModel:
+def load_model(folder: str | Path, expected_scheme_fingerprint: str | None = None) -> OnnxNetworks:
     """Open a model folder; refuse it when it was trained on another label scheme."""
     folder = Path(folder)
     card = read_card(folder)
@@ -202,4 +202,4 @@ def load_model(folder: str | Path, expected_scheme_fingerprint: str | None = Non
             f"The model {card.get('id', folder.name)} was trained on label scheme {trained_on}, "
             f"but the library's scheme is now {expected_scheme_fingerprint} (labels were added, moved, "
             "merged or deleted since). Train a new model to search with the current labels.")
-    return RuntimeModel(folder, card)
+    return OnnxNetworks(folder, card)

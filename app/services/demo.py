@@ -313,7 +313,7 @@ def _fill_collections(lib, seed: int, count: int) -> dict[str, int]:
 # run, so the build trains it once (installer/demo_model.py, the same options, seed 0) and
 # ships the ONNX model folder in models/demo/ with a manifest saying which demo it fits.
 @dataclass
-class InstalledModel:
+class DemoModelInstall:
     """What ``install_demo_model`` did (``model_id`` None when it was cancelled)."""
     model_id: str | None
     cancelled: bool = False
@@ -333,7 +333,7 @@ def shipped_demo_model(seed: int = 0, count: int = DEMO_COUNT, folder: str | Pat
 
 
 def install_demo_model(library, folder: str | Path, progress: Callable[[dict], None] | None = None,
-                       cancel: threading.Event | None = None) -> InstalledModel:
+                       cancel: threading.Event | None = None) -> DemoModelInstall:
     """Copy a shipped demo model into ``library`` (a folder or an open Library), register it
     and encode the library with it; ONNX Runtime only, no PyTorch. It becomes the active
     model once the library is encoded; cancelled, it is removed again.
@@ -369,9 +369,9 @@ def install_demo_model(library, folder: str | Path, progress: Callable[[dict], N
         if report.cancelled:
             lib.models.delete(model_id)
             shutil.rmtree(target, ignore_errors=True)
-            return InstalledModel(None, True, report)
+            return DemoModelInstall(None, True, report)
         lib.models.activate(model_id)
-        return InstalledModel(model_id, False, report)
+        return DemoModelInstall(model_id, False, report)
     finally:
         if own:
             lib.close()

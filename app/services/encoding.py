@@ -12,7 +12,7 @@ import numpy as np
 from app.media.images import THUMBNAIL_SIZE
 from app.media.preprocess import Preprocessing
 from app.services.dataset import LibraryArrays, PhotoLoader, library_arrays
-from app.services.models_runtime import LibraryModel, active_runtime, pack
+from app.services.models_runtime import ModelEncoders, active_runtime, pack
 from app.store.codes import CodeRow
 
 SUGGEST_MIN_CONFIDENCE = 0.3
@@ -78,13 +78,13 @@ def _stale_rows(lib, model_id, modality, arrays: LibraryArrays, hashes, report) 
     return [r for r, (i, h) in enumerate(zip(arrays.ids, hashes)) if h and stored.get(int(i)) != h]
 
 
-def _encoder_for(modality: str, runtime: LibraryModel, arrays: LibraryArrays, lib):
+def _encoder_for(modality: str, runtime: ModelEncoders, arrays: LibraryArrays, lib):
     if modality == "image":
         return PhotoLoader(arrays.image_sources(lib, runtime.preprocessing), runtime.preprocessing)
     return None
 
 
-def _encode_batch(lib, model_id, modality, runtime: LibraryModel, loader, arrays: LibraryArrays,
+def _encode_batch(lib, model_id, modality, runtime: ModelEncoders, loader, arrays: LibraryArrays,
                   hashes, rows: list[int], report: EncodeReport) -> None:
     idx = np.asarray(rows)
     probs = None
@@ -111,7 +111,7 @@ def _row_labels(arrays: LibraryArrays, row: int) -> list[str]:
     return [arrays.label_ids[j] for j in np.flatnonzero(arrays.labels[row])]
 
 
-def _store_suggestions(lib, model_id, runtime: LibraryModel, item_ids, probs) -> int:
+def _store_suggestions(lib, model_id, runtime: ModelEncoders, item_ids, probs) -> int:
     rows = [(item_id, runtime.label_ids[j], float(p))
             for item_id, row in zip(item_ids, probs)
             for j, p in enumerate(row) if p >= SUGGEST_MIN_CONFIDENCE]

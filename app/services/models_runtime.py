@@ -11,7 +11,7 @@ from app.media.preprocess import Preprocessing
 from app.runtime import load_model, pack_codes
 from app.text import Vocabulary
 
-_CACHE: dict[tuple[str, str, str], LibraryModel] = {}
+_CACHE: dict[tuple[str, str, str], ModelEncoders] = {}
 _LOCK = threading.Lock()
 
 
@@ -20,13 +20,18 @@ def pack(codes: np.ndarray) -> np.ndarray:
     return pack_codes(codes)
 
 
-class LibraryModel:
-    """Encoders for one model with the conversions a library needs."""
+class ModelEncoders:
+    """One model's encoders as a library uses them: its ONNX networks (``networks``) with the
+    conversions around them (typed text → term vector, labels → label vector, photo → pixels).
+
+    The four kinds of "model": ``ModelRecord`` is a model's row in the library, ``OnnxNetworks``
+    its loaded ONNX sessions, ``ModelEncoders`` those with the library's conversions, and
+    ``DemoModelInstall`` what installing the shipped demo model did."""
 
     def __init__(self, folder: Path, scheme_fingerprint: str | None):
         self.folder = folder
-        self.model = load_model(folder, expected_scheme_fingerprint=scheme_fingerprint)
-        card = self.model.card
+        self.networks = load_model(folder, expected_scheme_fingerprint=scheme_fingerprint)
+        card = self.networks.card
         self.card = card
         self.bits = int(card["bits"])
         self.label_ids: list[str] = list(card["label_ids"])
@@ -38,7 +43,7 @@ class LibraryModel:
 
     @property
     def provider(self) -> str:
-        return self.model.provider
+        return self.networks.provider
 
     # -- inputs ----------------------------------------------------------------------------
     def text_vectors(self, texts: list[str]) -> np.ndarray:
@@ -66,40 +71,40 @@ class LibraryModel:
 
     # -- encoders (delegated) --------------------------------------------------------------
     def encode_images(self, pixels: np.ndarray):
-        return self.model.encode_images(pixels)
+        return self.networks.encode_images(pixels)
 
     def image_outputs(self, pixels: np.ndarray):
         """(codes, pre-sign h, label probabilities) of photos in ONE network run."""
-        h, probs = self.model.run("image", pixels)
+        h, probs = self.networks.run("image", pixels)
         return np.where(h > 0, 1, -1).astype(np.int8), h, probs
 
     def text_outputs(self, vectors: np.ndarray):
-        h, probs = self.model.run("text", vectors)
+        h, probs = self.networks.run("text", vectors)
         return np.where(h > 0, 1, -1).astype(np.int8), h, probs
 
     def encode_texts(self, vectors: np.ndarray):
-        return self.model.encode_texts(vectors)
+        return self.networks.encode_texts(vectors)
 
     def encode_labels(self, vectors: np.ndarray):
-        return self.model.encode_labels(vectors)
+        return self.networks.encode_labels(vectors)
 
     def predict_labels_images(self, pixels: np.ndarray) -> np.ndarray:
-        return self.model.predict_labels_images(pixels)
+        return self.networks.predict_labels_images(pixels)
 
     def predict_labels_texts(self, vectors: np.ndarray) -> np.ndarray:
-        return self.model.predict_labels_texts(vectors)
+        return self.networks.predict_labels_texts(vectors)
 
 
 def model_folder(lib, model_id: str) -> Path:
     return lib.models_dir / model_id
 
 
-def active_runtime(lib, model, scheme=None) -> LibraryModel:
+def active_runtime(lib, model, scheme=None) -> ModelEncoders:
     """The loaded model for ``model`` (a ModelRecord), cached per library and scheme
     (``scheme``: the library's, when the caller has read it already)."""
     fingerprint = (scheme or lib.scheme).fingerprint()
     key = (str(lib.root.resolve()), model.id, fingerprint)
     with _LOCK:
         if key not in _CACHE:
-            _CACHE[key] = LibraryModel(model_folder(lib, model.id), fingerprint)
+            _CACHE[key] = ModelEncoders(model_folder(lib, model.id), fingerprint)
         return _CACHE[key]
