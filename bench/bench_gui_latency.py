@@ -169,8 +169,8 @@ def train_phases(window, probe, bits: int, epochs: int, timeout_s: float) -> dic
     outcome = []
     dialog.trained.connect(outcome.append)
 
-    def on_event(event: dict) -> None:
-        if event.get("stage") == "encode" and probe.phase == "train":
+    def on_event(event) -> None:
+        if event.stage == "encode" and probe.phase == "train":
             probe.enter("encode")
     dialog.job.progress.connect(on_event)
     ok = run_until(lambda: outcome and window_idle(window) and window.backend.available, timeout_s)

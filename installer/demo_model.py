@@ -101,10 +101,10 @@ def build(out: Path, count: int, wanted: str, options=None) -> dict:
     return manifest
 
 
-def _print_epoch(event: dict) -> None:
-    if event.get("kind") == "epoch":
-        print(f"  epoch {event.get('epoch')}/{event.get('epochs')}  val {event.get('val_map') or 0:.3f}",
-              flush=True)
+def _print_epoch(event) -> None:
+    data = event.data
+    if data.get("kind") == "epoch":
+        print(f"  epoch {data.get('epoch')}/{data.get('epochs')}  val {data.get('val_map') or 0:.3f}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -137,10 +137,12 @@ class Shooter:
         self.save(dialog, "training-dialog", lang)
         dialog.close()
 
-    def history(self) -> list[dict]:
+    def history(self) -> list:
+        from app.core.jobs import Progress
+
         epochs, total = self.epochs, len(self.epochs)
-        return [{"kind": "epoch", "epoch": h.get("epoch", i + 1), "epochs": total,
-                 "losses": h.get("losses") or {}, "val_map": h.get("val_map")}
+        return [Progress("train", data={"kind": "epoch", "epoch": h.get("epoch", i + 1), "epochs": total,
+                                        "losses": h.get("losses") or {}, "val_map": h.get("val_map")})
                 for i, h in enumerate(epochs)]
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from app.cli import EXIT_OK, EXIT_PARTIAL
 from app.cli.common import command, library_path, whole
+from app.core.jobs import Progress
 
 
 def register(sub) -> None:
@@ -26,7 +27,7 @@ def run_demo(args) -> int:
 
     progress = _progress_printer(not args.quiet and sys.stderr.isatty())
     if args.library is None:
-        sheet = generate_demo(args.folder, args.seed, args.count, progress=lambda d, t: progress("generate", d, t))
+        sheet = generate_demo(args.folder, args.seed, args.count, progress=progress)
         _end_progress(progress)
         print(f"Wrote {args.count} demo photos and the sheet {sheet}.")
         print(f"Import them with: wenyang demo {args.folder} --seed {args.seed} --count {args.count} "
@@ -40,9 +41,9 @@ def run_demo(args) -> int:
 
 
 def _progress_printer(show: bool):
-    def progress(stage: str, done: int, total: int) -> None:
-        if show and (done % 10 == 0 or done == total):
-            print(f"\r{stage}: {done}/{total}", end="", file=sys.stderr, flush=True)
+    def progress(event: Progress) -> None:
+        if show and (event.done % 10 == 0 or event.finished_stage):
+            print(f"\r{event.stage}: {event.done}/{event.total}", end="", file=sys.stderr, flush=True)
     progress.shown = show
     return progress
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from app.cli import EXIT_OK, EXIT_PARTIAL
 from app.cli.common import command, open_from_args, whole
 from app.core.errors import WenyangError
+from app.core.jobs import Progress
 from app.services.exchange import (
     FORMATS,
     ExportOptions,
-    ExportProgress,
     format_for,
     run_export,
     select_all,
@@ -97,7 +97,7 @@ def _progress_printer(quiet: bool):
     if quiet or not sys.stderr.isatty():
         return None
 
-    def show(event: ExportProgress) -> None:
+    def show(event: Progress) -> None:
         if event.done % 25 == 0 or event.done == event.total:
             print(f"\r{event.stage}: {event.done}/{event.total} {event.detail[:40]:40}", end="",
                   file=sys.stderr, flush=True)

@@ -47,7 +47,7 @@ def run_import(args) -> int:
         show = not args.quiet and sys.stderr.isatty()
         for event in importer.run():
             if show and (event.done % 25 == 0 or event.done == event.total):
-                print(f"\r{event.done}/{event.total} {Path(event.path).name[:40]:40}", end="",
+                print(f"\r{event.done}/{event.total} {Path(event.detail).name[:40]:40}", end="",
                       file=sys.stderr, flush=True)
         if show:
             print(file=sys.stderr)

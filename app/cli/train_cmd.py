@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import sys
-import threading
 from pathlib import Path
 
 from app.cli.common import action_group, command, open_from_args, whole
+from app.core.jobs import CancelToken, Progress
 from app.services import ops
 
 
@@ -34,19 +34,20 @@ def register(sub) -> None:
 
 
 def _printer():
-    def show(event: dict) -> None:
-        stage = event.get("stage")
-        if stage == "train" and event.get("kind") == "epoch":
-            losses = " ".join(f"{k}={v:.3f}" for k, v in event.get("losses", {}).items())
-            vm = event.get("val_map")
-            print(f"epoch {event['epoch']}/{event['epochs']} {losses} "
+    """Progress lines on stderr: each epoch, the first pass's end, each stage's end."""
+    def show(event: Progress) -> None:
+        kind, data = event.data.get("kind"), event.data
+        if event.stage == "train" and kind == "epoch":
+            losses = " ".join(f"{k}={v:.3f}" for k, v in data.get("losses", {}).items())
+            vm = data.get("val_map")
+            print(f"epoch {data['epoch']}/{data['epochs']} {losses} "
                   f"val MAP={'-' if vm is None else f'{vm:.3f}'}", file=sys.stderr, flush=True)
-        elif stage == "warmup" and event.get("step") == event.get("steps"):
-            print(f"{event['message']}, loss {event['losses']['cnn']:.3f}", file=sys.stderr, flush=True)
-        elif stage in ("text", "export") or event.get("kind") == "done":
-            print(event.get("message", stage), file=sys.stderr, flush=True)
-        elif stage == "encode" and event["done"] == event["total"]:
-            print(f"encoded {event['total']} {event['modality']} code(s)", file=sys.stderr, flush=True)
+        elif event.stage == "warmup" and event.finished_stage:
+            print(f"{event.detail}, loss {data['losses']['cnn']:.3f}", file=sys.stderr, flush=True)
+        elif event.stage in ("text", "export") or kind == "done":
+            print(event.detail or event.stage, file=sys.stderr, flush=True)
+        elif event.stage == "encode" and event.finished_stage:
+            print(f"encoded {event.total} {event.detail} code(s)", file=sys.stderr, flush=True)
     return show
 
 
@@ -58,7 +59,7 @@ def run_train(args) -> int:
                            seed=args.seed, device=args.device, resume=args.resume,
                            replace_better=args.activate_anyway)
     with open_from_args(args) as lib:
-        outcome = train_library(lib, options, progress=_printer(), cancel=threading.Event(),
+        outcome = train_library(lib, options, progress=_printer(), cancel=CancelToken(),
                                 encode=not args.no_encode)
     if outcome.cancelled:
         print("Training was cancelled; the last checkpoint is kept (use --resume).")

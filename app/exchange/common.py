@@ -12,12 +12,13 @@ import shutil
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.core.errors import WenyangError
+from app.core.jobs import Cancelled, CancelToken, Progress, ProgressFn
 from app.core.tempfiles import clean_stale, temp_dir, temp_file
 
 
@@ -25,18 +26,8 @@ class ExportError(WenyangError):
     """An export cannot be written; nothing was left behind."""
 
 
-class Cancelled(WenyangError):
-    """The curator cancelled a long export or import; nothing was left behind."""
-
-
-class ExportCancelled(Cancelled, ExportError):
-    def __init__(self) -> None:
-        super().__init__("The export was cancelled; no file was written.")
-
-
-class ImportCancelled(Cancelled):
-    def __init__(self) -> None:
-        super().__init__("The import was cancelled; nothing was imported.")
+EXPORT_CANCELLED = "The export was cancelled; no file was written."
+IMPORT_CANCELLED = "The import was cancelled; nothing was imported."
 
 
 @dataclass
@@ -50,14 +41,6 @@ class Selection:
     @property
     def name(self) -> str:
         return self.title or self.description
-
-
-@dataclass
-class ExportProgress:
-    done: int
-    total: int
-    stage: str          # 'items', 'photos', 'writing'
-    detail: str = ""
 
 
 @dataclass
@@ -77,25 +60,23 @@ class ExportResult:
         return bool(self.missing_photos)
 
 
-ProgressCallback = Callable[[ExportProgress], None]
-
-
 class Job:
-    """Progress reporting and cancellation for one export (or package import) run."""
+    """Progress reporting and cancellation for one export (or package import) run: its
+    stages are 'items', 'photos' and 'writing'."""
 
-    def __init__(self, progress: ProgressCallback | None = None,
-                 cancel: threading.Event | None = None, cancelled=ExportCancelled):
+    def __init__(self, progress: ProgressFn | None = None,
+                 cancel: threading.Event | None = None, cancelled: str = EXPORT_CANCELLED):
         self.progress = progress
-        self.cancel = cancel or threading.Event()
+        self.cancel = cancel or CancelToken()
         self.cancelled = cancelled
         self.started = time.perf_counter()
 
     def step(self, done: int, total: int, stage: str, detail: str = "") -> None:
-        """Report progress, and stop (raising ``cancelled``) when cancel is set."""
+        """Report progress, and stop (raising ``Cancelled``) when cancel is set."""
         if self.cancel.is_set():
-            raise self.cancelled()
+            raise Cancelled(self.cancelled)
         if self.progress is not None:
-            self.progress(ExportProgress(done, total, stage, detail))
+            self.progress(Progress(stage, done, total, detail))
 
     def seconds(self) -> float:
         return time.perf_counter() - self.started

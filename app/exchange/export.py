@@ -5,7 +5,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.exchange.common import ExportError, ExportResult, ProgressCallback, Selection
+from app.core.jobs import ProgressFn
+from app.exchange.common import ExportError, ExportResult, Selection
 
 FORMATS = ("csv", "json", "zip", "iiif", "research")
 FOLDER_FORMATS = ("iiif", "research")   # these write a folder, the others one file
@@ -34,7 +35,7 @@ def format_for(out: str | Path, given: str | None) -> str:
 
 
 def run_export(lib, selection: Selection, fmt: str, out: str | Path,
-               options: ExportOptions | None = None, progress: ProgressCallback | None = None,
+               options: ExportOptions | None = None, progress: ProgressFn | None = None,
                cancel: threading.Event | None = None) -> ExportResult:
     """Export ``selection`` as ``fmt`` to ``out``; atomic, with progress and cancel."""
     options = options or ExportOptions()

@@ -38,8 +38,9 @@ import re
 import threading
 from pathlib import Path
 
+from app.core.jobs import ProgressFn
 from app.core.safe_text import to_csv_cell
-from app.exchange.common import ExportResult, Job, ProgressCallback, Selection, atomic_file
+from app.exchange.common import ExportResult, Job, Selection, atomic_file
 from app.exchange.records import gather
 from app.exchange.sheets import COLUMN_ALIASES
 
@@ -50,7 +51,7 @@ _ALIASES = {alias for aliases in COLUMN_ALIASES.values() for alias in aliases}
 
 
 def export_csv(lib, selection: Selection, out: str | Path,
-               progress: ProgressCallback | None = None,
+               progress: ProgressFn | None = None,
                cancel: threading.Event | None = None) -> ExportResult:
     """Write the selection to ``out`` as CSV (atomically; honours ``cancel``)."""
     job, out = Job(progress, cancel), Path(out)

@@ -11,8 +11,9 @@ import threading
 from pathlib import Path
 
 import app
+from app.core.jobs import ProgressFn
 from app.core.models import now_iso
-from app.exchange.common import ExportResult, Job, ProgressCallback, Selection, atomic_file, photo_file
+from app.exchange.common import ExportResult, Job, Selection, atomic_file, photo_file
 from app.exchange.records import collection_records, gather, item_record, photo_record
 
 FORMAT = "wenyang-export"
@@ -20,7 +21,7 @@ FORMAT_VERSION = 1
 
 
 def export_json(lib, selection: Selection, out: str | Path,
-                progress: ProgressCallback | None = None,
+                progress: ProgressFn | None = None,
                 cancel: threading.Event | None = None) -> ExportResult:
     """Write the selection to ``out`` as UTF-8 JSON (atomically; honours ``cancel``)."""
     job, out = Job(progress, cancel), Path(out)

@@ -19,13 +19,13 @@ import threading
 from pathlib import Path
 from urllib.parse import quote
 
+from app.core.jobs import ProgressFn
 from app.core.safe_text import iiif_label, iiif_text
 from app.core.scheme import LabelScheme
 from app.exchange.common import (
     ExportError,
     ExportResult,
     Job,
-    ProgressCallback,
     Selection,
     atomic_dir,
     safe_name,
@@ -60,7 +60,7 @@ def both(en: str, zh: str) -> dict:
 
 
 def export_iiif(lib, selection: Selection, out: str | Path, base_uri: str | None = None,
-                max_side: int | None = None, progress: ProgressCallback | None = None,
+                max_side: int | None = None, progress: ProgressFn | None = None,
                 cancel: threading.Event | None = None, workers: int = 2) -> ExportResult:
     """Write the static IIIF site into the new folder ``out`` (atomically)."""
     job, out = Job(progress, cancel), Path(out)

@@ -12,8 +12,9 @@ import zipfile
 from pathlib import Path
 
 import app
+from app.core.jobs import ProgressFn
 from app.core.models import MAX_TEXT, now_iso
-from app.exchange.common import ExportError, ExportResult, Job, ProgressCallback, Selection, atomic_file
+from app.exchange.common import ExportError, ExportResult, Job, Selection, atomic_file
 from app.exchange.package_format import FORMAT, FORMAT_VERSION, METADATA, PHOTOS, README, SCHEME
 from app.exchange.package_read import TEXT_MEMBERS, PackageLimits, human_bytes
 from app.exchange.photos import PhotoOut, write_all, write_photo
@@ -23,7 +24,7 @@ ZIP64_ABOVE = 1 << 31  # members this large need ZIP64 extra fields from the sta
 
 
 def export_package(lib, selection: Selection, out: str | Path, max_side: int | None = None,
-                   progress: ProgressCallback | None = None,
+                   progress: ProgressFn | None = None,
                    cancel: threading.Event | None = None, workers: int = 2) -> ExportResult:
     """Write ``out`` (a .zip): photos (original bytes, or longer side ``max_side`` px),
     ``metadata.json``, ``scheme.json`` and ``README.txt``. Atomic; honours ``cancel``."""

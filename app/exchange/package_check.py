@@ -12,7 +12,7 @@ from pathlib import Path
 
 from app.core.errors import SchemeError
 from app.core.scheme import LabelScheme
-from app.exchange.common import ImportCancelled, Job
+from app.exchange.common import IMPORT_CANCELLED, Job
 from app.exchange.package_format import METADATA, README, SCHEME, PackageError, check_document, check_references
 from app.exchange.package_read import PackageLimits, SafeZip
 from app.exchange.photos import prefetch
@@ -46,7 +46,7 @@ def check_package(path: str | Path, limits: PackageLimits | None = None, job: Jo
                   workers: int = 2) -> CheckedPackage:
     """Read and check the package at ``path``; raises PackageError naming the first problem."""
     path = Path(path)
-    job = job or Job(cancelled=ImportCancelled)
+    job = job or Job(cancelled=IMPORT_CANCELLED)
     with SafeZip(path, limits) as package:
         doc = load_json(package, METADATA)
         check_document(doc)

@@ -21,8 +21,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.core.jobs import ProgressFn
 from app.core.tempfiles import temp_file
-from app.exchange.common import ImportCancelled, Job, ProgressCallback
+from app.exchange.common import IMPORT_CANCELLED, Job
 from app.exchange.package_check import CheckedPackage, check_package
 from app.exchange.package_format import PackageError
 from app.exchange.package_plan import Plan, merged_scheme, plan_items, write_collections, write_items
@@ -58,7 +59,7 @@ class PackageReport:
 
 
 def import_packages(lib, paths, options: PackageImportOptions | None = None,
-                    progress: ProgressCallback | None = None,
+                    progress: ProgressFn | None = None,
                     cancel: threading.Event | None = None) -> list[PackageReport]:
     """Check every package, then import them one after the other; one report per package.
 
@@ -66,7 +67,7 @@ def import_packages(lib, paths, options: PackageImportOptions | None = None,
     """
     lib.require_writable("import packages")
     options = options or PackageImportOptions()
-    job = Job(progress, cancel, ImportCancelled)
+    job = Job(progress, cancel, IMPORT_CANCELLED)
     try:
         checked = [check_package(p, options.limits, job, options.workers) for p in paths]
     except PackageError as exc:

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from app.core.jobs import ProgressFn
 from app.core.models import item_text  # noqa: F401  (re-exported)
-from app.exchange.common import ExportError, ExportResult, Job, ProgressCallback, Selection, atomic_dir
+from app.exchange.common import ExportError, ExportResult, Job, Selection, atomic_dir
 from app.exchange.photos import PhotoOut, write_all, write_photo
 from app.exchange.research_readme import readme_text
 from app.text import Vocabulary, default_tokenizer, tokenize_all
@@ -61,7 +62,7 @@ def split(n: int, sizes: SplitSizes) -> dict[str, np.ndarray]:
 
 
 def export_research(lib, selection: Selection, out: str | Path, sizes: SplitSizes | None = None,
-                    max_side: int | None = None, progress: ProgressCallback | None = None,
+                    max_side: int | None = None, progress: ProgressFn | None = None,
                     cancel: threading.Event | None = None, workers: int = 2) -> ExportResult:
     """Write the research data set into the new folder ``out`` (atomically)."""
     job, out, sizes = Job(progress, cancel), Path(out), sizes or SplitSizes()

@@ -16,10 +16,6 @@ from app.ml.losses import label_idf, sign_codes
 from app.ml.nets import HashOutput, Networks
 
 
-class Cancelled(Exception):
-    """Raised inside the loop when the cancel event is set; caught by ``train``."""
-
-
 def shorten_texts(x: torch.Tensor, share: float, generator: torch.Generator) -> torch.Tensor:
     """A ``share`` of the rows cut to a few of their words (each kept with probability 1/4,
     at least one), rescaled to the row's former length: curators type "dragon robe", not a

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from app.core.jobs import Cancelled
 from app.evaluate.calibration import fit_platt
 from app.ml.checkpoint import Tracker, check_compatible, load_checkpoint, restore_session, save_checkpoint
 from app.ml.config import TrainConfig, as_config
@@ -20,7 +21,7 @@ from app.ml.encode import Encoder, signs
 from app.ml.events import TrainEvent, TrainResult, steps_per_epoch
 from app.ml.nets import build_networks
 from app.ml.prepare import prepare_images, resolve_device, resolve_dims, seed_everything
-from app.ml.session import Cancelled, TrainingSession
+from app.ml.session import TrainingSession
 from app.ml.steps import dcmh_epoch, init_buffers, ssah_epoch
 from app.ml.validation import validation_map
 

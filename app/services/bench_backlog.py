@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.core.jobs import Progress
 from app.services import backlog_measure as measure
 from app.services import backlog_tags as tags
 from app.services.backlog_queries import FACETS, TypedQuery, draw_phrases, label_queries, phrase_queries
@@ -155,9 +156,9 @@ def _train(ctx: _Context, name: str, say):
 
 
 def _epoch_printer(say, name: str):
-    def show(event: dict) -> None:
-        if event.get("kind") == "epoch":
-            say(f"  {name} epoch {event['epoch']}: validation {event.get('val_map')}")
+    def show(event: Progress) -> None:
+        if event.data.get("kind") == "epoch":
+            say(f"  {name} epoch {event.data['epoch']}: validation {event.data.get('val_map')}")
     return show
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.core.jobs import Progress
 from app.evaluate import mean_average_precision, precision_at_k, precision_at_k_by_class
 from app.runtime import unpack_codes
 from app.services.dataset import PhotoLoader, library_arrays
@@ -61,11 +62,11 @@ def run_clothing_benchmark(data_dir, json_out=None, n: int = 4000, bits: int = 6
 
 
 def _epoch_printer(say):
-    def show(event: dict) -> None:
-        if event.get("kind") == "epoch":
-            say(f"  epoch {event['epoch']}: val MAP {event.get('val_map')}")
-        elif event.get("kind") == "warmup" and event.get("step") == event.get("steps"):
-            say(f"  {event['message']}")
+    def show(event: Progress) -> None:
+        if event.data.get("kind") == "epoch":
+            say(f"  epoch {event.data['epoch']}: val MAP {event.data.get('val_map')}")
+        elif event.stage == "warmup" and event.finished_stage:
+            say(f"  {event.detail}")
     return show
 
 

@@ -11,7 +11,6 @@ import csv
 import json
 import shutil
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from app.core.errors import WenyangError
+from app.core.jobs import Cancelled, Progress, ProgressFn
 from app.core.tempfiles import owner_tag
 from app.media.demo.art import DemoArt, render
 from app.media.demo.captions import caption
@@ -219,12 +219,12 @@ def write_sheet(path: Path, records: list[DemoRecord]) -> None:
 
 
 def generate_demo(folder: str | Path, seed: int = 0, count: int = 300,
-                  progress: Callable[[int, int], None] | None = None, workers: int = 2,
+                  progress: ProgressFn | None = None, workers: int = 2,
                   cancel: threading.Event | None = None) -> Path:
     """Write ``count`` demo photos and their metadata sheet into ``folder``; returns the sheet.
 
-    ``progress(done, total)`` is called as pictures are finished; ``cancel`` stops early
-    (the sheet is then not written, so a half demo is never imported by mistake)."""
+    ``progress`` gets Progress('generate', done, total) as pictures are finished; ``cancel``
+    stops early (the sheet is then not written, so a half demo is never imported by mistake)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     plan = plan_demo(seed, count)
@@ -234,10 +234,10 @@ def generate_demo(folder: str | Path, seed: int = 0, count: int = 300,
             if cancel is not None and cancel.is_set():
                 for f in futures:
                     f.cancel()
-                raise WenyangError("Generating the demo collection was cancelled.")
+                raise Cancelled("Generating the demo collection was cancelled.")
             future.result()
             if progress:
-                progress(done, count)
+                progress(Progress("generate", done, count))
     sheet = folder / SHEET_NAME
     write_sheet(sheet, [record for _, record, _ in plan])
     return sheet
@@ -261,20 +261,19 @@ class DemoLibrary:
 
 
 def create_demo_library(library, seed: int = 0, count: int = 300,
-                        progress: Callable[[str, int, int], None] | None = None,
+                        progress: ProgressFn | None = None,
                         source: str | Path | None = None, cancel: threading.Event | None = None) -> DemoLibrary:
     """Generate the demo into ``<library>/demo-source/`` (or ``source``), import it without
     copying, and fill two demo collections. ``library`` is a folder or an open Library.
 
-    ``progress(stage, done, total)`` reports stage 'generate', then 'import'."""
+    ``progress`` gets the stages 'generate', then 'import'."""
     from app.store import open_library
 
     own = not hasattr(library, "items")
     lib = open_library(library, create=True) if own else library
     try:
         folder = Path(source) if source is not None else lib.root / "demo-source"
-        step = (lambda d, t: progress("generate", d, t)) if progress else None
-        sheet = generate_demo(folder, seed, count, progress=step, cancel=cancel)
+        sheet = generate_demo(folder, seed, count, progress=progress, cancel=cancel)
         report = _import(lib, folder, sheet, seed, count, progress, cancel)
         return DemoLibrary(lib.root, sheet, report, _fill_collections(lib, seed, count))
     finally:
@@ -289,7 +288,7 @@ def _import(lib, folder: Path, sheet: Path, seed: int, count: int, progress, can
     importer = Importer(lib, files, ImportOptions(metadata=sheet, copy=False), cancel)
     for event in importer.run():
         if progress:
-            progress("import", event.done, event.total)
+            progress(event)
     return importer.report
 
 
@@ -332,7 +331,7 @@ def shipped_demo_model(seed: int = 0, count: int = DEMO_COUNT, folder: str | Pat
     return folder
 
 
-def install_demo_model(library, folder: str | Path, progress: Callable[[dict], None] | None = None,
+def install_demo_model(library, folder: str | Path, progress: ProgressFn | None = None,
                        cancel: threading.Event | None = None) -> DemoModelInstall:
     """Copy a shipped demo model into ``library`` (a folder or an open Library), register it
     and encode the library with it; ONNX Runtime only, no PyTorch. It becomes the active

@@ -4,11 +4,11 @@ predictions are stored as tag suggestions."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from app.core.jobs import CancelToken, Progress, ProgressFn, ignore
 from app.media.images import THUMBNAIL_SIZE
 from app.media.preprocess import Preprocessing
 from app.services.dataset import LibraryArrays, PhotoLoader, library_arrays
@@ -30,9 +30,10 @@ class EncodeReport:
     cancelled: bool = False
 
 
-def encode_library(lib, model_id: str | None = None, progress: Callable[[dict], None] | None = None,
+def encode_library(lib, model_id: str | None = None, progress: ProgressFn | None = None,
                    cancel: threading.Event | None = None) -> EncodeReport:
-    """Bring the stored codes of ``model_id`` (default: the active model) up to date."""
+    """Bring the stored codes of ``model_id`` (default: the active model) up to date; progress
+    in stage 'encode', ``detail`` the modality ('label', 'text', 'image', 'signature')."""
     lib.require_writable("store search codes")
     model = lib.models.get(model_id) if model_id else lib.models.active()
     if model is None:
@@ -41,8 +42,8 @@ def encode_library(lib, model_id: str | None = None, progress: Callable[[dict], 
     runtime = active_runtime(lib, model)
     arrays = library_arrays(lib)
     report = EncodeReport(model.id, provider=runtime.provider)
-    emit = progress or (lambda event: None)
-    cancel = cancel or threading.Event()
+    emit = progress or ignore
+    cancel = cancel or CancelToken()
     jobs = (("label", arrays.label_hashes()), ("text", arrays.text_hashes()),
             ("image", arrays.photo_hashes))
     for modality, hashes in jobs:
@@ -54,7 +55,7 @@ def encode_library(lib, model_id: str | None = None, progress: Callable[[dict], 
                 return report
             rows = todo[start:start + BATCH]
             _encode_batch(lib, model.id, modality, runtime, encoder, arrays, hashes, rows, report)
-            emit({"stage": "encode", "modality": modality, "done": start + len(rows), "total": len(todo)})
+            emit(Progress("encode", start + len(rows), len(todo), modality))
         report.encoded[modality] = len(todo)
     for modality, _ in jobs:
         lib.codes.write_snapshot(model.id, modality)  # so the next opening loads codes at once
@@ -137,7 +138,7 @@ def _encode_signatures(lib, arrays: LibraryArrays, emit, cancel: threading.Event
         if len(rows) >= BATCH or done == len(todo):
             lib.signatures.put(rows)
             rows = []
-            emit({"stage": "encode", "modality": "signature", "done": done, "total": len(todo)})
+            emit(Progress("encode", done, len(todo), "signature"))
     return True
 
 

@@ -6,10 +6,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from app.core.jobs import ProgressFn
 from app.exchange.common import (
-    Cancelled,
     ExportError,
-    ExportProgress,
     Selection,
     atomic_file,
     safe_name,
@@ -24,14 +23,14 @@ from app.exchange.research import SplitSizes
 from app.exchange.sheets import decode_text
 from app.store import open_library
 
-__all__ = ["Cancelled", "ExportError", "ExportOptions", "ExportProgress", "FORMATS", "PackageImportOptions",
+__all__ = ["ExportError", "ExportOptions", "FORMATS", "PackageImportOptions",
            "Selection", "SplitSizes", "atomic_file", "decode_text", "export_on_own_connection", "format_for",
            "import_packages", "run_export", "safe_name", "select_all", "select_collection", "select_items",
            "select_search"]
 
 
 def export_on_own_connection(root: Path, choose: Callable[[object], Selection], fmt: str, out: Path,
-                             options: ExportOptions, progress: Callable[[ExportProgress], None] | None,
+                             options: ExportOptions, progress: ProgressFn | None,
                              cancel: threading.Event):
     """Export from a connection of its own (a worker thread's, so that the window's library
     queue goes on meanwhile): ``choose(lib)`` picks the items, then ``run_export`` writes them."""

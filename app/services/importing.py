@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.core.errors import SchemeError, WenyangError
+from app.core.jobs import CancelToken, Progress
 from app.core.models import Item, Photo
 from app.core.scheme import clean_name
 from app.core.tempfiles import temp_file
@@ -77,15 +78,6 @@ class ImportReport:
 
 
 @dataclass
-class ImportProgress:
-    done: int
-    total: int
-    path: str
-    outcome: str  # 'added', 'photo added', 'duplicate', 'skipped'
-    report: ImportReport
-
-
-@dataclass
 class _Prepared:
     path: Path
     sha256: str = ""
@@ -102,14 +94,16 @@ class Importer:
         self.lib = lib
         self.paths = [Path(p) for p in paths]
         self.options = options or ImportOptions()
-        self.cancel = cancel or threading.Event()
+        self.cancel = cancel or CancelToken()
         self.report = ImportReport()
         self._known: set[str] = set()
         self._sheet_rows: tuple[dict, dict] = ({}, {})
         self._used_rows: set[int] = set()
 
     # -- orchestration ---------------------------------------------------------------------
-    def run(self) -> Iterator[ImportProgress]:
+    def run(self) -> Iterator[Progress]:
+        """One ``Progress`` per file, stage 'import': ``detail`` the file, ``data["outcome"]``
+        'added', 'photo added', 'duplicate' or 'skipped'."""
         started = time.perf_counter()
         self.lib.require_writable("import photos")
         sheet = self._load_sheet()
@@ -140,7 +134,7 @@ class Importer:
         self._sheet_rows = sheet.index()
         return sheet
 
-    def _process(self, files: list[Path]) -> Iterator[ImportProgress]:
+    def _process(self, files: list[Path]) -> Iterator[Progress]:
         """Decode ahead on the pool (a bounded window), store strictly in file order."""
         with ThreadPoolExecutor(max_workers=max(1, self.options.workers)) as pool:
             window = 4 * max(1, self.options.workers)
@@ -152,7 +146,7 @@ class Importer:
                 if following is not None:
                     pending.append(pool.submit(self._prepare, following))
                 outcome = self._store(prepared)
-                yield ImportProgress(done, len(files), str(prepared.path), outcome, self.report)
+                yield Progress("import", done, len(files), str(prepared.path), {"outcome": outcome})
                 if self.cancel.is_set():
                     self.report.cancelled = done < len(files)
                     for future in pending:

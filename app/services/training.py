@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from app import text
 from app.core.errors import WenyangError
+from app.core.jobs import CancelToken, Progress, ProgressFn, ignore
 from app.media.preprocess import Preprocessing
 from app.services.dataset import LibraryArrays, PhotoLoader, library_arrays
 from app.store import open_library
@@ -61,12 +61,17 @@ class TrainOutcome:
 
 
 def train_library(library, options: TrainOptions | None = None,
-                  progress: Callable[[dict], None] | None = None,
+                  progress: ProgressFn | None = None,
                   cancel: threading.Event | None = None, encode: bool = True) -> TrainOutcome:
-    """Train, export, register and (by default) encode. ``library``: a Library or its path."""
+    """Train, export, register and (by default) encode. ``library``: a Library or its path.
+
+    Progress stages: 'text' (the vocabulary), 'features' (caching CNN features, done/total
+    photos), 'warmup' (the CNN's first pass, done/total batches), 'train' (done/total steps of
+    an epoch; ``data``: kind 'step', 'epoch' or 'done', epoch, epochs, losses, val_map),
+    'export', then 'encode'."""
     options = options or TrainOptions()
-    emit = progress or (lambda event: None)
-    cancel = cancel or threading.Event()
+    emit = progress or ignore
+    cancel = cancel or CancelToken()
     own = not hasattr(library, "db")
     lib = open_library(library) if own else library
     try:
@@ -88,7 +93,7 @@ def _train(lib, options: TrainOptions, emit, cancel, encode: bool) -> TrainOutco
     holdout = _holdout(arrays, options)
     if holdout:
         arrays = library_arrays(lib, [int(i) for i in arrays.ids if int(i) not in holdout])
-    emit({"stage": "text", "message": "Building the vocabulary"})
+    emit(Progress("text", detail="Building the vocabulary"))
     vocab, vectors = _text_features(arrays, options)
     device = resolve_device(options.device)
     prep = Preprocessing(size=options.image_size or default_image_size(device, bool(options.backbone_weights)))
@@ -114,7 +119,7 @@ def _train(lib, options: TrainOptions, emit, cancel, encode: bool) -> TrainOutco
     if result.networks is None or result.cancelled:
         return outcome
     card = _card(lib, arrays, vocab, options, prep, result) | {"holdout_items": sorted(holdout)}
-    emit({"stage": "export", "message": "Exporting the model to ONNX"})
+    emit(Progress("export", detail="Exporting the model to ONNX"))
     outcome.card = export_model(result, lib.models_dir / model_id, card)
     outcome.activated, outcome.notes = _activation(lib, options, outcome)
     lib.models.register(model_id, options.bits, options.mode, outcome.card, activate=outcome.activated)
@@ -215,9 +220,9 @@ def _card(lib, arrays: LibraryArrays, vocab, options: TrainOptions, prep: Prepro
     }
 
 
-def _event(e) -> dict:
-    """A training event as the plain dict the GUI and CLI consume."""
+def _event(e) -> Progress:
+    """The ml layer's training event as the one progress event the window and the CLI read."""
     stage = e.kind if e.kind in ("features", "warmup") else "train"
-    return {"stage": stage, "kind": e.kind,
-            "epoch": e.epoch, "epochs": e.epochs, "step": e.step, "steps": e.steps,
-            "losses": dict(e.losses), "val_map": e.val_map, "message": e.message}
+    return Progress(stage, e.step, e.steps, e.message,
+                    {"kind": e.kind, "epoch": e.epoch, "epochs": e.epochs, "losses": dict(e.losses),
+                     "val_map": e.val_map})

@@ -249,13 +249,14 @@ class ExportDialog(Retranslating, QDialog):
         else:
             self.reject()
 
-    def _on_progress(self, done: int, total: int, stage: str, detail: str) -> None:
+    def _on_progress(self, event) -> None:
+        done, total = event.done, event.total
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(min(done, max(total, 1)))
-        if stage == "items":
+        if event.stage == "items":
             self.status.setText(self.tr("Item {done} of {total}").format(done=done, total=total))
         else:
-            self.status.setText(self.tr("Writing {name}").format(name=detail))
+            self.status.setText(self.tr("Writing {name}").format(name=event.detail))
 
     def _on_finished(self, result) -> None:
         self.result = result

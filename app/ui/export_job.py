@@ -6,16 +6,12 @@ its own library connection; progress is posted to the GUI thread at most ~20 tim
 """
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject
 
-from app.ui.workers import run_task, to_main
-
-PROGRESS_EVERY_S = 0.05
+from app.ui.jobs import Job
 
 
 @dataclass(frozen=True)
@@ -80,51 +76,17 @@ def window_sources(window, collection: int | None = None,
     return sources, kinds.index(wanted) if wanted in kinds else 0
 
 
-class ExportJob(QObject):
-    """One export run on a worker thread; signals arrive on the GUI thread."""
-
-    progress = Signal(int, int, str, str)   # done, total, stage, detail
-    finished = Signal(object)               # ExportResult
-    failed = Signal(str, bool)              # message, cancelled
+class ExportJob(Job):
+    """One export run on a worker thread (stages 'items', 'photos', 'writing')."""
 
     def __init__(self, root: Path, source: ExportSource, fmt: str, out: Path, options,
                  parent: QObject | None = None):
         super().__init__(parent)
         self.root, self.source, self.fmt, self.out = Path(root), source, fmt, Path(out)
         self.options = options
-        self.cancel_event = threading.Event()
-        self.running = False
-        self._last = 0.0
 
-    def start(self, pool) -> None:
-        self.running = True
-        run_task(pool, self._run, self._finished, self._failed)
-
-    def cancel(self) -> None:
-        self.cancel_event.set()
-
-    def _run(self):
+    def work(self):
         from app.services.exchange import export_on_own_connection
 
         return export_on_own_connection(self.root, self.source.selection, self.fmt, self.out, self.options,
-                                        self._on_step, self.cancel_event)
-
-    def _on_step(self, event) -> None:  # worker thread: throttle, never touch a widget
-        now = time.monotonic()
-        if now - self._last >= PROGRESS_EVERY_S or event.done >= event.total:
-            self._last = now
-            to_main(self._progress, event.done, event.total, event.stage, event.detail)
-
-    def _progress(self, done: int, total: int, stage: str, detail: str) -> None:
-        if self.running:
-            self.progress.emit(done, total, stage, detail)
-
-    def _finished(self, result) -> None:
-        self.running = False
-        self.finished.emit(result)
-
-    def _failed(self, exc: Exception) -> None:
-        from app.services.exchange import Cancelled
-
-        self.running = False
-        self.failed.emit(str(exc), isinstance(exc, Cancelled) or self.cancel_event.is_set())
+                                        self.report, self.cancel_token)

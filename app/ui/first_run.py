@@ -14,19 +14,18 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
 
+from app.core.jobs import Progress
 from app.services.demo import DEMO_COUNT, DEMO_TRAINING
 from app.ui.i18n import Retranslating, current_language
-from app.ui.workers import run_task, to_main
+from app.ui.jobs import Job
 
 log = logging.getLogger(__name__)
 NO_DEMO_ENV = "WENYANG_NO_DEMO"
-POST_EVERY_S = 0.1
 
 # Until resources/i18n/zh_CN.json carries these (context "FirstRun"), the Chinese is kept
 # here, so the dialog is bilingual without a catalogue entry the completeness test would miss.
@@ -84,31 +83,20 @@ def model_source(count: int = DEMO_COUNT):
     return "train" if training_available() else shipped_demo_model(0, count)
 
 
-class FirstRunJob(QObject):
-    """Create the demo, then train, on a worker thread; progress arrives as signals."""
+class FirstRunJob(Job):
+    """Create the demo, then train (or install the shipped model), on a worker thread.
 
-    progress = Signal(str, int, int)   # stage ('generate', 'import', 'features', 'train', ...)
-    finished = Signal(object)          # the TrainOutcome, or None when training did not run
-    failed = Signal(str)
+    Its progress is the demo's stages ('generate', 'import') and the model's ('features',
+    'train' with done/total the epoch of the epochs, 'encode')."""
 
     def __init__(self, root, count: int = DEMO_COUNT, options=None, parent=None, source="auto"):
         super().__init__(parent)
         self.root, self.count = root, count
         self.source = model_source(count) if source == "auto" else source  # 'train', a folder, None
         self.options = options if options is not None or self.source != "train" else default_train_options()
-        self.cancel_event = threading.Event()
-        self.running = False
         self.timings: dict[str, float] = {}
-        self._last_post = 0.0
 
-    def start(self, pool) -> None:
-        self.running = True
-        run_task(pool, self._run, self._done, self._error)
-
-    def cancel(self) -> None:
-        self.cancel_event.set()
-
-    def _run(self):  # worker thread: services only, never a widget
+    def work(self):  # worker thread: services only, never a widget
         from app.core.errors import WenyangError
         from app.services.demo import create_demo_library
         from app.services.isolation import run_isolated
@@ -116,21 +104,21 @@ class FirstRunJob(QObject):
 
         started = time.monotonic()
         try:
-            create_demo_library(self.root, seed=0, count=self.count, progress=self._post,
-                                cancel=self.cancel_event)
+            create_demo_library(self.root, seed=0, count=self.count, progress=self.report,
+                                cancel=self.cancel_token)
         except WenyangError:
-            if not self.cancel_event.is_set():
+            if not self.cancel_token.is_set():
                 raise
             return None  # cancelled while generating or importing: keep what is there
         self.timings["demo_s"] = time.monotonic() - started
-        if self.cancel_event.is_set():
+        if self.cancel_token.is_set():
             return None
         if self.source != "train":
             return self._shipped_model(started)
         # a child process, as in the training dialog: torch's import, the epochs and the ONNX
         # export would otherwise hold this process's GIL for 100–350 ms and freeze the window
-        outcome = run_isolated(train_library, self.root, self.options, progress=self._on_train_event,
-                               cancel=self.cancel_event, nice=5)
+        outcome = run_isolated(train_library, self.root, self.options, progress=self._model_event,
+                               cancel=self.cancel_token, nice=5)
         self.timings["train_s"] = time.monotonic() - started - self.timings["demo_s"]
         return outcome
 
@@ -143,33 +131,18 @@ class FirstRunJob(QObject):
         if self.source is None:
             raise WenyangError("The demo collection is ready, but it has no search model: this "
                                "installation carries no demo model. " + TRAINING_NEEDS_FULL)
-        outcome = install_demo_model(self.root, self.source, progress=self._on_train_event,
-                                     cancel=self.cancel_event)
+        outcome = install_demo_model(self.root, self.source, progress=self._model_event,
+                                     cancel=self.cancel_token)
         self.timings["model_s"] = time.monotonic() - started - self.timings["demo_s"]
         return outcome
 
-    def _on_train_event(self, event: dict) -> None:
-        stage = str(event.get("kind") or event.get("stage") or "")
-        if stage in ("features",):
-            self._post(stage, event.get("step") or 0, event.get("steps") or 0)
-        elif event.get("epochs"):
-            self._post("train", event.get("epoch") or 0, event["epochs"])
-        elif event.get("stage") == "encode":
-            self._post("encode", event.get("done") or 0, event.get("total") or 0)
-
-    def _post(self, stage: str, done: int, total: int) -> None:
-        now = time.monotonic()  # throttled: a flood of queued signals would stall the GUI
-        if done >= total or now - self._last_post >= POST_EVERY_S:
-            self._last_post = now
-            to_main(self.progress.emit, stage, int(done), int(total))
-
-    def _done(self, outcome) -> None:
-        self.running = False
-        self.finished.emit(outcome)
-
-    def _error(self, exc) -> None:
-        self.running = False
-        self.failed.emit(str(exc))
+    def _model_event(self, event: Progress) -> None:
+        """The dialog's model bar: photos read, then epochs (the first pass's, then training's),
+        then encoding."""
+        if event.stage in ("features", "encode"):
+            self.report(event)
+        elif event.data.get("epochs"):
+            self.report(Progress("train", event.data.get("epoch") or 0, event.data["epochs"]))
 
 
 class FirstRunDialog(Retranslating, QDialog):
@@ -190,7 +163,7 @@ class FirstRunDialog(Retranslating, QDialog):
         self._texts = {"demo": "Waiting", "model": "Waiting"}
         job.progress.connect(self.on_progress)
         job.finished.connect(lambda _outcome: self.accept())
-        job.failed.connect(lambda _message: self.accept())
+        job.failed.connect(lambda _message, _cancelled: self.accept())
         self.retranslate()
 
     def _layout(self) -> None:
@@ -216,7 +189,7 @@ class FirstRunDialog(Retranslating, QDialog):
                 "can browse and search straight away. Cancel keeps what is done so far."))
         self.demo_title.setText(_text("1. Demo collection"))
         self.model_title.setText(_text("2. Search model"))
-        self.cancel_button.setText(_text("Cancelling…") if self.job.cancel_event.is_set()
+        self.cancel_button.setText(_text("Cancelling…") if self.job.cancel_token.is_set()
                                    else _text("Cancel"))
         self._show_stages()
 
@@ -232,8 +205,9 @@ class FirstRunDialog(Retranslating, QDialog):
                   "train": ("model", "Training: epoch {epoch} of {epochs}"),
                   "encode": ("model", "Encoding the collection")}
 
-    def on_progress(self, stage: str, done: int, total: int) -> None:
+    def on_progress(self, event: Progress) -> None:
         """Move the bar of the stage an event belongs to and say what is happening."""
+        stage, done, total = event.stage, event.done, event.total
         key, source = self.STAGE_TEXT.get(stage, ("model", stage))
         bar = self.demo_bar if key == "demo" else self.model_bar
         bar.setRange(0, max(total, 1))
@@ -261,7 +235,7 @@ def start_first_run(window, count: int = DEMO_COUNT, options=None) -> FirstRunJo
     job = FirstRunJob(window.session.root, count, options, window)
     dialog = FirstRunDialog(job, window)
     job.finished.connect(lambda outcome: _finished(window, job, outcome))
-    job.failed.connect(lambda message: _failed(window, message))
+    job.failed.connect(lambda message, _cancelled: _failed(window, message))
     window.session.on_close(job.cancel)
     window.first_run, window.first_run_dialog = job, dialog
     dialog.show()

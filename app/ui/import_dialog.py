@@ -6,8 +6,6 @@ every file that was skipped and why.
 """
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -27,10 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.i18n import Retranslating
-from app.ui.workers import run_task, to_main
+from app.ui.jobs import Job
 
 SHEET_SUFFIXES = {".csv", ".tsv", ".json", ".jsonl"}
-PROGRESS_EVERY_S = 0.05  # at most ~20 progress posts a second: the GUI thread stays free
 
 
 def split_sheet(paths: list[Path]) -> tuple[list[Path], Path | None]:
@@ -40,56 +37,28 @@ def split_sheet(paths: list[Path]) -> tuple[list[Path], Path | None]:
     return rest, (sheets[0] if sheets else None)
 
 
-class ImportJob(QObject):
-    """One import run on a worker thread; signals arrive on the GUI thread."""
-
-    progress = Signal(int, int, str)   # done, total, current file
-    finished = Signal(object)          # ImportReport
-    failed = Signal(str)
+class ImportJob(Job):
+    """One import run on a worker thread (stage 'import', one step per file)."""
 
     def __init__(self, root: Path, paths: list[Path], metadata: Path | None = None,
                  copy: bool = False, parent: QObject | None = None):
         super().__init__(parent)
         self.root, self.paths = Path(root), list(paths)
         self.metadata, self.copy = metadata, copy
-        self.cancel_event = threading.Event()
-        self.running = False
 
-    def start(self, pool) -> None:
-        self.running = True
-        run_task(pool, self._run, self._finished, self._failed)
-
-    def cancel(self) -> None:
-        self.cancel_event.set()
-
-    def _run(self):
+    def work(self):
         from app.services.importing import Importer, ImportOptions
         from app.services.library import open_library
 
         lib = open_library(self.root)  # the writer's own connection (WAL: readers go on)
         try:
             options = ImportOptions(metadata=self.metadata, copy=self.copy)
-            importer = Importer(lib, self.paths, options, self.cancel_event)
-            last = 0.0
+            importer = Importer(lib, self.paths, options, self.cancel_token)
             for step in importer.run():
-                now = time.monotonic()
-                if now - last >= PROGRESS_EVERY_S or step.done >= step.total:
-                    to_main(self._progress, step.done, step.total, step.path)
-                    last = now
+                self.report(step)
             return importer.report
         finally:
             lib.close()
-
-    def _progress(self, done: int, total: int, path: str) -> None:
-        self.progress.emit(done, total, path)
-
-    def _finished(self, report) -> None:
-        self.running = False
-        self.finished.emit(report)
-
-    def _failed(self, exc: Exception) -> None:
-        self.running = False
-        self.failed.emit(str(exc))
 
 
 class ImportDialog(Retranslating, QDialog):
@@ -203,10 +172,10 @@ class ImportDialog(Retranslating, QDialog):
         else:
             self.reject()
 
-    def _on_progress(self, done: int, total: int, path: str) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        self.current.setText(Path(path).name)
+    def _on_progress(self, event) -> None:
+        self.progress.setRange(0, max(event.total, 1))
+        self.progress.setValue(event.done)
+        self.current.setText(Path(event.detail).name)
 
     def _on_finished(self, report) -> None:
         self.report = report
@@ -218,7 +187,7 @@ class ImportDialog(Retranslating, QDialog):
         self._update_buttons()
         self.imported.emit(report)
 
-    def _on_failed(self, message: str) -> None:
+    def _on_failed(self, message: str, _cancelled: bool = False) -> None:
         self.summary.setText(self.tr("The import stopped: {error}").format(error=message))
         self._update_buttons()
         self.imported.emit(None)

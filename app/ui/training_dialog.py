@@ -7,10 +7,8 @@ When it ends, the library has a new active model and the window re-checks search
 from __future__ import annotations
 
 import importlib.util
-import threading
-import time
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -24,13 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.jobs import Progress
 from app.ui.i18n import Retranslating
+from app.ui.jobs import Job
 from app.ui.plot import LinePlot
-from app.ui.workers import run_task, to_main
 
 BITS = (16, 32, 64, 128)
 MODES = (("ssah", "SSAH"), ("dcmh", "DCMH"))
-POST_EVERY_S = 0.1
 
 
 def training_module():
@@ -47,42 +45,16 @@ def training_module():
     return module if hasattr(module, "train_library") and hasattr(module, "TrainOptions") else None
 
 
-def event_dict(event) -> dict:
-    """Progress events as dicts (the service sends dicts; a dataclass is accepted too)."""
-    if isinstance(event, dict):
-        return dict(event)
-    return {k: getattr(event, k) for k in ("stage", "kind", "epoch", "epochs", "step", "steps",
-                                           "losses", "val_map", "message") if hasattr(event, k)}
-
-
-def kind_or_blank(event: dict) -> str:
-    return str(event.get("kind") or "")
-
-
-class TrainJob(QObject):
-    """One training run on a worker thread."""
-
-    progress = Signal(dict)
-    finished = Signal(object)
-    failed = Signal(str)
+class TrainJob(Job):
+    """One training run in a child process, watched from a worker thread."""
 
     def __init__(self, root, bits: int, mode: str, epochs: int, extra: dict | None = None,
                  parent=None):
         super().__init__(parent)
         self.root, self.bits, self.mode, self.epochs = root, bits, mode, epochs
         self.extra = dict(extra or {})
-        self.cancel_event = threading.Event()
-        self.running = False
-        self._last_post = 0.0
 
-    def start(self, pool) -> None:
-        self.running = True
-        run_task(pool, self._run, self._done, self._error)
-
-    def cancel(self) -> None:
-        self.cancel_event.set()
-
-    def _run(self):
+    def work(self):
         from app.services.isolation import run_isolated
 
         module = training_module()
@@ -90,25 +62,12 @@ class TrainJob(QObject):
         # in a child process: importing torch, the epochs and the ONNX export would otherwise
         # hold this process's GIL for up to 350 ms at a time and freeze the window; at a lower
         # priority, so that the window gets a core first when both want one
-        return run_isolated(module.train_library, self.root, options, progress=self._on_event,
-                            cancel=self.cancel_event, nice=5)
+        return run_isolated(module.train_library, self.root, options, progress=self.report,
+                            cancel=self.cancel_token, nice=5)
 
-    def _on_event(self, event) -> None:  # worker thread: throttle, never touch widgets
-        data = event_dict(event)
-        now = time.monotonic()
-        important = data.get("val_map") is not None or data.get("stage") in ("epoch", "done") \
-            or data.get("kind") in ("epoch", "done")
-        if important or now - self._last_post >= POST_EVERY_S:
-            self._last_post = now
-            to_main(self.progress.emit, data)
-
-    def _done(self, outcome) -> None:
-        self.running = False
-        self.finished.emit(outcome)
-
-    def _error(self, exc) -> None:
-        self.running = False
-        self.failed.emit(str(exc))
+    def important(self, event: Progress) -> bool:
+        """Epoch ends carry the curves' points: none may be dropped."""
+        return event.data.get("kind") in ("epoch", "done") or super().important(event)
 
 
 class TrainingDialog(Retranslating, QDialog):
@@ -198,29 +157,27 @@ class TrainingDialog(Retranslating, QDialog):
         self.job.start(self.session.jobs)
         self._update_buttons()
 
-    def on_event(self, event: dict) -> None:
+    def on_event(self, event: Progress) -> None:
         """Show one progress event: stage, epoch bar, loss and MAP curves."""
-        epoch, epochs = event.get("epoch") or 0, event.get("epochs") or 0
-        kind = event.get("kind")
-        if kind in (None, "epoch"):  # per-step losses are noisy: plot the epoch means
-            for name, value in (event.get("losses") or {}).items():
+        data = event.data
+        epoch, epochs = data.get("epoch") or 0, data.get("epochs") or 0
+        if data.get("kind") == "epoch":  # per-step losses are noisy: plot the epoch means
+            for name, value in (data.get("losses") or {}).items():
                 if value is not None:
                     self.losses.add_point(str(name), epoch, value)
-        if event.get("val_map") is not None:
-            self.val_map.add_point("MAP", epoch, event["val_map"])
-        if epochs and kind != "features":
+        if data.get("val_map") is not None:
+            self.val_map.add_point("MAP", epoch, data["val_map"])
+        if epochs and event.stage in ("train", "warmup"):
             self.progress.setRange(0, epochs)
             self.progress.setValue(min(epoch, epochs))
         self.stage.setText(self._stage_text(event, epoch, epochs))
 
-    def _stage_text(self, event: dict, epoch: int, epochs: int) -> str:
-        stage = event.get("stage") or kind_or_blank(event)
-        if event.get("kind") == "features" and event.get("steps"):
-            return self.tr("Reading photos: {done} of {total}").format(done=event.get("step", 0),
-                                                                       total=event["steps"])
-        if epochs and stage in ("train", "epoch"):
+    def _stage_text(self, event: Progress, epoch: int, epochs: int) -> str:
+        if event.stage == "features" and event.total:
+            return self.tr("Reading photos: {done} of {total}").format(done=event.done, total=event.total)
+        if epochs and event.stage == "train":
             return self.tr("Training: epoch {epoch} of {epochs}").format(epoch=epoch, epochs=epochs)
-        return event.get("message") or str(stage)
+        return event.detail or event.stage
 
     def cancel(self) -> None:
         if self.job is not None and self.job.running:
@@ -248,6 +205,6 @@ class TrainingDialog(Retranslating, QDialog):
         self.session.announce(Changes(models=True, suggestions=True))
         self.trained.emit(outcome)
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, message: str, _cancelled: bool = False) -> None:
         self.stage.setText(self.tr("Training failed: {error}").format(error=message))
         self._update_buttons()

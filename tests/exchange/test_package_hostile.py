@@ -217,14 +217,14 @@ def test_unreferenced_members_are_ignored_not_extracted(good, target, tmp_path):
 def test_cancel_during_import_leaves_the_library_as_it_was(good, target, tmp_path, stage, at):
     import threading
 
-    from app.exchange.common import ImportCancelled
+    from app.core.jobs import Cancelled
     cancel = threading.Event()
 
     def progress(event):
         if event.stage == stage and event.done >= at:
             cancel.set()
     before = tree(tmp_path)
-    with pytest.raises(ImportCancelled):
+    with pytest.raises(Cancelled, match="nothing was imported"):
         import_packages(target, [good], progress=progress, cancel=cancel)
     assert tree(tmp_path) == before and target.items.count() == 0
     assert not (target.root / "photos").exists()

@@ -51,7 +51,7 @@ def test_a_fresh_demo_library_gets_the_model_and_search_works(shipped, tmp_path,
     installed = install_demo_model(root, shipped, progress=events.append)
     assert installed.model_id and not installed.cancelled
     assert installed.encode.encoded == {"label": COUNT, "text": COUNT, "image": COUNT}
-    assert any(e.get("stage") == "encode" for e in events)
+    assert any(e.stage == "encode" for e in events)
     with open_library(root) as lib:
         model = lib.models.active()
         assert model.id == installed.model_id

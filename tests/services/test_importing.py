@@ -208,4 +208,5 @@ def test_progress_counts_every_file_once_in_order(lib, tmp_path):
     events = list(Importer(lib, [tmp_path / "in"]).run())
     assert [e.done for e in events] == list(range(1, 14))
     assert all(e.total == 13 for e in events)
-    assert [Path(e.path).name for e in events] == [f"p{i:02}.png" for i in range(13)]
+    assert [Path(e.detail).name for e in events] == [f"p{i:02}.png" for i in range(13)]
+    assert {e.stage for e in events} == {"import"} and {e.data["outcome"] for e in events} == {"added"}

@@ -35,7 +35,8 @@ def test_training_registers_an_active_model_and_encodes_everything(trained):
     lib, outcome, events = trained
     assert outcome.model_id and not outcome.cancelled
     assert lib.models.active().id == outcome.model_id
-    assert any(e.get("kind") == "epoch" and e.get("val_map") is not None for e in events)
+    assert any(e.data.get("kind") == "epoch" and e.data.get("val_map") is not None for e in events)
+    assert {e.stage for e in events} >= {"text", "features", "warmup", "train", "export", "encode"}
     n = lib.items.count()
     for modality in ("image", "text", "label"):
         ids, codes, scores = lib.codes.load(outcome.model_id, modality)

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
+from app.core.jobs import Progress
 from app.ui.label_models import rows_by_label
 from tests.ui.helpers import wait_idle
 
@@ -171,8 +172,10 @@ class FakeTraining:
         for epoch in range(1, options.epochs + 1):
             if cancel.is_set():
                 return types.SimpleNamespace(model_id=None, cancelled=True)
-            progress({"stage": "epoch", "epoch": epoch, "epochs": options.epochs,
-                      "losses": {"image": 1.0 / epoch, "text": 2.0 / epoch}, "val_map": 0.1 * epoch})
+            # the service's own event (app.services.training._event), not a look-alike
+            progress(Progress("train", data={"kind": "epoch", "epoch": epoch, "epochs": options.epochs,
+                                             "losses": {"image": 1.0 / epoch, "text": 2.0 / epoch},
+                                             "val_map": 0.1 * epoch}))
             if epoch == 2:
                 self.release.wait(10)  # let the test look (or cancel) mid-run
         from app.store import open_library
