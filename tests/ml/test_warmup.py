@@ -145,11 +145,10 @@ def test_first_pass_keeps_the_moving_average_of_its_weights_with_batch_norm_stat
 
 
 def test_a_lone_photo_in_the_last_batch_does_not_stop_the_first_pass():
-    """17 photos in batches of 8 leave one alone; at 32 px the ResNet's last feature map is one
+    """9 photos in batches of 8 leave one alone; at 32 px the ResNet's last feature map is one
     pixel, and batch norm cannot train on a single value per channel (it raised ValueError)."""
-    photos, labels = striped(17)
-    data = TrainingData(labels=labels, load_images=lambda idx: photos[np.asarray(idx)], image_mask=np.ones(17, bool))
-    backbone = build_backbone("resnet18")
-    for ema in (0.0, 0.99):  # the weight average recomputes batch-norm statistics in batches too
-        cfg = TrainConfig(warmup_epochs=1, warmup_batch_size=8, warmup_ema=ema)
-        assert warm_up_backbone(backbone, 512, data, np.arange(17), cfg, torch.device("cpu"))
+    photos, labels = striped(9)
+    data = TrainingData(labels=labels, load_images=lambda idx: photos[np.asarray(idx)], image_mask=np.ones(9, bool))
+    # with the weight average, whose batch-norm statistics are recomputed in batches too
+    cfg = TrainConfig(warmup_epochs=1, warmup_batch_size=8, warmup_ema=0.99)
+    assert warm_up_backbone(build_backbone("resnet18"), 512, data, np.arange(9), cfg, torch.device("cpu"))
