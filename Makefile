@@ -26,6 +26,7 @@ run: $(STAMP)
 ## Set up (once), lint, and run the whole test suite, offscreen.
 test: $(TEST_STAMP)
 	$(VENV)/bin/ruff check --no-cache .
+	$(VENV)/bin/mypy --no-incremental
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
 
 ## The fast tier while working: everything but the tests marked slow (those that train real

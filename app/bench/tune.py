@@ -20,22 +20,23 @@ from app.ml.train import train
 
 def _loader(name: str, features: str):
     if name == "wikipedia":
-        from app.bench import wikipedia as bench
+        from app.bench import wikipedia
 
-        return lambda data_dir: bench.load(data_dir, features).train, bench.config_for
+        return lambda data_dir: wikipedia.load(data_dir, features).train, wikipedia.config_for
     if name == "mirflickr":
-        from app.bench import mirflickr as bench
+        from app.bench import mirflickr
 
-        return lambda data_dir: bench.load(data_dir, seed=0).train, bench.config_for
+        return lambda data_dir: mirflickr.load(data_dir, seed=0).train, mirflickr.config_for
     raise SystemExit(f"unknown benchmark {name!r}")
 
 
 def validate(data, config_for, method: str, bits: int, seeds, overrides: dict) -> dict:
     """Validation MAP (mean, per seed) and chosen epochs for one setting."""
-    maps, epochs, started = [], [], time.perf_counter()
+    maps: list[float] = []
+    epochs, started = [], time.perf_counter()
     for seed in seeds:
         result = train(data, config_for(method, bits, seed, overrides))
-        maps.append(result.val_map)
+        maps.append(result.val_map if result.val_map is not None else float("nan"))
         epochs.append(result.best_epoch)
     return {"val_map": float(np.mean(maps)), "per_seed": [round(m, 4) for m in maps],
             "best_epochs": epochs, "wall_s": round(time.perf_counter() - started, 1)}

@@ -40,15 +40,18 @@ def run_demo(args) -> int:
     return EXIT_PARTIAL if result.report.partial else EXIT_OK
 
 
-def _progress_printer(show: bool):
-    def progress(event: Progress) -> None:
-        if show and (event.done % 10 == 0 or event.finished_stage):
+class _progress_printer:
+    """A progress line on stderr (when ``shown``), ended by ``_end_progress``."""
+
+    def __init__(self, shown: bool):
+        self.shown = shown
+
+    def __call__(self, event: Progress) -> None:
+        if self.shown and (event.done % 10 == 0 or event.finished_stage):
             print(f"\r{event.stage}: {event.done}/{event.total}", end="", file=sys.stderr, flush=True)
-    progress.shown = show
-    return progress
 
 
-def _end_progress(progress) -> None:
+def _end_progress(progress: _progress_printer) -> None:
     if progress.shown:
         print(file=sys.stderr)
 

@@ -5,10 +5,14 @@ import argparse
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.cli import EXIT_OK, EXIT_PARTIAL
 from app.cli.common import command, open_from_args
 from app.services.importing import Importer, ImportOptions, ImportReport
+
+if TYPE_CHECKING:
+    from app.services.library import Library
 
 
 def register(sub) -> None:
@@ -55,7 +59,7 @@ def run_import(args) -> int:
         return EXIT_PARTIAL if importer.report.partial else EXIT_OK
 
 
-def print_report(report: ImportReport, lib) -> None:
+def print_report(report: ImportReport, lib: Library) -> None:
     rate = report.total_files / report.seconds if report.seconds else 0.0
     print(f"Imported {report.added_items} new items ({report.added_photos} photos) from "
           f"{report.total_files} files in {report.seconds:.1f} s ({rate:.0f} files/s).")
@@ -83,7 +87,7 @@ def print_report(report: ImportReport, lib) -> None:
         print(f"Stopped: {report.error}")
 
 
-def print_label_counts(lib) -> None:
+def print_label_counts(lib: Library) -> None:
     scheme = lib.scheme
     counts = {k: v for k, v in lib.labels.counts().items() if v}
     print(f"Items per label ({lib.items.count()} items in the library):")

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.cli.common import command, emit_json, open_from_args, share, whole
 from app.core.errors import WenyangError
 from app.services.search import bilingual, describe_all
+
+if TYPE_CHECKING:
+    from app.services.library import Library
 
 
 def register(sub) -> None:
@@ -62,7 +66,7 @@ def run_search(args) -> int:
     return 0
 
 
-def _query(service, lib, args, filters):
+def _query(service, lib: Library, args, filters):
     if args.image:
         return service.by_image(args.image, region=args.region, k=args.k, filters=filters)
     if args.text is not None:
@@ -78,7 +82,7 @@ def _query(service, lib, args, filters):
     return service.like_item(item.id, k=args.k, filters=filters)
 
 
-def _export(lib, results, args) -> None:
+def _export(lib: Library, results, args) -> None:
     from app.services.exchange import run_export, select_search
 
     fmt = args.export_format or args.export.suffix.lower().lstrip(".")
@@ -91,7 +95,7 @@ def _export(lib, results, args) -> None:
         print("Some photos were missing; see the export's notes.")
 
 
-def _print(results, lib, text: str | None) -> None:
+def _print(results, lib: Library, text: str | None) -> None:
     if text is not None:
         print(understood_line(results.understood, lib.scheme))
     print(f"Query labels: {', '.join(results.query_labels) or '-'}   "

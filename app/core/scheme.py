@@ -6,6 +6,7 @@ them, so trained models keep working; the structural fingerprint ignores names f
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -227,7 +228,7 @@ class LabelScheme:
 def _pick(data: dict, kind: type) -> dict:
     if not isinstance(data, dict):  # e.g. a bare string in "labels": not a label
         raise TypeError(f"each {kind.__name__.lower()} must be an object, not {data!r}")
-    fields = kind.__dataclass_fields__
+    fields = {f.name for f in dataclasses.fields(kind)}
     return {k: v for k, v in data.items() if k in fields}
 
 

@@ -67,7 +67,7 @@ def is_stale(path: Path, now: float | None = None) -> bool:
 def clean_stale(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
     """Remove the stale entries of ``folder`` that match ``patterns`` (globs); return them.
     Never raises: a read-only or vanished folder simply has nothing removed."""
-    removed = []
+    removed: list[Path] = []
     try:
         candidates = {p for pattern in patterns for p in folder.glob(pattern)}
     except OSError:

@@ -118,7 +118,7 @@ def ranked_blocks(qc, dc, ql, dl, tie_break="index", q_scores=None, db_scores=No
     for start in range(0, len(qc), rows):
         stop = min(start + rows, len(qc))
         dist = hamming(qc[start:stop], dc)
-        tie = qs[start:stop] @ ds.T if tie_break == "score" else None
+        tie = qs[start:stop] @ ds.T if tie_break == "score" and qs is not None and ds is not None else None
         order = rank(dist, tie)
         gain = shared_labels(ql[start:stop], dl)
         yield RankedBlock(start, order, np.take_along_axis(dist, order, axis=1),

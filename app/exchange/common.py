@@ -16,10 +16,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.errors import WenyangError
 from app.core.jobs import Cancelled, CancelToken, Progress, ProgressFn
 from app.core.tempfiles import clean_stale, temp_dir, temp_file
+
+if TYPE_CHECKING:
+    from app.store import Library
 
 
 class ExportError(WenyangError):
@@ -87,25 +91,25 @@ def _ordered_unique(ids) -> list[int]:
     return list(dict.fromkeys(int(i) for i in ids))
 
 
-def select_all(lib) -> Selection:
+def select_all(lib: Library) -> Selection:
     """Every item of the library, in accession order."""
     return _non_empty(Selection(lib.items.ids(), "the whole library"))
 
 
-def select_collection(lib, ref: str | int) -> Selection:
+def select_collection(lib: Library, ref: str | int) -> Selection:
     """The members of a collection, in the collection's order."""
     coll = lib.collections.get(ref)
     members = lib.collections.members(coll.name)
     return _non_empty(Selection(members, f"collection {coll.name!r}", title=coll.name))
 
 
-def select_items(lib, refs) -> Selection:
+def select_items(lib: Library, refs) -> Selection:
     """Items named by accession number or id, in the order given."""
     ids = _ordered_unique(lib.items.resolve(ref).id for ref in refs)
     return _non_empty(Selection(ids, f"{len(ids)} selected item(s)"))
 
 
-def select_search(lib, item_ids, distances=None, query: str = "") -> Selection:
+def select_search(lib: Library, item_ids, distances=None, query: str = "") -> Selection:
     """A ranked search result; ``distances`` (one per item) are exported with it."""
     ids = [int(i) for i in item_ids]
     if distances is not None and len(distances) != len(ids):
@@ -156,7 +160,7 @@ def unique_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def photo_file(lib, stored: str) -> Path:
+def photo_file(lib: Library, stored: str) -> Path:
     """Stored photo paths are absolute, or relative to the library (copied photos)."""
     path = Path(stored)
     return path if path.is_absolute() else lib.root / path

@@ -4,9 +4,14 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.jobs import ProgressFn
 from app.exchange.common import ExportError, ExportResult, Selection
+
+if TYPE_CHECKING:
+    from app.exchange.research import SplitSizes
+    from app.store import Library
 
 FORMATS = ("csv", "json", "zip", "iiif", "research")
 FOLDER_FORMATS = ("iiif", "research")   # these write a folder, the others one file
@@ -17,7 +22,7 @@ _BY_SUFFIX = {".csv": "csv", ".json": "json", ".zip": "zip"}
 class ExportOptions:
     max_side: int | None = None      # zip, iiif, research: resize photos larger than this
     base_uri: str | None = None      # iiif: where the folder will be published
-    split: object | None = None      # research: a research.SplitSizes
+    split: SplitSizes | None = None  # research: how to split the set
     workers: int = 2
 
 
@@ -34,7 +39,7 @@ def format_for(out: str | Path, given: str | None) -> str:
     return guessed
 
 
-def run_export(lib, selection: Selection, fmt: str, out: str | Path,
+def run_export(lib: Library, selection: Selection, fmt: str, out: str | Path,
                options: ExportOptions | None = None, progress: ProgressFn | None = None,
                cancel: threading.Event | None = None) -> ExportResult:
     """Export ``selection`` as ``fmt`` to ``out``; atomic, with progress and cancel."""
@@ -47,21 +52,22 @@ def run_export(lib, selection: Selection, fmt: str, out: str | Path,
     if options.base_uri and fmt != "iiif":
         raise ExportError("A base URI applies to IIIF exports only.")
     # exporters are imported on use: the research set pulls in the tokenizer (jieba)
-    common = {"progress": progress, "cancel": cancel}
-    photos = {"max_side": options.max_side, "workers": options.workers, **common}
+    side, workers = options.max_side, options.workers
     if fmt == "csv":
         from app.exchange.export_csv import export_csv
-        return export_csv(lib, selection, out, **common)
+        return export_csv(lib, selection, out, progress=progress, cancel=cancel)
     if fmt == "json":
         from app.exchange.export_json import export_json
-        return export_json(lib, selection, out, **common)
+        return export_json(lib, selection, out, progress=progress, cancel=cancel)
     if fmt == "zip":
         from app.exchange.package import export_package
-        return export_package(lib, selection, out, **photos)
+        return export_package(lib, selection, out, max_side=side, workers=workers, progress=progress, cancel=cancel)
     if fmt == "iiif":
         from app.exchange.iiif import export_iiif
-        return export_iiif(lib, selection, out, base_uri=options.base_uri, **photos)
+        return export_iiif(lib, selection, out, base_uri=options.base_uri, max_side=side, workers=workers,
+                           progress=progress, cancel=cancel)
     if fmt == "research":
         from app.exchange.research import export_research
-        return export_research(lib, selection, out, sizes=options.split, **photos)
+        return export_research(lib, selection, out, sizes=options.split, max_side=side, workers=workers,
+                               progress=progress, cancel=cancel)
     raise ExportError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")

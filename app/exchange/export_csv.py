@@ -37,6 +37,7 @@ import json
 import re
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.jobs import ProgressFn
 from app.core.safe_text import to_csv_cell
@@ -44,13 +45,16 @@ from app.exchange.common import ExportResult, Job, Selection, atomic_file
 from app.exchange.records import gather
 from app.exchange.sheets import COLUMN_ALIASES
 
+if TYPE_CHECKING:
+    from app.store import Library
+
 FIXED = ["accession", "title", "description", "labels", "labels_zh", "photos", "collections"]
 RANKED = ["rank", "distance"]
 JOIN = "|"
 _ALIASES = {alias for aliases in COLUMN_ALIASES.values() for alias in aliases}
 
 
-def export_csv(lib, selection: Selection, out: str | Path,
+def export_csv(lib: Library, selection: Selection, out: str | Path,
                progress: ProgressFn | None = None,
                cancel: threading.Event | None = None) -> ExportResult:
     """Write the selection to ``out`` as CSV (atomically; honours ``cancel``)."""
@@ -73,7 +77,7 @@ def export_csv(lib, selection: Selection, out: str | Path,
     return result
 
 
-def _rows(lib, selection: Selection, job: Job, result: ExportResult):
+def _rows(lib: Library, selection: Selection, job: Job, result: ExportResult):
     scheme = lib.scheme
     rows, keys = [], {}
     for rank, g in enumerate(gather(lib, selection, job), start=1):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import app
 from app.core.jobs import ProgressFn
@@ -16,11 +17,14 @@ from app.core.models import now_iso
 from app.exchange.common import ExportResult, Job, Selection, atomic_file, photo_file
 from app.exchange.records import collection_records, gather, item_record, photo_record
 
+if TYPE_CHECKING:
+    from app.store import Library
+
 FORMAT = "wenyang-export"
 FORMAT_VERSION = 1
 
 
-def export_json(lib, selection: Selection, out: str | Path,
+def export_json(lib: Library, selection: Selection, out: str | Path,
                 progress: ProgressFn | None = None,
                 cancel: threading.Event | None = None) -> ExportResult:
     """Write the selection to ``out`` as UTF-8 JSON (atomically; honours ``cancel``)."""
@@ -38,7 +42,7 @@ def export_json(lib, selection: Selection, out: str | Path,
     return result
 
 
-def json_document(lib, selection: Selection, job: Job | None = None,
+def json_document(lib: Library, selection: Selection, job: Job | None = None,
                   result: ExportResult | None = None) -> dict:
     """The export document as a dictionary (what ``export_json`` writes)."""
     scheme = lib.scheme

@@ -17,6 +17,7 @@ import json
 import re
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from app.core.jobs import ProgressFn
@@ -32,6 +33,9 @@ from app.exchange.common import (
     unique_name,
 )
 from app.exchange.photos import MIME, PhotoOut, write_all, write_photo
+
+if TYPE_CHECKING:
+    from app.store import Library
 
 CONTEXT = "http://iiif.io/api/presentation/3/context.json"
 IMAGES, MANIFESTS, COLLECTION = "images/", "manifests/", "collection.json"
@@ -59,7 +63,7 @@ def both(en: str, zh: str) -> dict:
     return {"en": [en], "zh": [zh]}
 
 
-def export_iiif(lib, selection: Selection, out: str | Path, base_uri: str | None = None,
+def export_iiif(lib: Library, selection: Selection, out: str | Path, base_uri: str | None = None,
                 max_side: int | None = None, progress: ProgressFn | None = None,
                 cancel: threading.Event | None = None, workers: int = 2) -> ExportResult:
     """Write the static IIIF site into the new folder ``out`` (atomically)."""
@@ -86,7 +90,8 @@ def export_iiif(lib, selection: Selection, out: str | Path, base_uri: str | None
 def write_manifests(folder: Path, records: list[dict], scheme: LabelScheme, base: str, job: Job,
                     result: ExportResult) -> list[dict]:
     """One manifest file per item; returns the references the Collection lists."""
-    refs, taken = [], set()
+    refs: list[dict] = []
+    taken: set[str] = set()
     for n, record in enumerate(records):
         job.step(n, len(records), "writing", record["accession"])
         if not record["photos"]:  # a Manifest must have a Canvas; without a photo it has none

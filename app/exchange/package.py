@@ -10,6 +10,7 @@ import threading
 import time
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import app
 from app.core.jobs import ProgressFn
@@ -20,10 +21,13 @@ from app.exchange.package_read import TEXT_MEMBERS, PackageLimits, human_bytes
 from app.exchange.photos import PhotoOut, write_all, write_photo
 from app.exchange.records import collection_records, scheme_summary
 
+if TYPE_CHECKING:
+    from app.store import Library
+
 ZIP64_ABOVE = 1 << 31  # members this large need ZIP64 extra fields from the start
 
 
-def export_package(lib, selection: Selection, out: str | Path, max_side: int | None = None,
+def export_package(lib: Library, selection: Selection, out: str | Path, max_side: int | None = None,
                    progress: ProgressFn | None = None,
                    cancel: threading.Event | None = None, workers: int = 2) -> ExportResult:
     """Write ``out`` (a .zip): photos (original bytes, or longer side ``max_side`` px),
@@ -68,7 +72,7 @@ def _check_importable(infos: list[zipfile.ZipInfo], out: Path) -> None:
                           "package may hold on import. Export the selection in smaller parts (by collection).")
 
 
-def package_document(lib, selection: Selection, items: list[dict], max_side: int | None) -> dict:
+def package_document(lib: Library, selection: Selection, items: list[dict], max_side: int | None) -> dict:
     """The content of metadata.json."""
     scheme = lib.scheme
     ids = selection.item_ids
@@ -89,7 +93,7 @@ def _write_member(zf: zipfile.ZipFile, name: str, photo: PhotoOut, stamp) -> tup
     info.external_attr = 0o644 << 16  # a plain, read-write file wherever it is unpacked
     size = len(photo.data) if photo.data is not None else photo.source.stat().st_size
     with zf.open(info, "w", force_zip64=size >= ZIP64_ABOVE) as handle:
-        return write_photo(photo, handle)
+        return write_photo(photo, handle)  # type: ignore[arg-type]  # a zip member is a binary stream
 
 
 def _write_text(zf: zipfile.ZipFile, name: str, text: str, stamp) -> None:

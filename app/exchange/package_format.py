@@ -126,7 +126,8 @@ def check_collection(coll, where: str) -> None:
 def check_references(doc: dict, members: set[str], label_ids: set[str]) -> None:
     """Cross-references: unique accessions and photos, photos present, labels and collection
     members known."""
-    accessions, hashes = set(), {}
+    accessions: set[str] = set()
+    hashes: dict[str, str] = {}
     for item in doc["items"]:
         acc = item["accession"]
         if acc in accessions:

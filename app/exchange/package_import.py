@@ -20,6 +20,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.jobs import ProgressFn
 from app.core.tempfiles import temp_file
@@ -30,6 +31,9 @@ from app.exchange.package_plan import Plan, merged_scheme, plan_items, write_col
 from app.exchange.package_read import PackageLimits, SafeZip
 from app.exchange.photos import prefetch
 from app.media.images import ImageProblem, decode, thumbnail_path, write_thumbnail
+
+if TYPE_CHECKING:
+    from app.store import Library
 
 
 @dataclass
@@ -58,7 +62,7 @@ class PackageReport:
         return bool(self.skipped)
 
 
-def import_packages(lib, paths, options: PackageImportOptions | None = None,
+def import_packages(lib: Library, paths, options: PackageImportOptions | None = None,
                     progress: ProgressFn | None = None,
                     cancel: threading.Event | None = None) -> list[PackageReport]:
     """Check every package, then import them one after the other; one report per package.
@@ -83,7 +87,7 @@ def import_packages(lib, paths, options: PackageImportOptions | None = None,
     return reports
 
 
-def import_checked(lib, checked: CheckedPackage, options: PackageImportOptions,
+def import_checked(lib: Library, checked: CheckedPackage, options: PackageImportOptions,
                    job: Job) -> PackageReport:
     """Import a package that ``check_package`` accepted."""
     started = time.perf_counter()
@@ -117,7 +121,7 @@ def import_checked(lib, checked: CheckedPackage, options: PackageImportOptions,
     return report
 
 
-def copy_photos(lib, checked: CheckedPackage, plan: Plan, job: Job,
+def copy_photos(lib: Library, checked: CheckedPackage, plan: Plan, job: Job,
                 limits: PackageLimits | None, created: list[Path]) -> None:
     """Copy the photos of the planned items into the library; ``created`` collects new paths."""
     todo = [photo for item in plan.new for photo in item.get("photos", [])]
@@ -171,7 +175,7 @@ def remove_created(created: list[Path]) -> None:
             pass  # a folder someone else filled meanwhile stays
 
 
-def write_thumbnails(lib, plan: Plan, report: PackageReport, workers: int) -> None:
+def write_thumbnails(lib: Library, plan: Plan, report: PackageReport, workers: int) -> None:
     """Thumbnails for the imported photos (after the commit: they are only a cache)."""
     def make(item):
         path, sha256 = item

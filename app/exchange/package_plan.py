@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from app.core.errors import SchemeError
 from app.core.models import Item, Photo
@@ -10,6 +11,9 @@ from app.core.scheme import LabelScheme
 from app.exchange.package_format import PackageError
 from app.exchange.photos import FORMAT_SUFFIX
 from app.media.images import IMAGE_SUFFIXES
+
+if TYPE_CHECKING:
+    from app.store import Library
 
 
 @dataclass
@@ -29,7 +33,7 @@ def library_path(member: str, sha256: str, fmt: str) -> str:
     return f"photos/{sha256[:2]}/{sha256}{suffix}"
 
 
-def plan_items(lib, checked, report) -> Plan:
+def plan_items(lib: Library, checked, report) -> Plan:
     """Split the package's items into new ones and ones the library already has."""
     plan = Plan()
     for item in checked.items:
@@ -102,7 +106,7 @@ def _names(current, incoming, labels, facets, take_names: bool, report) -> list[
     return [l.id for l in differ] + [f.id for f in differ_facets]
 
 
-def write_items(lib, checked, plan: Plan, report) -> None:
+def write_items(lib: Library, checked, plan: Plan, report) -> None:
     """Add the planned items with their photos, labels (with their source) and timestamps."""
     for item in plan.new:
         item_id = lib.items.add(Item(accession=item["accession"], title=item.get("title", ""),
@@ -128,7 +132,7 @@ def write_items(lib, checked, plan: Plan, report) -> None:
         report.added_items += 1
 
 
-def write_collections(lib, doc: dict, plan: Plan, report) -> None:
+def write_collections(lib: Library, doc: dict, plan: Plan, report) -> None:
     """Create the package's collections (or add to same-named ones) in the package's order."""
     for coll in doc.get("collections", []):
         name = coll["name"].strip()

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from PIL import Image
 
@@ -20,6 +20,9 @@ from app.core.models import Photo
 from app.exchange.common import ExportError, photo_file, safe_name, unique_name
 from app.exchange.records import gather, item_record
 from app.media.images import IMAGE_SUFFIXES, ImageProblem, decode
+
+if TYPE_CHECKING:
+    from app.store import Library
 
 CHUNK = 1 << 20
 FORMAT_SUFFIX = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "TIFF": ".tif", "WEBP": ".webp",
@@ -61,7 +64,7 @@ def export_name(accession: str, index: int, photo: Photo, source: Path, resized:
     return unique_name(stem + suffix, taken)
 
 
-def prepare(lib, photo: Photo, max_side: int | None) -> PhotoOut:
+def prepare(lib: Library, photo: Photo, max_side: int | None) -> PhotoOut:
     """Decide how a photo is exported; resize it now when it is larger than ``max_side``."""
     out = PhotoOut(photo, photo_file(lib, photo.path), width=photo.width, height=photo.height,
                    format=photo.format)
@@ -177,7 +180,7 @@ def changed_note(out: PhotoOut, sha256: str) -> str:
             "exported.")
 
 
-def photo_stream(lib, selection, job, max_side: int | None, workers: int = 2,
+def photo_stream(lib: Library, selection, job, max_side: int | None, workers: int = 2,
                  first_only: bool = False):
     """Yield (gathered item, its prepared photos) in selection order, prepared ahead."""
     def load(g):
@@ -187,7 +190,7 @@ def photo_stream(lib, selection, job, max_side: int | None, workers: int = 2,
     yield from prefetch(load, gather(lib, selection, job), workers)
 
 
-def write_all(lib, selection, job, result, writer, max_side: int | None = None,
+def write_all(lib: Library, selection, job, result, writer, max_side: int | None = None,
               prefix: str = "", workers: int = 2, first_only: bool = False) -> list[dict]:
     """Write every selected item's photos (or only its first, for a research set) with
     ``writer(photo_out) -> (sha256, size)`` and return the item records, each photo entry
@@ -195,7 +198,8 @@ def write_all(lib, selection, job, result, writer, max_side: int | None = None,
 
     A missing or unreadable photo is left out and listed in ``result.missing_photos``.
     """
-    scheme, taken, records = lib.scheme, set(), []
+    scheme, records = lib.scheme, []
+    taken: set[str] = set()
     for g, outs in photo_stream(lib, selection, job, max_side, workers, first_only):
         entries = []
         for index, out in enumerate(outs):

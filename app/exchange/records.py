@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from app.core.models import Item, Photo
 from app.core.scheme import LabelScheme
+
+if TYPE_CHECKING:
+    from app.store import Library
 
 
 @dataclass
@@ -27,7 +31,7 @@ def label_order(scheme: LabelScheme) -> dict[str, int]:
     return {label.id: i for i, label in enumerate(scheme.ordered())}
 
 
-def gather(lib, selection, job=None) -> Iterator[Gathered]:
+def gather(lib: Library, selection, job=None) -> Iterator[Gathered]:
     """Load the selected items one by one (cheap on memory for large exports)."""
     scheme = lib.scheme
     order = label_order(scheme)
@@ -59,10 +63,10 @@ def photo_record(photo: Photo) -> dict:
             "position": photo.position}
 
 
-def item_record(g: Gathered, scheme: LabelScheme, photos: list[dict]) -> dict:
+def item_record(g: Gathered, scheme: LabelScheme, photos: list[dict]) -> dict[str, Any]:
     """The exported form of one item; ``photos`` come from the exporter."""
     item = g.item
-    record = {
+    record: dict[str, Any] = {
         "accession": item.accession, "title": item.title, "description": item.description,
         "metadata": item.metadata, "created": item.created, "modified": item.modified,
         "labels": [label_entry(scheme, lid) | {"source": src} for lid, src in g.explicit],
@@ -74,7 +78,7 @@ def item_record(g: Gathered, scheme: LabelScheme, photos: list[dict]) -> dict:
     return record
 
 
-def collection_records(lib, item_ids: list[int]) -> list[dict]:
+def collection_records(lib: Library, item_ids: list[int]) -> list[dict]:
     """Collections that hold any exported item, with only those members, in their order."""
     chosen = set(item_ids)
     accession = lib.items.accessions()

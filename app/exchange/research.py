@@ -11,6 +11,7 @@ import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +21,9 @@ from app.exchange.common import ExportError, ExportResult, Job, Selection, atomi
 from app.exchange.photos import PhotoOut, write_all, write_photo
 from app.exchange.research_readme import readme_text
 from app.text import Vocabulary, default_tokenizer, tokenize_all
+
+if TYPE_CHECKING:
+    from app.store import Library
 
 IMAGES = "images/"
 DATASET = "dataset.npz"
@@ -61,7 +65,7 @@ def split(n: int, sizes: SplitSizes) -> dict[str, np.ndarray]:
             "train_idx": np.sort(rng.choice(database, size=train, replace=False))}
 
 
-def export_research(lib, selection: Selection, out: str | Path, sizes: SplitSizes | None = None,
+def export_research(lib: Library, selection: Selection, out: str | Path, sizes: SplitSizes | None = None,
                     max_side: int | None = None, progress: ProgressFn | None = None,
                     cancel: threading.Event | None = None, workers: int = 2) -> ExportResult:
     """Write the research data set into the new folder ``out`` (atomically)."""
@@ -80,7 +84,7 @@ def export_research(lib, selection: Selection, out: str | Path, sizes: SplitSize
                             first_only=True)
         job.step(result.items, result.items, "writing", "bag-of-words")
         arrays, vocab = dataset_arrays(records, selection, scheme, indices, sizes)
-        np.savez_compressed(tmp / DATASET, **arrays)
+        np.savez_compressed(tmp / DATASET, **arrays)  # type: ignore[arg-type]  # numpy's stub types the first keyword
         vocab.save(tmp / "vocabulary.json")
         (tmp / "scheme.json").write_text(json.dumps(scheme.to_dict(), ensure_ascii=False, indent=1),
                                          encoding="utf-8")

@@ -47,7 +47,7 @@ def to_array(img: Image.Image, prep: Preprocessing) -> np.ndarray:
     left = (resized.width - prep.size) // 2
     top = (resized.height - prep.size) // 2
     square = resized.crop((left, top, left + prep.size, top + prep.size))
-    arr = np.asarray(square, dtype=np.float32) / 255.0
+    arr: np.ndarray = np.asarray(square, dtype=np.float32) / 255.0
     arr = (arr - np.asarray(prep.mean, np.float32)) / np.asarray(prep.std, np.float32)
     return np.ascontiguousarray(arr.transpose(2, 0, 1))
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from app.core.models import ModelCard
 from app.core.tempfiles import owner_tag
 from app.ml.card import card_for, training_facts
 from app.ml.config import NetConfig, TrainConfig
@@ -87,7 +88,7 @@ def export_network(net: nn.Module, input_name: str, example: torch.Tensor, axes:
 def export_model(result: TrainResult, folder: str | Path, card_extra: dict | None = None, *,
                  label_ids: list[str] | None = None, scheme_fingerprint: str | None = None,
                  vocabulary: dict | None = None, preprocessing: dict | None = None,
-                 exporter: str = "torchscript") -> dict:
+                 exporter: str = "torchscript") -> ModelCard:
     """Write every network of a training run and ``card.json`` into ``folder``; return the card.
 
     ``label_ids``: stable label ids in the order of the label vector; ``scheme_fingerprint``:
@@ -104,7 +105,7 @@ def export_model(result: TrainResult, folder: str | Path, card_extra: dict | Non
 
 
 def export_networks(nets: Networks, config: TrainConfig, folder: str | Path,
-                    card_extra: dict | None = None, exporter: str = "torchscript") -> dict:
+                    card_extra: dict | None = None, exporter: str = "torchscript") -> ModelCard:
     """Export LabNet, ImgNet and TxtNet (those present) with a model card into ``folder``."""
     folder = Path(folder)
     # the owner tag lets a later run tell a killed export's leftover from a live one
@@ -128,7 +129,7 @@ def export_networks(nets: Networks, config: TrainConfig, folder: str | Path,
     return card
 
 
-def _check_card(card: dict, config: TrainConfig) -> None:
+def _check_card(card: ModelCard, config: TrainConfig) -> None:
     ids = card.get("label_ids")
     if ids is not None and len(ids) != config.net.n_labels:
         raise ValueError(f"{len(ids)} label ids given, but the model predicts {config.net.n_labels} labels.")

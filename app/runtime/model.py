@@ -14,6 +14,7 @@ import numpy as np
 import onnxruntime as ort
 
 from app.core.errors import ModelMismatchError, WenyangError
+from app.core.models import ModelCard
 from app.evaluate.calibration import apply_calibration, logits
 
 CARD = "card.json"
@@ -44,7 +45,7 @@ def _session(path: Path) -> ort.InferenceSession:
             ort.set_default_logger_severity(3)
 
 
-def _check_shapes(folder: Path, card: dict, modality: str, session: ort.InferenceSession,
+def _check_shapes(folder: Path, card: ModelCard, modality: str, session: ort.InferenceSession,
                   input_name: str) -> None:
     """The network must be the one its card describes: the input the card names, the outputs
     every query reads (``h``, ``label_probs``), and their widths (code bits, label count,
@@ -91,7 +92,7 @@ def _with_mirror(session: ort.InferenceSession, name: str, x: np.ndarray, probs:
     return (1.0 / (1.0 + np.exp(-logit))).astype(np.float32)
 
 
-def read_card(folder: str | Path) -> dict:
+def read_card(folder: str | Path) -> ModelCard:
     folder = Path(folder)
     try:
         card = json.loads((folder / CARD).read_text(encoding="utf-8"))
@@ -107,7 +108,7 @@ def read_card(folder: str | Path) -> dict:
 class OnnxNetworks:
     """ONNX Runtime sessions for the networks of one model."""
 
-    def __init__(self, folder: Path, card: dict):
+    def __init__(self, folder: Path, card: ModelCard):
         self.folder, self.card = folder, card
         self.bits = int(card["bits"])
         self._sessions: dict[str, tuple[ort.InferenceSession, str]] = {}

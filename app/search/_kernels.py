@@ -108,7 +108,7 @@ class TopKStream:
 
     def __init__(self, k: int, bits: int, n: int, allowed: np.ndarray | None = None):
         self.k, self.bits, self.n, self.allowed = k, bits, n, allowed
-        self.t = bits if k >= n else None
+        self.t: int | None = bits if k >= n else None
         self.parts: list[np.ndarray] = []
         self.total = 0
 
@@ -126,10 +126,10 @@ class TopKStream:
         """Take the distances of rows ``start .. start + len(d_chunk)``."""
         if self.t is None:
             # Rows this chunk must hold to supply its share of the k wanted overall.
-            target = self.k * len(d_chunk) / self.n
+            target = self.k * len(d_chunk) / max(1, int(self.n))
             if self.allowed is not None:
                 passing = np.count_nonzero(self.allowed[start:start + len(d_chunk)])
-                target *= len(d_chunk) / max(1, passing)
+                target *= len(d_chunk) / max(1, int(passing))
             self.t = _estimate_threshold(d_chunk, max(1, int(target)), self.bits)
         found = self._hits(d_chunk, self.t, start)
         self.parts.append(found + start if start else found)
@@ -141,6 +141,7 @@ class TopKStream:
             return
         cand = np.concatenate(self.parts)
         cd = d[cand]
+        assert self.t is not None  # set by the first feed()
         self.t = min(self.t, _exact_threshold(cd, _OVERSHOOT * self.k, self.bits))
         self.parts = [cand[cd <= self.t]]
         self.total = len(self.parts[0])
@@ -150,6 +151,7 @@ class TopKStream:
         cand = np.concatenate(self.parts) if self.parts else np.empty(0, np.int64)
         need = min(self.k, self.n if self.allowed is None or len(cand) >= self.k
                    else int(np.count_nonzero(self.allowed)))
+        assert self.t is not None  # set by the first feed()
         for _ in range(_STEPS_UP):
             if len(cand) >= need or self.t >= self.bits:
                 return cand

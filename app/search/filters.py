@@ -24,7 +24,7 @@ class RowFilter:
     positions: np.ndarray  # int64, ascending, unique
     n_rows: int  # length of the index the positions refer to
     version: int  # the index's version when built; a changed index makes it stale
-    words: np.ndarray = field(repr=False, default=None)  # the passing codes, (words, m)
+    words: np.ndarray | None = field(repr=False, default=None)  # the passing codes, (words, m)
 
     def __len__(self) -> int:
         return len(self.positions)
@@ -82,7 +82,7 @@ class MaskMemo:
         last = self._last
         seen = (last is not None and last[2] == version
                 and last[0].shape == sample.shape and np.array_equal(last[0], sample))
-        flt = last[1] if seen else None
+        flt = last[1] if seen and last is not None else None
         if flt is not None and not (np.count_nonzero(mask) == len(flt)
                                     and mask[flt.positions].all()):
             flt, seen = None, False

@@ -94,7 +94,8 @@ class LabelMatcher:
         chosen = self._settle(self._candidates(units))
         found = [lid for _, _, labels in chosen for lid in labels]
         kept = self._most_specific(found)
-        spans, used = [], []
+        spans: list[tuple[str, str]] = []
+        used: list[tuple[int, int]] = []
         for start, end, labels in chosen:
             named = [lid for lid in labels if lid in kept]
             if named:
@@ -107,9 +108,9 @@ class LabelMatcher:
         """Every (start, end, labels) where a form matches, in unit positions."""
         found = []
         for start in range(len(units)):
-            node = self.trie
+            node: dict | None = self.trie
             for end in range(start, len(units)):
-                node = node.get(units[end][0])
+                node = node.get(units[end][0]) if node is not None else None
                 if node is None:
                     break
                 if _END in node:
@@ -194,7 +195,7 @@ def _label_id(ref: str, scheme: LabelScheme) -> str | None:
 
 def read_synonyms(path: Path) -> list[tuple[str, list[str]]]:
     """Parse ``variant = label label ...`` lines (``#`` comments and blank lines skipped)."""
-    entries = []
+    entries: list[tuple[str, list[str]]] = []
     if not path.is_file():
         return entries
     for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):

@@ -6,6 +6,8 @@ to truth rows (-1 for a hit outside the asked set, which then counts as irreleva
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from app.media.images import load_rgb
@@ -68,18 +70,18 @@ def same_category_and_motif(truth: np.ndarray, cat_cols: np.ndarray, motif_leaf_
     return cat, motif
 
 
-def rephotographed_ranks(service, photos: dict[int, object], n: int, seed: int) -> dict:
+def rephotographed_ranks(service, photos: dict[int, Path], n: int, seed: int) -> dict:
     """Rank of its own item when a re-photographed copy of a library photo is the query."""
     rng = np.random.default_rng(seed)
     ids = sorted(photos)
     chosen = rng.choice(ids, size=min(n, len(ids)), replace=False)
-    ranks = []
+    found_at: list[int] = []
     for j, item_id in enumerate(chosen):
         copy = rephotograph(load_rgb(photos[int(item_id)]), seed * 100_003 + j)
         hits = service.by_image(copy, k=len(ids)).photos
         found = [r for r, h in enumerate(hits, 1) if h.item_id == int(item_id)]
-        ranks.append(found[0] if found else len(ids) + 1)
-    ranks = np.array(ranks)
+        found_at.append(found[0] if found else len(ids) + 1)
+    ranks = np.array(found_at)
     return {"rank1": float((ranks == 1).mean()), "top10": float((ranks <= K).mean()),
             "median_rank": float(np.median(ranks)), "n": int(len(ranks))}
 
@@ -110,7 +112,7 @@ def draw_edits(scheme, label_ids: list[str], bset, seed: int, n: int) -> list[tu
     column = {l: j for j, l in enumerate(label_ids)}
     leaves = [l for l in label_ids if scheme.labels[l].facet == "motif" and not scheme.descendants(l)]
     rng = np.random.default_rng(seed)
-    out = []
+    out: list = []
     for row in rng.permutation(len(bset.backlog_ids)):
         own = set(bset.backlog_labels[row])
         mine = sorted(own & set(leaves))

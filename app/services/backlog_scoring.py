@@ -112,7 +112,7 @@ def reliability(confidences: np.ndarray, correct: np.ndarray, bins=RELIABILITY_B
     return out
 
 
-def median_or_none(values: Sequence[float]):
+def median_or_none(values: Sequence[float | None]) -> float | None:
     """The median of the values that are numbers, None when there is none."""
     vals = [v for v in values if v is not None and not (isinstance(v, float) and np.isnan(v))]
     return float(np.median(vals)) if vals else None

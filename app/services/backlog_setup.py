@@ -9,11 +9,15 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from app.services.dataset import photo_path
 from app.services.importing import ImportOptions, import_paths
+
+if TYPE_CHECKING:
+    from app.store import Library
 
 BACKLOG = "backlog"
 BACKLOG_SEED_OFFSET = 100  # the backlog is another demo draw: seed S + 100
@@ -76,7 +80,7 @@ def _resolve(scheme, name: str) -> str:
         return ""  # a class the catalogue never showed: no label can be asked for it
 
 
-def _finish(lib, root: Path, dataset: str, cat_ids, files: list[Path], truth: dict) -> BacklogSet:
+def _finish(lib: Library, root: Path, dataset: str, cat_ids, files: list[Path], truth: dict) -> BacklogSet:
     """Import the backlog photos bare, collect them, and record the truth in row order."""
     report = import_paths(lib, files, ImportOptions())
     ids, labels = [], []
@@ -96,7 +100,7 @@ def _finish(lib, root: Path, dataset: str, cat_ids, files: list[Path], truth: di
     return BacklogSet(root, dataset, cat, ids, labels, photos, notes)
 
 
-def library_truth(lib, bset: BacklogSet) -> dict[int, list[str]]:
+def library_truth(lib: Library, bset: BacklogSet) -> dict[int, list[str]]:
     """Every item's labels: the catalogue's tags from the library, the backlog's kept aside."""
     out = {i: lib.labels.labels_of(i) for i in bset.catalogue_ids}
     out.update(zip(bset.backlog_ids, bset.backlog_labels))

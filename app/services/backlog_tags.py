@@ -4,6 +4,7 @@ ResNet-18 baseline's label probabilities for the same photos.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -12,6 +13,9 @@ from app.media.preprocess import Preprocessing, to_array
 from app.services.backlog_scoring import average_precision, micro_f1, reliability
 from app.services.dataset import PhotoLoader
 from app.services.encoding import SUGGEST_MIN_CONFIDENCE
+
+if TYPE_CHECKING:
+    from app.store import Library
 
 ABOUT_80 = (0.75, 0.85)
 
@@ -29,7 +33,7 @@ def model_probabilities(runtime, photos: list, label_ids: list[str], batch: int 
     return out
 
 
-def stored_suggestions(lib, item_ids: list[int], label_ids: list[str]) -> np.ndarray:
+def stored_suggestions(lib: Library, item_ids: list[int], label_ids: list[str]) -> np.ndarray:
     """Confidence of each open suggestion as the window lists it (0 where none is shown)."""
     column = {l: j for j, l in enumerate(label_ids)}
     out = np.zeros((len(item_ids), len(label_ids)), np.float32)

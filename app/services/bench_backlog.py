@@ -16,6 +16,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from app.services.backlog_queries import FACETS, TypedQuery, draw_phrases, label
 from app.services.backlog_report import format_table, group_scores, medians, query_groups
 from app.services.backlog_scoring import chance_rate, precision_at_k, relevance_matrix, truth_matrix
 from app.services.backlog_setup import build_clothing_set, build_demo_set, library_truth
+
+if TYPE_CHECKING:
+    from app.store import Library
 
 DEFAULTS = {"demo": {"catalogue": 300, "backlog": 200, "baseline_epochs": 25},
             "clothing": {"catalogue": 2000, "backlog": 500, "baseline_epochs": 20}}
@@ -117,7 +121,7 @@ def _build(options: BacklogOptions, root: Path, seed: int):
 class _Context:
     """What every model of one seed is measured against: truth, queries, relevance."""
 
-    def __init__(self, lib, bset, options: BacklogOptions, seed: int):
+    def __init__(self, lib: Library, bset, options: BacklogOptions, seed: int):
         self.lib, self.bset, self.options, self.seed = lib, bset, options, seed
         scheme = lib.scheme
         self.label_ids = [l.id for l in scheme.ordered()]

@@ -13,6 +13,7 @@ import json
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from app.services.models_runtime import active_runtime
 from app.services.training import TrainOptions, train_library
 from app.store import open_library
 
+if TYPE_CHECKING:
+    from app.store import Library
+
 UNCLEAR = {"Not sure", "Skip", "Other"}
 
 
@@ -34,7 +38,8 @@ def choose_photos(data_dir: Path, n: int, seed: int) -> list[Path]:
     files = [data_dir / "images" / f"{r['image']}.jpg" for r in rows if r["label"] not in UNCLEAR]
     files = [f for f in files if f.is_file()]
     rng = np.random.default_rng(seed)
-    return sorted(rng.choice(files, size=min(n, len(files)), replace=False).tolist())
+    picked = rng.choice(len(files), size=min(n, len(files)), replace=False)
+    return sorted(files[int(i)] for i in picked)
 
 
 def run_clothing_benchmark(data_dir, json_out=None, n: int = 4000, bits: int = 64, seed: int = 0,
@@ -70,7 +75,7 @@ def _epoch_printer(say):
     return show
 
 
-def _measure(lib, outcome, seed: int) -> dict:
+def _measure(lib: Library, outcome, seed: int) -> dict:
     model = lib.models.get(outcome.model_id)
     arrays = library_arrays(lib)
     holdout = set(model.card["holdout_items"])
@@ -88,12 +93,12 @@ def _measure(lib, outcome, seed: int) -> dict:
     by_class = precision_at_k_by_class(qc, dc, ql, dl, k=20)
     return {"i2i_map_all": learned.map, "random_map_all": random.map, "ratio": learned.map / max(random.map, 1e-9),
             "p_at_20": precision_at_k(qc, dc, ql, dl, k=20).value,
-            "p_at_20_by_class": {names[c]: round(v.precision, 4) for c, v in by_class.items()},
+            "p_at_20_by_class": {names[c]: round(v.precision, 4) for c, v in by_class.items()},  # type: ignore[call-overload]
             "label_accuracy": _label_accuracy(lib, model, arrays, is_q, classes),
             "n_queries": int(is_q.sum()), "n_database": int((~is_q).sum()), "definition": learned.definition}
 
 
-def _label_accuracy(lib, model, arrays, is_q, classes) -> float:
+def _label_accuracy(lib: Library, model, arrays, is_q, classes) -> float:
     """Top-1 accuracy of the image network's label head on the held-out photos."""
     runtime = active_runtime(lib, model)
     rows = np.flatnonzero(is_q)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,6 +16,9 @@ from app.core.models import item_text  # noqa: F401  (re-exported)
 from app.media.images import THUMBNAIL_SIZE, ImageProblem, load_rgb, thumbnail_path
 from app.media.preprocess import Preprocessing
 from app.media.preprocess import batch as preprocess_batch
+
+if TYPE_CHECKING:
+    from app.store import Library
 
 
 @dataclass
@@ -30,7 +34,7 @@ class LibraryArrays:
         """Content hash of each text: codes are refreshed only when it changes."""
         return [hashlib.sha256(t.encode("utf-8")).hexdigest() if t.strip() else "" for t in self.texts]
 
-    def image_sources(self, lib, prep: Preprocessing) -> list[list[Path]]:
+    def image_sources(self, lib: Library, prep: Preprocessing) -> list[list[Path]]:
         """Files to read each item's image from, best first: the 256 px thumbnail is enough
         (and far cheaper than a museum scan) when the network input is no larger."""
         out = []
@@ -47,13 +51,13 @@ class LibraryArrays:
         return [hashlib.sha256(row.tobytes()).hexdigest() if row.any() else "" for row in self.labels]
 
 
-def photo_path(lib, stored: str) -> Path:
+def photo_path(lib: Library, stored: str) -> Path:
     """Stored photo paths are absolute, or relative to the library (copied photos)."""
     path = Path(stored)
     return path if path.is_absolute() else lib.root / path
 
 
-def library_arrays(lib, item_ids: list[int] | None = None) -> LibraryArrays:
+def library_arrays(lib: Library, item_ids: list[int] | None = None) -> LibraryArrays:
     """Gather every item (or the given ones) of the library into arrays."""
     scheme = lib.scheme
     label_ids = [l.id for l in scheme.ordered()]

@@ -14,6 +14,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,13 +25,17 @@ from app.media.demo.art import DemoArt, render
 from app.media.demo.captions import caption
 from app.paths import SHIPPED_MODELS
 
+if TYPE_CHECKING:
+    from app.services.importing import ImportReport
+    from app.store import Library
+
 SHEET_NAME = "demo-metadata.csv"
 DEMO_COUNT = 300                          # what a first run draws
 DEMO_TRAINING = {"bits": 32, "epochs": 20}  # what a first run trains (TrainOptions fields)
 DEMO_MODEL_DIR = SHIPPED_MODELS / "demo"  # the shipped demo model (installer/demo_model.py)
 DEMO_MODEL_MANIFEST = "demo.json"
 COLUMNS = ["file", "accession", "title", "description", "labels", "dimensions", "date", "provenance"]
-JPEG_SAVE = {"format": "JPEG", "quality": 88, "optimize": True, "subsampling": 2, "progressive": False}
+JPEG_SAVE: dict[str, Any] = {"format": "JPEG", "quality": 88, "optimize": True, "subsampling": 2, "progressive": False}
 HEMLESS = {"hat", "shoes", "cloud-collar", "trousers", "shirt"}  # no hem for sea-wave-and-cliff
 BORDERLESS = {"cloud-collar", "shoes"}  # no straight border for key-fret
 
@@ -256,7 +261,7 @@ class DemoLibrary:
     """What ``create_demo_library`` did."""
     root: Path
     sheet: Path
-    report: object  # app.services.importing.ImportReport
+    report: ImportReport
     collections: dict[str, int] = field(default_factory=dict)
 
 
@@ -281,7 +286,7 @@ def create_demo_library(library, seed: int = 0, count: int = 300,
             lib.close()
 
 
-def _import(lib, folder: Path, sheet: Path, seed: int, count: int, progress, cancel):
+def _import(lib: Library, folder: Path, sheet: Path, seed: int, count: int, progress, cancel):
     from app.services.importing import Importer, ImportOptions
 
     files = [folder / f"{accession_number(seed, i)}.jpg" for i in range(count)]  # not the sheet itself
@@ -292,7 +297,7 @@ def _import(lib, folder: Path, sheet: Path, seed: int, count: int, progress, can
     return importer.report
 
 
-def _fill_collections(lib, seed: int, count: int) -> dict[str, int]:
+def _fill_collections(lib: Library, seed: int, count: int) -> dict[str, int]:
     """Create (or top up) the demo collections with the demo's matching items."""
     ids = [lib.items.id_for_accession(accession_number(seed, i)) for i in range(count)]
     sizes = {}

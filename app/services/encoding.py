@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,6 +15,9 @@ from app.media.preprocess import Preprocessing
 from app.services.dataset import LibraryArrays, PhotoLoader, library_arrays
 from app.services.models_runtime import ModelEncoders, active_runtime, pack
 from app.store.codes import CodeRow
+
+if TYPE_CHECKING:
+    from app.store import Library
 
 SUGGEST_MIN_CONFIDENCE = 0.3
 BATCH = 64
@@ -30,7 +34,7 @@ class EncodeReport:
     cancelled: bool = False
 
 
-def encode_library(lib, model_id: str | None = None, progress: ProgressFn | None = None,
+def encode_library(lib: Library, model_id: str | None = None, progress: ProgressFn | None = None,
                    cancel: threading.Event | None = None) -> EncodeReport:
     """Bring the stored codes of ``model_id`` (default: the active model) up to date; progress
     in stage 'encode', ``detail`` the modality ('label', 'text', 'image', 'signature')."""
@@ -67,7 +71,7 @@ def encode_library(lib, model_id: str | None = None, progress: ProgressFn | None
     return report
 
 
-def _stale_rows(lib, model_id, modality, arrays: LibraryArrays, hashes, report) -> list[int]:
+def _stale_rows(lib: Library, model_id, modality, arrays: LibraryArrays, hashes, report) -> list[int]:
     """Rows whose content changed since they were encoded; codes of content gone are removed."""
     stored = lib.codes.source_hashes(model_id, modality)
     gone = [int(i) for i, h in zip(arrays.ids, hashes) if not h and int(i) in stored]
@@ -79,13 +83,13 @@ def _stale_rows(lib, model_id, modality, arrays: LibraryArrays, hashes, report) 
     return [r for r, (i, h) in enumerate(zip(arrays.ids, hashes)) if h and stored.get(int(i)) != h]
 
 
-def _encoder_for(modality: str, runtime: ModelEncoders, arrays: LibraryArrays, lib):
+def _encoder_for(modality: str, runtime: ModelEncoders, arrays: LibraryArrays, lib: Library):
     if modality == "image":
         return PhotoLoader(arrays.image_sources(lib, runtime.preprocessing), runtime.preprocessing)
     return None
 
 
-def _encode_batch(lib, model_id, modality, runtime: ModelEncoders, loader, arrays: LibraryArrays,
+def _encode_batch(lib: Library, model_id, modality, runtime: ModelEncoders, loader, arrays: LibraryArrays,
                   hashes, rows: list[int], report: EncodeReport) -> None:
     idx = np.asarray(rows)
     probs = None
@@ -112,14 +116,14 @@ def _row_labels(arrays: LibraryArrays, row: int) -> list[str]:
     return [arrays.label_ids[j] for j in np.flatnonzero(arrays.labels[row])]
 
 
-def _store_suggestions(lib, model_id, runtime: ModelEncoders, item_ids, probs) -> int:
+def _store_suggestions(lib: Library, model_id, runtime: ModelEncoders, item_ids, probs) -> int:
     rows = [(item_id, runtime.label_ids[j], float(p))
             for item_id, row in zip(item_ids, probs)
             for j, p in enumerate(row) if p >= SUGGEST_MIN_CONFIDENCE]
     return lib.suggestions.put(model_id, rows)
 
 
-def _encode_signatures(lib, arrays: LibraryArrays, emit, cancel: threading.Event) -> bool:
+def _encode_signatures(lib: Library, arrays: LibraryArrays, emit, cancel: threading.Event) -> bool:
     """Photo signatures (model-independent) of items whose first photo has none yet or
     changed; from the 256 px thumbnail when there is one. False when cancelled."""
     from app.media.images import load_rgb

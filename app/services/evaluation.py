@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +20,9 @@ from app.core.errors import WenyangError
 from app.evaluate import mean_average_precision, ndcg_at_k, pr_curve_by_radius, precision_at_k, recall_at_k
 from app.runtime import unpack_codes
 from app.services.dataset import library_arrays
+
+if TYPE_CHECKING:
+    from app.store import Library
 
 DIRECTIONS = {"i2t": ("image", "text"), "t2i": ("text", "image"),
               "i2i": ("image", "image"), "t2t": ("text", "text")}
@@ -60,7 +64,7 @@ class EvalReport:
                          + [f"  {d}" for d in self.definitions])
 
 
-def _codes(lib, model_id: str, modality: str, ids: np.ndarray, bits: int):
+def _codes(lib: Library, model_id: str, modality: str, ids: np.ndarray, bits: int):
     stored_ids, packed, _ = lib.codes.load(model_id, modality, scores=False)
     where = {int(i): j for j, i in enumerate(stored_ids)}
     rows = [where.get(int(i), -1) for i in ids]
@@ -69,7 +73,7 @@ def _codes(lib, model_id: str, modality: str, ids: np.ndarray, bits: int):
     return codes, keep
 
 
-def evaluate_model(lib, model, k: int = 50, curves: dict | None = None) -> tuple[list[EvalRow], list[str]]:
+def evaluate_model(lib: Library, model, k: int = 50, curves: dict | None = None) -> tuple[list[EvalRow], list[str]]:
     """Metrics of one model in every direction it supports."""
     holdout = set(model.card.get("holdout_items", []))
     if not holdout:
@@ -95,14 +99,16 @@ def evaluate_model(lib, model, k: int = 50, curves: dict | None = None) -> tuple
     return rows, definitions
 
 
-def evaluate_library(lib, model_id: str | None = None, out_dir: str | Path | None = None,
+def evaluate_library(lib: Library, model_id: str | None = None, out_dir: str | Path | None = None,
                      k: int = 50, all_models: bool = True) -> EvalReport:
     """Evaluate the active (or named) model — and, for the by-bits plot, every model."""
     chosen = lib.models.get(model_id) if model_id else lib.models.active()
     if chosen is None:
         raise WenyangError("There is no trained model to evaluate.")
     models = [chosen] + ([m for m in lib.models.all() if m.id != chosen.id] if all_models else [])
-    rows, definitions, curves = [], [], {}
+    rows: list = []
+    definitions: list = []
+    curves: dict = {}
     for model in models:
         try:
             got, defs = evaluate_model(lib, model, k, curves if model.id == chosen.id else None)

@@ -9,6 +9,8 @@ suggestions), the Hamming distance of the text's code breaking ties.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from app.search import HammingIndex
@@ -17,10 +19,13 @@ from app.services.backlog_report import FACET_NAMES, group_scores, query_groups
 from app.services.backlog_scoring import chance_rate, precision_at_k, rankings_array, relevance_matrix, truth_matrix
 from app.services.models_runtime import active_runtime, pack
 
+if TYPE_CHECKING:
+    from app.store import Library
+
 K = 10
 
 
-def typed_label_precision(lib, model, k: int = K) -> dict:
+def typed_label_precision(lib: Library, model, k: int = K) -> dict:
     """Per facet and language: P@k of every label name typed as a query over the held-out
     photos, the chance rate, and how many queries the model could not read."""
     holdout = sorted(int(i) for i in model.card.get("holdout_items", []))
@@ -47,12 +52,13 @@ def typed_label_precision(lib, model, k: int = K) -> dict:
             "groups": group_scores(query_groups(queries), p, chance_rate(relevance))}
 
 
-def _rank(lib, model, runtime, index: HammingIndex, texts: list[str], rows: dict[int, int], k: int):
+def _rank(lib: Library, model, runtime, index: HammingIndex, texts: list[str], rows: dict[int, int], k: int):
     """Top-k held-out rows per typed text; a text naming no label and unknown to the model
     ranks nothing (and is counted)."""
     from app.search.understanding import understand
 
-    ranked, failed = [], 0
+    ranked: list = []
+    failed = 0
     for text in texts:
         asked = understand(text, lib.scheme).labels
         order = _by_predicted_labels(lib, model, asked, rows) if asked else []
@@ -69,7 +75,7 @@ def _rank(lib, model, runtime, index: HammingIndex, texts: list[str], rows: dict
     return rankings_array(ranked, k), failed
 
 
-def _by_predicted_labels(lib, model, asked: list[str], rows: dict[int, int]) -> list[int]:
+def _by_predicted_labels(lib: Library, model, asked: list[str], rows: dict[int, int]) -> list[int]:
     """Held-out items by the mean stored probability of the asked labels (or a descendant)."""
     scheme = lib.scheme
     scores = {i: 0.0 for i in rows}

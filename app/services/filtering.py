@@ -3,9 +3,13 @@ AND across facets, OR within a facet; a label also admits items tagged below it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.store import Library
 
 
-def allowed_item_ids(lib, label_refs: Iterable[str] = (), collection=None) -> list[int]:
+def allowed_item_ids(lib: Library, label_refs: Iterable[str] = (), collection=None) -> list[int]:
     """Ids of the items that pass; all items when no filter is set."""
     scheme = lib.scheme
     by_facet: dict[str, set[str]] = {}

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.errors import SchemeError, WenyangError
 from app.core.jobs import CancelToken, Progress
@@ -33,6 +34,9 @@ from app.media.images import (
     write_thumbnail,
 )
 from app.services.files import collect_files
+
+if TYPE_CHECKING:
+    from app.store import Library
 
 
 class DiskFullError(WenyangError):
@@ -89,7 +93,7 @@ class _Prepared:
 class Importer:
     """One import run. Iterate ``run()`` for progress; ``report`` holds the outcome."""
 
-    def __init__(self, lib, paths: Iterable[str | Path], options: ImportOptions | None = None,
+    def __init__(self, lib: Library, paths: Iterable[str | Path], options: ImportOptions | None = None,
                  cancel: threading.Event | None = None):
         self.lib = lib
         self.paths = [Path(p) for p in paths]
@@ -173,7 +177,7 @@ class Importer:
             write_thumbnail(decoded.image, thumbnail_path(self.lib.thumbnails_dir, digest))
         except OSError as exc:
             prepared.thumbnail_error = exc.strerror or str(exc)
-        decoded.image = None  # free pixels early; the store step needs only the facts
+        decoded.image = None  # type: ignore[assignment]  # free pixels early: the store step needs only the facts
         return prepared
 
     def _store(self, prepared: _Prepared) -> str:
@@ -226,6 +230,7 @@ class Importer:
 
     def _photo(self, prepared: _Prepared) -> Photo:
         d = prepared.decoded
+        assert d is not None  # only decoded photos reach the store step
         path = str(prepared.path.resolve())
         if self.options.copy:
             path = self._copy_in(prepared.path, d.sha256)
@@ -266,7 +271,7 @@ class Importer:
         the photos without their metadata would look like success. Stop before writing."""
         if any(self._match(path) is not None for path in files):
             return
-        name = Path(self.options.metadata).name
+        name = Path(self.options.metadata or "").name
         named = [r.file or r.accession for r in sheet.rows if r.file or r.accession][:3]
         raise SheetError(
             f"{name} ({sheet.encoding}) names none of the {len(files)} photo(s), so nothing was imported. "
@@ -314,7 +319,7 @@ def _raise_if_disk_full(message: str) -> None:
                             "complete. Free some space and run the import again to add the rest.")
 
 
-def import_paths(lib, paths: Iterable[str | Path], options: ImportOptions | None = None,
+def import_paths(lib: Library, paths: Iterable[str | Path], options: ImportOptions | None = None,
                  cancel: threading.Event | None = None) -> ImportReport:
     """Run a whole import without progress reporting; returns the report."""
     importer = Importer(lib, paths, options, cancel)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from app.media.preprocess import Preprocessing
 from app.runtime import load_model, pack_codes
 from app.text import Vocabulary
+
+if TYPE_CHECKING:
+    from app.store import Library
 
 _CACHE: dict[tuple[str, str, str], ModelEncoders] = {}
 _LOCK = threading.Lock()
@@ -95,11 +99,11 @@ class ModelEncoders:
         return self.networks.predict_labels_texts(vectors)
 
 
-def model_folder(lib, model_id: str) -> Path:
+def model_folder(lib: Library, model_id: str) -> Path:
     return lib.models_dir / model_id
 
 
-def active_runtime(lib, model, scheme=None) -> ModelEncoders:
+def active_runtime(lib: Library, model, scheme=None) -> ModelEncoders:
     """The loaded model for ``model`` (a ModelRecord), cached per library and scheme
     (``scheme``: the library's, when the caller has read it already)."""
     fingerprint = (scheme or lib.scheme).fingerprint()

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core.errors import WenyangError
 from app.store.snapshots import Rows, Scope
+
+if TYPE_CHECKING:
+    from app.store import Library
 
 
 @dataclass(frozen=True)
@@ -53,17 +56,20 @@ class OpResult:
 class Op:
     """One edit. Subclasses say which rows they may touch and apply themselves."""
 
-    description = "Edit"
+    @property
+    def description(self) -> str:
+        """What the op does, in a few words (the CLI's and the log's; the window names its own)."""
+        return "Edit"
 
-    def scopes(self, lib) -> list[Scope]:
+    def scopes(self, lib: Library) -> list[Scope]:
         """The rows this op may change, read before it runs."""
         raise NotImplementedError
 
-    def apply(self, lib) -> tuple[Changes, Any]:
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
         """Make the change (inside the op's transaction); return what changed and a value."""
         raise NotImplementedError
 
-    def run(self, lib) -> OpResult:
+    def run(self, lib: Library) -> OpResult:
         with lib.atomic():
             before = lib.snapshots.take(self.scopes(lib))
             changes, value = self.apply(lib)
@@ -75,13 +81,17 @@ class Restore(Op):
     """Put rows back as they were: the undo of an op (and, taken again, its redo)."""
 
     rows: tuple[Rows, ...]
-    description: str = "Edit"
+    what: str = "Edit"
     changes: Changes = field(default_factory=Changes)
 
-    def scopes(self, lib) -> list[Scope]:
+    @property
+    def description(self) -> str:
+        return self.what
+
+    def scopes(self, lib: Library) -> list[Scope]:
         return [r.scope for r in self.rows]
 
-    def apply(self, lib) -> tuple[Changes, Any]:
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
         lib.snapshots.put_back(self.rows)
         return self.changes, None
 
@@ -107,10 +117,10 @@ class Tag(Op):
     def description(self) -> str:
         return f"Tag {len(self.item_ids)} item(s) with {', '.join(self.labels)}"
 
-    def scopes(self, lib) -> list[Scope]:
+    def scopes(self, lib: Library) -> list[Scope]:
         return _tagging_scopes(_items(self.item_ids))
 
-    def apply(self, lib) -> tuple[Changes, Any]:
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
         ids = _items(self.item_ids)
         added = lib.labels.tag(ids, self.labels, source=self.source)
         return Changes(items=frozenset(ids), tags=True), added
@@ -127,10 +137,10 @@ class Untag(Op):
     def description(self) -> str:
         return f"Remove {', '.join(self.labels)} from {len(self.item_ids)} item(s)"
 
-    def scopes(self, lib) -> list[Scope]:
+    def scopes(self, lib: Library) -> list[Scope]:
         return _tagging_scopes(_items(self.item_ids))
 
-    def apply(self, lib) -> tuple[Changes, Any]:
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
         ids = _items(self.item_ids)
         removed = lib.labels.untag(ids, self.labels)
         return Changes(items=frozenset(ids), tags=True), removed
@@ -147,10 +157,10 @@ class EditItem(Op):
     def description(self) -> str:
         return "Edit " + ", ".join(sorted(self.changes)) if self.changes else "Edit item"
 
-    def scopes(self, lib) -> list[Scope]:
+    def scopes(self, lib: Library) -> list[Scope]:
         return [Scope("items", "id", (int(self.item_id),))]
 
-    def apply(self, lib) -> tuple[Changes, Any]:
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
         item = lib.items.update(int(self.item_id), **self.changes)
         return Changes(items=frozenset([int(self.item_id)])), item
 
@@ -166,11 +176,11 @@ class DecideSuggestions(Op):
     def description(self) -> str:
         return f"{'Accept' if self.accept else 'Reject'} {len(self.decisions)} suggestion(s)"
 
-    def scopes(self, lib) -> list[Scope]:
+    def scopes(self, lib: Library) -> list[Scope]:
         ids = _items(i for i, _ in self.decisions)
         return [*_tagging_scopes(ids), Scope("suggestions", "item_id", ids)]
 
-    def apply(self, lib) -> tuple[Changes, Any]:
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
         model = lib.models.active()
         if model is None:
             raise WenyangError("There are no suggestions: no model is active.")
@@ -195,10 +205,10 @@ class CreateCollection(Op):
     def description(self) -> str:
         return f"Create collection {self.name}"
 
-    def scopes(self, lib) -> list[Scope]:
+    def scopes(self, lib: Library) -> list[Scope]:
         return [Scope("collections"), Scope("collection_items", "item_id", _items(self.item_ids))]
 
-    def apply(self, lib) -> tuple[Changes, Any]:
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
         coll = lib.collections.create(self.name, self.description_text)
         if self.item_ids:
             lib.collections.add(coll.id, list(self.item_ids))
@@ -214,10 +224,10 @@ class RenameCollection(Op):
     def description(self) -> str:
         return f"Rename collection to {self.new_name}"
 
-    def scopes(self, lib) -> list[Scope]:
+    def scopes(self, lib: Library) -> list[Scope]:
         return [Scope("collections")]
 
-    def apply(self, lib) -> tuple[Changes, Any]:
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
         return Changes(collections=True), lib.collections.rename(self.ref, self.new_name)
 
 
@@ -231,10 +241,10 @@ class DeleteCollection(Op):
     def description(self) -> str:
         return f"Delete collection {self.ref}"
 
-    def scopes(self, lib) -> list[Scope]:
+    def scopes(self, lib: Library) -> list[Scope]:
         return [Scope("collections"), Scope("collection_items", "collection_id", (lib.collections.get(self.ref).id,))]
 
-    def apply(self, lib) -> tuple[Changes, Any]:
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
         members = lib.collections.members(self.ref)
         lib.collections.delete(self.ref)
         return Changes(items=frozenset(members), collections=True), None
@@ -249,10 +259,10 @@ class AddToCollection(Op):
     def description(self) -> str:
         return f"Add {len(self.item_ids)} item(s) to {self.ref}"
 
-    def scopes(self, lib) -> list[Scope]:
+    def scopes(self, lib: Library) -> list[Scope]:
         return [Scope("collection_items", "collection_id", (lib.collections.get(self.ref).id,))]
 
-    def apply(self, lib) -> tuple[Changes, Any]:
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
         added = lib.collections.add(self.ref, list(self.item_ids))
         return Changes(items=frozenset(_items(self.item_ids)), collections=True), added
 
@@ -266,10 +276,10 @@ class RemoveFromCollection(Op):
     def description(self) -> str:
         return f"Remove {len(self.item_ids)} item(s) from {self.ref}"
 
-    def scopes(self, lib) -> list[Scope]:
+    def scopes(self, lib: Library) -> list[Scope]:
         return [Scope("collection_items", "collection_id", (lib.collections.get(self.ref).id,))]
 
-    def apply(self, lib) -> tuple[Changes, Any]:
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
         removed = lib.collections.remove(self.ref, list(self.item_ids))
         return Changes(items=frozenset(_items(self.item_ids)), collections=True), removed
 
@@ -279,10 +289,10 @@ class SchemeOp(Op):
     """A change to the label scheme: the scheme's tables, and the tags, items and suggestions
     of every item that carries a label of the subtrees it touches."""
 
-    def touched_labels(self, lib) -> set[str]:
+    def touched_labels(self, lib: Library) -> set[str]:
         return set()
 
-    def scopes(self, lib) -> list[Scope]:
+    def scopes(self, lib: Library) -> list[Scope]:
         scheme = lib.scheme
         labels = set()
         for ref in self.touched_labels(lib):
@@ -292,7 +302,7 @@ class SchemeOp(Op):
         return [Scope("facets"), Scope("labels"), *_tagging_scopes(items),
                 Scope("suggestions", "label_id", tuple(sorted(labels)))]
 
-    def changed(self, lib) -> Changes:
+    def changed(self, lib: Library) -> Changes:
         return Changes(scheme=True, tags=True, suggestions=True)
 
 
@@ -307,7 +317,7 @@ class AddLabel(SchemeOp):
     def description(self) -> str:
         return f"Add label {self.name_en}"
 
-    def apply(self, lib) -> tuple[Changes, Any]:
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
         label = lib.labels.add(self.name_en, self.name_zh, parent=self.parent, facet=self.facet)
         return Changes(scheme=True), label
 
@@ -322,10 +332,10 @@ class RenameLabel(SchemeOp):
     def description(self) -> str:
         return f"Rename label {self.ref}"
 
-    def touched_labels(self, lib) -> set[str]:
+    def touched_labels(self, lib: Library) -> set[str]:
         return {self.ref}
 
-    def apply(self, lib) -> tuple[Changes, Any]:
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
         return Changes(scheme=True), lib.labels.rename(self.ref, self.name_en, self.name_zh)
 
 
@@ -339,10 +349,10 @@ class MoveLabel(SchemeOp):
     def description(self) -> str:
         return f"Move label {self.ref}"
 
-    def touched_labels(self, lib) -> set[str]:
+    def touched_labels(self, lib: Library) -> set[str]:
         return {self.ref}
 
-    def apply(self, lib) -> tuple[Changes, Any]:
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
         return self.changed(lib), lib.labels.move(self.ref, self.new_parent, self.facet)
 
 
@@ -355,10 +365,10 @@ class MergeLabels(SchemeOp):
     def description(self) -> str:
         return f"Merge label {self.source} into {self.target}"
 
-    def touched_labels(self, lib) -> set[str]:
+    def touched_labels(self, lib: Library) -> set[str]:
         return {self.source, self.target}
 
-    def apply(self, lib) -> tuple[Changes, Any]:
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
         return self.changed(lib), lib.labels.merge(self.source, self.target)
 
 
@@ -371,10 +381,10 @@ class DeleteLabel(SchemeOp):
     def description(self) -> str:
         return f"Delete label {self.ref}"
 
-    def touched_labels(self, lib) -> set[str]:
+    def touched_labels(self, lib: Library) -> set[str]:
         return {self.ref}
 
-    def apply(self, lib) -> tuple[Changes, Any]:
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
         return self.changed(lib), lib.labels.delete(self.ref, force=self.force)
 
 
@@ -389,9 +399,9 @@ class ActivateModel(Op):
     def description(self) -> str:
         return f"Activate model {self.model_id}"
 
-    def scopes(self, lib) -> list[Scope]:
+    def scopes(self, lib: Library) -> list[Scope]:
         return [Scope("models")]
 
-    def apply(self, lib) -> tuple[Changes, Any]:
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
         lib.models.activate(self.model_id)
         return Changes(models=True, suggestions=True), lib.models.get(self.model_id)

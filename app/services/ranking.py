@@ -15,6 +15,10 @@ The label score of an item is the mean, over the asked labels, of its evidence f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.store import Library
 
 W_LABELS = 2.0
 W_KEYWORDS = 1.0
@@ -49,7 +53,7 @@ def expand(scheme, label_ids) -> dict[str, set[str]]:
     return {lid: {lid, *scheme.descendants(lid)} for lid in label_ids if lid in scheme.labels}
 
 
-def label_evidence(lib, model_id: str | None, asked: dict[str, set[str]], allowed: set[int] | None,
+def label_evidence(lib: Library, model_id: str | None, asked: dict[str, set[str]], allowed: set[int] | None,
                    with_predictions: bool) -> dict[int, Candidate]:
     """Candidates that carry (tagged) or probably show (predicted) any asked label."""
     out: dict[int, Candidate] = {}

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from app.search.understanding import understand
 from app.services import ranking
 from app.services.models_runtime import active_runtime
 from app.services.search_alike import alike, nearest
+
+if TYPE_CHECKING:
+    from app.store import Library
 
 # What the window and the CLI show beside a search: the labels understood in typed text and
 # each hit's reasons in words (the search layer's, named here so they need no other door).
@@ -104,7 +108,7 @@ def _one_read(query):
     return run
 
 
-def _dressed(lib, results: SearchResults) -> SearchResults:
+def _dressed(lib: Library, results: SearchResults) -> SearchResults:
     """Each hit with its accession number, title and first photo's thumbnail and file."""
     from app.services.dataset import photo_path
 
@@ -122,7 +126,7 @@ def _dressed(lib, results: SearchResults) -> SearchResults:
 class SearchService:
     """Search one library with its active model."""
 
-    def __init__(self, lib, background_scores: bool = False):
+    def __init__(self, lib: Library, background_scores: bool = False):
         """``background_scores``: make the index searchable from the codes alone and load the
         (32× larger) tie-break scores on a thread — what a window wants; a one-shot command
         wants them at once so rankings are final."""

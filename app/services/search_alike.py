@@ -4,6 +4,7 @@ its signature; scored on label profiles and codes; each hit with its reasons."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -12,13 +13,16 @@ from app.media.signature import CROPS, DIM, aligned_query, alignments, query_sig
 from app.services import ranking, similar
 from app.services.models_runtime import pack
 
+if TYPE_CHECKING:
+    from app.store import Library
+
 STRONG = 0.5       # a query label from this probability brings its items in as candidates
 MAX_REASONS = 3
 ALIGNMENT_CACHE = 32  # candidates' re-framings kept per service (~1.6 MB each)
 
 
 def alike(service, profile: np.ndarray, codes, scores, k: int, filters, photo=None,
-          exclude: set[int] = frozenset(), query_labels=None, require: list[str] | None = None,
+          exclude: set[int] | frozenset[int] = frozenset(), query_labels=None, require: list[str] | None = None,
           prefer: list[str] | None = None):
     """Both tabs for one query profile (over the model's labels) and query code.
 
@@ -45,7 +49,7 @@ def alike(service, profile: np.ndarray, codes, scores, k: int, filters, photo=No
         distances = nearest(service, modality, codes, scores, members, k)
         extra = ranking.label_evidence(lib, model.id, ranking.expand(scheme, strong), members,
                                        with_predictions=modality == "image")
-        ids = sorted(set(distances) | set(extra) | ({dup} if dup in members else set()))
+        ids = sorted(set(distances) | set(extra) | ({dup} if dup is not None and dup in members else set()))
         profiles = similar.item_profiles(lib, model.id, ids, label_ids)
         sims = similar.profile_similarity(profile, profiles, weights)
         best = similar.combine(ids, sims, distances, model.bits, dup)
@@ -148,7 +152,7 @@ def _signatures(service):
     return cached[1], cached[2], cached[3]
 
 
-def _thumbnail(lib, item_id: int, sha256: str | None):
+def _thumbnail(lib: Library, item_id: int, sha256: str | None):
     if sha256:
         path = thumbnail_path(lib.thumbnails_dir, sha256)
         if path.is_file():

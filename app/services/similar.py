@@ -14,8 +14,12 @@ shared motif stayed .627 → .622; ``wenyang bench backlog`` gives the three-see
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from app.store import Library
 
 FACET_WEIGHTS = {"category": 5.0, "motif": 2.0, "colour": 0.7}  # other facets 1 (category 3 → 5: see below)
 W_PROFILE = 1.0
@@ -42,7 +46,7 @@ def label_weights(scheme, label_ids: list[str]) -> np.ndarray:
                      for l in label_ids], np.float32)
 
 
-def item_profiles(lib, model_id: str | None, item_ids: list[int], label_ids: list[str]) -> np.ndarray:
+def item_profiles(lib: Library, model_id: str | None, item_ids: list[int], label_ids: list[str]) -> np.ndarray:
     """(len(item_ids), len(label_ids)): 1 where tagged, else the stored predicted probability."""
     col = {l: j for j, l in enumerate(label_ids)}
     row = {i: r for r, i in enumerate(item_ids)}

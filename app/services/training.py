@@ -8,15 +8,20 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from app import text
 from app.core.errors import WenyangError
 from app.core.jobs import CancelToken, Progress, ProgressFn, ignore
+from app.core.models import ModelCard
 from app.media.preprocess import Preprocessing
 from app.services.dataset import LibraryArrays, PhotoLoader, library_arrays
 from app.store import open_library
+
+if TYPE_CHECKING:
+    from app.store import Library
 
 MIN_LABELLED = 10
 
@@ -53,7 +58,7 @@ class TrainOutcome:
     device: str = ""
     wall_s: float = 0.0
     n_train: int = 0
-    card: dict = field(default_factory=dict)
+    card: ModelCard = field(default_factory=lambda: ModelCard())
     encode: object | None = None
     history: list[dict] = field(default_factory=list)
     activated: bool = False
@@ -81,7 +86,7 @@ def train_library(library, options: TrainOptions | None = None,
             lib.close()
 
 
-def _train(lib, options: TrainOptions, emit, cancel, encode: bool) -> TrainOutcome:
+def _train(lib: Library, options: TrainOptions, emit, cancel, encode: bool) -> TrainOutcome:
     from app.ml.config import NetConfig, TrainConfig
     from app.ml.export import export_model
     from app.ml.prepare import default_image_size, resolve_device
@@ -131,7 +136,7 @@ def _train(lib, options: TrainOptions, emit, cancel, encode: bool) -> TrainOutco
     return outcome
 
 
-def _activation(lib, options: TrainOptions, outcome: TrainOutcome) -> tuple[bool, list[str]]:
+def _activation(lib: Library, options: TrainOptions, outcome: TrainOutcome) -> tuple[bool, list[str]]:
     """Whether the new model becomes the active one, and what to tell the curator.
 
     A run whose validation never improved after its first epoch has learnt little: it is said.
@@ -155,7 +160,7 @@ def _activation(lib, options: TrainOptions, outcome: TrainOutcome) -> tuple[bool
     return True, notes
 
 
-def _validation(card: dict) -> tuple[str, float] | None:
+def _validation(card: ModelCard) -> tuple[str, float] | None:
     """(measure, score) of a model card's validation, None when it has none."""
     val = card.get("validation") or {}
     if val.get("map") is None or not val.get("metric"):
@@ -204,7 +209,7 @@ def _new_model_id(options: TrainOptions) -> str:
     return f"{options.mode}-{options.bits}b-{stamp}"
 
 
-def _card(lib, arrays: LibraryArrays, vocab, options: TrainOptions, prep: Preprocessing, result) -> dict:
+def _card(lib: Library, arrays: LibraryArrays, vocab, options: TrainOptions, prep: Preprocessing, result) -> dict:
     """Library-side facts the model card must carry (the exporter adds the network facts)."""
     scheme = lib.scheme
     return {

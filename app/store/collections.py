@@ -1,6 +1,7 @@
 """Named collections of items."""
 from __future__ import annotations
 
+import builtins
 import sqlite3
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -102,21 +103,21 @@ class CollectionRepository:
                 removed += cur.rowcount
         return removed
 
-    def members(self, ref: str | int) -> list[int]:
+    def members(self, ref: str | int) -> builtins.list[int]:
         return self.member_ids(self.get(ref).id)
 
     def exists(self, name: str) -> bool:
         """Whether a collection has exactly this name."""
         return self.db.execute("SELECT 1 FROM collections WHERE name = ?", [name]).fetchone() is not None
 
-    def member_ids(self, collection_id: int) -> list[int]:
+    def member_ids(self, collection_id: int) -> builtins.list[int]:
         """The members of the collection with this id, in their order (by id only: a collection
         may be *named* like another's id, which ``members`` would take as the name)."""
         return [r[0] for r in self.db.execute(
             "SELECT item_id FROM collection_items WHERE collection_id = ? ORDER BY position, item_id",
             [collection_id]).fetchall()]
 
-    def of_item(self, item_id: int) -> list[str]:
+    def of_item(self, item_id: int) -> builtins.list[str]:
         return [r[0] for r in self.db.execute(
             "SELECT c.name FROM collections c JOIN collection_items ci ON ci.collection_id = c.id "
             "WHERE ci.item_id = ? ORDER BY c.name", [item_id]).fetchall()]

@@ -36,7 +36,7 @@ class ItemRepository:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [item.accession, item.title, item.description,
                  json.dumps(item.metadata, ensure_ascii=False), stamp, stamp])
-            item_id = cur.lastrowid
+            item_id = int(cur.lastrowid or 0)
             for position, photo in enumerate(item.photos):
                 self.add_photo(item_id, photo, position)
             if item.labels:
@@ -54,7 +54,7 @@ class ItemRepository:
         cur = self.db.execute(f"INSERT INTO photos ({cols}) VALUES ({', '.join('?' * len(fields))})",
                               list(fields.values()))
         self._touch(item_id)
-        return cur.lastrowid
+        return int(cur.lastrowid or 0)
 
     def update(self, item_id: int, **changes) -> Item:
         """Change accession, title, description or metadata; returns the updated item."""
@@ -141,7 +141,8 @@ class ItemRepository:
             limit: int | None = None, offset: int = 0) -> list[int]:
         """Item ids in accession order, optionally restricted to a label (and its descendants)
         or a collection."""
-        sql, args = "SELECT i.id FROM items i", []
+        sql = "SELECT i.id FROM items i"
+        args: list[str | int] = []
         where = []
         if label is not None:
             ids = [label, *self.lib.scheme.descendants(label)]
@@ -162,7 +163,8 @@ class ItemRepository:
     def passing(self, label_groups: Iterable[Iterable[str]] = (), collection: int | None = None) -> list[int]:
         """Ids (ascending) of the items that carry a label of every group (AND across groups,
         OR within one) and, when ``collection`` is given, belong to it."""
-        sql, args = "SELECT id FROM items WHERE 1", []
+        sql = "SELECT id FROM items WHERE 1"
+        args: list[str | int] = []
         for group in label_groups:
             ids = sorted(group)
             sql += f" AND id IN (SELECT item_id FROM item_labels WHERE label_id IN ({marks(ids)}))"
@@ -221,8 +223,8 @@ class ItemRepository:
     def _item(self, row) -> Item:
         item = Item(id=row[0], accession=row[1], title=row[2], description=row[3],
                     metadata=json.loads(row[4] or "{}"), created=row[5], modified=row[6])
-        item.photos = self.photos(item.id)
-        item.labels = self.lib.labels.labels_of(item.id)
+        item.photos = self.photos(row[0])
+        item.labels = self.lib.labels.labels_of(row[0])
         return item
 
 

@@ -122,7 +122,7 @@ class KeywordRepository:
             ids = [r[0] for r in self.db.execute(
                 "SELECT DISTINCT item_id FROM keyword_pending WHERE mark <= ?", [last])]
             for chunk in chunks(ids):
-                self._reindex(chunk, last)
+                self._reindex(list(chunk), last)
             return len(ids)
 
     def rebuild(self) -> int:

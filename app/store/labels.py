@@ -76,7 +76,8 @@ class LabelRepository:
         return self.scheme()
 
     def _depth_chain(self, label_id: str) -> list[str]:
-        chain, current = [], label_id
+        chain: list[str] = []
+        current: str | None = label_id
         while current is not None:
             chain.append(current)
             row = self.db.execute("SELECT parent FROM labels WHERE id = ?", [current]).fetchone()
@@ -117,7 +118,7 @@ class LabelRepository:
         parent_label = scheme.resolve(parent) if parent else None
         if parent_label is None and facet is None:
             raise SchemeError("Say where the new label goes: a parent label or a facet.")
-        facet_id = parent_label.facet if parent_label else scheme.resolve_facet(facet).id
+        facet_id = parent_label.facet if parent_label else scheme.resolve_facet(facet or "").id
         _check_names(scheme, [name_en, name_zh], facet_id, parent_label.id if parent_label else None)
         new_id = label_id or scheme.new_id(name_en or name_zh)
         if new_id in scheme.labels:
@@ -280,7 +281,7 @@ class LabelRepository:
         """(item id, label id) of every tag, or of those on ``item_ids`` or of ``label_ids``."""
         if item_ids is None and label_ids is None:
             return [tuple(r) for r in self.db.execute("SELECT item_id, label_id FROM item_labels")]
-        column, values = ("item_id", list(item_ids)) if item_ids is not None else ("label_id", list(label_ids))
+        column, values = ("item_id", list(item_ids)) if item_ids is not None else ("label_id", list(label_ids or ()))
         out = []
         for chunk in chunks(values):
             out += [tuple(r) for r in self.db.execute(

@@ -7,6 +7,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import overload
 
 import sqlite_utils
 
@@ -112,6 +113,12 @@ class Library:
                 conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    @overload
+    def get_meta(self, key: str) -> str | None: ...
+
+    @overload
+    def get_meta(self, key: str, default: str) -> str: ...
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.core.errors import NotFound
-from app.core.models import now_iso
+from app.core.models import ModelCard, now_iso
 
 if TYPE_CHECKING:
     from app.store.library import Library
@@ -17,7 +17,7 @@ class ModelRecord:
     id: str
     bits: int
     mode: str
-    card: dict
+    card: ModelCard
     created: str
     active: bool
 
@@ -28,7 +28,7 @@ class ModelRepository:
         self.db = lib.db
         self._cache: dict[str, ModelRecord] = {}
 
-    def register(self, model_id: str, bits: int, mode: str, card: dict,
+    def register(self, model_id: str, bits: int, mode: str, card: ModelCard,
                        activate: bool = True) -> ModelRecord:
         with self.lib.atomic():
             self._cache.pop(model_id, None)

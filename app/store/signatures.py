@@ -26,7 +26,7 @@ class SignatureRepository:
     def put(self, rows: Iterable[tuple[int, str, np.ndarray]]) -> None:
         """Store (item id, photo sha256, float16 signature) rows, replacing older ones."""
         with self.lib.atomic():
-            self.lib.db["photo_signatures"].insert_all(
+            self.lib.db.table("photo_signatures").insert_all(
                 ({"item_id": int(i), "sha256": sha, "signature": np.ascontiguousarray(sig, np.float16).tobytes()}
                  for i, sha, sig in rows), replace=True)
             self._bump()
@@ -35,7 +35,7 @@ class SignatureRepository:
         ids = [int(i) for i in item_ids]
         with self.lib.atomic():
             for item_id in ids:
-                self.lib.db["photo_signatures"].delete_where("item_id = ?", [item_id])
+                self.lib.db.table("photo_signatures").delete_where("item_id = ?", [item_id])
             self._bump()
 
     def load(self, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:

@@ -151,7 +151,7 @@ def contains_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
 
 def _runs(text: str) -> Iterable[tuple[str, str]]:
     for match in _RUNS.finditer(unicodedata.normalize("NFKC", text)):
-        yield match.lastgroup, match.group()
+        yield match.lastgroup or "", match.group()
 
 
 def _word(run: str) -> str:

@@ -73,7 +73,7 @@ def label_scores(docs: Sequence[Sequence[str]], candidates: list[str], labels: n
     return mutual_information(hits, present, labels[labelled].sum(axis=0), n)
 
 
-def _occurrences(docs, index: dict[str, int], keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _occurrences(docs, index: dict[str, int], keep) -> tuple[np.ndarray, np.ndarray]:
     """(document, candidate) index pairs, once per document, for the kept documents."""
     doc_ids: list[int] = []
     term_ids: list[int] = []

@@ -88,7 +88,7 @@ class Vocabulary:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Vocabulary) and self.to_dict() == other.to_dict()
 
-    __hash__ = None  # mutable-looking content; equality is by value
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking content; equality is by value
 
     def index(self, term: str) -> int | None:
         """Column of ``term``, or ``None`` when it is not in the vocabulary."""

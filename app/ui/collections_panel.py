@@ -22,7 +22,7 @@ from app.ui import queries
 from app.ui.grid_model import ITEM_IDS_MIME, ids_from_mime
 from app.ui.i18n import Retranslating
 
-CollectionIdRole = Qt.UserRole + 20
+CollectionIdRole = Qt.ItemDataRole.UserRole + 20
 
 
 class CollectionList(QListWidget):
@@ -74,7 +74,7 @@ class CollectionsPanel(Retranslating, QWidget):
 
     def _build_widgets(self) -> None:
         self.list = CollectionList(self)
-        self.list.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._context_menu)
         self.list.currentItemChanged.connect(self._current_changed)
         self.list.itemsDropped.connect(self.add_items)
@@ -174,7 +174,7 @@ class CollectionsPanel(Retranslating, QWidget):
         if confirm and QMessageBox.question(
                 self, self.tr("Delete collection"),
                 self.tr("Delete the collection “{name}”? Its items stay in the library.")
-                .format(name=self.name_of(coll_id))) != QMessageBox.Yes:
+                .format(name=self.name_of(coll_id))) != QMessageBox.StandardButton.Yes:
             return
         self.session.apply(ops.DeleteCollection(coll_id),
                            self.tr("Delete collection {name}").format(name=self.name_of(coll_id)))

@@ -6,7 +6,12 @@ one before it, and the inverse is exact (rows put back as they were, read on tha
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QUndoCommand
+
+if TYPE_CHECKING:
+    from app.services.library import Library
 
 
 class OpCommand(QUndoCommand):
@@ -24,14 +29,14 @@ class OpCommand(QUndoCommand):
         self.session.run(self._step_back, self._announce, self._failed)
 
     # library thread
-    def _step_forward(self, lib):
+    def _step_forward(self, lib: Library):
         if self._forward is None:
             return None
         result = self._forward.run(lib)
         self._forward, self._back = None, result.undo
         return result
 
-    def _step_back(self, lib):
+    def _step_back(self, lib: Library):
         if self._back is None:  # the op failed (its error was shown): nothing to undo
             return None
         result = self._back.run(lib)

@@ -6,6 +6,8 @@ newer selection makes older answers stale (they are dropped by generation number
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -30,6 +32,9 @@ from app.ui.preview import PhotoPreview
 from app.ui.suggestions import SuggestionsPanel
 from app.ui.tagging import TagTree
 
+if TYPE_CHECKING:
+    from app.services.library import Library
+
 
 class CommitTextEdit(QPlainTextEdit):
     """A text box that reports ``editingFinished`` when it loses focus (like QLineEdit)."""
@@ -41,7 +46,7 @@ class CommitTextEdit(QPlainTextEdit):
         super().focusOutEvent(event)
 
 
-def _load(lib, item_ids: list[int]) -> dict:
+def _load(lib: Library, item_ids: list[int]) -> dict:
     """Worker: what the pane needs for a selection."""
     found = {"scheme": lib.labels.scheme(), "usage": queries.label_usage(lib, item_ids)}
     if len(item_ids) == 1:
@@ -86,7 +91,7 @@ class DetailPane(Retranslating, QWidget):
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.2)
         self.heading.setFont(font)
-        self.heading.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.title_edit = QLineEdit(self)
         self.title_edit.editingFinished.connect(lambda: self._commit("title", self.title_edit.text()))
         self.description_edit = CommitTextEdit(self)
@@ -95,7 +100,7 @@ class DetailPane(Retranslating, QWidget):
         self.metadata_table = QTableWidget(0, 2, self)
         self.metadata_table.horizontalHeader().setStretchLastSection(True)
         self.metadata_table.verticalHeader().hide()
-        self.metadata_table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.metadata_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.collections_label = QLabel(self)
         self.collections_label.setWordWrap(True)
         self.labels_label = QLabel(self)
@@ -130,7 +135,7 @@ class DetailPane(Retranslating, QWidget):
                                                    self.metadata_table, self.labels_label,
                                                    self.collections_label)):
             self.form.addRow(label, field)
-        splitter = QSplitter(Qt.Vertical, self)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
         for widget in (top, form_box, self.tags, self.suggestions):
             splitter.addWidget(widget)
         splitter.setSizes([320, 220, 280, 120])

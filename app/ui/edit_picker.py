@@ -68,7 +68,7 @@ class EditPicker(Retranslating, QDialog):
         bold.setBold(True)
         for facet in self.scheme.facets.values():
             heading = QTreeWidgetItem(self.tree, [facet.name(lang)])
-            heading.setFlags(Qt.ItemIsEnabled)
+            heading.setFlags(Qt.ItemFlag.ItemIsEnabled)
             for label in self.scheme.children(None, facet.id):
                 self._add_row(heading, label, lang, bold)
         self.tree.expandToDepth(0)
@@ -77,9 +77,9 @@ class EditPicker(Retranslating, QDialog):
     def _add_row(self, parent, label, lang, bold) -> None:
         row = QTreeWidgetItem(parent, [label_text(label, lang), "", ""])
         row.setData(0, LabelIdRole, label.id)
-        row.setFlags(Qt.ItemIsEnabled | Qt.ItemIsUserCheckable)
-        row.setCheckState(ADD, Qt.Unchecked)
-        row.setCheckState(REMOVE, Qt.Unchecked)
+        row.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+        row.setCheckState(ADD, Qt.CheckState.Unchecked)
+        row.setCheckState(REMOVE, Qt.CheckState.Unchecked)
         if label.id in self.item_labels:  # what the item has now: candidates for removal
             row.setFont(0, bold)
         for child in self.scheme.children(label.id):
@@ -96,13 +96,13 @@ class EditPicker(Retranslating, QDialog):
         """Tick labels programmatically (tests, and a future 'swap' shortcut)."""
         for row in self._rows():
             label_id = row.data(0, LabelIdRole)
-            row.setCheckState(ADD, Qt.Checked if label_id in add else Qt.Unchecked)
-            row.setCheckState(REMOVE, Qt.Checked if label_id in remove else Qt.Unchecked)
+            row.setCheckState(ADD, Qt.CheckState.Checked if label_id in add else Qt.CheckState.Unchecked)
+            row.setCheckState(REMOVE, Qt.CheckState.Checked if label_id in remove else Qt.CheckState.Unchecked)
 
     def choice(self) -> tuple[list[str], list[str], float]:
         """(labels to add, labels to remove, weight 0..1)."""
-        add = [r.data(0, LabelIdRole) for r in self._rows() if r.checkState(ADD) == Qt.Checked]
-        remove = [r.data(0, LabelIdRole) for r in self._rows() if r.checkState(REMOVE) == Qt.Checked]
+        add = [r.data(0, LabelIdRole) for r in self._rows() if r.checkState(ADD) == Qt.CheckState.Checked]
+        remove = [r.data(0, LabelIdRole) for r in self._rows() if r.checkState(REMOVE) == Qt.CheckState.Checked]
         return add, remove, self.weight.value() / 100.0
 
     def _filter(self, text: str) -> None:

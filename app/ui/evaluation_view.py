@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -26,6 +27,9 @@ from PySide6.QtWidgets import (
 from app.ui import queries
 from app.ui.i18n import Retranslating
 from app.ui.plot import LinePlot
+
+if TYPE_CHECKING:
+    from app.services.library import Library
 
 K = 50
 TYPED_FACETS = ("category", "motif", "colour", "technique", "material", "era", "region")
@@ -49,7 +53,7 @@ def flatten_metrics(card: dict) -> list[tuple[str, str]]:
     return rows
 
 
-def evaluate_active(lib, k: int = K) -> dict:
+def evaluate_active(lib: Library, k: int = K) -> dict:
     """Worker: metric rows and PR curves of the active model (service imported lazily)."""
     from app.services.evaluation import evaluate_model
 

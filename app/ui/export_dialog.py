@@ -83,14 +83,14 @@ class ExportDialog(Retranslating, QDialog):
         self.browse.clicked.connect(self.choose_destination)
         self.progress = QProgressBar(self)
         self.status, self.summary = QLabel(self), QLabel(self)
-        self.status.setTextFormat(Qt.PlainText)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.summary.setWordWrap(True)
         self.details = QPlainTextEdit(self)
         self.details.setReadOnly(True)
         self.details.hide()
         self.buttons = QDialogButtonBox(self)
-        self.start_button = self.buttons.addButton("", QDialogButtonBox.AcceptRole)
-        self.cancel_button = self.buttons.addButton("", QDialogButtonBox.RejectRole)
+        self.start_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.RejectRole)
         self.start_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self._cancel_or_close)
         self._lay_out()
@@ -174,7 +174,7 @@ class ExportDialog(Retranslating, QDialog):
         if self.format in FOLDER_FORMATS:
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Name a new folder for the export"),
                                                   self.destination.text(), "",
-                                                  options=QFileDialog.DontConfirmOverwrite)
+                                                  options=QFileDialog.Option.DontConfirmOverwrite)
         else:
             pattern = self.tr("{fmt} files (*.{fmt})").format(fmt=self.format)
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Export to"), self.destination.text(),
@@ -229,7 +229,7 @@ class ExportDialog(Retranslating, QDialog):
         if out.exists() and self.format not in FOLDER_FORMATS and text != self._confirmed:
             answer = QMessageBox.question(self, self.tr("Replace file"), self.tr(
                 "{path} exists already. Replace it?").format(path=out))
-            if answer != QMessageBox.Yes:
+            if answer != QMessageBox.StandardButton.Yes:
                 return None
         return out
 

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
 from app.ui.jobs import Job
+
+if TYPE_CHECKING:
+    from app.services.library import Library
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,7 @@ class ExportSource:
     size: int | None = None             # how many items, when the window knows
     distances: tuple[float, ...] | None = None
 
-    def selection(self, lib):
+    def selection(self, lib: Library):
         """The exchange layer's Selection (worker thread: this reads the library)."""
         from app.services.exchange import ExportError, Selection, select_all, select_collection, select_search
 

@@ -91,7 +91,7 @@ class FacetPanel(Retranslating, QWidget):
                 self.model.appendRow(built.takeRow(0))
             for item in label_items(self.model):
                 if item.data(LabelIdRole) in self.checked:
-                    item.setCheckState(Qt.Checked)
+                    item.setCheckState(Qt.CheckState.Checked)
         finally:
             self._building = False
         self.tree.expandToDepth(0)
@@ -112,7 +112,7 @@ class FacetPanel(Retranslating, QWidget):
         if self._building or item.data(LabelIdRole) is None:
             return
         label_id = item.data(LabelIdRole)
-        if item.checkState() == Qt.Checked:
+        if item.checkState() == Qt.CheckState.Checked:
             self.checked.add(label_id)
         else:
             self.checked.discard(label_id)
@@ -125,7 +125,7 @@ class FacetPanel(Retranslating, QWidget):
         self._building = True
         try:
             for item in label_items(self.model):
-                state = Qt.Checked if item.data(LabelIdRole) in self.checked else Qt.Unchecked
+                state = Qt.CheckState.Checked if item.data(LabelIdRole) in self.checked else Qt.CheckState.Unchecked
                 item.setCheckState(state)
         finally:
             self._building = False

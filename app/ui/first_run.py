@@ -151,7 +151,7 @@ class FirstRunDialog(Retranslating, QDialog):
     def __init__(self, job: FirstRunJob, parent=None):
         super().__init__(parent)
         self.setObjectName("firstRunDialog")
-        self.setWindowModality(Qt.WindowModal)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
         self.job = job
         self.intro, self.demo_title, self.model_title = QLabel(self), QLabel(self), QLabel(self)
         self.intro.setWordWrap(True)

@@ -17,10 +17,10 @@ from app.ui.thumbnails import LruCache, ThumbnailLoader
 from app.ui.workers import LibraryQueue
 
 ITEM_IDS_MIME = "application/x-wenyang-item-ids"
-ItemIdRole = Qt.UserRole + 1
-ThumbStateRole = Qt.UserRole + 2  # 'loading', 'ready', 'none' (no photo / unreadable)
+ItemIdRole = Qt.ItemDataRole.UserRole + 1
+ThumbStateRole = Qt.ItemDataRole.UserRole + 2  # 'loading', 'ready', 'none' (no photo / unreadable)
 # plain ints: data() runs for every painted cell, and comparing with enum members is slow
-DISPLAY, TOOLTIP, DECORATION = (int(r.value) for r in (Qt.DisplayRole, Qt.ToolTipRole, Qt.DecorationRole))
+DISPLAY, TOOLTIP, DECORATION = (int(r.value) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.DecorationRole))
 
 
 def item_ids_mime(item_ids: list[int]) -> QMimeData:
@@ -137,8 +137,8 @@ class GridModel(QAbstractListModel):
 
     def flags(self, index: QModelIndex):
         if not index.isValid():
-            return Qt.NoItemFlags
-        return Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
 
     def mimeTypes(self) -> list[str]:
         return [ITEM_IDS_MIME]

@@ -39,13 +39,13 @@ class ThumbnailDelegate(QStyledItemDelegate):
         painter.save()
         rect = option.rect
         palette = option.palette
-        if option.state & QStyle.State_Selected:
-            painter.fillRect(rect, palette.color(QPalette.Highlight))
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.fillRect(rect, palette.color(QPalette.ColorRole.Highlight))
         square = QRect(rect.x() + (rect.width() - self.side) // 2, rect.y() + CELL_MARGIN,
                        self.side, self.side)
-        pixmap = index.data(Qt.DecorationRole)
+        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
         if pixmap is not None and not pixmap.isNull():
-            target = pixmap.size().scaled(square.size(), Qt.KeepAspectRatio)
+            target = pixmap.size().scaled(square.size(), Qt.AspectRatioMode.KeepAspectRatio)
             x = square.x() + (square.width() - target.width()) // 2
             y = square.y() + (square.height() - target.height()) // 2
             painter.drawPixmap(QRect(x, y, target.width(), target.height()), pixmap)
@@ -64,12 +64,12 @@ class ThumbnailDelegate(QStyledItemDelegate):
 
     def _caption(self, painter: QPainter, option, index, square: QRect) -> None:
         text_rect = QRect(option.rect.x() + 2, square.bottom() + 2, option.rect.width() - 4, TEXT_HEIGHT)
-        selected = option.state & QStyle.State_Selected
-        role = QPalette.HighlightedText if selected else QPalette.Text
+        selected = option.state & QStyle.StateFlag.State_Selected
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         painter.setPen(option.palette.color(role))
-        text = option.fontMetrics.elidedText(str(index.data(Qt.DisplayRole) or ""), Qt.ElideMiddle,
+        text = option.fontMetrics.elidedText(str(index.data(Qt.ItemDataRole.DisplayRole) or ""), Qt.TextElideMode.ElideMiddle,
                                              text_rect.width())
-        painter.drawText(text_rect, Qt.AlignHCenter | Qt.AlignVCenter, text)
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, text)
 
 
 class GridView(QListView):
@@ -84,19 +84,19 @@ class GridView(QListView):
     def __init__(self, side: int = 160, parent=None):
         super().__init__(parent)
         self.setObjectName("grid")
-        self.setViewMode(QListView.ListMode)   # a grid all the same: see the module docstring
-        self.setFlow(QListView.LeftToRight)
+        self.setViewMode(QListView.ViewMode.ListMode)   # a grid all the same: see the module docstring
+        self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(True)
-        self.setMovement(QListView.Static)     # items cannot be dragged about inside the grid
-        self.setResizeMode(QListView.Adjust)
+        self.setMovement(QListView.Movement.Static)     # items cannot be dragged about inside the grid
+        self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setUniformItemSizes(True)         # one size: layout never asks every row
-        self.setLayoutMode(QListView.Batched)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
         self.setBatchSize(400)
-        self.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setDragEnabled(True)
-        self.setDragDropMode(QAbstractItemView.DragOnly)  # drops go to the window (import)
-        self.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
-        self.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)  # drops go to the window (import)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.delegate = ThumbnailDelegate(side, self)
         self.setItemDelegate(self.delegate)
         self.setGridSize(self.delegate.sizeHint(None, None) + QSize(4, 4))
@@ -123,7 +123,7 @@ class GridView(QListView):
                 model.fetchMore()
             if row is not None and row < model.rowCount():
                 selection.select(model.index(row), model.index(row))
-        self.selectionModel().select(selection, QItemSelectionModel.ClearAndSelect)
+        self.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         if not selection.isEmpty():
             self.scrollTo(selection.indexes()[0])
 

@@ -8,8 +8,8 @@ from app.ui import queries
 from app.ui.grid_model import ITEM_IDS_MIME, ItemIdRole, ThumbStateRole, item_ids_mime
 from app.ui.thumbnails import LruCache
 
-DistanceRole = Qt.UserRole + 30
-ReasonsRole = Qt.UserRole + 31  # "tagged Dragon · distance 5", in the interface language
+DistanceRole = Qt.ItemDataRole.UserRole + 30
+ReasonsRole = Qt.ItemDataRole.UserRole + 31  # "tagged Dragon · distance 5", in the interface language
 
 
 class HitsModel(QAbstractListModel):
@@ -59,7 +59,7 @@ class HitsModel(QAbstractListModel):
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.hits)
 
-    def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         hit = self.hits[index.row()]
@@ -70,11 +70,11 @@ class HitsModel(QAbstractListModel):
             return hit.distance
         if role == ReasonsRole:
             return self.reasons[index.row()]
-        if role == Qt.DisplayRole:
+        if role == Qt.ItemDataRole.DisplayRole:
             return self._display(hit, record, self.reasons[index.row()])
-        if role == Qt.ToolTipRole:
+        if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(hit, record, self.reasons[index.row()])
-        if role == Qt.DecorationRole:
+        if role == Qt.ItemDataRole.DecorationRole:
             return self._pixmap(hit.item_id, record)
         if role == ThumbStateRole:
             return "ready" if hit.item_id in self.pixmaps else ("none" if record and not record.paths else "loading")
@@ -117,4 +117,4 @@ class HitsModel(QAbstractListModel):
         self.pixmaps.put(key[1], pixmap)
         for row, hit in enumerate(self.hits):
             if hit.item_id == key[1]:
-                self.dataChanged.emit(self.index(row), self.index(row), [Qt.DecorationRole])
+                self.dataChanged.emit(self.index(row), self.index(row), [Qt.ItemDataRole.DecorationRole])

@@ -127,6 +127,6 @@ class Retranslating:
     def changeEvent(self, event) -> None:
         from PySide6.QtCore import QEvent
 
-        if event.type() == QEvent.LanguageChange:
+        if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)

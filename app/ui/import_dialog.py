@@ -87,7 +87,7 @@ class ImportDialog(Retranslating, QDialog):
         self.copy_box = QCheckBox(self)
         self.progress = QProgressBar(self)
         self.current = QLabel(self)
-        self.current.setTextFormat(Qt.PlainText)
+        self.current.setTextFormat(Qt.TextFormat.PlainText)
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.skipped = QTreeWidget(self)
@@ -99,8 +99,8 @@ class ImportDialog(Retranslating, QDialog):
 
     def _build_buttons(self) -> None:
         self.buttons = QDialogButtonBox(self)
-        self.start_button = self.buttons.addButton("", QDialogButtonBox.AcceptRole)
-        self.cancel_button = self.buttons.addButton("", QDialogButtonBox.RejectRole)
+        self.start_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.RejectRole)
         self.start_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self._cancel_or_close)
 

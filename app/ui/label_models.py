@@ -10,9 +10,9 @@ from __future__ import annotations
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 
-LabelIdRole = Qt.UserRole + 10
-FacetIdRole = Qt.UserRole + 11
-SearchTextRole = Qt.UserRole + 12
+LabelIdRole = Qt.ItemDataRole.UserRole + 10
+FacetIdRole = Qt.ItemDataRole.UserRole + 11
+SearchTextRole = Qt.ItemDataRole.UserRole + 12
 
 
 def label_text(label, lang: str, count: int | None = None) -> str:
@@ -49,7 +49,7 @@ def _label_row(scheme, label, lang: str, checkable: bool, counts) -> QStandardIt
     row.setEditable(False)
     row.setCheckable(checkable)
     if checkable:
-        row.setCheckState(Qt.Unchecked)
+        row.setCheckState(Qt.CheckState.Unchecked)
     for child in scheme.children(label.id):
         row.appendRow(_label_row(scheme, child, lang, checkable, counts))
     return row

@@ -21,7 +21,7 @@ class LatencyProbe(QObject):
     def __init__(self, interval_ms: int = 5, parent: QObject | None = None):
         super().__init__(parent)
         self.timer = QTimer(self)
-        self.timer.setTimerType(Qt.PreciseTimer)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self._tick)
         self.last = time.perf_counter()

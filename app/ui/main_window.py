@@ -6,6 +6,8 @@ The window wires panels to the session and to each other; the flows that open di
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
@@ -23,11 +25,14 @@ from app.ui.session import Session
 from app.ui.thumbnails import ThumbnailLoader
 from app.ui.window_flows import WindowFlows
 
+if TYPE_CHECKING:
+    from app.services.library import Library
+
 
 class MainWindow(Retranslating, WindowFlows, QMainWindow):
     """One library in one window. ``owns_library``: close ``lib`` when the window closes."""
 
-    def __init__(self, lib, owns_library: bool = False):
+    def __init__(self, lib: Library, owns_library: bool = False):
         super().__init__()
         self.setObjectName("mainWindow")
         self.lib, self.owns_library = lib, owns_library
@@ -67,17 +72,17 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.collections = CollectionsPanel(self.session, self.grid.selected_ids, self)
         self.detail = DetailPane(self.session, self)
         self.search = SearchPanel(self.session, self.backend, self.current_filters, self)
-        self.docks = [self._dock("facetsDock", self.facets, Qt.LeftDockWidgetArea),
-                      self._dock("collectionsDock", self.collections, Qt.LeftDockWidgetArea),
-                      self._dock("detailDock", self.detail, Qt.RightDockWidgetArea),
-                      self._dock("searchDock", self.search, Qt.RightDockWidgetArea)]
+        self.docks = [self._dock("facetsDock", self.facets, Qt.DockWidgetArea.LeftDockWidgetArea),
+                      self._dock("collectionsDock", self.collections, Qt.DockWidgetArea.LeftDockWidgetArea),
+                      self._dock("detailDock", self.detail, Qt.DockWidgetArea.RightDockWidgetArea),
+                      self._dock("searchDock", self.search, Qt.DockWidgetArea.RightDockWidgetArea)]
         self.tabifyDockWidget(self.docks[2], self.docks[3])
         self.docks[2].raise_()
         self.resize(1400, 900)
         # the label tree is the main way in; collections are a short list: give the tree the
         # height, and the right docks room for three search hits a row
-        self.resizeDocks(self.docks[:2], [620, 200], Qt.Vertical)
-        self.resizeDocks([self.docks[0], self.docks[2]], [260, 430], Qt.Horizontal)
+        self.resizeDocks(self.docks[:2], [620, 200], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks[0], self.docks[2]], [260, 430], Qt.Orientation.Horizontal)
 
     def _dock(self, name: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(self)

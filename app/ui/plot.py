@@ -22,7 +22,7 @@ class LinePlot(QWidget):
         self.series: dict[str, list[tuple[float, float]]] = {}
         self.y_range: tuple[float, float] | None = None  # fixed range (e.g. 0..1 for MAP)
         self.setMinimumSize(240, 140)
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def clear(self) -> None:
         self.series.clear()
@@ -51,12 +51,12 @@ class LinePlot(QWidget):
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         area = QRectF(MARGIN_LEFT, MARGIN + 14, self.width() - MARGIN_LEFT - MARGIN,
                       self.height() - MARGIN_BOTTOM - MARGIN - 14)
         painter.fillRect(self.rect(), self.palette().base())
         painter.setPen(self.palette().text().color())
-        painter.drawText(QRectF(0, 2, self.width(), 16), Qt.AlignHCenter, self.title)
+        painter.drawText(QRectF(0, 2, self.width(), 16), Qt.AlignmentFlag.AlignHCenter, self.title)
         if area.width() <= 10 or area.height() <= 10:
             return
         bounds = self.bounds()
@@ -72,10 +72,10 @@ class LinePlot(QWidget):
         painter.setPen(self.palette().text().color())
         for frac in (0.0, 0.5, 1.0):
             y = area.bottom() - frac * area.height()
-            painter.drawText(QRectF(0, y - 8, MARGIN_LEFT - 4, 16), Qt.AlignRight | Qt.AlignVCenter,
+            painter.drawText(QRectF(0, y - 8, MARGIN_LEFT - 4, 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                              f"{y0 + frac * (y1 - y0):.3g}")
-        painter.drawText(QRectF(area.left(), area.bottom() + 2, 60, 16), Qt.AlignLeft, f"{x0:g}")
-        painter.drawText(QRectF(area.right() - 60, area.bottom() + 2, 60, 16), Qt.AlignRight, f"{x1:g}")
+        painter.drawText(QRectF(area.left(), area.bottom() + 2, 60, 16), Qt.AlignmentFlag.AlignLeft, f"{x0:g}")
+        painter.drawText(QRectF(area.right() - 60, area.bottom() + 2, 60, 16), Qt.AlignmentFlag.AlignRight, f"{x1:g}")
 
     def _line(self, painter: QPainter, area: QRectF, bounds, points, colour: QColor) -> None:
         if not points:
@@ -100,5 +100,5 @@ class LinePlot(QWidget):
             painter.setPen(QPen(QColor(COLOURS[i % len(COLOURS)]), 3))
             painter.drawLine(QPointF(area.right() - 90, y + 6), QPointF(area.right() - 76, y + 6))
             painter.setPen(self.palette().text().color())
-            painter.drawText(QRectF(area.right() - 72, y, 70, 14), Qt.AlignLeft | Qt.AlignVCenter, name)
+            painter.drawText(QRectF(area.right() - 72, y, 70, 14), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
             y += 15

@@ -26,7 +26,7 @@ def load_preview(path: str, max_side: int = MAX_SIDE) -> tuple[QImage, float]:
     if scale < 1.0:
         img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))))
     data = img.tobytes()
-    qimage = QImage(data, img.width, img.height, 3 * img.width, QImage.Format_RGB888)
+    qimage = QImage(data, img.width, img.height, 3 * img.width, QImage.Format.Format_RGB888)
     return qimage.copy(), scale  # copy: the QImage must own its pixels once ``data`` is gone
 
 
@@ -87,7 +87,7 @@ class PhotoPreview(QGraphicsView):
     # -- zoom ------------------------------------------------------------------------------
     def fit(self) -> None:
         if not self.item.pixmap().isNull():
-            self.fitInView(self.item, Qt.KeepAspectRatio)
+            self.fitInView(self.item, Qt.AspectRatioMode.KeepAspectRatio)
 
     def zoom(self, steps: float) -> None:
         factor = ZOOM_STEP ** steps
@@ -128,8 +128,8 @@ class PhotoPreview(QGraphicsView):
         self.select_view_rect(rect)
 
     def _selecting(self, event) -> bool:
-        shift = bool(event.modifiers() & Qt.ShiftModifier)
-        return event.button() == Qt.LeftButton and (self.crop_mode or shift) and self.path is not None
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        return event.button() == Qt.MouseButton.LeftButton and (self.crop_mode or shift) and self.path is not None
 
     def select_view_rect(self, rect: QRect) -> None:
         """Emit the region under ``rect`` (viewport pixels) in original-photo pixels."""

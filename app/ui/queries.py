@@ -3,11 +3,15 @@ worker thread (never on the GUI thread), returning plain data; no Qt here."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from app.core.errors import NotFound
 from app.services.dataset import photo_path
 from app.services.filtering import allowed_item_ids
 from app.services.photos import thumbnail_path
+
+if TYPE_CHECKING:
+    from app.services.library import Library
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ class Detail:
     collections: list[str] = field(default_factory=list)
 
 
-def ordered_ids(lib, labels: list[str] | tuple = (), collection: int | None = None) -> list[int]:
+def ordered_ids(lib: Library, labels: list[str] | tuple = (), collection: int | None = None) -> list[int]:
     """Item ids in accession order passing the filters (AND across facets, OR within one)."""
     ids = lib.items.ids(collection=collection)
     if not labels:
@@ -43,7 +47,7 @@ def ordered_ids(lib, labels: list[str] | tuple = (), collection: int | None = No
     return [i for i in ids if i in allowed]
 
 
-def item_records(lib, item_ids: list[int]) -> dict[int, Record]:
+def item_records(lib: Library, item_ids: list[int]) -> dict[int, Record]:
     """Grid records of the given items (deleted ones are left out)."""
     out: dict[int, Record] = {}
     for item_id in item_ids:
@@ -60,7 +64,7 @@ def item_records(lib, item_ids: list[int]) -> dict[int, Record]:
     return out
 
 
-def item_detail(lib, item_id: int) -> Detail:
+def item_detail(lib: Library, item_id: int) -> Detail:
     """The detail pane's view of one item."""
     item = lib.items.get(item_id)
     photo = str(photo_path(lib, item.photos[0].path)) if item.photos else None
@@ -68,7 +72,7 @@ def item_detail(lib, item_id: int) -> Detail:
                   list(item.labels), photo, lib.collections.of_item(item_id))
 
 
-def label_usage(lib, item_ids: list[int]) -> dict[str, int]:
+def label_usage(lib: Library, item_ids: list[int]) -> dict[str, int]:
     """For a selection: how many of the items carry each label."""
     counts: dict[str, int] = {}
     for item_id in item_ids:
@@ -77,22 +81,22 @@ def label_usage(lib, item_ids: list[int]) -> dict[str, int]:
     return counts
 
 
-def scheme_and_counts(lib):
+def scheme_and_counts(lib: Library):
     """The label scheme and the number of items carrying each label."""
     return lib.labels.scheme(), lib.labels.counts()
 
 
-def collections_list(lib):
+def collections_list(lib: Library):
     """All collections (with sizes), by name."""
     return lib.collections.list()
 
 
-def suggestions_of(lib, item_id: int) -> list[tuple[str, float, str]]:
+def suggestions_of(lib: Library, item_id: int) -> list[tuple[str, float, str]]:
     """Open tag suggestions of an item (none without an active model)."""
     return list(lib.suggestions.of_item(item_id))
 
 
-def library_summary(lib) -> dict:
+def library_summary(lib: Library) -> dict:
     """Status-bar facts: item count and the active model (id, card)."""
     model = lib.models.active()
     return {"items": lib.items.count(),

@@ -8,10 +8,14 @@ guarded, so the window works (with search disabled) where it, or a model, is mis
 from __future__ import annotations
 
 import importlib.util
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from app.ui.workers import LibraryQueue
+
+if TYPE_CHECKING:
+    from app.services.library import Library
 
 
 def search_module():
@@ -47,7 +51,7 @@ class SearchBackend(QObject):
     def close(self) -> None:
         self.queue.close()
 
-    def _svc(self, lib):
+    def _svc(self, lib: Library):
         module = search_module()
         if module is None:
             raise RuntimeError("search is not available in this version")
@@ -57,7 +61,7 @@ class SearchBackend(QObject):
 
     def refresh(self) -> None:
         """Check (on the worker) whether there is a model to search with, and where it runs."""
-        def probe(lib):
+        def probe(lib: Library):
             if search_module() is None:
                 return False, ""
             service = self._svc(lib)

@@ -80,7 +80,7 @@ class SearchPanel(Retranslating, QWidget):
         self.use_filters = QCheckBox(self)
         self.use_filters.setChecked(True)
         self.drop_zone = QLabel(self)
-        self.drop_zone.setAlignment(Qt.AlignCenter)
+        self.drop_zone.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.drop_zone.setStyleSheet("QLabel { border: 1px dashed palette(mid); padding: 6px; }")
         self.status = QLabel(self)
         self.status.setWordWrap(True)
@@ -108,10 +108,10 @@ class SearchPanel(Retranslating, QWidget):
         view.setUniformItemSizes(True)
         view.setDragEnabled(True)
         if icons:
-            view.setViewMode(QListView.ListMode)
-            view.setFlow(QListView.LeftToRight)
+            view.setViewMode(QListView.ViewMode.ListMode)
+            view.setFlow(QListView.Flow.LeftToRight)
             view.setWrapping(True)
-            view.setResizeMode(QListView.Adjust)
+            view.setResizeMode(QListView.ResizeMode.Adjust)
             # wide enough for "DEMO-0001  ·  d=10" under a 96 px thumbnail, three to a row
             view.setItemDelegate(ThumbnailDelegate(96, view, width=HIT_CELL_WIDTH))
         view.activated.connect(lambda index: self.itemActivated.emit(index.data(ItemIdRole)))

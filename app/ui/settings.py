@@ -28,9 +28,9 @@ def configure_application(organisation: str = ORGANISATION, application: str = A
 
 def use_settings_dir(folder: Path, organisation: str = "WenyangTest") -> None:
     """Keep settings as INI files under ``folder`` (tests: never the user's own settings)."""
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    for scope in (QSettings.UserScope, QSettings.SystemScope):
-        QSettings.setPath(QSettings.IniFormat, scope, str(folder))
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, str(folder))
     configure_application(organisation, APPLICATION)
 
 

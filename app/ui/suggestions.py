@@ -72,7 +72,7 @@ class SuggestionsPanel(Retranslating, QWidget):
         for label_id, confidence, *_ in self.rows:
             row = QTreeWidgetItem(self.tree, [self._name(label_id), f"{confidence:.0%}", ""])
             row.setData(0, LabelIdRole, label_id)
-            row.setTextAlignment(1, Qt.AlignRight | Qt.AlignVCenter)
+            row.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.tree.setItemWidget(row, 2, self._buttons(label_id))
         has_rows = bool(self.rows) and self.item_id is not None
         self.accept_all.setEnabled(has_rows)

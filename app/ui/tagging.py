@@ -21,8 +21,8 @@ class LabelFilterEdit(QLineEdit):
     tagging, not the few letters typed to find the label."""
 
     def event(self, event) -> bool:
-        if event.type() == QEvent.ShortcutOverride and (
-                event.matches(QKeySequence.Undo) or event.matches(QKeySequence.Redo)
+        if event.type() == QEvent.Type.ShortcutOverride and (
+                event.matches(QKeySequence.StandardKey.Undo) or event.matches(QKeySequence.StandardKey.Redo)
                 or event.keyCombination().toCombined() in _WINDOW_REDO):
             event.ignore()  # not overridden: the Edit menu's shortcut takes the key
             return False
@@ -102,7 +102,7 @@ class TagTree(Retranslating, QWidget):
     def _reveal_ticked(self) -> None:
         """Expand the branches holding ticked labels, so what an item carries is in view."""
         for row in label_items(self.model):
-            if row.checkState() != Qt.Unchecked and row.parent() is not None:
+            if row.checkState() != Qt.CheckState.Unchecked and row.parent() is not None:
                 self.tree.expand(self.proxy.mapFromSource(row.parent().index()))
 
     def check_state(self, label_id: str):
@@ -115,8 +115,8 @@ class TagTree(Retranslating, QWidget):
         try:
             for row in label_items(self.model):
                 count = self.usage.get(row.data(LabelIdRole), 0)
-                state = Qt.Unchecked if n == 0 or count == 0 else (
-                    Qt.Checked if count >= n else Qt.PartiallyChecked)
+                state = Qt.CheckState.Unchecked if n == 0 or count == 0 else (
+                    Qt.CheckState.Checked if count >= n else Qt.CheckState.PartiallyChecked)
                 if row.checkState() != state:
                     row.setCheckState(state)
         finally:
@@ -137,7 +137,7 @@ class TagTree(Retranslating, QWidget):
             return
         label_id, wanted = row.data(LabelIdRole), row.checkState()
         self._apply_usage()  # show the library's state until it reports the change back
-        self.request(label_id, wanted == Qt.Checked)
+        self.request(label_id, wanted == Qt.CheckState.Checked)
 
     def request(self, label_id: str, tag: bool) -> None:
         """Ask to tag (or untag) every selected item with ``label_id``."""

@@ -63,11 +63,11 @@ def read_scaled(paths: Sequence[str], side: int) -> QImage:
         reader.setAutoTransform(True)
         size = reader.size()
         if size.isValid() and (size.width() > side or size.height() > side):
-            reader.setScaledSize(size.scaled(QSize(side, side), Qt.KeepAspectRatio))
+            reader.setScaledSize(size.scaled(QSize(side, side), Qt.AspectRatioMode.KeepAspectRatio))
         image = reader.read()
         if not image.isNull():
             if image.width() > side or image.height() > side:
-                image = image.scaled(side, side, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+                image = image.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
             return image
     return QImage()
 

@@ -43,7 +43,7 @@ class WindowFlows:
             return
         event.acceptProposedAction()
         photo = dropped_photo(event.mimeData())
-        if event.modifiers() & Qt.ShiftModifier and photo and self.backend.available:
+        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier and photo and self.backend.available:
             self.search.search_photo(photo)
             self.docks[3].raise_()
             return
@@ -57,7 +57,7 @@ class WindowFlows:
         """Open the import dialog for ``paths``; start at once for drops."""
         dialog = ImportDialog(self.session, paths, metadata, self)
         dialog.imported.connect(self._imported)
-        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.import_dialog = dialog
         dialog.show()
         if auto_start:
@@ -96,7 +96,7 @@ class WindowFlows:
 
         create = has_library(root) or QMessageBox.question(
             self, _tr("Create library"),
-            _tr("There is no library in {path}. Create one there?").format(path=root)) == QMessageBox.Yes
+            _tr("There is no library in {path}. Create one there?").format(path=root)) == QMessageBox.StandardButton.Yes
         if not create:
             return None
         try:
@@ -165,7 +165,7 @@ class WindowFlows:
         dialog = ExportDialog(self.session, sources, preferred, self)
         dialog.exported.connect(lambda result: self.session.message.emit(
             _tr("Exported {n} item(s) to {path}").format(n=result.items, path=result.path)))
-        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.export_dialog = dialog
         dialog.show()
         return dialog

@@ -90,7 +90,8 @@ def _colours(art: DemoArt, rng: np.random.Generator):
         main, second = second, main
     if art.technique in RESIST:  # one undyed (or, on a pale ground, one indigo) colour
         pale = (236, 238, 240) if sum(ground) < 480 else (40, 68, 130)
-        return ground, trim, Palette(pale, pale, pale, pale, tuple(int(c * 0.6) for c in ground), pale)
+        dark = (int(ground[0] * 0.6), int(ground[1] * 0.6), int(ground[2] * 0.6))
+        return ground, trim, Palette(pale, pale, pale, pale, dark, pale)
     return ground, trim, Palette(main, second, accent, light, dark)
 
 
@@ -111,7 +112,8 @@ def _mask(cut: gar.Cut) -> Image.Image:
 def _ground(art: DemoArt, ground, rng: np.random.Generator) -> Image.Image:
     """The dyed or woven ground: plain colour, or a tiled repeat for brocades, in its material."""
     if art.technique in ("brocade", "zhuanghua"):
-        ink = tuple(int(min(255, c * 1.35 + 24)) for c in ground)
+        r, g, b = (int(min(255, c * 1.35 + 24)) for c in ground)
+        ink = (r, g, b)
         rgb = brocade_repeat(CANVAS, ink, ground, rng)
     else:
         rgb = np.array(ground, dtype=np.float32) / 255.0

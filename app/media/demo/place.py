@@ -31,7 +31,7 @@ def draw_motifs(draw: ImageDraw.ImageDraw, cut: Cut, motifs, pal: Palette, trim,
         rows = [r for r in rows if r != cut.hem]
     if "key-fret" in motifs:
         rows = _key_fret(draw, cut, rows, pal, trim)
-    primary, others = (figures[0], figures[1:]) if figures else (None, [])
+    primary, others = (figures[0], figures[1:]) if figures else ("", [])
     anchored = bool(primary and cut.anchors)
     if rows and figures:
         _rows(draw, rows, figures[::-1], pal, rng)

@@ -47,7 +47,7 @@ def _placement(size: int, rng: np.random.Generator) -> tuple:
 
 
 def _warp(img: Image.Image, matrix: tuple) -> np.ndarray:
-    out = img.transform(img.size, Image.AFFINE, matrix, resample=Image.BILINEAR)
+    out = img.transform(img.size, Image.Transform.AFFINE, matrix, resample=Image.Resampling.BILINEAR)
     return np.asarray(out, dtype=np.float32) / 255.0
 
 

@@ -19,7 +19,7 @@ GOLD = np.array([0.86, 0.68, 0.24], dtype=np.float32)
 def coarse_noise(rng: np.random.Generator, size: int, cells: int) -> np.ndarray:
     """Smooth noise in -1..1: random values on a coarse grid, upsampled bicubically."""
     grid = rng.uniform(0, 255, (cells, cells)).astype(np.uint8)
-    img = Image.fromarray(grid, "L").resize((size, size), Image.BICUBIC)
+    img = Image.fromarray(grid, "L").resize((size, size), Image.Resampling.BICUBIC)
     return np.asarray(img, dtype=np.float32) / 127.5 - 1.0
 
 
