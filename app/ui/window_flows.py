@@ -4,9 +4,10 @@ window builds (session, grid, panels, backend, actions)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 
 from app.ui import settings
 from app.ui.i18n import install_language, resolve_language
@@ -25,8 +26,35 @@ def local_paths(mime) -> list[Path]:
     return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile() and u.toLocalFile()]
 
 
-class WindowFlows:
+if TYPE_CHECKING:  # what the flows use of the main window they are mixed into
+    from PySide6.QtWidgets import QDockWidget
+
+    from app.ui.actions import WindowActions
+    from app.ui.collections_panel import CollectionsPanel
+    from app.ui.detail_pane import DetailPane
+    from app.ui.grid_view import GridView
+    from app.ui.search_backend import SearchBackend
+    from app.ui.search_panel import SearchPanel
+    from app.ui.session import Session
+
+    _Window = QMainWindow
+else:
+    _Window = object
+
+
+class WindowFlows(_Window):
     """Dialog-opening flows of the main window."""
+
+    if TYPE_CHECKING:
+        session: Session
+        backend: SearchBackend
+        search: SearchPanel
+        collections: CollectionsPanel
+        detail: DetailPane
+        grid: GridView
+        actions: WindowActions
+        docks: list[QDockWidget]
+        collection: int | None
 
     # -- import ----------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
