@@ -7,6 +7,17 @@ and the CLI can store them as JSON.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def need(value: T | None, what: str) -> T:
+    """``value``, which the caller's path guarantees is set (the config was resolved against
+    the data, the branch exists); a clear error instead of an AttributeError when it is not."""
+    if value is None:
+        raise ValueError(f"{what} is not set here; the training data or config did not provide it.")
+    return value
 
 SUPPORTED_BITS = (16, 32, 64, 128)
 MODES = ("ssah", "dcmh")

@@ -54,7 +54,7 @@ class TrainingData:
 
     @property
     def has_texts(self) -> bool:
-        return self.texts is not None and bool(self.text_mask.any())
+        return self.texts is not None and self.text_mask is not None and bool(self.text_mask.any())
 
     @property
     def has_images(self) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from app.ml.config import need
 from app.ml.inputs import ImageInput, encode_rows
 from app.ml.nets import Networks
 
@@ -38,12 +39,12 @@ class Encoder:
             net.train(was_training)
 
     def _image_forward(self, x: torch.Tensor):
-        return self.images.forward(self.nets.image, x)
+        return need(self.images, "the image input").forward(need(self.nets.image, "ImgNet"), x)
 
     def _batcher(self, modality: str):
         if modality == "image":
-            return self.images.batch
-        source = self.labels if modality == "label" else self.texts
+            return need(self.images, "the image input").batch
+        source = need(self.labels if modality == "label" else self.texts, f"the {modality} inputs")
         return lambda items: source[torch.as_tensor(items, device=self.device)]
 
     def item_scores(self, n: int, masks: dict[str, np.ndarray | None],
@@ -66,7 +67,7 @@ class Encoder:
 
     def _bits(self) -> int:
         net = next(m for _, m in self.nets.items() if hasattr(m, "hash_head"))
-        return net.hash_head.out_features
+        return int(net.hash_head.out_features)  # type: ignore[union-attr, arg-type]  # an nn.Linear
 
 
 def signs(h: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ import json
 import shutil
 import warnings
 from pathlib import Path
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -23,7 +24,7 @@ from torch import nn
 from app.core.models import ModelCard
 from app.core.tempfiles import owner_tag
 from app.ml.card import card_for, training_facts
-from app.ml.config import NetConfig, TrainConfig
+from app.ml.config import NetConfig, TrainConfig, need
 from app.ml.events import TrainResult
 from app.ml.nets import Networks
 
@@ -35,22 +36,24 @@ EXPORTERS = ("torchscript", "dynamo")
 class _Heads(nn.Module):
     """Wraps a network so the graph returns exactly (h, label_probs)."""
 
+    net: nn.Module
+
     def __init__(self, net: nn.Module, heads_only: bool = False):
         super().__init__()
         self.net, self.heads_only = net, heads_only
 
     def forward(self, x: torch.Tensor):
-        out = self.net.features_forward(x) if self.heads_only else self.net(x)
+        out = self.net.features_forward(x) if self.heads_only else self.net(x)  # type: ignore[operator]
         return out.h, out.label_probs
 
 
 def _inputs(nets: Networks, cfg: NetConfig) -> dict[str, tuple[nn.Module, str, torch.Tensor, dict, bool]]:
     """(module, input name, example input, dynamic axes, heads_only) per exported network."""
-    out = {}
+    out: dict[str, tuple[nn.Module, str, torch.Tensor, dict, bool]] = {}
     if nets.label is not None:
-        out["label"] = (nets.label, "labels", torch.zeros(2, cfg.n_labels), {0: "batch"}, False)
+        out["label"] = (nets.label, "labels", torch.zeros(2, need(cfg.n_labels, "n_labels")), {0: "batch"}, False)
     if nets.text is not None:
-        out["text"] = (nets.text, "texts", torch.zeros(2, cfg.vocab_size), {0: "batch"}, False)
+        out["text"] = (nets.text, "texts", torch.zeros(2, need(cfg.vocab_size, "vocab_size")), {0: "batch"}, False)
     if nets.image is not None:
         pooled = (nets.image, "features", torch.zeros(2, nets.image.head_input_dim), {0: "batch"}, True)
         if nets.image.backbone is not None:
@@ -75,7 +78,7 @@ def export_network(net: nn.Module, input_name: str, example: torch.Tensor, axes:
     wrapper = _Heads(net.cpu().eval(), heads_only).eval()
     if exporter == "dynamo":
         dims = {k: torch.export.Dim(v, min=16 if k else 1) for k, v in axes.items()}
-        kwargs = {"dynamo": True, "dynamic_shapes": {"x": dims}, "optimize": False}
+        kwargs: dict[str, Any] = {"dynamo": True, "dynamic_shapes": {"x": dims}, "optimize": False}
     else:
         kwargs = {"dynamo": False, "dynamic_axes": {input_name: axes, "h": {0: "batch"},
                                                     "label_probs": {0: "batch"}}}
@@ -117,7 +120,7 @@ def export_networks(nets: Networks, config: TrainConfig, folder: str | Path,
         for modality, (net, name, example, axes, heads_only) in _inputs(nets, config.net).items():
             files[modality] = {"file": f"{modality}.onnx", "input": name}
             export_network(net, name, example, axes, staging / f"{modality}.onnx", heads_only, exporter)
-        card = card_for(config, folder.name, files, exporter, OPSET) | (card_extra or {})
+        card = cast(ModelCard, card_for(config, folder.name, files, exporter, OPSET) | (card_extra or {}))
         _check_card(card, config)
         (staging / CARD).write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")
         if folder.exists():

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from app.ml.config import need
 from app.ml.data import ImageLoader
 from app.ml.nets import HashOutput, ImageNet
 
@@ -34,7 +35,7 @@ class ImageInput:
     def batch(self, items: np.ndarray) -> torch.Tensor:
         if self.features is not None:
             return self.features[torch.as_tensor(items, device=self.device)]
-        pixels = np.asarray(self.loader(np.asarray(items)), dtype=np.float32)
+        pixels = np.asarray(need(self.loader, "the photo loader")(np.asarray(items)), dtype=np.float32)
         return torch.from_numpy(pixels).to(self.device)
 
     def forward(self, net: ImageNet, x: torch.Tensor) -> HashOutput:
@@ -48,13 +49,14 @@ def pooled_features(net: ImageNet, loader: ImageLoader, items: np.ndarray, devic
 
     Returns None when ``cancel`` is set part-way.
     """
-    net.backbone.eval()
+    backbone = need(net.backbone, "the CNN")
+    backbone.eval()
     out = []
     for start in range(0, len(items), batch_size):
         if cancel is not None and cancel.is_set():
             return None
         pixels = torch.from_numpy(np.asarray(loader(items[start:start + batch_size]), dtype=np.float32))
-        out.append(net.backbone(pixels.to(device)).float().cpu().numpy())
+        out.append(backbone(pixels.to(device)).float().cpu().numpy())
         if progress is not None:
             progress(min(start + batch_size, len(items)), len(items))
     width = net.head_input_dim

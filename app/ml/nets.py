@@ -14,7 +14,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from app.ml.backbone import POOLED_DIM, build_backbone, load_backbone_weights
-from app.ml.config import NetConfig
+from app.ml.config import NetConfig, need
 
 
 class HashOutput(NamedTuple):
@@ -46,7 +46,7 @@ class HashNet(nn.Module):
         super().__init__()
         self.trunk = trunk
         self.hash_head = nn.Linear(cfg.semantic_dim, cfg.bits)
-        self.label_head = nn.Linear(cfg.semantic_dim, cfg.n_labels)
+        self.label_head = nn.Linear(cfg.semantic_dim, need(cfg.n_labels, "n_labels"))
 
     def forward(self, x: torch.Tensor) -> HashOutput:
         feats = self.trunk(x)
@@ -77,7 +77,7 @@ class MultiScaleFusion(nn.Module):
 
 def build_label_net(cfg: NetConfig) -> HashNet:
     """LabNet: label vector → F^l, H^l, L̂^l."""
-    trunk = mlp(cfg.n_labels, cfg.label_hidden, cfg.semantic_dim, cfg.dropout, _activation(cfg.feature_activation))
+    trunk = mlp(need(cfg.n_labels, "n_labels"), cfg.label_hidden, cfg.semantic_dim, cfg.dropout, _activation(cfg.feature_activation))
     return HashNet(trunk, cfg)
 
 
@@ -86,10 +86,10 @@ def build_text_net(cfg: NetConfig) -> HashNet:
     act = _activation(cfg.feature_activation)
     drop = cfg.branch_dropout("text")
     if cfg.multiscale:
-        fusion = MultiScaleFusion(cfg.vocab_size, cfg.multiscale)
+        fusion = MultiScaleFusion(need(cfg.vocab_size, "vocab_size"), cfg.multiscale)
         trunk = nn.Sequential(fusion, mlp(fusion.out_dim, cfg.text_hidden, cfg.semantic_dim, drop, act))
     else:
-        trunk = mlp(cfg.vocab_size, cfg.text_hidden, cfg.semantic_dim, drop, act)
+        trunk = mlp(need(cfg.vocab_size, "vocab_size"), cfg.text_hidden, cfg.semantic_dim, drop, act)
     return HashNet(trunk, cfg)
 
 
@@ -98,8 +98,12 @@ class ImageNet(HashNet):
     ``head_trunk`` to F^v and the two heads.  ``features_forward`` skips the CNN so that
     cached pooled features train exactly the same heads."""
 
+    pooled_labels: nn.Linear
+    backbone: nn.Module | None
+    use_pooled_labels: torch.Tensor
+
     def __init__(self, cfg: NetConfig):
-        in_dim = POOLED_DIM[cfg.backbone] if cfg.image_input == "pixels" else cfg.image_feature_dim
+        in_dim = POOLED_DIM[cfg.backbone] if cfg.image_input == "pixels" else need(cfg.image_feature_dim, "image_feature_dim")
         act = _activation(cfg.feature_activation)
         super().__init__(mlp(in_dim, cfg.image_hidden, cfg.semantic_dim, cfg.branch_dropout("image"), act), cfg)
         self.head_input_dim = in_dim
@@ -108,7 +112,7 @@ class ImageNet(HashNet):
         # backlog's photos better than a head fitted later on the frozen features (typed
         # garment names P@10 .77 against .75 after a 20-epoch first pass; issue 13, seed 0).
         with torch.random.fork_rng(devices=[]):  # leave the other layers' seeded start as it was
-            self.pooled_labels = nn.Linear(in_dim, cfg.n_labels)
+            self.pooled_labels = nn.Linear(in_dim, need(cfg.n_labels, "n_labels"))
         self.register_buffer("use_pooled_labels", torch.zeros((), dtype=torch.bool))
         self.backbone = build_backbone(cfg.backbone) if cfg.image_input == "pixels" else None
         if self.backbone is not None and cfg.backbone_weights:

@@ -5,11 +5,12 @@ import json
 import random
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import torch
 
-from app.ml.config import TrainConfig
+from app.ml.config import TrainConfig, need
 from app.ml.data import TrainingData
 from app.ml.inputs import ImageInput, pooled_features
 from app.ml.nets import Networks
@@ -56,7 +57,7 @@ def resolve_dims(cfg: TrainConfig, data: TrainingData) -> TrainConfig:
     """Fill the data-dependent sizes of the network config from the arrays."""
     return cfg.with_net(
         n_labels=data.labels.shape[1],
-        vocab_size=data.texts.shape[1] if data.has_texts else None,
+        vocab_size=data.texts.shape[1] if data.texts is not None and data.has_texts else None,
         image_input=data.image_input,
         image_feature_dim=data.image_features.shape[1] if data.image_features is not None else None,
     )
@@ -74,7 +75,7 @@ def prepare_images(cfg: TrainConfig, data: TrainingData, nets: Networks, device:
                    cancel=None, progress: Callable[[int, int], None] | None = None,
                    cache_dir: Path | None = None, reuse_cache: bool = False,
                    train_items: np.ndarray | None = None,
-                   warmup_progress: WarmupProgress | None = None) -> ImageInput | None | bool:
+                   warmup_progress: WarmupProgress | None = None) -> ImageInput | None | Literal[False]:
     """The image input for training; False when cancelled while caching CNN features.
 
     In cached-feature mode the CNN first trains on the labels of ``train_items`` (its
@@ -82,7 +83,8 @@ def prepare_images(cfg: TrainConfig, data: TrainingData, nets: Networks, device:
     Cached features are written to ``cache_dir`` and read back only when resuming
     (``reuse_cache``), where the checkpoint holds the warmed backbone and the same items.
     """
-    if nets.image is None:
+    image_net = nets.image
+    if image_net is None:
         return None
     if data.image_features is not None:
         return ImageInput(device, features=data.image_features)
@@ -90,16 +92,18 @@ def prepare_images(cfg: TrainConfig, data: TrainingData, nets: Networks, device:
         return ImageInput(device, loader=data.load_images)
     cached = _read_cache(cache_dir, data) if reuse_cache else None
     if cached is None and train_items is not None:
-        if not warm_up_backbone(nets.image.backbone, nets.image.head_input_dim, data, np.asarray(train_items),
-                                cfg, device, cancel, warmup_progress, classifier=nets.image.pooled_labels):
+        if not warm_up_backbone(need(image_net.backbone, "the CNN"), image_net.head_input_dim, data,
+                                np.asarray(train_items), cfg, device, cancel, warmup_progress,
+                                classifier=image_net.pooled_labels):
             return False
         trained_on = len(warmup_items(data, np.asarray(train_items)))
         if warmup_epochs(cfg, trained_on) > 0 and trained_on >= 2:
-            nets.image.adopt_pooled_labels()
-    nets.image.backbone.requires_grad_(False)
+            image_net.adopt_pooled_labels()
+    need(image_net.backbone, "the CNN").requires_grad_(False)
     if cached is None:
-        items = np.flatnonzero(data.image_mask)
-        pooled = pooled_features(nets.image, data.load_images, items, device, cfg.image_batch_size, cancel, progress)
+        items = np.flatnonzero(need(data.image_mask, "the photo mask"))
+        pooled = pooled_features(image_net, need(data.load_images, "the photo loader"), items, device,
+                                 cfg.image_batch_size, cancel, progress)
         if pooled is None:
             return False
         cached = np.zeros((data.n, pooled.shape[1]), np.float32)
@@ -109,8 +113,8 @@ def prepare_images(cfg: TrainConfig, data: TrainingData, nets: Networks, device:
 
 
 def _cache_key(data: TrainingData) -> dict:
-    return {"n": int(data.n), "with_photo": int(data.image_mask.sum()),
-            "mask_sum": int(np.flatnonzero(data.image_mask).sum())}
+    mask = need(data.image_mask, "the photo mask")
+    return {"n": int(data.n), "with_photo": int(mask.sum()), "mask_sum": int(np.flatnonzero(mask).sum())}
 
 
 def _read_cache(cache_dir: Path | None, data: TrainingData) -> np.ndarray | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from app.ml.config import TrainConfig
+from app.ml.config import TrainConfig, need
 from app.ml.data import Split, TrainingData
 from app.ml.inputs import ImageInput
 from app.ml.losses import label_idf, sign_codes
@@ -63,7 +63,7 @@ class TrainingSession:
         cfg, lrs = self.cfg, {"label": self.cfg.lr_label, "image": self.cfg.lr_image,
                               "text": self.cfg.lr_text, "disc_image": self.cfg.lr_disc,
                               "disc_text": self.cfg.lr_disc}
-        opts = {}
+        opts: dict[str, torch.optim.Optimizer] = {}
         for name, module in self.nets.items():
             groups = self._param_groups(name, module, lrs[name])
             opts[name] = torch.optim.Adam(groups, weight_decay=cfg.weight_decay)
@@ -82,7 +82,7 @@ class TrainingSession:
     # --- batches and forwards -------------------------------------------------------------
     def positions(self, modality: str) -> np.ndarray:
         """Buffer rows that have ``modality`` ("label", "image" or "text")."""
-        return np.flatnonzero(self.present[modality])
+        return np.flatnonzero(need(self.present[modality], f"the {modality} rows"))
 
     def batches(self, positions: np.ndarray):
         """Shuffled batches of buffer rows (seeded generator, saved in checkpoints)."""
@@ -95,13 +95,15 @@ class TrainingSession:
         """Run one modality network on the items at buffer rows ``pos`` (train mode)."""
         items = self.rows[pos]
         if modality == "label":
-            return self.nets.label(self.labels[pos])
+            return need(self.nets.label, "LabNet")(self.labels[pos])
         if modality == "text":
-            x = self.texts[torch.as_tensor(items, device=self.device)]
-            if self.nets.text.training and self.cfg.short_text_share > 0:
+            text_net = need(self.nets.text, "TxtNet")
+            x = need(self.texts, "the texts")[torch.as_tensor(items, device=self.device)]
+            if text_net.training and self.cfg.short_text_share > 0:
                 x = shorten_texts(x, self.cfg.short_text_share, self.generator)
-            return self.nets.text(x)
-        return self.images.forward(self.nets.image, self.images.batch(items))
+            return text_net(x)
+        images = need(self.images, "the image input")
+        return images.forward(need(self.nets.image, "ImgNet"), images.batch(items))
 
     def reference(self, positions: np.ndarray) -> np.ndarray:
         """The reference side of J: all given rows, or a seeded sample of ``pair_sample``."""
@@ -116,7 +118,7 @@ class TrainingSession:
         """LabNet's (F, H) for every distinct training label vector, with the vectors and
         how many training items carry each.  Weighting a pair term by that count gives the
         same sum as running J over all items, at the cost of the distinct vectors only."""
-        net = self.nets.label
+        net = need(self.nets.label, "LabNet")
         was_training = net.training
         net.eval()  # the fixed reference side: no dropout noise
         out = net(self.distinct_labels)
@@ -132,7 +134,8 @@ class TrainingSession:
         """B = sign(w·H^l + H^v + H^t) over the training items (missing modalities add 0;
         w = ``label_code_weight``, 1 in METHOD.md)."""
         w = self.cfg.label_code_weight
-        self.codes = sign_codes(sum(h * w if k == "label" else h for k, h in self.hashes.items()))
+        self.codes = sign_codes(sum((h * w if k == "label" else h for k, h in self.hashes.items()),
+                                    torch.zeros_like(next(iter(self.hashes.values())))))
 
     def step(self, name: str, loss: torch.Tensor) -> float:
         opt = self.optimizers[name]
@@ -147,8 +150,9 @@ class TrainingSession:
         frozen_cnn = self.images is not None and not self.images.live_pixels
         for name, module in self.nets.items():
             module.train(training)
-            if name == "image" and frozen_cnn and module.backbone is not None:
-                module.backbone.eval()  # frozen BN statistics must stay as cached
+            backbone = getattr(module, "backbone", None) if name == "image" else None
+            if frozen_cnn and backbone is not None:
+                backbone.eval()  # frozen BN statistics must stay as cached
 
     def decay_learning_rates(self) -> None:
         if self.cfg.lr_decay != 1.0:

@@ -15,7 +15,7 @@ from pathlib import Path
 from app.core.jobs import Cancelled
 from app.evaluate.calibration import fit_platt
 from app.ml.checkpoint import Tracker, check_compatible, load_checkpoint, restore_session, save_checkpoint
-from app.ml.config import TrainConfig, as_config
+from app.ml.config import TrainConfig, as_config, need
 from app.ml.data import TrainingData, as_training_data, split_items
 from app.ml.encode import Encoder, signs
 from app.ml.events import TrainEvent, TrainResult, steps_per_epoch
@@ -107,7 +107,7 @@ def _run_epochs(s: TrainingSession, tracker: Tracker, emit: ProgressFn, cancel, 
 
 def _end_of_epoch(s: TrainingSession, tracker: Tracker, emit: ProgressFn) -> None:
     losses = s.epoch_losses()
-    val_map, detail = math.nan, {}
+    val_map, detail = math.nan, {}  # type: tuple[float, dict[str, float]]
     if s.epoch % s.cfg.eval_every == 0 or s.epoch == s.cfg.epochs:
         val_map, detail = validation_map(_encoder(s), s.data, s.split, s.codes.cpu().numpy(), s.cfg.val_protocol,
                                         s.cfg.val_metric)
@@ -135,7 +135,7 @@ def _finish(s: TrainingSession, tracker: Tracker, cancelled: bool, started: floa
     calibration = _calibrate(s) if tracker.best_state is not None else {}
     s.nets.to("cpu")
     best = tracker.best_map if math.isfinite(tracker.best_map) else None
-    detail = next((h["val_detail"] for h in tracker.history if h["epoch"] == tracker.best_epoch), {})
+    detail: dict[str, float] = next((h["val_detail"] for h in tracker.history if h["epoch"] == tracker.best_epoch), {})
     result = TrainResult(
         config=s.cfg, networks=s.nets if tracker.best_state is not None else None, codes=codes,
         code_scores=scores,
@@ -144,7 +144,7 @@ def _finish(s: TrainingSession, tracker: Tracker, cancelled: bool, started: floa
         stopped_early=s.epoch < s.cfg.epochs and not cancelled,
         device=str(s.device), wall_s=time.perf_counter() - started,
         image_features=None if s.images is None or s.images.live_pixels or s.data.image_features is not None
-        else s.images.features.cpu().numpy())
+        else need(s.images.features, "the cached features").cpu().numpy())
     emit(TrainEvent("done", s.epoch, s.cfg.epochs, val_map=best,
                     message="cancelled" if cancelled else f"best epoch {tracker.best_epoch}"))
     return result

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from app.evaluate.metrics import label_ranking_map, mean_average_precision, ndcg_at_k
+from app.ml.config import need
 from app.ml.data import Split, TrainingData
 from app.ml.encode import Encoder, signs
 
@@ -36,7 +37,7 @@ def _direction_maps(encoder: Encoder, data: TrainingData, split: Split, train_co
     modalities = [m for m in ("image", "text") if _present(data, encoder, m) is not None]
     maps = {}
     for query in modalities:
-        q_items = split.val[_present(data, encoder, query)[split.val]]
+        q_items = split.val[need(_present(data, encoder, query), query)[split.val]]
         q_codes = signs(encoder.encode(query, q_items)[0])
         others = [m for m in modalities if m != query] or [query]
         target = others[0]
@@ -45,7 +46,7 @@ def _direction_maps(encoder: Encoder, data: TrainingData, split: Split, train_co
             maps[name] = _map(q_codes, train_codes, data.labels[q_items], data.labels[split.train], metric)
             continue
         pool = split.val if target != query else split.train
-        db_items = pool[_present(data, encoder, target)[pool]]
+        db_items = pool[need(_present(data, encoder, target), target)[pool]]
         db_codes = signs(encoder.encode(target, db_items)[0])
         maps[name] = _map(q_codes, db_codes, data.labels[q_items], data.labels[db_items], metric)
     return maps

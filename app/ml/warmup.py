@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from app.ml.config import TrainConfig
+from app.ml.config import TrainConfig, need
 from app.ml.data import TrainingData
 
 MIN_EPOCHS, MAX_EPOCHS = 6, 40
@@ -85,14 +85,16 @@ def _load_pixels(data: TrainingData, items: np.ndarray, batch_size: int, cancel)
     for start in range(0, len(items), batch_size):
         if cancel is not None and cancel.is_set():
             return None
-        parts.append(torch.from_numpy(np.asarray(data.load_images(items[start:start + batch_size]),
-                                                 dtype=np.float32)).half())
+        load = need(data.load_images, "the photo loader")
+        parts.append(torch.from_numpy(np.asarray(load(items[start:start + batch_size]), dtype=np.float32)).half())
     return torch.cat(parts)
 
 
 def warmup_items(data: TrainingData, items: np.ndarray) -> np.ndarray:
     """The items the first pass trains on: those with a photo and at least one label."""
-    return items[data.image_mask[items] & (data.labels[items].sum(axis=1) > 0)] if len(items) else items
+    if not len(items):
+        return items
+    return items[need(data.image_mask, "the photo mask")[items] & (data.labels[items].sum(axis=1) > 0)]
 
 
 def _objective(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.models import Collection
 from app.services import ops
 from app.ui import queries
 from app.ui.grid_model import ITEM_IDS_MIME, ids_from_mime
@@ -65,7 +66,7 @@ class CollectionsPanel(Retranslating, QWidget):
         self.setObjectName("collectionsPanel")
         self.session = session
         self.selected_items = selected_items
-        self.collections = []
+        self.collections: list[Collection] = []
         self.current: int | None = None
         self._build_widgets()
         session.changed.connect(self._on_changed)

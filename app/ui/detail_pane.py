@@ -203,15 +203,15 @@ class DetailPane(Retranslating, QWidget):
         for widget in (self.title_edit, self.description_edit):
             widget.setEnabled(single)
             widget.setReadOnly(self.read_only)
-        if not self.title_edit.hasFocus() or not single:
-            self.title_edit.setText(detail.title if single else "")
-        if not self.description_edit.hasFocus() or not single:
-            self.description_edit.setPlainText(detail.description if single else "")
-        self._fill_metadata(detail.metadata if single else {})
-        self.collections_label.setText(", ".join(detail.collections) if single else "")
-        self.labels_label.setText(self._labels_summary(detail.labels) if single else "")
-        if changed_photo or not single:
-            self.preview.show_photo(detail.photo if single else None)
+        if not self.title_edit.hasFocus() or detail is None:
+            self.title_edit.setText(detail.title if detail is not None else "")
+        if not self.description_edit.hasFocus() or detail is None:
+            self.description_edit.setPlainText(detail.description if detail is not None else "")
+        self._fill_metadata(detail.metadata if detail is not None else {})
+        self.collections_label.setText(", ".join(detail.collections) if detail is not None else "")
+        self.labels_label.setText(self._labels_summary(detail.labels) if detail is not None else "")
+        if changed_photo or detail is None:
+            self.preview.show_photo(detail.photo if detail is not None else None)
         self._show_heading()
 
     def _labels_summary(self, label_ids: list[str]) -> str:

@@ -81,7 +81,7 @@ class EvaluationView(Retranslating, QDialog):
         self.session = session
         self.card: dict = {}
         self.model_id = None
-        self.result: dict | None = None
+        self.report: dict = {}  # what evaluate_library returned (empty before it has run)
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.table = QTableWidget(0, 2, self)
@@ -130,7 +130,7 @@ class EvaluationView(Retranslating, QDialog):
         self.session.run(evaluate_active, self._evaluated, self._failed)
 
     def _evaluated(self, result: dict) -> None:
-        self.result = result
+        self.report = result
         self._show()
 
     def _failed(self, exc) -> None:
@@ -144,7 +144,7 @@ class EvaluationView(Retranslating, QDialog):
         else:
             self.summary.setText(self.tr("Model {model}: {bits} bits, {mode}").format(
                 model=self.model_id, bits=self.card.get("bits", "?"), mode=self.card.get("mode", "?")))
-        if self.result is not None:
+        if self.report:
             self._show_result()
         else:
             self._show_card()
@@ -161,15 +161,15 @@ class EvaluationView(Retranslating, QDialog):
                    self.tr("Queries")]
         cells = self._typed_cells()
         cells += [[self.tr("published protocol (shares a label): {direction}").format(direction=r["direction"]),
-                   *(f"{r[c]:.4f}" for c in COLUMNS[1:6]), str(r["n_queries"])] for r in self.result["rows"]]
+                   *(f"{r[c]:.4f}" for c in COLUMNS[1:6]), str(r["n_queries"])] for r in self.report["rows"]]
         self._fill(headers, cells)
         self.pr.clear()
-        for name, points in self.result["curves"].items():
+        for name, points in self.report["curves"].items():
             self.pr.set_series(name, points)
 
     def _typed_cells(self) -> list[list[str]]:
         """Rows of typed label names per facet: P@10 in the P@K column, chance beside it."""
-        typed = self.result.get("typed") or {}
+        typed = self.report.get("typed") or {}
         rows = []
         for facet in TYPED_FACETS:
             group = typed.get("groups", {}).get(f"facet:{facet}")

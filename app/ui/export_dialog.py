@@ -50,7 +50,7 @@ class ExportDialog(Retranslating, QDialog):
         self.session = session
         self.sources = list(sources)
         self.job: ExportJob | None = None
-        self.result = None
+        self.written = None
         self._confirmed = ""  # a path the file dialog already asked about replacing
         self._build_widgets()
         self.retranslate()
@@ -112,8 +112,8 @@ class ExportDialog(Retranslating, QDialog):
             self.form.addRow(label, field)
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
-        for widget in (self.progress, self.status, self.summary, self.details, self.buttons):
-            layout.addWidget(widget)
+        for part in (self.progress, self.status, self.summary, self.details, self.buttons):
+            layout.addWidget(part)
         self.resize(620, 300)
 
     def retranslate(self) -> None:
@@ -208,7 +208,7 @@ class ExportDialog(Retranslating, QDialog):
 
         resize = self.format in PHOTO_FORMATS and self.resized.isChecked()
         options = ExportOptions(max_side=self.max_side.value() if resize else None)
-        self.result = None
+        self.written = None
         self.job = ExportJob(self.session.root, self.source, self.format, out, options, self)
         self.job.progress.connect(self._on_progress)
         self.job.finished.connect(self._on_finished)
@@ -259,7 +259,7 @@ class ExportDialog(Retranslating, QDialog):
             self.status.setText(self.tr("Writing {name}").format(name=event.detail))
 
     def _on_finished(self, result) -> None:
-        self.result = result
+        self.written = result
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         self.status.setText("")

@@ -34,7 +34,7 @@ class ExportSource:
         from app.services.exchange import ExportError, Selection, select_all, select_collection, select_search
 
         if self.kind == "collection":
-            return select_collection(lib, self.collection)
+            return select_collection(lib, self.collection if self.collection is not None else "")
         if self.kind == "search":
             return select_search(lib, self.item_ids, self.distances, query=self.name)
         if self.kind == "items":

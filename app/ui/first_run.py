@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
@@ -59,12 +61,12 @@ def _text(source: str) -> str:
     return translated
 
 
-def demo_wanted(argv: list[str] | None = None, env: dict | None = None) -> bool:
+def demo_wanted(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -> bool:
     """False when ``--no-demo`` is given or ``WENYANG_NO_DEMO`` is set to a true value."""
-    env = os.environ if env is None else env
+    values = os.environ if env is None else env
     if "--no-demo" in (argv or []):
         return False
-    return env.get(NO_DEMO_ENV, "").strip().lower() in ("", "0", "false", "no")
+    return values.get(NO_DEMO_ENV, "").strip().lower() in ("", "0", "false", "no")
 
 
 def default_train_options():
@@ -160,7 +162,7 @@ class FirstRunDialog(Retranslating, QDialog):
         self.cancel_button = QPushButton(self)
         self.cancel_button.clicked.connect(self.cancel)
         self._layout()
-        self._texts = {"demo": "Waiting", "model": "Waiting"}
+        self._texts: dict[str, Any] = {"demo": "Waiting", "model": "Waiting"}  # a text, or (text, its values)
         job.progress.connect(self.on_progress)
         job.finished.connect(lambda _outcome: self.accept())
         job.failed.connect(lambda _message, _cancelled: self.accept())

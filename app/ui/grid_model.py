@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from app.ui import queries
 from app.ui.thumbnails import LruCache, ThumbnailLoader
@@ -33,7 +33,7 @@ def item_ids_mime(item_ids: list[int]) -> QMimeData:
 def ids_from_mime(mime: QMimeData) -> list[int]:
     if not mime.hasFormat(ITEM_IDS_MIME):
         return []
-    return [int(i) for i in json.loads(bytes(mime.data(ITEM_IDS_MIME)).decode())]
+    return [int(i) for i in json.loads(bytes(mime.data(ITEM_IDS_MIME).data()).decode())]
 
 
 class GridModel(QAbstractListModel):
@@ -115,7 +115,7 @@ class GridModel(QAbstractListModel):
         self._shown += more
         self.endInsertRows()
 
-    def data(self, index: QModelIndex, role: int = DISPLAY):
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY):
         row = index.row()
         if row < 0 or row >= self._shown:
             return None
@@ -135,7 +135,7 @@ class GridModel(QAbstractListModel):
             return self._thumb_state(item_id, record)
         return None
 
-    def flags(self, index: QModelIndex):
+    def flags(self, index: QModelIndex | QPersistentModelIndex):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled

@@ -9,6 +9,8 @@ asks for anything the model has not already got (the model loads lazily).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate
@@ -19,6 +21,9 @@ CELL_MARGIN = 6
 TEXT_HEIGHT = 18
 PLACEHOLDER = QColor(232, 232, 232)
 CROSS = QColor(170, 170, 170)
+
+if TYPE_CHECKING:
+    from app.ui.grid_model import GridModel
 
 
 class ThumbnailDelegate(QStyledItemDelegate):
@@ -116,7 +121,8 @@ class GridView(QListView):
         """Select the given items (those currently fetched) and show the first."""
         from PySide6.QtCore import QItemSelection, QItemSelectionModel
 
-        model, selection = self.model(), QItemSelection()
+        model: GridModel = self.model()  # type: ignore[assignment]  # the grid shows a GridModel
+        selection = QItemSelection()
         for item_id in item_ids:
             row = model.row_of(item_id)
             while row is not None and row >= model.rowCount() and model.canFetchMore():

@@ -89,6 +89,8 @@ def install_language(code: str) -> str:
     installed beside ours when Qt has one for ``code``; the bundles carry it too."""
     global _installed, _qt_installed
     app = QCoreApplication.instance()
+    if app is None:  # no application yet: nothing to translate
+        return code
     for translator in (_installed, _qt_installed):
         if translator is not None:
             app.removeTranslator(translator)
@@ -129,4 +131,4 @@ class Retranslating:
 
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
-        super().changeEvent(event)
+        super().changeEvent(event)  # type: ignore[misc]  # the QWidget this is mixed into

@@ -17,6 +17,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -60,7 +61,7 @@ def start(app: QApplication | None = None, demo: bool | None = None, demo_count:
     """Set up the application (names, language) and show a window on the chosen library;
     an empty library gets the demo collection and a model (``demo`` None: unless
     ``WENYANG_NO_DEMO`` is set)."""
-    app = app or QApplication.instance()
+    app = app or cast("QApplication | None", QApplication.instance())
     if not QApplication.organizationName():
         settings.configure_application()
     install_language(resolve_language(settings.language()))
@@ -89,7 +90,7 @@ def quit_later(app: QApplication, window: MainWindow) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the application; returns the exit code."""
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app = cast(QApplication, QApplication.instance() or QApplication(argv if argv is not None else sys.argv))
     settings.configure_application()
     problem = binding_problem()
     if problem:  # refuse to start rather than abort mid-session (see app.ui.compat)

@@ -68,7 +68,7 @@ def item_detail(lib: Library, item_id: int) -> Detail:
     """The detail pane's view of one item."""
     item = lib.items.get(item_id)
     photo = str(photo_path(lib, item.photos[0].path)) if item.photos else None
-    return Detail(item.id, item.accession, item.title, item.description, dict(item.metadata),
+    return Detail(item_id, item.accession, item.title, item.description, dict(item.metadata),
                   list(item.labels), photo, lib.collections.of_item(item_id))
 
 

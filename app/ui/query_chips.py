@@ -155,7 +155,7 @@ class QueryChips(Retranslating, QWidget):
         lang = label_language()
         labels = self.scheme.labels if self.scheme is not None else {}
         self._choices = {label_text(l, lang): l.id for l in labels.values()}
-        self.completer.model().setStringList(sorted(self._choices))
+        self.completer.model().setStringList(sorted(self._choices))  # type: ignore[attr-defined]  # a QStringListModel
         for chip in self.chips:
             self.row.removeWidget(chip)
             chip.deleteLater()

@@ -41,7 +41,7 @@ def settings() -> QSettings:
 
 def last_library() -> Path | None:
     value = settings().value(LAST_LIBRARY, "")
-    return Path(value) if value else None
+    return Path(str(value)) if value else None
 
 
 def remember_library(root: Path) -> None:
@@ -57,7 +57,7 @@ def set_language(code: str) -> None:
 
 
 def export_folder() -> Path:
-    value = settings().value(EXPORT_FOLDER, "")
+    value = str(settings().value(EXPORT_FOLDER, "") or "")
     return Path(value) if value and Path(value).is_dir() else Path.home()
 
 
@@ -68,7 +68,7 @@ def remember_export_folder(folder: Path) -> None:
 def window_state() -> tuple[QByteArray | None, QByteArray | None]:
     """Saved (geometry, dock state), or Nones when nothing was saved."""
     s = settings()
-    return s.value(GEOMETRY, None), s.value(STATE, None)
+    return s.value(GEOMETRY, None), s.value(STATE, None)  # type: ignore[return-value]  # as saved
 
 
 def save_window_state(geometry: QByteArray, state: QByteArray) -> None:

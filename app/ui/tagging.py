@@ -29,11 +29,13 @@ class LabelFilterEdit(QLineEdit):
         return super().event(event)
 
 
-_WINDOW_REDO = {QKeySequence("Ctrl+Shift+Z")[0].toCombined(), QKeySequence("Ctrl+Y")[0].toCombined()}
+_WINDOW_REDO = {QKeySequence(keys)[0].toCombined() for keys in ("Ctrl+Shift+Z", "Ctrl+Y")}  # type: ignore[index]
 
 
 class TagTree(Retranslating, QWidget):
     """Checkable label tree for the current selection."""
+
+    read_only = False  # a library on a read-only medium: shown, never ticked
 
     tagRequested = Signal(list, str)    # item ids, label id
     untagRequested = Signal(list, str)
@@ -97,7 +99,7 @@ class TagTree(Retranslating, QWidget):
         self._apply_usage()
         self._reveal_ticked()
         self._update_caption()
-        self.setEnabled(bool(self.item_ids) and not getattr(self, "read_only", False))
+        self.setEnabled(bool(self.item_ids) and not self.read_only)
 
     def _reveal_ticked(self) -> None:
         """Expand the branches holding ticked labels, so what an item carries is in view."""

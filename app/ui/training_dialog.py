@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QVBoxLayout,
-    QWidget,
 )
 
 from app.core.jobs import Progress
@@ -103,8 +102,11 @@ class TrainingDialog(Retranslating, QDialog):
         plots.addWidget(self.losses)
         plots.addWidget(self.val_map)
         layout = QVBoxLayout(self)
-        for part in (self.form, self.stage, self.progress, plots, buttons):
-            (layout.addLayout if not isinstance(part, QWidget) else layout.addWidget)(part)
+        layout.addLayout(self.form)
+        layout.addWidget(self.stage)
+        layout.addWidget(self.progress)
+        layout.addLayout(plots)
+        layout.addLayout(buttons)
         layout.setStretchFactor(plots, 1)
         self.resize(720, 480)
 

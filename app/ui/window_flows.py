@@ -3,11 +3,12 @@ language, curate, search, train. A mixin of ``MainWindow``; it relies on the att
 window builds (session, grid, panels, backend, actions)."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog, QMainWindow, QMenu, QMessageBox
 
 from app.ui import settings
 from app.ui.i18n import install_language, resolve_language
@@ -52,7 +53,7 @@ class WindowFlows(_Window):
         collections: CollectionsPanel
         detail: DetailPane
         grid: GridView
-        actions: WindowActions
+        actions: WindowActions  # type: ignore[assignment]  # shadows QWidget.actions(), unused here
         docks: list[QDockWidget]
         collection: int | None
 
@@ -132,7 +133,9 @@ class WindowFlows(_Window):
         except WenyangError as exc:
             QMessageBox.warning(self, _tr("Cannot open the library"), str(exc))
             return None
-        window = type(self)(lib, owns_library=True)
+        from app.ui.main_window import MainWindow
+
+        window = MainWindow(lib, owns_library=True)
         window.show()
         self.close()
         return window
@@ -169,13 +172,13 @@ class WindowFlows(_Window):
         menu = QMenu(self)
         add_menu = menu.addMenu(_tr("Add to collection"))
         for coll in self.collections.collections:
-            add_menu.addAction(coll.name, lambda c=coll.id: self.collections.add_items(c, item_ids))
+            add_menu.addAction(coll.name, functools.partial(self.collections.add_items, coll.id, item_ids))
         add_menu.addSeparator()
         add_menu.addAction(_tr("New collection…"),
                            lambda: self.collections.create_collection(item_ids=item_ids))
         if self.collection is not None:
             menu.addAction(_tr("Remove from this collection"),
-                           lambda: self.collections.remove_items(self.collection, item_ids))
+                           functools.partial(self.collections.remove_items, self.collection, item_ids))
         menu.addSeparator()
         for action in (self.actions.more_like_this, self.actions.edit_attributes):
             menu.addAction(action)
@@ -226,7 +229,7 @@ class WindowFlows(_Window):
         if choice is None:
             labels = self.detail.detail.labels if self.detail.detail else []
             picker = EditPicker(self.detail.scheme, labels, self)
-            if picker.exec() != EditPicker.Accepted:
+            if picker.exec() != QDialog.DialogCode.Accepted:
                 return
             choice = picker.choice()
         add, remove, weight = choice

@@ -21,9 +21,9 @@ def run_export(qtbot, dialog, fmt: str, out) -> object:
     dialog.format_box.setCurrentIndex(FORMATS.index(fmt))
     dialog.destination.setText(str(out))
     dialog.start_button.click()
-    assert not dialog.start_button.isEnabled() or dialog.result is not None
+    assert not dialog.start_button.isEnabled() or dialog.written is not None
     qtbot.waitUntil(lambda: not dialog.job.running, timeout=30_000)
-    return dialog.result
+    return dialog.written
 
 
 def collection_of_three(window, library, ids, qtbot):
@@ -117,7 +117,7 @@ def test_cancel_writes_nothing(stocked, qtbot, tmp_path):
     gate.set()
     qtbot.waitUntil(lambda: not dialog.job.running, timeout=20_000)
     assert dialog.summary.text() == "Cancelled; nothing was written."
-    assert dialog.result is None
+    assert dialog.written is None
     assert list(tmp_path.glob("*all.zip*")) == []
     assert dialog.start_button.isEnabled()
 

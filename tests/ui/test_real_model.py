@@ -63,11 +63,11 @@ def test_train_in_the_dialog_then_search_evaluate_and_suggest(demo, open_window,
     view = window.show_evaluation()
     wait_idle(qtbot, window)
     view.evaluate_button.click()
-    qtbot.waitUntil(lambda: view.result is not None, timeout=60_000)
-    assert {r["direction"] for r in view.result["rows"]} == {"i2t", "t2i", "i2i", "t2t"}
-    typed_rows = len(view.result["typed"].get("groups", {}) and
+    qtbot.waitUntil(lambda: bool(view.report), timeout=60_000)
+    assert {r["direction"] for r in view.report["rows"]} == {"i2t", "t2i", "i2i", "t2t"}
+    typed_rows = len(view.report["typed"].get("groups", {}) and
                      [f for f in ("category", "motif", "colour", "technique", "material", "era", "region")
-                      if f"facet:{f}" in view.result["typed"]["groups"]])
+                      if f"facet:{f}" in view.report["typed"]["groups"]])
     assert view.pr.series and view.table.rowCount() == 4 + typed_rows
     assert view.table.item(view.table.rowCount() - 1, 0).text().startswith("published protocol")
 
