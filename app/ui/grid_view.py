@@ -111,6 +111,9 @@ class GridView(QListView):
         super().setModel(model)
         self.selectionModel().selectionChanged.connect(
             lambda *_: self.selectionIdsChanged.emit(self.selected_ids()))
+        # a reset (another filter or collection) clears the selection without selectionChanged:
+        # say so, or the detail pane goes on showing items the grid no longer has
+        model.modelReset.connect(lambda: self.selectionIdsChanged.emit(self.selected_ids()))
 
     def selected_ids(self) -> list[int]:
         """Ids of the selected items, in grid order."""

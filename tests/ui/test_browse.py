@@ -121,3 +121,20 @@ def test_preview_zooms_with_the_wheel_and_emits_a_crop_region(stocked, qtbot):
         preview.select_view_rect(QRect(centre.x() - 20, centre.y() - 20, 40, 40))
     x, y, w, h = region.args
     assert 0 <= x < 96 and 0 <= y < 72 and 0 < w <= 96 and 0 < h <= 72
+
+
+def test_the_detail_pane_follows_the_grid_when_a_filter_removes_the_selection(stocked, library, qtbot):
+    """Switching to a collection that lacks the selected items empties the selection; the
+    detail pane must say so instead of still showing them (seen in a trial)."""
+    window, ids = stocked
+    library.collections.create("Two")
+    library.collections.add("Two", ids[4:])
+    window.collections.reload()
+    wait_idle(qtbot, window)
+    window.grid.select_ids(ids[:2])
+    qtbot.waitUntil(lambda: window.detail.item_ids == ids[:2])
+    coll = library.collections.get("Two").id
+    window._collection_changed(coll)
+    qtbot.waitUntil(lambda: grid_ids(window) == ids[4:])
+    qtbot.waitUntil(lambda: window.detail.item_ids == [], timeout=3000)
+    assert window.detail.heading.text() == "No item selected"
