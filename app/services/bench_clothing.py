@@ -93,7 +93,7 @@ def _measure(lib: Library, outcome, seed: int) -> dict:
     by_class = precision_at_k_by_class(qc, dc, ql, dl, k=20)
     return {"i2i_map_all": learned.map, "random_map_all": random.map, "ratio": learned.map / max(random.map, 1e-9),
             "p_at_20": precision_at_k(qc, dc, ql, dl, k=20).value,
-            "p_at_20_by_class": {names[c]: round(v.precision, 4) for c, v in by_class.items()},  # type: ignore[call-overload]
+            "p_at_20_by_class": {names[c]: round(v.precision, 4) for c, v in by_class.items()},  # type: ignore[call-overload]  # class ids
             "label_accuracy": _label_accuracy(lib, model, arrays, is_q, classes),
             "n_queries": int(is_q.sum()), "n_database": int((~is_q).sum()), "definition": learned.definition}
 

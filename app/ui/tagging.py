@@ -29,7 +29,7 @@ class LabelFilterEdit(QLineEdit):
         return super().event(event)
 
 
-_WINDOW_REDO = {QKeySequence(keys)[0].toCombined() for keys in ("Ctrl+Shift+Z", "Ctrl+Y")}  # type: ignore[index]
+_WINDOW_REDO = {QKeySequence(keys)[0].toCombined() for keys in ("Ctrl+Shift+Z", "Ctrl+Y")}  # type: ignore[index]  # QKeySequence[0] is a key combination
 
 
 class TagTree(Retranslating, QWidget):
