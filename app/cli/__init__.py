@@ -15,8 +15,8 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
 
 def _command_modules():
-    from app.cli import collections_cmd, imports, items, labels_cmd, library_cmd, suggestions_cmd
-    modules = [library_cmd, imports, items, labels_cmd, collections_cmd, suggestions_cmd]
+    from app.cli import collections_cmd, imports, items, labels_cmd, library_cmd, suggestions_cmd, trash_cmd
+    modules = [library_cmd, imports, items, labels_cmd, collections_cmd, suggestions_cmd, trash_cmd]
     for name in ("bench_cmd", "train_cmd", "search_cmd", "exchange_cmd", "demo_cmd"):
         try:  # commands of optional parts register themselves when present
             modules.append(__import__(f"app.cli.{name}", fromlist=["register"]))

@@ -388,6 +388,44 @@ class DeleteLabel(SchemeOp):
         return self.changed(lib), lib.labels.delete(self.ref, force=self.force)
 
 
+# -- deleting items ----------------------------------------------------------------------------
+@dataclass
+class DeleteItems(Op):
+    """Move items to the trash (with their photos' records, tags, collection places, codes and
+    suggestions); the undo restores them exactly. The photo files stay until the trash is emptied."""
+
+    item_ids: Sequence[int]
+
+    @property
+    def description(self) -> str:
+        return f"Move {len(self.item_ids)} item(s) to the trash"
+
+    def run(self, lib: Library) -> OpResult:
+        ids = _items(self.item_ids)
+        moved = lib.trash.move(ids)
+        return OpResult(self.description, _set_changed(ids), RestoreItems(ids), moved)
+
+
+@dataclass
+class RestoreItems(Op):
+    """Put trashed items back as they were (an id a newer item took is replaced by a free one)."""
+
+    item_ids: Sequence[int]
+
+    @property
+    def description(self) -> str:
+        return f"Restore {len(self.item_ids)} item(s) from the trash"
+
+    def run(self, lib: Library) -> OpResult:
+        ids = lib.trash.restore(_items(self.item_ids))
+        return OpResult(self.description, _set_changed(ids), DeleteItems(ids), ids)
+
+
+def _set_changed(ids) -> Changes:
+    """Items left or came back: the grid, counts, collections and suggestions all change."""
+    return Changes(items=frozenset(ids), item_set=True, tags=True, collections=True, suggestions=True)
+
+
 # -- models ------------------------------------------------------------------------------------
 @dataclass
 class ActivateModel(Op):

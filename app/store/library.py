@@ -37,6 +37,7 @@ class Library:
         from app.store.signatures import SignatureRepository
         from app.store.snapshots import SnapshotStore
         from app.store.suggestions import SuggestionRepository
+        from app.store.trash import TrashRepository
 
         self.root = root
         self.db = db
@@ -50,6 +51,7 @@ class Library:
         self.suggestions = SuggestionRepository(self)  # labels the active model suggests
         self.keywords = KeywordRepository(self)
         self.snapshots = SnapshotStore(self)  # rows as they were: the undo of every op
+        self.trash = TrashRepository(self)    # deleted items, restorable as they were
 
     # -- locations -------------------------------------------------------------------------
     @property

@@ -192,12 +192,28 @@ def _m005_photo_signatures(conn: sqlite3.Connection) -> None:
     """)
 
 
+# What a trashed item takes with it: every row that names it, kept beside the live tables
+# (which then know nothing of it) until it is restored or the trash is emptied.
+TRASHED_TABLES = ("items", "photos", "item_labels", "collection_items", "suggestions", "codes", "photo_signatures")
+
+
+def _m006_trash(conn: sqlite3.Connection) -> None:
+    """A trash: deleted items and everything that names them, restorable as they were."""
+    for table in TRASHED_TABLES:
+        extra = ", '' AS trashed" if table == "items" else ""
+        conn.execute(f"CREATE TABLE trash_{table} AS SELECT *{extra} FROM {table} WHERE 0")
+    key = {"items": "id"}
+    for table in TRASHED_TABLES:
+        conn.execute(f"CREATE INDEX idx_trash_{table} ON trash_{table}({key.get(table, 'item_id')})")
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _m001_initial),
     (2, "codes indexed by model, modality and item", _m002_codes_by_item),
     (3, "packed code snapshots for fast opening", _m003_code_snapshots),
     (4, "keyword index over item text and label names", _m004_keyword_index),
     (5, "photo signatures for finding the same photo again", _m005_photo_signatures),
+    (6, "a trash for deleted items", _m006_trash),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -29,14 +29,14 @@ class SignatureRepository:
             self.lib.db.table("photo_signatures").insert_all(
                 ({"item_id": int(i), "sha256": sha, "signature": np.ascontiguousarray(sig, np.float16).tobytes()}
                  for i, sha, sig in rows), replace=True)
-            self._bump()
+            self.bump()
 
     def delete(self, item_ids: Iterable[int]) -> None:
         ids = [int(i) for i in item_ids]
         with self.lib.atomic():
             for item_id in ids:
                 self.lib.db.table("photo_signatures").delete_where("item_id = ?", [item_id])
-            self._bump()
+            self.bump()
 
     def load(self, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
         """(item ids int64 (n,), signatures float16 (n, *shape)), in item order."""
@@ -50,6 +50,6 @@ class SignatureRepository:
         count = self.lib.db.execute("SELECT COUNT(*) FROM photo_signatures").fetchone()[0]
         return int(count), self.lib.get_meta(VERSION_KEY, "0")
 
-    def _bump(self) -> None:
+    def bump(self) -> None:
         current = int(self.lib.get_meta(VERSION_KEY, "0"))
         self.lib.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [VERSION_KEY, str(current + 1)])

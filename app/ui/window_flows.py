@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QMainWindow, QMenu, QMessageBox
 
+from app.services import ops
 from app.ui import settings
 from app.ui.i18n import install_language, resolve_language
 from app.ui.import_dialog import ImportDialog, split_sheet
@@ -160,6 +161,25 @@ class WindowFlows(_Window):
     def new_collection(self) -> None:
         self.collections.create_collection(item_ids=self.grid.selected_ids() or None)
 
+    def delete_selection(self, item_ids: list[int] | None = None) -> None:
+        """Move the selected items to the trash (Delete); Edit ▸ Undo brings them back."""
+        ids = list(item_ids if item_ids is not None else self.grid.selected_ids())
+        if not ids:
+            return
+        self.session.apply(ops.DeleteItems(ids), _tr("Move {n} item(s) to the trash").format(n=len(ids)),
+                           lambda n: self.session.message.emit(
+                               _tr("{n} item(s) moved to the trash (Edit ▸ Undo brings them back).").format(n=n)))
+
+    def show_trash(self):
+        """The trash: restore deleted items, or empty it."""
+        from app.ui.trash_dialog import TrashDialog
+
+        dialog = TrashDialog(self.session, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.trash_dialog = dialog
+        return dialog
+
     def remove_selection_from_collection(self) -> None:
         if self.collection is not None and self.grid.selected_ids():
             self.collections.remove_items(self.collection, self.grid.selected_ids())
@@ -184,6 +204,7 @@ class WindowFlows(_Window):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(_tr("Export selected items…"), lambda: self.show_export(item_ids=item_ids))
+        menu.addAction(_tr("Move to trash"), lambda: self.delete_selection(item_ids))
         return menu
 
     def show_export(self, collection: int | None = None, item_ids: list[int] | None = None):

@@ -22,7 +22,7 @@ def content(lib) -> dict[str, list]:
             continue
         out[name] = sorted((tuple(r) for r in lib.db.execute(f"SELECT * FROM {name}")), key=repr)
     out["keyword_index"] = sorted(tuple(r) for r in lib.db.execute("SELECT rowid, * FROM keyword_index"))
-    out["meta"] = [r for r in out["meta"] if r[0] not in ("scheme_version", "codes_version")]
+    out["meta"] = [r for r in out["meta"] if r[0] not in ("scheme_version", "codes_version", "signatures_version")]
     return out
 
 
@@ -65,6 +65,7 @@ CASES = {
     "merge labels": lambda ids: ops.MergeLabels("phoenix", "dragon"),
     "delete a used label": lambda ids: ops.DeleteLabel("animal", force=True),
     "activate model": lambda ids: ops.ActivateModel("m1"),
+    "delete items": lambda ids: ops.DeleteItems(ids[1:4]),
 }
 
 
