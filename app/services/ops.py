@@ -251,37 +251,39 @@ class DeleteCollection(Op):
 
 
 @dataclass
-class AddToCollection(Op):
+class _Membership(Op):
+    """Add items to a collection or take them out: the collection's member rows change."""
+
     ref: str | int
     item_ids: Sequence[int]
 
+    def scopes(self, lib: Library) -> list[Scope]:
+        return [Scope("collection_items", "collection_id", (lib.collections.get(self.ref).id,))]
+
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
+        n = self.change(lib, list(self.item_ids))
+        return Changes(items=frozenset(_items(self.item_ids)), collections=True), n
+
+    def change(self, lib: Library, item_ids: list[int]) -> int:
+        raise NotImplementedError
+
+
+class AddToCollection(_Membership):
     @property
     def description(self) -> str:
         return f"Add {len(self.item_ids)} item(s) to {self.ref}"
 
-    def scopes(self, lib: Library) -> list[Scope]:
-        return [Scope("collection_items", "collection_id", (lib.collections.get(self.ref).id,))]
-
-    def apply(self, lib: Library) -> tuple[Changes, Any]:
-        added = lib.collections.add(self.ref, list(self.item_ids))
-        return Changes(items=frozenset(_items(self.item_ids)), collections=True), added
+    def change(self, lib: Library, item_ids: list[int]) -> int:
+        return lib.collections.add(self.ref, item_ids)
 
 
-@dataclass
-class RemoveFromCollection(Op):
-    ref: str | int
-    item_ids: Sequence[int]
-
+class RemoveFromCollection(_Membership):
     @property
     def description(self) -> str:
         return f"Remove {len(self.item_ids)} item(s) from {self.ref}"
 
-    def scopes(self, lib: Library) -> list[Scope]:
-        return [Scope("collection_items", "collection_id", (lib.collections.get(self.ref).id,))]
-
-    def apply(self, lib: Library) -> tuple[Changes, Any]:
-        removed = lib.collections.remove(self.ref, list(self.item_ids))
-        return Changes(items=frozenset(_items(self.item_ids)), collections=True), removed
+    def change(self, lib: Library, item_ids: list[int]) -> int:
+        return lib.collections.remove(self.ref, item_ids)
 
 
 # -- the label scheme --------------------------------------------------------------------------

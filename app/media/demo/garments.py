@@ -38,10 +38,11 @@ class Cut:
     def scaled(self, w: float) -> Cut:
         """The cut with every coordinate (given as fractions of the canvas) in pixels."""
         pts = lambda polys: [[(x * w, y * w) for x, y in p] for p in polys]
-        box = lambda b: (b[0] * w, b[1] * w, b[2] * w, b[3] * w) if b else None
+        scale = lambda b: (b[0] * w, b[1] * w, b[2] * w, b[3] * w)
+        box = lambda b: scale(b) if b else None
         return Cut(pts(self.outline), pts(self.trims), pts(self.whites), pts(self.seams),
                    [(x * w, y * w) for x, y in self.buttons], pts(self.fringe),
-                   [(x * w, y * w, r * w) for x, y, r in self.anchors], box(self.area) or (0.0, 0.0, w, w),
+                   [(x * w, y * w, r * w) for x, y, r in self.anchors], scale(self.area),
                    box(self.hem), [box(b) for b in self.borders], [box(b) for b in self.rows],
                    self.roundels, pts(self.holes), [(p, c) for p, c in zip(pts(
                        [e[0] for e in self.extras]), [e[1] for e in self.extras])])
