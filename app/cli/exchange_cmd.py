@@ -13,7 +13,6 @@ from app.services.exchange import (
     FORMATS,
     ExportOptions,
     format_for,
-    run_export,
     select_all,
     select_collection,
     select_items,
@@ -71,8 +70,7 @@ def run_export_cmd(args) -> int:
             selection = select_all(lib)
         options = ExportOptions(max_side=args.resize, base_uri=args.base_uri,
                                 split=_split(args) if fmt == "research" else None)
-        result = run_export(lib, selection, fmt, args.output, options,
-                            _progress_printer(args.quiet), threading.Event())
+        result = export(lib, selection, fmt, args.output, options, _progress_printer(args.quiet))
     _end_progress(args.quiet)
     print(f"Exported {result.items} item(s) ({result.photos} photo(s)) from "
           f"{selection.description} to {result.path} as {fmt}: "
@@ -84,6 +82,16 @@ def run_export_cmd(args) -> int:
         for line in result.missing_photos:
             print(f"  {line}")
     return EXIT_PARTIAL if result.partial else EXIT_OK
+
+
+def export(lib, selection, fmt: str, out, options=None, progress=None):
+    """The ``Export`` op, as the window runs it; the command line never undoes, so the file an
+    export replaced is let go at once (as a plain overwrite would)."""
+    from app.services.exchange import Export, ExportOptions
+
+    done = Export(selection, fmt, Path(out), options or ExportOptions(), progress, threading.Event()).run(lib)
+    done.undo.discard()
+    return done.value
 
 
 def _split(args):
@@ -111,8 +119,7 @@ def _end_progress(quiet: bool) -> None:
 
 def import_packages(args, packages: list[Path]) -> int:
     """``wenyang import LIBRARY package.zip ...``: check every package, then import them."""
-    from app.services.exchange import PackageImportOptions
-    from app.services.exchange import import_packages as run
+    from app.services.exchange import ImportPackages, PackageImportOptions
 
     others = [p for p in args.paths if p not in packages]
     if others:
@@ -122,7 +129,7 @@ def import_packages(args, packages: list[Path]) -> int:
         raise WenyangError("A package carries its own metadata; --metadata cannot be used with it.")
     options = PackageImportOptions(take_label_names=getattr(args, "take_label_names", False))
     with open_from_args(args) as lib:
-        reports = run(lib, packages, options, _progress_printer(args.quiet), threading.Event())
+        reports = ImportPackages(packages, options, _progress_printer(args.quiet), threading.Event()).run(lib).value
         _end_progress(args.quiet)
         for report in reports:
             print_package_report(report)

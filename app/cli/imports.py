@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from app.cli import EXIT_OK, EXIT_PARTIAL
 from app.cli.common import command, open_from_args
-from app.services.importing import Importer, ImportOptions, ImportReport
+from app.services.importing import ImportFiles, ImportOptions, ImportReport
 
 if TYPE_CHECKING:
     from app.services.library import Library
@@ -46,17 +46,19 @@ def run_import(args) -> int:
     mapping = dict(args.map) if args.map else None
     options = ImportOptions(metadata=args.metadata, mapping=mapping, create_labels=args.create_labels,
                             new_label_facet=args.label_facet, copy=args.copy)
+    show = not args.quiet and sys.stderr.isatty()
+
+    def progress(event) -> None:
+        if show and (event.done % 25 == 0 or event.done == event.total):
+            print(f"\r{event.done}/{event.total} {Path(event.detail).name[:40]:40}", end="",
+                  file=sys.stderr, flush=True)
+
     with open_from_args(args) as lib:
-        importer = Importer(lib, args.paths, options, threading.Event())
-        show = not args.quiet and sys.stderr.isatty()
-        for event in importer.run():
-            if show and (event.done % 25 == 0 or event.done == event.total):
-                print(f"\r{event.done}/{event.total} {Path(event.detail).name[:40]:40}", end="",
-                      file=sys.stderr, flush=True)
+        report = ImportFiles(args.paths, options, progress, threading.Event()).run(lib).value
         if show:
             print(file=sys.stderr)
-        print_report(importer.report, lib)
-        return EXIT_PARTIAL if importer.report.partial else EXIT_OK
+        print_report(report, lib)
+        return EXIT_PARTIAL if report.partial else EXIT_OK
 
 
 def print_report(report: ImportReport, lib: Library) -> None:

@@ -83,13 +83,14 @@ def _query(service, lib: Library, args, filters):
 
 
 def _export(lib: Library, results, args) -> None:
-    from app.services.exchange import run_export, select_search
+    from app.cli.exchange_cmd import export
+    from app.services.exchange import select_search
 
     fmt = args.export_format or args.export.suffix.lower().lstrip(".")
     query = args.text or (str(args.image) if args.image else " ".join(args.labels or [args.like or ""]))
     selection = select_search(lib, [h.item_id for h in results.photos],
                               [h.distance for h in results.photos], query=query)
-    result = run_export(lib, selection, fmt, args.export)
+    result = export(lib, selection, fmt, args.export)
     print(f"Exported {len(results.photos)} ranked result(s) to {args.export} ({fmt}).")
     if getattr(result, "partial", False):
         print("Some photos were missing; see the export's notes.")

@@ -52,15 +52,14 @@ def _printer():
 
 
 def run_train(args) -> int:
-    from app.services.training import TrainOptions, train_library
+    from app.services.training import Train, TrainOptions
 
     options = TrainOptions(bits=args.bits, mode=args.mode, epochs=args.epochs, image_size=args.image_size,
                            backbone=args.backbone, backbone_weights=args.backbone_weights,
                            seed=args.seed, device=args.device, resume=args.resume,
                            replace_better=args.activate_anyway)
     with open_from_args(args) as lib:
-        outcome = train_library(lib, options, progress=_printer(), cancel=CancelToken(),
-                                encode=not args.no_encode)
+        outcome = Train(options, _printer(), CancelToken(), encode=not args.no_encode).run(lib).value
     if outcome.cancelled:
         print("Training was cancelled; the last checkpoint is kept (use --resume).")
         return 3
@@ -75,10 +74,10 @@ def run_train(args) -> int:
 
 
 def run_encode(args) -> int:
-    from app.services.encoding import encode_library
+    from app.services.encoding import Encode
 
     with open_from_args(args) as lib:
-        report = encode_library(lib, args.model, progress=_printer())
+        report = Encode(args.model, _printer()).run(lib).value
     print(f"Encoded with {report.model_id} on {report.provider}: "
           + ", ".join(f"{m} {n}" for m, n in report.encoded.items())
           + f"; {report.suggestions} suggestion(s) stored.")

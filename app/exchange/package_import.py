@@ -31,6 +31,7 @@ from app.exchange.package_plan import Plan, merged_scheme, plan_items, write_col
 from app.exchange.package_read import PackageLimits, SafeZip
 from app.exchange.photos import prefetch
 from app.media.images import ImageProblem, decode, thumbnail_path, write_thumbnail
+from app.store.snapshots import Recorder
 
 if TYPE_CHECKING:
     from app.store import Library
@@ -64,10 +65,12 @@ class PackageReport:
 
 def import_packages(lib: Library, paths, options: PackageImportOptions | None = None,
                     progress: ProgressFn | None = None,
-                    cancel: threading.Event | None = None) -> list[PackageReport]:
+                    cancel: threading.Event | None = None,
+                    record: Recorder | None = None) -> list[PackageReport]:
     """Check every package, then import them one after the other; one report per package.
 
-    A package that fails its check stops everything before anything is written.
+    A package that fails its check stops everything before anything is written. ``record``
+    keeps the rows the imports touch as they were (the ``ImportPackages`` op's undo).
     """
     lib.require_writable("import packages")
     options = options or PackageImportOptions()
@@ -79,7 +82,7 @@ def import_packages(lib: Library, paths, options: PackageImportOptions | None = 
     reports = []
     for checked_package in checked:
         try:
-            reports.append(import_checked(lib, checked_package, options, job))
+            reports.append(import_checked(lib, checked_package, options, job, record))
         except PackageError as exc:
             earlier = f" ({len(reports)} earlier package(s) were imported)" if reports else ""
             raise PackageError(f"{exc} Nothing from {checked_package.path.name} was "
@@ -88,8 +91,9 @@ def import_packages(lib: Library, paths, options: PackageImportOptions | None = 
 
 
 def import_checked(lib: Library, checked: CheckedPackage, options: PackageImportOptions,
-                   job: Job) -> PackageReport:
+                   job: Job, record: Recorder | None = None) -> PackageReport:
     """Import a package that ``check_package`` accepted."""
+    record = record or Recorder.off()
     started = time.perf_counter()
     report = PackageReport(checked.path.name, items=len(checked.items))
     if checked.ignored:
@@ -106,10 +110,16 @@ def import_checked(lib: Library, checked: CheckedPackage, options: PackageImport
         copy_photos(lib, checked, plan, job, options.limits, created)
         job.step(len(plan.new), len(plan.new), "writing", "items")  # the last chance to cancel
         with lib.atomic():
+            for table in ("facets", "labels", "collections"):
+                record.before(table)
+            here = set(plan.ids.values())  # items already in the library that the package names
+            record.before("collection_items", "item_id", here)
             if scheme is not None:
                 lib.labels.merge_in(scheme)
             write_items(lib, checked, plan, report)
             write_collections(lib, checked.doc, plan, report)
+            for table, column in _NEW_ITEM_ROWS:  # the items this package added were not here
+                record.absent(table, column, [i for i in plan.ids.values() if i not in here])
     except sqlite3.Error as exc:  # e.g. the disk filled up: the transaction rolled back
         remove_created(created)
         raise PackageError(f"The library could not be written ({exc}).") from None
@@ -119,6 +129,10 @@ def import_checked(lib: Library, checked: CheckedPackage, options: PackageImport
     write_thumbnails(lib, plan, report, options.workers)
     report.seconds = time.perf_counter() - started
     return report
+
+
+_NEW_ITEM_ROWS = (("items", "id"), ("photos", "item_id"), ("item_labels", "item_id"),
+                  ("collection_items", "item_id"))
 
 
 def copy_photos(lib: Library, checked: CheckedPackage, plan: Plan, job: Job,

@@ -14,7 +14,9 @@ from app.media.images import THUMBNAIL_SIZE
 from app.media.preprocess import Preprocessing
 from app.services.dataset import LibraryArrays, PhotoLoader, library_arrays
 from app.services.models_runtime import ModelEncoders, active_runtime, pack
+from app.services.ops import Changes, Op, OpResult, Restore
 from app.store.codes import CodeRow
+from app.store.snapshots import Recorder
 
 if TYPE_CHECKING:
     from app.store import Library
@@ -35,10 +37,12 @@ class EncodeReport:
 
 
 def encode_library(lib: Library, model_id: str | None = None, progress: ProgressFn | None = None,
-                   cancel: threading.Event | None = None) -> EncodeReport:
+                   cancel: threading.Event | None = None, record: Recorder | None = None) -> EncodeReport:
     """Bring the stored codes of ``model_id`` (default: the active model) up to date; progress
-    in stage 'encode', ``detail`` the modality ('label', 'text', 'image', 'signature')."""
+    in stage 'encode', ``detail`` the modality ('label', 'text', 'image', 'signature').
+    ``record`` keeps every row as it was before this run wrote it (the ``Encode`` op's undo)."""
     lib.require_writable("store search codes")
+    record = record or Recorder.off()
     model = lib.models.get(model_id) if model_id else lib.models.active()
     if model is None:
         from app.services.search import NoModelError
@@ -51,19 +55,20 @@ def encode_library(lib: Library, model_id: str | None = None, progress: Progress
     jobs = (("label", arrays.label_hashes()), ("text", arrays.text_hashes()),
             ("image", arrays.photo_hashes))
     for modality, hashes in jobs:
-        todo = _stale_rows(lib, model.id, modality, arrays, hashes, report)
+        todo = _stale_rows(lib, model.id, modality, arrays, hashes, report, record)
         encoder = _encoder_for(modality, runtime, arrays, lib)
         for start in range(0, len(todo), BATCH):
             if cancel.is_set():
                 report.cancelled = True
                 return report
             rows = todo[start:start + BATCH]
-            _encode_batch(lib, model.id, modality, runtime, encoder, arrays, hashes, rows, report)
+            _encode_batch(lib, model.id, modality, runtime, encoder, arrays, hashes, rows, report, record)
             emit(Progress("encode", start + len(rows), len(todo), modality))
         report.encoded[modality] = len(todo)
+    record.before("code_snapshots", "model_id", (model.id,))
     for modality, _ in jobs:
         lib.codes.write_snapshot(model.id, modality)  # so the next opening loads codes at once
-    if not _encode_signatures(lib, arrays, emit, cancel):
+    if not _encode_signatures(lib, arrays, emit, cancel, record):
         report.cancelled = True
         return report
     if isinstance(encoder, PhotoLoader):
@@ -71,13 +76,15 @@ def encode_library(lib: Library, model_id: str | None = None, progress: Progress
     return report
 
 
-def _stale_rows(lib: Library, model_id, modality, arrays: LibraryArrays, hashes, report) -> list[int]:
+def _stale_rows(lib: Library, model_id, modality, arrays: LibraryArrays, hashes, report,
+                record: Recorder) -> list[int]:
     """Rows whose content changed since they were encoded; codes of content gone are removed."""
     stored = lib.codes.source_hashes(model_id, modality)
     gone = [int(i) for i, h in zip(arrays.ids, hashes) if not h and int(i) in stored]
     present = {int(i) for i in arrays.ids}
     gone += [i for i in stored if i not in present]
     if gone:
+        record.before("codes", "item_id", gone, _codes_of(model_id, modality))
         lib.codes.delete_codes(model_id, modality, gone)
     report.removed[modality] = len(gone)
     return [r for r, (i, h) in enumerate(zip(arrays.ids, hashes)) if h and stored.get(int(i)) != h]
@@ -90,7 +97,7 @@ def _encoder_for(modality: str, runtime: ModelEncoders, arrays: LibraryArrays, l
 
 
 def _encode_batch(lib: Library, model_id, modality, runtime: ModelEncoders, loader, arrays: LibraryArrays,
-                  hashes, rows: list[int], report: EncodeReport) -> None:
+                  hashes, rows: list[int], report: EncodeReport, record: Recorder) -> None:
     idx = np.asarray(rows)
     probs = None
     if modality == "image":
@@ -105,11 +112,17 @@ def _encode_batch(lib: Library, model_id, modality, runtime: ModelEncoders, load
         codes, scores = runtime.encode_labels(vectors)
     packed = pack(codes)
     item_ids = [int(arrays.ids[r]) for r in rows]
+    record.before("codes", "item_id", item_ids, _codes_of(model_id, modality))
     lib.codes.put(model_id, modality, [
         CodeRow(item_id, packed[j].tobytes(), np.asarray(scores[j], np.float32).tobytes(), hashes[rows[j]])
         for j, item_id in enumerate(item_ids)])
     if probs is not None:
+        record.before("suggestions", "item_id", item_ids, (("model_id", model_id),))
         report.suggestions += _store_suggestions(lib, model_id, runtime, item_ids, probs)
+
+
+def _codes_of(model_id: str, modality: str) -> tuple:
+    return (("model_id", model_id), ("modality", modality))
 
 
 def _row_labels(arrays: LibraryArrays, row: int) -> list[str]:
@@ -123,7 +136,8 @@ def _store_suggestions(lib: Library, model_id, runtime: ModelEncoders, item_ids,
     return lib.suggestions.put(model_id, rows)
 
 
-def _encode_signatures(lib: Library, arrays: LibraryArrays, emit, cancel: threading.Event) -> bool:
+def _encode_signatures(lib: Library, arrays: LibraryArrays, emit, cancel: threading.Event,
+                       record: Recorder) -> bool:
     """Photo signatures (model-independent) of items whose first photo has none yet or
     changed; from the 256 px thumbnail when there is one. False when cancelled."""
     from app.media.images import load_rgb
@@ -140,6 +154,7 @@ def _encode_signatures(lib: Library, arrays: LibraryArrays, emit, cancel: thread
         if image is not None:
             rows.append((int(arrays.ids[r]), arrays.photo_hashes[r], signature(image)))
         if len(rows) >= BATCH or done == len(todo):
+            record.before("photo_signatures", "item_id", [r[0] for r in rows])
             lib.signatures.put(rows)
             rows = []
             emit(Progress("encode", done, len(todo), "signature"))
@@ -153,3 +168,23 @@ def _first_readable(paths, load):
         except Exception:  # a missing thumbnail or unreadable photo: try the next source
             continue
     return None
+
+
+@dataclass
+class Encode(Op):
+    """Bring a model's codes, suggestions and the photo signatures up to date; the undo puts
+    back every row the run wrote as it was."""
+
+    model_id: str | None = None
+    progress: ProgressFn | None = field(default=None, repr=False, compare=False)
+    cancel: threading.Event | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def description(self) -> str:
+        return f"Encode the library with {self.model_id or 'the active model'}"
+
+    def run(self, lib: Library) -> OpResult:
+        record = lib.snapshots.recorder()
+        report = encode_library(lib, self.model_id, self.progress, self.cancel, record)
+        changes = Changes(suggestions=True) if record.rows() else Changes()
+        return OpResult(self.description, changes, Restore(record.rows(), self.description, changes), report)

@@ -12,14 +12,14 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.core.errors import SchemeError, WenyangError
-from app.core.jobs import CancelToken, Progress
+from app.core.jobs import CancelToken, Progress, ProgressFn, ignore
 from app.core.models import Item, Photo
 from app.core.scheme import clean_name
 from app.core.tempfiles import temp_file
@@ -34,6 +34,8 @@ from app.media.images import (
     write_thumbnail,
 )
 from app.services.files import collect_files
+from app.services.ops import Changes, Op, OpResult, Restore
+from app.store.snapshots import Recorder
 
 if TYPE_CHECKING:
     from app.store import Library
@@ -94,8 +96,9 @@ class Importer:
     """One import run. Iterate ``run()`` for progress; ``report`` holds the outcome."""
 
     def __init__(self, lib: Library, paths: Iterable[str | Path], options: ImportOptions | None = None,
-                 cancel: threading.Event | None = None):
+                 cancel: threading.Event | None = None, record: Recorder | None = None):
         self.lib = lib
+        self.record = record or Recorder.off()  # rows as they were before this run wrote them
         self.paths = [Path(p) for p in paths]
         self.options = options or ImportOptions()
         self.cancel = cancel or CancelToken()
@@ -215,6 +218,8 @@ class Importer:
             labels = self._resolve_labels(row.labels if row else [])
             existing = self.lib.items.id_for_accession(accession)
             if existing is not None:
+                for table, column in _ITEM_ROWS:
+                    self.record.before(table, column, (existing,))
                 self.lib.items.add_photo(existing, photo)
                 if labels:
                     self.lib.labels.tag([existing], labels, source="import")
@@ -223,7 +228,9 @@ class Importer:
             item = Item(accession=accession, title=row.title if row else "",
                         description=row.description if row else "",
                         metadata=dict(row.metadata) if row else {}, photos=[photo], labels=labels)
-            self.lib.items.add(item)
+            item_id = self.lib.items.add(item)
+            for table, column in _ITEM_ROWS:
+                self.record.absent(table, column, (item_id,))
         self.report.added_items += 1
         self.report.added_photos += 1
         return "added"
@@ -296,6 +303,8 @@ class Importer:
     def _create_label(self, ref: str) -> str | None:
         from app.core.scheme import scheme_from_keyword_paths, split_path
 
+        self.record.before("facets")
+        self.record.before("labels")
         parts = split_path(ref)
         scheme = self.lib.scheme
         if len(parts) == 1:
@@ -310,6 +319,34 @@ class Importer:
 
     def _note_unmatched(self, sheet: Sheet) -> None:
         self.report.unmatched_rows = [r.line for r in sheet.rows if r.line not in self._used_rows]
+
+
+# The rows an import writes for one item: the item, its photos, its tags.
+_ITEM_ROWS = (("items", "id"), ("photos", "item_id"), ("item_labels", "item_id"))
+
+
+@dataclass
+class ImportFiles(Op):
+    """Import photos (files, folders) with an optional sheet. The undo takes out the items the
+    import added, the photos and tags it gave items already there, and the labels it created;
+    photos it copied into the library stay on disk until the trash is emptied (a redo needs them)."""
+
+    paths: Sequence[str | Path]
+    options: ImportOptions = field(default_factory=ImportOptions)
+    progress: ProgressFn | None = field(default=None, repr=False, compare=False)
+    cancel: threading.Event | None = field(default=None, repr=False, compare=False)
+
+    def run(self, lib: Library) -> OpResult:
+        record = lib.snapshots.recorder()
+        importer = Importer(lib, self.paths, self.options, self.cancel, record)
+        emit = self.progress or ignore
+        for event in importer.run():
+            emit(event)
+        report = importer.report
+        what = f"Import {report.added_items} item(s) and {report.added_photos} photo(s)"
+        changes = Changes(item_set=True, tags=True, scheme=bool(report.created_labels)) \
+            if report.added_photos else Changes()
+        return OpResult(what, changes, Restore(record.rows(), what, changes), report)
 
 
 def _raise_if_disk_full(message: str) -> None:

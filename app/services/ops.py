@@ -1,7 +1,10 @@
 """Every edit of the library as an op: ``op.run(lib)`` applies it in one transaction and returns
 an ``OpResult`` that names what changed (``Changes``, for the views to reload) and carries the op
 that undoes it exactly. The window runs ops through one runner with one undo command; the CLI
-runs the same ops.
+runs the same ops. The long jobs are ops too, each beside its service and run on a worker's
+own connection (``run_on``): ``ImportFiles`` (app.services.importing), ``ImportPackages`` and
+``Export`` (app.services.exchange), ``Train`` (app.services.training), ``Encode``
+(app.services.encoding); they record the rows they touch as they go (``Recorder``).
 
 The undo is exact by construction: before an op runs, the rows it may touch (its scopes) are
 read, and its undo puts them back (``app.store.snapshots``). Undoing is itself an op whose
@@ -31,6 +34,7 @@ class Changes:
     collections: bool = False
     suggestions: bool = False
     models: bool = False
+    files: bool = False                  # files outside the library (an export)
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(self.items | other.items, *(getattr(self, f.name) or getattr(other, f.name)
@@ -74,6 +78,22 @@ class Op:
             before = lib.snapshots.take(self.scopes(lib))
             changes, value = self.apply(lib)
         return OpResult(self.description, changes, Restore(before, self.description, changes), value)
+
+    def discard(self) -> None:
+        """This op will never run (its step left the undo stack, or the window closed): let go
+        of what it keeps on disk for the run (an export's set-aside file). Most keep nothing."""
+
+
+def run_on(root, op: Op) -> OpResult:
+    """Run ``op`` on a connection of its own to the library at ``root`` (a worker thread's, so
+    that the window's library queue goes on meanwhile)."""
+    from app.store import open_library
+
+    lib = open_library(root)
+    try:
+        return op.run(lib)
+    finally:
+        lib.close()
 
 
 @dataclass

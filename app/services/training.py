@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,9 @@ from app.core.jobs import CancelToken, Progress, ProgressFn, ignore
 from app.core.models import ModelCard
 from app.media.preprocess import Preprocessing
 from app.services.dataset import LibraryArrays, PhotoLoader, library_arrays
+from app.services.ops import Changes, Op, OpResult, Restore
 from app.store import open_library
+from app.store.snapshots import Recorder
 
 if TYPE_CHECKING:
     from app.store import Library
@@ -67,26 +70,29 @@ class TrainOutcome:
 
 def train_library(library, options: TrainOptions | None = None,
                   progress: ProgressFn | None = None,
-                  cancel: threading.Event | None = None, encode: bool = True) -> TrainOutcome:
+                  cancel: threading.Event | None = None, encode: bool = True,
+                  record: Recorder | None = None) -> TrainOutcome:
     """Train, export, register and (by default) encode. ``library``: a Library or its path.
 
     Progress stages: 'text' (the vocabulary), 'features' (caching CNN features, done/total
     photos), 'warmup' (the CNN's first pass, done/total batches), 'train' (done/total steps of
     an epoch; ``data``: kind 'step', 'epoch' or 'done', epoch, epochs, losses, val_map),
-    'export', then 'encode'."""
+    'export', then 'encode'. ``record`` keeps the encoding's rows as they were (the undo of
+    ``Train``, which records the models table itself)."""
     options = options or TrainOptions()
     emit = progress or ignore
     cancel = cancel or CancelToken()
     own = not hasattr(library, "db")
     lib = open_library(library) if own else library
     try:
-        return _train(lib, options, emit, cancel, encode)
+        return _train(lib, options, emit, cancel, encode, record)
     finally:
         if own:
             lib.close()
 
 
-def _train(lib: Library, options: TrainOptions, emit, cancel, encode: bool) -> TrainOutcome:
+def _train(lib: Library, options: TrainOptions, emit, cancel, encode: bool,
+           record: Recorder | None) -> TrainOutcome:
     from app.ml.config import NetConfig, TrainConfig
     from app.ml.export import export_model
     from app.ml.prepare import default_image_size, resolve_device
@@ -132,8 +138,49 @@ def _train(lib: Library, options: TrainOptions, emit, cancel, encode: bool) -> T
     if encode:
         from app.services.encoding import encode_library
 
-        outcome.encode = encode_library(lib, model_id, progress=emit, cancel=cancel)
+        outcome.encode = encode_library(lib, model_id, progress=emit, cancel=cancel, record=record)
     return outcome
+
+
+@dataclass
+class Train(Op):
+    """Train a model, register it (active unless the active one validated better) and encode
+    the library with it. Its undo forgets the model and everything encoded with it, and makes
+    the model active before active again; its files stay on disk until the trash is emptied
+    (so that a redo finds them)."""
+
+    options: TrainOptions = field(default_factory=TrainOptions)
+    progress: ProgressFn | None = field(default=None, repr=False, compare=False)
+    cancel: threading.Event | None = field(default=None, repr=False, compare=False)
+    encode: bool = True
+    trainer: Callable[..., TrainOutcome] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def description(self) -> str:
+        return f"Train a {self.options.bits}-bit {self.options.mode.upper()} model"
+
+    def run(self, lib: Library) -> OpResult:
+        record = lib.snapshots.recorder()
+        record.before("models")  # the new row, and the active flag it may take from another
+        outcome = (self.trainer or train_library)(lib, self.options, progress=self.progress,
+                                                  cancel=self.cancel, encode=self.encode, record=record)
+        if outcome.model_id is not None:  # whatever the encoding wrote for it was not there
+            for table in ("codes", "suggestions", "code_snapshots"):
+                record.absent(table, "model_id", (outcome.model_id,))
+        changes = Changes(models=True, suggestions=True) if outcome.model_id else Changes()
+        return OpResult(self.description, changes, Restore(record.rows(), self.description, changes), outcome)
+
+
+def train_op(library, options: TrainOptions, progress: ProgressFn | None = None,
+             cancel: threading.Event | None = None) -> OpResult:
+    """Run ``Train`` on a library or its path (module-level: a spawned process can call it)."""
+    own = not hasattr(library, "db")
+    lib = open_library(library) if own else library
+    try:
+        return Train(options, progress, cancel).run(lib)
+    finally:
+        if own:
+            lib.close()
 
 
 def _activation(lib: Library, options: TrainOptions, outcome: TrainOutcome) -> tuple[bool, list[str]]:

@@ -6,14 +6,19 @@ those rows exactly what they were — rows the op added are deleted, rows it cha
 deleted come back with every column as it was (timestamps included). Putting back is itself
 a change, so its caller takes the same scopes first: that snapshot is the redo.
 
-Change counters (the scheme's and the codes' versions) are not put back but advanced: other
-connections cache the scheme and the search indexes by them and must reload.
+Change counters (the scheme's, the codes' and the signatures' versions) are not put back but
+advanced: other connections cache the scheme and the search indexes by them and must reload.
+
+A long job (an import, a training, an encoding) cannot name its rows before it starts: it
+learns them as it goes. It keeps a ``Recorder`` and names each set of rows just before it
+first writes them (``before``), or, for rows it has just created, says they were not there
+(``absent``); the recorder's rows are then its undo, exactly as an op's snapshot is.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.store.sql import chunks, marks
 
@@ -22,17 +27,25 @@ if TYPE_CHECKING:
 
 # Parents before children: rows go back in this order and are deleted in the reverse one.
 ORDER = ("facets", "labels", "items", "photos", "collections", "collection_items", "item_labels",
-         "models", "suggestions", "codes")
-COUNTERS = {"facets": "scheme_version", "labels": "scheme_version", "codes": "codes_version"}
+         "models", "suggestions", "codes", "code_snapshots", "photo_signatures")
+COUNTERS = {"facets": "scheme_version", "labels": "scheme_version", "codes": "codes_version",
+            "photo_signatures": "signatures_version"}
 
 
 @dataclass(frozen=True)
 class Scope:
-    """Rows of ``table``: all of them, or those whose ``column`` holds one of ``values``."""
+    """Rows of ``table``: all of them, or those whose ``column`` holds one of ``values``;
+    ``where`` narrows either to rows whose columns equal the given values."""
 
     table: str
     column: str | None = None
     values: tuple = ()
+    where: tuple[tuple[str, Any], ...] = ()
+
+    def conditions(self) -> tuple[str, list]:
+        """The SQL condition (without WHERE; '1' for all rows) and its fixed parameters."""
+        parts = [f"{c} = ?" for c, _ in self.where]
+        return " AND ".join(parts) or "1", [v for _, v in self.where]
 
 
 @dataclass(frozen=True)
@@ -54,11 +67,17 @@ class SnapshotStore:
         """The rows of every scope, now."""
         out = []
         for scope in scopes:
-            if scope.table not in ORDER:
-                raise ValueError(f"No undo for table {scope.table!r}.")
             columns, key = self._shape(scope.table)
             out.append(Rows(scope, columns, key, tuple(self._select(scope, ", ".join(columns)))))
         return tuple(out)
+
+    def none(self, scope: Scope) -> Rows:
+        """The scope holding no rows: put back, it deletes whatever the scope holds then."""
+        columns, key = self._shape(scope.table)
+        return Rows(scope, columns, key, ())
+
+    def recorder(self) -> Recorder:
+        return Recorder(self)
 
     def put_back(self, snapshot: Iterable[Rows]) -> None:
         """Make every scope's rows exactly what ``snapshot`` holds, in one transaction."""
@@ -75,18 +94,22 @@ class SnapshotStore:
 
     # -- helpers ---------------------------------------------------------------------------
     def _shape(self, table: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        if table not in ORDER:
+            raise ValueError(f"No undo for table {table!r}.")
         info = self.db.execute(f"PRAGMA table_info({table})").fetchall()
         columns = tuple(r[1] for r in info)
         key = tuple(r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5]))
         return columns, key
 
     def _select(self, scope: Scope, what: str) -> list[tuple]:
+        where, fixed = scope.conditions()
+        sql = f"SELECT {what} FROM {scope.table} WHERE {where}"
         if scope.column is None:
-            return [tuple(r) for r in self.db.execute(f"SELECT {what} FROM {scope.table}")]
+            return [tuple(r) for r in self.db.execute(sql, fixed)]
         out = []
         for chunk in chunks(list(scope.values)):
             out += [tuple(r) for r in self.db.execute(
-                f"SELECT {what} FROM {scope.table} WHERE {scope.column} IN ({marks(chunk)})", list(chunk))]
+                f"{sql} AND {scope.column} IN ({marks(chunk)})", [*fixed, *chunk])]
         return out
 
     def _delete_added(self, rows: Rows) -> None:
@@ -107,3 +130,48 @@ class SnapshotStore:
             f"ON CONFLICT({', '.join(rows.key)}) DO NOTHING"
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks(columns)}) {on_conflict}"
         self.db.conn.executemany(sql, rows.rows)
+
+
+class Recorder:
+    """The rows a long job touched, as they were before it first touched them (see the module).
+
+    Each row is recorded once: naming it again (a later batch, an overlapping scope) keeps
+    what was recorded first, which is what it was before the job."""
+
+    def __init__(self, store: SnapshotStore | None):
+        self.store = store  # None: record nothing (a run nobody will undo)
+        self._rows: list[Rows] = []
+        self._seen: dict[tuple, set] = {}
+
+    @classmethod
+    def off(cls) -> Recorder:
+        return cls(None)
+
+    def before(self, table: str, column: str | None = None, values=(), where=()) -> None:
+        """Record these rows as they are now: call it just before writing them."""
+        if self.store is None:
+            return
+        scope = self._new(table, column, values, where)
+        if scope is not None:
+            self._rows.extend(self.store.take([scope]))
+
+    def absent(self, table: str, column: str, values, where=()) -> None:
+        """Record that these rows were not there: call it just after creating them."""
+        if self.store is None:
+            return
+        scope = self._new(table, column, values, where)
+        if scope is not None:
+            self._rows.append(self.store.none(scope))
+
+    def rows(self) -> tuple[Rows, ...]:
+        return tuple(self._rows)
+
+    def _new(self, table: str, column: str | None, values, where) -> Scope | None:
+        """The part of the scope not recorded yet (None when nothing is new)."""
+        where = tuple(where)
+        seen = self._seen.setdefault((table, column, where), set())
+        fresh = tuple(dict.fromkeys(v for v in values if v not in seen)) if column else (() if seen else (None,))
+        if not fresh:
+            return None
+        seen.update(fresh)
+        return Scope(table, column, fresh if column else (), where)

@@ -103,6 +103,10 @@ class TrashRepository:
             "FROM trash_items t ORDER BY t.trashed DESC, t.accession").fetchall()
         return [TrashedItem(*r) for r in rows]
 
+    def photo_hashes(self) -> set[str]:
+        """The content hashes of every trashed photo (their files are still the library's)."""
+        return {r[0] for r in self.db.execute("SELECT sha256 FROM trash_photos")}
+
     def count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM trash_items").fetchone()[0])
 

@@ -258,7 +258,10 @@ class ExportDialog(Retranslating, QDialog):
         else:
             self.status.setText(self.tr("Writing {name}").format(name=event.detail))
 
-    def _on_finished(self, result) -> None:
+    def _on_finished(self, done) -> None:
+        """The export's op ran: one step of the undo stack (undo takes the export away)."""
+        result = done.value
+        self.session.record(done, self.tr("Export to {name}").format(name=Path(result.path).name))
         self.written = result
         self.progress.setRange(0, 1)
         self.progress.setValue(1)

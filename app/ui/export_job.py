@@ -1,8 +1,8 @@
 """Exporting from the window: what can be exported (a collection, the selected items, the
 search result on show, the whole library) and the job that writes it on a worker thread.
 
-The job calls the same service as ``wenyang export`` (``app.exchange.export.run_export``) on
-its own library connection; progress is posted to the GUI thread at most ~20 times a second.
+The job runs the same op as ``wenyang export`` (``app.services.exchange.Export``) on its own
+library connection; progress is posted to the GUI thread at most ~20 times a second.
 """
 from __future__ import annotations
 
@@ -90,7 +90,9 @@ class ExportJob(Job):
         self.options = options
 
     def work(self):
-        from app.services.exchange import export_on_own_connection
+        """The ``Export`` op on a connection of its own: the library queue goes on meanwhile."""
+        from app.services.exchange import Export
+        from app.services.ops import run_on
 
-        return export_on_own_connection(self.root, self.source.selection, self.fmt, self.out, self.options,
-                                        self.report, self.cancel_token)
+        return run_on(self.root, Export(self.source.selection, self.fmt, self.out, self.options,
+                                        self.report, self.cancel_token))

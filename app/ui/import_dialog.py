@@ -47,18 +47,12 @@ class ImportJob(Job):
         self.metadata, self.copy = metadata, copy
 
     def work(self):
-        from app.services.importing import Importer, ImportOptions
-        from app.services.library import open_library
+        """The ``ImportFiles`` op on the writer's own connection (WAL: readers go on)."""
+        from app.services.importing import ImportFiles, ImportOptions
+        from app.services.ops import run_on
 
-        lib = open_library(self.root)  # the writer's own connection (WAL: readers go on)
-        try:
-            options = ImportOptions(metadata=self.metadata, copy=self.copy)
-            importer = Importer(lib, self.paths, options, self.cancel_token)
-            for step in importer.run():
-                self.report(step)
-            return importer.report
-        finally:
-            lib.close()
+        options = ImportOptions(metadata=self.metadata, copy=self.copy)
+        return run_on(self.root, ImportFiles(self.paths, options, self.report, self.cancel_token))
 
 
 class ImportDialog(Retranslating, QDialog):
@@ -177,7 +171,11 @@ class ImportDialog(Retranslating, QDialog):
         self.progress.setValue(event.done)
         self.current.setText(Path(event.detail).name)
 
-    def _on_finished(self, report) -> None:
+    def _on_finished(self, result) -> None:
+        """The import's op ran: it becomes one step of the undo stack (a cancelled import keeps
+        what it wrote, and one undo takes that out)."""
+        report = result.value
+        self.session.record(result, self.tr("Import {n} item(s)").format(n=report.added_items))
         self.report = report
         self.progress.setRange(0, max(report.total_files, 1))
         self.progress.setValue(report.total_files if not report.cancelled else self.progress.value())

@@ -46,11 +46,33 @@ class Session(QObject):
         named ``text`` (in the interface language); ``on_done(value)`` after it first ran."""
         from app.ui.commands import OpCommand
 
-        self.undo.push(OpCommand(self, op, text, on_done))
+        self._push(OpCommand(self, op, text, on_done))
+
+    def record(self, result, text: str) -> None:
+        """A long job's op ran on a worker and returned ``result``: make it a step of the undo
+        stack, and tell every view what changed. A run that changed nothing is no step."""
+        from app.ui.commands import OpCommand
+
+        if not result.changes:
+            return
+        self._push(OpCommand(self, None, text, done=result))
 
     def announce(self, changes) -> None:
-        """Tell every view about a change made outside an op (an import, a training, the demo)."""
+        """Tell every view about a change made outside an op (the demo library being made)."""
         self.changed.emit(changes)
+
+    def _push(self, command) -> None:
+        """The steps undone so far leave the stack when a new one comes: let them go first."""
+        self._discard(range(self.undo.index(), self.undo.count()))
+        self.undo.push(command)
+
+    def _discard(self, indexes: range) -> None:
+        from app.ui.commands import OpCommand
+
+        for index in indexes:
+            command = self.undo.command(index)
+            if isinstance(command, OpCommand):
+                command.discard()
 
     def idle(self) -> bool:
         """True when no library work is waiting (tests wait for this)."""
@@ -74,3 +96,4 @@ class Session(QObject):
         self.imports.waitForDone(30_000)
         self.jobs.waitForDone(30_000)
         self.queue.close()
+        self._discard(range(self.undo.count()))  # no step can be undone or redone any more

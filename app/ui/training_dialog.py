@@ -1,6 +1,6 @@
 """The training dialog: code length, method, epochs; live losses and validation MAP; cancel.
 
-Training runs ``app.services.training.train_library`` on a worker thread; its progress
+Training runs the ``Train`` op (``app.services.training.train_op``) in a child process; its progress
 callback (called on that thread) posts throttled copies of the events to the GUI thread.
 When it ends, the library has a new active model and the window re-checks search.
 """
@@ -31,7 +31,7 @@ MODES = (("ssah", "SSAH"), ("dcmh", "DCMH"))
 
 
 def training_module():
-    """``app.services.training`` when it offers ``train_library`` and ``TrainOptions`` and
+    """``app.services.training`` when it offers ``train_op`` and ``TrainOptions`` and
     PyTorch is installed (the viewer bundle has none)."""
     from app.services.capabilities import training_available
 
@@ -41,7 +41,7 @@ def training_module():
         import app.services.training as module
     except ImportError:
         return None
-    return module if hasattr(module, "train_library") and hasattr(module, "TrainOptions") else None
+    return module if hasattr(module, "train_op") and hasattr(module, "TrainOptions") else None
 
 
 class TrainJob(Job):
@@ -61,7 +61,7 @@ class TrainJob(Job):
         # in a child process: importing torch, the epochs and the ONNX export would otherwise
         # hold this process's GIL for up to 350 ms at a time and freeze the window; at a lower
         # priority, so that the window gets a core first when both want one
-        return run_isolated(module.train_library, self.root, options, progress=self.report,
+        return run_isolated(module.train_op, self.root, options, progress=self.report,
                             cancel=self.cancel_token, nice=5)
 
     def important(self, event: Progress) -> bool:
@@ -192,19 +192,22 @@ class TrainingDialog(Retranslating, QDialog):
         else:
             self.accept()
 
-    def _finished(self, outcome) -> None:
+    def _finished(self, result) -> None:
+        """The ``Train`` op ran: its model is one step of the undo stack (undo forgets it)."""
+        outcome = result.value
         model_id = getattr(outcome, "model_id", None)
+        if model_id:
+            self.session.record(result, self.tr("Train model {model}").format(model=model_id))
         if getattr(outcome, "cancelled", False) and not model_id:
             self.stage.setText(self.tr("Cancelled; no new model."))
         else:
-            text = self.tr("Done: model {model} is now in use.").format(model=model_id)
+            text = (self.tr("Done: model {model} is now in use.") if getattr(outcome, "activated", True)
+                    else self.tr("Done: model {model} is kept beside the active one, which validated "
+                                 "better and stays in use.")).format(model=model_id)
             if getattr(outcome, "val_map", None) is not None:
                 text += " " + self.tr("Validation MAP {map:.3f}.").format(map=outcome.val_map)
             self.stage.setText(text)
         self._update_buttons()
-        from app.services.ops import Changes
-
-        self.session.announce(Changes(models=True, suggestions=True))
         self.trained.emit(outcome)
 
     def _failed(self, message: str, _cancelled: bool = False) -> None:

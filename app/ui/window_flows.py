@@ -95,9 +95,7 @@ class WindowFlows(_Window):
         return dialog
 
     def _imported(self, report) -> None:
-        from app.services.ops import Changes
-
-        self.session.announce(Changes(item_set=True, tags=True, scheme=True, collections=True))
+        """The dialog has put the import on the undo stack (which told the views); say so."""
         if report is not None:
             self.session.message.emit(_tr("Import finished: {n} item(s) added").format(n=report.added_items))
 

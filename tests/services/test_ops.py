@@ -7,23 +7,9 @@ import pytest
 from app.core.errors import WenyangError
 from app.core.models import Item
 from app.services import ops
+from tests.library_rows import content
 
 OLD = "2020-01-01T00:00:00+00:00"  # so that an op's "modified" stamp is a real change
-
-
-def content(lib) -> dict[str, list]:
-    """Every table's rows, sorted, once the keyword index has caught up. Left out: SQLite's own
-    bookkeeping, the index's shadow tables (the index is compared through its virtual table),
-    its queue of pending marks, and the change counters an undo advances on purpose."""
-    lib.keywords.refresh()
-    out = {}
-    for (name,) in lib.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
-        if name in ("sqlite_sequence", "keyword_pending") or name.startswith("keyword_index"):
-            continue
-        out[name] = sorted((tuple(r) for r in lib.db.execute(f"SELECT * FROM {name}")), key=repr)
-    out["keyword_index"] = sorted(tuple(r) for r in lib.db.execute("SELECT rowid, * FROM keyword_index"))
-    out["meta"] = [r for r in out["meta"] if r[0] not in ("scheme_version", "codes_version", "signatures_version")]
-    return out
 
 
 @pytest.fixture

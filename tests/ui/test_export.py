@@ -172,3 +172,24 @@ def test_browse_names_the_file_with_the_formats_extension(stocked, qtbot, tmp_pa
     QTimer.singleShot(50, answer)
     dialog.browse.click()
     assert dialog.destination.text() == str(tmp_path / "sheet.csv")
+
+
+def test_an_export_is_one_undo_step_and_closing_lets_go_of_the_file_it_replaced(stocked, qtbot, tmp_path):
+    window, _ = stocked
+    out = tmp_path / "all.csv"
+    out.write_text("older", encoding="utf-8")
+    window.show_export()
+    window.export_dialog._confirmed = str(out)  # as if "Replace?" was answered in the file chooser
+    result = run_export(qtbot, window.export_dialog, "csv", out)
+    assert result is not None and out.read_text(encoding="utf-8-sig").startswith("accession")
+    stack = window.session.undo
+    assert stack.undoText() == "Export to all.csv"
+    window.actions.undo.trigger()
+    wait_idle(qtbot, window)
+    assert out.read_text(encoding="utf-8") == "older"
+    window.actions.redo.trigger()
+    wait_idle(qtbot, window)
+    assert out.read_text(encoding="utf-8-sig").startswith("accession")
+    assert len(list(tmp_path.glob(".all.csv.*"))) == 1  # the older file, kept for an undo
+    window.session.close()
+    assert list(tmp_path.glob(".all.csv.*")) == []

@@ -114,3 +114,19 @@ def test_a_sheet_dropped_alone_is_not_imported(window, tmp_path, qtbot):
     drop_urls(window, [sheet])
     assert "Drop photos or folders" in window.statusBar().currentMessage()
     assert not hasattr(window, "import_dialog")
+
+
+def test_an_import_is_one_undo_step_that_takes_its_items_out_and_brings_them_back(window, tmp_path, qtbot):
+    folder = tmp_path / "drop"
+    make_photos(folder, 5)
+    drop_urls(window, [folder])
+    wait_import(qtbot, window)
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == 5)
+    stack = window.session.undo
+    assert stack.count() == 1 and stack.undoText() == "Import 5 item(s)"
+    window.actions.undo.trigger()
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == 0)
+    wait_idle(qtbot, window)
+    assert "0 item(s)" in window.filter_bar.text()
+    window.actions.redo.trigger()
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == 5)

@@ -155,7 +155,8 @@ def test_edit_picker_reports_the_choice(window, library, qtbot):
 
 
 class FakeTraining:
-    """``train_library`` with the service's signature: reports epochs, honours cancel."""
+    """The training service's ``train_op``, with a trainer that has ``train_library``'s signature
+    (reports epochs, honours cancel) around the real ``Train`` op."""
 
     @dataclass
     class TrainOptions:
@@ -167,8 +168,15 @@ class FakeTraining:
         self.calls = []
         self.release = threading.Event()
 
-    def train_library(self, lib_path, options, progress, cancel):
+    def train_op(self, lib_path, options, progress, cancel):
+        from app.services.training import Train
+        from app.store import open_library
+
         self.calls.append((lib_path, options))
+        with open_library(lib_path) as lib:
+            return Train(options, progress, cancel, trainer=self.train_library).run(lib)
+
+    def train_library(self, lib, options, progress, cancel, encode=True, record=None):
         for epoch in range(1, options.epochs + 1):
             if cancel.is_set():
                 return types.SimpleNamespace(model_id=None, cancelled=True)
@@ -178,16 +186,14 @@ class FakeTraining:
                                              "val_map": 0.1 * epoch}))
             if epoch == 2:
                 self.release.wait(10)  # let the test look (or cancel) mid-run
-        from app.store import open_library
-        with open_library(lib_path) as lib:
-            lib.models.register("trained-1", options.bits, options.mode, {})
-        return types.SimpleNamespace(model_id="trained-1", cancelled=False)
+        lib.models.register("trained-1", options.bits, options.mode, {})
+        return types.SimpleNamespace(model_id="trained-1", cancelled=False, activated=True)
 
 
 @pytest.fixture
 def fake_training(monkeypatch):
     fake = FakeTraining()
-    module = types.SimpleNamespace(train_library=fake.train_library, TrainOptions=FakeTraining.TrainOptions)
+    module = types.SimpleNamespace(train_op=fake.train_op, TrainOptions=FakeTraining.TrainOptions)
     monkeypatch.setattr("app.ui.training_dialog.training_module", lambda: module)
     yield fake
     fake.release.set()
@@ -211,6 +217,11 @@ def test_training_dialog_plots_progress_and_installs_the_model(window, library, 
     assert dialog.val_map.series["MAP"][-1] == (4.0, pytest.approx(0.4))
     assert "trained-1" in dialog.stage.text()
     qtbot.waitUntil(lambda: window.model_label.text() == "Model: trained-1")
+    assert window.session.undo.undoText() == "Train model trained-1"
+    window.actions.undo.trigger()  # the model is forgotten, and search says there is none
+    wait_idle(qtbot, window)
+    assert library.models.all() == []
+    qtbot.waitUntil(lambda: window.model_label.text() != "Model: trained-1")
 
 
 def test_training_can_be_cancelled(window, fake_training, qtbot):
