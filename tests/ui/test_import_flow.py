@@ -128,5 +128,6 @@ def test_an_import_is_one_undo_step_that_takes_its_items_out_and_brings_them_bac
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == 0)
     wait_idle(qtbot, window)
     assert "0 item(s)" in window.filter_bar.text()
+    assert window.statusBar().currentMessage() == "Undone: Import 5 item(s)"
     window.actions.redo.trigger()
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == 5)
