@@ -66,7 +66,8 @@ class WindowFlows(_Window):
         event.setAccepted(bool(local_paths(event.mimeData())))
 
     def dropEvent(self, event) -> None:
-        """Dropped files or folders are imported; with Shift held, a photo is searched for."""
+        """Dropped files or folders open the import dialog (the curator checks the sheet and the
+        copy option, then presses Import); with Shift held, a photo is searched for."""
         paths = local_paths(event.mimeData())
         if not paths:
             event.ignore()
@@ -81,10 +82,11 @@ class WindowFlows(_Window):
         if not photos:  # a sheet alone: nothing to import it into
             self.session.message.emit(_tr("Drop photos or folders (with their sheet) to import them."))
             return
-        self.import_paths(photos, sheet, auto_start=True)
+        self.import_paths(photos, sheet)
 
     def import_paths(self, paths, metadata: Path | None = None, auto_start: bool = False) -> ImportDialog:
-        """Open the import dialog for ``paths``; start at once for drops."""
+        """Open the import dialog for ``paths``; it imports when the curator presses Import
+        (``auto_start`` starts it at once, for callers that have already asked)."""
         dialog = ImportDialog(self.session, paths, metadata, self)
         dialog.imported.connect(self._imported)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

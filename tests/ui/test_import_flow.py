@@ -10,13 +10,37 @@ from PySide6.QtGui import QDropEvent
 from tests.ui.helpers import make_photos, wait_idle
 
 
-def drop_urls(window, paths, modifiers=Qt.NoModifier) -> None:
-    """Drop local files/folders onto the window as a file manager would."""
+def drop_urls(window, paths, modifiers=Qt.NoModifier, confirm=True) -> None:
+    """Drop local files/folders onto the window as a file manager would, then press Import
+    in the dialog the drop opens (unless ``confirm`` is False)."""
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     event = QDropEvent(QPointF(200, 200), Qt.CopyAction, mime, Qt.LeftButton, modifiers)
     window.dropEvent(event)
     assert event.isAccepted()
+    if confirm and hasattr(window, "import_dialog"):
+        window.import_dialog.start_button.click()
+
+
+def test_a_drop_opens_the_dialog_and_imports_only_on_ok(window, library, tmp_path, qtbot):
+    folder = tmp_path / "drop"
+    make_photos(folder, 3)
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("file,accession\nP0000.jpg,MUS-1\n", encoding="utf-8")
+    drop_urls(window, [folder, sheet], confirm=False)
+    dialog = window.import_dialog
+    assert dialog.isVisible() and dialog.job is None
+    for widget in (dialog.sheet_edit, dialog.sheet_button, dialog.copy_box, dialog.start_button):
+        assert widget.isEnabled()
+    assert dialog.sheet_edit.text() == str(sheet)
+    qtbot.wait(300)
+    assert library.items.count() == 0  # nothing happens before Import
+    dialog.copy_box.setChecked(True)
+    dialog.start_button.click()
+    report = wait_import(qtbot, window)
+    assert report.added_items == 3
+    stored = [path for path, _ in library.items.first_photos().values()]
+    assert len(stored) == 3 and not any(path.startswith(str(folder)) for path in stored)  # copied in
 
 
 def wait_import(qtbot, window, timeout=30_000):
