@@ -179,6 +179,7 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~process_umask())  # mkstemp made it private (0600)
         os.replace(tmp, path)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
@@ -203,6 +204,7 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     tmp = temp_dir(path.parent, prefix=f".{path.name}.")
     try:
         yield tmp
+        os.chmod(tmp, 0o777 & ~process_umask())  # mkdtemp made it private (0700)
         if path.exists():
             path.rmdir()
         os.replace(tmp, path)
@@ -210,6 +212,21 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
         _raise_plainly(exc, path)
         raise
+
+
+def process_umask() -> int:
+    """The umask new files get, so that an export ends with the permissions any other file the
+    curator saves would have (0644 under the usual 022), not the private ones of a temporary."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # no /proc: read it by setting it, and put it straight back
+    os.umask(mask)
+    return mask
 
 
 def _clean_leftovers(path: Path) -> None:

@@ -111,3 +111,20 @@ def test_an_empty_collection_is_nothing_to_export(library):
     library.collections.create("Empty")
     with pytest.raises(ExportError, match="Nothing to export"):
         select_collection(library, "Empty")
+
+
+@pytest.mark.parametrize("fmt", sorted(OUTPUTS))
+def test_an_export_gets_the_permissions_of_any_new_file(source, tmp_path, fmt):
+    """The temporary it is written to is private (0600/0700); the finished export follows the
+    umask like any file the curator saves, so a colleague or a web server can read it."""
+    import os
+    import stat
+
+    previous = os.umask(0o022)
+    try:
+        out = tmp_path / OUTPUTS[fmt]
+        run_export(source, select_all(source), fmt, out)
+    finally:
+        os.umask(previous)
+    expected = 0o755 if out.is_dir() else 0o644
+    assert stat.S_IMODE(out.stat().st_mode) == expected
