@@ -104,10 +104,15 @@ def write_manifests(folder: Path, records: list[dict], scheme: LabelScheme, base
     return refs
 
 
+def valid_base_uri(base: str) -> bool:
+    """True when ``base`` starts with a URI scheme (https:, file: …), as every IIIF id must."""
+    return bool(_URI.match(base))
+
+
 def normalise_base(base_uri: str | None, out: Path) -> str:
     """The base every id starts with; always ends in '/'."""
     base = base_uri if base_uri else out.resolve().as_uri()
-    if not _URI.match(base):
+    if not valid_base_uri(base):
         raise ExportError(f"The base URI {base!r} needs a scheme, e.g. https://museum.example/iiif/ "
                           "or file:///exports/site/.")
     return base if base.endswith("/") else base + "/"

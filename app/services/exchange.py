@@ -23,6 +23,7 @@ from app.exchange.common import (
     select_search,
 )
 from app.exchange.export import FORMATS, ExportOptions, format_for, run_export
+from app.exchange.iiif import valid_base_uri
 from app.exchange.package_import import PackageImportOptions, import_packages
 from app.exchange.research import SplitSizes
 from app.exchange.sheets import decode_text
@@ -35,7 +36,7 @@ __all__ = ["Export", "ExportError", "ExportFiles", "ExportOptions", "FORMATS", "
            "PackageImportOptions",
            "Selection", "SplitSizes", "atomic_file", "decode_text", "format_for",
            "import_packages", "run_export", "safe_name", "select_all", "select_collection", "select_items",
-           "select_search"]
+           "select_search", "valid_base_uri"]
 
 
 # -- ops ---------------------------------------------------------------------------------------

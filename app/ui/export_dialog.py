@@ -77,6 +77,8 @@ class ExportDialog(Retranslating, QDialog):
         self.max_side.setRange(16, 20_000)
         self.max_side.setValue(DEFAULT_MAX_SIDE)
         self.resized.toggled.connect(lambda _on: self._update_enabled())
+        self.base_uri = QLineEdit(self)  # IIIF: where the folder will be published
+        self.base_uri.setObjectName("exportBaseUri")
         self.destination = QLineEdit(self)
         self.destination.setObjectName("exportDestination")
         self.browse = QPushButton(self)
@@ -107,8 +109,8 @@ class ExportDialog(Retranslating, QDialog):
         path_row.addWidget(self.destination, 1)
         path_row.addWidget(self.browse)
         self.form = QFormLayout()
-        self.form_labels = [QLabel(self) for _ in range(4)]
-        for label, field in zip(self.form_labels, (self.source_box, self.format_box, photos, where)):
+        self.form_labels = [QLabel(self) for _ in range(5)]
+        for label, field in zip(self.form_labels, (self.source_box, self.format_box, photos, self.base_uri, where)):
             self.form.addRow(label, field)
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
@@ -119,7 +121,8 @@ class ExportDialog(Retranslating, QDialog):
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Export"))
         for label, text in zip(self.form_labels, (self.tr("Export:"), self.tr("Format:"),
-                                                  self.tr("Photos:"), self.tr("Save to:"))):
+                                                  self.tr("Photos:"), self.tr("Web address:"),
+                                                  self.tr("Save to:"))):
             label.setText(text)
         for row, source in enumerate(self.sources):
             self.source_box.setItemText(row, self._source_text(source))
@@ -132,6 +135,9 @@ class ExportDialog(Retranslating, QDialog):
         self.original.setText(self.tr("Original files"))
         self.resized.setText(self.tr("Resized, longer side at most"))
         self.max_side.setSuffix(self.tr(" px"))
+        self.base_uri.setPlaceholderText(self.tr("https://museum.example/iiif/ (empty: the folder's own file address)"))
+        self.base_uri.setToolTip(self.tr("Where the IIIF folder will be published; every manifest and photo "
+                                         "address starts with it, so the folder can be copied there as it is."))
         self.browse.setText(self.tr("Browse…"))
         self.start_button.setText(self.tr("Export"))
         self._update_enabled()
@@ -194,6 +200,7 @@ class ExportDialog(Retranslating, QDialog):
         self.original.setEnabled(photos)
         self.resized.setEnabled(photos)
         self.max_side.setEnabled(photos and self.resized.isChecked())
+        self.base_uri.setEnabled(idle and self.format == "iiif")
         self.cancel_button.setText(self.tr("Close") if idle else self.tr("Cancel"))
 
     # -- running ---------------------------------------------------------------------------
@@ -204,10 +211,14 @@ class ExportDialog(Retranslating, QDialog):
         out = self._destination()
         if out is None:
             return
-        from app.services.exchange import ExportOptions
+        from app.services.exchange import ExportOptions, valid_base_uri
 
         resize = self.format in PHOTO_FORMATS and self.resized.isChecked()
-        options = ExportOptions(max_side=self.max_side.value() if resize else None)
+        base_uri = self.base_uri.text().strip() if self.format == "iiif" else ""
+        if base_uri and not valid_base_uri(base_uri):
+            self.summary.setText(self.tr("The web address needs a scheme, e.g. https://museum.example/iiif/"))
+            return
+        options = ExportOptions(max_side=self.max_side.value() if resize else None, base_uri=base_uri or None)
         self.written = None
         self.job = ExportJob(self.session.root, self.source, self.format, out, options, self)
         self.job.progress.connect(self._on_progress)

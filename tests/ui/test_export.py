@@ -193,3 +193,25 @@ def test_an_export_is_one_undo_step_and_closing_lets_go_of_the_file_it_replaced(
     assert len(list(tmp_path.glob(".all.csv.*"))) == 1  # the older file, kept for an undo
     window.session.close()
     assert list(tmp_path.glob(".all.csv.*")) == []
+
+
+def test_an_iiif_export_is_published_at_the_web_address_given_in_the_dialog(stocked, qtbot, tmp_path):
+    import json
+
+    window, ids = stocked
+    window.grid.select_ids(ids[:1])
+    action_named(window.build_grid_menu(ids[:1]), "Export selected items…").trigger()
+    dialog = window.export_dialog
+    dialog.format_box.setCurrentIndex(FORMATS.index("csv"))
+    assert not dialog.base_uri.isEnabled()  # only IIIF has addresses
+    dialog.format_box.setCurrentIndex(FORMATS.index("iiif"))
+    assert dialog.base_uri.isEnabled()
+    dialog.base_uri.setText("museum.example/iiif")  # no scheme: refused before anything runs
+    dialog.destination.setText(str(tmp_path / "site"))
+    dialog.start_button.click()
+    assert dialog.job is None and "needs a scheme" in dialog.summary.text()
+    dialog.base_uri.setText("https://museum.example/iiif/")
+    result = run_export(qtbot, dialog, "iiif", tmp_path / "site")
+    assert result is not None, dialog.summary.text()
+    [manifest] = (tmp_path / "site" / "manifests").glob("*.json")
+    assert json.loads(manifest.read_text(encoding="utf-8"))["id"].startswith("https://museum.example/iiif/manifests/")
