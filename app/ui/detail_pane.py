@@ -148,6 +148,8 @@ class DetailPane(Retranslating, QWidget):
                                                   self.tr("Metadata"), self.tr("Labels"),
                                                   self.tr("Collections"))):
             label.setText(text)
+        if self.detail is not None:  # label names follow the interface language
+            self.labels_label.setText(self._labels_summary(self.detail.labels))
         self.metadata_table.setHorizontalHeaderLabels([self.tr("Field"), self.tr("Value")])
         self.fit_button.setText(self.tr("Fit"))
         self.fit_button.setToolTip(self.tr("Fit the photo in the view (double-click)"))

@@ -138,3 +138,17 @@ def test_the_detail_pane_follows_the_grid_when_a_filter_removes_the_selection(st
     qtbot.waitUntil(lambda: grid_ids(window) == ids[4:])
     qtbot.waitUntil(lambda: window.detail.item_ids == [], timeout=3000)
     assert window.detail.heading.text() == "No item selected"
+
+
+def test_the_detail_pane_names_labels_in_the_language_just_chosen(stocked, library, qtbot):
+    """A trial saw the pane keep English label names after switching to Chinese."""
+    window, ids = stocked
+    library.labels.tag([ids[0]], ["dragon"])
+    window.grid.select_ids([ids[0]])
+    detail = window.detail
+    qtbot.waitUntil(lambda: detail.detail is not None and "Dragon" in detail.labels_label.text())
+    window.actions.languages["zh_CN"].trigger()
+    qtbot.waitUntil(lambda: "龙" in detail.labels_label.text())
+    assert "Dragon" not in detail.labels_label.text()
+    window.actions.languages["en"].trigger()
+    qtbot.waitUntil(lambda: "Dragon" in detail.labels_label.text())
