@@ -215,6 +215,27 @@ def _validation(card: ModelCard) -> tuple[str, float] | None:
     return str(val["metric"]), float(val["map"])
 
 
+@dataclass
+class Readiness:
+    """What a training run would learn from, for the curator to read before starting."""
+    items: int        # in the library
+    tagged: int       # with at least one label
+    with_photo: int   # tagged and with a photo: what the image network learns from
+    held_out: int     # tagged items a new run keeps aside to measure itself (``evaluate``)
+    needed: int
+
+    @property
+    def enough(self) -> bool:
+        return self.tagged >= self.needed
+
+
+def training_readiness(lib: Library, options: TrainOptions | None = None) -> Readiness:
+    """Counts for the training dialog; the held-out share follows ``_holdout``'s rule."""
+    options = options or TrainOptions()
+    tagged, with_photo = lib.items.tagged_counts()
+    return Readiness(lib.items.count(), tagged, with_photo, _holdout_size(tagged, options), MIN_LABELLED)
+
+
 def _check_enough(arrays: LibraryArrays) -> None:
     labelled = int(arrays.labels.any(axis=1).sum())
     if labelled < MIN_LABELLED:
@@ -225,11 +246,18 @@ def _check_enough(arrays: LibraryArrays) -> None:
 def _holdout(arrays: LibraryArrays, options: TrainOptions) -> set[int]:
     """A seeded sample of labelled items the model never sees, so `evaluate` is honest."""
     labelled = arrays.ids[arrays.labels.any(axis=1)]
-    if len(labelled) < options.min_holdout_items or options.holdout_fraction <= 0:
+    n = _holdout_size(len(labelled), options)
+    if not n:
         return set()
     rng = np.random.default_rng(options.seed + 1_000_003)
-    n = max(1, int(round(len(labelled) * options.holdout_fraction)))
     return {int(i) for i in rng.choice(labelled, size=n, replace=False)}
+
+
+def _holdout_size(labelled: int, options: TrainOptions) -> int:
+    """How many of ``labelled`` items a run keeps aside (none below ``min_holdout_items``)."""
+    if labelled < options.min_holdout_items or options.holdout_fraction <= 0:
+        return 0
+    return max(1, int(round(labelled * options.holdout_fraction)))
 
 
 def _text_features(arrays: LibraryArrays, options: TrainOptions):

@@ -137,6 +137,13 @@ class ItemRepository:
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM items").fetchone()[0]
 
+    def tagged_counts(self) -> tuple[int, int]:
+        """(items with at least one label, those of them with a photo too)."""
+        row = self.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM photos p WHERE p.item_id = i.id)), 0) "
+            "FROM items i WHERE EXISTS (SELECT 1 FROM item_labels l WHERE l.item_id = i.id)").fetchone()
+        return int(row[0]), int(row[1])
+
     def ids(self, label: str | None = None, collection: int | None = None,
             limit: int | None = None, offset: int = 0) -> list[int]:
         """Item ids in accession order, optionally restricted to a label (and its descendants)

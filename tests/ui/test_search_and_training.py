@@ -163,10 +163,14 @@ class FakeTraining:
         bits: int = 32
         mode: str = "ssah"
         epochs: int = 30
+        activate: bool = True
+        backbone_weights: str | None = None
 
     def __init__(self):
         self.calls = []
         self.release = threading.Event()
+        self.stop_after: int | None = None  # like early stopping: the run ends after this epoch
+        self.warmup_epochs = 0  # report a first pass of this many epochs before training
 
     def train_op(self, lib_path, options, progress, cancel):
         from app.services.training import Train
@@ -177,7 +181,12 @@ class FakeTraining:
             return Train(options, progress, cancel, trainer=self.train_library).run(lib)
 
     def train_library(self, lib, options, progress, cancel, encode=True, record=None):
-        for epoch in range(1, options.epochs + 1):
+        for epoch in range(1, self.warmup_epochs + 1):
+            for batch in (1, 2):
+                progress(Progress("warmup", batch, 2, data={"kind": "warmup", "epoch": epoch,
+                                                             "epochs": self.warmup_epochs}))
+        run = min(options.epochs, self.stop_after or options.epochs)
+        for epoch in range(1, run + 1):
             if cancel.is_set():
                 return types.SimpleNamespace(model_id=None, cancelled=True)
             # the service's own event (app.services.training._event), not a look-alike
@@ -186,14 +195,19 @@ class FakeTraining:
                                              "val_map": 0.1 * epoch}))
             if epoch == 2:
                 self.release.wait(10)  # let the test look (or cancel) mid-run
-        lib.models.register("trained-1", options.bits, options.mode, {})
-        return types.SimpleNamespace(model_id="trained-1", cancelled=False, activated=True)
+        lib.models.register("trained-1", options.bits, options.mode, {}, activate=options.activate)
+        return types.SimpleNamespace(model_id="trained-1", cancelled=False, activated=options.activate,
+                                     epochs_run=run, best_epoch=1 if self.stop_after else run, val_map=0.1 * run)
 
 
 @pytest.fixture
 def fake_training(monkeypatch):
     fake = FakeTraining()
-    module = types.SimpleNamespace(train_op=fake.train_op, TrainOptions=FakeTraining.TrainOptions)
+    from app.services.training import training_readiness
+
+    module = types.SimpleNamespace(train_op=fake.train_op, TrainOptions=FakeTraining.TrainOptions,
+                                   training_readiness=training_readiness)
+    monkeypatch.setattr("app.services.training.MIN_LABELLED", 0)  # the fake trains on anything
     monkeypatch.setattr("app.ui.training_dialog.training_module", lambda: module)
     yield fake
     fake.release.set()
@@ -235,6 +249,65 @@ def test_training_can_be_cancelled(window, fake_training, qtbot):
         pass
     assert outcome.args[0].cancelled and dialog.stage.text() == "Cancelled; no new model."
     assert len(dialog.val_map.series["MAP"]) < 50
+
+
+def test_training_dialog_says_what_it_learns_from_and_takes_a_weights_file(stocked, library, fake_training,
+                                                                            qtbot, tmp_path, monkeypatch):
+    window, ids = stocked
+    library.labels.tag(ids[:3], ["dragon"])
+    monkeypatch.setattr("app.services.training.MIN_LABELLED", 10)  # the real bar
+    dialog = window.show_training()
+    qtbot.waitUntil(lambda: dialog.readiness is not None)
+    assert dialog.counts.text().startswith(f"3 of {len(ids)} items carry labels (3 of them with a photo)")
+    assert "at least 10 tagged items" in dialog.counts.text() and not dialog.start_button.isEnabled()
+    assert "bits" in dialog.bits_help.text() and "SSAH" in dialog.mode_help.text()
+    monkeypatch.setattr("app.services.training.MIN_LABELLED", 3)  # six photos: lower the bar
+    dialog._count()
+    qtbot.waitUntil(lambda: dialog.start_button.isEnabled())
+    dialog.weights.setText(str(tmp_path / "missing.pth"))
+    dialog.start_button.click()
+    assert dialog.job is None and "does not exist" in dialog.stage.text()
+    (tmp_path / "resnet.pth").write_bytes(b"weights")
+    dialog.weights.setText(str(tmp_path / "resnet.pth"))
+    fake_training.release.set()
+    dialog.start_button.click()
+    with qtbot.waitSignal(dialog.trained, timeout=10_000):
+        pass
+    _, options = fake_training.calls[0]
+    assert options.backbone_weights == str(tmp_path / "resnet.pth")
+
+
+def test_training_progress_only_moves_forward_and_an_early_stop_is_explained(window, library, fake_training,
+                                                                            qtbot):
+    fake_training.warmup_epochs, fake_training.stop_after = 3, 2
+    fake_training.release.set()
+    dialog = window.show_training()
+    dialog.epochs.setValue(6)
+    values = []
+    dialog.progress.valueChanged.connect(values.append)
+    dialog.start_button.click()
+    with qtbot.waitSignal(dialog.trained, timeout=10_000):
+        pass
+    assert len(values) > 4 and values == sorted(values)  # the first pass and the epochs did restart it
+    assert dialog.progress.value() == dialog.progress.maximum()
+    text = dialog.stage.text()
+    assert "stopped early, after epoch 2 of 6" in text and "best epoch (1)" in text
+    assert "never improved after the first epoch" in text
+
+
+def test_training_asks_before_replacing_the_model_in_use(window, library, fake_training, qtbot):
+    library.models.register("old-1", 32, "ssah", {})
+    fake_training.release.set()
+    dialog = window.show_training()
+    qtbot.waitUntil(lambda: dialog.active_model == "old-1")
+    dialog.replace_answer = False  # the curator answers "Keep model old-1"
+    dialog.start_button.click()
+    with qtbot.waitSignal(dialog.trained, timeout=10_000):
+        pass
+    _, options = fake_training.calls[0]
+    assert options.activate is False
+    assert library.models.active().id == "old-1"
+    assert "search still uses old-1" in dialog.stage.text()
 
 
 def test_evaluation_view_shows_the_card_numbers(library, open_window, qtbot):
