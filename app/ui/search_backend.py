@@ -79,9 +79,14 @@ class SearchBackend(QObject):
             self.failed.emit(problem)
 
     # -- queries ---------------------------------------------------------------------------
-    def _run(self, what: str, call) -> None:
-        self.queue.submit(lambda lib: call(self._svc(lib), _filters_class()),
-                          lambda results: self.resultsReady.emit(results, what),
+    def _run(self, what, call) -> None:
+        """``what``: the query in words, or a function of the library that says it (run on the
+        worker, beside the search: an item's accession number, label names)."""
+        def work(lib):
+            results = call(self._svc(lib), _filters_class())
+            return results, (what(lib) if callable(what) else what)
+
+        self.queue.submit(work, lambda found: self.resultsReady.emit(*found),
                           lambda exc: self.failed.emit(str(exc)))
 
     def by_text(self, text: str, filters=None, k: int = 50, labels=None) -> None:
@@ -99,13 +104,39 @@ class SearchBackend(QObject):
         self._run(", ".join(ids), lambda s, F: s.by_labels(ids, k=k, filters=_filters(F, filters)))
 
     def like_item(self, item_id: int, filters=None, k: int = 50) -> None:
-        self._run(f"#{item_id}", lambda s, F: s.like_item(item_id, k=k, filters=_filters(F, filters)))
+        self._run(lambda lib: self.tr("More like {item}").format(item=_item_name(lib, item_id)),
+                  lambda s, F: s.like_item(item_id, k=k, filters=_filters(F, filters)))
 
     def edit(self, item_id: int, add, remove, weight: float = 0.5, filters=None, k: int = 50) -> None:
         add, remove = list(add), list(remove)
-        what = f"#{item_id} +{','.join(add)} -{','.join(remove)}"
+
+        def what(lib) -> str:
+            item, added, removed = _item_name(lib, item_id), _names(lib, add), _names(lib, remove)
+            if added and removed:
+                return self.tr("Like {item}, with {added} instead of {removed}").format(
+                    item=item, added=added, removed=removed)
+            if added:
+                return self.tr("Like {item}, with {added}").format(item=item, added=added)
+            return self.tr("Like {item}, without {removed}").format(item=item, removed=removed)
+
         self._run(what, lambda s, F: s.edit(item_id, add=add, remove=remove, weight=weight, k=k,
                                             filters=_filters(F, filters)))
+
+
+def _item_name(lib: Library, item_id: int) -> str:
+    """An item as the curator knows it: its accession number."""
+    try:
+        return lib.items.get(item_id).accession
+    except Exception:  # deleted meanwhile: say nothing internal
+        return "?"
+
+
+def _names(lib: Library, label_ids) -> str:
+    """Label names in the interface language, joined."""
+    from app.ui.i18n import label_language
+
+    scheme, lang = lib.scheme, label_language()
+    return ", ".join(scheme.labels[l].name(lang) if l in scheme.labels else l for l in label_ids)
 
 
 def _filters_class():

@@ -181,8 +181,9 @@ class SearchPanel(Retranslating, QWidget):
 
     def _searching(self, typed: bool = True) -> None:
         self.status.setText(self.tr("Searching…"))
-        if not typed:
+        if not typed:  # a photo or an item is the query now: no typed text may stand beside it
             self._typed = None
+            self.query.clear()
 
     def current_result(self) -> tuple[list, str]:
         """The hits of the tab on show (best first) and the search in words."""
@@ -196,7 +197,8 @@ class SearchPanel(Retranslating, QWidget):
         self.descriptions.set_hits(results.descriptions, names, self.scheme, lang)
         self._show_understood(results, what)
         labels = ", ".join(names.get(l, l) for l in getattr(results, "query_labels", [])[:8])
-        self.status.setText(self.tr("{p} photo(s), {d} description(s) in {s:.2f} s").format(
+        self.status.setText((what + " · " if self._typed is None and what else "")
+                            + self.tr("{p} photo(s), {d} description(s) in {s:.2f} s").format(
             p=len(results.photos), d=len(results.descriptions), s=getattr(results, "seconds", 0.0))
             + (" · " + self.tr("query labels: {labels}").format(labels=labels) if labels else ""))
         self.tabs.setCurrentIndex(0 if results.photos or not results.descriptions else 1)
@@ -211,6 +213,12 @@ class SearchPanel(Retranslating, QWidget):
         self.chips.show()
 
     def _on_failed(self, message: str) -> None:
+        """The message replaces the results: it must not sit over another query's hits."""
+        names, lang = self._label_names(), label_language()
+        self.photos.set_hits([], names, self.scheme, lang)
+        self.descriptions.set_hits([], names, self.scheme, lang)
+        self.chips.hide()
+        self.last_query = ""
         self.status.setText(message)
 
     def _label_names(self) -> dict[str, str]:

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
+from app.core.errors import NotFound
 from app.core.jobs import Progress
 from app.ui.label_models import rows_by_label
 from tests.ui.helpers import wait_idle
@@ -60,6 +61,8 @@ class FakeSearch:
                        [Hit(i, d + 3, "text", []) for d, i in enumerate(ids[:2])], ["dragon"])
 
     def by_text(self, text, k=50, filters=None):
+        if text == "fail":
+            raise NotFound("The model cannot read this query.")
         return self._answer("by_text", text, filters=filters)
 
     def by_image(self, path, region=None, k=50, filters=None):
@@ -126,17 +129,37 @@ def test_dropped_photo_and_drawn_region_search_by_image(searchable, tmp_path, qt
     assert FakeSearch.calls[-1][2]["region"] == (10, 12, 30, 20)
 
 
-def test_more_like_this_and_attribute_edit(searchable, qtbot):
+def test_more_like_this_and_attribute_edit(searchable, library, qtbot):
     window, ids = searchable
+    accession = library.items.get(ids[3]).accession
+    window.search.query.setText("dragon robe")
+    window.search.search_text()
+    wait_idle(qtbot, window)
     window.grid.select_ids([ids[3]])
     qtbot.waitUntil(lambda: window.detail.scheme is not None and window.detail.item_ids == [ids[3]])
     window.actions.more_like_this.trigger()
     wait_idle(qtbot, window)
     assert FakeSearch.calls[-1][:2] == ("like_item", (ids[3],))
+    assert window.search.query.text() == ""  # the typed query is not shown beside these results
+    assert window.search.last_query == f"More like {accession}"  # no internal id ("#4")
+    assert window.search.status.text().startswith(f"More like {accession} · ")
     window.edit_attributes_search((["phoenix"], ["dragon"], 0.7))
     wait_idle(qtbot, window)
     name, args, kw = FakeSearch.calls[-1]
     assert (name, args, kw["add"], kw["remove"], kw["weight"]) == ("edit", (ids[3],), ["phoenix"], ["dragon"], 0.7)
+    assert window.search.last_query == f"Like {accession}, with Phoenix instead of Dragon"
+
+
+def test_a_failed_search_does_not_leave_another_querys_results_under_its_message(searchable, qtbot):
+    window, ids = searchable
+    window.search.query.setText("dragon robe")
+    window.search.search_text()
+    qtbot.waitUntil(lambda: window.search.photos.rowCount() == len(ids))
+    window.search.query.setText("fail")
+    window.search.search_text()
+    qtbot.waitUntil(lambda: window.search.status.text() == "The model cannot read this query.")
+    assert window.search.photos.rowCount() == 0 and window.search.descriptions.rowCount() == 0
+    assert window.search.last_query == ""  # nothing to export under the old name
 
 
 def test_edit_picker_reports_the_choice(window, library, qtbot):
