@@ -44,7 +44,11 @@ class Variant:
     pos_weight: str = ""     # "" or "idf": rarer labels weigh more in the BCE
     arch: str = "resnet18"
     stem_pool: bool = True   # keep the ResNet's max-pool after conv1
+    unshuffle: int = 0       # stem = pixel unshuffle by this factor + 3x3 conv (0: the ResNet's 7x7/2)
     baseline: bool = False   # the benchmark's plain baseline (Adam 1e-3, constant lr, 25 epochs)
+    source: int = 0          # photos loaded at this size and cut to ``size`` by the crops (0: ``size``)
+    crop: tuple[float, float] = (0.0, 0.0)  # share of the source's side each training crop keeps
+    eval_sizes: tuple[int, ...] = ()  # sizes the backlog is scored at, probabilities averaged (): ``size``
 
 
 VARIANTS = {
@@ -73,6 +77,16 @@ VARIANTS = {
     "s160e40(gpu)": Variant(size=160, epochs=40),
     "s224e40(gpu)": Variant(size=224, epochs=40),
     "wd5e-2+aug+": Variant(wd=5e-2, rot=20.0, zoom=0.65),
+    # close-up crops: 96 px cut from the photo at 192 px, so a motif has twice the pixels; the
+    # training cost stays the 96-px one and only scoring sees the whole photo at 192 (4x per photo)
+    "s2d192": Variant(size=192, unshuffle=4),
+    "s2d160": Variant(size=160, unshuffle=4),
+    "s2d320u8": Variant(size=320, unshuffle=8),
+    "s2d256u8": Variant(size=256, unshuffle=8),
+    "crop192": Variant(source=192, crop=(0.42, 0.55), eval_sizes=(192,)),
+    "crop192+full": Variant(source=192, crop=(0.42, 1.0), eval_sizes=(96, 192)),
+    "crop192+full@192": Variant(source=192, crop=(0.42, 1.0), eval_sizes=(192,)),
+    "crop160+full": Variant(source=160, crop=(0.5, 1.0), eval_sizes=(96, 160)),
 }
 
 
@@ -127,11 +141,38 @@ def build_net(v: Variant, n_labels: int) -> nn.Module:
     net = getattr(torchvision.models, v.arch)(weights=None, num_classes=n_labels)
     if not v.stem_pool:
         net.maxpool = nn.Identity()
+    if v.unshuffle:
+        # every f x f block of pixels becomes 3 f^2 channels: the photo's full detail reaches the
+        # first layer at the grid the 7x7/2 stem would make of a photo f/2 times smaller
+        r = v.unshuffle
+        net.conv1 = nn.Sequential(nn.PixelUnshuffle(r), nn.Conv2d(3 * r * r, 64, 3, padding=1, bias=False))
     return net
 
 
 def augment(x, v: Variant, g):
+    if v.source:
+        return crop_augment(x, g, v)
     return geometric_augment(x, g, v.rot, v.zoom)
+
+
+def crop_augment(x, g, v: Variant):
+    """Random flips, small turns and a crop keeping ``v.crop`` of each side, resampled to ``v.size``."""
+    n = x.shape[0]
+    angle = (torch.rand(n, generator=g) * 2 - 1) * math.radians(v.rot)
+    lo, hi = v.crop
+    zoom = lo + torch.rand(n, generator=g) * (hi - lo)
+    flip = torch.where(torch.rand(n, generator=g) < 0.5, -1.0, 1.0)
+    shift = (torch.rand(n, 2, generator=g) * 2 - 1) * (1 - zoom)[:, None]
+    cos, sin = torch.cos(angle) * zoom, torch.sin(angle) * zoom
+    theta = torch.stack([torch.stack([cos * flip, -sin, shift[:, 0]], 1),
+                         torch.stack([sin * flip, cos, shift[:, 1]], 1)], 1)
+    grid = F.affine_grid(theta.to(x.device, x.dtype), [n, x.shape[1], v.size, v.size], align_corners=False)
+    # a view that keeps much of the photo samples a half-size copy (grid coordinates are
+    # relative, so the same grid fits it): no aliasing from skipping every other pixel
+    half = F.interpolate(x, scale_factor=0.5, mode="bilinear", antialias=True, align_corners=False)
+    wide = (zoom * x.shape[-1] / v.size > 1.4).to(x.device)[:, None, None, None]
+    return torch.where(wide, F.grid_sample(half, grid, padding_mode="reflection", align_corners=False),
+                       F.grid_sample(x, grid, padding_mode="reflection", align_corners=False))
 
 
 def train(v: Variant, x: np.ndarray, y: np.ndarray, seed: int, device: torch.device) -> nn.Module:
@@ -195,6 +236,14 @@ def predict(net, x: np.ndarray, device) -> np.ndarray:
     return torch.cat(out).numpy()
 
 
+def resized(x: np.ndarray, size: int) -> np.ndarray:
+    """Backlog pixels at another size (area-averaged when shrinking)."""
+    if x.shape[-1] == size:
+        return x
+    t = torch.from_numpy(np.ascontiguousarray(x)).float()
+    return F.interpolate(t, size=(size, size), mode="bilinear", antialias=True, align_corners=False).numpy()
+
+
 def score(probs, truth, label_ids, facet_of) -> dict[str, float]:
     per = {}
     for j, lid in enumerate(label_ids):
@@ -224,12 +273,14 @@ def main() -> None:
         cache = {}
         for name in names:
             v = VARIANTS[name]
-            if v.size not in cache:
-                cache[v.size] = arrays(root, info, v.size, seed)
-            x, y, xb, truth, lids, facet_of = cache[v.size]
+            load = v.source or v.size
+            if load not in cache:
+                cache[load] = arrays(root, info, load, seed)
+            x, y, xb, truth, lids, facet_of = cache[load]
             t = time.perf_counter()
             net = train(v, x, y, seed, device)
-            s = score(predict(net, xb, device), truth, lids, facet_of)
+            probs = [predict(net, resized(xb, size), device) for size in (v.eval_sizes or (load,))]
+            s = score(np.mean(probs, axis=0), truth, lids, facet_of)
             s["wall_s"] = time.perf_counter() - t
             results.setdefault(name, {})[seed] = s
             print(f"seed {seed} {name:16} cmc {s['cmc']:.3f} cat {s['category']:.3f} motif {s['motif']:.3f} "

@@ -23,6 +23,7 @@ SUPPORTED_BITS = (16, 32, 64, 128)
 MODES = ("ssah", "dcmh")
 IMAGE_INPUTS = ("features", "pixels")
 BACKBONES = ("resnet18", "resnet50")
+STEMS = ("resnet", "unshuffle4")  # the CNN's first layer (app.ml.backbone.build_backbone)
 VAL_PROTOCOLS = ("crossmodal", "unified", "both")
 
 
@@ -44,6 +45,7 @@ class NetConfig:
     multiscale: tuple[int, ...] = ()  # SSAH average-pool widths for the BoW; () = plain MLP
     backbone: str = "resnet18"
     backbone_weights: str | None = None  # a local state-dict file the user names
+    stem: str = "resnet"  # the CNN's first layer: "resnet" or "unshuffle4" (app.ml.backbone)
     dropout: float = 0.0
     text_dropout: float | None = None  # TxtNet's own dropout (None: ``dropout``)
     image_dropout: float | None = None  # ImgNet head's own dropout (None: ``dropout``)
@@ -65,6 +67,10 @@ class NetConfig:
             raise ValueError(f"image_input must be one of {IMAGE_INPUTS} or None.")
         if self.backbone not in BACKBONES:
             raise ValueError(f"backbone must be one of {BACKBONES}, not {self.backbone!r}.")
+        if self.stem not in STEMS:
+            raise ValueError(f"stem must be one of {STEMS}, not {self.stem!r}.")
+        if self.stem != "resnet" and self.backbone_weights:
+            raise ValueError("A pretrained weights file fits the ResNet's own stem; use stem 'resnet' with it.")
         if self.feature_activation not in ("relu", "tanh", "none"):
             raise ValueError("feature_activation must be 'relu', 'tanh' or 'none'.")
 

@@ -114,7 +114,7 @@ class ImageNet(HashNet):
         with torch.random.fork_rng(devices=[]):  # leave the other layers' seeded start as it was
             self.pooled_labels = nn.Linear(in_dim, need(cfg.n_labels, "n_labels"))
         self.register_buffer("use_pooled_labels", torch.zeros((), dtype=torch.bool))
-        self.backbone = build_backbone(cfg.backbone) if cfg.image_input == "pixels" else None
+        self.backbone = build_backbone(cfg.backbone, cfg.stem) if cfg.image_input == "pixels" else None
         if self.backbone is not None and cfg.backbone_weights:
             load_backbone_weights(self.backbone, cfg.backbone_weights, cfg.backbone)
 

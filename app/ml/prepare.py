@@ -30,15 +30,25 @@ def resolve_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
-def default_image_size(device: torch.device | str | None = None, pretrained: bool = False) -> int:
+def default_stem(device: torch.device | str | None = None, pretrained: bool = False) -> str:
+    """The CNN's first layer (``app.ml.backbone``): on a CPU, a network trained from scratch
+    gets the space-to-depth stem, which sees twice the resolution at about the same cost; a
+    pretrained network keeps the stem its weights were trained with, and so does a GPU (which
+    has the compute for 224 px, and where the new stem has not been measured)."""
+    device = resolve_device("auto") if device is None else torch.device(device)
+    return "unshuffle4" if device.type != "cuda" and not pretrained else "resnet"
+
+
+def default_image_size(device: torch.device | str | None = None, pretrained: bool = False,
+                       stem: str = "resnet") -> int:
     """Photo side length to train at: 224 px on a GPU. On a CPU 96 px for a CNN trained from
     scratch and 128 px for a pretrained one, which was trained on larger photos. At 64 px the
     demo's motifs are a few pixels wide: typed motif names over untagged photos reached P@10
-    .48 there, .71 at 96 px (40 first-pass epochs; issue 13)."""
+    .48 there, .71 at 96 px (40 first-pass epochs; issue 13). The space-to-depth stem takes
+    twice the side at the same cost (192 px on a CPU)."""
     device = resolve_device("auto") if device is None else torch.device(device)
-    if device.type == "cuda":
-        return 224
-    return 128 if pretrained else 96
+    size = 224 if device.type == "cuda" else 128 if pretrained else 96
+    return size * 2 if stem == "unshuffle4" else size
 
 
 def limit_threads(n: int) -> None:

@@ -103,3 +103,30 @@ def test_each_branch_may_have_its_own_dropout():
     assert _dropouts(nets.label) == [0.1]
     plain = build_networks(small(dropout=0.2), "ssah")
     assert _dropouts(plain.text) == _dropouts(plain.image) == _dropouts(plain.label) == [0.2]
+
+
+def test_the_space_to_depth_stem_sees_every_pixel_on_the_grid_of_a_half_size_photo():
+    from app.ml.backbone import build_backbone
+
+    torch.manual_seed(0)
+    plain, detail = build_backbone("resnet18").eval(), build_backbone("resnet18", "unshuffle4").eval()
+    x = torch.randn(2, 3, 192, 192)
+    grid = lambda net, pixels: net.maxpool(net.relu(net.bn1(net.conv1(pixels)))).shape[-2:]  # noqa: E731
+    assert grid(detail, x) == grid(plain, x[..., ::2, ::2]) == (24, 24)
+    assert detail(x).shape == (2, 512)
+    y = x.clone()
+    y[0, :, 1, 1] += 5.0  # a pixel the stride-2 view of a half-size photo would never see
+    with torch.no_grad():
+        assert not torch.allclose(detail.conv1(x)[0], detail.conv1(y)[0])
+    with pytest.raises(ValueError, match="stem"):
+        build_backbone("resnet18", "pixelshuffle")
+
+
+def test_pretrained_weights_go_with_the_resnet_stem_and_the_cpu_default_is_the_detail_stem():
+    from app.ml.prepare import default_image_size, default_stem
+
+    with pytest.raises(ValueError, match="ResNet's own stem"):
+        NetConfig(stem="unshuffle4", backbone_weights="resnet18.pth")
+    assert NetConfig().stem == "resnet"  # a card written before the option reads as before
+    assert (default_stem("cpu"), default_image_size("cpu", stem=default_stem("cpu"))) == ("unshuffle4", 192)
+    assert (default_stem("cpu", pretrained=True), default_image_size("cpu", pretrained=True)) == ("resnet", 128)

@@ -14,17 +14,17 @@ from app.runtime import load_model, pack_codes, unpack_codes
 N = 64
 
 
-def _config(image_input: str) -> TrainConfig:
+def _config(image_input: str, stem: str = "resnet") -> TrainConfig:
     net = NetConfig(bits=32, semantic_dim=64, n_labels=12, vocab_size=50, image_input=image_input,
                     image_feature_dim=40 if image_input == "features" else None,
-                    label_hidden=(64,), image_hidden=(64,), text_hidden=(64,), disc_hidden=(16,))
+                    label_hidden=(64,), image_hidden=(64,), text_hidden=(64,), disc_hidden=(16,), stem=stem)
     return TrainConfig(net=net)
 
 
-@pytest.fixture(scope="module", params=["pixels", "features"])
+@pytest.fixture(scope="module", params=["pixels", "pixels/unshuffle4", "features"])
 def exported(request, tmp_path_factory):
     torch.manual_seed(0)
-    cfg = _config(request.param)
+    cfg = _config(*request.param.split("/"))
     nets = build_networks(cfg.net, "ssah")
     for _, module in nets.items():
         module.eval()
