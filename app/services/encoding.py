@@ -87,7 +87,24 @@ def _stale_rows(lib: Library, model_id, modality, arrays: LibraryArrays, hashes,
         record.before("codes", "item_id", gone, _codes_of(model_id, modality))
         lib.codes.delete_codes(model_id, modality, gone)
     report.removed[modality] = len(gone)
+    return _changed_rows(arrays, hashes, stored)
+
+
+def _changed_rows(arrays: LibraryArrays, hashes, stored: dict[int, str]) -> list[int]:
+    """Rows with content whose stored code is missing or was made from other content."""
     return [r for r, (i, h) in enumerate(zip(arrays.ids, hashes)) if h and stored.get(int(i)) != h]
+
+
+def pending(lib: Library, model_id: str | None = None) -> dict[str, int]:
+    """How many items each modality ('label', 'text', 'image') would encode now with
+    ``model_id`` (default: the active model); {} when there is no model. Writes nothing."""
+    model = lib.models.get(model_id) if model_id else lib.models.active()
+    if model is None:
+        return {}
+    arrays = library_arrays(lib)
+    jobs = (("label", arrays.label_hashes()), ("text", arrays.text_hashes()), ("image", arrays.photo_hashes))
+    return {modality: len(_changed_rows(arrays, hashes, lib.codes.source_hashes(model.id, modality)))
+            for modality, hashes in jobs}
 
 
 def _encoder_for(modality: str, runtime: ModelEncoders, arrays: LibraryArrays, lib: Library):

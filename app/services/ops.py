@@ -443,6 +443,28 @@ class RestoreItems(Op):
         return OpResult(self.description, _set_changed(ids), DeleteItems(ids), ids)
 
 
+@dataclass
+class DeleteModel(Op):
+    """Forget a model with its codes and suggestions (search falls back to no model when it was
+    the one in use). The undo puts every row back; the model's files stay on disk until the
+    trash is emptied, so that the undo finds them."""
+
+    model_id: str
+
+    @property
+    def description(self) -> str:
+        return f"Delete model {self.model_id}"
+
+    def scopes(self, lib: Library) -> list[Scope]:
+        one = (self.model_id,)
+        return [Scope("models"), *(Scope(table, "model_id", one) for table in ("suggestions", "codes", "code_snapshots"))]
+
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
+        lib.models.get(self.model_id)  # a clear NotFound for a model that is not there
+        lib.models.delete(self.model_id)
+        return Changes(models=True, suggestions=True), self.model_id
+
+
 def _set_changed(ids) -> Changes:
     """Items left or came back: the grid, counts, collections and suggestions all change."""
     return Changes(items=frozenset(ids), item_set=True, tags=True, collections=True, suggestions=True)

@@ -245,6 +245,13 @@ class SearchService:
             codes, scores = rt.encode_labels(rt.label_vector(scheme.closure(wanted))[None])
         return self._fused("", wanted, codes, scores, [], k, self._allowed_set(filters), started)
 
+    def _accession(self, item_id: int) -> str:
+        """An item as the curator knows it (its id only if it is gone)."""
+        try:
+            return self.lib.items.get(item_id).accession
+        except NotFound:
+            return f"Item {item_id}"
+
     @_one_read
     def like_item(self, item_id: int, k: int = 50, filters: SearchFilters | None = None) -> SearchResults:
         """Items like this one: its labels (tagged, else what its photo shows) and its stored
@@ -255,7 +262,8 @@ class SearchService:
             if code is not None:
                 profile = self._profile(item_id)
                 return _timed(alike(self, profile, code, score, k, filters, exclude={item_id}), started)
-        raise NotFound(f"Item {item_id} has no codes yet; encode the library first.")
+        raise NotFound(f"{self._accession(item_id)} is not encoded yet: it can be compared once encoding "
+                       "has finished (Model ▸ Encode).")
 
     @_one_read
     def edit(self, item_id: int, add=(), remove=(), weight: float = 0.5, k: int = 50,

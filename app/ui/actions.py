@@ -46,6 +46,8 @@ class WindowActions(QObject):
         self.more_like_this = self._action(w.more_like_this, "Ctrl+L")
         self.edit_attributes = self._action(w.edit_attributes_search, "Ctrl+Shift+L")
         self.train = self._action(w.show_training)
+        self.encode = self._action(w.encode_now)
+        self.models = self._action(w.show_models)
         self.evaluate = self._action(w.show_evaluation)
         self.clear_filters = self._action(w.clear_filters, "Ctrl+Shift+A")
         self.about = self._action(w.show_about)
@@ -53,7 +55,8 @@ class WindowActions(QObject):
         self.languages = {code: self._language_action(code) for code in ("system", *LANGUAGES)}
         self.search_actions = [self.search_photo, self.more_like_this, self.edit_attributes]
         self.writing_actions = [self.import_photos, self.import_folder, self.tag, self.new_collection,
-                                self.remove_from_collection, self.delete_items, self.trash, self.train]
+                                self.remove_from_collection, self.delete_items, self.trash, self.train,
+                                self.encode]
         self._menus()
 
     def _action(self, slot, shortcut=None) -> QAction:
@@ -89,7 +92,7 @@ class WindowActions(QObject):
         for a in (self.search_photo, self.more_like_this, self.edit_attributes):
             self._add(self.search_menu, a)
         self.model_menu = bar.addMenu("")
-        for a in (self.train, self.evaluate):
+        for a in (self.train, self.encode, self.models, None, self.evaluate):
             self._add(self.model_menu, a)
         self.view_menu = bar.addMenu("")
         self.language_menu = self.view_menu.addMenu("")
@@ -149,6 +152,7 @@ class WindowActions(QObject):
             self.delete_items: self.tr("&Move to trash"), self.trash: self.tr("T&rash…"),
             self.search_photo: self.tr("Search by &photo…"), self.more_like_this: self.tr("&More like this"),
             self.edit_attributes: self.tr("Like this, &but…"), self.train: self.tr("&Train…"),
+            self.encode: self.tr("E&ncode new and changed items"), self.models: self.tr("&Models…"),
             self.evaluate: self.tr("&Evaluation…"), self.about: self.tr("&About Wenyang"),
             self.languages["system"]: self.tr("&System language"),
         }

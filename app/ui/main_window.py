@@ -19,6 +19,7 @@ from app.ui.facet_panel import FacetPanel
 from app.ui.grid_model import GridModel
 from app.ui.grid_view import GridView
 from app.ui.i18n import Retranslating
+from app.ui.keep_encoded import KeepEncoded
 from app.ui.search_backend import SearchBackend, device_text
 from app.ui.search_panel import SearchPanel
 from app.ui.session import Session
@@ -42,6 +43,7 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.grid = GridView(160, self)
         self.grid.setModel(self.grid_model)
         self.backend = SearchBackend(lib.root, self)
+        self.keeper = KeepEncoded(self.session, getattr(lib, "read_only", False), self)
         self.label_filters: list[str] = []
         self.collection: int | None = None
         self.model_id: str | None = None
@@ -57,6 +59,7 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.grid_model.reload()
         self.reload_summary()
         self.backend.refresh()
+        self.keeper.soon()  # items imported or edited while no window was open
 
     # -- layout ----------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -94,9 +97,12 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
     def _build_status_bar(self) -> None:
         self.path_label, self.count_label = QLabel(str(self.lib.root)), QLabel()
         self.model_label, self.device_label = QLabel(), QLabel()
+        self.encoding_label = QLabel()
+        self.encoding_label.setObjectName("encodingLabel")
         self.device = "CPU"
         bar = self.statusBar()
-        for widget in (self.path_label, self.count_label, self.model_label, self.device_label):
+        for widget in (self.path_label, self.count_label, self.encoding_label, self.model_label,
+                       self.device_label):
             widget.setObjectName(widget.__class__.__name__)
             bar.addPermanentWidget(widget)
         self.path_label.setObjectName("libraryPath")
@@ -119,6 +125,8 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.detail.cropSearch.connect(self.search_region)
         self.search.itemActivated.connect(self.show_item)
         self.backend.availabilityChanged.connect(self._search_available)
+        self.keeper.stateChanged.connect(self._update_status)
+        self.search.pending_note = self.encoding_note
         self.backend.failed.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
     def retranslate(self) -> None:
@@ -216,6 +224,27 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.model_label.setText(self.tr("Model: {model}").format(model=self.model_id) if self.model_id
                                  else self.tr("no model"))
         self.device_label.setText(self.tr("Inference: {device}").format(device=self.device))
+        self.encoding_label.setText(self.encoding_text())
+
+    def encoding_text(self) -> str:
+        """The status bar's line on encoding: running, waiting, failed, or nothing."""
+        keeper = getattr(self, "keeper", None)
+        if keeper is None:
+            return ""
+        if keeper.running:
+            return self.tr("Encoding for search: {done} of {total}").format(done=keeper.done, total=keeper.total)
+        if keeper.problem:
+            return self.tr("Encoding: {problem}").format(problem=keeper.problem)
+        if keeper.left:
+            return self.tr("{n} item(s) wait for encoding").format(n=keeper.left)
+        return ""
+
+    def encoding_note(self) -> str:
+        """For the search panel: what its results cannot include yet."""
+        keeper = getattr(self, "keeper", None)
+        if keeper is None or not (keeper.running or keeper.left):
+            return ""
+        return self.tr("some new or changed items are still being encoded and are found by words and tags only")
 
     # -- window state ----------------------------------------------------------------------
     def _restore_state(self) -> None:

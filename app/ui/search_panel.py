@@ -56,6 +56,7 @@ class SearchPanel(Retranslating, QWidget):
         self.filters_provider = filters_provider  # () -> (labels, collection) of the grid
         self.scheme = None
         self.last_query = ""  # the search on show, in words (an export names it)
+        self.pending_note = lambda: ""  # the window says here what is not encoded yet
         # The typed search the chips belong to: its text, and the labels the curator asked
         # for (None: as the service understood it). None when the last search was not typed.
         self._typed: tuple[str, list[str] | None] | None = None
@@ -200,7 +201,8 @@ class SearchPanel(Retranslating, QWidget):
         self.status.setText((what + " · " if self._typed is None and what else "")
                             + self.tr("{p} photo(s), {d} description(s) in {s:.2f} s").format(
             p=len(results.photos), d=len(results.descriptions), s=getattr(results, "seconds", 0.0))
-            + (" · " + self.tr("query labels: {labels}").format(labels=labels) if labels else ""))
+            + (" · " + self.tr("query labels: {labels}").format(labels=labels) if labels else "")
+            + (" · " + self.pending_note() if self.pending_note() else ""))
         self.tabs.setCurrentIndex(0 if results.photos or not results.descriptions else 1)
 
     def _show_understood(self, results, what: str) -> None:

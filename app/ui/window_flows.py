@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # what the flows use of the main window they are mixed into
     from app.ui.collections_panel import CollectionsPanel
     from app.ui.detail_pane import DetailPane
     from app.ui.grid_view import GridView
+    from app.ui.keep_encoded import KeepEncoded
     from app.ui.search_backend import SearchBackend
     from app.ui.search_panel import SearchPanel
     from app.ui.session import Session
@@ -50,6 +51,7 @@ class WindowFlows(_Window):
     if TYPE_CHECKING:
         session: Session
         backend: SearchBackend
+        keeper: KeepEncoded
         search: SearchPanel
         collections: CollectionsPanel
         detail: DetailPane
@@ -266,6 +268,20 @@ class WindowFlows(_Window):
         self.training_dialog = dialog
         dialog.show()
         return dialog
+
+    def show_models(self):
+        """Model ▸ Models…: use, go back to or delete a trained model."""
+        from app.ui.models_dialog import ModelsDialog
+
+        dialog = ModelsDialog(self.session, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.models_dialog = dialog
+        dialog.show()
+        return dialog
+
+    def encode_now(self) -> None:
+        """Model ▸ Encode: bring the active model's codes up to date now."""
+        self.keeper.check()
 
     def show_evaluation(self):
         from app.ui.evaluation_view import EvaluationView

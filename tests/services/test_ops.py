@@ -51,6 +51,8 @@ CASES = {
     "merge labels": lambda ids: ops.MergeLabels("phoenix", "dragon"),
     "delete a used label": lambda ids: ops.DeleteLabel("animal", force=True),
     "activate model": lambda ids: ops.ActivateModel("m1"),
+    "delete the active model": lambda ids: ops.DeleteModel("m2"),
+    "delete another model": lambda ids: ops.DeleteModel("m1"),
     "delete items": lambda ids: ops.DeleteItems(ids[1:4]),
 }
 
