@@ -30,6 +30,7 @@ from app.ui.compat import binding_problem
 from app.ui.first_run import DEMO_COUNT, demo_wanted, start_first_run
 from app.ui.i18n import install_language, resolve_language
 from app.ui.main_window import MainWindow
+from app.ui.platform_check import display_problem
 
 __all__ = ["MainWindow", "main", "library_to_open", "start", "parse_options"]
 
@@ -90,6 +91,10 @@ def quit_later(app: QApplication, window: MainWindow) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the application; returns the exit code."""
+    blocked = display_problem() if QApplication.instance() is None else None
+    if blocked:  # Qt would abort the process with a message that names no package
+        print(blocked, file=sys.stderr)
+        return 2
     app = cast(QApplication, QApplication.instance() or QApplication(argv if argv is not None else sys.argv))
     settings.configure_application()
     problem = binding_problem()
