@@ -23,42 +23,15 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushB
 
 from app.core.jobs import Progress
 from app.services.demo import DEMO_COUNT, DEMO_TRAINING
-from app.ui.i18n import Retranslating, current_language
+from app.ui.i18n import Retranslating
 from app.ui.jobs import Job
 
 log = logging.getLogger(__name__)
 NO_DEMO_ENV = "WENYANG_NO_DEMO"
 
-# Until resources/i18n/zh_CN.json carries these (context "FirstRun"), the Chinese is kept
-# here, so the dialog is bilingual without a catalogue entry the completeness test would miss.
-_ZH = {
-    "Preparing the demo collection": "正在准备演示藏品",
-    "Wenyang is setting up a demo collection and training a search model on it, so you can "
-    "browse and search straight away. Cancel keeps what is done so far.":
-        "纹样正在建立演示藏品并在其上训练检索模型，以便您立即浏览和检索。取消会保留已完成的部分。",
-    "Wenyang is setting up a demo collection and the search model that comes with it, so you "
-    "can browse and search straight away. Cancel keeps what is done so far.":
-        "纹样正在建立演示藏品并安装随附的检索模型，以便您立即浏览和检索。取消会保留已完成的部分。",
-    "1. Demo collection": "1. 演示藏品",
-    "2. Search model": "2. 检索模型",
-    "Drawing garments: {done} of {total}": "绘制服饰：{done} / {total}",
-    "Importing: {done} of {total}": "导入：{done} / {total}",
-    "Reading photos: {done} of {total}": "读取照片：{done} / {total}",
-    "Training: epoch {epoch} of {epochs}": "训练：第 {epoch} / {epochs} 轮",
-    "Encoding the collection": "编码藏品",
-    "Waiting": "等待中",
-    "Done": "完成",
-    "Cancel": "取消",
-    "Cancelling…": "正在取消…",
-}
-
-
-def _text(source: str) -> str:
-    """The interface string in the current language (catalogue first, then ``_ZH``)."""
-    translated = QCoreApplication.translate("FirstRun", source)
-    if translated == source and current_language().startswith("zh"):
-        return _ZH.get(source, source)
-    return translated
+def _tr(source: str) -> str:
+    """The interface string in the current language (context "FirstRun" of the catalogue)."""
+    return QCoreApplication.translate("FirstRun", source)
 
 
 def demo_wanted(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -> bool:
@@ -97,6 +70,7 @@ class FirstRunJob(Job):
         self.source = model_source(count) if source == "auto" else source  # 'train', a folder, None
         self.options = options if options is not None or self.source != "train" else default_train_options()
         self.timings: dict[str, float] = {}
+        self.shown = False  # the demo's items were announced to the window (before the model)
 
     def work(self):  # worker thread: services only, never a widget
         from app.core.errors import WenyangError
@@ -153,7 +127,8 @@ class FirstRunDialog(Retranslating, QDialog):
     def __init__(self, job: FirstRunJob, parent=None):
         super().__init__(parent)
         self.setObjectName("firstRunDialog")
-        self.setWindowModality(Qt.WindowModality.WindowModal)
+        # not modal: the grid fills with the demo while the model trains, and can be browsed
+        self.setWindowModality(Qt.WindowModality.NonModal)
         self.job = job
         self.intro, self.demo_title, self.model_title = QLabel(self), QLabel(self), QLabel(self)
         self.intro.setWordWrap(True)
@@ -162,7 +137,7 @@ class FirstRunDialog(Retranslating, QDialog):
         self.cancel_button = QPushButton(self)
         self.cancel_button.clicked.connect(self.cancel)
         self._layout()
-        self._texts: dict[str, Any] = {"demo": "Waiting", "model": "Waiting"}  # a text, or (text, its values)
+        self._texts: dict[str, tuple[str, dict[str, Any]]] = {"demo": ("waiting", {}), "model": ("waiting", {})}
         job.progress.connect(self.on_progress)
         job.finished.connect(lambda _outcome: self.accept())
         job.failed.connect(lambda _message, _cancelled: self.accept())
@@ -180,44 +155,39 @@ class FirstRunDialog(Retranslating, QDialog):
         self.resize(520, 260)
 
     def retranslate(self) -> None:
-        self.setWindowTitle(_text("Preparing the demo collection"))
+        self.setWindowTitle(_tr("Preparing the demo collection"))
         if self.job.source == "train":
-            self.intro.setText(_text(
+            self.intro.setText(_tr(
                 "Wenyang is setting up a demo collection and training a search model on it, so you can "
                 "browse and search straight away. Cancel keeps what is done so far."))
         else:
-            self.intro.setText(_text(
+            self.intro.setText(_tr(
                 "Wenyang is setting up a demo collection and the search model that comes with it, so you "
                 "can browse and search straight away. Cancel keeps what is done so far."))
-        self.demo_title.setText(_text("1. Demo collection"))
-        self.model_title.setText(_text("2. Search model"))
-        self.cancel_button.setText(_text("Cancelling…") if self.job.cancel_token.is_set()
-                                   else _text("Cancel"))
+        self.demo_title.setText(_tr("1. Demo collection"))
+        self.model_title.setText(_tr("2. Search model"))
+        self.cancel_button.setText(_tr("Cancelling…") if self.job.cancel_token.is_set()
+                                   else _tr("Cancel"))
         self._show_stages()
 
     def _show_stages(self) -> None:
         for label, key in ((self.demo_stage, "demo"), (self.model_stage, "model")):
-            source, args = self._texts[key] if isinstance(self._texts[key], tuple) \
-                else (self._texts[key], {})
-            label.setText(_text(source).format(**args))
+            stage, args = self._texts[key]
+            label.setText(_stage_text(stage).format(**args))
 
-    STAGE_TEXT = {"generate": ("demo", "Drawing garments: {done} of {total}"),
-                  "import": ("demo", "Importing: {done} of {total}"),
-                  "features": ("model", "Reading photos: {done} of {total}"),
-                  "train": ("model", "Training: epoch {epoch} of {epochs}"),
-                  "encode": ("model", "Encoding the collection")}
+    STAGE_BAR = {"generate": "demo", "import": "demo", "features": "model", "train": "model", "encode": "model"}
 
     def on_progress(self, event: Progress) -> None:
         """Move the bar of the stage an event belongs to and say what is happening."""
         stage, done, total = event.stage, event.done, event.total
-        key, source = self.STAGE_TEXT.get(stage, ("model", stage))
+        key = self.STAGE_BAR.get(stage, "model")
         bar = self.demo_bar if key == "demo" else self.model_bar
         bar.setRange(0, max(total, 1))
         bar.setValue(min(done, max(total, 1)))
         if key == "model":
             self.demo_bar.setValue(self.demo_bar.maximum())
-            self._texts["demo"] = "Done"
-        self._texts[key] = (source, {"done": done, "total": total, "epoch": done, "epochs": total})
+            self._texts["demo"] = ("done", {})
+        self._texts[key] = (stage, {"done": done, "total": total, "epoch": done, "epochs": total})
         self._show_stages()
 
     def cancel(self) -> None:
@@ -232,10 +202,19 @@ class FirstRunDialog(Retranslating, QDialog):
             super().reject()
 
 
+def _stage_text(stage: str) -> str:
+    """What the dialog says of a stage (its values filled in by the caller)."""
+    texts = {"generate": _tr("Drawing garments: {done} of {total}"), "import": _tr("Importing: {done} of {total}"),
+             "features": _tr("Reading photos: {done} of {total}"), "train": _tr("Training: epoch {epoch} of {epochs}"),
+             "encode": _tr("Encoding the collection"), "waiting": _tr("Waiting"), "done": _tr("Done")}
+    return texts.get(stage, stage)
+
+
 def start_first_run(window, count: int = DEMO_COUNT, options=None) -> FirstRunJob:
     """Fill ``window``'s (empty) library with the demo and train on it, showing progress."""
     job = FirstRunJob(window.session.root, count, options, window)
     dialog = FirstRunDialog(job, window)
+    job.progress.connect(lambda event: _demo_ready(window, job, event))
     job.finished.connect(lambda outcome: _finished(window, job, outcome))
     job.failed.connect(lambda message, _cancelled: _failed(window, message))
     window.session.on_close(job.cancel)
@@ -252,11 +231,20 @@ def _announce_changes(session) -> None:
     session.announce(EVERYTHING)
 
 
+def _demo_ready(window, job: FirstRunJob, event: Progress) -> None:
+    """The model's first event means the demo's items are all in: show them now, while it trains."""
+    if event.stage not in ("generate", "import") and not job.shown:
+        job.shown = True
+        _announce_changes(window.session)
+        window.session.message.emit(_tr("The demo collection is ready to browse; the search model is on its way."))
+
+
 def _finished(window, job: FirstRunJob, outcome) -> None:
     _announce_changes(window.session)
     timings = ", ".join(f"{k} {v:.0f} s" for k, v in job.timings.items())
     model = getattr(outcome, "model_id", None)
-    window.session.message.emit(f"Demo collection ready; model {model or '—'} ({timings})")
+    window.session.message.emit(_tr("The demo collection is ready; search uses model {model}.").format(model=model)
+                                if model else _tr("The demo collection is ready."))
     log.info("first run: model %s; %s", model, timings)
 
 
