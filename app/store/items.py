@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from app.core.errors import NotFound, WenyangError
 from app.core.models import MAX_TEXT, Item, Photo, now_iso
 from app.core.scheme import clean_name
-from app.store.sql import chunks, marks
+from app.store.sql import chunks, marks, passing_sql
 
 if TYPE_CHECKING:
     from app.store.library import Library
@@ -170,15 +170,7 @@ class ItemRepository:
     def passing(self, label_groups: Iterable[Iterable[str]] = (), collection: int | None = None) -> list[int]:
         """Ids (ascending) of the items that carry a label of every group (AND across groups,
         OR within one) and, when ``collection`` is given, belong to it."""
-        sql = "SELECT id FROM items WHERE 1"
-        args: list[str | int] = []
-        for group in label_groups:
-            ids = sorted(group)
-            sql += f" AND id IN (SELECT item_id FROM item_labels WHERE label_id IN ({marks(ids)}))"
-            args += ids
-        if collection is not None:
-            sql += " AND id IN (SELECT item_id FROM collection_items WHERE collection_id = ?)"
-            args.append(collection)
+        sql, args = passing_sql(label_groups, collection)
         return [r[0] for r in self.db.execute(sql + " ORDER BY id", args).fetchall()]
 
     def cards(self, item_ids: Iterable[int]) -> dict[int, tuple[str, str, str, str]]:

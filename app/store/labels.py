@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from app.core.errors import SchemeError
 from app.core.scheme import PATH_SEP, Facet, Label, LabelScheme, clean_name, name_key
-from app.store.sql import chunks, marks
+from app.store.sql import chunks, marks, passing_sql
 
 if TYPE_CHECKING:
     from app.store.library import Library
@@ -298,9 +298,16 @@ class LabelRepository:
         return self.db.execute(f"SELECT COUNT(DISTINCT item_id) FROM item_labels WHERE label_id IN ({marks})",
                                ids).fetchone()[0]
 
-    def counts(self) -> dict[str, int]:
-        """Number of items carrying each label (ancestors are stored, so counts roll up)."""
-        rows = self.db.execute("SELECT label_id, COUNT(*) FROM item_labels GROUP BY label_id").fetchall()
+    def counts(self, label_groups: Iterable[Iterable[str]] = (), collection: int | None = None) -> dict[str, int]:
+        """Number of items carrying each label (ancestors are stored, so counts roll up), among
+        the items that pass ``label_groups`` and ``collection`` (``ItemRepository.passing``)."""
+        groups = [list(g) for g in label_groups]
+        if not groups and collection is None:
+            rows = self.db.execute("SELECT label_id, COUNT(*) FROM item_labels GROUP BY label_id").fetchall()
+        else:
+            within, args = passing_sql(groups, collection)
+            rows = self.db.execute(f"SELECT label_id, COUNT(*) FROM item_labels WHERE item_id IN ({within}) "
+                                   "GROUP BY label_id", args).fetchall()
         return {label_id: 0 for label_id in self.scheme().labels} | dict(rows)
 
 

@@ -1,7 +1,7 @@
 """Small helpers for the store's SQL: placeholders and IN lists cut to a safe length."""
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -17,3 +17,17 @@ def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     """``values`` in slices of at most ``size``."""
     for start in range(0, len(values), size):
         yield values[start:start + size]
+
+
+def passing_sql(label_groups: Iterable[Iterable[str]] = (), collection: int | None = None) -> tuple[str, list]:
+    """``SELECT id FROM items WHERE …`` for ``ItemRepository.passing`` (and counts within it)."""
+    sql = "SELECT id FROM items WHERE 1"
+    args: list[str | int] = []
+    for group in label_groups:
+        ids = sorted(group)
+        sql += f" AND id IN (SELECT item_id FROM item_labels WHERE label_id IN ({marks(ids)}))"
+        args += ids
+    if collection is not None:
+        sql += " AND id IN (SELECT item_id FROM collection_items WHERE collection_id = ?)"
+        args.append(collection)
+    return sql, args

@@ -27,6 +27,7 @@ class FacetPanel(Retranslating, QWidget):
         self.scheme = None
         self.counts: dict[str, int] = {}
         self.checked: set[str] = set()
+        self.collection: int | None = None  # counts follow the collection on show too
         self._building = False
         self.model = build_label_model(_EmptyScheme(), "en", True, parent=self)
         self.proxy = LabelFilterProxy(self)
@@ -68,8 +69,15 @@ class FacetPanel(Retranslating, QWidget):
 
     # -- loading ---------------------------------------------------------------------------
     def reload(self) -> None:
-        """Fetch the scheme and counts (on the library thread), then rebuild the tree."""
-        self.session.run(queries.scheme_and_counts, self._on_loaded)
+        """Fetch the scheme and the counts under the current filter (on the library thread),
+        then rebuild the tree (or only its counts)."""
+        checked, collection = sorted(self.checked), self.collection
+        self.session.run(lambda lib: queries.scheme_and_counts(lib, checked, collection), self._on_loaded)
+
+    def set_collection(self, collection: int | None) -> None:
+        """The grid shows this collection (None: the whole library): count within it."""
+        self.collection = collection
+        self.reload()
 
     def _on_loaded(self, found) -> None:
         scheme, counts = found
@@ -118,6 +126,7 @@ class FacetPanel(Retranslating, QWidget):
             self.checked.discard(label_id)
         self._update_summary()
         self.filtersChanged.emit(sorted(self.checked))
+        self.reload()  # the other facets' counts narrow
 
     def set_checked(self, label_ids) -> None:
         """Tick exactly these labels (and emit the new filter)."""
@@ -131,6 +140,7 @@ class FacetPanel(Retranslating, QWidget):
             self._building = False
         self._update_summary()
         self.filtersChanged.emit(sorted(self.checked))
+        self.reload()  # the other facets' counts narrow
 
     def clear(self) -> None:
         self.set_checked([])

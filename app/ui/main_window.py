@@ -161,6 +161,7 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
     def _collection_changed(self, coll_id) -> None:
         self.collection = coll_id
         self.grid_model.set_filters(self.label_filters, self.collection)
+        self.facets.set_collection(coll_id)
 
     def clear_filters(self) -> None:
         self.facets.clear()

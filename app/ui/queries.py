@@ -81,9 +81,22 @@ def label_usage(lib: Library, item_ids: list[int]) -> dict[str, int]:
     return counts
 
 
-def scheme_and_counts(lib: Library):
-    """The label scheme and the number of items carrying each label."""
-    return lib.labels.scheme(), lib.labels.counts()
+def scheme_and_counts(lib: Library, label_ids=(), collection: int | None = None):
+    """The label scheme and, for each label, how many items would show if it were ticked too:
+    counted among the items that pass the collection and the ticked labels of the *other*
+    facets (within a facet, ticked labels add up: OR), as faceted search does."""
+    scheme = lib.labels.scheme()
+    by_facet: dict[str, set[str]] = {}
+    for label_id in label_ids:
+        if label_id in scheme.labels:
+            by_facet.setdefault(scheme.labels[label_id].facet, set()).update(
+                [label_id, *scheme.descendants(label_id)])
+    counts = lib.labels.counts(by_facet.values(), collection)
+    for facet in by_facet:  # a facet's own choices do not narrow its counts
+        others = [group for f, group in by_facet.items() if f != facet]
+        own = lib.labels.counts(others, collection)
+        counts.update({l: n for l, n in own.items() if l in scheme.labels and scheme.labels[l].facet == facet})
+    return scheme, counts
 
 
 def collections_list(lib: Library):

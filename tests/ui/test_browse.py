@@ -59,6 +59,36 @@ def test_counts_follow_tagging(stocked, library, qtbot):
     assert rows_by_label(window.facets.model)["plant"].text().endswith("(3)")
 
 
+def count_of(window, label_id) -> str:
+    return rows_by_label(window.facets.model)[label_id].text().rsplit("(", 1)[-1].rstrip(")")
+
+
+def test_counts_follow_the_filter_and_the_collection(stocked, library, qtbot):
+    """Counts say how many items a tick would show: other facets' ticks and the collection
+    narrow them; a facet's own ticks do not (they add up, OR)."""
+    window, ids = stocked
+    library.labels.tag(ids[:4], ["dragon"])
+    library.labels.tag(ids[2:], ["phoenix"])
+    library.labels.tag(ids[:2], ["qing"])
+    library.labels.tag(ids[2:3], ["ming"])
+    window.facets.reload()
+    qtbot.waitUntil(lambda: count_of(window, "dragon") == "4" and count_of(window, "qing") == "2")
+    tick(window, qtbot, "qing")
+    qtbot.waitUntil(lambda: count_of(window, "dragon") == "2")  # Qing items with a dragon
+    assert count_of(window, "phoenix") == "0"
+    assert count_of(window, "ming") == "1"  # same facet as Qing: ticking it would add one
+    tick(window, qtbot, "qing", Qt.Unchecked)
+    qtbot.waitUntil(lambda: count_of(window, "dragon") == "4")
+    library.collections.create("Three")
+    library.collections.add("Three", ids[3:])
+    window.collections.reload()
+    wait_idle(qtbot, window)
+    window._collection_changed(library.collections.get("Three").id)
+    qtbot.waitUntil(lambda: count_of(window, "dragon") == "1" and count_of(window, "phoenix") == "3")
+    window._collection_changed(None)
+    qtbot.waitUntil(lambda: count_of(window, "phoenix") == "4")
+
+
 def test_grid_fetches_rows_in_batches(library, open_window, qtbot):
     conn = library.db.conn
     conn.execute("BEGIN")
