@@ -50,6 +50,7 @@ class WindowActions(QObject):
         self.models = self._action(w.show_models)
         self.evaluate = self._action(w.show_evaluation)
         self.clear_filters = self._action(w.clear_filters, "Ctrl+Shift+A")
+        self.view_photo = self._action(w.show_viewer, "Ctrl+Return")
         self.about = self._action(w.show_about)
         self.language_group = QActionGroup(self)
         self.languages = {code: self._language_action(code) for code in ("system", *LANGUAGES)}
@@ -95,6 +96,7 @@ class WindowActions(QObject):
         for a in (self.train, self.encode, self.models, None, self.evaluate):
             self._add(self.model_menu, a)
         self.view_menu = bar.addMenu("")
+        self.view_menu.addAction(self.view_photo)
         self.language_menu = self.view_menu.addMenu("")
         for action in self.languages.values():
             self.language_menu.addAction(action)
@@ -153,6 +155,7 @@ class WindowActions(QObject):
             self.search_photo: self.tr("Search by &photo…"), self.more_like_this: self.tr("&More like this"),
             self.edit_attributes: self.tr("Like this, &but…"), self.train: self.tr("&Train…"),
             self.encode: self.tr("E&ncode new and changed items"), self.models: self.tr("&Models…"),
+            self.view_photo: self.tr("&Full size / compare (Space)"),
             self.evaluate: self.tr("&Evaluation…"), self.about: self.tr("&About Wenyang"),
             self.languages["system"]: self.tr("&System language"),
         }

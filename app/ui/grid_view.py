@@ -85,6 +85,7 @@ class GridView(QListView):
 
     itemsContextMenu = Signal(QPoint, list)
     selectionIdsChanged = Signal(list)
+    viewRequested = Signal(list)  # double-click or Space: the full-size viewer for these items
 
     def __init__(self, side: int = 160, parent=None):
         super().__init__(parent)
@@ -106,6 +107,7 @@ class GridView(QListView):
         self.setItemDelegate(self.delegate)
         self.setGridSize(self.delegate.sizeHint(None, None) + QSize(4, 4))
         self.customContextMenuRequested.connect(self._context_menu)
+        self.doubleClicked.connect(lambda index: self.viewRequested.emit([index.data(ItemIdRole)]))
 
     def setModel(self, model) -> None:
         super().setModel(model)
@@ -135,6 +137,14 @@ class GridView(QListView):
         self.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         if not selection.isEmpty():
             self.scrollTo(selection.indexes()[0])
+
+    def keyPressEvent(self, event) -> None:
+        """Space opens the selected item (two selected: side by side), as photo managers do."""
+        if event.key() == Qt.Key.Key_Space and self.selected_ids():
+            self.viewRequested.emit(self.selected_ids()[:2])
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.indexAt(pos)

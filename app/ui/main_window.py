@@ -119,6 +119,7 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self._selection_timer.timeout.connect(lambda: self.detail.show_items(self.grid.selected_ids()))
         self.grid.selectionIdsChanged.connect(lambda _ids: self._selection_timer.start())
         self.grid.itemsContextMenu.connect(self.grid_context_menu)
+        self.grid.viewRequested.connect(self.show_viewer)
         self.grid_model.totalChanged.connect(lambda _n: self._update_filter_bar())
         s.changed.connect(self._library_changed)
         s.message.connect(lambda text: self.statusBar().showMessage(text, 8000))

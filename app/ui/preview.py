@@ -48,6 +48,7 @@ class PhotoPreview(QGraphicsView):
         self.setDragMode(QGraphicsView.ScrollHandDrag)
         self.setMinimumSize(QSize(200, 160))
         self.crop_mode = False
+        self.fitted = True  # until the curator zooms, the photo follows the view's size
         self.path: str | None = None
         self.scale_to_original = 1.0
         self._band = QRubberBand(QRubberBand.Rectangle, self.viewport())
@@ -86,12 +87,26 @@ class PhotoPreview(QGraphicsView):
 
     # -- zoom ------------------------------------------------------------------------------
     def fit(self) -> None:
+        self.fitted = True
         if not self.item.pixmap().isNull():
             self.fitInView(self.item, Qt.AspectRatioMode.KeepAspectRatio)
 
     def zoom(self, steps: float) -> None:
         factor = ZOOM_STEP ** steps
+        self.fitted = False
         self.scale(factor, factor)
+
+    def resizeEvent(self, event) -> None:
+        """A view that opens small (a tabbed dock, a dialog being laid out) or is resized keeps
+        the whole photo in sight, unless the curator has zoomed."""
+        super().resizeEvent(event)
+        if self.fitted:
+            self.fit()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.fitted:
+            self.fit()
 
     def zoom_factor(self) -> float:
         return self.transform().m11()

@@ -202,12 +202,28 @@ class WindowFlows(_Window):
             menu.addAction(_tr("Remove from this collection"),
                            functools.partial(self.collections.remove_items, self.collection, item_ids))
         menu.addSeparator()
+        menu.addAction(_tr("View full size") if len(item_ids) == 1 else _tr("Compare the first two"),
+                       lambda: self.show_viewer(item_ids[:2]))
         for action in (self.actions.more_like_this, self.actions.edit_attributes):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(_tr("Export selected items…"), lambda: self.show_export(item_ids=item_ids))
         menu.addAction(_tr("Move to trash"), lambda: self.delete_selection(item_ids))
         return menu
+
+    def show_viewer(self, item_ids: list[int] | None = None):
+        """The full-size viewer on ``item_ids`` (default: the selection; two compare side by side)."""
+        from app.ui.viewer import PhotoViewer
+
+        ids = list(item_ids if item_ids is not None else self.grid.selected_ids())[:2]
+        if not ids:
+            self.session.message.emit(_tr("Select an item (or two, to compare) first."))
+            return None
+        viewer = PhotoViewer(self.session, ids, self)
+        viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.viewer = viewer
+        viewer.show()
+        return viewer
 
     def show_export(self, collection: int | None = None, item_ids: list[int] | None = None):
         """The export dialog, on ``collection`` or ``item_ids`` when given, else on what the
