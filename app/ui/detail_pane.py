@@ -6,16 +6,19 @@ newer selection makes older answers stale (they are dropped by generation number
 """
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -32,14 +35,34 @@ from app.ui.preview import PhotoPreview
 from app.ui.suggestions import SuggestionsPanel
 from app.ui.tagging import TagTree
 
+CHIP_COLOUR = "#dde7f3"  # a label chip's background: readable on light and dark text
+
 if TYPE_CHECKING:
     from app.services.library import Library
 
 
 class CommitTextEdit(QPlainTextEdit):
-    """A text box that reports ``editingFinished`` when it loses focus (like QLineEdit)."""
+    """A text box that reports ``editingFinished`` when it loses focus (like QLineEdit) and
+    grows with its text between ``MIN_LINES`` and ``MAX_LINES`` (a museum description runs to
+    paragraphs; a two-line box made the curator scroll inside it)."""
 
     editingFinished = Signal()
+    MIN_LINES, MAX_LINES = 6, 18
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.document().documentLayout().documentSizeChanged.connect(lambda _size: self._fit_height())
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        line = self.fontMetrics().lineSpacing()
+        lines = max(self.MIN_LINES, min(self.MAX_LINES, int(self.document().size().height()) + 1))
+        margins = self.contentsMargins().top() + self.contentsMargins().bottom()
+        self.setFixedHeight(lines * line + 2 * int(self.document().documentMargin()) + margins + 2)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_height()  # the text re-wraps at the new width
 
     def focusOutEvent(self, event) -> None:
         self.editingFinished.emit()
@@ -105,6 +128,7 @@ class DetailPane(Retranslating, QWidget):
         self.collections_label.setWordWrap(True)
         self.labels_label = QLabel(self)
         self.labels_label.setObjectName("labelsSummary")
+        self.labels_label.setTextFormat(Qt.TextFormat.RichText)
         self.labels_label.setWordWrap(True)
         self.tags = TagTree(self)
         self.tags.tagRequested.connect(self.tag)
@@ -128,17 +152,22 @@ class DetailPane(Retranslating, QWidget):
         top_layout.addLayout(tools)
         top_layout.addWidget(self.preview, 1)
         self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form_box = QWidget(self)
         form_box.setLayout(self.form)
+        self.record = QScrollArea(self)  # the record scrolls as a whole, never a box inside it
+        self.record.setWidgetResizable(True)
+        self.record.setFrameShape(QFrame.Shape.NoFrame)
+        self.record.setWidget(form_box)
         self.form_labels = [QLabel(self) for _ in range(5)]
         for label, field in zip(self.form_labels, (self.title_edit, self.description_edit,
                                                    self.metadata_table, self.labels_label,
                                                    self.collections_label)):
             self.form.addRow(label, field)
         splitter = QSplitter(Qt.Orientation.Vertical, self)
-        for widget in (top, form_box, self.tags, self.suggestions):
+        for widget in (top, self.record, self.tags, self.suggestions):
             splitter.addWidget(widget)
-        splitter.setSizes([320, 220, 280, 120])
+        splitter.setSizes([300, 320, 240, 110])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
@@ -216,20 +245,33 @@ class DetailPane(Retranslating, QWidget):
             self.preview.show_photo(detail.photo if detail is not None else None)
         self._show_heading()
 
+    def _leaves(self, label_ids: list[str]) -> list:
+        """The deepest labels an item carries (their ancestors are implied), in scheme order."""
+        carried = set(label_ids) & set(self.scheme.labels) if self.scheme is not None else set()
+        return [l for l in self.scheme.ordered()
+                if l.id in carried and not set(self.scheme.descendants(l.id)) & carried] if carried else []
+
     def _labels_summary(self, label_ids: list[str]) -> str:
-        """The deepest labels an item carries, as keyword paths (ancestors are implied)."""
+        """The item's labels as chips, named in the interface language (full paths in the tooltip)."""
         if self.scheme is None:
-            return ", ".join(label_ids)
-        carried = set(label_ids) & set(self.scheme.labels)
-        leaves = [l for l in self.scheme.ordered()
-                  if l.id in carried and not set(self.scheme.descendants(l.id)) & carried]
-        return "; ".join(self.scheme.keyword_path(l.id, label_language()) for l in leaves)
+            return html.escape(", ".join(label_ids))
+        lang = label_language()
+        leaves = self._leaves(label_ids)
+        self.labels_label.setToolTip("\n".join(self.scheme.keyword_path(l.id, lang) for l in leaves))
+        return " ".join(f'<span style="background-color:{CHIP_COLOUR};">&nbsp;{html.escape(l.name(lang))}&nbsp;</span>'
+                        for l in leaves)
 
     def _fill_metadata(self, metadata: dict) -> None:
-        self.metadata_table.setRowCount(len(metadata))
+        table = self.metadata_table
+        table.setRowCount(len(metadata))
         for row, (key, value) in enumerate(sorted(metadata.items())):
-            self.metadata_table.setItem(row, 0, QTableWidgetItem(str(key)))
-            self.metadata_table.setItem(row, 1, QTableWidgetItem(str(value)))
+            table.setItem(row, 0, QTableWidgetItem(str(key)))
+            table.setItem(row, 1, QTableWidgetItem(str(value)))
+            table.item(row, 1).setToolTip(str(value))
+        table.resizeRowsToContents()
+        # every row on show: the record scrolls as a whole, the table never inside it
+        rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+        table.setFixedHeight(table.horizontalHeader().height() + rows + 2 * table.frameWidth() + 2)
 
     def _show_heading(self) -> None:
         n = len(self.item_ids)

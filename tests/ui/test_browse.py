@@ -182,3 +182,18 @@ def test_the_detail_pane_names_labels_in_the_language_just_chosen(stocked, libra
     assert "Dragon" not in detail.labels_label.text()
     window.actions.languages["en"].trigger()
     qtbot.waitUntil(lambda: "Dragon" in detail.labels_label.text())
+
+
+def test_a_museum_record_is_readable_without_scrolling_inside_small_boxes(stocked, library, qtbot):
+    window, ids = stocked
+    description = "\n".join(f"Line {i}: satin ground, couched gold dragons, sea-wave hem." for i in range(10))
+    metadata = {f"field {i}": f"value {i}" for i in range(7)}
+    library.items.update(ids[0], description=description, metadata=metadata)
+    window.grid.select_ids([ids[0]])
+    detail = window.detail
+    qtbot.waitUntil(lambda: detail.detail is not None and detail.detail.description == description)
+    qtbot.waitUntil(lambda: detail.metadata_table.rowCount() == 7)
+    line = detail.description_edit.fontMetrics().lineSpacing()
+    assert detail.description_edit.height() >= 10 * line  # grew with its ten lines
+    assert detail.metadata_table.verticalScrollBar().maximum() == 0  # every field on show
+    assert detail.record.widgetResizable()  # the record scrolls as a whole

@@ -45,8 +45,9 @@ def test_tag_two_items_then_undo_and_redo(stocked, library, qtbot):
     wait_idle(qtbot, window)
     for item_id in pair:
         assert "dragon" in library.labels.labels_of(item_id)
-    select(window, qtbot, pair[:1])  # one item: the pane names its labels as keyword paths
-    assert window.detail.labels_label.text() == "Motif>Animal>Dragon"
+    select(window, qtbot, pair[:1])  # one item: the pane shows its labels as chips, paths in the tooltip
+    assert "&nbsp;Dragon&nbsp;</span>" in window.detail.labels_label.text()
+    assert window.detail.labels_label.toolTip() == "Motif>Animal>Dragon"
     dragon = rows_by_label(tags.model)["dragon"]
     assert tags.tree.isExpanded(tags.proxy.mapFromSource(dragon.parent().index()))
 
