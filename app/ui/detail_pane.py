@@ -265,9 +265,10 @@ class DetailPane(Retranslating, QWidget):
         table = self.metadata_table
         table.setRowCount(len(metadata))
         for row, (key, value) in enumerate(sorted(metadata.items())):
+            cell = QTableWidgetItem(str(value))
+            cell.setToolTip(str(value))
             table.setItem(row, 0, QTableWidgetItem(str(key)))
-            table.setItem(row, 1, QTableWidgetItem(str(value)))
-            table.item(row, 1).setToolTip(str(value))
+            table.setItem(row, 1, cell)
         table.resizeRowsToContents()
         # every row on show: the record scrolls as a whole, the table never inside it
         rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
