@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushB
 
 from app.core.jobs import Progress
 from app.services.demo import DEMO_COUNT, DEMO_TRAINING
-from app.ui.i18n import Retranslating
+from app.ui.i18n import Retranslating, Text
 from app.ui.jobs import Job
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ NO_DEMO_ENV = "WENYANG_NO_DEMO"
 
 def _tr(source: str) -> str:
     """The interface string in the current language (context "FirstRun" of the catalogue)."""
-    return QCoreApplication.translate("FirstRun", source)
+    return Text(QCoreApplication.translate("FirstRun", source))
 
 
 def demo_wanted(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -> bool:

@@ -15,6 +15,7 @@ runtime class as the context while the catalogue records the class that wrote th
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
@@ -116,12 +117,44 @@ def label_language() -> str:
 
 def tr(context: str, text: str) -> str:
     """Translate ``text`` in ``context`` (for code outside a QObject method)."""
-    return QCoreApplication.translate(context, text)
+    return Text(QCoreApplication.translate(context, text))
+
+
+_COUNTED = re.compile(r"(\d[\d,]*)|\b([A-Za-z]+)\((s|es)\)")
+
+
+def counted(text: str) -> str:
+    """Real English plurals in a formatted string: "1 item(s)" → "1 item", "3 photo(s)" →
+    "3 photos"; a "word(s)" follows the nearest number before it ("2 file(s) or folder(s)" →
+    "2 files or folders"). Text without "(s)" (Chinese has no plural forms) is unchanged."""
+    if "(" not in text:
+        return text
+    last: list[str] = [""]
+
+    def one(match: re.Match) -> str:
+        if match.group(1):
+            last[0] = match.group(1)
+            return match.group(1)
+        word, ending = match.group(2), match.group(3)
+        return word if last[0].replace(",", "") == "1" else word + ending
+
+    return _COUNTED.sub(one, text)
+
+
+class Text(str):
+    """A translated string whose ``format`` gives real plurals (``counted``)."""
+
+    def format(self, *args, **kwargs) -> str:  # type: ignore[override]  # returns str, as str's does
+        return counted(str.format(self, *args, **kwargs))
 
 
 class Retranslating:
     """Mixin for widgets: ``retranslate()`` sets every visible string and runs again on a
-    LanguageChange event, so switching the language takes effect at once."""
+    LanguageChange event, so switching the language takes effect at once. Its ``tr`` returns
+    a ``Text``, so "{n} item(s)" formats as "1 item" or "2 items"."""
+
+    def tr(self, source: str, disambiguation: str | None = None, n: int = -1) -> str:
+        return Text(super().tr(source, disambiguation, n))  # type: ignore[misc]  # the QObject mixed into
 
     def retranslate(self) -> None:  # overridden by each widget
         pass

@@ -12,13 +12,13 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMainWindow, QMenu, QMessage
 
 from app.services import ops
 from app.ui import settings
-from app.ui.i18n import install_language, resolve_language
+from app.ui.i18n import Text, install_language, resolve_language
 from app.ui.import_dialog import ImportDialog, split_sheet
 from app.ui.search_panel import dropped_photo
 
 
 def _tr(text: str) -> str:
-    return QCoreApplication.translate("MainWindow", text)
+    return Text(QCoreApplication.translate("MainWindow", text))
 
 
 def local_paths(mime) -> list[Path]:

@@ -123,3 +123,13 @@ def test_main_opens_a_window_and_runs_the_event_loop(wenyang_home, qtbot, monkey
     assert window.lib.root == wenyang_home and window.owns_library
     assert settings.last_library() == wenyang_home
     window.close()
+
+
+def test_counts_read_as_real_plurals_in_english_and_stay_as_they_are_in_chinese():
+    from app.ui.i18n import Text, counted
+
+    assert counted("1 item(s) and 3 photo(s); 0 duplicate(s)") == "1 item and 3 photos; 0 duplicates"
+    assert counted("2 file(s) or folder(s)") == "2 files or folders"  # follows the nearest number
+    assert counted("1,250 item(s)") == "1,250 items"
+    assert Text("{n} item(s) in library").format(n=1) == "1 item in library"
+    assert Text("{n} 件藏品").format(n=1) == "1 件藏品"

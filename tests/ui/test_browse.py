@@ -38,7 +38,7 @@ def test_facet_filters_combine_and_across_or_within(stocked, library, qtbot):
     assert grid_ids(window) == ids[:3]  # OR within the motif facet
     tick(window, qtbot, "qing")
     assert grid_ids(window) == ids[:2]  # AND with the era facet
-    assert "3 label filter(s)" in window.filter_bar.text()
+    assert "3 label filters" in window.filter_bar.text()
     tick(window, qtbot, "animal")        # a parent admits every child
     tick(window, qtbot, "dragon", Qt.Unchecked)
     tick(window, qtbot, "phoenix", Qt.Unchecked)

@@ -48,7 +48,7 @@ def test_collection_exports_as_zip_and_csv_from_its_context_menu(stocked, librar
     result = run_export(qtbot, dialog, "zip", tmp_path / "out" / "loan.zip")
     assert result is not None, dialog.summary.text()
     assert (result.items, result.photos) == (3, 3)
-    assert dialog.summary.text().startswith("Exported 3 item(s) and 3 photo(s) to ")
+    assert dialog.summary.text().startswith("Exported 3 items and 3 photos to ")
     assert dialog.cancel_button.text() == "Close"
     with open_library(tmp_path / "copy", create=True) as copy:  # the package imports back
         [report] = import_packages(copy, [tmp_path / "out" / "loan.zip"])
@@ -62,7 +62,7 @@ def test_collection_exports_as_zip_and_csv_from_its_context_menu(stocked, librar
         rows = list(csv.DictReader(handle))
     assert [r["accession"] for r in rows] == accessions
     assert all(r["collections"] == "Loan 借展" for r in rows)
-    assert "Exported 3 item(s)" in window.statusBar().currentMessage()
+    assert "Exported 3 items" in window.statusBar().currentMessage()
 
 
 def test_grid_selection_exports_resized_photos(stocked, library, qtbot, tmp_path):

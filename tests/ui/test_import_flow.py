@@ -63,9 +63,9 @@ def test_dropping_a_folder_imports_it_and_the_grid_shows_the_items(window, tmp_p
                for i in range(dialog.skipped.topLevelItemCount())}
     assert str(folder / "broken.jpg") in skipped
     assert dialog.skipped.isVisibleTo(dialog)
-    assert "8 item(s)" in dialog.summary.text()
+    assert "8 items" in dialog.summary.text()
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == 8)
-    assert "8 item(s)" in window.filter_bar.text()
+    assert "8 items" in window.filter_bar.text()
     # thumbnails arrive from the worker pool, then paint from the LRU
     for row in range(8):
         window.grid_model.index(row).data(Qt.DecorationRole)
@@ -147,11 +147,11 @@ def test_an_import_is_one_undo_step_that_takes_its_items_out_and_brings_them_bac
     wait_import(qtbot, window)
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == 5)
     stack = window.session.undo
-    assert stack.count() == 1 and stack.undoText() == "Import 5 item(s)"
+    assert stack.count() == 1 and stack.undoText() == "Import 5 items"
     window.actions.undo.trigger()
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == 0)
     wait_idle(qtbot, window)
-    assert "0 item(s)" in window.filter_bar.text()
-    assert window.statusBar().currentMessage() == "Undone: Import 5 item(s)"
+    assert "0 items" in window.filter_bar.text()
+    assert window.statusBar().currentMessage() == "Undone: Import 5 items"
     window.actions.redo.trigger()
     qtbot.waitUntil(lambda: window.grid_model.rowCount() == 5)

@@ -9,7 +9,7 @@ def test_window_shows_the_library_in_the_status_bar(window, library):
     assert window.model_label.text() == "no model"
     assert window.device_label.text() == "Inference: CPU"
     assert window.grid_model.rowCount() == 0
-    assert "0 item(s)" in window.filter_bar.text()
+    assert "0 items" in window.filter_bar.text()
 
 
 def test_set_inference_device_updates_the_status_bar(window):

@@ -80,7 +80,7 @@ def test_new_photos_are_encoded_in_the_background_and_the_status_bar_says_so(tmp
         qtbot.waitUntil(lambda: not set(new) - set(lib.codes.source_hashes(model, "image")), timeout=60_000)
         qtbot.waitUntil(lambda: window.encoding_label.text() == "", timeout=10_000)
         assert any(text.startswith("Encoding for search: ") for text in seen)
-        assert window.session.undo.undoText() == "Import 3 item(s)"  # encoding is no undo step
+        assert window.session.undo.undoText() == "Import 3 items"  # encoding is no undo step
         window.close()
     finally:
         lib.close()

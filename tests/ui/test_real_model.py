@@ -52,7 +52,7 @@ def test_train_in_the_dialog_then_search_evaluate_and_suggest(demo, open_window,
     first = demo.items.ids()[0]
     window.grid.select_ids([first])
     window.actions.more_like_this.trigger()
-    qtbot.waitUntil(lambda: "photo(s)" in search.status.text(), timeout=30_000)
+    qtbot.waitUntil(lambda: " photo" in search.status.text(), timeout=30_000)
     assert first not in [h.item_id for h in search.photos.hits]
     photo = demo.items.get(first).photos[0]
     from app.services.dataset import photo_path

@@ -33,7 +33,7 @@ def test_tag_two_items_then_undo_and_redo(stocked, library, qtbot):
     tags = window.detail.tags
     qtbot.waitUntil(lambda: tags.check_state("dragon") == Qt.Checked)
     assert tags.check_state("animal") == Qt.Checked  # implied by the child
-    assert window.actions.undo.text().startswith("&Undo Tag 2 item(s)")
+    assert window.actions.undo.text().startswith("&Undo Tag 2 items")
 
     window.actions.undo.trigger()
     wait_idle(qtbot, window)

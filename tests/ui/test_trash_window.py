@@ -17,7 +17,7 @@ def test_delete_then_undo_then_restore_and_empty_from_the_trash(stocked, library
     wait_idle(qtbot, window)
     assert library.items.ids() == ids[2:] and window.grid_model.rowCount() == len(ids) - 2
     assert "moved to the trash" in window.statusBar().currentMessage()
-    assert window.actions.undo.text().startswith("&Undo Move 2 item(s) to the trash")
+    assert window.actions.undo.text().startswith("&Undo Move 2 items to the trash")
 
     window.actions.undo.trigger()
     wait_idle(qtbot, window)
@@ -38,4 +38,4 @@ def test_delete_then_undo_then_restore_and_empty_from_the_trash(stocked, library
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: dialog.list.topLevelItemCount() == 0)
     assert library.trash.count() == 0 and library.items.count() == len(ids) - 1
-    assert "Trash emptied: 1 item(s)" in window.statusBar().currentMessage()
+    assert "Trash emptied: 1 item" in window.statusBar().currentMessage()
