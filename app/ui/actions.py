@@ -52,6 +52,8 @@ class WindowActions(QObject):
         self.clear_filters = self._action(w.clear_filters, "Ctrl+Shift+A")
         self.view_photo = self._action(w.show_viewer, "Ctrl+Return")
         self.about = self._action(w.show_about)
+        self.shortcuts = self._action(lambda: w.show_help("shortcuts"), "F1")
+        self.guide = self._action(lambda: w.show_help("guide"))
         self.language_group = QActionGroup(self)
         self.languages = {code: self._language_action(code) for code in ("system", *LANGUAGES)}
         self.search_actions = [self.search_photo, self.more_like_this, self.edit_attributes]
@@ -102,6 +104,9 @@ class WindowActions(QObject):
             self.language_menu.addAction(action)
         self.view_menu.addSeparator()
         self.help_menu = bar.addMenu("")
+        for action in (self.guide, self.shortcuts):
+            self.help_menu.addAction(action)
+        self.help_menu.addSeparator()
         self.help_menu.addAction(self.about)
 
     @staticmethod
@@ -157,6 +162,7 @@ class WindowActions(QObject):
             self.encode: self.tr("E&ncode new and changed items"), self.models: self.tr("&Models…"),
             self.view_photo: self.tr("&Full size / compare (Space)"),
             self.evaluate: self.tr("&Evaluation…"), self.about: self.tr("&About Wenyang"),
+            self.shortcuts: self.tr("&Keyboard shortcuts"), self.guide: self.tr("&Getting started"),
             self.languages["system"]: self.tr("&System language"),
         }
         for action, text in texts.items():

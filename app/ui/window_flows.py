@@ -307,6 +307,16 @@ class WindowFlows(_Window):
         view.show()
         return view
 
+    def show_help(self, kind: str):
+        """Help ▸ Getting started ("guide") or Keyboard shortcuts ("shortcuts")."""
+        from app.ui.help_dialogs import HelpDialog
+
+        dialog = HelpDialog(self, kind)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.help_dialog = dialog
+        dialog.show()
+        return dialog
+
     def show_about(self) -> None:
         import app
 

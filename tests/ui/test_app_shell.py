@@ -133,3 +133,19 @@ def test_counts_read_as_real_plurals_in_english_and_stay_as_they_are_in_chinese(
     assert counted("1,250 item(s)") == "1,250 items"
     assert Text("{n} item(s) in library").format(n=1) == "1 item in library"
     assert Text("{n} 件藏品").format(n=1) == "1 件藏品"
+
+
+def test_help_lists_every_shortcut_the_window_has_and_a_short_guide(window, qtbot):
+    window.actions.shortcuts.trigger()
+    rows = dict((what, keys) for keys, what in window.help_dialog.shortcut_rows())
+    assert rows["Undo"] == "Ctrl+Z" and rows["Keyboard shortcuts"] == "F1"
+    for action in (window.actions.undo, window.actions.tag, window.actions.more_like_this):
+        assert action.shortcut().toString() in window.help_dialog.browser.toPlainText()
+    assert "Space" in window.help_dialog.browser.toPlainText()
+    window.help_dialog.close()
+    window.actions.guide.trigger()
+    text = window.help_dialog.browser.toPlainText()
+    assert "Import" in text and "Ctrl+T" in text and "Model ▸ Train" in text
+    window.actions.languages["zh_CN"].trigger()
+    qtbot.waitUntil(lambda: window.help_dialog.windowTitle() == "入门")
+    window.actions.languages["en"].trigger()
