@@ -145,9 +145,11 @@ class ItemRepository:
         return int(row[0]), int(row[1])
 
     def ids(self, label: str | None = None, collection: int | None = None,
-            limit: int | None = None, offset: int = 0) -> list[int]:
-        """Item ids in accession order, optionally restricted to a label (and its descendants)
-        or a collection."""
+            limit: int | None = None, offset: int = 0, order: str = "accession") -> list[int]:
+        """Item ids in ``order`` (``ORDERS``: accession number by default), optionally restricted
+        to a label (and its descendants) or a collection."""
+        if order not in ORDERS:
+            raise ValueError(f"Unknown order {order!r}; choose one of {sorted(ORDERS)}.")
         sql = "SELECT i.id FROM items i"
         args: list[str | int] = []
         where = []
@@ -161,7 +163,7 @@ class ItemRepository:
             args.append(collection)
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY i.accession, i.id"
+        sql += " ORDER BY " + ORDERS[order]
         if limit is not None or offset:
             sql += " LIMIT ? OFFSET ?"  # LIMIT -1: no limit (an offset alone needs a LIMIT)
             args += [-1 if limit is None else limit, offset]
@@ -225,6 +227,17 @@ class ItemRepository:
         item.photos = self.photos(row[0])
         item.labels = self.lib.labels.labels_of(row[0])
         return item
+
+
+# How the grid can sort: items without the value (no title, no date) come last, then accession.
+ORDERS = {
+    "accession": "i.accession, i.id",
+    "title": "i.title = '', i.title COLLATE NOCASE, i.accession, i.id",
+    "date": "COALESCE(json_extract(i.metadata, '$.date'), '') = '', json_extract(i.metadata, '$.date'), "
+            "i.accession, i.id",
+    "modified": "i.modified DESC, i.id DESC",
+    "imported": "i.id",
+}
 
 
 def _check_lengths(fields: dict) -> None:

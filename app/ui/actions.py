@@ -11,6 +11,9 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from app.ui import settings
 from app.ui.i18n import LANGUAGES
 
+THUMBNAIL_SIDES = (96, 160, 240)  # View ▸ Thumbnail size: small, medium, large (pixels)
+GRID_ORDERS = ("accession", "title", "date", "modified", "imported")  # View ▸ Sort by (app.store.items.ORDERS)
+
 
 class WindowActions(QObject):
     """Creates every action of ``window`` and fills its menu bar."""
@@ -54,6 +57,11 @@ class WindowActions(QObject):
         self.about = self._action(w.show_about)
         self.shortcuts = self._action(lambda: w.show_help("shortcuts"), "F1")
         self.guide = self._action(lambda: w.show_help("guide"))
+        self.order_group, self.side_group = QActionGroup(self), QActionGroup(self)
+        self.orders = {key: self._choice(self.order_group, lambda k=key: w.set_grid_order(k))
+                       for key in GRID_ORDERS}
+        self.sides = {side: self._choice(self.side_group, lambda s=side: w.set_thumbnail_side(s))
+                      for side in THUMBNAIL_SIDES}
         self.language_group = QActionGroup(self)
         self.languages = {code: self._language_action(code) for code in ("system", *LANGUAGES)}
         self.search_actions = [self.search_photo, self.more_like_this, self.edit_attributes]
@@ -68,6 +76,13 @@ class WindowActions(QObject):
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         self.window.addAction(action)  # shortcuts work wherever the focus is
+        return action
+
+    def _choice(self, group: QActionGroup, slot) -> QAction:
+        action = QAction(self.window)
+        action.setCheckable(True)
+        action.triggered.connect(lambda *_: slot())
+        group.addAction(action)
         return action
 
     def _language_action(self, code: str) -> QAction:
@@ -99,6 +114,13 @@ class WindowActions(QObject):
             self._add(self.model_menu, a)
         self.view_menu = bar.addMenu("")
         self.view_menu.addAction(self.view_photo)
+        self.sort_menu = self.view_menu.addMenu("")
+        for action in self.orders.values():
+            self.sort_menu.addAction(action)
+        self.size_menu = self.view_menu.addMenu("")
+        for action in self.sides.values():
+            self.size_menu.addAction(action)
+        self.view_menu.addSeparator()
         self.language_menu = self.view_menu.addMenu("")
         for action in self.languages.values():
             self.language_menu.addAction(action)
@@ -164,6 +186,10 @@ class WindowActions(QObject):
             self.evaluate: self.tr("&Evaluation…"), self.about: self.tr("&About Wenyang"),
             self.shortcuts: self.tr("&Keyboard shortcuts"), self.guide: self.tr("&Getting started"),
             self.languages["system"]: self.tr("&System language"),
+            self.orders["accession"]: self.tr("&Accession number"), self.orders["title"]: self.tr("&Title"),
+            self.orders["date"]: self.tr("&Date (from the sheet)"), self.orders["modified"]: self.tr("Last &modified"),
+            self.orders["imported"]: self.tr("&Import order"),
+            self.sides[96]: self.tr("&Small"), self.sides[160]: self.tr("&Medium"), self.sides[240]: self.tr("&Large"),
         }
         for action, text in texts.items():
             action.setText(text)
@@ -174,5 +200,6 @@ class WindowActions(QObject):
                            (self.collections_menu, self.tr("&Collections")),
                            (self.search_menu, self.tr("&Search")), (self.model_menu, self.tr("&Model")),
                            (self.view_menu, self.tr("&View")), (self.language_menu, self.tr("&Language")),
+                           (self.sort_menu, self.tr("&Sort by")), (self.size_menu, self.tr("&Thumbnail size")),
                            (self.help_menu, self.tr("&Help"))):
             menu.setTitle(text)

@@ -37,7 +37,7 @@ def ids_from_mime(mime: QMimeData) -> list[int]:
 
 
 class GridModel(QAbstractListModel):
-    """Items of the library passing the current filters, in accession order."""
+    """Items of the library passing the current filters, in the chosen order."""
 
     BATCH = 2000
     PAGE = 200
@@ -57,6 +57,7 @@ class GridModel(QAbstractListModel):
         self._no_thumb: set[int] = set()
         self._generation = 0
         self.filters: tuple[tuple[str, ...], int | None] = ((), None)
+        self.order = "accession"  # app.store.items.ORDERS
         loader.loaded.connect(self._on_pixmap)
         loader.failed.connect(self._on_no_pixmap)
 
@@ -66,12 +67,27 @@ class GridModel(QAbstractListModel):
         self.filters = (tuple(labels), collection)
         self.reload()
 
+    def set_side(self, side: int) -> None:
+        """Thumbnails at another size: the cached ones are dropped and read again at it."""
+        self.loader.clear()
+        self.loader.side = side
+        self.pixmaps.clear()
+        self._no_thumb.clear()
+        if self._shown:
+            self.dataChanged.emit(self.index(0), self.index(self._shown - 1), [Qt.ItemDataRole.DecorationRole])
+
+    def set_order(self, order: str) -> None:
+        """Sort by ``order`` (accession, title, date, modified, imported); reloads."""
+        self.order = order
+        self.reload()
+
     def reload(self) -> None:
         """Fetch the id list again (items were added, removed or filters changed)."""
         self._generation += 1
         generation = self._generation
         labels, collection = self.filters
-        self.queue.submit(lambda lib: _ids_and_rows(queries.ordered_ids(lib, labels, collection)),
+        order = self.order
+        self.queue.submit(lambda lib: _ids_and_rows(queries.ordered_ids(lib, labels, collection, order)),
                           lambda found: self._on_ids(generation, *found))
 
     def _on_ids(self, generation: int, ids: list[int], row_of: dict[int, int]) -> None:

@@ -117,6 +117,13 @@ class GridView(QListView):
         # say so, or the detail pane goes on showing items the grid no longer has
         model.modelReset.connect(lambda: self.selectionIdsChanged.emit(self.selected_ids()))
 
+    def set_side(self, side: int) -> None:
+        """Thumbnails of ``side`` pixels (the cells follow)."""
+        self.delegate.side = side
+        self.delegate.width = side + 2 * CELL_MARGIN
+        self.setGridSize(self.delegate.sizeHint(None, None) + QSize(4, 4))
+        self.doItemsLayout()
+
     def selected_ids(self) -> list[int]:
         """Ids of the selected items, in grid order."""
         rows = sorted(i.row() for i in self.selectionModel().selectedIndexes())

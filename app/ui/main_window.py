@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from app.ui import queries, settings
-from app.ui.actions import WindowActions
+from app.ui.actions import GRID_ORDERS, THUMBNAIL_SIDES, WindowActions
 from app.ui.collections_panel import CollectionsPanel
 from app.ui.detail_pane import DetailPane
 from app.ui.facet_panel import FacetPanel
@@ -38,9 +38,12 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.setObjectName("mainWindow")
         self.lib, self.owns_library = lib, owns_library
         self.session = Session(lib.root, self)
-        self.loader = ThumbnailLoader(side=160, parent=self)
+        order, side = settings.grid_view()
+        side = side if side in THUMBNAIL_SIDES else 160
+        self.loader = ThumbnailLoader(side=side, parent=self)
         self.grid_model = GridModel(self.session.queue, self.loader, parent=self)
-        self.grid = GridView(160, self)
+        self.grid_model.order = order if order in GRID_ORDERS else "accession"
+        self.grid = GridView(side, self)
         self.grid.setModel(self.grid_model)
         self.backend = SearchBackend(lib.root, self)
         self.keeper = KeepEncoded(self.session, getattr(lib, "read_only", False), self)
@@ -50,6 +53,8 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self._build_layout()
         self.actions = WindowActions(self)
         self.actions.add_panel_toggles(self.docks)
+        self.actions.orders[self.grid_model.order].setChecked(True)
+        self.actions.sides[self.loader.side].setChecked(True)
         self._build_status_bar()
         self._connect()
         self.setAcceptDrops(True)
@@ -163,6 +168,19 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.collection = coll_id
         self.grid_model.set_filters(self.label_filters, self.collection)
         self.facets.set_collection(coll_id)
+
+    def set_grid_order(self, order: str) -> None:
+        """View ▸ Sort by: the grid in this order (remembered)."""
+        self.grid_model.set_order(order)
+        self.actions.orders[order].setChecked(True)
+        settings.save_grid_view(order, self.loader.side)
+
+    def set_thumbnail_side(self, side: int) -> None:
+        """View ▸ Thumbnail size (remembered)."""
+        self.grid.set_side(side)
+        self.grid_model.set_side(side)
+        self.actions.sides[side].setChecked(True)
+        settings.save_grid_view(self.grid_model.order, side)
 
     def clear_filters(self) -> None:
         self.facets.clear()

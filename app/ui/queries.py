@@ -38,9 +38,10 @@ class Detail:
     collections: list[str] = field(default_factory=list)
 
 
-def ordered_ids(lib: Library, labels: list[str] | tuple = (), collection: int | None = None) -> list[int]:
-    """Item ids in accession order passing the filters (AND across facets, OR within one)."""
-    ids = lib.items.ids(collection=collection)
+def ordered_ids(lib: Library, labels: list[str] | tuple = (), collection: int | None = None,
+                order: str = "accession") -> list[int]:
+    """Item ids in ``order`` passing the filters (AND across facets, OR within one)."""
+    ids = lib.items.ids(collection=collection, order=order)
     if not labels:
         return ids
     allowed = set(allowed_item_ids(lib, labels, collection))

@@ -75,3 +75,20 @@ def save_window_state(geometry: QByteArray, state: QByteArray) -> None:
     s = settings()
     s.setValue(GEOMETRY, geometry)
     s.setValue(STATE, state)
+
+
+def grid_view() -> tuple[str, int]:
+    """The grid's remembered order (``app.store.items.ORDERS``) and thumbnail side in pixels."""
+    s = settings()
+    order = str(s.value("grid/order", "accession") or "accession")
+    try:
+        side = int(str(s.value("grid/side", 160)))
+    except (TypeError, ValueError):
+        side = 160
+    return order, side
+
+
+def save_grid_view(order: str, side: int) -> None:
+    s = settings()
+    s.setValue("grid/order", order)
+    s.setValue("grid/side", int(side))

@@ -197,3 +197,28 @@ def test_a_museum_record_is_readable_without_scrolling_inside_small_boxes(stocke
     assert detail.description_edit.height() >= 10 * line  # grew with its ten lines
     assert detail.metadata_table.verticalScrollBar().maximum() == 0  # every field on show
     assert detail.record.widgetResizable()  # the record scrolls as a whole
+
+
+def test_the_grid_sorts_and_resizes_its_thumbnails_and_remembers_both(stocked, library, open_window, qtbot):
+    window, ids = stocked
+    titles = ["Robe", "", "apron", "Collar", "", "belt"]
+    for item_id, title in zip(ids, titles):
+        library.items.update(item_id, title=title, metadata={"date": f"c. {1900 - item_id * 10}"})
+    window.actions.orders["title"].trigger()
+    qtbot.waitUntil(lambda: grid_ids(window) == [ids[2], ids[5], ids[3], ids[0], ids[1], ids[4]])  # untitled last
+    window.actions.orders["date"].trigger()
+    qtbot.waitUntil(lambda: grid_ids(window) == ids[::-1])  # the sheet's date column, earliest first
+    window.actions.orders["imported"].trigger()
+    qtbot.waitUntil(lambda: grid_ids(window) == sorted(ids))
+    for row in range(len(ids)):
+        window.grid_model.index(row).data(Qt.DecorationRole)
+    qtbot.waitUntil(lambda: len(window.grid_model.pixmaps) == len(ids), timeout=10_000)
+    small = window.grid.gridSize().width()
+    window.actions.sides[240].trigger()
+    assert window.grid.gridSize().width() > max(240, small) and window.loader.side == 240
+    assert len(window.grid_model.pixmaps) == 0  # read again at the new size
+    qtbot.waitUntil(lambda: len(window.grid_model.pixmaps) > 0, timeout=10_000)
+    window.close()
+    again = open_window(library)  # a new window keeps both choices
+    assert again.grid_model.order == "imported" and again.loader.side == 240
+    assert again.actions.orders["imported"].isChecked() and again.actions.sides[240].isChecked()
