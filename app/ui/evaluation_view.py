@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.ui import queries
 from app.ui.i18n import Retranslating
-from app.ui.plot import LinePlot
+from app.ui.plot import BarChart, LinePlot
 
 if TYPE_CHECKING:
     from app.services.library import Library
@@ -89,12 +89,15 @@ class EvaluationView(Retranslating, QDialog):
         self.table.verticalHeader().hide()
         self.history, self.pr = LinePlot("", self), LinePlot("", self)
         self.history.y_range = self.pr.y_range = (0.0, 1.0)
+        self.facets = BarChart("", self)  # typed label names per facet, beside chance
+        self.facets.hide()
         self.evaluate_button = QPushButton(self)
         self.evaluate_button.clicked.connect(self.evaluate)
         buttons = QDialogButtonBox(QDialogButtonBox.Close, self)
         buttons.addButton(self.evaluate_button, QDialogButtonBox.ActionRole)
         buttons.rejected.connect(self.reject)
         plots = QHBoxLayout()
+        plots.addWidget(self.facets)
         plots.addWidget(self.history)
         plots.addWidget(self.pr)
         layout = QVBoxLayout(self)
@@ -108,7 +111,9 @@ class EvaluationView(Retranslating, QDialog):
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Evaluation"))
-        self.history.title = self.tr("Validation MAP by epoch")
+        self.history.title = self.tr("Validation score by epoch")
+        self.facets.title = self.tr("Typed label names: right among the first 10 photos")
+        self.facets.chance_name = self.tr("what a random order would give")
         self.pr.title = self.tr("Precision–recall (Hamming radius)")
         self.evaluate_button.setText(self.tr("Evaluate"))
         self.evaluate_button.setToolTip(self.tr("Measure retrieval on the items held out of training"))
@@ -151,33 +156,48 @@ class EvaluationView(Retranslating, QDialog):
 
     def _show_card(self) -> None:
         rows = flatten_metrics(self.card)
-        self._fill([self.tr("Measure"), self.tr("Value")], [list(r) for r in rows])
+        self._fill([self.tr("Measure"), self.tr("Value")], [[self._plain_name(k), v] for k, v in rows])
+        self.facets.hide()
         history = [(h.get("epoch", i), h["val_map"]) for i, h in enumerate(self.card.get("history", []))
                    if isinstance(h, dict) and h.get("val_map") is not None]
         self.history.set_series("MAP", history)
 
     def _show_result(self) -> None:
-        headers = [self.tr("Measure"), "MAP@all", f"MAP@{K}", f"P@{K}", f"R@{K}", f"NDCG@{K}",
-                   self.tr("Queries")]
-        cells = self._typed_cells()
-        cells += [[self.tr("published protocol (shares a label): {direction}").format(direction=r["direction"]),
-                   *(f"{r[c]:.4f}" for c in COLUMNS[1:6]), str(r["n_queries"])] for r in self.report["rows"]]
+        headers = [self.tr("Measure"), self.tr("Right in the first 10"), self.tr("By chance"),
+                   "MAP@all", f"MAP@{K}", f"NDCG@{K}", self.tr("Queries")]
+        typed = self._typed_facets()
+        cells = [[self.tr("Typed label names, {facet}").format(facet=name), f"{p:.2f}", f"{c:.2f}", "", "", "", str(n)]
+                 for name, p, c, n in typed]
+        cells += [[self.tr("For comparison with papers (shares at least one label): {direction}").format(
+                       direction=r["direction"]), "", "", *(f"{r[c]:.4f}" for c in ("map_all", "map_at_k", "ndcg_at_k")),
+                   str(r["n_queries"])] for r in self.report["rows"]]
         self._fill(headers, cells)
+        self.facets.set_bars([(name, p, c) for name, p, c, _n in typed])
+        self.facets.setVisible(bool(typed))
         self.pr.clear()
         for name, points in self.report["curves"].items():
             self.pr.set_series(name, points)
 
-    def _typed_cells(self) -> list[list[str]]:
-        """Rows of typed label names per facet: P@10 in the P@K column, chance beside it."""
-        typed = self.report.get("typed") or {}
-        rows = []
-        for facet in TYPED_FACETS:
-            group = typed.get("groups", {}).get(f"facet:{facet}")
-            if group is not None:
-                name = self.tr("typed label names, {facet}: P@10 {p:.2f} (chance {c:.2f})").format(
-                    facet=self.tr(facet), p=group["p10"], c=group["chance"])
-                rows.append([name, "", "", f"{group['p10']:.4f}", "", "", str(group["n"])])
-        return rows
+    def _plain_name(self, key: str) -> str:
+        """A card key as a curator reads it ("validation.map" → "Validation score"); keys without
+        a name of their own show their parts, not dots."""
+        names = {"validation.map": self.tr("Validation score (best epoch)"),
+                 "validation.i2t": self.tr("Validation: photo → description"),
+                 "validation.t2i": self.tr("Validation: description → photo"),
+                 "validation.i2i": self.tr("Validation: photo → photo"),
+                 "validation.t2t": self.tr("Validation: description → description"),
+                 "validation.best_epoch": self.tr("Best epoch"),
+                 "validation.epochs_run": self.tr("Epochs run")}
+        return names.get(key) or " › ".join(part.replace("_", " ") for part in key.split("."))
+
+    def _typed_facets(self) -> list[tuple[str, float, float, int]]:
+        """(facet in words, P@10, chance, queries) of typed label names, per facet."""
+        facet_names = {"category": self.tr("garment"), "motif": self.tr("motif"), "colour": self.tr("colour"),
+                       "technique": self.tr("technique"), "material": self.tr("material"), "era": self.tr("era"),
+                       "region": self.tr("region")}
+        groups = (self.report.get("typed") or {}).get("groups", {})
+        return [(facet_names[f], float(groups[f"facet:{f}"]["p10"]), float(groups[f"facet:{f}"]["chance"]),
+                 int(groups[f"facet:{f}"]["n"])) for f in TYPED_FACETS if f"facet:{f}" in groups]
 
     def _fill(self, headers: list[str], cells: list[list[str]]) -> None:
         self.table.setColumnCount(len(headers))

@@ -102,3 +102,60 @@ class LinePlot(QWidget):
             painter.setPen(self.palette().text().color())
             painter.drawText(QRectF(area.right() - 72, y, 70, 14), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
             y += 15
+
+
+class BarChart(QWidget):
+    """Named bars (0..1) each with a chance mark: "how many of the first ten are right" beside
+    what a random order would give. The names sit under the bars, elided, never clipped."""
+
+    def __init__(self, title: str = "", parent=None):
+        super().__init__(parent)
+        self.title = title
+        self.bars: list[tuple[str, float, float]] = []  # (name, value, chance)
+        self.chance_name = "chance"
+        self.setMinimumSize(320, 180)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_bars(self, bars) -> None:
+        self.bars = [(str(name), float(value), float(chance)) for name, value, chance in bars]
+        self.update()
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), self.palette().base())
+        text = self.palette().text().color()
+        painter.setPen(text)
+        painter.drawText(QRectF(0, 2, self.width(), 16), Qt.AlignmentFlag.AlignHCenter, self.title)
+        label_height = self.fontMetrics().height() + 4
+        area = QRectF(MARGIN_LEFT, MARGIN + 14, self.width() - MARGIN_LEFT - MARGIN,
+                      self.height() - MARGIN - 14 - label_height - 16)
+        if not self.bars or area.width() <= 10 or area.height() <= 10:
+            return
+        painter.setPen(QPen(self.palette().mid().color()))
+        painter.drawRect(area)
+        painter.setPen(text)
+        for frac in (0.0, 0.5, 1.0):
+            y = area.bottom() - frac * area.height()
+            painter.drawText(QRectF(0, y - 8, MARGIN_LEFT - 4, 16),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{frac:.1f}")
+        slot = area.width() / len(self.bars)
+        for i, (name, value, chance) in enumerate(self.bars):
+            left = area.left() + i * slot + slot * 0.2
+            width = slot * 0.6
+            top = area.bottom() - max(0.0, min(1.0, value)) * area.height()
+            painter.fillRect(QRectF(left, top, width, area.bottom() - top), QColor(COLOURS[1]))
+            y = area.bottom() - max(0.0, min(1.0, chance)) * area.height()
+            painter.setPen(QPen(QColor(COLOURS[0]), 2, Qt.PenStyle.DashLine))
+            painter.drawLine(QPointF(left - slot * 0.1, y), QPointF(left + width + slot * 0.1, y))
+            painter.setPen(text)
+            painter.drawText(QRectF(left - slot * 0.2, top - 16, slot, 14), Qt.AlignmentFlag.AlignHCenter, f"{value:.2f}")
+            caption = self.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, int(slot) - 2)
+            painter.drawText(QRectF(area.left() + i * slot, area.bottom() + 2, slot, label_height),
+                             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, caption)
+        legend = QRectF(area.left(), self.height() - 16, area.width(), 14)
+        painter.setPen(QPen(QColor(COLOURS[0]), 2, Qt.PenStyle.DashLine))
+        painter.drawLine(QPointF(legend.left(), legend.center().y()), QPointF(legend.left() + 18, legend.center().y()))
+        painter.setPen(text)
+        painter.drawText(legend.adjusted(22, 0, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         self.chance_name)

@@ -69,7 +69,7 @@ def test_train_in_the_dialog_then_search_evaluate_and_suggest(demo, open_window,
                      [f for f in ("category", "motif", "colour", "technique", "material", "era", "region")
                       if f"facet:{f}" in view.report["typed"]["groups"]])
     assert view.pr.series and view.table.rowCount() == 4 + typed_rows
-    assert view.table.item(view.table.rowCount() - 1, 0).text().startswith("published protocol")
+    assert view.table.item(view.table.rowCount() - 1, 0).text().startswith("For comparison with papers")
 
     with_suggestions = [i for i in demo.items.ids() if demo.suggestions.of_item(i)]
     print(f"\n{len(with_suggestions)} item(s) with suggestions from the tiny model")

@@ -274,6 +274,25 @@ def test_training_can_be_cancelled(window, fake_training, qtbot):
     assert len(dialog.val_map.series["MAP"]) < 50
 
 
+def test_the_evaluation_view_leads_with_the_curators_numbers_beside_chance(library, open_window, qtbot):
+    library.models.register("m-eval", 32, "ssah", {"bits": 32, "mode": "ssah"})
+    window = open_window(library)
+    view = window.show_evaluation()
+    wait_idle(qtbot, window)
+    view.report = {"typed": {"groups": {"facet:category": {"p10": 0.93, "chance": 0.12, "n": 22},
+                                        "facet:motif": {"p10": 0.66, "chance": 0.16, "n": 34}}},
+                   "rows": [{"direction": "image→text", "map_all": 0.9, "map_at_k": 0.8, "precision_at_k": 0.7,
+                             "recall_at_k": 0.1, "ndcg_at_k": 0.75, "n_queries": 50}], "curves": {}}
+    view._show()
+    first = [view.table.item(0, c).text() for c in range(4)]
+    assert first == ["Typed label names, garment", "0.93", "0.12", ""]
+    assert view.facets.isVisibleTo(view) and view.facets.bars == [("garment", 0.93, 0.12), ("motif", 0.66, 0.16)]
+    last = view.table.item(view.table.rowCount() - 1, 0).text()
+    assert last.startswith("For comparison with papers (shares at least one label)")
+    headers = [view.table.horizontalHeaderItem(c).text() for c in range(view.table.columnCount())]
+    assert not any("_" in h or "." in h for h in headers)  # no raw keys
+
+
 def test_training_dialog_says_what_it_learns_from_and_takes_a_weights_file(stocked, library, fake_training,
                                                                             qtbot, tmp_path, monkeypatch):
     window, ids = stocked
@@ -341,6 +360,6 @@ def test_evaluation_view_shows_the_card_numbers(library, open_window, qtbot):
     view = window.show_evaluation()
     wait_idle(qtbot, window)
     cells = {view.table.item(r, 0).text(): view.table.item(r, 1).text() for r in range(view.table.rowCount())}
-    assert cells == {"validation.map": "0.6100", "validation.i2t": "0.5800"}
+    assert cells == {"Validation score (best epoch)": "0.6100", "Validation: photo → description": "0.5800"}
     assert view.history.series["MAP"] == [(1.0, 0.3), (2.0, 0.5)]
     assert "m-eval" in view.summary.text() and view.evaluate_button.isEnabled()
