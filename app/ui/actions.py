@@ -23,6 +23,7 @@ class WindowActions(QObject):
         self.window = window
         w = window
         self.open_library = self._action(w.choose_library, QKeySequence.Open)
+        self.new_library = self._action(w.new_library_dialog, QKeySequence.New)
         self.import_photos = self._action(w.import_photos_dialog, "Ctrl+I")
         self.import_folder = self._action(w.import_folder_dialog, "Ctrl+Shift+I")
         self.export = self._action(w.show_export, "Ctrl+E")
@@ -78,6 +79,17 @@ class WindowActions(QObject):
         self.window.addAction(action)  # shortcuts work wherever the focus is
         return action
 
+    def _fill_recent(self) -> None:
+        """File ▸ Open recent: the libraries opened lately that still exist (not this one)."""
+        self.recent_menu.clear()
+        here = str(self.window.lib.root)
+        for root in settings.recent_libraries():
+            if str(root) != here:
+                self.recent_menu.addAction(str(root), lambda r=root: self.window.open_library_window(r))
+        if self.recent_menu.isEmpty():
+            none = self.recent_menu.addAction(self.tr("No other library opened yet"))
+            none.setEnabled(False)
+
     def _choice(self, group: QActionGroup, slot) -> QAction:
         action = QAction(self.window)
         action.setCheckable(True)
@@ -96,8 +108,11 @@ class WindowActions(QObject):
     def _menus(self) -> None:
         bar = self.window.menuBar()
         self.file_menu = bar.addMenu("")
-        for a in (self.open_library, None, self.import_photos, self.import_folder, self.export, None,
-                  self.quit):
+        for a in (self.new_library, self.open_library):
+            self._add(self.file_menu, a)
+        self.recent_menu = self.file_menu.addMenu("")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        for a in (None, self.import_photos, self.import_folder, self.export, None, self.quit):
             self._add(self.file_menu, a)
         self.edit_menu = bar.addMenu("")
         for a in (self.undo, self.redo, None, self.find, self.tag, self.select_all, self.clear_filters, None,
@@ -171,7 +186,7 @@ class WindowActions(QObject):
 
     def retranslate(self) -> None:
         texts = {
-            self.open_library: self.tr("&Open library…"), self.import_photos: self.tr("Import &photos…"),
+            self.open_library: self.tr("&Open library…"), self.new_library: self.tr("&New library…"), self.import_photos: self.tr("Import &photos…"),
             self.import_folder: self.tr("Import &folder…"), self.export: self.tr("&Export…"),
             self.quit: self.tr("&Quit"),
             self.find: self.tr("&Find…"), self.tag: self.tr("&Tag selected items"),
@@ -197,6 +212,7 @@ class WindowActions(QObject):
         for code, name in LANGUAGES.items():
             self.languages[code].setText(name)
         for menu, text in ((self.file_menu, self.tr("&File")), (self.edit_menu, self.tr("&Edit")),
+                           (self.recent_menu, self.tr("Open &recent")),
                            (self.collections_menu, self.tr("&Collections")),
                            (self.search_menu, self.tr("&Search")), (self.model_menu, self.tr("&Model")),
                            (self.view_menu, self.tr("&View")), (self.language_menu, self.tr("&Language")),

@@ -6,6 +6,7 @@ point QSettings at a temporary folder (``use_settings_dir``) without touching th
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QSettings
@@ -45,7 +46,27 @@ def last_library() -> Path | None:
 
 
 def remember_library(root: Path) -> None:
-    settings().setValue(LAST_LIBRARY, str(root))
+    """The library opened now: reopened next time, and first among the recent ones."""
+    s = settings()
+    s.setValue(LAST_LIBRARY, str(root))
+    recent = [str(root)] + [p for p in recent_libraries_raw() if p != str(root)]
+    s.setValue("recent_libraries", json.dumps(recent[:RECENT]))
+
+
+RECENT = 8  # File ▸ Open recent holds this many
+
+
+def recent_libraries_raw() -> list[str]:
+    try:
+        value = json.loads(str(settings().value("recent_libraries", "[]") or "[]"))
+    except ValueError:
+        return []
+    return [str(v) for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def recent_libraries() -> list[Path]:
+    """Recently opened libraries that still exist, most recent first."""
+    return [Path(p) for p in recent_libraries_raw() if Path(p).is_dir()]
 
 
 def language() -> str:

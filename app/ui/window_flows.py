@@ -121,12 +121,31 @@ class WindowFlows(_Window):
         if folder:
             self.open_library_window(Path(folder))
 
-    def open_library_window(self, root: Path):
+    def new_library_dialog(self) -> None:
+        """File ▸ New library: an empty folder (or a new one) becomes a library, in a new window."""
+        folder = QFileDialog.getExistingDirectory(self, _tr("Choose an empty folder for the new library"))
+        if folder:
+            self.new_library_at(Path(folder))
+
+    def new_library_at(self, root: Path):
+        from app.services.library import has_library
+
+        if has_library(root):
+            self.session.message.emit(_tr("{path} already holds a library; it is opened instead.").format(path=root))
+            return self.open_library_window(root)
+        if root.exists() and any(root.iterdir()):
+            QMessageBox.warning(self, _tr("New library"), _tr(
+                "{path} is not empty. Choose an empty folder (or type a new folder name) for a new library.").format(
+                    path=root))
+            return None
+        return self.open_library_window(root, ask=False)
+
+    def open_library_window(self, root: Path, ask: bool = True):
         """Open ``root`` (creating a library there if the curator agrees) in a new window."""
         from app.core.errors import WenyangError
         from app.services.library import has_library, open_library
 
-        create = has_library(root) or QMessageBox.question(
+        create = has_library(root) or not ask or QMessageBox.question(
             self, _tr("Create library"),
             _tr("There is no library in {path}. Create one there?").format(path=root)) == QMessageBox.StandardButton.Yes
         if not create:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.ui import i18n, settings
 from app.ui.i18n_catalogue import extract, missing
@@ -149,3 +149,29 @@ def test_help_lists_every_shortcut_the_window_has_and_a_short_guide(window, qtbo
     window.actions.languages["zh_CN"].trigger()
     qtbot.waitUntil(lambda: window.help_dialog.windowTitle() == "入门")
     window.actions.languages["en"].trigger()
+
+
+def test_new_library_and_open_recent(window, tmp_path, qtbot, monkeypatch):
+    warnings = []
+    monkeypatch.setattr("app.ui.window_flows.QMessageBox.warning", lambda *a, **k: warnings.append(a[2]))
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("not a library")
+    assert window.new_library_at(busy) is None and "is not empty" in warnings[0]
+    first = window.new_library_at(tmp_path / "first")  # a new folder name: created without asking
+    qtbot.addWidget(first)
+    wait_idle(qtbot, first)
+    assert (tmp_path / "first" / "library.sqlite").exists()
+    second = first.new_library_at(tmp_path / "second")
+    qtbot.addWidget(second)
+    wait_idle(qtbot, second)
+    assert settings.recent_libraries()[:2] == [tmp_path / "second", tmp_path / "first"]
+    second.actions._fill_recent()
+    entries = [a.text() for a in second.actions.recent_menu.actions()]
+    assert str(tmp_path / "first") in entries and str(tmp_path / "second") not in entries  # not itself
+    reopened = next(a for a in second.actions.recent_menu.actions() if a.text() == str(tmp_path / "first"))
+    reopened.trigger()
+    assert settings.last_library() == tmp_path / "first"
+    for top in QApplication.topLevelWidgets():
+        if getattr(top, "lib", None) is not None and top.isVisible() and top is not window:
+            top.close()
