@@ -130,6 +130,7 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         s.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.detail.cropSearch.connect(self.search_region)
         self.search.itemActivated.connect(self.show_item)
+        self.search.hitsContextMenu.connect(self.grid_context_menu)
         self.backend.availabilityChanged.connect(self._search_available)
         self.keeper.stateChanged.connect(self._update_status)
         self.search.pending_note = self.encoding_note

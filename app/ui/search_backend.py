@@ -8,6 +8,7 @@ guarded, so the window works (with search disabled) where it, or a model, is mis
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -96,7 +97,8 @@ class SearchBackend(QObject):
         self._run(text, lambda s, F: s.by_text(text, k=k, filters=_filters(F, filters), **extra))
 
     def by_image(self, path: str, region=None, filters=None, k: int = 50) -> None:
-        what = path if region is None else f"{path} {tuple(region)}"
+        name = Path(path).name  # the file the curator chose, not where it lies
+        what = name if region is None else f"{name} {tuple(region)}"
         self._run(what, lambda s, F: s.by_image(path, region=region, k=k, filters=_filters(F, filters)))
 
     def by_labels(self, label_ids, filters=None, k: int = 50) -> None:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -32,6 +35,32 @@ from app.ui.query_chips import QueryChips
 from app.ui.thumbnails import ThumbnailLoader
 
 HIT_CELL_WIDTH = 130
+PAGE = 50  # hits per search; "Show more" asks for this many more
+QUERY_PREVIEW = 120  # side of the query photo (or region) shown above its results
+
+
+class DropZone(QLabel):
+    """"Drop a photo here": a click opens a file picker, and a photo dragged over it lights it up."""
+
+    clicked = Signal()
+    IDLE = "QLabel { border: 1px dashed palette(mid); padding: 6px; }"
+    HOT = "QLabel { border: 2px solid palette(highlight); background: palette(alternate-base); padding: 5px; }"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.hot = False
+        self.set_hot(False)
+
+    def set_hot(self, hot: bool) -> None:
+        self.hot = hot
+        self.setStyleSheet(self.HOT if hot else self.IDLE)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self.isEnabled() and event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
 
 
 def dropped_photo(mime) -> str | None:
@@ -47,6 +76,7 @@ class SearchPanel(Retranslating, QWidget):
     """Query box, drop zone and the two result tabs; ``itemActivated(id)`` on a click."""
 
     itemActivated = Signal(int)
+    hitsContextMenu = Signal(QPoint, list)  # the window offers the grid's menu for these items
 
     def __init__(self, session, backend, filters_provider, parent=None):
         super().__init__(parent)
@@ -60,6 +90,8 @@ class SearchPanel(Retranslating, QWidget):
         # The typed search the chips belong to: its text, and the labels the curator asked
         # for (None: as the service understood it). None when the last search was not typed.
         self._typed: tuple[str, list[str] | None] | None = None
+        self.k = PAGE
+        self._again = None  # the last search as a function of k, for "Show more"
         self.loader = ThumbnailLoader(side=96, threads=1, parent=self)
         self.photos = HitsModel(session, self.loader, self)
         self.descriptions = HitsModel(session, self.loader, self, reasons_line=True)
@@ -80,9 +112,14 @@ class SearchPanel(Retranslating, QWidget):
         self.go.clicked.connect(self.search_text)
         self.use_filters = QCheckBox(self)
         self.use_filters.setChecked(True)
-        self.drop_zone = QLabel(self)
-        self.drop_zone.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.drop_zone.setStyleSheet("QLabel { border: 1px dashed palette(mid); padding: 6px; }")
+        self.drop_zone = DropZone(self)
+        self.drop_zone.clicked.connect(self.choose_photo)
+        self.query_view = QLabel(self)  # the query photo or region, above its results
+        self.query_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.query_view.hide()
+        self.more = QPushButton(self)
+        self.more.clicked.connect(self.show_more)
+        self.more.hide()
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.chips = QueryChips(self)
@@ -99,15 +136,19 @@ class SearchPanel(Retranslating, QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(row)
-        for widget in (self.use_filters, self.drop_zone, self.status, self.chips):
+        for widget in (self.use_filters, self.drop_zone, self.query_view, self.status, self.chips):
             layout.addWidget(widget)
         layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.more)
 
     def _hits_view(self, model: HitsModel, icons: bool) -> QListView:
         view = QListView(self)
         view.setModel(model)
         view.setUniformItemSizes(True)
         view.setDragEnabled(True)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(lambda pos, v=view: self._context_menu(v, pos))
         if icons:
             view.setViewMode(QListView.ViewMode.ListMode)
             view.setFlow(QListView.Flow.LeftToRight)
@@ -123,7 +164,8 @@ class SearchPanel(Retranslating, QWidget):
         self.query.setPlaceholderText(self.tr("Describe a garment or pattern… (Ctrl+F)"))
         self.go.setText(self.tr("Search"))
         self.use_filters.setText(self.tr("Only within the ticked labels and the chosen collection"))
-        self.drop_zone.setText(self.tr("Drop a photo here to find what matches it"))
+        self.drop_zone.setText(self.tr("Drop a photo here (or click to choose one) to find what matches it"))
+        self.more.setText(self.tr("Show {n} more").format(n=PAGE))
         self.tabs.setTabText(0, self.tr("Matching photos"))
         self.tabs.setTabText(1, self.tr("Matching descriptions"))
         self._update_enabled()
@@ -154,37 +196,84 @@ class SearchPanel(Retranslating, QWidget):
     def search_text(self) -> None:
         text = self.query.text().strip()
         if text:
-            self._searching()
             self._typed = (text, None)
-            self.backend.by_text(text, self.filters())
+            filters = self.filters()
+            self._run(lambda k: self.backend.by_text(text, filters, k=k))
 
     def search_understood(self, label_ids: list) -> None:
         """The last typed text again, read as ``label_ids`` (the chips after an edit)."""
         if self._typed is not None:
-            self._searching()
-            self._typed = (self._typed[0], list(label_ids))
-            self.backend.by_text(self._typed[0], self.filters(), labels=list(label_ids))
+            text, labels, filters = self._typed[0], list(label_ids), self.filters()
+            self._typed = (text, labels)
+            self._run(lambda k: self.backend.by_text(text, filters, k=k, labels=labels))
 
     def search_photo(self, path: str, region=None) -> None:
         if self.backend.available:
-            self._searching(typed=False)
-            self.backend.by_image(path, region, self.filters())
+            filters = self.filters()
+            self._run(lambda k: self.backend.by_image(path, region, filters, k=k), typed=False)
+            self._show_query_photo(path, region)
 
     def search_like(self, item_id: int) -> None:
         if self.backend.available:
-            self._searching(typed=False)
-            self.backend.like_item(item_id, self.filters())
+            filters = self.filters()
+            self._run(lambda k: self.backend.like_item(item_id, filters, k=k), typed=False)
 
     def search_edit(self, item_id: int, add, remove, weight: float) -> None:
         if self.backend.available:
-            self._searching(typed=False)
-            self.backend.edit(item_id, add, remove, weight, self.filters())
+            filters = self.filters()
+            self._run(lambda k: self.backend.edit(item_id, add, remove, weight, filters, k=k), typed=False)
+
+    def _run(self, call, typed: bool = True) -> None:
+        """A new search: the first ``PAGE`` hits (``call(k)`` asks the backend)."""
+        self._searching(typed)
+        self.k, self._again = PAGE, call
+        call(self.k)
+
+    def show_more(self) -> None:
+        """The same search again with ``PAGE`` more hits."""
+        if self._again is not None:
+            self.k += PAGE
+            self.status.setText(self.tr("Searching…"))
+            self._again(self.k)
+
+    def choose_photo(self) -> None:
+        """The drop zone was clicked: pick a photo to search by."""
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Search by photo"), "", self.tr(
+            "Photos (*.jpg *.jpeg *.png *.tif *.tiff *.webp *.bmp)"))
+        if path:
+            self.search_photo(path)
+
+    def _show_query_photo(self, path: str, region) -> None:
+        """The photo (or the region drawn on it) that the results answer, above them."""
+        image = QImage(path)
+        if image.isNull():
+            self.query_view.hide()
+            return
+        if region is not None:
+            x, y, w, h = (int(v) for v in region)
+            image = image.copy(x, y, w, h)
+        self.query_view.setPixmap(QPixmap.fromImage(image.scaled(
+            QUERY_PREVIEW, QUERY_PREVIEW, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)))
+        self.query_view.setToolTip(Path(path).name + (f" {tuple(region)}" if region is not None else ""))
+        self.query_view.show()
+
+    def _context_menu(self, view: QListView, pos) -> None:
+        index = view.indexAt(pos)
+        if index.isValid() and not view.selectionModel().isSelected(index):
+            view.setCurrentIndex(index)
+        rows = sorted(i.row() for i in view.selectionModel().selectedIndexes())
+        ids = [view.model().index(r, 0).data(ItemIdRole) for r in rows]
+        if ids:
+            self.hitsContextMenu.emit(view.viewport().mapToGlobal(pos), ids)
 
     def _searching(self, typed: bool = True) -> None:
         self.status.setText(self.tr("Searching…"))
-        if not typed:  # a photo or an item is the query now: no typed text may stand beside it
+        if typed:
+            self.query_view.hide()
+        else:  # a photo or an item is the query now: no typed text may stand beside it
             self._typed = None
             self.query.clear()
+            self.query_view.hide()
 
     def current_result(self) -> tuple[list, str]:
         """The hits of the tab on show (best first) and the search in words."""
@@ -204,6 +293,8 @@ class SearchPanel(Retranslating, QWidget):
             + (" · " + self.tr("query labels: {labels}").format(labels=labels) if labels else "")
             + (" · " + self.pending_note() if self.pending_note() else ""))
         self.tabs.setCurrentIndex(0 if results.photos or not results.descriptions else 1)
+        # a full page may mean there are more: offer them
+        self.more.setVisible(len(results.photos) >= self.k or len(results.descriptions) >= self.k)
 
     def _show_understood(self, results, what: str) -> None:
         """Chips for a typed search: the labels asked for, else what the service understood."""
@@ -220,6 +311,8 @@ class SearchPanel(Retranslating, QWidget):
         self.photos.set_hits([], names, self.scheme, lang)
         self.descriptions.set_hits([], names, self.scheme, lang)
         self.chips.hide()
+        self.query_view.hide()
+        self.more.hide()
         self.last_query = ""
         self.status.setText(message)
 
@@ -231,9 +324,16 @@ class SearchPanel(Retranslating, QWidget):
 
     # -- drops -----------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
-        event.setAccepted(self.backend.available and dropped_photo(event.mimeData()) is not None)
+        wanted = self.backend.available and dropped_photo(event.mimeData()) is not None
+        event.setAccepted(wanted)
+        self.drop_zone.set_hot(wanted)
+
+    def dragLeaveEvent(self, event) -> None:
+        self.drop_zone.set_hot(False)
+        super().dragLeaveEvent(event)
 
     def dropEvent(self, event) -> None:
+        self.drop_zone.set_hot(False)
         path = dropped_photo(event.mimeData())
         if path:
             event.acceptProposedAction()

@@ -7,8 +7,9 @@ import types
 from dataclasses import dataclass, field
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent
+from PySide6.QtTest import QTest
 
 from app.core.errors import NotFound
 from app.core.jobs import Progress
@@ -54,25 +55,25 @@ class FakeSearch:
     def provider(self):
         return "CUDAExecutionProvider"
 
-    def _answer(self, name, *args, **kw):
+    def _answer(self, name, *args, k=50, **kw):
         FakeSearch.calls.append((name, args, kw))
-        ids = list(reversed(self.lib.items.ids()))
+        ids = list(reversed(self.lib.items.ids()))[:k]
         return Results([Hit(i, d, "image", ["dragon"]) for d, i in enumerate(ids)],
                        [Hit(i, d + 3, "text", []) for d, i in enumerate(ids[:2])], ["dragon"])
 
     def by_text(self, text, k=50, filters=None):
         if text == "fail":
             raise NotFound("The model cannot read this query.")
-        return self._answer("by_text", text, filters=filters)
+        return self._answer("by_text", text, filters=filters, k=k)
 
     def by_image(self, path, region=None, k=50, filters=None):
-        return self._answer("by_image", path, region=region, filters=filters)
+        return self._answer("by_image", path, region=region, filters=filters, k=k)
 
     def like_item(self, item_id, k=50, filters=None):
-        return self._answer("like_item", item_id, filters=filters)
+        return self._answer("like_item", item_id, filters=filters, k=k)
 
     def edit(self, item_id, add=(), remove=(), weight=0.5, k=50, filters=None):
-        return self._answer("edit", item_id, add=add, remove=remove, weight=weight)
+        return self._answer("edit", item_id, add=add, remove=remove, weight=weight, k=k)
 
 
 @pytest.fixture
@@ -148,6 +149,55 @@ def test_more_like_this_and_attribute_edit(searchable, library, qtbot):
     name, args, kw = FakeSearch.calls[-1]
     assert (name, args, kw["add"], kw["remove"], kw["weight"]) == ("edit", (ids[3],), ["phoenix"], ["dragon"], 0.7)
     assert window.search.last_query == f"Like {accession}, with Phoenix instead of Dragon"
+
+
+def test_the_drop_zone_picks_a_photo_on_click_and_lights_up_under_a_drag(searchable, tmp_path, qtbot,
+                                                                        monkeypatch):
+    window, ids = searchable
+    photo = tmp_path / "photos" / "P0002.jpg"
+    panel = window.search
+    monkeypatch.setattr("app.ui.search_panel.QFileDialog.getOpenFileName", lambda *a, **k: (str(photo), ""))
+    QTest.mouseClick(panel.drop_zone, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, window)
+    assert FakeSearch.calls[-1][:2] == ("by_image", (str(photo),))
+    assert panel.query_view.isVisibleTo(panel) and not panel.query_view.pixmap().isNull()  # the query, shown
+    assert panel.status.text().startswith("P0002.jpg · ")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(photo))])
+    panel.dragEnterEvent(QDragEnterEvent(QPoint(5, 5), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
+    assert panel.drop_zone.hot
+    panel.dragLeaveEvent(QDragLeaveEvent())
+    assert not panel.drop_zone.hot
+    panel.query.setText("dragon robe")
+    panel.search_text()
+    wait_idle(qtbot, window)
+    assert not panel.query_view.isVisibleTo(panel)  # a typed search has no query photo
+
+
+def test_results_page_on_with_show_more_and_offer_the_grids_menu(searchable, qtbot, monkeypatch):
+    window, ids = searchable
+    monkeypatch.setattr("app.ui.search_panel.PAGE", 2)
+    panel = window.search
+    panel.query.setText("dragon robe")
+    panel.search_text()
+    qtbot.waitUntil(lambda: panel.photos.rowCount() == 2)
+    assert panel.more.isVisibleTo(panel)
+    panel.more.click()
+    qtbot.waitUntil(lambda: panel.photos.rowCount() == 4)
+    assert FakeSearch.calls[-1][:2] == ("by_text", ("dragon robe",))
+    panel.more.click()
+    panel.more.click()
+    qtbot.waitUntil(lambda: panel.photos.rowCount() == len(ids))
+    assert not panel.more.isVisibleTo(panel)  # all there is
+    view = panel.photo_view
+    view.selectAll()
+    menus = []
+    panel.hitsContextMenu.disconnect(window.grid_context_menu)  # its menu would wait for a click
+    panel.hitsContextMenu.connect(lambda pos, chosen: menus.append(chosen))
+    panel._context_menu(view, view.visualRect(panel.photos.index(0)).center())
+    assert sorted(menus[0]) == sorted(ids)
+    texts = [a.text() for a in window.build_grid_menu(menus[0]).actions()]
+    assert "Add to collection" in texts and "Export selected items…" in texts
 
 
 def test_a_failed_search_does_not_leave_another_querys_results_under_its_message(searchable, qtbot):
