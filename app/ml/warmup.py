@@ -39,7 +39,8 @@ def warmup_epochs(cfg: TrainConfig, n_items: int | None = None) -> int:
 
     Demo backlog (300 items, 96 px, batch 32), typed names P@10 garment category / motif, seed
     0, epochs set by hand: 12 epochs .58 / .45, 25 epochs .93 / .65, 40 epochs .95 / .71. With
-    the default, ``wenyang bench backlog --seeds 0 1 2`` gives medians .936 / .656.
+    the default, ``wenyang bench backlog --seeds 0 1 2`` gave medians .936 / .656 at 96 px (9efbafb)
+    and .936 / .688 at 192 px with the space-to-depth stem (f78acb1; ``app.ml.backbone``).
     clothing-cc0 backlog (1,800 training photos; ``wenyang bench backlog --dataset clothing
     --seeds 0``): 6 epochs (a budget of 12,000 passes, at 2ccb662) typed class names P@10 .512,
     photo → same class .452; 20 epochs (36,000, with the first pass's weight average too) .594
