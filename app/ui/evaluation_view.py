@@ -85,7 +85,8 @@ class EvaluationView(Retranslating, QDialog):
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.table = QTableWidget(0, 2, self)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         self.history, self.pr = LinePlot("", self), LinePlot("", self)
         self.history.y_range = self.pr.y_range = (0.0, 1.0)
@@ -97,16 +98,16 @@ class EvaluationView(Retranslating, QDialog):
         buttons.addButton(self.evaluate_button, QDialogButtonBox.ActionRole)
         buttons.rejected.connect(self.reject)
         plots = QHBoxLayout()
-        plots.addWidget(self.facets)
-        plots.addWidget(self.history)
-        plots.addWidget(self.pr)
+        plots.addWidget(self.facets, 2)  # seven named bars need the room
+        plots.addWidget(self.history, 1)
+        plots.addWidget(self.pr, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addLayout(plots, 1)
         layout.addWidget(buttons)
         self.retranslate()
-        self.resize(760, 600)
+        self.resize(980, 640)
         self.reload()
 
     def retranslate(self) -> None:
@@ -163,16 +164,17 @@ class EvaluationView(Retranslating, QDialog):
         self.history.set_series("MAP", history)
 
     def _show_result(self) -> None:
-        headers = [self.tr("Measure"), self.tr("Right in the first 10"), self.tr("By chance"),
+        headers = [self.tr("Measure"), self.tr("Right in the first 10"), self.tr("By chance"), self.tr("Best possible"),
                    "MAP@all", f"MAP@{K}", f"NDCG@{K}", self.tr("Queries")]
         typed = self._typed_facets()
-        cells = [[self.tr("Typed label names, {facet}").format(facet=name), f"{p:.2f}", f"{c:.2f}", "", "", "", str(n)]
-                 for name, p, c, n in typed]
+        cells = [[self.tr("Typed label names, {facet}").format(facet=name), f"{p:.2f}", f"{c:.2f}",
+                  f"{best:.2f}" if best is not None else "", "", "", "", str(n)] for name, p, c, best, n in typed]
         cells += [[self.tr("For comparison with papers (shares at least one label): {direction}").format(
-                       direction=r["direction"]), "", "", *(f"{r[c]:.4f}" for c in ("map_all", "map_at_k", "ndcg_at_k")),
+                       direction=r["direction"]), "", "", "", *(f"{r[c]:.4f}" for c in ("map_all", "map_at_k", "ndcg_at_k")),
                    str(r["n_queries"])] for r in self.report["rows"]]
         self._fill(headers, cells)
-        self.facets.set_bars([(name, p, c) for name, p, c, _n in typed])
+        self.table.resizeColumnsToContents()
+        self.facets.set_bars([(name, p, c) for name, p, c, _best, _n in typed])
         self.facets.setVisible(bool(typed))
         self.pr.clear()
         for name, points in self.report["curves"].items():
@@ -190,14 +192,21 @@ class EvaluationView(Retranslating, QDialog):
                  "validation.epochs_run": self.tr("Epochs run")}
         return names.get(key) or " › ".join(part.replace("_", " ") for part in key.split("."))
 
-    def _typed_facets(self) -> list[tuple[str, float, float, int]]:
-        """(facet in words, P@10, chance, queries) of typed label names, per facet."""
+    def _typed_facets(self) -> list[tuple[str, float, float, float | None, int]]:
+        """(facet in words, P@10, chance, best possible P@10, queries) of typed label names, per facet
+        (a few held-out photos may show a label fewer than ten times: "best possible" says so)."""
         facet_names = {"category": self.tr("garment"), "motif": self.tr("motif"), "colour": self.tr("colour"),
                        "technique": self.tr("technique"), "material": self.tr("material"), "era": self.tr("era"),
                        "region": self.tr("region")}
         groups = (self.report.get("typed") or {}).get("groups", {})
-        return [(facet_names[f], float(groups[f"facet:{f}"]["p10"]), float(groups[f"facet:{f}"]["chance"]),
-                 int(groups[f"facet:{f}"]["n"])) for f in TYPED_FACETS if f"facet:{f}" in groups]
+        out = []
+        for facet in TYPED_FACETS:
+            group = groups.get(f"facet:{facet}")
+            if group is not None:
+                best = group.get("best")
+                out.append((facet_names[facet], float(group["p10"]), float(group["chance"]),
+                            None if best is None else float(best), int(group["n"])))
+        return out
 
     def _fill(self, headers: list[str], cells: list[list[str]]) -> None:
         self.table.setColumnCount(len(headers))

@@ -69,6 +69,17 @@ def test_evaluation_report_has_every_direction_and_plots(trained, tmp_path):
         assert (tmp_path / "report" / name).stat().st_size > 0
 
 
+def test_typed_label_names_are_scored_beside_chance_and_the_best_possible(trained):
+    from app.services.evaluation_typed import typed_label_precision
+
+    lib, _, _ = trained
+    typed = typed_label_precision(lib, lib.models.active(), k=10)
+    if not typed:
+        pytest.skip("fewer than 10 held-out photos in this tiny library")
+    for group in typed["groups"].values():
+        assert 0.0 <= group["chance"] <= group["best"] <= 1.0 and 0.0 <= group["p10"] <= group["best"] + 1e-9
+
+
 def test_encoding_again_touches_only_what_changed(trained):
     lib, outcome, _ = trained
     again = encode_library(lib)

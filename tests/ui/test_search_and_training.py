@@ -329,13 +329,13 @@ def test_the_evaluation_view_leads_with_the_curators_numbers_beside_chance(libra
     window = open_window(library)
     view = window.show_evaluation()
     wait_idle(qtbot, window)
-    view.report = {"typed": {"groups": {"facet:category": {"p10": 0.93, "chance": 0.12, "n": 22},
+    view.report = {"typed": {"groups": {"facet:category": {"p10": 0.93, "chance": 0.12, "n": 22, "best": 0.98},
                                         "facet:motif": {"p10": 0.66, "chance": 0.16, "n": 34}}},
                    "rows": [{"direction": "image→text", "map_all": 0.9, "map_at_k": 0.8, "precision_at_k": 0.7,
                              "recall_at_k": 0.1, "ndcg_at_k": 0.75, "n_queries": 50}], "curves": {}}
     view._show()
-    first = [view.table.item(0, c).text() for c in range(4)]
-    assert first == ["Typed label names, garment", "0.93", "0.12", ""]
+    first = [view.table.item(0, c).text() for c in range(5)]
+    assert first == ["Typed label names, garment", "0.93", "0.12", "0.98", ""]
     assert view.facets.isVisibleTo(view) and view.facets.bars == [("garment", 0.93, 0.12), ("motif", 0.66, 0.16)]
     last = view.table.item(view.table.rowCount() - 1, 0).text()
     assert last.startswith("For comparison with papers (shares at least one label)")
