@@ -74,8 +74,8 @@ class LinePlot(QWidget):
             y = area.bottom() - frac * area.height()
             painter.drawText(QRectF(0, y - 8, MARGIN_LEFT - 4, 16), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                              f"{y0 + frac * (y1 - y0):.3g}")
-        painter.drawText(QRectF(area.left(), area.bottom() + 2, 60, 16), Qt.AlignmentFlag.AlignLeft, f"{x0:g}")
-        painter.drawText(QRectF(area.right() - 60, area.bottom() + 2, 60, 16), Qt.AlignmentFlag.AlignRight, f"{x1:g}")
+        painter.drawText(QRectF(area.left(), area.bottom() + 2, 60, 16), Qt.AlignmentFlag.AlignLeft, f"{x0:.3g}")
+        painter.drawText(QRectF(area.right() - 60, area.bottom() + 2, 60, 16), Qt.AlignmentFlag.AlignRight, f"{x1:.3g}")
 
     def _line(self, painter: QPainter, area: QRectF, bounds, points, colour: QColor) -> None:
         if not points:
