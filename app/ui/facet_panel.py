@@ -7,11 +7,12 @@ a dragon or a phoenix.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QTreeView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTreeView, QVBoxLayout, QWidget
 
 from app.ui import queries
 from app.ui.i18n import Retranslating, label_language
 from app.ui.label_models import LabelFilterProxy, LabelIdRole, build_label_model, label_items, label_text
+from app.ui.tagging import LabelFilterEdit
 
 
 class FacetPanel(Retranslating, QWidget):
@@ -40,7 +41,7 @@ class FacetPanel(Retranslating, QWidget):
         self.reload()
 
     def _build_widgets(self) -> None:
-        self.filter_edit = QLineEdit(self)
+        self.filter_edit = LabelFilterEdit(self)  # Ctrl+Z here undoes the last edit, as in the tag tree
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self._filter_text)
         self.tree = QTreeView(self)

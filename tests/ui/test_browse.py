@@ -222,3 +222,19 @@ def test_the_grid_sorts_and_resizes_its_thumbnails_and_remembers_both(stocked, l
     again = open_window(library)  # a new window keeps both choices
     assert again.grid_model.order == "imported" and again.loader.side == 240
     assert again.actions.orders["imported"].isChecked() and again.actions.sides[240].isChecked()
+
+
+def test_ctrl_z_in_the_facet_filter_undoes_the_last_edit_not_the_typed_text(stocked, library, qtbot):
+    from PySide6.QtTest import QTest
+
+    window, ids = stocked
+    window.show()
+    window.grid.select_ids(ids[:1])
+    qtbot.waitUntil(lambda: window.detail.item_ids == ids[:1])
+    window.detail.tag(ids[:1], "phoenix")
+    qtbot.waitUntil(lambda: "phoenix" in library.labels.labels_of(ids[0]))
+    window.facets.filter_edit.setFocus()
+    QTest.keyClicks(window.facets.filter_edit, "dra")
+    QTest.keyClick(window.facets.filter_edit, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: "phoenix" not in library.labels.labels_of(ids[0]))
+    assert window.facets.filter_edit.text() == "dra"
