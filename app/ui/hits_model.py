@@ -27,6 +27,7 @@ class HitsModel(QAbstractListModel):
         self.records: dict[int, queries.Record] = {}
         self.pixmaps = LruCache(300)
         self.label_names: dict[str, str] = {}
+        self.passages: dict[int, str] = {}  # descriptions tab: the matched part of each description
         self._generation = 0
         loader.loaded.connect(self._on_pixmap)
 
@@ -42,6 +43,7 @@ class HitsModel(QAbstractListModel):
         self.records = {h.item_id: queries.Record(h.item_id, h.accession, h.title, tuple(h.paths))
                         for h in self.hits if getattr(h, "accession", "")}
         self.label_names = label_names or {}
+        self.passages = {}
         self._generation += 1
         self.endResetModel()
         ids = [h.item_id for h in self.hits if h.item_id not in self.records]
@@ -49,10 +51,23 @@ class HitsModel(QAbstractListModel):
         if ids:
             self.session.run(lambda lib: queries.item_records(lib, ids),
                              lambda records: self._on_records(generation, records))
+        if self.reasons_line and self.hits:  # the descriptions tab shows the text that matched
+            wanted = [h.item_id for h in self.hits]
+            terms = {h.item_id: [r.term for r in getattr(h, "reasons", None) or [] if getattr(r, "term", "")]
+                     for h in self.hits}
+            self.session.run(lambda lib: {i: queries.passage(text, terms.get(i, []))
+                                          for i, text in queries.descriptions_of(lib, wanted).items()},
+                             lambda found: self._on_passages(generation, found))
 
     def _on_records(self, generation: int, records: dict) -> None:
         if generation == self._generation:
             self.records.update(records)
+            if self.hits:
+                self.dataChanged.emit(self.index(0), self.index(len(self.hits) - 1))
+
+    def _on_passages(self, generation: int, passages: dict) -> None:
+        if generation == self._generation:
+            self.passages.update(passages)
             if self.hits:
                 self.dataChanged.emit(self.index(0), self.index(len(self.hits) - 1))
 
@@ -93,7 +108,11 @@ class HitsModel(QAbstractListModel):
         name = record.accession if record else f"#{hit.item_id}"
         # a hit found by words or labels alone has no Hamming distance (-1): show none
         first = f"{name}  ·  d={hit.distance}" if hit.distance >= 0 else name
-        return f"{first}\n{reasons}" if self.reasons_line and reasons else first
+        if not self.reasons_line:
+            return first
+        title = record.title if record and record.title else ""
+        lines = [f"{first}  {title}".rstrip(), self.passages.get(hit.item_id, ""), reasons]
+        return "\n".join(line for line in lines if line)
 
     def _tooltip(self, hit, record, reasons: str) -> str:
         lines = [record.title] if record and record.title else []

@@ -116,3 +116,30 @@ def library_summary(lib: Library) -> dict:
     return {"items": lib.items.count(),
             "model": model.id if model else None,
             "card": dict(model.card) if model else {}}
+
+
+def descriptions_of(lib: Library, item_ids: list[int]) -> dict[int, str]:
+    """Each item's description (deleted items left out), for the descriptions tab's passages."""
+    out: dict[int, str] = {}
+    for item_id in item_ids:
+        try:
+            out[item_id] = lib.items.get(item_id).description
+        except NotFound:
+            continue
+    return out
+
+
+def passage(text: str, terms: list[str], width: int = 90) -> str:
+    """The part of ``text`` around the first of ``terms`` it holds (case-insensitive), with "…"
+    where it was cut; the beginning of ``text`` when it holds none. One line."""
+    flat = " ".join(text.split())
+    if not flat:
+        return ""
+    lower = flat.lower()
+    found = [(lower.find(t.lower()), t) for t in terms if t and lower.find(t.lower()) >= 0]
+    start = 0
+    if found:
+        at, term = min(found)
+        start = max(0, at - (width - len(term)) // 2)
+    piece = flat[start:start + width]
+    return ("…" if start > 0 else "") + piece + ("…" if start + width < len(flat) else "")

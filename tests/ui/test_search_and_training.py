@@ -112,6 +112,23 @@ def test_text_search_fills_both_tabs_with_filters_applied(searchable, library, q
     qtbot.waitUntil(lambda: window.detail.item_ids == [ids[-1]])
 
 
+def test_the_descriptions_tab_shows_the_passage_that_matched(searchable, library, qtbot):
+    from app.ui.queries import passage
+
+    text = ("Surcoat of dark blue satin. " * 6) + "Embroidered with a five-clawed dragon chasing a pearl. " + \
+        ("Lined with silk. " * 6)
+    cut = passage(text, ["Dragon"])
+    assert "five-clawed dragon chasing" in cut and cut.startswith("…") and cut.endswith("…") and len(cut) <= 92
+    assert passage(text, ["phoenix"]).startswith("Surcoat of dark blue")  # no term in it: its beginning
+    window, ids = searchable
+    library.items.update(ids[-1], title="Dragon surcoat", description=text)
+    window.search.query.setText("dragon")
+    window.search.go.click()
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: "Surcoat of dark blue" in (window.search.descriptions.index(0).data() or ""))
+    assert "Dragon surcoat" in window.search.descriptions.index(0).data()
+
+
 def test_dropped_photo_and_drawn_region_search_by_image(searchable, tmp_path, qtbot):
     window, ids = searchable
     photo = tmp_path / "photos" / "P0002.jpg"
