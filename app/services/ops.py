@@ -186,6 +186,40 @@ class EditItem(Op):
 
 
 @dataclass
+class EditItems(Op):
+    """Batch edit: give many items the same title and/or the same value of metadata fields
+    (``metadata``: field → value; an empty value removes the field). Other fields stay."""
+
+    item_ids: list[int]
+    title: str | None = None
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def description(self) -> str:
+        return f"Edit {len(self.item_ids)} item(s)"
+
+    def scopes(self, lib: Library) -> list[Scope]:
+        return [Scope("items", "id", tuple(int(i) for i in self.item_ids))]
+
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
+        for item_id in self.item_ids:
+            changes: dict[str, Any] = {}
+            if self.title is not None:
+                changes["title"] = self.title
+            if self.metadata:
+                merged = dict(lib.items.get(int(item_id)).metadata)
+                for key, value in self.metadata.items():
+                    if str(value).strip():
+                        merged[str(key)] = str(value)
+                    else:
+                        merged.pop(str(key), None)
+                changes["metadata"] = merged
+            if changes:
+                lib.items.update(int(item_id), **changes)
+        return Changes(items=frozenset(int(i) for i in self.item_ids)), len(self.item_ids)
+
+
+@dataclass
 class DecideSuggestions(Op):
     """Accept (tag, and mark accepted) or reject (mark rejected) suggested labels."""
 

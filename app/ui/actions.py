@@ -46,6 +46,7 @@ class WindowActions(QObject):
         self.remove_from_collection = self._action(w.remove_selection_from_collection)
         self.delete_items = self._action(w.delete_selection, QKeySequence.StandardKey.Delete)
         self.trash = self._action(w.show_trash)
+        self.batch_edit = self._action(w.show_batch_edit, "Ctrl+Shift+E")
         self.search_photo = self._action(w.search_photo_dialog, "Ctrl+Shift+F")
         self.more_like_this = self._action(w.more_like_this, "Ctrl+L")
         self.edit_attributes = self._action(w.edit_attributes_search, "Ctrl+Shift+L")
@@ -67,7 +68,7 @@ class WindowActions(QObject):
         self.languages = {code: self._language_action(code) for code in ("system", *LANGUAGES)}
         self.search_actions = [self.search_photo, self.more_like_this, self.edit_attributes]
         self.writing_actions = [self.import_photos, self.import_folder, self.tag, self.new_collection,
-                                self.remove_from_collection, self.delete_items, self.trash, self.train,
+                                self.remove_from_collection, self.delete_items, self.trash, self.train, self.batch_edit,
                                 self.encode]
         self._menus()
 
@@ -115,8 +116,8 @@ class WindowActions(QObject):
         for a in (None, self.import_photos, self.import_folder, self.export, None, self.quit):
             self._add(self.file_menu, a)
         self.edit_menu = bar.addMenu("")
-        for a in (self.undo, self.redo, None, self.find, self.tag, self.select_all, self.clear_filters, None,
-                  self.delete_items, self.trash):
+        for a in (self.undo, self.redo, None, self.find, self.tag, self.batch_edit, self.select_all,
+                  self.clear_filters, None, self.delete_items, self.trash):
             self._add(self.edit_menu, a)
         self.collections_menu = bar.addMenu("")
         for a in (self.new_collection, self.remove_from_collection):
@@ -193,7 +194,7 @@ class WindowActions(QObject):
             self.select_all: self.tr("Select &all"), self.clear_filters: self.tr("&Clear filters"),
             self.new_collection: self.tr("&New collection…"),
             self.remove_from_collection: self.tr("&Remove selection from this collection"),
-            self.delete_items: self.tr("&Move to trash"), self.trash: self.tr("T&rash…"),
+            self.delete_items: self.tr("&Move to trash"), self.batch_edit: self.tr("&Edit selected items…"), self.trash: self.tr("T&rash…"),
             self.search_photo: self.tr("Search by &photo…"), self.more_like_this: self.tr("&More like this"),
             self.edit_attributes: self.tr("Like this, &but…"), self.train: self.tr("&Train…"),
             self.encode: self.tr("E&ncode new and changed items"), self.models: self.tr("&Models…"),

@@ -226,9 +226,24 @@ class WindowFlows(_Window):
         for action in (self.actions.more_like_this, self.actions.edit_attributes):
             menu.addAction(action)
         menu.addSeparator()
+        menu.addAction(_tr("Edit selected items…"), lambda: self.show_batch_edit(item_ids))
         menu.addAction(_tr("Export selected items…"), lambda: self.show_export(item_ids=item_ids))
         menu.addAction(_tr("Move to trash"), lambda: self.delete_selection(item_ids))
         return menu
+
+    def show_batch_edit(self, item_ids: list[int] | None = None):
+        """Edit ▸ Edit selected items…: one title or field value for all of them."""
+        from app.ui.batch_edit import BatchEditDialog
+
+        ids = list(item_ids if item_ids is not None else self.grid.selected_ids())
+        if not ids:
+            self.session.message.emit(_tr("Select the items to edit first."))
+            return None
+        dialog = BatchEditDialog(self.session, ids, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.batch_edit_dialog = dialog
+        dialog.show()
+        return dialog
 
     def show_viewer(self, item_ids: list[int] | None = None):
         """The full-size viewer on ``item_ids`` (default: the selection; two compare side by side)."""

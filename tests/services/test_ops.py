@@ -38,6 +38,7 @@ CASES = {
     "untag": lambda ids: ops.Untag(ids[:4], ["animal"]),
     "edit title": lambda ids: ops.EditItem(ids[0], {"title": "龙袍 (Qing)"}),
     "edit metadata": lambda ids: ops.EditItem(ids[1], {"metadata": {"donor": "Liu"}, "description": "x"}),
+    "batch edit": lambda ids: ops.EditItems(ids[:3], title="Surcoat 褂", metadata={"donor": "Liu", "old": ""}),
     "accept suggestions": lambda ids: ops.DecideSuggestions([(ids[0], "peony"), (ids[4], "bat")], True),
     "reject suggestions": lambda ids: ops.DecideSuggestions([(ids[1], "peony")], False),
     "create collection": lambda ids: ops.CreateCollection("Phoenixes", "new", ids[3:]),
@@ -98,3 +99,13 @@ def test_undo_after_later_unrelated_edits_keeps_them(lib):
     first.undo.run(lib)
     assert "lotus" not in lib.labels.labels_of(ids[0])
     assert lib.items.get(ids[5]).title == "kept"
+
+
+def test_a_batch_edit_sets_the_fields_named_and_keeps_the_others(lib):
+    ids = lib.ids
+    lib.items.update(ids[0], metadata={"date": "c. 1880", "old": "x"}, description="kept")
+    result = ops.EditItems(ids[:2], title="Surcoat", metadata={"donor": "Liu", "old": ""}).run(lib)
+    first = lib.items.get(ids[0])
+    assert (first.title, first.description, first.metadata) == ("Surcoat", "kept", {"date": "c. 1880", "donor": "Liu"})
+    assert lib.items.get(ids[1]).metadata.get("donor") == "Liu"
+    assert result.changes.items == frozenset(ids[:2])

@@ -238,3 +238,31 @@ def test_ctrl_z_in_the_facet_filter_undoes_the_last_edit_not_the_typed_text(stoc
     QTest.keyClick(window.facets.filter_edit, Qt.Key_Z, Qt.ControlModifier)
     qtbot.waitUntil(lambda: "phoenix" not in library.labels.labels_of(ids[0]))
     assert window.facets.filter_edit.text() == "dra"
+
+
+def test_a_batch_edit_gives_the_selection_one_title_and_field_in_one_undo_step(stocked, library, qtbot):
+    window, ids = stocked
+    library.items.update(ids[0], metadata={"date": "c. 1880"})
+    window.grid.select_ids(ids[:3])
+    qtbot.waitUntil(lambda: window.grid.selected_ids() == ids[:3])
+    window.actions.batch_edit.trigger()
+    dialog = window.batch_edit_dialog
+    qtbot.waitUntil(lambda: dialog.field.findText("date") >= 0)  # the fields the items use are offered
+    from PySide6.QtTest import QTest
+
+    QTest.keyClicks(dialog.title, "Surcoat")  # (QTest types Latin-1 only)
+    assert dialog.set_title.isChecked()  # typing a title ticks it
+    dialog.title.setText("Surcoat 褂")
+    dialog.field.setEditText("donor")
+    dialog.value.setText("Mrs. Helen Wu")
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    wait_idle(qtbot, window)
+    for item_id in ids[:3]:
+        item = library.items.get(item_id)
+        assert item.title == "Surcoat 褂" and item.metadata["donor"] == "Mrs. Helen Wu"
+    assert library.items.get(ids[0]).metadata["date"] == "c. 1880"  # other fields stay
+    assert library.items.get(ids[3]).title == ""
+    assert window.session.undo.undoText() == "Edit 3 items"
+    window.actions.undo.trigger()
+    wait_idle(qtbot, window)
+    assert all(library.items.get(i).title == "" and "donor" not in library.items.get(i).metadata for i in ids[:3])
