@@ -270,6 +270,42 @@ class CreateCollection(Op):
 
 
 @dataclass
+class DescribeCollection(Op):
+    ref: str | int
+    text: str
+
+    @property
+    def description(self) -> str:
+        return f"Describe collection {self.ref}"
+
+    def scopes(self, lib: Library) -> list[Scope]:
+        return [Scope("collections", "id", (lib.collections.get(self.ref).id,))]
+
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
+        return Changes(collections=True), lib.collections.describe(self.ref, self.text)
+
+
+@dataclass
+class PlaceInCollection(Op):
+    """Move members within a collection's own order ("start", "end", "up", "down")."""
+
+    ref: str | int
+    item_ids: Sequence[int]
+    to: str
+
+    @property
+    def description(self) -> str:
+        return f"Move {len(self.item_ids)} item(s) in collection {self.ref}"
+
+    def scopes(self, lib: Library) -> list[Scope]:
+        return [Scope("collection_items", "collection_id", (lib.collections.get(self.ref).id,))]
+
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
+        lib.collections.place(self.ref, list(self.item_ids), self.to)
+        return Changes(collections=True, items=frozenset(_items(self.item_ids))), None
+
+
+@dataclass
 class RenameCollection(Op):
     ref: str | int
     new_name: str

@@ -73,6 +73,38 @@ class CollectionRepository:
             raise WenyangError(f"A collection named {new_name!r} already exists.") from None
         return self.get(coll.id)
 
+    def describe(self, ref: str | int, description: str) -> Collection:
+        """Set the collection's description (an exhibition's purpose, a loan's terms)."""
+        coll = self.get(ref)
+        with self.lib.atomic():
+            self.db.execute("UPDATE collections SET description = ? WHERE id = ?", [description.strip(), coll.id])
+        return self.get(coll.id)
+
+    def place(self, ref: str | int, item_ids: Iterable[int], to: str) -> None:
+        """Move members within the collection's own order (an exhibition list): ``to`` is "start",
+        "end", "up" (one place before the first of them) or "down" (one after the last)."""
+        coll = self.get(ref)
+        order = self.member_ids(coll.id)
+        moving = [i for i in order if i in set(item_ids)]
+        if not moving:
+            return
+        rest = [i for i in order if i not in set(moving)]
+        if to == "start":
+            at = 0
+        elif to == "end":
+            at = len(rest)
+        elif to == "up":
+            at = max(0, order.index(moving[0]) - 1)
+        elif to == "down":
+            at = min(len(rest), order.index(moving[-1]) - len(moving) + 2)
+        else:
+            raise ValueError(f"Unknown place {to!r}: start, end, up or down.")
+        new = rest[:at] + moving + rest[at:]
+        with self.lib.atomic():
+            for position, item_id in enumerate(new):
+                self.db.execute("UPDATE collection_items SET position = ? WHERE collection_id = ? AND item_id = ?",
+                                [position, coll.id, item_id])
+
     def delete(self, ref: str | int) -> None:
         """Delete the collection (its items stay in the library)."""
         coll = self.get(ref)

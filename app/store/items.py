@@ -148,8 +148,17 @@ class ItemRepository:
             limit: int | None = None, offset: int = 0, order: str = "accession") -> list[int]:
         """Item ids in ``order`` (``ORDERS``: accession number by default), optionally restricted
         to a label (and its descendants) or a collection."""
+        if order == "collection":  # a collection's own order (an exhibition list)
+            if collection is None:
+                order = "accession"
+            else:
+                members = self.lib.collections.member_ids(collection)
+                if label is not None:
+                    allowed = set(self.ids(label=label, collection=collection))
+                    members = [i for i in members if i in allowed]
+                return members[offset:None if limit is None else offset + limit]
         if order not in ORDERS:
-            raise ValueError(f"Unknown order {order!r}; choose one of {sorted(ORDERS)}.")
+            raise ValueError(f"Unknown order {order!r}; choose one of {sorted(ORDERS)} or 'collection'.")
         sql = "SELECT i.id FROM items i"
         args: list[str | int] = []
         where = []

@@ -12,7 +12,7 @@ from app.ui import settings
 from app.ui.i18n import LANGUAGES
 
 THUMBNAIL_SIDES = (96, 160, 240)  # View ▸ Thumbnail size: small, medium, large (pixels)
-GRID_ORDERS = ("accession", "title", "date", "modified", "imported")  # View ▸ Sort by (app.store.items.ORDERS)
+GRID_ORDERS = ("accession", "title", "date", "modified", "imported", "collection")  # View ▸ Sort by (app.store.items)
 
 
 class WindowActions(QObject):
@@ -205,6 +205,7 @@ class WindowActions(QObject):
             self.orders["accession"]: self.tr("&Accession number"), self.orders["title"]: self.tr("&Title"),
             self.orders["date"]: self.tr("&Date (from the sheet)"), self.orders["modified"]: self.tr("Last &modified"),
             self.orders["imported"]: self.tr("&Import order"),
+            self.orders["collection"]: self.tr("The &collection's own order (exhibition list)"),
             self.sides[96]: self.tr("&Small"), self.sides[160]: self.tr("&Medium"), self.sides[240]: self.tr("&Large"),
         }
         for action, text in texts.items():

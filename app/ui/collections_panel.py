@@ -168,6 +168,18 @@ class CollectionsPanel(Retranslating, QWidget):
         self.session.apply(ops.RenameCollection(coll_id, name),
                            self.tr("Rename collection {name}").format(name=self.name_of(coll_id)))
 
+    def describe_collection(self, coll_id, text: str | None = None) -> None:
+        """What the collection is for (an exhibition, a loan): shown as its tooltip, exported."""
+        if text is None:
+            current = next((c.description for c in self.collections if c.id == coll_id), "")
+            text, ok = QInputDialog.getMultiLineText(self, self.tr("Describe collection"),
+                                                     self.tr("What is {name} for?").format(name=self.name_of(coll_id)),
+                                                     current)
+            if not ok:
+                return
+        self.session.apply(ops.DescribeCollection(coll_id, text),
+                           self.tr("Describe collection {name}").format(name=self.name_of(coll_id)))
+
     def delete_collection(self, coll_id, confirm: bool = True) -> None:
         """Delete a collection (its items stay in the library)."""
         if coll_id is None:
@@ -219,6 +231,7 @@ class CollectionsPanel(Retranslating, QWidget):
                 menu.addAction(self.tr("Remove selected items"),
                                lambda: self.remove_items(coll_id, selected))
             menu.addAction(self.tr("Rename…"), lambda: self.rename_collection(coll_id))
+            menu.addAction(self.tr("Describe…"), lambda: self.describe_collection(coll_id))
             menu.addAction(self.tr("Delete"), lambda: self.delete_collection(coll_id))
             menu.addSeparator()
             menu.addAction(self.tr("Export…"), lambda: self.exportRequested.emit(coll_id))

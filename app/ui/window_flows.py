@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # what the flows use of the main window they are mixed into
     from app.ui.actions import WindowActions
     from app.ui.collections_panel import CollectionsPanel
     from app.ui.detail_pane import DetailPane
+    from app.ui.grid_model import GridModel
     from app.ui.grid_view import GridView
     from app.ui.keep_encoded import KeepEncoded
     from app.ui.search_backend import SearchBackend
@@ -52,6 +53,7 @@ class WindowFlows(_Window):
         session: Session
         backend: SearchBackend
         keeper: KeepEncoded
+        grid_model: GridModel
         search: SearchPanel
         collections: CollectionsPanel
         detail: DetailPane
@@ -59,6 +61,8 @@ class WindowFlows(_Window):
         actions: WindowActions  # type: ignore[assignment]  # shadows QWidget.actions(), unused here
         docks: list[QDockWidget]
         collection: int | None
+
+        def set_grid_order(self, order: str) -> None: ...  # MainWindow's
 
     # -- import ----------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
@@ -220,6 +224,10 @@ class WindowFlows(_Window):
         if self.collection is not None:
             menu.addAction(_tr("Remove from this collection"),
                            functools.partial(self.collections.remove_items, self.collection, item_ids))
+            order = menu.addMenu(_tr("Place in this collection's order"))
+            for to, text in (("start", _tr("At the start")), ("up", _tr("One place earlier")),
+                             ("down", _tr("One place later")), ("end", _tr("At the end"))):
+                order.addAction(text, functools.partial(self.place_in_collection, item_ids, to))
         menu.addSeparator()
         menu.addAction(_tr("View full size") if len(item_ids) == 1 else _tr("Compare the first two"),
                        lambda: self.show_viewer(item_ids[:2]))
@@ -230,6 +238,16 @@ class WindowFlows(_Window):
         menu.addAction(_tr("Export selected items…"), lambda: self.show_export(item_ids=item_ids))
         menu.addAction(_tr("Move to trash"), lambda: self.delete_selection(item_ids))
         return menu
+
+    def place_in_collection(self, item_ids: list[int], to: str) -> None:
+        """Move items within the chosen collection's own order, and show the grid in that order."""
+        if self.collection is None:
+            return
+        self.session.apply(ops.PlaceInCollection(self.collection, list(item_ids), to),
+                           _tr("Move {n} item(s) in {name}").format(n=len(item_ids),
+                                                                    name=self.collections.name_of(self.collection)))
+        if self.grid_model.order != "collection":
+            self.set_grid_order("collection")
 
     def show_batch_edit(self, item_ids: list[int] | None = None):
         """Edit ▸ Edit selected items…: one title or field value for all of them."""

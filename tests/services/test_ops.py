@@ -38,6 +38,8 @@ CASES = {
     "untag": lambda ids: ops.Untag(ids[:4], ["animal"]),
     "edit title": lambda ids: ops.EditItem(ids[0], {"title": "龙袍 (Qing)"}),
     "edit metadata": lambda ids: ops.EditItem(ids[1], {"metadata": {"donor": "Liu"}, "description": "x"}),
+    "collection order": lambda ids: ops.PlaceInCollection("Dragons", [ids[2]], "start"),
+    "collection description": lambda ids: ops.DescribeCollection("Dragons", "for the 2027 loan"),
     "batch edit": lambda ids: ops.EditItems(ids[:3], title="Surcoat 褂", metadata={"donor": "Liu", "old": ""}),
     "accept suggestions": lambda ids: ops.DecideSuggestions([(ids[0], "peony"), (ids[4], "bat")], True),
     "reject suggestions": lambda ids: ops.DecideSuggestions([(ids[1], "peony")], False),
@@ -109,3 +111,19 @@ def test_a_batch_edit_sets_the_fields_named_and_keeps_the_others(lib):
     assert (first.title, first.description, first.metadata) == ("Surcoat", "kept", {"date": "c. 1880", "donor": "Liu"})
     assert lib.items.get(ids[1]).metadata.get("donor") == "Liu"
     assert result.changes.items == frozenset(ids[:2])
+
+
+def test_a_collection_keeps_its_own_order_and_description(lib):
+    ids = lib.ids
+    coll = lib.collections.get("Dragons").id
+    assert lib.collections.member_ids(coll) == ids[:3]
+    ops.PlaceInCollection("Dragons", [ids[2]], "start").run(lib)
+    assert lib.items.ids(collection=coll, order="collection") == [ids[2], ids[0], ids[1]]
+    ops.PlaceInCollection("Dragons", [ids[2]], "down").run(lib)
+    assert lib.collections.member_ids(coll) == [ids[0], ids[2], ids[1]]
+    ops.PlaceInCollection("Dragons", [ids[0]], "end").run(lib)
+    assert lib.collections.member_ids(coll) == [ids[2], ids[1], ids[0]]
+    ops.PlaceInCollection("Dragons", [ids[1]], "up").run(lib)
+    assert lib.collections.member_ids(coll) == [ids[1], ids[2], ids[0]]
+    assert ops.DescribeCollection("Dragons", " For the 2027 loan. ").run(lib).value.description == "For the 2027 loan."
+    assert lib.items.ids(order="collection") == lib.items.ids()  # no collection: accession order

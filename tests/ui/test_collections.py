@@ -129,3 +129,30 @@ def test_every_collection_edit_is_undone_and_redone_from_the_edit_menu(stocked, 
     window.actions.undo.trigger()
     wait_idle(qtbot, window)
     assert row_of(panel, coll).text() == "Imperial robes (3)"
+
+
+def test_an_exhibition_list_keeps_its_own_order_and_description(stocked, library, qtbot):
+    from tests.ui.helpers import wait_idle
+
+    window, ids = stocked
+    window.collections.create_collection("Loan 2027", item_ids=ids[:3])
+    wait_idle(qtbot, window)
+    coll = library.collections.get("Loan 2027").id
+    window._collection_changed(coll)
+    window.place_in_collection([ids[2]], "start")
+    wait_idle(qtbot, window)
+    assert window.grid_model.order == "collection" and window.actions.orders["collection"].isChecked()
+
+    def grid() -> list[int]:
+        return [window.grid_model.item_id(r) for r in range(window.grid_model.rowCount())]
+
+    qtbot.waitUntil(lambda: grid() == [ids[2], ids[0], ids[1]])
+    window.actions.undo.trigger()
+    qtbot.waitUntil(lambda: grid() == ids[:3])
+    window.collections.describe_collection(coll, "Silk robes for the 2027 loan to Suzhou")
+    wait_idle(qtbot, window)
+    assert library.collections.get(coll).description == "Silk robes for the 2027 loan to Suzhou"
+    qtbot.waitUntil(lambda: any(window.collections.list.item(r).toolTip().startswith("Silk robes")
+                                for r in range(window.collections.list.count())))
+    menu_texts = [a.text() for a in window.build_grid_menu(ids[:1]).actions()]
+    assert "Place in this collection's order" in menu_texts
