@@ -4,8 +4,10 @@
 
 Builds a demo library (``--count`` garments and a quick model; ``--library`` reuses one that
 already has items, training only when it has no model), opens the main window and writes PNGs
-of the window with the grid and facet tree, a text search ("dragon robe"), a photo search and
-the training dialog, once per interface language, into OUT (default /tmp/wenyang-shots).
+of the window with the grid and facet tree, a text search ("dragon robe"), a photo search (its
+query photo above the results), the training dialog, the full-size viewer comparing two items,
+the models list, the evaluation view after Evaluate, the trash and the keyboard shortcuts, once
+per interface language, into OUT (default /tmp/wenyang-shots).
 
 It needs a display: when DISPLAY is unset it starts ``Xvfb :99`` if Xvfb is installed, and
 falls back to Qt's offscreen platform otherwise. Chinese text needs a CJK font (on Debian and
@@ -127,6 +129,26 @@ class Shooter:
         w.search.search_photo(str(self.photo))
         self.save(w, "search-photo", lang)
         self.training_dialog(lang)
+        self.dialog(w.show_viewer(w.lib.items.ids()[:2]), "viewer-compare", lang)
+        self.dialog(w.show_models(), "models", lang)
+        self.evaluation(lang)
+        self.dialog(w.show_trash(), "trash", lang)
+        self.dialog(w.show_help("shortcuts"), "help-shortcuts", lang)
+
+    def dialog(self, dialog, name: str, lang: str) -> None:
+        """A dialog the window opened, alone in its picture."""
+        dialog.resize(max(dialog.width(), 900), max(dialog.height(), 600))
+        self.save(dialog, name, lang)
+        dialog.close()
+
+    def evaluation(self, lang: str) -> None:
+        """The evaluation view after Evaluate (the held-out photos, measured on the library thread)."""
+        view = self.window.show_evaluation()
+        settle(self.app, self.window)
+        view.evaluate()
+        settle(self.app, self.window, timeout=300)
+        self.save(view, "evaluation", lang)
+        view.close()
 
     def training_dialog(self, lang: str) -> None:
         """The dialog with the curves of the model's own training run, as if just finished."""

@@ -176,6 +176,11 @@ class EvaluationView(Retranslating, QDialog):
         self.table.resizeColumnsToContents()
         self.facets.set_bars([(name, p, c) for name, p, c, _best, _n in typed])
         self.facets.setVisible(bool(typed))
+        if not typed and self.report["rows"]:
+            held = max(int(r["n_queries"]) for r in self.report["rows"])
+            self.summary.setText(self.summary.text() + " · " + self.tr(
+                "Typed label names need at least 10 held-out photos to be measured; this model has {n}. "
+                "Tag more items and train again.").format(n=held))
         self.pr.clear()
         for name, points in self.report["curves"].items():
             self.pr.set_series(name, points)

@@ -358,6 +358,9 @@ def test_the_evaluation_view_leads_with_the_curators_numbers_beside_chance(libra
     assert last.startswith("For comparison with papers (shares at least one label)")
     headers = [view.table.horizontalHeaderItem(c).text() for c in range(view.table.columnCount())]
     assert not any("_" in h or "." in h for h in headers)  # no raw keys
+    view.report = dict(view.report, typed={})  # a library too small to hold ten photos out
+    view._show()
+    assert "need at least 10 held-out photos" in view.summary.text() and "has 50" in view.summary.text()
 
 
 def test_training_dialog_says_what_it_learns_from_and_takes_a_weights_file(stocked, library, fake_training,
