@@ -95,9 +95,7 @@ class WindowFlows(_Window):
         (``auto_start`` starts it at once, for callers that have already asked)."""
         dialog = ImportDialog(self.session, paths, metadata, self)
         dialog.imported.connect(self._imported)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.import_dialog = dialog
-        dialog.show()
+        self._present(dialog, "import_dialog")
         if auto_start:
             dialog.start()
         return dialog
@@ -199,11 +197,7 @@ class WindowFlows(_Window):
         """The trash: restore deleted items, or empty it."""
         from app.ui.trash_dialog import TrashDialog
 
-        dialog = TrashDialog(self.session, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
-        self.trash_dialog = dialog
-        return dialog
+        return self._present(TrashDialog(self.session, self), "trash_dialog")
 
     def remove_selection_from_collection(self) -> None:
         if self.collection is not None and self.grid.selected_ids():
@@ -253,29 +247,15 @@ class WindowFlows(_Window):
         """Edit ▸ Edit selected items…: one title or field value for all of them."""
         from app.ui.batch_edit import BatchEditDialog
 
-        ids = list(item_ids if item_ids is not None else self.grid.selected_ids())
-        if not ids:
-            self.session.message.emit(_tr("Select the items to edit first."))
-            return None
-        dialog = BatchEditDialog(self.session, ids, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.batch_edit_dialog = dialog
-        dialog.show()
-        return dialog
+        ids = self._chosen(item_ids, _tr("Select the items to edit first."))
+        return self._present(BatchEditDialog(self.session, ids, self), "batch_edit_dialog") if ids else None
 
     def show_viewer(self, item_ids: list[int] | None = None):
         """The full-size viewer on ``item_ids`` (default: the selection; two compare side by side)."""
         from app.ui.viewer import PhotoViewer
 
-        ids = list(item_ids if item_ids is not None else self.grid.selected_ids())[:2]
-        if not ids:
-            self.session.message.emit(_tr("Select an item (or two, to compare) first."))
-            return None
-        viewer = PhotoViewer(self.session, ids, self)
-        viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.viewer = viewer
-        viewer.show()
-        return viewer
+        ids = self._chosen(item_ids, _tr("Select an item (or two, to compare) first."))[:2]
+        return self._present(PhotoViewer(self.session, ids, self), "viewer") if ids else None
 
     def show_export(self, collection: int | None = None, item_ids: list[int] | None = None):
         """The export dialog, on ``collection`` or ``item_ids`` when given, else on what the
@@ -287,10 +267,7 @@ class WindowFlows(_Window):
         dialog = ExportDialog(self.session, sources, preferred, self)
         dialog.exported.connect(lambda result: self.session.message.emit(
             _tr("Exported {n} item(s) to {path}").format(n=result.items, path=result.path)))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.export_dialog = dialog
-        dialog.show()
-        return dialog
+        return self._present(dialog, "export_dialog")
 
     # -- search ----------------------------------------------------------------------------
     def search_photo_dialog(self) -> None:
@@ -331,21 +308,13 @@ class WindowFlows(_Window):
     def show_training(self):
         from app.ui.training_dialog import TrainingDialog
 
-        dialog = TrainingDialog(self.session, self)
-        dialog.setAttribute(Qt.WA_DeleteOnClose)
-        self.training_dialog = dialog
-        dialog.show()
-        return dialog
+        return self._present(TrainingDialog(self.session, self), "training_dialog")
 
     def show_models(self):
         """Model ▸ Models…: use, go back to or delete a trained model."""
         from app.ui.models_dialog import ModelsDialog
 
-        dialog = ModelsDialog(self.session, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.models_dialog = dialog
-        dialog.show()
-        return dialog
+        return self._present(ModelsDialog(self.session, self), "models_dialog")
 
     def encode_now(self) -> None:
         """Model ▸ Encode: bring the active model's codes up to date now."""
@@ -354,20 +323,27 @@ class WindowFlows(_Window):
     def show_evaluation(self):
         from app.ui.evaluation_view import EvaluationView
 
-        view = EvaluationView(self.session, self)
-        view.setAttribute(Qt.WA_DeleteOnClose)
-        view.show()
-        return view
+        return self._present(EvaluationView(self.session, self), "evaluation_view")
 
     def show_help(self, kind: str):
         """Help ▸ Getting started ("guide") or Keyboard shortcuts ("shortcuts")."""
         from app.ui.help_dialogs import HelpDialog
 
-        dialog = HelpDialog(self, kind)
+        return self._present(HelpDialog(self, kind), "help_dialog")
+
+    def _present(self, dialog, name: str):
+        """Show a window-owned dialog, freed when closed, and keep it as ``self.<name>``."""
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.help_dialog = dialog
+        setattr(self, name, dialog)
         dialog.show()
         return dialog
+
+    def _chosen(self, item_ids: list[int] | None, nothing: str) -> list[int]:
+        """``item_ids``, else the grid's selection; when there is none, say ``nothing``."""
+        ids = list(item_ids if item_ids is not None else self.grid.selected_ids())
+        if not ids:
+            self.session.message.emit(nothing)
+        return ids
 
     def show_about(self) -> None:
         import app
