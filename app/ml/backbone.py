@@ -28,7 +28,7 @@ def build_backbone(name: str, stem: str = "resnet") -> nn.Module:
     of side S/2, with every pixel's detail: twice the resolution for motifs at about the same
     cost. Demo backlog, first pass alone, seed 0, 2-core CPU (``bench/sweep_first_pass.py``):
     96 px with the ResNet stem, typed motif names P@10 .629, garment+motif+colour .794, 200 s;
-    192 px with this stem .659 and .809, 268 s. The whole product, ``wenyang bench backlog --seeds
+    192 px with this stem .659 and .809, 244–268 s (two runs). The whole product, ``wenyang bench backlog --seeds
     0 1 2 --no-baseline`` (medians; 9efbafb at 96 px against f78acb1): motif .656 → .688,
     garment+motif+colour .804 → .821, material .570 → .620, region .833 → .917, era .467 → .500,
     technique .614 → .586, photo → same garment P@10 .871 → .831. On real photos
