@@ -18,7 +18,7 @@ import argparse
 import json
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +49,12 @@ class Variant:
     source: int = 0          # photos loaded at this size and cut to ``size`` by the crops (0: ``size``)
     crop: tuple[float, float] = (0.0, 0.0)  # share of the source's side each training crop keeps
     eval_sizes: tuple[int, ...] = ()  # sizes the backlog is scored at, probabilities averaged (): ``size``
+    # self-training on the library's unlabelled photos (the backlog is in the library when the
+    # model trains): after the first ``epochs``, ``pseudo_epochs`` more on the labelled photos
+    # and the unlabelled ones with the model's own confident predictions as targets
+    pseudo_epochs: int = 0
+    pseudo_sure: float = 0.9   # a predicted probability counts as a target above this (or below 1 - it)
+    pseudo_fresh: bool = False  # a new network learns from the labels and the pseudo-labels (noisy student)
 
 
 VARIANTS = {
@@ -87,6 +93,10 @@ VARIANTS = {
     "crop192+full": Variant(source=192, crop=(0.42, 1.0), eval_sizes=(96, 192)),
     "crop192+full@192": Variant(source=192, crop=(0.42, 1.0), eval_sizes=(192,)),
     "crop160+full": Variant(source=160, crop=(0.5, 1.0), eval_sizes=(96, 160)),
+    "s2d192pl25+10": Variant(size=192, unshuffle=4, epochs=25, pseudo_epochs=10),
+    "s2d192pl30+15": Variant(size=192, unshuffle=4, epochs=30, pseudo_epochs=15),
+    "s2d192pl.8": Variant(size=192, unshuffle=4, epochs=25, pseudo_epochs=10, pseudo_sure=0.8),
+    "s2d192student": Variant(size=192, unshuffle=4, pseudo_epochs=40, pseudo_fresh=True),
 }
 
 
@@ -175,12 +185,29 @@ def crop_augment(x, g, v: Variant):
                        F.grid_sample(x, grid, padding_mode="reflection", align_corners=False))
 
 
-def train(v: Variant, x: np.ndarray, y: np.ndarray, seed: int, device: torch.device) -> nn.Module:
+def train(v: Variant, x: np.ndarray, y: np.ndarray, seed: int, device: torch.device,
+          unlabelled: np.ndarray | None = None) -> nn.Module:
+    net = _fit(v, x, y, np.ones_like(y), seed, device, v.epochs)
+    if not v.pseudo_epochs or unlabelled is None:
+        return net
+    probs = predict(net, unlabelled, device)
+    sure = ((probs >= v.pseudo_sure) | (probs <= 1 - v.pseudo_sure)).astype(np.float32)
+    xx = np.concatenate([x, unlabelled])
+    yy = np.concatenate([y, (probs >= 0.5).astype(y.dtype)])
+    mask = np.concatenate([np.ones_like(y, dtype=np.float32), sure])
+    start = None if v.pseudo_fresh else net
+    lr = v.lr if v.pseudo_fresh else v.lr / 4
+    return _fit(replace(v, lr=lr), xx, yy, mask, seed + 1, device, v.pseudo_epochs, start)
+
+
+def _fit(v: Variant, x: np.ndarray, y: np.ndarray, mask: np.ndarray, seed: int, device: torch.device,
+         epochs: int, start: nn.Module | None = None) -> nn.Module:
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed + 17)
-    net = build_net(v, y.shape[1]).to(device)
+    net = (build_net(v, y.shape[1]) if start is None else start.train()).to(device)
     xs = torch.from_numpy(x).half().to(device)
     ys = torch.from_numpy(y).float().to(device)
+    ms = torch.from_numpy(mask).float().to(device)
     pos_weight = None
     if v.pos_weight == "idf":
         freq = ys.mean(0).clamp(min=1.0 / len(ys))
@@ -190,19 +217,20 @@ def train(v: Variant, x: np.ndarray, y: np.ndarray, seed: int, device: torch.dev
         sched = None
     else:
         opt = torch.optim.AdamW(net.parameters(), lr=v.lr, weight_decay=v.wd)
-        steps = v.epochs * math.ceil(len(xs) / v.batch)
+        steps = epochs * math.ceil(len(xs) / v.batch)
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=v.lr, total_steps=steps)
     ema = None
     if v.ema:
         ema = torch.optim.swa_utils.AveragedModel(
             net, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(v.ema))
     net.train()
-    for _ in range(v.epochs):
+    for _ in range(epochs):
         order = torch.randperm(len(xs), generator=g).to(device)
         for b in range(0, len(xs), v.batch):
             rows = order[b:b + v.batch]
             xb = augment(xs[rows].float(), v, g).to(device)
             yb = ys[rows].to(device)
+            mb = ms[rows]
             if v.smooth:
                 yb = yb * (1 - v.smooth) + v.smooth / 2
             if v.mixup:
@@ -211,7 +239,7 @@ def train(v: Variant, x: np.ndarray, y: np.ndarray, seed: int, device: torch.dev
                 xb = lam * xb + (1 - lam) * xb[perm]
                 yb = lam * yb + (1 - lam) * yb[perm]
             loss = F.binary_cross_entropy_with_logits(net(xb), yb, pos_weight=pos_weight, reduction="none")
-            loss = loss.sum(1).mean()
+            loss = (loss * mb).sum(1).mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -278,7 +306,7 @@ def main() -> None:
                 cache[load] = arrays(root, info, load, seed)
             x, y, xb, truth, lids, facet_of = cache[load]
             t = time.perf_counter()
-            net = train(v, x, y, seed, device)
+            net = train(v, x, y, seed, device, unlabelled=xb)
             probs = [predict(net, resized(xb, size), device) for size in (v.eval_sizes or (load,))]
             s = score(np.mean(probs, axis=0), truth, lids, facet_of)
             s["wall_s"] = time.perf_counter() - t

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTreeView, QVBox
 
 from app.ui import queries
 from app.ui.i18n import Retranslating, label_language
-from app.ui.label_models import LabelFilterProxy, LabelIdRole, build_label_model, label_items, label_text
+from app.ui.label_models import FacetIdRole, LabelFilterProxy, LabelIdRole, build_label_model, label_items, label_text
+from app.ui.scheme_editor import SchemeEditor
 from app.ui.tagging import LabelFilterEdit
 
 
@@ -30,6 +31,8 @@ class FacetPanel(Retranslating, QWidget):
         self.checked: set[str] = set()
         self.collection: int | None = None  # counts follow the collection on show too
         self._building = False
+        self.read_only = False
+        self.scheme_menu: SchemeEditor | None = None
         self.model = build_label_model(_EmptyScheme(), "en", True, parent=self)
         self.proxy = LabelFilterProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -48,6 +51,9 @@ class FacetPanel(Retranslating, QWidget):
         self.tree.setHeaderHidden(True)
         self.tree.setModel(self.proxy)
         self.tree.setUniformRowHeights(True)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(
+            lambda pos: self.scheme_menu_at(self.tree.indexAt(pos)).popup(self.tree.viewport().mapToGlobal(pos)))
         self.clear_button = QPushButton(self)
         self.clear_button.clicked.connect(self.clear)
         self.summary = QLabel(self)
@@ -115,6 +121,17 @@ class FacetPanel(Retranslating, QWidget):
                     item.setText(label_text(label, lang, self.counts.get(label.id, 0)))
         finally:
             self._building = False
+
+    # -- editing the scheme ----------------------------------------------------------------
+    def scheme_menu_at(self, index) -> SchemeEditor:
+        """The scheme editor's menu for the label (or facet heading) at a tree index: add,
+        rename, move, merge, delete (``app.ui.scheme_editor``)."""
+        label_id, facet_id = index.data(LabelIdRole), index.data(FacetIdRole)
+        if label_id is None and facet_id is None and self.scheme is not None and self.scheme.facets:
+            facet_id = next(iter(self.scheme.facets))
+        self.scheme_menu = SchemeEditor(self.session, self.scheme, label_id, facet_id, self,
+                                        read_only=self.read_only)
+        return self.scheme_menu
 
     # -- filtering -------------------------------------------------------------------------
     def _item_changed(self, item) -> None:

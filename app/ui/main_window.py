@@ -150,6 +150,7 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.actions.set_read_only(read_only)
         self.detail.set_read_only(read_only)
         self.collections.set_read_only(read_only)
+        self.facets.read_only = read_only
         if getattr(self.lib, "read_only", False):
             self.path_label.setText(self.tr("Read-only: browse, search and export only — {path}")
                                     .format(path=self.lib.root))

@@ -82,6 +82,11 @@ def label_usage(lib: Library, item_ids: list[int]) -> dict[str, int]:
     return counts
 
 
+def items_carrying(lib: Library, label_ids: list[str]) -> int:
+    """How many items of the whole library carry any of these labels (what a scheme edit touches)."""
+    return lib.labels.usage(label_ids) if label_ids else 0
+
+
 def scheme_and_counts(lib: Library, label_ids=(), collection: int | None = None):
     """The label scheme and, for each label, how many items would show if it were ticked too:
     counted among the items that pass the collection and the ticked labels of the *other*

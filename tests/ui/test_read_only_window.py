@@ -22,6 +22,8 @@ def test_the_window_says_read_only_and_turns_writing_off(tmp_path, open_window, 
             assert not window.actions.import_photos.isEnabled() and not window.actions.train.isEnabled()
             assert window.actions.export.isEnabled() and window.actions.find.isEnabled()
             assert not window.collections.new_button.isEnabled()
+            heading = window.facets.proxy.index(0, 0)  # the scheme editor's menu is off too
+            assert not any(a.isEnabled() for a in window.facets.scheme_menu_at(heading).entries.values())
             window.grid.selectAll()
             qtbot.waitUntil(lambda: bool(window.detail.tags.item_ids))
             assert not window.detail.tags.isEnabled() and window.detail.title_edit.isReadOnly()
