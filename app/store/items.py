@@ -203,6 +203,14 @@ class ItemRepository:
         """Every item's accession number, by id."""
         return dict(self.db.execute("SELECT id, accession FROM items").fetchall())
 
+    def existing(self, item_ids: Iterable[int]) -> set[int]:
+        """Those of these ids that are items of the library (not deleted)."""
+        wanted = sorted({int(i) for i in item_ids})
+        found: set[int] = set()
+        for chunk in chunks(wanted):
+            found.update(r[0] for r in self.db.execute(f"SELECT id FROM items WHERE id IN ({marks(chunk)})", list(chunk)))
+        return found
+
     def with_photo(self) -> set[int]:
         """Ids of the items that have at least one photo."""
         return {r[0] for r in self.db.execute("SELECT DISTINCT item_id FROM photos")}

@@ -58,6 +58,7 @@ class GridModel(QAbstractListModel):
         self._generation = 0
         self.filters: tuple[tuple[str, ...], int | None] = ((), None)
         self.order = "accession"  # app.store.items.ORDERS
+        self.pinned: list[int] | None = None  # search results on show instead of the filtered library
         loader.loaded.connect(self._on_pixmap)
         loader.failed.connect(self._on_no_pixmap)
 
@@ -65,6 +66,13 @@ class GridModel(QAbstractListModel):
     def set_filters(self, labels=(), collection: int | None = None) -> None:
         """Show only items passing the facet labels and the collection; reloads."""
         self.filters = (tuple(labels), collection)
+        self.pinned = None
+        self.reload()
+
+    def show_ids(self, item_ids: list[int] | None) -> None:
+        """Show exactly these items in this order (search results, best first); None goes
+        back to the filtered library. Items deleted meanwhile drop out on the next reload."""
+        self.pinned = None if item_ids is None else list(item_ids)
         self.reload()
 
     def set_side(self, side: int) -> None:
@@ -77,16 +85,22 @@ class GridModel(QAbstractListModel):
             self.dataChanged.emit(self.index(0), self.index(self._shown - 1), [Qt.ItemDataRole.DecorationRole])
 
     def set_order(self, order: str) -> None:
-        """Sort by ``order`` (accession, title, date, modified, imported); reloads."""
+        """Sort by ``order`` (accession, title, date, modified, imported); reloads (search
+        results keep their ranking)."""
         self.order = order
-        self.reload()
+        if self.pinned is None:
+            self.reload()
 
     def reload(self) -> None:
         """Fetch the id list again (items were added, removed or filters changed)."""
         self._generation += 1
         generation = self._generation
         labels, collection = self.filters
-        order = self.order
+        order, pinned = self.order, self.pinned
+        if pinned is not None:
+            self.queue.submit(lambda lib: _ids_and_rows(queries.still_there(lib, pinned)),
+                              lambda found: self._on_ids(generation, *found))
+            return
         self.queue.submit(lambda lib: _ids_and_rows(queries.ordered_ids(lib, labels, collection, order)),
                           lambda found: self._on_ids(generation, *found))
 

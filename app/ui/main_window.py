@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QMainWindow, QPushButton, QVBoxLayout, QWidget
 
 from app.ui import queries, settings
 from app.ui.actions import GRID_ORDERS, THUMBNAIL_SIDES, WindowActions
@@ -70,10 +70,18 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
     def _build_layout(self) -> None:
         self.filter_bar = QLabel(self)
         self.filter_bar.setObjectName("filterBar")
+        self.back_button = QPushButton(self)  # leaves search results for the library again
+        self.back_button.setObjectName("backToLibrary")
+        self.back_button.clicked.connect(self.leave_results)
+        self.back_button.hide()
+        self.results_query: str | None = None  # the search whose results the grid shows
         center = QWidget(self)
         layout = QVBoxLayout(center)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.filter_bar)
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter_bar, 1)
+        bar.addWidget(self.back_button)
+        layout.addLayout(bar)
         layout.addWidget(self.grid, 1)
         self.setCentralWidget(center)
         self.facets = FacetPanel(self.session, self)
@@ -131,6 +139,7 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.detail.cropSearch.connect(self.search_region)
         self.search.itemActivated.connect(self.show_item)
         self.search.hitsContextMenu.connect(self.grid_context_menu)
+        self.search.showInGrid.connect(self.show_results)
         self.backend.availabilityChanged.connect(self._search_available)
         self.keeper.stateChanged.connect(self._update_status)
         self.search.pending_note = self.encoding_note
@@ -164,10 +173,12 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
 
     def _facets_changed(self, label_ids: list[str]) -> None:
         self.label_filters = list(label_ids)
+        self.results_query = None
         self.grid_model.set_filters(self.label_filters, self.collection)
 
     def _collection_changed(self, coll_id) -> None:
         self.collection = coll_id
+        self.results_query = None
         self.grid_model.set_filters(self.label_filters, self.collection)
         self.facets.set_collection(coll_id)
 
@@ -187,7 +198,26 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
     def clear_filters(self) -> None:
         self.facets.clear()
 
+    def show_results(self, item_ids: list[int], what: str) -> None:
+        """Search results in the main grid, best first (thumbnails, selection, menus, drag to a
+        collection as when browsing); the bar above it says which search, with a way back."""
+        self.results_query = what
+        self.grid_model.show_ids(item_ids)
+        self._update_filter_bar()
+
+    def leave_results(self) -> None:
+        """Back from search results to the library under the current filters."""
+        self.results_query = None
+        self.grid_model.set_filters(self.label_filters, self.collection)
+        self._update_filter_bar()
+
     def _update_filter_bar(self) -> None:
+        self.back_button.setText(self.tr("Back to the library"))
+        self.back_button.setVisible(self.results_query is not None)
+        if self.results_query is not None:
+            self.filter_bar.setText(self.tr("{n} search result(s), best first: {query}").format(
+                n=self.grid_model.total, query=self.results_query))
+            return
         parts = [self.tr("{n} item(s)").format(n=self.grid_model.total)]
         if self.label_filters:
             parts.append(self.tr("{n} label filter(s)").format(n=len(self.label_filters)))

@@ -48,6 +48,12 @@ def ordered_ids(lib: Library, labels: list[str] | tuple = (), collection: int | 
     return [i for i in ids if i in allowed]
 
 
+def still_there(lib: Library, item_ids: list[int]) -> list[int]:
+    """These items in this order, without those deleted since."""
+    live = set(lib.items.existing(item_ids))
+    return [i for i in item_ids if i in live]
+
+
 def item_records(lib: Library, item_ids: list[int]) -> dict[int, Record]:
     """Grid records of the given items (deleted ones are left out)."""
     out: dict[int, Record] = {}

@@ -77,6 +77,7 @@ class SearchPanel(Retranslating, QWidget):
 
     itemActivated = Signal(int)
     hitsContextMenu = Signal(QPoint, list)  # the window offers the grid's menu for these items
+    showInGrid = Signal(list, str)  # the hits of the tab on show, best first, and the search in words
 
     def __init__(self, session, backend, filters_provider, parent=None):
         super().__init__(parent)
@@ -120,6 +121,10 @@ class SearchPanel(Retranslating, QWidget):
         self.more = QPushButton(self)
         self.more.clicked.connect(self.show_more)
         self.more.hide()
+        self.in_grid = QPushButton(self)  # the results in the main grid, as large as the library's
+        self.in_grid.setObjectName("showInGrid")
+        self.in_grid.clicked.connect(self.show_in_grid)
+        self.in_grid.hide()
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.chips = QueryChips(self)
@@ -139,7 +144,10 @@ class SearchPanel(Retranslating, QWidget):
         for widget in (self.use_filters, self.drop_zone, self.query_view, self.status, self.chips):
             layout.addWidget(widget)
         layout.addWidget(self.tabs, 1)
-        layout.addWidget(self.more)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.more)
+        buttons.addWidget(self.in_grid)
+        layout.addLayout(buttons)
 
     def _hits_view(self, model: HitsModel, icons: bool) -> QListView:
         view = QListView(self)
@@ -166,6 +174,9 @@ class SearchPanel(Retranslating, QWidget):
         self.use_filters.setText(self.tr("Only within the ticked labels and the chosen collection"))
         self.drop_zone.setText(self.tr("Drop a photo here (or click to choose one) to find what matches it"))
         self.more.setText(self.tr("Show {n} more").format(n=PAGE))
+        self.in_grid.setText(self.tr("Show in the grid"))
+        self.in_grid.setToolTip(self.tr("Show these results in the main grid, best first, with its "
+                                        "thumbnails, selection and menus"))
         self.tabs.setTabText(0, self.tr("Matching photos"))
         self.tabs.setTabText(1, self.tr("Matching descriptions"))
         self._update_enabled()
@@ -236,6 +247,12 @@ class SearchPanel(Retranslating, QWidget):
             self.status.setText(self.tr("Searching…"))
             self._again(self.k)
 
+    def show_in_grid(self) -> None:
+        """The hits of the tab on show go to the main grid (the window listens)."""
+        hits, what = self.current_result()
+        if hits:
+            self.showInGrid.emit([h.item_id for h in hits], what or self.query.text().strip())
+
     def choose_photo(self) -> None:
         """The drop zone was clicked: pick a photo to search by."""
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Search by photo"), "", self.tr(
@@ -295,6 +312,7 @@ class SearchPanel(Retranslating, QWidget):
         self.tabs.setCurrentIndex(0 if results.photos or not results.descriptions else 1)
         # a full page may mean there are more: offer them
         self.more.setVisible(len(results.photos) >= self.k or len(results.descriptions) >= self.k)
+        self.in_grid.setVisible(bool(results.photos or results.descriptions))
 
     def _show_understood(self, results, what: str) -> None:
         """Chips for a typed search: the labels asked for, else what the service understood."""

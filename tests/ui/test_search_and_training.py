@@ -217,6 +217,35 @@ def test_results_page_on_with_show_more_and_offer_the_grids_menu(searchable, qtb
     assert "Add to collection" in texts and "Export selected items…" in texts
 
 
+def test_results_go_to_the_main_grid_best_first_and_back(searchable, library, qtbot):
+    """"Show in the grid": the hits fill the main grid in their ranking (not the grid's sort),
+    the bar says which search, deleted items drop out, and "Back to the library" returns."""
+    from tests.ui.test_browse import grid_ids
+
+    window, ids = searchable
+    panel = window.search
+    assert not panel.in_grid.isVisibleTo(panel)  # no results yet
+    panel.query.setText("dragon robe")
+    panel.search_text()
+    qtbot.waitUntil(lambda: panel.photos.rowCount() == len(ids))
+    assert panel.in_grid.isVisibleTo(panel)
+    panel.in_grid.click()
+    wait_idle(qtbot, window)
+    assert grid_ids(window) == list(reversed(ids))  # the fake's ranking
+    assert "6 search results, best first: dragon robe" in window.filter_bar.text()
+    assert window.back_button.isVisibleTo(window)
+    window.set_grid_order("title")  # sorting keeps the ranking of results
+    wait_idle(qtbot, window)
+    assert grid_ids(window) == list(reversed(ids))
+    window.delete_selection([ids[-1]])
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: grid_ids(window) == list(reversed(ids[:-1])))
+    window.back_button.click()
+    wait_idle(qtbot, window)
+    assert not window.back_button.isVisibleTo(window)
+    assert sorted(grid_ids(window)) == sorted(ids[:-1]) and "search" not in window.filter_bar.text()
+
+
 def test_a_failed_search_does_not_leave_another_querys_results_under_its_message(searchable, qtbot):
     window, ids = searchable
     window.search.query.setText("dragon robe")
