@@ -56,6 +56,8 @@ class WindowActions(QObject):
         self.evaluate = self._action(w.show_evaluation)
         self.clear_filters = self._action(w.clear_filters, "Ctrl+Shift+A")
         self.view_photo = self._action(w.show_viewer, "Ctrl+Return")
+        self.as_table = self._action(lambda: w.set_table_view(self.as_table.isChecked()), "Ctrl+Shift+L")
+        self.as_table.setCheckable(True)
         self.about = self._action(w.show_about)
         self.shortcuts = self._action(lambda: w.show_help("shortcuts"), "F1")
         self.guide = self._action(lambda: w.show_help("guide"))
@@ -130,6 +132,7 @@ class WindowActions(QObject):
             self._add(self.model_menu, a)
         self.view_menu = bar.addMenu("")
         self.view_menu.addAction(self.view_photo)
+        self.view_menu.addAction(self.as_table)
         self.sort_menu = self.view_menu.addMenu("")
         for action in self.orders.values():
             self.sort_menu.addAction(action)
@@ -199,6 +202,7 @@ class WindowActions(QObject):
             self.edit_attributes: self.tr("Like this, &but…"), self.train: self.tr("&Train…"),
             self.encode: self.tr("E&ncode new and changed items"), self.models: self.tr("&Models…"),
             self.view_photo: self.tr("&Full size / compare (Space)"),
+            self.as_table: self.tr("As a ta&ble (columns)"),
             self.evaluate: self.tr("&Evaluation…"), self.about: self.tr("&About Wenyang"),
             self.shortcuts: self.tr("&Keyboard shortcuts"), self.guide: self.tr("&Getting started"),
             self.languages["system"]: self.tr("&System language"),

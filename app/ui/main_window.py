@@ -9,7 +9,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QHBoxLayout, QLabel, QMainWindow, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.ui import queries, settings
 from app.ui.actions import GRID_ORDERS, THUMBNAIL_SIDES, WindowActions
@@ -23,6 +32,7 @@ from app.ui.keep_encoded import KeepEncoded
 from app.ui.search_backend import SearchBackend, device_text
 from app.ui.search_panel import SearchPanel
 from app.ui.session import Session
+from app.ui.table_view import COLUMNS, TableModel, TableView
 from app.ui.thumbnails import ThumbnailLoader
 from app.ui.window_flows import WindowFlows
 
@@ -45,6 +55,8 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.grid_model.order = order if order in GRID_ORDERS else "accession"
         self.grid = GridView(side, self)
         self.grid.setModel(self.grid_model)
+        self.table_model = TableModel(self.grid_model, self)
+        self.table = TableView(self.table_model, self.grid, self)
         self.backend = SearchBackend(lib.root, self)
         self.keeper = KeepEncoded(self.session, getattr(lib, "read_only", False), self)
         self.label_filters: list[str] = []
@@ -82,7 +94,10 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         bar.addWidget(self.filter_bar, 1)
         bar.addWidget(self.back_button)
         layout.addLayout(bar)
-        layout.addWidget(self.grid, 1)
+        self.views = QStackedWidget(self)  # the thumbnail grid, or the same items as a table
+        self.views.addWidget(self.grid)
+        self.views.addWidget(self.table)
+        layout.addWidget(self.views, 1)
         self.setCentralWidget(center)
         self.facets = FacetPanel(self.session, self)
         self.collections = CollectionsPanel(self.session, self.grid.selected_ids, self)
@@ -133,6 +148,10 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.grid.selectionIdsChanged.connect(lambda _ids: self._selection_timer.start())
         self.grid.itemsContextMenu.connect(self.grid_context_menu)
         self.grid.viewRequested.connect(self.show_viewer)
+        self.table.itemsContextMenu.connect(self.grid_context_menu)
+        self.table.viewRequested.connect(self.show_viewer)
+        self.table.sortRequested.connect(self.set_grid_order)
+        self.facets.schemeLoaded.connect(self.table_model.set_scheme)
         self.grid_model.totalChanged.connect(lambda _n: self._update_filter_bar())
         s.changed.connect(self._library_changed)
         s.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -154,6 +173,10 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
                                             self.tr("Item"), self.tr("Search"))):
             dock.setWindowTitle(title)
         self.actions.retranslate()
+        self.table_model.headers = dict(zip(COLUMNS, (
+            self.tr("Accession number"), self.tr("Title"), self.tr("Date"), self.tr("Labels"), self.tr("Photos"),
+            self.tr("Modified"))))
+        self.table_model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
         self.actions.set_search_available(self.backend.available)
         read_only = getattr(self.lib, "read_only", False)
         self.actions.set_read_only(read_only)
@@ -194,6 +217,14 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.grid_model.set_side(side)
         self.actions.sides[side].setChecked(True)
         settings.save_grid_view(self.grid_model.order, side)
+
+    def set_table_view(self, table: bool) -> None:
+        """View ▸ As a table: the same items, order and selection as rows with columns (remembered)."""
+        if table:
+            self.table.take_selection_from_grid()
+        self.views.setCurrentWidget(self.table if table else self.grid)
+        self.actions.as_table.setChecked(table)
+        settings.save_table_view(table)
 
     def clear_filters(self) -> None:
         self.facets.clear()
@@ -305,6 +336,8 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state, settings.STATE_VERSION)
+        if settings.table_view():
+            self.set_table_view(True)
 
     def closeEvent(self, event) -> None:
         settings.save_window_state(self.saveGeometry(), self.saveState(settings.STATE_VERSION))

@@ -22,6 +22,10 @@ class Record:
     accession: str
     title: str
     paths: tuple[str, ...] = ()  # thumbnail first, then the photo itself (fallback)
+    date: str = ""               # the "date" metadata field, as catalogued
+    modified: str = ""           # ISO time of the last edit
+    labels: tuple[str, ...] = ()  # label ids the item carries
+    photos: int = 0
 
 
 @dataclass
@@ -67,7 +71,8 @@ def item_records(lib: Library, item_ids: list[int]) -> dict[int, Record]:
             photo = item.photos[0]
             paths = (str(thumbnail_path(lib.thumbnails_dir, photo.sha256)),
                      str(photo_path(lib, photo.path)))
-        out[item_id] = Record(item_id, item.accession, item.title, paths)
+        out[item_id] = Record(item_id, item.accession, item.title, paths, str(item.metadata.get("date", "")),
+                              item.modified, tuple(item.labels), len(item.photos))
     return out
 
 

@@ -109,6 +109,15 @@ def grid_view() -> tuple[str, int]:
     return order, side
 
 
+def table_view() -> bool:
+    """Whether the items were last shown as a table (View ▸ As a table)."""
+    return str(settings().value("grid/table", "false")).lower() == "true"
+
+
+def save_table_view(table: bool) -> None:
+    settings().setValue("grid/table", "true" if table else "false")
+
+
 def save_grid_view(order: str, side: int) -> None:
     s = settings()
     s.setValue("grid/order", order)

@@ -266,3 +266,40 @@ def test_a_batch_edit_gives_the_selection_one_title_and_field_in_one_undo_step(s
     window.actions.undo.trigger()
     wait_idle(qtbot, window)
     assert all(library.items.get(i).title == "" and "donor" not in library.items.get(i).metadata for i in ids[:3])
+
+
+def test_the_table_view_shows_the_grids_items_as_rows_with_columns(stocked, library, qtbot):
+    """View ▸ As a table: the same items in the same order, with accession, title, date, labels,
+    photo count; a selection there is the window's selection; a heading click sorts."""
+    from app.services.ops import EditItems
+    from app.ui.table_view import COLUMNS
+
+    window, ids = stocked
+    library.labels.tag([ids[1]], ["dragon"])
+    EditItems([ids[1]], title="Dragon robe", metadata={"date": "1820"}).run(library)
+    window.session.announce(Changes(item_set=True, tags=True))
+    wait_idle(qtbot, window)
+    window.actions.as_table.trigger()
+    assert window.views.currentWidget() is window.table and window.actions.as_table.isChecked()
+    model = window.table.model()
+    assert model.rowCount() == len(ids)
+    assert [model.headerData(i, Qt.Horizontal) for i in range(len(COLUMNS))] == [
+        "Accession number", "Title", "Date", "Labels", "Photos", "Modified"]
+    row = grid_ids(window).index(ids[1])
+
+    def cells():
+        return [model.index(row, c).data() for c in range(len(COLUMNS))]
+    qtbot.waitUntil(lambda: cells()[1] == "Dragon robe")
+    accession, title, date, labels, photos, modified = cells()
+    assert (date, labels, photos) == ("1820", "Dragon", "1")  # the leaf label, not its implied parent
+    item = library.items.get(ids[1])
+    assert accession == item.accession and modified == item.modified[:16].replace("T", " ")
+    window.table.selectRow(row)
+    qtbot.waitUntil(lambda: window.detail.tags.item_ids == [ids[1]])
+    assert window.grid.selected_ids() == [ids[1]]
+    window.table.horizontalHeader().sectionClicked.emit(COLUMNS.index("title"))
+    wait_idle(qtbot, window)
+    assert window.grid_model.order == "title" and window.actions.orders["title"].isChecked()
+    assert grid_ids(window)[0] == ids[1]  # the only titled item comes first
+    window.actions.as_table.trigger()
+    assert window.views.currentWidget() is window.grid
