@@ -35,6 +35,7 @@ class Changes:
     suggestions: bool = False
     models: bool = False
     files: bool = False                  # files outside the library (an export)
+    searches: bool = False               # the saved searches
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(self.items | other.items, *(getattr(self, f.name) or getattr(other, f.name)
@@ -478,6 +479,51 @@ class DeleteLabel(SchemeOp):
 
     def apply(self, lib: Library) -> tuple[Changes, Any]:
         return self.changed(lib), lib.labels.delete(self.ref, force=self.force)
+
+
+# -- saved searches ----------------------------------------------------------------------------
+@dataclass
+class SaveSearch(Op):
+    """Save a typed search under its name (replacing one of the same name)."""
+
+    search: Any  # app.services.saved_searches.SavedSearch
+
+    @property
+    def description(self) -> str:
+        return f"Save search {self.search.name}"
+
+    def scopes(self, lib: Library) -> list[Scope]:
+        from app.services.saved_searches import META_KEY
+
+        return [Scope("meta", "key", (META_KEY,))]
+
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
+        from app.services.saved_searches import saved_searches, write_saved
+
+        others = [s for s in saved_searches(lib) if s.name != self.search.name]
+        write_saved(lib, [*others, self.search])
+        return Changes(searches=True), self.search
+
+
+@dataclass
+class ForgetSearch(Op):
+    name: str
+
+    @property
+    def description(self) -> str:
+        return f"Forget saved search {self.name}"
+
+    def scopes(self, lib: Library) -> list[Scope]:
+        from app.services.saved_searches import META_KEY
+
+        return [Scope("meta", "key", (META_KEY,))]
+
+    def apply(self, lib: Library) -> tuple[Changes, Any]:
+        from app.services.saved_searches import find_saved, saved_searches, write_saved
+
+        find_saved(lib, self.name)  # says so when there is none
+        write_saved(lib, [s for s in saved_searches(lib) if s.name != self.name])
+        return Changes(searches=True), self.name
 
 
 # -- deleting items ----------------------------------------------------------------------------

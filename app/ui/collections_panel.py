@@ -127,6 +127,14 @@ class CollectionsPanel(Retranslating, QWidget):
         self.list.blockSignals(False)
         self._update_buttons()
 
+    def select(self, coll_id: int | None) -> None:
+        """Show this collection (None: all items), as a click on it would."""
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            if item.data(CollectionIdRole) == coll_id:
+                self.list.setCurrentItem(item)
+                return
+
     def _current_changed(self, item, _previous=None) -> None:
         self.current = item.data(CollectionIdRole) if item is not None else None
         self._update_buttons()

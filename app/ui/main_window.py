@@ -159,6 +159,7 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.search.itemActivated.connect(self.show_item)
         self.search.hitsContextMenu.connect(self.grid_context_menu)
         self.search.showInGrid.connect(self.show_results)
+        self.search.filtersWanted.connect(self.set_filters)
         self.backend.availabilityChanged.connect(self._search_available)
         self.keeper.stateChanged.connect(self._update_status)
         self.search.pending_note = self.encoding_note
@@ -217,6 +218,11 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.grid_model.set_side(side)
         self.actions.sides[side].setChecked(True)
         settings.save_grid_view(self.grid_model.order, side)
+
+    def set_filters(self, label_ids: list[str], collection: int | None) -> None:
+        """Tick exactly these labels and show this collection (a saved search's filters)."""
+        self.collections.select(collection)
+        self.facets.set_checked(label_ids)
 
     def set_table_view(self, table: bool) -> None:
         """View ▸ As a table: the same items, order and selection as rows with columns (remembered)."""

@@ -7,6 +7,7 @@ After a typed search, what the text was understood as shows as chips above the r
 Each hit says why it is there (a second line for descriptions, the tooltip for photos)."""
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt, Signal
@@ -16,11 +17,14 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListView,
+    QMenu,
     QPushButton,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -78,6 +82,7 @@ class SearchPanel(Retranslating, QWidget):
     itemActivated = Signal(int)
     hitsContextMenu = Signal(QPoint, list)  # the window offers the grid's menu for these items
     showInGrid = Signal(list, str)  # the hits of the tab on show, best first, and the search in words
+    filtersWanted = Signal(list, object)  # a saved search's ticked labels and collection: the window sets them
 
     def __init__(self, session, backend, filters_provider, parent=None):
         super().__init__(parent)
@@ -93,6 +98,7 @@ class SearchPanel(Retranslating, QWidget):
         self._typed: tuple[str, list[str] | None] | None = None
         self.k = PAGE
         self._again = None  # the last search as a function of k, for "Show more"
+        self.saved: list = []  # app.services.saved_searches.SavedSearch, by name
         self.loader = ThumbnailLoader(side=96, threads=1, parent=self)
         self.photos = HitsModel(session, self.loader, self)
         self.descriptions = HitsModel(session, self.loader, self, reasons_line=True)
@@ -101,8 +107,10 @@ class SearchPanel(Retranslating, QWidget):
         backend.resultsReady.connect(self._on_results)
         backend.failed.connect(self._on_failed)
         backend.availabilityChanged.connect(lambda *_: self._update_enabled())
+        session.changed.connect(lambda changes: self.reload_saved() if changes.searches else None)
         self.retranslate()
         self._update_enabled()
+        self.reload_saved()
 
     def _build_widgets(self) -> None:
         self.query = QLineEdit(self)
@@ -111,6 +119,12 @@ class SearchPanel(Retranslating, QWidget):
         self.query.returnPressed.connect(self.search_text)
         self.go = QPushButton(self)
         self.go.clicked.connect(self.search_text)
+        self.saved_button = QToolButton(self)  # saved searches: save this one, run or forget one
+        self.saved_button.setObjectName("savedSearches")
+        self.saved_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.saved_menu = QMenu(self.saved_button)
+        self.saved_menu.aboutToShow.connect(self._fill_saved_menu)
+        self.saved_button.setMenu(self.saved_menu)
         self.use_filters = QCheckBox(self)
         self.use_filters.setChecked(True)
         self.drop_zone = DropZone(self)
@@ -138,6 +152,7 @@ class SearchPanel(Retranslating, QWidget):
         row = QHBoxLayout()
         row.addWidget(self.query, 1)
         row.addWidget(self.go)
+        row.addWidget(self.saved_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(row)
@@ -174,6 +189,8 @@ class SearchPanel(Retranslating, QWidget):
         self.use_filters.setText(self.tr("Only within the ticked labels and the chosen collection"))
         self.drop_zone.setText(self.tr("Drop a photo here (or click to choose one) to find what matches it"))
         self.more.setText(self.tr("Show {n} more").format(n=PAGE))
+        self.saved_button.setText(self.tr("Saved"))
+        self.saved_button.setToolTip(self.tr("Save this search, or run one saved before"))
         self.in_grid.setText(self.tr("Show in the grid"))
         self.in_grid.setToolTip(self.tr("Show these results in the main grid, best first, with its "
                                         "thumbnails, selection and menus"))
@@ -246,6 +263,67 @@ class SearchPanel(Retranslating, QWidget):
             self.k += PAGE
             self.status.setText(self.tr("Searching…"))
             self._again(self.k)
+
+    # -- saved searches --------------------------------------------------------------------
+    def reload_saved(self) -> None:
+        from app.services.saved_searches import saved_searches
+
+        self.session.run(saved_searches, self._saved_loaded)
+
+    def _saved_loaded(self, searches) -> None:
+        self.saved = list(searches)
+
+    def _fill_saved_menu(self) -> None:
+        menu = self.saved_menu
+        menu.clear()
+        save = menu.addAction(self.tr("Save this search…"), lambda: self.save_search())
+        save.setEnabled(self._typed is not None and not getattr(self.session, "read_only", False))
+        if self.saved:
+            menu.addSeparator()
+            for search in self.saved:
+                run = menu.addAction(search.name)
+                run.setToolTip(search.text)
+                run.triggered.connect(partial(self.run_saved, search))
+            forget = menu.addMenu(self.tr("Forget"))
+            for search in self.saved:
+                forget.addAction(search.name).triggered.connect(partial(self.forget_saved, search.name))
+
+    def save_search(self, name: str | None = None) -> None:
+        """Save the typed search on show (with its chips and, when they apply, the filters)."""
+        from app.core.errors import WenyangError
+        from app.services.ops import SaveSearch
+        from app.services.saved_searches import SavedSearch
+
+        if self._typed is None:
+            return
+        text, labels = self._typed
+        if name is None:
+            name, ok = QInputDialog.getText(self, self.tr("Save search"), self.tr("Name:"), text=text)
+            if not ok:
+                return
+        filters = self.filters()
+        try:
+            search = SavedSearch(name.strip(), text, labels, list(filters[0]) if filters else [],
+                                 filters[1] if filters else None)
+        except WenyangError as exc:
+            self.status.setText(str(exc))
+            return
+        self.session.apply(SaveSearch(search), self.tr("Save search {name}").format(name=search.name))
+
+    def run_saved(self, search) -> None:
+        """Run a saved search: its filters are set in the window first, then its words and labels."""
+        self.use_filters.setChecked(bool(search.filter_labels) or search.collection is not None)
+        if self.use_filters.isChecked():
+            self.filtersWanted.emit(list(search.filter_labels), search.collection)
+        self.query.setText(search.text)
+        text, labels, filters = search.text, search.labels, self.filters()
+        self._typed = (text, labels)
+        self._run(lambda k: self.backend.by_text(text, filters, k=k, labels=labels))
+
+    def forget_saved(self, name: str) -> None:
+        from app.services.ops import ForgetSearch
+
+        self.session.apply(ForgetSearch(name), self.tr("Forget saved search {name}").format(name=name))
 
     def show_in_grid(self) -> None:
         """The hits of the tab on show go to the main grid (the window listens)."""

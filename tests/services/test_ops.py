@@ -7,6 +7,7 @@ import pytest
 from app.core.errors import WenyangError
 from app.core.models import Item
 from app.services import ops
+from app.services.saved_searches import SavedSearch, find_saved, saved_searches
 from tests.library_rows import content
 
 OLD = "2020-01-01T00:00:00+00:00"  # so that an op's "modified" stamp is a real change
@@ -28,6 +29,7 @@ def lib(library):
     library.suggestions.put("m1", [(ids[0], "lotus", 0.7)])
     library.db.execute("UPDATE items SET created = ?, modified = ?", [OLD, OLD])
     library.db.conn.commit()
+    ops.SaveSearch(SavedSearch("robes", "robe")).run(library)
     library.ids = ids
     return library
 
@@ -57,6 +59,8 @@ CASES = {
     "delete the active model": lambda ids: ops.DeleteModel("m2"),
     "delete another model": lambda ids: ops.DeleteModel("m1"),
     "delete items": lambda ids: ops.DeleteItems(ids[1:4]),
+    "save a search": lambda ids: ops.SaveSearch(SavedSearch("dragons", "龙袍", ["dragon"], ["qing"], None)),
+    "forget a saved search": lambda ids: ops.ForgetSearch("robes"),
 }
 
 
@@ -127,3 +131,20 @@ def test_a_collection_keeps_its_own_order_and_description(lib):
     assert lib.collections.member_ids(coll) == [ids[1], ids[2], ids[0]]
     assert ops.DescribeCollection("Dragons", " For the 2027 loan. ").run(lib).value.description == "For the 2027 loan."
     assert lib.items.ids(order="collection") == lib.items.ids()  # no collection: accession order
+
+
+def test_saved_searches_keep_their_labels_and_filters_and_refuse_nonsense(lib):
+    ops.SaveSearch(SavedSearch("Qing dragons", "龙袍", ["dragon", "robe"], ["qing"], 3)).run(lib)
+    ops.SaveSearch(SavedSearch("robes", "robe skirt")).run(lib)  # the same name replaces
+    assert [s.name for s in saved_searches(lib)] == ["Qing dragons", "robes"]
+    kept = find_saved(lib, "Qing dragons")
+    assert (kept.text, kept.labels, kept.filter_labels, kept.collection) == ("龙袍", ["dragon", "robe"], ["qing"], 3)
+    assert find_saved(lib, "robes").text == "robe skirt"
+    with pytest.raises(WenyangError, match="name"):
+        SavedSearch("  ", "x")
+    with pytest.raises(WenyangError, match="typed search"):
+        SavedSearch("empty", "")
+    with pytest.raises(WenyangError, match="No saved search"):
+        ops.ForgetSearch("nothing").run(lib)
+    lib.set_meta("saved_searches", "not json")  # damaged: no saved searches, no crash
+    assert saved_searches(lib) == []

@@ -246,6 +246,50 @@ def test_results_go_to_the_main_grid_best_first_and_back(searchable, library, qt
     assert sorted(grid_ids(window)) == sorted(ids[:-1]) and "search" not in window.filter_bar.text()
 
 
+def test_a_saved_search_comes_back_with_its_filters_and_can_be_forgotten(searchable, library, qtbot):
+    from app.services.saved_searches import saved_searches
+
+    window, ids = searchable
+    coll = library.collections.create("Loan 2027")
+    window.collections.reload()
+    wait_idle(qtbot, window)
+    panel = window.search
+    window.collections.select(coll.id)
+    rows_by_label(window.facets.model)["qing"].setCheckState(Qt.Checked)
+    wait_idle(qtbot, window)
+    panel.query.setText("dragon robe")
+    panel.search_text()
+    wait_idle(qtbot, window)
+    panel._fill_saved_menu()
+    assert panel.saved_menu.actions()[0].isEnabled()  # a typed search is on show: it can be saved
+    panel.save_search("Qing dragons")
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: [s.name for s in panel.saved] == ["Qing dragons"])
+    window.clear_filters()
+    window.collections.select(None)
+    panel.query.setText("something else")
+    wait_idle(qtbot, window)
+    assert window.current_filters() == ([], None)
+    panel._fill_saved_menu()
+    run = next(a for a in panel.saved_menu.actions() if a.text() == "Qing dragons")
+    run.trigger()
+    wait_idle(qtbot, window)
+    assert window.current_filters() == (["qing"], coll.id)
+    assert rows_by_label(window.facets.model)["qing"].checkState() == Qt.Checked
+    assert panel.query.text() == "dragon robe"
+    name, args, kw = FakeSearch.calls[-1]
+    assert (name, args) == ("by_text", ("dragon robe",))
+    assert kw["filters"] == SearchFilters(labels=["qing"], collection=coll.id)
+    window.session.undo.undo()  # the save was one step
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: panel.saved == [])
+    window.session.undo.redo()
+    wait_idle(qtbot, window)
+    panel.forget_saved("Qing dragons")
+    wait_idle(qtbot, window)
+    assert saved_searches(library) == []
+
+
 def test_a_failed_search_does_not_leave_another_querys_results_under_its_message(searchable, qtbot):
     window, ids = searchable
     window.search.query.setText("dragon robe")
