@@ -36,6 +36,7 @@ class Changes:
     models: bool = False
     files: bool = False                  # files outside the library (an export)
     searches: bool = False               # the saved searches
+    photos: bool = False                 # photos of ``items`` (their first photo may be another)
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(self.items | other.items, *(getattr(self, f.name) or getattr(other, f.name)
@@ -557,6 +558,40 @@ class RestoreItems(Op):
     def run(self, lib: Library) -> OpResult:
         ids = lib.trash.restore(_items(self.item_ids))
         return OpResult(self.description, _set_changed(ids), DeleteItems(ids), ids)
+
+
+@dataclass
+class DeletePhotos(Op):
+    """Move single photos to the trash; their items stay (an item may be left with none)."""
+
+    photo_ids: Sequence[int]
+
+    @property
+    def description(self) -> str:
+        return f"Move {len(self.photo_ids)} photo(s) to the trash"
+
+    def run(self, lib: Library) -> OpResult:
+        entries, items = lib.trash.move_photos(self.photo_ids)
+        if not entries:
+            raise WenyangError("None of these photos is in the library.")
+        return OpResult(self.description, Changes(items=frozenset(items), photos=True), RestorePhotos(entries),
+                        len(entries))
+
+
+@dataclass
+class RestorePhotos(Op):
+    """Put single photos back from the trash onto their items (``entries``: trash entries)."""
+
+    entries: Sequence[int]
+
+    @property
+    def description(self) -> str:
+        return f"Restore {len(self.entries)} photo(s) from the trash"
+
+    def run(self, lib: Library) -> OpResult:
+        photo_ids, items = lib.trash.restore_photos(self.entries)
+        return OpResult(self.description, Changes(items=frozenset(items), photos=True), DeletePhotos(photo_ids),
+                        photo_ids)
 
 
 @dataclass

@@ -207,6 +207,13 @@ def _m006_trash(conn: sqlite3.Connection) -> None:
         conn.execute(f"CREATE INDEX idx_trash_{table} ON trash_{table}({key.get(table, 'item_id')})")
 
 
+def _m007_trashed_photos(conn: sqlite3.Connection) -> None:
+    """A trash for single photos deleted from items that stay (an item's own photos go to
+    ``trash_photos`` with it)."""
+    conn.execute("CREATE TABLE trash_lone_photos AS SELECT *, '' AS trashed FROM photos WHERE 0")
+    conn.execute("CREATE INDEX idx_trash_lone_photos ON trash_lone_photos(item_id)")
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _m001_initial),
     (2, "codes indexed by model, modality and item", _m002_codes_by_item),
@@ -214,6 +221,7 @@ MIGRATIONS: list[Migration] = [
     (4, "keyword index over item text and label names", _m004_keyword_index),
     (5, "photo signatures for finding the same photo again", _m005_photo_signatures),
     (6, "a trash for deleted items", _m006_trash),
+    (7, "a trash for single deleted photos", _m007_trashed_photos),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

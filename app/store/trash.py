@@ -34,6 +34,18 @@ class TrashedItem:
     photos: int
 
 
+@dataclass(frozen=True)
+class TrashedPhoto:
+    """One photo deleted from an item that stayed in the library."""
+    id: int        # its entry in the trash
+    photo_id: int  # its id when it was in the library
+    item_id: int
+    accession: str  # its item's ('' when the item is gone too)
+    path: str
+    trashed: str
+    position: int
+
+
 class TrashRepository:
     def __init__(self, lib: Library):
         self.lib = lib
@@ -92,8 +104,85 @@ class TrashRepository:
             for chunk in chunks(ids):
                 photos += [(r[0], r[1]) for r in self.db.execute(
                     f"SELECT path, sha256 FROM trash_photos WHERE item_id IN ({marks(chunk)})", list(chunk))]
+                # single photos deleted earlier from these items go with them
+                lone = [r[0] for r in self.db.execute(
+                    f"SELECT rowid FROM trash_lone_photos WHERE item_id IN ({marks(chunk)})", list(chunk))]
+                photos += self.empty_photos(lone) if lone else []
             self._forget(ids)
+            if item_ids is None:
+                photos += self.empty_photos()
         return photos
+
+    # -- single photos ---------------------------------------------------------------------
+    def move_photos(self, photo_ids: Iterable[int]) -> tuple[list[int], list[int]]:
+        """Move single photos to the trash (their items stay); returns their trash entries
+        (``TrashedPhoto.id``) and the items they left. An item's codes and signature follow its
+        new first photo at the next encoding (they are kept by the hash of their photo)."""
+        ids = sorted({int(i) for i in photo_ids})
+        entries: list[int] = []
+        items: set[int] = set()
+        with self.lib.atomic():
+            stamp = now_iso()
+            for photo_id in ids:
+                row = self.db.execute("SELECT item_id FROM photos WHERE id = ?", [photo_id]).fetchone()
+                if row is None:
+                    continue
+                items.add(row[0])
+                cursor = self.db.execute("INSERT INTO trash_lone_photos SELECT *, ? FROM photos WHERE id = ?",
+                                         [stamp, photo_id])
+                entries.append(int(cursor.lastrowid or 0))
+                self.db.execute("DELETE FROM photos WHERE id = ?", [photo_id])
+        return entries, sorted(items)
+
+    def restore_photos(self, entries: Iterable[int] | None = None) -> tuple[list[int], list[int]]:
+        """Put trashed single photos back on their items (all when None); returns the photos'
+        ids and their items. Refused, restoring none, when an item is gone or a photo was
+        imported again meanwhile."""
+        wanted = None if entries is None else sorted({int(i) for i in entries})
+        rows = [p for p in self.lone_photos() if wanted is None or p.id in wanted]
+        missing = sorted(set(wanted or ()) - {p.id for p in rows})
+        if missing:
+            raise WenyangError(f"Not in the trash: photo entr(ies) {', '.join(map(str, missing[:5]))}.")
+        gone = [p for p in rows if not p.accession]
+        if gone:
+            raise WenyangError(f"Cannot restore the photo {gone[0].path}: its item is not in the library "
+                               "(restore the item from the trash first).")
+        columns = self._columns("photos")
+        photo_ids = []
+        with self.lib.atomic():
+            for entry in rows:
+                taken = self.db.execute("SELECT 1 FROM photos p JOIN trash_lone_photos t ON p.sha256 = t.sha256 "
+                                        "WHERE t.rowid = ?", [entry.id]).fetchone()
+                if taken:
+                    raise WenyangError(f"Cannot restore: the photo {entry.path} was imported again meanwhile. "
+                                       "Delete that copy first.")
+                free = self.db.execute("SELECT 1 FROM photos WHERE id = ?", [entry.photo_id]).fetchone() is None
+                picked = ", ".join(columns if free else [c for c in columns if c != "id"])
+                cursor = self.db.execute(f"INSERT INTO photos ({picked}) SELECT {picked} FROM trash_lone_photos "
+                                         "WHERE rowid = ?", [entry.id])
+                photo_ids.append(entry.photo_id if free else int(cursor.lastrowid or 0))
+                self.db.execute("DELETE FROM trash_lone_photos WHERE rowid = ?", [entry.id])
+        return photo_ids, sorted({p.item_id for p in rows})
+
+    def lone_photos(self) -> list[TrashedPhoto]:
+        """Single photos in the trash, most recently trashed first."""
+        rows = self.db.execute(
+            "SELECT t.rowid, t.id, t.item_id, COALESCE(i.accession, ''), t.path, t.trashed, t.position "
+            "FROM trash_lone_photos t LEFT JOIN items i ON i.id = t.item_id "
+            "ORDER BY t.trashed DESC, t.rowid DESC").fetchall()
+        return [TrashedPhoto(*r) for r in rows]
+
+    def empty_photos(self, entries: Iterable[int] | None = None) -> list[tuple[str, str]]:
+        """Forget trashed single photos for good (all when None); returns their (path, sha256)."""
+        if entries is None:
+            where, args = "1", []
+        else:
+            args = sorted({int(i) for i in entries})
+            where = f"rowid IN ({marks(args)})"
+        with self.lib.atomic():
+            out = [(r[0], r[1]) for r in self.db.execute(f"SELECT path, sha256 FROM trash_lone_photos WHERE {where}", args)]
+            self.db.execute(f"DELETE FROM trash_lone_photos WHERE {where}", args)
+        return out
 
     def items(self) -> list[TrashedItem]:
         """What the trash holds, most recently trashed first."""
@@ -105,10 +194,14 @@ class TrashRepository:
 
     def photo_hashes(self) -> set[str]:
         """The content hashes of every trashed photo (their files are still the library's)."""
-        return {r[0] for r in self.db.execute("SELECT sha256 FROM trash_photos")}
+        return {r[0] for r in self.db.execute("SELECT sha256 FROM trash_photos UNION SELECT sha256 FROM trash_lone_photos")}
 
     def count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM trash_items").fetchone()[0])
+
+    def photo_count(self) -> int:
+        """Single photos in the trash (an item's own photos are counted with it)."""
+        return int(self.db.execute("SELECT COUNT(*) FROM trash_lone_photos").fetchone()[0])
 
     # -- helpers ---------------------------------------------------------------------------
     def _trashed_ids(self, item_ids: Iterable[int] | None) -> list[int]:

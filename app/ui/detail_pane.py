@@ -9,14 +9,16 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QFont, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QScrollArea,
     QSplitter,
@@ -35,6 +37,9 @@ from app.ui.preview import PhotoPreview
 from app.ui.suggestions import SuggestionsPanel
 from app.ui.tagging import TagTree
 
+STRIP_SIDE = 56  # the photo strip's thumbnails, in pixels
+PhotoIdRole = Qt.ItemDataRole.UserRole + 30
+PhotoPathRole = Qt.ItemDataRole.UserRole + 31
 CHIP_COLOUR = "#dde7f3"  # a label chip's background: readable on light and dark text
 
 if TYPE_CHECKING:
@@ -105,6 +110,7 @@ class DetailPane(Retranslating, QWidget):
         self.suggestions.setEnabled(not read_only)
         for widget in (self.title_edit, self.description_edit):
             widget.setReadOnly(read_only)
+        self.delete_photo_button.setEnabled(not read_only and self.strip.count() > 0)
 
     def _build_widgets(self) -> None:
         self.preview = PhotoPreview(self)
@@ -138,6 +144,18 @@ class DetailPane(Retranslating, QWidget):
         self._layout()
 
     def _layout(self) -> None:
+        self.strip = QListWidget(self)  # the item's photos, when it has more than one
+        self.strip.setObjectName("photoStrip")
+        self.strip.setViewMode(QListWidget.ViewMode.IconMode)
+        self.strip.setFlow(QListWidget.Flow.LeftToRight)
+        self.strip.setWrapping(False)
+        self.strip.setIconSize(QSize(STRIP_SIDE, STRIP_SIDE))
+        self.strip.setFixedHeight(STRIP_SIDE + 28)
+        self.strip.currentRowChanged.connect(self._show_photo_at)
+        self.strip.hide()
+        self.delete_photo_button = QToolButton(self)
+        self.delete_photo_button.setObjectName("deletePhoto")
+        self.delete_photo_button.clicked.connect(self.delete_photo)
         self.fit_button, self.crop_button = QToolButton(self), QToolButton(self)
         self.fit_button.clicked.connect(self.preview.fit)
         self.crop_button.setCheckable(True)
@@ -146,11 +164,13 @@ class DetailPane(Retranslating, QWidget):
         tools.addWidget(self.heading, 1)
         tools.addWidget(self.fit_button)
         tools.addWidget(self.crop_button)
+        tools.addWidget(self.delete_photo_button)
         top = QWidget(self)
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addLayout(tools)
         top_layout.addWidget(self.preview, 1)
+        top_layout.addWidget(self.strip)
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form_box = QWidget(self)
@@ -182,6 +202,9 @@ class DetailPane(Retranslating, QWidget):
         self.metadata_table.setHorizontalHeaderLabels([self.tr("Field"), self.tr("Value")])
         self.fit_button.setText(self.tr("Fit"))
         self.fit_button.setToolTip(self.tr("Fit the photo in the view (double-click)"))
+        self.delete_photo_button.setText(self.tr("Delete photo"))
+        self.delete_photo_button.setToolTip(self.tr("Move the photo on show to the trash; the item and its other "
+                                                    "photos stay (Edit ▸ Undo, or restore it from the trash)"))
         self.crop_button.setText(self.tr("Search a detail"))
         self.crop_button.setToolTip(self.tr("Draw a rectangle on the photo to search by that detail "
                                             "(or Shift+drag)") if self.search_available
@@ -243,7 +266,45 @@ class DetailPane(Retranslating, QWidget):
         self.labels_label.setText(self._labels_summary(detail.labels) if detail is not None else "")
         if changed_photo or detail is None:
             self.preview.show_photo(detail.photo if detail is not None else None)
+        self._fill_strip(detail.photos if detail is not None else [])
         self._show_heading()
+
+    def _fill_strip(self, photos: list) -> None:
+        """Thumbnails of the item's photos (two or more); a click shows that photo."""
+        shown = [self.strip.item(r).data(PhotoIdRole) for r in range(self.strip.count())]
+        if shown == [p[0] for p in photos] and self.strip.count():
+            return
+        self.strip.blockSignals(True)
+        self.strip.clear()
+        for n, (photo_id, path, thumb) in enumerate(photos, start=1):
+            pixmap = QPixmap(thumb)
+            row = QListWidgetItem(QIcon(pixmap) if not pixmap.isNull() else QIcon(), str(n), self.strip)
+            row.setData(PhotoIdRole, photo_id)
+            row.setData(PhotoPathRole, path)
+            row.setToolTip(path)
+        if photos:
+            self.strip.setCurrentRow(0)
+        self.strip.blockSignals(False)
+        self.strip.setVisible(len(photos) > 1)
+        self.delete_photo_button.setEnabled(bool(photos) and not self.read_only)
+
+    def _show_photo_at(self, row: int) -> None:
+        if row >= 0:
+            self.preview.show_photo(self.strip.item(row).data(PhotoPathRole))
+
+    def shown_photo_id(self) -> int | None:
+        """The photo on show (the strip's current one; the first when the strip is hidden)."""
+        row = self.strip.currentRow()
+        return self.strip.item(row).data(PhotoIdRole) if row >= 0 else None
+
+    def delete_photo(self) -> None:
+        """Move the photo on show to the trash (one undo step); the item stays."""
+        photo_id = self.shown_photo_id()
+        if photo_id is None or self.detail is None or self.read_only:
+            return
+        number = self.strip.currentRow() + 1
+        self.session.apply(ops.DeletePhotos([photo_id]), self.tr("Move photo {n} of {accession} to the trash")
+                           .format(n=number, accession=self.detail.accession))
 
     def _leaves(self, label_ids: list[str]) -> list:
         """The deepest labels an item carries (their ancestors are implied), in scheme order."""

@@ -128,6 +128,13 @@ class GridModel(QAbstractListModel):
                 index = self.index(row)
                 self.dataChanged.emit(index, index)
 
+    def forget_thumbnails(self, item_ids) -> None:
+        """These items' first photos may be others now (a photo was deleted or restored)."""
+        for item_id in item_ids:
+            self.pixmaps.discard(item_id)
+            self._no_thumb.discard(item_id)
+        self.refresh_items(item_ids)
+
     # -- Qt model API ----------------------------------------------------------------------
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else self._shown

@@ -275,6 +275,8 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         """The grid and the summary line follow every change (the panels listen for themselves)."""
         if changes.item_set or (changes.collections and self.collection is not None):
             self.grid_model.reload()  # a collection on show may have gained, lost or reordered items
+        elif changes.items and changes.photos:
+            self.grid_model.forget_thumbnails(sorted(changes.items))
         elif changes.items:
             self.grid_model.refresh_items(sorted(changes.items))
         if changes.item_set or changes.models:

@@ -40,6 +40,7 @@ class Detail:
     labels: list[str]
     photo: str | None
     collections: list[str] = field(default_factory=list)
+    photos: list[tuple[int, str, str]] = field(default_factory=list)  # (photo id, photo path, thumbnail path)
 
 
 def ordered_ids(lib: Library, labels: list[str] | tuple = (), collection: int | None = None,
@@ -80,8 +81,10 @@ def item_detail(lib: Library, item_id: int) -> Detail:
     """The detail pane's view of one item."""
     item = lib.items.get(item_id)
     photo = str(photo_path(lib, item.photos[0].path)) if item.photos else None
+    photos = [(int(p.id or 0), str(photo_path(lib, p.path)), str(thumbnail_path(lib.thumbnails_dir, p.sha256)))
+              for p in item.photos]
     return Detail(item_id, item.accession, item.title, item.description, dict(item.metadata),
-                  list(item.labels), photo, lib.collections.of_item(item_id))
+                  list(item.labels), photo, lib.collections.of_item(item_id), photos)
 
 
 def label_usage(lib: Library, item_ids: list[int]) -> dict[str, int]:

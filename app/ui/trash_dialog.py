@@ -8,6 +8,7 @@ from app.services import ops
 from app.ui.i18n import Retranslating
 
 ItemIdRole = Qt.ItemDataRole.UserRole + 50
+PhotoEntryRole = Qt.ItemDataRole.UserRole + 51
 
 
 class TrashDialog(Retranslating, QDialog):
@@ -36,7 +37,8 @@ class TrashDialog(Retranslating, QDialog):
             layout.addWidget(widget)
         self.resize(640, 400)
         self.trashed: list = []
-        session.changed.connect(lambda changes: self.reload() if changes.item_set else None)
+        self.photos: list = []  # single photos deleted from items that stayed
+        session.changed.connect(lambda changes: self.reload() if changes.item_set or changes.photos else None)
         self.retranslate()
         self.reload()
 
@@ -49,38 +51,56 @@ class TrashDialog(Retranslating, QDialog):
         self._show_summary()
 
     def reload(self) -> None:
-        self.session.run(lambda lib: lib.trash.items(), self._fill)
+        self.session.run(lambda lib: (lib.trash.items(), lib.trash.lone_photos()), self._fill)
 
-    def _fill(self, trashed) -> None:
-        self.trashed = list(trashed)
+    def _fill(self, found) -> None:
+        trashed, photos = found
+        self.trashed, self.photos = list(trashed), list(photos)
         self.list.clear()
         for t in self.trashed:
             row = QTreeWidgetItem(self.list, [t.accession, t.title, t.trashed.replace("T", " ")[:16]])
             row.setData(0, ItemIdRole, t.id)
+        for p in self.photos:
+            owner = p.accession or self.tr("an item in the trash")
+            row = QTreeWidgetItem(self.list, [self.tr("Photo {n} of {owner}").format(n=p.position + 1, owner=owner),
+                                              p.path.rsplit("/", 1)[-1], p.trashed.replace("T", " ")[:16]])
+            row.setData(0, PhotoEntryRole, p.id)
+            row.setToolTip(1, p.path)
         self._show_summary()
         self._update_buttons()
 
     def _show_summary(self) -> None:
-        self.summary.setText(self.tr("{n} item(s) in the trash. Restoring puts them back with their photos, "
-                                     "labels and collections.").format(n=len(self.trashed)))
+        text = self.tr("{n} item(s) in the trash. Restoring puts them back with their photos, "
+                       "labels and collections.").format(n=len(self.trashed))
+        if self.photos:
+            text += " " + self.tr("{n} single photo(s) deleted from items that stayed; restoring puts each "
+                                  "back on its item.").format(n=len(self.photos))
+        self.summary.setText(text)
 
     def _update_buttons(self) -> None:
         self.restore_button.setEnabled(bool(self.list.selectedItems()))
-        self.empty_button.setEnabled(bool(self.trashed))
+        self.empty_button.setEnabled(bool(self.trashed or self.photos))
 
     def selected_ids(self) -> list[int]:
-        return [int(row.data(0, ItemIdRole)) for row in self.list.selectedItems()]
+        return [int(row.data(0, ItemIdRole)) for row in self.list.selectedItems() if row.data(0, ItemIdRole) is not None]
+
+    def selected_photos(self) -> list[int]:
+        return [int(row.data(0, PhotoEntryRole)) for row in self.list.selectedItems()
+                if row.data(0, PhotoEntryRole) is not None]
 
     def restore_selected(self) -> None:
-        ids = self.selected_ids()
+        ids, photos = self.selected_ids(), self.selected_photos()
         if ids:
             self.session.apply(ops.RestoreItems(ids), self.tr("Restore {n} item(s)").format(n=len(ids)))
+        if photos:
+            self.session.apply(ops.RestorePhotos(photos), self.tr("Restore {n} photo(s)").format(n=len(photos)))
 
     def empty(self, confirm: bool = True) -> None:
         if confirm and QMessageBox.question(
                 self, self.tr("Empty trash"),
-                self.tr("Forget the {n} item(s) in the trash for good, with the photos copied into the "
-                        "library for them? This cannot be undone.").format(n=len(self.trashed))
+                self.tr("Forget the {n} item(s) and {p} single photo(s) in the trash for good, with the photos "
+                        "copied into the library for them? This cannot be undone.").format(
+                    n=len(self.trashed), p=len(self.photos))
         ) != QMessageBox.StandardButton.Yes:
             return
         from app.services.trash import empty_trash

@@ -71,3 +71,84 @@ def test_emptying_removes_the_copied_photos_and_thumbnails_only_of_trashed_items
     assert not any(f.exists() for f in files(gone)) and all(f.is_file() for f in files(kept))
     with pytest.raises(WenyangError, match="Not in the trash"):
         lib.trash.restore([ids[0]])
+
+
+@pytest.fixture
+def two_photos(imported):
+    """The first item gets the last one's photo as its second (the last item goes)."""
+    lib, ids = imported
+    lib.db.execute("UPDATE photos SET item_id = ?, position = 1 WHERE item_id = ?", [ids[0], ids[3]])
+    lib.db.execute("DELETE FROM items WHERE id = ?", [ids[3]])
+    lib.db.conn.commit()
+    return lib, ids[:3]
+
+
+def photo_rows(lib):
+    return sorted(tuple(r) for r in lib.db.execute("SELECT * FROM photos"))
+
+
+def test_a_single_photo_goes_to_the_trash_and_comes_back_as_it_was(two_photos):
+    lib, ids = two_photos
+    first, second = lib.items.photos(ids[0])
+    before = photo_rows(lib)
+    entries, items = lib.trash.move_photos([first.id])  # the first photo: the other one leads now
+    assert items == [ids[0]] and len(entries) == 1
+    assert [p.id for p in lib.items.photos(ids[0])] == [second.id]
+    assert lib.items.first_photos()[ids[0]][1] == second.sha256
+    (trashed,) = lib.trash.lone_photos()
+    assert (trashed.id, trashed.photo_id, trashed.accession, trashed.path) == (entries[0], first.id,
+                                                                             lib.items.get(ids[0]).accession, first.path)
+    assert lib.trash.count() == 0 and lib.trash.photo_count() == 1  # the item is not in the trash
+    assert first.sha256 in lib.trash.photo_hashes()  # its files are still the library's
+    assert lib.trash.restore_photos(entries) == ([first.id], [ids[0]])
+    assert photo_rows(lib) == before and lib.trash.photo_count() == 0
+
+
+def test_a_photo_whose_item_is_gone_or_imported_again_is_not_restored(two_photos, tmp_path):
+    lib, ids = two_photos
+    first, second = lib.items.photos(ids[0])
+    entries, _ = lib.trash.move_photos([second.id])
+    lib.trash.move([ids[0]])
+    with pytest.raises(WenyangError, match="restore the item from the trash first"):
+        lib.trash.restore_photos(entries)
+    lib.trash.restore([ids[0]])
+    lib.db.execute("UPDATE photos SET sha256 = ? WHERE item_id = ?", [second.sha256, ids[1]])  # "imported again"
+    with pytest.raises(WenyangError, match="imported again"):
+        lib.trash.restore_photos(entries)
+    assert lib.trash.photo_count() == 1  # nothing was restored
+    with pytest.raises(WenyangError, match="Not in the trash"):
+        lib.trash.restore_photos([entries[0] + 99])
+
+
+def test_emptying_forgets_single_photos_with_their_files(two_photos):
+    lib, ids = two_photos
+    first, second = lib.items.photos(ids[0])
+    files = [lib.root / second.path, lib.thumbnails_dir / second.sha256[:2] / f"{second.sha256}.jpg"]
+    assert all(f.is_file() for f in files)
+    lib.trash.move_photos([second.id])
+    assert empty_trash(lib) == (0, 2)
+    assert not any(f.exists() for f in files) and (lib.root / first.path).is_file()
+    assert lib.trash.photo_count() == 0
+    # an item emptied from the trash takes its single photos with it
+    lib.trash.move_photos([first.id])
+    lib.trash.move([ids[0]])
+    empty_trash(lib, [ids[0]])
+    assert lib.trash.photo_count() == 0 and lib.trash.count() == 0
+
+
+def test_deleting_a_photo_is_one_op_with_an_exact_undo(two_photos):
+    from app.services import ops
+    from tests.library_rows import content
+
+    lib, ids = two_photos
+    first, _ = lib.items.photos(ids[0])
+    before = content(lib)
+    result = ops.DeletePhotos([first.id]).run(lib)
+    after = content(lib)
+    assert after != before and result.changes.photos and result.changes.items == frozenset([ids[0]])
+    redo = result.undo.run(lib).undo
+    assert content(lib) == before
+    redo.run(lib)
+    assert content(lib)["photos"] == after["photos"]
+    with pytest.raises(WenyangError, match="None of these photos"):
+        ops.DeletePhotos([first.id]).run(lib)
