@@ -5,9 +5,14 @@
 Builds a demo library (``--count`` garments and a quick model; ``--library`` reuses one that
 already has items, training only when it has no model), opens the main window and writes PNGs
 of the window with the grid and facet tree, a text search ("dragon robe"), a photo search (its
-query photo above the results), the training dialog, the full-size viewer comparing two items,
-the models list, the evaluation view after Evaluate, the trash and the keyboard shortcuts, once
-per interface language, into OUT (default /tmp/wenyang-shots).
+query photo above the results), the results in the main grid, the table view, the label-scheme
+editor (merging a label, with the count of items it touches), the training dialog with the
+library's own training run (how and why it stopped), the full-size viewer comparing two items,
+the models list, the evaluation view after Evaluate, the trash and the keyboard shortcuts, and
+the first run on an empty library (the demo's grid on show while its model trains: the whole
+screen, with the first-run dialog), once per interface language, into OUT (default
+/tmp/wenyang-shots). ``--epochs 60`` trains as ``wenyang train`` does, so that the training
+dialog shows a real early stop.
 
 It needs a display: when DISPLAY is unset it starts ``Xvfb :99`` if Xvfb is installed, and
 falls back to Qt's offscreen platform otherwise. Chinese text needs a CJK font (on Debian and
@@ -55,9 +60,13 @@ def ensure_display() -> subprocess.Popen | None:
     return None
 
 
-def build_library(root: Path, count: int, epochs: int) -> list[dict]:
+def build_library(root: Path, count: int, epochs: int) -> dict:
     """The demo collection and a quick model, unless ``root`` already has them; returns the
-    training history (per-epoch losses and MAP; empty when an existing model was kept)."""
+    training run (``history``: per-epoch losses and MAP; ``epochs``, ``epochs_run``,
+    ``best_epoch``, ``val_map``), kept beside the library for a later run that reuses it."""
+    import json
+
+    record = root / "screenshots-training.json"
     from app.services.demo import create_demo_library
     from app.services.training import TrainOptions, train_library
     from app.store import open_library
@@ -72,9 +81,13 @@ def build_library(root: Path, count: int, epochs: int) -> list[dict]:
     finally:
         lib.close()
     if has_model:
-        return []
-    print(f"training a quick model ({epochs} epochs)", flush=True)
-    return train_library(root, TrainOptions(bits=32, epochs=epochs)).history
+        return json.loads(record.read_text()) if record.is_file() else {"history": []}
+    print(f"training a model ({epochs} epochs at most)", flush=True)
+    outcome = train_library(root, TrainOptions(bits=32, epochs=epochs))
+    run = {"history": outcome.history, "epochs": epochs, "epochs_run": outcome.epochs_run,
+           "best_epoch": outcome.best_epoch, "val_map": outcome.val_map}
+    record.write_text(json.dumps(run, default=float))
+    return run
 
 
 def _count(root: Path, open_library) -> int:
@@ -103,9 +116,10 @@ def settle(app, window, seconds: float = 0.5, timeout: float = 60.0) -> None:
 class Shooter:
     """Drives one main window through the views and writes one PNG per view."""
 
-    def __init__(self, app, window, out: Path, photo: Path, history: list[dict]):
+    def __init__(self, app, window, out: Path, photo: Path, run: dict):
         self.app, self.window, self.out, self.photo = app, window, out, photo
-        self.epochs = history
+        self.run = run
+        self.epochs = run.get("history", [])
         self.written: list[Path] = []
 
     def save(self, widget, name: str, lang: str) -> None:
@@ -128,6 +142,14 @@ class Shooter:
         self.save(w, "search-text", lang)
         w.search.search_photo(str(self.photo))
         self.save(w, "search-photo", lang)
+        settle(self.app, w)
+        w.search.show_in_grid()
+        self.save(w, "search-in-grid", lang)
+        w.leave_results()
+        w.set_table_view(True)
+        self.save(w, "table-view", lang)
+        w.set_table_view(False)
+        self.scheme_editor(lang)
         self.training_dialog(lang)
         self.dialog(w.show_viewer(w.lib.items.ids()[:2]), "viewer-compare", lang)
         self.dialog(w.show_models(), "models", lang)
@@ -151,12 +173,32 @@ class Shooter:
         view.close()
 
     def training_dialog(self, lang: str) -> None:
-        """The dialog with the curves of the model's own training run, as if just finished."""
+        """The dialog with the curves of the library's own training run and its own outcome
+        (when it stopped, which epoch it kept), worded as the dialog words a finished run."""
+        from types import SimpleNamespace
+
         dialog = self.window.show_training()
+        if self.run.get("epochs"):
+            dialog.epochs.setValue(int(self.run["epochs"]))
         for event in self.history():
             dialog.on_event(event)
-        dialog.stage.setText(dialog.tr("Done: model {model} is now in use.").format(model=self.window.model_id))
+        outcome = SimpleNamespace(activated=True, epochs_run=self.run.get("epochs_run", 0),
+                                  best_epoch=self.run.get("best_epoch", 0), val_map=self.run.get("val_map"))
+        dialog.stage.setText(" ".join(dialog._outcome_lines(outcome, self.window.model_id)))
         self.save(dialog, "training-dialog", lang)
+        dialog.close()
+
+    def scheme_editor(self, lang: str) -> None:
+        """Right-click on a label: its merge dialog, with the items the merge touches counted."""
+        from app.ui.label_models import rows_by_label
+
+        facets = self.window.facets
+        rows = rows_by_label(facets.model)
+        label = next((l for l in ("phoenix", "dragon") if l in rows), next(iter(rows)))
+        menu = facets.scheme_menu_at(facets.proxy.mapFromSource(rows[label].index()))
+        dialog = menu.open_dialog("merge")
+        settle(self.app, self.window)
+        self.save(dialog, "scheme-editor", lang)
         dialog.close()
 
     def history(self) -> list:
@@ -181,7 +223,7 @@ def run(args: argparse.Namespace) -> list[Path]:
     from app.ui.settings import use_settings_dir
 
     root = args.library or Path(tempfile.mkdtemp(prefix="wenyang-shots-")) / "library"
-    history = build_library(root, args.count, args.epochs)
+    run_record = build_library(root, args.count, args.epochs)
     args.out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([sys.argv[0]])
     use_settings_dir(Path(tempfile.mkdtemp(prefix="wenyang-shots-settings-")))  # never the user's
@@ -190,11 +232,43 @@ def run(args: argparse.Namespace) -> list[Path]:
     window.resize(*SIZE)
     window.show()
     settle(app, window, seconds=1.5)
-    shooter = Shooter(app, window, args.out, first_photo(root), history)
+    shooter = Shooter(app, window, args.out, first_photo(root), run_record)
     for lang in LANGUAGES:
         shooter.all_views(lang)
     window.close()
+    for lang in LANGUAGES:
+        shooter.written.append(first_run(app, args.out, lang))
     return shooter.written
+
+
+def first_run(app, out: Path, lang: str, count: int = 60) -> Path:
+    """An empty library's first run: the demo's grid is shown while its model trains. The
+    whole screen is grabbed (the first-run dialog is a window of its own), then the training
+    is cancelled (the picture is about the wait, not the model)."""
+    from app.store import open_library
+    from app.ui.first_run import start_first_run
+    from app.ui.main_window import MainWindow
+
+    root = Path(tempfile.mkdtemp(prefix="wenyang-first-run-")) / "library"
+    window = MainWindow(open_library(root, create=True), owns_library=True)
+    window.set_language(lang)
+    window.resize(*SIZE)
+    window.show()
+    job = start_first_run(window, count)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not (job.shown and window.grid_model.total >= count):
+        app.processEvents()
+        time.sleep(0.05)
+    end = time.monotonic() + 4.0  # thumbnails, and the training's first progress
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.05)
+    path = out / f"first-run-training-{lang}.png"
+    app.primaryScreen().grabWindow(0).save(str(path))
+    print(path, flush=True)
+    job.cancel()
+    window.close()
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -129,6 +129,8 @@ class FacetPanel(Retranslating, QWidget):
         label_id, facet_id = index.data(LabelIdRole), index.data(FacetIdRole)
         if label_id is None and facet_id is None and self.scheme is not None and self.scheme.facets:
             facet_id = next(iter(self.scheme.facets))
+        if self.scheme_menu is not None:
+            self.scheme_menu.deleteLater()  # one right-click's menu at a time (its dialog is the panel's)
         self.scheme_menu = SchemeEditor(self.session, self.scheme, label_id, facet_id, self,
                                         read_only=self.read_only)
         return self.scheme_menu
