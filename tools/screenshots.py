@@ -185,6 +185,7 @@ class Shooter:
         outcome = SimpleNamespace(activated=True, epochs_run=self.run.get("epochs_run", 0),
                                   best_epoch=self.run.get("best_epoch", 0), val_map=self.run.get("val_map"))
         dialog.stage.setText(" ".join(dialog._outcome_lines(outcome, self.window.model_id)))
+        dialog.progress.setValue(dialog.progress.maximum())  # as a finished run leaves it
         self.save(dialog, "training-dialog", lang)
         dialog.close()
 

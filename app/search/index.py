@@ -39,6 +39,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from app.search import _kernels as kern
+from app.search import mih
 from app.search.filters import MaskMemo, RowFilter, positions_from_ids, positions_from_mask
 
 # A boolean mask is turned into a RowFilter (~2 ms per 1M rows) at once when at least this
@@ -50,6 +51,13 @@ _THREAD_MIN_QUERIES = 8
 _DEFAULT_THREADS = min(2, os.cpu_count() or 1)
 # Rows per distance chunk: keeps the uint64 scratch buffer small (2 MB) for any n.
 _CHUNK_ROWS = 1 << 18
+# Multi-index hashing (``mih``) from this many rows (below it a scan takes well under 1 ms);
+# its tables are rebuilt when rows added since pass this share of those they cover.
+_MIH_MIN_ROWS = 1 << 16
+_MIH_TAIL_SHARE = 0.1
+# After a query the multi-index gave up on (codes spread like random ones), this many scan
+# straight away before it is tried again.
+_MIH_BACKOFF = 16
 
 
 class HammingIndex:
@@ -71,6 +79,10 @@ class HammingIndex:
         self._next_id, self._ids_sorted, self.version = 0, True, 0
         self._local = threading.local()
         self._mask_memo = MaskMemo()
+        self.use_mih = True                  # False: always scan (benchmarks, tests)
+        self._mih: mih.MultiIndex | None = None
+        self._mih_backoff = 0
+        self.mih_stats = {"used": 0, "gave_up": 0, "scanned": 0}
 
     @classmethod
     def from_codes(cls, codes: np.ndarray, ids=None, scores=None) -> HammingIndex:
@@ -156,6 +168,7 @@ class HammingIndex:
         keep[drop] = False
         self._words = np.ascontiguousarray(self._words[:, keep])
         self._ids = self._ids[keep]
+        self._mih = None  # rows moved: the tables are rebuilt at the next search
         if self._scores is not None:
             self._scores = self._scores[keep]
         self.version += 1
@@ -190,6 +203,7 @@ class HammingIndex:
         out_d = np.full((nq, k), -1, dtype=np.int32)
         out_i = np.full((nq, k), -1, dtype=np.int64)
         plan = self._plan(allowed, nq)
+        self._ensure_mih(plan)
 
         def run(query_rows) -> None:
             for qi in query_rows:
@@ -213,11 +227,16 @@ class HammingIndex:
         qwords = kern.to_words(query, self.n_bytes)
         plan = self._plan(allowed, 1)
         words, positions, mask = plan
+        tie = self._tie_query(query, None if query_scores is None
+                              else np.atleast_2d(query_scores), 0)
+        if self._ensure_mih(plan):
+            near = self._near(qwords[:, 0], 0, mask, radius=min(r, self.bits))
+            if near is not None:
+                rows, dist = self._finish(near[0], near[1], None, tie, len(near[0]))
+                return dist, self._ids[rows]
         d = self._distances(words, qwords[:, 0])
         hit = d <= min(r, self.bits)
         cand = np.flatnonzero(hit if mask is None else hit & mask)
-        tie = self._tie_query(query, None if query_scores is None
-                              else np.atleast_2d(query_scores), 0)
         rows, dist = self._finish(cand, d[cand], positions, tie, len(cand))
         return dist, self._ids[rows]
 
@@ -263,10 +282,50 @@ class HammingIndex:
                 stream.tighten(d)
         return d
 
+    def _ensure_mih(self, plan) -> bool:
+        """Whether this search may use the multi-index (built or rebuilt here, before any
+        worker thread runs): many rows, 16-bit substrings, no row subset gathered."""
+        if not (self.use_mih and plan[1] is None and len(self) >= _MIH_MIN_ROWS and mih.usable(self.bits)):
+            return False
+        if self._mih is None or len(self) - self._mih.n > _MIH_TAIL_SHARE * self._mih.n:
+            self._mih = mih.MultiIndex(self._words, self.bits)
+        return True
+
+    def _near(self, qword: np.ndarray, k: int, mask, radius: int | None = None):
+        """Candidates from the multi-index plus every row added since it was built, with
+        distances, in row order; None when it gave up (or is backing off): scan instead."""
+        index = self._mih
+        if index is None:
+            return None
+        if self._mih_backoff > 0:
+            self._mih_backoff -= 1
+            self.mih_stats["scanned"] += 1
+            return None
+        found = index.near(self._words, qword, k, mask, radius)
+        if found is None:
+            self._mih_backoff = _MIH_BACKOFF
+            self.mih_stats["gave_up"] += 1
+            return None
+        self.mih_stats["used"] += 1
+        rows, dist = found
+        if index.n < len(self):
+            tail = np.arange(index.n, len(self))
+            d_tail = index._distances(self._words, qword, tail)
+            keep = np.ones(len(tail), bool) if mask is None else mask[tail]
+            if radius is not None:
+                keep &= d_tail <= radius
+            rows, dist = np.concatenate([rows, tail[keep]]), np.concatenate([dist, d_tail[keep]])
+        order = np.argsort(rows, kind="stable")
+        return rows[order].astype(np.int64), dist[order]
+
     def _query(self, plan, qword: np.ndarray, k: int, tie):
         words, positions, mask = plan
         if words.shape[1] == 0:
             return np.empty(0, np.int64), np.empty(0, np.int32)
+        if self._mih is not None and positions is None and self.use_mih and len(self) >= _MIH_MIN_ROWS:
+            near = self._near(qword, k, mask)
+            if near is not None:
+                return self._finish(near[0], near[1], None, tie, k)
         stream = kern.TopKStream(k, self.bits, words.shape[1], mask)
         d = self._distances(words, qword, stream)
         cand = stream.result(d)

@@ -64,6 +64,7 @@ class LabelDialog(Retranslating, QDialog):
         if kind == "rename" and self.label is not None:
             self.name_en.setText(self.label.name_en)
             self.name_zh.setText(self.label.name_zh)
+        self.setMinimumWidth(480)  # wrapped notes need the width, or they are cut off
         layout = QVBoxLayout(self)
         layout.addWidget(self.what)
         layout.addLayout(self.form)
@@ -82,12 +83,10 @@ class LabelDialog(Retranslating, QDialog):
         own = {self.label.id, *self.scheme.descendants(self.label.id)} if self.label is not None else set()
         if self.kind == "move":
             self.place.addItem("", None)  # the top of the facet: text set in retranslate
-        lang = label_language()
         for label in self.scheme.ordered():
             if label.id in own or (self.kind == "move" and label.id == (self.label.parent if self.label else None)):
                 continue
-            facet = self.scheme.facets[label.facet].name(lang)
-            self.place.addItem(f"{facet}: {self._name(label.id)}", label.id)
+            self.place.addItem(self._name(label.id), label.id)  # the path starts with its facet
 
     def retranslate(self) -> None:
         name = self._name(self.label.id) if self.label is not None else ""

@@ -1,0 +1,119 @@
+"""Multi-index hashing inside HammingIndex: the same answers as a brute-force scan on random
+and on clustered codes, with masks, score ties, radius search, and adds and removes in any
+order; it gives up (and the scan answers) where the codes are spread like random ones."""
+
+import numpy as np
+import pytest
+
+from app.search import index as index_mod
+from app.search import mih
+from app.search.index import HammingIndex
+from tests.search.test_hamming_index import brute, random_codes
+
+
+@pytest.fixture(autouse=True)
+def small_threshold(monkeypatch):
+    """The multi-index from 256 rows, so that small test sets go through it."""
+    monkeypatch.setattr(index_mod, "_MIH_MIN_ROWS", 256)
+
+
+def clustered_codes(rng, n, bits, centres=12, flips=3):
+    """Codes near a few centres (a few bits flipped each), as a trained model's are."""
+    base = random_codes(rng, centres, bits)
+    codes = base[rng.integers(0, centres, n)].copy()
+    bits_view = np.unpackbits(codes, axis=1)
+    for row in range(n):
+        bits_view[row, rng.choice(bits, rng.integers(0, flips + 1), replace=False)] ^= 1
+    return np.packbits(bits_view, axis=1)
+
+
+def check(idx, codes, ids, queries, k, rows=None, allowed=None):
+    dist, got = idx.search(queries, k, allowed=allowed)
+    for (d_ref, i_ref), d, i in zip(brute(codes, ids, queries, k, rows), dist, got):
+        n = len(d_ref)
+        assert d[:n].tolist() == d_ref.tolist()
+        assert i[:n].tolist() == i_ref.tolist()  # ties in row order, as the scan gives them
+        assert (i[n:] == -1).all()
+
+
+@pytest.mark.parametrize("bits", [32, 64, 128])
+def test_clustered_codes_are_answered_by_the_multi_index_exactly(bits):
+    rng = np.random.default_rng(bits)
+    codes = clustered_codes(rng, 3000, bits)
+    ids = rng.permutation(100_000)[:3000]
+    idx = HammingIndex.from_codes(codes, ids=ids)
+    queries = np.concatenate([codes[:4], clustered_codes(rng, 4, bits)])
+    for k in (1, 10, 100, 2999):
+        check(idx, codes, ids, queries[:1] if k == 2999 else queries, k)
+    assert idx.mih_stats["used"] > 0
+
+
+def test_random_codes_give_up_and_the_scan_answers_exactly():
+    rng = np.random.default_rng(5)
+    codes = random_codes(rng, 4000, 64)
+    ids = np.arange(4000)
+    idx = HammingIndex.from_codes(codes)
+    check(idx, codes, ids, random_codes(rng, 20, 64), 100)
+    assert idx.mih_stats["gave_up"] >= 1 and idx.mih_stats["scanned"] >= 1
+
+
+def test_a_mask_and_ties_broken_by_scores(monkeypatch):
+    monkeypatch.setattr(index_mod, "_MIH_BACKOFF", 0)  # every query tries the multi-index
+    rng = np.random.default_rng(7)
+    codes = clustered_codes(rng, 2000, 64, centres=60, flips=1)  # many equal distances
+    scores = rng.normal(size=2000).astype(np.float32)
+    idx = HammingIndex.from_codes(codes, scores=scores)
+    ref = HammingIndex.from_codes(codes, scores=scores)
+    ref.use_mih = False
+    mask = rng.random(2000) < 0.7
+    for q in codes[:5]:
+        for allowed in (None, mask):
+            assert [a.tolist() for a in idx.search(q[None], 20, allowed=allowed)] == \
+                   [a.tolist() for a in ref.search(q[None], 20, allowed=allowed)]
+    assert idx.mih_stats["used"] >= 5  # the others gave up (a cluster smaller than k) and scanned
+
+
+def test_radius_search_through_the_multi_index():
+    rng = np.random.default_rng(9)
+    codes = clustered_codes(rng, 2500, 64)
+    idx = HammingIndex.from_codes(codes)
+    ref = HammingIndex.from_codes(codes)
+    ref.use_mih = False
+    for q in codes[:6]:
+        for r in (0, 3, 7, 12):
+            got, want = idx.radius_search(q, r), ref.radius_search(q, r)
+            assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+    assert idx.mih_stats["used"] > 0
+
+
+def test_adds_and_removes_in_any_order_match_a_fresh_index():
+    rng = np.random.default_rng(11)
+    codes = clustered_codes(rng, 3000, 64)
+    idx = HammingIndex.from_codes(codes[:2000])
+    live = list(range(2000))
+    steps = [("add", 2000, 2100), ("search",), ("remove", rng.choice(2100, 300, replace=False)),
+             ("search",), ("add", 2100, 3000), ("search",), ("remove", np.arange(0, 3000, 7)), ("search",)]
+    for step in steps:
+        if step[0] == "add":
+            idx.add(codes[step[1]:step[2]], ids=np.arange(step[1], step[2]))
+            live += list(range(step[1], step[2]))
+        elif step[0] == "remove":
+            idx.remove(step[1])
+            gone = set(int(i) for i in step[1])
+            live = [i for i in live if i not in gone]
+        else:
+            rows = np.array(live)
+            # the reference: a scan of the same rows in the same order
+            fresh = HammingIndex.from_codes(codes[idx.ids], ids=idx.ids)
+            fresh.use_mih = False
+            for q in codes[rng.integers(0, 3000, 5)]:
+                assert [a.tolist() for a in idx.search(q[None], 40)] == \
+                       [a.tolist() for a in fresh.search(q[None], 40)]
+            assert sorted(idx.ids.tolist()) == sorted(rows.tolist())
+    assert idx.mih_stats["used"] > 0
+
+
+def test_short_codes_are_not_cut():
+    assert not mih.usable(16) and not mih.usable(24) and mih.usable(32) and mih.usable(128)
+    with pytest.raises(ValueError, match="multiple of 16"):
+        mih.MultiIndex(np.zeros((1, 10), np.uint64), 24)
