@@ -54,13 +54,14 @@ class LabelDialog(Retranslating, QDialog):
             self.form.addRow(self.form_labels[0], self.name_en)
             self.form.addRow(self.form_labels[1], self.name_zh)
         else:
-            self.name_en.hide()
-            self.name_zh.hide()
+            for widget in (self.name_en, self.name_zh, *self.form_labels[:2]):
+                widget.hide()
         if kind in ("move", "merge"):
             self.form.addRow(self.form_labels[2], self.place)
             self._fill_places()
         else:
             self.place.hide()
+            self.form_labels[2].hide()
         if kind == "rename" and self.label is not None:
             self.name_en.setText(self.label.name_en)
             self.name_zh.setText(self.label.name_zh)
