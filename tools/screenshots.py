@@ -154,7 +154,11 @@ class Shooter:
         self.dialog(w.show_viewer(w.lib.items.ids()[:2]), "viewer-compare", lang)
         self.dialog(w.show_models(), "models", lang)
         self.evaluation(lang)
+        w.delete_selection(w.lib.items.ids()[-2:])  # something in the trash (undone after the picture)
+        settle(self.app, w)
         self.dialog(w.show_trash(), "trash", lang)
+        w.session.undo.undo()
+        settle(self.app, w)
         self.dialog(w.show_help("shortcuts"), "help-shortcuts", lang)
 
     def dialog(self, dialog, name: str, lang: str) -> None:

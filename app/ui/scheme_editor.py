@@ -88,6 +88,11 @@ class LabelDialog(Retranslating, QDialog):
             if label.id in own or (self.kind == "move" and label.id == (self.label.parent if self.label else None)):
                 continue
             self.place.addItem(self._name(label.id), label.id)  # the path starts with its facet
+        if self.kind == "merge" and self.label is not None:  # a label of its own facet first
+            same = [i for i in range(self.place.count())
+                    if self.scheme.labels[self.place.itemData(i)].facet == self.label.facet]
+            if same:
+                self.place.setCurrentIndex(same[0])
 
     def retranslate(self) -> None:
         name = self._name(self.label.id) if self.label is not None else ""
@@ -128,6 +133,7 @@ class LabelDialog(Retranslating, QDialog):
                               "Edit ▸ Undo brings them back."),
         }
         self.note.setText(notes[self.kind].format(n=n))
+        self.adjustSize()  # the note may have grown a line
 
     def op(self):
         """The op the fields describe (None when they do not make one)."""
