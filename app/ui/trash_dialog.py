@@ -2,7 +2,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QTreeWidget, QTreeWidgetItem, QVBoxLayout
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+)
 
 from app.services import ops
 from app.ui.i18n import Retranslating
@@ -24,6 +33,11 @@ class TrashDialog(Retranslating, QDialog):
         self.list.setColumnCount(3)
         self.list.setRootIsDecorated(False)
         self.list.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
+        header = self.list.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # titles are long
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.buttons = QDialogButtonBox(self)
         self.restore_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.ActionRole)
         self.empty_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.DestructiveRole)
