@@ -132,7 +132,7 @@ class TrainingDialog(Retranslating, QDialog):
         layout.addLayout(plots)
         layout.addLayout(buttons)
         layout.setStretchFactor(plots, 1)
-        self.resize(720, 480)
+        self.resize(780, 640)  # the explanations wrap to two lines in Chinese too; the plots keep room
 
     def _build_options(self) -> None:
         self.bits = QComboBox(self)
