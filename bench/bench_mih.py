@@ -74,6 +74,7 @@ def compare(codes: np.ndarray, queries: np.ndarray, k: int, batch: int, singles:
 
     bits = codes.shape[1] * 8
     auto = HammingIndex.from_codes(codes)
+    auto.use_mih = True  # off in the product until it wins here
     scan = HammingIndex.from_codes(codes)
     scan.use_mih = False
     fx = faiss.IndexBinaryFlat(bits)

@@ -58,6 +58,11 @@ _MIH_TAIL_SHARE = 0.1
 # After a query the multi-index gave up on (codes spread like random ones), this many scan
 # straight away before it is tried again.
 _MIH_BACKOFF = 16
+# Off until it wins by measurement: bench/bench_mih.py (2026-12-01, 2 cores, load 0.1, 1M
+# 64-bit codes, top-100, single query) gave learned-like codes 1.47 ms with it against 1.35 ms
+# for the scan, and random codes 22.9 ms against 1.45 ms (it never reached the give-up share,
+# but paid per-ring NumPy calls on thousands of probes). ``use_mih = True`` turns it on.
+MIH_BY_DEFAULT = False
 
 
 class HammingIndex:
@@ -79,7 +84,7 @@ class HammingIndex:
         self._next_id, self._ids_sorted, self.version = 0, True, 0
         self._local = threading.local()
         self._mask_memo = MaskMemo()
-        self.use_mih = True                  # False: always scan (benchmarks, tests)
+        self.use_mih = MIH_BY_DEFAULT        # True: try the multi-index first (see MIH_BY_DEFAULT)
         self._mih: mih.MultiIndex | None = None
         self._mih_backoff = 0
         self.mih_stats = {"used": 0, "gave_up": 0, "scanned": 0}

@@ -15,6 +15,7 @@ from tests.search.test_hamming_index import brute, random_codes
 def small_threshold(monkeypatch):
     """The multi-index from 256 rows, so that small test sets go through it."""
     monkeypatch.setattr(index_mod, "_MIH_MIN_ROWS", 256)
+    monkeypatch.setattr(index_mod, "MIH_BY_DEFAULT", True)
 
 
 def clustered_codes(rng, n, bits, centres=12, flips=3):
