@@ -77,6 +77,16 @@ class ThumbnailDelegate(QStyledItemDelegate):
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, text)
 
 
+def space_opens(view, event) -> bool:
+    """Space opens the selected items of ``view`` (two: side by side), as photo managers do;
+    True when it did (the grid's and the table's key handling)."""
+    ids = view.selected_ids() if event.key() == Qt.Key.Key_Space else []
+    if ids:
+        view.viewRequested.emit(ids[:2])
+        event.accept()
+    return bool(ids)
+
+
 class GridView(QListView):
     """Icon-mode list of item thumbnails; multi-selection; drags item ids (to collections).
 
@@ -146,12 +156,8 @@ class GridView(QListView):
             self.scrollTo(selection.indexes()[0])
 
     def keyPressEvent(self, event) -> None:
-        """Space opens the selected item (two selected: side by side), as photo managers do."""
-        if event.key() == Qt.Key.Key_Space and self.selected_ids():
-            self.viewRequested.emit(self.selected_ids()[:2])
-            event.accept()
-            return
-        super().keyPressEvent(event)
+        if not space_opens(self, event):
+            super().keyPressEvent(event)
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.indexAt(pos)

@@ -13,6 +13,7 @@ from PySide6.QtCore import QAbstractTableModel, QItemSelection, QItemSelectionMo
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from app.ui.grid_model import DISPLAY, TOOLTIP, GridModel, ItemIdRole
+from app.ui.grid_view import space_opens
 from app.ui.i18n import label_language
 
 COLUMNS = ("accession", "title", "date", "labels", "photos", "modified")
@@ -173,11 +174,8 @@ class TableView(QTableView):
             self.sortRequested.emit(order)
 
     def keyPressEvent(self, event) -> None:
-        if event.key() == Qt.Key.Key_Space and self.selected_ids():
-            self.viewRequested.emit(self.selected_ids()[:2])
-            event.accept()
-            return
-        super().keyPressEvent(event)
+        if not space_opens(self, event):
+            super().keyPressEvent(event)
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.indexAt(pos)
