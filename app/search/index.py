@@ -59,8 +59,9 @@ _MIH_TAIL_SHARE = 0.1
 # straight away before it is tried again.
 _MIH_BACKOFF = 16
 # Off until it wins by measurement: bench/bench_mih.py (2026-12-01, 2 cores, load 0.1, 1M
-# 64-bit codes, top-100, single query) gave learned-like codes 1.47 ms with it against 1.35 ms
-# for the scan, and random codes 22.9 ms against 1.45 ms (it never reached the give-up share,
+# 64-bit codes, top-100, single query, two runs) gave learned-like codes 1.47-1.50 ms with it
+# against 1.35-1.46 ms for the scan, and random codes 22.9-23.8 ms against 1.45-1.61 ms (it never
+# reached the give-up share,
 # but paid per-ring NumPy calls on thousands of probes). ``use_mih = True`` turns it on.
 MIH_BY_DEFAULT = False
 
