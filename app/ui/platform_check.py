@@ -61,16 +61,23 @@ def debian_package(soname: str) -> str:
     return f"{name}-{version}" if name[-1:].isdigit() else f"{name}{version}"
 
 
-def display_problem(env=os.environ, missing: list[str] | None = None) -> str | None:
-    """Why the window cannot open here, with the command that fixes it; None when it can."""
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def display_problem(env=os.environ, missing: list[str] | None = None,
+                    as_root: bool | None = None) -> str | None:
+    """Why the window cannot open here, with the command that fixes it; None when it can. The command
+    has no ``sudo`` for root (a root shell on a stock Debian often has no sudo installed)."""
     if not uses_xcb(env):
         return None
     libraries = missing_libraries() if missing is None else missing
     if libraries:
         packages = " ".join(debian_package(lib) for lib in libraries)
+        sudo = "" if (_is_root() if as_root is None else as_root) else "sudo "
         return ("The window cannot open: Qt's X11 plugin needs system libraries that are not installed "
                 f"({', '.join(libraries)}).\nOn Debian or Ubuntu, install them with:\n\n"
-                f"    sudo apt-get install -y {packages}\n\nthen start Wenyang again.")
+                f"    {sudo}apt-get install -y {packages}\n\nthen start Wenyang again.")
     if not env.get("DISPLAY"):
         return ("The window cannot open: there is no display (DISPLAY is not set). Start Wenyang from a "
                 "desktop session, or for a check without a screen set QT_QPA_PLATFORM=offscreen.")

@@ -38,8 +38,10 @@ def test_missing_libraries_are_named_with_the_command_that_installs_them(tmp_pat
     plugin.write_bytes(b"")
     missing = missing_libraries(plugin, ldd)
     assert missing == ["libxcb-cursor.so.0", "libxcb-icccm.so.4", "libxcb-keysyms.so.1", "libxkbcommon-x11.so.0"]
-    text = display_problem({"DISPLAY": ":0"}, missing)
+    text = display_problem({"DISPLAY": ":0"}, missing, as_root=False)
     assert "sudo apt-get install -y libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0" in text
+    as_root = display_problem({"DISPLAY": ":0"}, missing, as_root=True)
+    assert "\n    apt-get install -y libxcb-cursor0" in as_root and "sudo" not in as_root  # root often has no sudo
     assert debian_package("libxcb-render-util.so.0") == "libxcb-render-util0"
 
 
