@@ -25,6 +25,7 @@ from app.ui.actions import GRID_ORDERS, THUMBNAIL_SIDES, WindowActions
 from app.ui.collections_panel import CollectionsPanel
 from app.ui.detail_pane import DetailPane
 from app.ui.facet_panel import FacetPanel
+from app.ui.fonts import NO_CHINESE_FONT, chinese_font_missing
 from app.ui.grid_model import GridModel
 from app.ui.grid_view import GridView
 from app.ui.i18n import Retranslating
@@ -134,6 +135,11 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
             widget.setObjectName(widget.__class__.__name__)
             bar.addPermanentWidget(widget)
         self.path_label.setObjectName("libraryPath")
+        self.font_label = QLabel(NO_CHINESE_FONT)
+        self.font_label.setObjectName("fontWarning")
+        self.font_label.setStyleSheet("color: #a04000")
+        self.font_label.setVisible(chinese_font_missing())
+        bar.addWidget(self.font_label)
         self.model_label.setObjectName("modelLabel")
         self.device_label.setObjectName("deviceLabel")
 

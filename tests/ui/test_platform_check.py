@@ -60,3 +60,13 @@ def test_wenyang_gui_without_a_display_stops_at_once_with_a_sentence(tmp_path):
     assert done.returncode == 2
     assert "there is no display" in done.stderr and "Aborted" not in done.stderr
     assert not (tmp_path / "lib").exists()  # stopped before anything was made
+
+
+def test_a_machine_without_a_chinese_font_is_told_which_package_draws_it(window):
+    from app.ui.fonts import chinese_font_missing
+
+    assert chinese_font_missing([]) and not chinese_font_missing(["Noto Sans CJK SC"])
+    warning = window.findChild(type(window.path_label), "fontWarning")
+    assert "apt-get install fonts-noto-cjk" in warning.text()
+    # shown exactly when Qt's own font database has nothing for Chinese on this machine
+    assert warning.isVisibleTo(window) == chinese_font_missing()
