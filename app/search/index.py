@@ -5,22 +5,26 @@ Codes of any length (a multiple of 8 bits) arrive in FAISS's binary layout, uint
 one word).  Results are exact.  Ties are broken by a continuous score when the index has
 scores, else by insertion order (stable).
 
-Backend chosen by measurement: NumPy.  ``bench/bench_search.py`` (top-100 over random
-64-bit codes, candidates alternating call by call, medians; AMD EPYC, 2 cores shared with
-other jobs at load 7-11, NumPy 2.4, faiss-cpu 1.15), ms per query:
+Two exact methods, both NumPy: a linear scan (two ufunc passes per 64-bit word, xor and
+``np.bitwise_count``, then a streaming threshold selection, ``_kernels``), and multi-index
+hashing (``mih``) for 32-bit-or-longer codes from 65,536 rows, which reads only the codes near
+the query and hands over to the scan when the query lies in no cluster. Measured by
+``bench/bench_mih.py --library L --big`` (2026-12-01; x86_64, 2 cores shared with other
+tenants, load 0.45; NumPy 2.4.6, faiss-cpu 1.15.1; 64-bit codes, top-100, median ms per
+query; "learned-like": codes sampled around a demo model's 300 image codes, see the bench):
 
-    1M codes             ours    FAISS default   FAISS 1 thread   plain NumPy
-    single query      1.5-2.3         64-280         1.5-6.0          17-45
-    batch of 100      1.7-4.9         6.4-16         1.9-6.1            -
-    10M codes: single 26-44 vs FAISS 1 thread 21-49; batch 26-39 vs 20-34.
+    1M codes               ours (auto)   ours (scan only)   FAISS IndexBinaryFlat (faster setting)
+    learned, single           0.76           1.56             1.18
+    learned, batch of 100     0.79           1.11             1.28
+    random, single            1.57           1.44             1.09
+    random, batch of 100      1.10           1.03             1.25
+    10M learned, single       2.78          16.9             15.4
+    10M random, single        14.1          13.5             13.1
 
-Against the faster FAISS setting ours was 0.38-1.15x single, 0.6-1.08x batched (the
-spread is the shared machine).  FAISS's default OpenMP threads spin-wait and collapse
-when the cores are shared (tens to hundreds of ms), which a desktop app running training,
-thumbnails and a GUI always does.  On a quieter machine (load < 2) ours took 0.86-1.04 ms
-single against FAISS 1.3-1.4 ms.  The work is two ufunc passes per 64-bit word (xor,
-``np.bitwise_count``) and a streaming threshold selection (``_kernels``), exact with
-ties; FAISS stays a test/bench dependency.
+Distances equal FAISS's in every case. This machine's figures move by up to 2x between runs
+(other tenants): an earlier run the same morning gave FAISS 2.2 ms single at 1M; compare
+only columns of one run. On random codes the scan trails FAISS by 10-30% for single queries.
+FAISS is a test/bench dependency only.
 
 Filtering (``allowed=``): a ``RowFilter`` (built once by ``row_filter``), an id set, a
 mask with a batch of queries, or a mask seen in the previous search scans only the passing
@@ -55,15 +59,10 @@ _CHUNK_ROWS = 1 << 18
 # its tables are rebuilt when rows added since pass this share of those they cover.
 _MIH_MIN_ROWS = 1 << 16
 _MIH_TAIL_SHARE = 0.1
-# After a query the multi-index gave up on (codes spread like random ones), this many scan
-# straight away before it is tried again.
-_MIH_BACKOFF = 16
-# Off until it wins by measurement: bench/bench_mih.py (2026-12-01, 2 cores, load 0.1, 1M
-# 64-bit codes, top-100, single query, two runs) gave learned-like codes 1.47-1.50 ms with it
-# against 1.35-1.46 ms for the scan, and random codes 22.9-23.8 ms against 1.45-1.61 ms (it never
-# reached the give-up share,
-# but paid per-ring NumPy calls on thousands of probes). ``use_mih = True`` turns it on.
-MIH_BY_DEFAULT = False
+# On: bench/bench_mih.py (2026-12-01, 2 shared cores, load 0.45; numbers in the module docstring)
+# found it 2x faster than the scan on learned-like codes at 1M and 6x at 10M, and within a few
+# per cent of the scan on random codes (it gives up after ring 0). ``use_mih = False`` turns it off.
+MIH_BY_DEFAULT = True
 
 
 class HammingIndex:
@@ -87,8 +86,7 @@ class HammingIndex:
         self._mask_memo = MaskMemo()
         self.use_mih = MIH_BY_DEFAULT        # True: try the multi-index first (see MIH_BY_DEFAULT)
         self._mih: mih.MultiIndex | None = None
-        self._mih_backoff = 0
-        self.mih_stats = {"used": 0, "gave_up": 0, "scanned": 0}
+        self.mih_stats = {"used": 0, "gave_up": 0}
 
     @classmethod
     def from_codes(cls, codes: np.ndarray, ids=None, scores=None) -> HammingIndex:
@@ -303,13 +301,8 @@ class HammingIndex:
         index = self._mih
         if index is None:
             return None
-        if self._mih_backoff > 0:
-            self._mih_backoff -= 1
-            self.mih_stats["scanned"] += 1
-            return None
         found = index.near(self._words, qword, k, mask, radius)
         if found is None:
-            self._mih_backoff = _MIH_BACKOFF
             self.mih_stats["gave_up"] += 1
             return None
         self.mih_stats["used"] += 1

@@ -13,8 +13,10 @@ from tests.search.test_hamming_index import brute, random_codes
 
 @pytest.fixture(autouse=True)
 def small_threshold(monkeypatch):
-    """The multi-index from 256 rows, so that small test sets go through it."""
+    """The multi-index from 256 rows, so that small test sets go through it; their clusters hold
+    a twelfth of the rows, each named by all tables, so the give-up share is raised to match."""
     monkeypatch.setattr(index_mod, "_MIH_MIN_ROWS", 256)
+    monkeypatch.setattr(mih, "GIVE_UP_SHARE", 0.6)
     monkeypatch.setattr(index_mod, "MIH_BY_DEFAULT", True)
 
 
@@ -49,17 +51,17 @@ def test_clustered_codes_are_answered_by_the_multi_index_exactly(bits):
     assert idx.mih_stats["used"] > 0
 
 
-def test_random_codes_give_up_and_the_scan_answers_exactly():
+def test_random_codes_give_up_and_the_scan_answers_exactly(monkeypatch):
+    monkeypatch.setattr(mih, "GIVE_UP_SHARE", 0.1)
     rng = np.random.default_rng(5)
     codes = random_codes(rng, 4000, 64)
     ids = np.arange(4000)
     idx = HammingIndex.from_codes(codes)
     check(idx, codes, ids, random_codes(rng, 20, 64), 100)
-    assert idx.mih_stats["gave_up"] >= 1 and idx.mih_stats["scanned"] >= 1
+    assert idx.mih_stats["gave_up"] >= 15  # no cluster around a random query: it scans at once
 
 
 def test_a_mask_and_ties_broken_by_scores(monkeypatch):
-    monkeypatch.setattr(index_mod, "_MIH_BACKOFF", 0)  # every query tries the multi-index
     rng = np.random.default_rng(7)
     codes = clustered_codes(rng, 2000, 64, centres=60, flips=1)  # many equal distances
     scores = rng.normal(size=2000).astype(np.float32)
