@@ -5,25 +5,31 @@ Codes of any length (a multiple of 8 bits) arrive in FAISS's binary layout, uint
 one word).  Results are exact.  Ties are broken by a continuous score when the index has
 scores, else by insertion order (stable).
 
-Two exact methods, both NumPy: a linear scan (two ufunc passes per 64-bit word, xor and
+Two exact methods: a linear scan in NumPy (two ufunc passes per 64-bit word, xor and
 ``np.bitwise_count``, then a streaming threshold selection, ``_kernels``), and multi-index
-hashing (``mih``) for 32-bit-or-longer codes from 65,536 rows, which reads only the codes near
-the query and hands over to the scan when the query lies in no cluster. Measured by
-``bench/bench_mih.py --library L --big`` (2026-12-01; x86_64, 2 cores shared with other
-tenants, load 0.45; NumPy 2.4.6, faiss-cpu 1.15.1; 64-bit codes, top-100, median ms per
-query; "learned-like": codes sampled around a demo model's 300 image codes, see the bench):
+hashing (``mih``, one compiled loop per query where Numba runs) for codes of 32 bits or more
+from 65,536 rows, which reads only the codes near the query and hands over to the scan when
+the query lies in no cluster. Measured by ``bench/bench_mih.py --library L --big``, two runs
+back to back (2026-12-01; x86_64 AMD EPYC, 2 cores shared with other tenants, load 1.0-1.3;
+NumPy 2.4.6, Numba 0.68.1, faiss-cpu 1.15.1; 64-bit codes, top-100; "learned-like": codes
+sampled around a demo model's 300 image codes, see the bench), median ms per query, and the
+ratio to FAISS ``IndexBinaryFlat`` (its faster thread setting) in the same run:
 
-    1M codes               ours (auto)   ours (scan only)   FAISS IndexBinaryFlat (faster setting)
-    learned, single           0.76           1.56             1.18
-    learned, batch of 100     0.79           1.11             1.28
-    random, single            1.57           1.44             1.09
-    random, batch of 100      1.10           1.03             1.25
-    10M learned, single       2.78          16.9             15.4
-    10M random, single        14.1          13.5             13.1
+    codes                      ours (auto)           ours (scan only)    FAISS
+    1M learned, single         0.30-0.39 (0.26-0.28x)   1.66-1.76         1.14-1.40
+    1M learned, batch of 100   0.22      (0.20x)        1.01-1.12         1.06-1.11
+    10M learned, single        1.23-1.41 (0.09-0.11x)   13.6-15.7         11.3-15.1
+    10M learned, batch of 100  0.75-1.09 (0.07-0.10x)   9.2-11.8          10.5-11.0
+    1M random, single          2.11-2.16 (0.99-1.04x)   1.97-2.07         2.04-2.18
+    10M random, single         12.0-12.5 (1.13-1.15x)   11.9-12.2         10.4-11.1
 
-Distances equal FAISS's in every case. This machine's figures move by up to 2x between runs
-(other tenants): an earlier run the same morning gave FAISS 2.2 ms single at 1M; compare
-only columns of one run. On random codes the scan trails FAISS by 10-30% for single queries.
+Distances equal FAISS's in every case. This machine's times move by up to 2x between runs
+(other tenants: FAISS took 1.1 ms at 1M in one run, 2.2 ms in the next), so compare only
+within a run. On random codes the multi-index gives up at ring 0 and the scan runs, level
+with FAISS within the noise. Building the tables (on the first search, and again when a
+tenth more rows were added) took 0.42-0.45 s at 1M and 3.0-3.8 s at 10M; they hold, for each of
+the m substrings, a copy of the codes sorted by it and its row order: 48 bytes a row for
+64-bit codes (m = 4) beside the codes' own 8, so 48 MB at 1M and 480 MB at 10M rows.
 FAISS is a test/bench dependency only.
 
 Filtering (``allowed=``): a ``RowFilter`` (built once by ``row_filter``), an id set, a
@@ -59,9 +65,9 @@ _CHUNK_ROWS = 1 << 18
 # its tables are rebuilt when rows added since pass this share of those they cover.
 _MIH_MIN_ROWS = 1 << 16
 _MIH_TAIL_SHARE = 0.1
-# On: bench/bench_mih.py (2026-12-01, 2 shared cores, load 0.45; numbers in the module docstring)
-# found it 2x faster than the scan on learned-like codes at 1M and 6x at 10M, and within a few
-# per cent of the scan on random codes (it gives up after ring 0). ``use_mih = False`` turns it off.
+# On: bench/bench_mih.py (figures in the module docstring) found it 4-5x faster than the scan
+# on learned-like codes at 1M and 10-12x at 10M, and level with it on random codes (it gives up
+# after ring 0). ``use_mih = False`` turns it off.
 MIH_BY_DEFAULT = True
 
 

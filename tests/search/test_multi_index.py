@@ -11,12 +11,17 @@ from app.search.index import HammingIndex
 from tests.search.test_hamming_index import brute, random_codes
 
 
-@pytest.fixture(autouse=True)
-def small_threshold(monkeypatch):
+@pytest.fixture(autouse=True, params=["compiled", "numpy"])
+def small_threshold(monkeypatch, request):
     """The multi-index from 256 rows, so that small test sets go through it; their clusters hold
-    a twelfth of the rows, each named by all tables, so the give-up share is raised to match."""
+    a twelfth of the rows, each named by all tables, so the give-up share is raised to match.
+    Each test runs on the compiled loops and on the NumPy path."""
+    if request.param == "compiled" and not mih._compiled.AVAILABLE:
+        pytest.skip("Numba is not installed here: only the NumPy path runs")
+    monkeypatch.setattr(mih, "COMPILED", request.param == "compiled")
     monkeypatch.setattr(index_mod, "_MIH_MIN_ROWS", 256)
     monkeypatch.setattr(mih, "GIVE_UP_SHARE", 0.6)
+    monkeypatch.setattr(mih, "GIVE_UP_SHARE_COMPILED", 0.6)
     monkeypatch.setattr(index_mod, "MIH_BY_DEFAULT", True)
 
 
@@ -53,6 +58,7 @@ def test_clustered_codes_are_answered_by_the_multi_index_exactly(bits):
 
 def test_random_codes_give_up_and_the_scan_answers_exactly(monkeypatch):
     monkeypatch.setattr(mih, "GIVE_UP_SHARE", 0.1)
+    monkeypatch.setattr(mih, "GIVE_UP_SHARE_COMPILED", 0.1)
     rng = np.random.default_rng(5)
     codes = random_codes(rng, 4000, 64)
     ids = np.arange(4000)
@@ -120,3 +126,12 @@ def test_short_codes_are_not_cut():
     assert not mih.usable(16) and not mih.usable(24) and mih.usable(32) and mih.usable(128)
     with pytest.raises(ValueError, match="multiple of 16"):
         mih.MultiIndex(np.zeros((1, 10), np.uint64), 24)
+
+
+def test_the_compiled_loop_runs_on_this_platform():
+    """Where Numba ships wheels (Linux, macOS, Windows on x86-64 and arm64) the multi-index must
+    not quietly fall back to its slower NumPy path."""
+    import platform
+
+    if platform.machine().lower() in ("x86_64", "amd64", "aarch64", "arm64"):
+        assert mih._compiled.AVAILABLE

@@ -1,0 +1,128 @@
+"""Compiled (Numba) loops for the multi-index: where NumPy pays a call per bucket and a pass
+per step, one loop measures each named row once, drops the repeats by arithmetic and keeps a
+running top-k bound.
+
+``AVAILABLE`` is False when Numba cannot be imported (a platform without its wheels): the
+multi-index then runs its NumPy path, which gives the same answers, slower. The first call
+compiles (about a second; ``cache=True`` keeps the machine code beside this file for the next
+process).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+try:  # pragma: no cover - the import itself
+    from numba import njit, types
+    from numba.extending import intrinsic
+    AVAILABLE = True
+except ImportError:  # pragma: no cover - only where Numba has no wheel
+    AVAILABLE = False
+
+# Outcomes besides a count of candidates.
+GAVE_UP = -1    # the rows named pass the budget, or ring 0 says the query is in no cluster
+FULL = -2       # the candidate buffer is too small: call again with a larger one
+
+if AVAILABLE:
+    @intrinsic
+    def _popcount(typingctx, x):
+        """The CPU's population count of a uint64 (LLVM's ctpop: POPCNT on x86-64)."""
+        def codegen(context, builder, signature, args):
+            return builder.ctpop(args[0])
+        return types.uint64(types.uint64), codegen
+
+    @njit(nogil=True, cache=True, boundscheck=False)
+    def _substring_distance(sorted_words, qword, p, j):
+        word, shift = (j * 16) // 64, (j * 16) % 64
+        return _popcount(((sorted_words[word, p] ^ qword[word]) >> np.uint64(shift)) & np.uint64(0xFFFF))
+
+    @njit(nogil=True, cache=True, boundscheck=False)
+    def mih_search(sorted_words, order, starts, rings, ring_starts, qkeys, qword, k, radius,
+                   budget, cluster_min, allowed, use_mask, cand_rows, cand_d):
+        """Exact top-``k`` (``radius`` < 0) or every row within ``radius`` through the
+        substring tables; see ``mih.MultiIndex``. Writes distinct rows (with every row tied
+        with the k-th) to ``cand_rows``/``cand_d`` and returns their count, GAVE_UP or FULL.
+
+        A row that table j names in ring s is a repeat when another table has its substring
+        nearer the query (named in an earlier ring) or as near with a smaller index (named
+        earlier in this ring): so each row is counted once, with no memory of the rows met."""
+        n_words = sorted_words.shape[0]
+        m = qkeys.shape[0]
+        bits = 64 * n_words
+        hist = np.zeros(bits + 1, np.int64)
+        thr = bits if radius < 0 else radius
+        within = 0  # candidates with d <= thr
+        count = 0
+        cap = cand_rows.shape[0]
+        last_ring = 16 if radius < 0 else min(16, radius // m)
+        named = 0
+        if radius >= 0:  # the rings a radius needs are known: give up before reading any
+            for s in range(last_ring + 1):
+                for j in range(m):
+                    for r in range(ring_starts[s], ring_starts[s + 1]):
+                        key = j * 65536 + (rings[r] ^ qkeys[j])
+                        named += starts[key + 1] - starts[key]
+            if named > budget:
+                return GAVE_UP
+        for s in range(last_ring + 1):
+            if radius < 0:
+                total = 0
+                for j in range(m):
+                    for r in range(ring_starts[s], ring_starts[s + 1]):
+                        key = j * 65536 + (rings[r] ^ qkeys[j])
+                        total += starts[key + 1] - starts[key]
+                named += total
+                if named > budget or (s == 0 and named < cluster_min):
+                    return GAVE_UP
+            for j in range(m):
+                for r in range(ring_starts[s], ring_starts[s + 1]):
+                    key = j * 65536 + (rings[r] ^ qkeys[j])
+                    for p in range(starts[key], starts[key + 1]):
+                        d = 0
+                        for w in range(n_words):
+                            d += _popcount(sorted_words[w, p] ^ qword[w])
+                        if d > thr:
+                            continue
+                        repeat = False
+                        for other in range(m):
+                            if other != j:
+                                sd = _substring_distance(sorted_words, qword, p, other)
+                                if sd < s or (sd == s and other < j):
+                                    repeat = True
+                                    break
+                        if repeat:
+                            continue
+                        row = order[p]
+                        if use_mask and not allowed[row]:
+                            continue
+                        if radius < 0:
+                            hist[d] += 1
+                            within += 1
+                            while thr > 0 and within - hist[thr] >= k:
+                                within -= hist[thr]
+                                thr -= 1
+                        if count == cap:  # drop those the bound has passed, then check room
+                            kept = 0
+                            for c in range(count):
+                                if cand_d[c] <= thr:
+                                    cand_rows[kept], cand_d[kept] = cand_rows[c], cand_d[c]
+                                    kept += 1
+                            count = kept
+                            if count == cap:
+                                return FULL
+                        cand_rows[count], cand_d[count] = row, d
+                        count += 1
+            if radius < 0:
+                # every row within m (s + 1) - 1 has been named once ring s is done
+                bound = min(bits, m * (s + 1) - 1)
+                found = 0
+                for t in range(bound + 1):
+                    found += hist[t]
+                if found >= k:
+                    break
+        kept = 0
+        for c in range(count):
+            if cand_d[c] <= thr:
+                cand_rows[kept], cand_d[kept] = cand_rows[c], cand_d[c]
+                kept += 1
+        return kept
+
