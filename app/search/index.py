@@ -292,6 +292,16 @@ class HammingIndex:
                 stream.tighten(d)
         return d
 
+    def prepare(self) -> bool:
+        """Build the multi-index now, and load its compiled loop, instead of on the first search
+        (0.4 s at 1M rows, 3-4 s at 10M): for a background thread after the codes are loaded.
+        True when searches will go through the multi-index."""
+        if not self._ensure_mih((self._words, None, None)):
+            return False
+        assert self._mih is not None
+        self._mih.near(self._words, self._words[:, 0], 1)
+        return True
+
     def _ensure_mih(self, plan) -> bool:
         """Whether this search may use the multi-index (built or rebuilt here, before any
         worker thread runs): many rows, 16-bit substrings, no row subset gathered."""

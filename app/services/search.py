@@ -184,6 +184,7 @@ class SearchService:
         with open_library(self.lib.root) as lib:
             ids, codes, scores = lib.codes.load(model_id, modality, scores=True)
         scored = HammingIndex.from_codes(codes, ids=ids, scores=scores)
+        scored.prepare()  # the multi-index's tables, here rather than in the first search
         with self._lock:
             current = self._indices.get(modality)
             if current and current[0] == stamp:

@@ -135,3 +135,14 @@ def test_the_compiled_loop_runs_on_this_platform():
 
     if platform.machine().lower() in ("x86_64", "amd64", "aarch64", "arm64"):
         assert mih._compiled.AVAILABLE
+
+
+def test_prepare_builds_the_tables_before_the_first_search():
+    rng = np.random.default_rng(13)
+    codes = clustered_codes(rng, 2000, 64)
+    idx = HammingIndex.from_codes(codes)
+    assert idx._mih is None
+    assert idx.prepare() and idx._mih is not None and idx._mih.n == 2000
+    check(idx, codes, np.arange(2000), codes[:3], 25)
+    short = HammingIndex.from_codes(random_codes(rng, 2000, 24))  # 24 bits: no 16-bit substrings
+    assert not short.prepare() and short._mih is None
