@@ -161,6 +161,14 @@ class SearchService:
     def provider(self) -> str:
         return self.runtime().provider
 
+    def warm(self) -> None:
+        """Load both indexes and build their multi-index tables now (on a worker, after the
+        library opens), so that the first search does not wait for them."""
+        if self.model() is None:
+            return
+        for modality in ("image", "text"):
+            self.index(modality).prepare()
+
     def index(self, modality: str) -> HammingIndex:
         """The Hamming index of one modality (rebuilt when codes were written since)."""
         model = self.model()

@@ -68,7 +68,9 @@ class SearchBackend(QObject):
             service = self._svc(lib)
             if not service.available():
                 return False, ""
-            return True, service.provider()
+            provider = service.provider()
+            service.warm()  # the indexes, before the first search asks for them
+            return True, provider
 
         self.queue.submit(probe, lambda found: self._set_available(*found),
                           lambda exc: self._set_available(False, "", str(exc)))

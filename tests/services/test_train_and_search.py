@@ -154,6 +154,17 @@ def test_a_query_reads_the_model_and_scheme_once_and_its_hits_carry_what_a_list_
     assert top.paths[0].endswith(".jpg") and top.paths[1].endswith(first.photos[0].path.split("/")[-1])
 
 
+def test_warming_loads_both_indexes_before_the_first_search(trained):
+    lib, _, _ = trained
+    service = SearchService(lib)
+    assert service._indices == {}
+    service.warm()
+    assert set(service._indices) == {"image", "text"}
+    warmed = service._indices["image"][1]
+    service.by_labels(["Robe"], k=5)
+    assert service._indices["image"][1] is warmed  # the search used the warmed index
+
+
 def test_label_query_reports_matched_labels(trained):
     lib, _, _ = trained
     results = SearchService(lib).by_labels(["Robe"], k=10)
@@ -194,6 +205,8 @@ def test_typed_search_works_before_any_model_and_photo_search_says_why_not(tmp_p
         assert robes.photos and all("robe" in h.matched_labels for h in robes.photos)
         with pytest.raises(NoModelError, match="Train one first"):
             service.by_image(first.photos[0].path)
+        service.warm()  # no model: nothing to load, and no error
+        assert service._indices == {}
 
 
 def test_model_from_another_scheme_is_refused(tmp_path):

@@ -35,6 +35,9 @@ class UnderstandingSearch:
     def provider(self):
         return "CPUExecutionProvider"
 
+    def warm(self):
+        self.warmed = True
+
     def by_text(self, text, k=50, filters=None, labels=None):
         UnderstandingSearch.calls.append((text, labels))
         understood = understand(text, self.lib.scheme).labels if labels is None else list(labels)

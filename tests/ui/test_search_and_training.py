@@ -55,6 +55,9 @@ class FakeSearch:
     def provider(self):
         return "CUDAExecutionProvider"
 
+    def warm(self):
+        self.warmed = True
+
     def _answer(self, name, *args, k=50, **kw):
         FakeSearch.calls.append((name, args, kw))
         ids = list(reversed(self.lib.items.ids()))[:k]
