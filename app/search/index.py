@@ -22,22 +22,32 @@ ratio to FAISS ``IndexBinaryFlat`` (its faster thread setting) in the same run:
     10M learned, batch of 100  0.75-1.09 (0.07-0.10x)   9.2-11.8          10.5-11.0
     1M random, single          2.11-2.16 (0.99-1.04x)   1.97-2.07         2.04-2.18
     10M random, single         12.0-12.5 (1.13-1.15x)   11.9-12.2         10.4-11.1
+    128-bit, 1M learned, single   0.72-1.15 (0.55-0.64x)  2.48-3.55       1.31-1.80
+    128-bit, 1M random, single    2.59-3.75 (1.90-2.09x)  2.48-3.73       1.37-1.80
+
+(128-bit rows: two more runs, ``--library`` a demo model trained with ``--bits 128``, load
+0.8.) At 128 bits the NumPy scan makes five passes (xor and popcount per word, then a sum) and
+trails FAISS by about 2x on random codes; a compiled scan (one fused loop) was tried and took
+3.3-3.4 ms against the NumPy 3.8-3.9 and FAISS 2.0, so it was not kept.
 
 Distances equal FAISS's in every case. This machine's times move by up to 2x between runs
 (other tenants: FAISS took 1.1 ms at 1M in one run, 2.2 ms in the next), so compare only
 within a run. On random codes the multi-index gives up at ring 0 and the scan runs, level
-with FAISS within the noise. Building the tables (on the first search, and again when a
-tenth more rows were added) took 0.42-0.45 s at 1M and 3.0-3.8 s at 10M; they hold, for each of
+with FAISS within the noise (``bench_search.py``'s random codes, scan only, in another run:
+1.56 ms single against FAISS 1.15, 0.88 ms a query batched against 0.59). Building the tables
+(when the window opens the library, else on the first search; again when a tenth more rows
+were added) took 0.42-0.45 s at 1M and 3.0-3.8 s at 10M; they hold, for each of
 the m substrings, a copy of the codes sorted by it and its row order: 48 bytes a row for
 64-bit codes (m = 4) beside the codes' own 8, so 48 MB at 1M and 480 MB at 10M rows.
 FAISS is a test/bench dependency only.
 
 Filtering (``allowed=``): a ``RowFilter`` (built once by ``row_filter``), an id set, a
 mask with a batch of queries, or a mask seen in the previous search scans only the passing
-rows (faster the fewer pass: 0.05-0.34x of unfiltered with 10% passing).  A fresh mask
-with a single query drops excluded rows while selecting: about the cost of an unfiltered
-search (0.97-1.17x measured), since turning a mask into row positions alone costs more
-than a whole search.
+rows (faster the fewer pass: with 10% of 1M random 64-bit codes passing, a RowFilter took
+0.18x, the repeated mask 0.35x and a batch's mask 0.26x of the unfiltered time;
+``bench/bench_search.py``, 2026-12-01, same machine, load 0.7).  A fresh mask with a single
+query drops excluded rows while selecting: about the cost of an unfiltered search (1.13x in
+that run), since turning a mask into row positions alone costs more than a whole search.
 """
 
 from __future__ import annotations
