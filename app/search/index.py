@@ -32,9 +32,9 @@ trails FAISS by about 2x on random codes; a compiled scan (one fused loop) was t
 
 Distances equal FAISS's in every case. This machine's times move by up to 2x between runs
 (other tenants: FAISS took 1.1 ms at 1M in one run, 2.2 ms in the next), so compare only
-within a run. On random codes the multi-index gives up at ring 0 and the scan runs, level
-with FAISS within the noise (``bench_search.py``'s random codes, scan only, in another run:
-1.56 ms single against FAISS 1.15, 0.88 ms a query batched against 0.59). Building the tables
+within a run. On random codes the multi-index gives up at ring 0 and the scan runs: 0.99-1.15x
+FAISS in the runs above, but 1.36x single (1.56 against 1.15 ms) and 1.49x batched (0.88
+against 0.59) in a ``bench_search.py`` run that day: the scan does not yet match FAISS there. Building the tables
 (when the window opens the library, else on the first search; again when a tenth more rows
 were added) took 0.42-0.45 s at 1M and 3.0-3.8 s at 10M; they hold, for each of
 the m substrings, a copy of the codes sorted by it and its row order: 48 bytes a row for
