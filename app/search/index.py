@@ -5,49 +5,47 @@ Codes of any length (a multiple of 8 bits) arrive in FAISS's binary layout, uint
 one word).  Results are exact.  Ties are broken by a continuous score when the index has
 scores, else by insertion order (stable).
 
-Two exact methods: a linear scan in NumPy (two ufunc passes per 64-bit word, xor and
-``np.bitwise_count``, then a streaming threshold selection, ``_kernels``), and multi-index
-hashing (``mih``, one compiled loop per query where Numba runs) for codes of 32 bits or more
+Two exact methods, each one compiled loop per query where Numba runs (``_compiled``; NumPy
+ufunc passes elsewhere, ``_kernels`` and ``mih``, with the same answers): a linear scan
+(distances 256 rows at a time, then only blocks holding a row within a bound that falls to
+the k-th distance are walked), and multi-index hashing (``mih``) for codes of 32 bits or more
 from 65,536 rows, which reads only the codes near the query and hands over to the scan when
 the query lies in no cluster. Measured by ``bench/bench_mih.py --library L --big``, two runs
-back to back (2026-12-01; x86_64 AMD EPYC, 2 cores shared with other tenants, load 1.0-1.3;
-NumPy 2.4.6, Numba 0.68.1, faiss-cpu 1.15.1; 64-bit codes, top-100; "learned-like": codes
-sampled around a demo model's 300 image codes, see the bench), median ms per query, and the
-ratio to FAISS ``IndexBinaryFlat`` (its faster thread setting) in the same run:
+back to back (2026-12-01; x86_64 AMD EPYC, 2 cores shared with other tenants, load 0.7-1.1;
+NumPy 2.4.6, Numba 0.68.1, faiss-cpu 1.15.1; top-100; "learned-like": codes sampled around
+a demo model's 300 image codes, see the bench; 128-bit rows: two more runs with a model
+trained with ``--bits 128``), median ms per query, and the ratio to FAISS ``IndexBinaryFlat``
+(its faster thread setting) in the same run:
 
-    codes                      ours (auto)           ours (scan only)    FAISS
-    1M learned, single         0.30-0.39 (0.26-0.28x)   1.66-1.76         1.14-1.40
-    1M learned, batch of 100   0.22      (0.20x)        1.01-1.12         1.06-1.11
-    10M learned, single        1.23-1.41 (0.09-0.11x)   13.6-15.7         11.3-15.1
-    10M learned, batch of 100  0.75-1.09 (0.07-0.10x)   9.2-11.8          10.5-11.0
-    1M random, single          2.11-2.16 (0.99-1.04x)   1.97-2.07         2.04-2.18
-    10M random, single         12.0-12.5 (1.13-1.15x)   11.9-12.2         10.4-11.1
-    128-bit, 1M learned, single   0.72-1.15 (0.55-0.64x)  2.48-3.55       1.31-1.80
-    128-bit, 1M random, single    2.59-3.75 (1.90-2.09x)  2.48-3.73       1.37-1.80
-
-(128-bit rows: two more runs, ``--library`` a demo model trained with ``--bits 128``, load
-0.8.) At 128 bits the NumPy scan makes five passes (xor and popcount per word, then a sum) and
-trails FAISS by about 2x on random codes; a compiled scan (one fused loop) was tried and took
-3.3-3.4 ms against the NumPy 3.8-3.9 and FAISS 2.0, so it was not kept.
+    codes                           ours (auto)            ours (scan only)   FAISS
+    64-bit 1M learned, single       0.30-1.07 (0.28-0.52x)   0.72-1.21        1.06-2.07
+    64-bit 1M learned, batch of 100 0.24-0.33 (0.22-0.29x)   0.36-0.47        1.05-1.14
+    64-bit 10M learned, single      1.30-1.46 (0.06-0.10x)   6.9-7.2          12.9-22.5
+    64-bit 10M learned, batch       0.89-1.06 (0.12-0.13x)   3.4-4.1          7.0-9.1
+    64-bit 1M random, single        0.78-1.03 (0.66-0.70x)   0.77-0.97        1.11-1.57
+    64-bit 1M random, batch         0.32-0.43 (0.40-0.59x)   0.29-0.36        0.54-1.07
+    64-bit 10M random, single       7.6       (0.36-0.59x)   7.2-7.7          12.9-21.1
+    128-bit 1M learned, single      0.70-1.23 (0.53-0.68x)   1.11-1.25        1.32-1.80
+    128-bit 1M random, single       1.25-1.42 (0.96-0.97x)   1.18-1.23        1.30-1.46
 
 Distances equal FAISS's in every case. This machine's times move by up to 2x between runs
-(other tenants: FAISS took 1.1 ms at 1M in one run, 2.2 ms in the next), so compare only
-within a run. On random codes the multi-index gives up at ring 0 and the scan runs: 0.99-1.15x
-FAISS in the runs above, but 1.36x single (1.56 against 1.15 ms) and 1.49x batched (0.88
-against 0.59) in a ``bench_search.py`` run that day: the scan does not yet match FAISS there. Building the tables
-(when the window opens the library, else on the first search; again when a tenth more rows
-were added) took 0.42-0.45 s at 1M and 3.0-3.8 s at 10M; they hold, for each of
-the m substrings, a copy of the codes sorted by it and its row order: 48 bytes a row for
-64-bit codes (m = 4) beside the codes' own 8, so 48 MB at 1M and 480 MB at 10M rows.
-FAISS is a test/bench dependency only.
+(other tenants: FAISS took 1.1 ms at 1M in one run, 2.1 ms in the next), so compare only
+within a run. Before the compiled scan, the NumPy passes took 1.4-2.1 ms (64-bit, 1M) and
+2.5-3.7 ms (128-bit) in the same bench: 1.0-1.4x and 1.8-2.1x FAISS. On random codes the
+multi-index gives up at ring 0 (about 20 us) and the scan runs. Building the tables (when the
+window opens the library, else on the first search; again when a tenth more rows were added)
+took 0.4-0.5 s at 1M and 3.2-4.7 s at 10M; they hold, for each of the m substrings, a copy of
+the codes sorted by it and its row order: 48 bytes a row for 64-bit codes (m = 4) beside the
+codes' own 8, so 48 MB at 1M and 480 MB at 10M rows. FAISS is a test/bench dependency only.
 
 Filtering (``allowed=``): a ``RowFilter`` (built once by ``row_filter``), an id set, a
 mask with a batch of queries, or a mask seen in the previous search scans only the passing
 rows (faster the fewer pass: with 10% of 1M random 64-bit codes passing, a RowFilter took
-0.18x, the repeated mask 0.35x and a batch's mask 0.26x of the unfiltered time;
-``bench/bench_search.py``, 2026-12-01, same machine, load 0.7).  A fresh mask with a single
-query drops excluded rows while selecting: about the cost of an unfiltered search (1.13x in
-that run), since turning a mask into row positions alone costs more than a whole search.
+0.22x, the repeated mask 0.47x and a batch's mask 0.37x of the unfiltered time;
+``bench/bench_search.py``, 2026-12-01, same machine, load 0.8, compiled scan).  A fresh mask
+with a single query drops excluded rows while selecting (1.52x the unfiltered time in that
+run: a row the mask excludes does not lower the bound, so more rows are walked), since
+turning a mask into row positions alone costs more than a whole search.
 """
 
 from __future__ import annotations
@@ -58,8 +56,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from app.search import _compiled, mih
 from app.search import _kernels as kern
-from app.search import mih
 from app.search.filters import MaskMemo, RowFilter, positions_from_ids, positions_from_mask
 
 # A boolean mask is turned into a RowFilter (~2 ms per 1M rows) at once when at least this
@@ -75,10 +73,13 @@ _CHUNK_ROWS = 1 << 18
 # its tables are rebuilt when rows added since pass this share of those they cover.
 _MIH_MIN_ROWS = 1 << 16
 _MIH_TAIL_SHARE = 0.1
-# On: bench/bench_mih.py (figures in the module docstring) found it 4-5x faster than the scan
-# on learned-like codes at 1M and 10-12x at 10M, and level with it on random codes (it gives up
-# after ring 0). ``use_mih = False`` turns it off.
+# On: bench/bench_mih.py (figures in the module docstring) found it faster than the scan on
+# learned-like codes (1.1-2.4x at 1M, 5x at 10M) and level with it on random codes (it gives
+# up after ring 0). ``use_mih = False`` turns it off.
 MIH_BY_DEFAULT = True
+# The scan as one compiled loop where Numba runs (``_compiled.scan_search``); False: NumPy passes.
+COMPILED_SCAN = True
+_NO_MASK = np.zeros(1, bool)
 
 
 class HammingIndex:
@@ -254,6 +255,10 @@ class HammingIndex:
             if near is not None:
                 rows, dist = self._finish(near[0], near[1], None, tie, len(near[0]))
                 return dist, self._ids[rows]
+        if self._compiled_scan():
+            cand, dist = self._scan_compiled(words, qwords[:, 0], 0, min(r, self.bits), mask)
+            rows, dist = self._finish(cand, dist, positions, tie, len(cand))
+            return dist, self._ids[rows]
         d = self._distances(words, qwords[:, 0])
         hit = d <= min(r, self.bits)
         cand = np.flatnonzero(hit if mask is None else hit & mask)
@@ -351,10 +356,28 @@ class HammingIndex:
             near = self._near(qword, k, mask)
             if near is not None:
                 return self._finish(near[0], near[1], None, tie, k)
+        if self._compiled_scan():
+            cand, dist = self._scan_compiled(words, qword, k, -1, mask)
+            return self._finish(cand, dist, positions, tie, k)
         stream = kern.TopKStream(k, self.bits, words.shape[1], mask)
         d = self._distances(words, qword, stream)
         cand = stream.result(d)
         return self._finish(cand, d[cand], positions, tie, k)
+
+    def _compiled_scan(self) -> bool:
+        return COMPILED_SCAN and _compiled.AVAILABLE and self.bits < 256  # distances held as uint8
+
+    def _scan_compiled(self, words, qword, k: int, radius: int, mask):
+        """The scan as one compiled loop (``_compiled.scan_search``): rows in ascending order."""
+        size = getattr(self._local, "cand_size", 4096)
+        while True:
+            rows, dist = np.empty(size, np.int64), np.empty(size, np.int32)
+            got = _compiled.scan_search(words, np.ascontiguousarray(qword, np.uint64), k, radius,
+                                        _NO_MASK if mask is None else mask, mask is not None, rows, dist)
+            if got != _compiled.FULL:
+                return rows[:got], dist[:got]
+            size *= 4
+            self._local.cand_size = size
 
     def _finish(self, cand, dist, positions, tie, k):
         """Order candidates (distance, tie score, row) and keep k; map to index rows."""

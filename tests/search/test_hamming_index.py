@@ -8,6 +8,16 @@ from app.search import index as index_mod
 from app.search.index import HammingIndex
 
 
+@pytest.fixture(autouse=True, params=["compiled", "numpy"])
+def scan_path(monkeypatch, request):
+    """Every test on the compiled scan and on the NumPy passes (the fallback where Numba has no
+    wheel); the multi-index is left out here (tests/search/test_multi_index.py)."""
+    if request.param == "compiled" and not index_mod._compiled.AVAILABLE:
+        pytest.skip("Numba is not installed here: only the NumPy path runs")
+    monkeypatch.setattr(index_mod, "COMPILED_SCAN", request.param == "compiled")
+    monkeypatch.setattr(index_mod, "MIH_BY_DEFAULT", False)
+
+
 def brute(codes, ids, queries, k, rows=None):
     """Reference top-k: popcount of xor over unpacked bits, ties by row order."""
     rows = np.arange(len(codes)) if rows is None else np.asarray(rows)

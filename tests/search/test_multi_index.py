@@ -19,6 +19,7 @@ def small_threshold(monkeypatch, request):
     if request.param == "compiled" and not mih._compiled.AVAILABLE:
         pytest.skip("Numba is not installed here: only the NumPy path runs")
     monkeypatch.setattr(mih, "COMPILED", request.param == "compiled")
+    monkeypatch.setattr(index_mod, "COMPILED_SCAN", request.param == "compiled")
     monkeypatch.setattr(index_mod, "_MIH_MIN_ROWS", 256)
     monkeypatch.setattr(mih, "GIVE_UP_SHARE", 0.6)
     monkeypatch.setattr(mih, "GIVE_UP_SHARE_COMPILED", 0.6)
