@@ -32,7 +32,9 @@ Distances equal FAISS's in every case. This machine's times move by up to 2x bet
 (other tenants: FAISS took 1.1 ms at 1M in one run, 2.1 ms in the next), so compare only
 within a run. Before the compiled scan, the NumPy passes took 1.4-2.1 ms (64-bit, 1M) and
 2.5-3.7 ms (128-bit) in the same bench: 1.0-1.4x and 1.8-2.1x FAISS. On random codes the
-multi-index gives up at ring 0 (about 20 us) and the scan runs. Building the tables (when the
+multi-index gives up at ring 0 (about 20 us) and the scan runs. The scan is not yet at the
+hardware's limit: reading 1M 64-bit codes once (an OR-reduction, the codes in cache) took
+0.16-0.17 ms (48-49 GB/s) and a single-query scan 4.5-5.6x that (bench_mih's own line). Building the tables (when the
 window opens the library, else on the first search; again when a tenth more rows were added)
 took 0.4-0.5 s at 1M and 3.2-4.7 s at 10M; they hold, for each of the m substrings, a copy of
 the codes sorted by it and its row order: 48 bytes a row for 64-bit codes (m = 4) beside the
@@ -66,7 +68,7 @@ from app.search.filters import MaskMemo, RowFilter, positions_from_ids, position
 _GATHER_MIN_QUERIES = 4
 # Batches of at least this many queries are split over threads (a pool costs ~0.1 ms).
 _THREAD_MIN_QUERIES = 8
-_DEFAULT_THREADS = min(2, os.cpu_count() or 1)
+_DEFAULT_THREADS = os.cpu_count() or 1  # every core (the compiled loops and NumPy's passes release the GIL)
 # Rows per distance chunk: keeps the uint64 scratch buffer small (2 MB) for any n.
 _CHUNK_ROWS = 1 << 18
 # Multi-index hashing (``mih``) from this many rows (below it a scan takes well under 1 ms);
