@@ -217,7 +217,7 @@ class HammingIndex:
         fewer than k rows qualify.  ``allowed``: boolean mask over rows, iterable of ids,
         or ``RowFilter``.  ``query_scores`` (q, d): the queries' pre-sign outputs for the
         tie-break; without them the query's own +/-1 code is used.  ``threads``: worker
-        threads for a batch (default: up to 2; NumPy releases the GIL in the passes).
+        threads for a batch (default: every core; the compiled loops and NumPy release the GIL).
         """
         if k < 1:
             raise ValueError("k must be at least 1")
