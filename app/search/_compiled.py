@@ -198,3 +198,23 @@ if AVAILABLE:
                 cand_rows[kept], cand_d[kept] = cand_rows[c], cand_d[c]
                 kept += 1
         return kept
+
+
+def warm_up() -> None:
+    """Compile (or load from the cache) every loop here on tiny inputs. The window runs this in
+    a child process first: compiling holds the interpreter lock for up to 0.1 s at a time, which
+    would stall the window's event loop; the window's own process then loads the cached code."""
+    if not AVAILABLE:
+        return
+    words = np.zeros((1, 4), np.uint64)
+    rows, dist = np.empty(8, np.int64), np.empty(8, np.int32)
+    scan_search(words, np.zeros(1, np.uint64), 1, -1, np.zeros(1, bool), False, rows, dist)
+    # the argument types must be those of the real calls (``mih.MultiIndex._near_compiled``),
+    # or the real call compiles its own version; radius 0 probes ring 0 of empty tables only
+    values = np.arange(65536, dtype=np.int64)
+    counts = np.bitwise_count(values)
+    rings = np.concatenate([values[counts == s] for s in range(17)])
+    ring_starts = np.concatenate([[0], np.cumsum([np.count_nonzero(counts == s) for s in range(17)])])
+    mih_search(np.zeros((1, 0), np.uint64), np.zeros(0, np.int32), np.zeros(4 * 65536 + 1, np.int64),
+               rings, ring_starts.astype(np.int64), np.zeros(4, np.int64), np.zeros(1, np.uint64), 1, 0, 1,
+               0.0, np.zeros(1, bool), False, np.empty(8, np.int32), np.empty(8, np.int32))

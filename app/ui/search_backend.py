@@ -69,7 +69,7 @@ class SearchBackend(QObject):
             if not service.available():
                 return False, ""
             provider = service.provider()
-            service.warm()  # the indexes, before the first search asks for them
+            service.warm(compile_apart=True)  # the indexes, before the first search asks for them
             return True, provider
 
         self.queue.submit(probe, lambda found: self._set_available(*found),

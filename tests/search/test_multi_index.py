@@ -147,3 +147,42 @@ def test_prepare_builds_the_tables_before_the_first_search():
     check(idx, codes, np.arange(2000), codes[:3], 25)
     short = HammingIndex.from_codes(random_codes(rng, 2000, 24))  # 24 bits: no 16-bit substrings
     assert not short.prepare() and short._mih is None
+
+
+def test_the_warm_up_compiles_exactly_what_searches_then_call():
+    """The window compiles the loops in a child process and then only loads them: that works
+    only if the warm-up's argument types are those of real searches (a mismatch would compile a
+    second version in the window's process, stalling it)."""
+    import subprocess
+    import sys
+
+    if not mih._compiled.AVAILABLE:
+        pytest.skip("Numba is not installed here")
+    script = (
+        "import numpy as np\n"
+        "from app.search import _compiled as c, index as ix\n"
+        "from app.search.index import HammingIndex\n"
+        "c.warm_up()\n"
+        "ix._MIH_MIN_ROWS = 256\n"
+        "ix.mih.GIVE_UP_SHARE_COMPILED = 0.9  # six clusters of 500: named by every table\n"
+        "rng = np.random.default_rng(1)\n"
+        "base = rng.integers(0, 256, (6, 8), dtype=np.uint8)\n"
+        "codes = base[rng.integers(0, 6, 3000)]\n"
+        "idx = HammingIndex.from_codes(codes)\n"
+        "mask = rng.random(3000) < 0.5\n"
+        "for allowed in (None, mask):\n"
+        "    idx.search(codes[:2], 10, allowed=allowed)\n"
+        "    idx.radius_search(codes[0], 3, allowed=allowed)\n"
+        "idx.use_mih = False\n"
+        "idx.search(codes[:2], 10)\n"
+        "assert idx.mih_stats['used'] > 0\n"
+        "print(len(c.mih_search.signatures), len(c.scan_search.signatures))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "1"]
+
+
+def test_the_loops_compile_in_a_child_process():
+    from app.services.search import compile_search_loops_apart
+
+    assert compile_search_loops_apart() is mih._compiled.AVAILABLE

@@ -35,8 +35,8 @@ class UnderstandingSearch:
     def provider(self):
         return "CPUExecutionProvider"
 
-    def warm(self):
-        self.warmed = True
+    def warm(self, compile_apart=False):
+        self.warmed = compile_apart
 
     def by_text(self, text, k=50, filters=None, labels=None):
         UnderstandingSearch.calls.append((text, labels))

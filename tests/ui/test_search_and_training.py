@@ -55,8 +55,8 @@ class FakeSearch:
     def provider(self):
         return "CUDAExecutionProvider"
 
-    def warm(self):
-        self.warmed = True
+    def warm(self, compile_apart=False):
+        self.warmed = compile_apart
 
     def _answer(self, name, *args, k=50, **kw):
         FakeSearch.calls.append((name, args, kw))
