@@ -1,11 +1,11 @@
-"""Compiled (Numba) loops for the multi-index: where NumPy pays a call per bucket and a pass
-per step, one loop measures each named row once, drops the repeats by arithmetic and keeps a
-running top-k bound.
+"""Compiled (Numba) loops for search: the multi-index's query and the linear scan. Where NumPy
+pays a call per bucket and a pass per step, one loop measures each row once, drops the
+multi-index's repeats by arithmetic and keeps a running top-k bound.
 
 ``AVAILABLE`` is False when Numba cannot be imported (a platform without its wheels): the
-multi-index then runs its NumPy path, which gives the same answers, slower. The first call
-compiles (about a second; ``cache=True`` keeps the machine code beside this file for the next
-process).
+index then runs its NumPy paths, which give the same answers, slower. The first call compiles
+(a few seconds; ``cache=True`` keeps the machine code for the next process, and the window
+compiles in a child process first: ``warm_up``).
 """
 from __future__ import annotations
 

@@ -37,7 +37,8 @@ N_VALUES = 1 << SUB_BITS
 # Give up (scan linearly) once the rows named pass this share of all rows: a named row costs
 # about ten times what a scanned one does (a gather, repeats across tables, NumPy calls).
 GIVE_UP_SHARE = 0.08
-# The compiled loop spends a few ns on a named row, about twice a scanned one.
+# The compiled loop spends 2-3 ns on a named row, a few times what the compiled scan spends on
+# a row (bench_mih: the share at which ring 1's queries still beat the scan).
 GIVE_UP_SHARE_COMPILED = 0.3
 # ... or at once when ring 0 names fewer than this many times the rows uniform random codes
 # would put there: the query lies in no cluster, and the rings it would need name too many.
