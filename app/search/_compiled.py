@@ -36,6 +36,34 @@ if AVAILABLE:
         return _popcount(((sorted_words[word, p] ^ qword[word]) >> np.uint64(shift)) & np.uint64(0xFFFF))
 
     @njit(nogil=True, cache=True, boundscheck=False)
+    def _within(cand_rows, cand_d, count, thr):
+        """Keep, in order, the first ``count`` candidates within ``thr``; returns how many."""
+        kept = 0
+        for c in range(count):
+            if cand_d[c] <= thr:
+                cand_rows[kept], cand_d[kept] = cand_rows[c], cand_d[c]
+                kept += 1
+        return kept
+
+    @njit(nogil=True, cache=True, boundscheck=False)
+    def _keep(row, d, k, top_k, hist, within, thr, cand_rows, cand_d, count):
+        """Add a candidate within the bound. For top-k, count it and lower the bound to the
+        smallest distance that ``k`` candidates reach. Returns (within, bound, count); count
+        is FULL when the buffer holds only rows within the bound and has no room."""
+        if top_k:
+            hist[d] += 1
+            within += 1
+            while thr > 0 and within - hist[thr] >= k:
+                within -= hist[thr]
+                thr -= 1
+        if count == cand_rows.shape[0]:  # drop those the bound has passed, then check room
+            count = _within(cand_rows, cand_d, count, thr)
+            if count == cand_rows.shape[0]:
+                return within, thr, FULL
+        cand_rows[count], cand_d[count] = row, d
+        return within, thr, count + 1
+
+    @njit(nogil=True, cache=True, boundscheck=False)
     def mih_search(sorted_words, order, starts, rings, ring_starts, qkeys, qword, k, radius,
                    budget, cluster_min, allowed, use_mask, cand_rows, cand_d):
         """Exact top-``k`` (``radius`` < 0) or every row within ``radius`` through the
@@ -52,7 +80,6 @@ if AVAILABLE:
         thr = bits if radius < 0 else radius
         within = 0  # candidates with d <= thr
         count = 0
-        cap = cand_rows.shape[0]
         last_ring = 16 if radius < 0 else min(16, radius // m)
         named = 0
         if radius >= 0:  # the rings a radius needs are known: give up before reading any
@@ -94,23 +121,10 @@ if AVAILABLE:
                         row = order[p]
                         if use_mask and not allowed[row]:
                             continue
-                        if radius < 0:
-                            hist[d] += 1
-                            within += 1
-                            while thr > 0 and within - hist[thr] >= k:
-                                within -= hist[thr]
-                                thr -= 1
-                        if count == cap:  # drop those the bound has passed, then check room
-                            kept = 0
-                            for c in range(count):
-                                if cand_d[c] <= thr:
-                                    cand_rows[kept], cand_d[kept] = cand_rows[c], cand_d[c]
-                                    kept += 1
-                            count = kept
-                            if count == cap:
-                                return FULL
-                        cand_rows[count], cand_d[count] = row, d
-                        count += 1
+                        within, thr, count = _keep(row, d, k, radius < 0, hist, within, thr,
+                                                   cand_rows, cand_d, count)
+                        if count == FULL:
+                            return FULL
             if radius < 0:
                 # every row within m (s + 1) - 1 has been named once ring s is done
                 bound = min(bits, m * (s + 1) - 1)
@@ -119,12 +133,7 @@ if AVAILABLE:
                     found += hist[t]
                 if found >= k:
                     break
-        kept = 0
-        for c in range(count):
-            if cand_d[c] <= thr:
-                cand_rows[kept], cand_d[kept] = cand_rows[c], cand_d[c]
-                kept += 1
-        return kept
+        return _within(cand_rows, cand_d, count, thr)
 
 
     _BLOCK = 256  # rows measured per vectorised pass (256 beat 512 and 2048 here: fewer rows
@@ -162,7 +171,6 @@ if AVAILABLE:
         thr = min(bits, 255) if radius < 0 else min(radius, bits, 255)
         within = 0
         count = 0
-        cap = cand_rows.shape[0]
         block = np.empty(_BLOCK, np.uint8)
         for start in range(0, n, _BLOCK):
             stop = min(n, start + _BLOCK)
@@ -175,29 +183,10 @@ if AVAILABLE:
                 row = start + i
                 if use_mask and not allowed[row]:
                     continue
-                if radius < 0:
-                    hist[d] += 1
-                    within += 1
-                    while thr > 0 and within - hist[thr] >= k:
-                        within -= hist[thr]
-                        thr -= 1
-                if count == cap:  # drop those the bound has passed, then check room
-                    kept = 0
-                    for c in range(count):
-                        if cand_d[c] <= thr:
-                            cand_rows[kept], cand_d[kept] = cand_rows[c], cand_d[c]
-                            kept += 1
-                    count = kept
-                    if count == cap:
-                        return FULL
-                cand_rows[count], cand_d[count] = row, d
-                count += 1
-        kept = 0
-        for c in range(count):
-            if cand_d[c] <= thr:
-                cand_rows[kept], cand_d[kept] = cand_rows[c], cand_d[c]
-                kept += 1
-        return kept
+                within, thr, count = _keep(row, d, k, radius < 0, hist, within, thr, cand_rows, cand_d, count)
+                if count == FULL:
+                    return FULL
+        return _within(cand_rows, cand_d, count, thr)
 
 
 def warm_up() -> None:

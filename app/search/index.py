@@ -11,7 +11,7 @@ ufunc passes elsewhere, ``_kernels`` and ``mih``, with the same answers): a line
 the k-th distance are walked), and multi-index hashing (``mih``) for codes of 32 bits or more
 from 65,536 rows, which reads only the codes near the query and hands over to the scan when
 the query lies in no cluster. Measured by ``bench/bench_mih.py --library L --big``, two runs
-back to back (2026-12-01; x86_64 AMD EPYC, 2 cores shared with other tenants, load 0.7-1.1;
+back to back (2026-12-01; x86_64 AMD EPYC, 2 cores shared with other tenants, load 0.7-1.3;
 NumPy 2.4.6, Numba 0.68.1, faiss-cpu 1.15.1; top-100; "learned-like": codes sampled around
 a demo model's 300 image codes, see the bench; 128-bit rows: two more runs with a model
 trained with ``--bits 128``), median ms per query, and the ratio to FAISS ``IndexBinaryFlat``
@@ -20,22 +20,24 @@ trained with ``--bits 128``), median ms per query, and the ratio to FAISS ``Inde
     codes                           ours (auto)            ours (scan only)   FAISS
     64-bit 1M learned, single       0.30-1.07 (0.28-0.52x)   0.72-1.21        1.06-2.07
     64-bit 1M learned, batch of 100 0.24-0.33 (0.22-0.29x)   0.36-0.47        1.05-1.14
-    64-bit 10M learned, single      1.30-1.46 (0.06-0.10x)   6.9-7.2          12.9-22.5
-    64-bit 10M learned, batch       0.89-1.06 (0.12-0.13x)   3.4-4.1          7.0-9.1
-    64-bit 1M random, single        0.78-1.03 (0.66-0.70x)   0.77-0.97        1.11-1.57
-    64-bit 1M random, batch         0.32-0.43 (0.40-0.59x)   0.29-0.36        0.54-1.07
-    64-bit 10M random, single       7.6       (0.36-0.59x)   7.2-7.7          12.9-21.1
-    128-bit 1M learned, single      0.70-1.23 (0.53-0.68x)   1.11-1.25        1.32-1.80
-    128-bit 1M random, single       1.25-1.42 (0.96-0.97x)   1.18-1.23        1.30-1.46
+    64-bit 10M learned, single      1.30-1.60 (0.06-0.10x)   6.9-8.1          12.9-22.5
+    64-bit 10M learned, batch       0.89-1.24 (0.12-0.13x)   3.4-4.4          7.0-10.4
+    64-bit 1M random, single        0.78-1.10 (0.47-0.70x)   0.77-1.02        1.11-2.34
+    64-bit 1M random, batch         0.32-0.46 (0.40-0.59x)   0.29-0.38        0.54-1.16
+    64-bit 10M random, single       6.4-7.6   (0.36-0.59x)   6.4-7.7          12.9-21.1
+    128-bit 1M learned, single      0.70-1.30 (0.53-0.76x)   1.11-1.56        1.32-1.80
+    128-bit 1M random, single       1.25-1.63 (0.91-0.97x)   1.18-1.59        1.30-1.79
 
-Distances equal FAISS's in every case. This machine's times move by up to 2x between runs
-(other tenants: FAISS took 1.1 ms at 1M in one run, 2.1 ms in the next), so compare only
+(Ranges over the two runs and a third, after the loops' shared steps became helpers: same
+command, load 0.9; 128-bit: three runs.) Distances equal FAISS's in every case. This
+machine's times move by up to 2x between runs (other tenants: FAISS took 1.1 ms at 1M in one run, 2.1 ms in the next), so compare only
 within a run. Before the compiled scan, the NumPy passes took 1.4-2.1 ms (64-bit, 1M) and
 2.5-3.7 ms (128-bit) in the same bench: 1.0-1.4x and 1.8-2.1x FAISS. On random codes the
 multi-index gives up at ring 0 (about 20 us) and the scan runs. The scan is not yet at the
-hardware's limit: reading 1M 64-bit codes once (an OR-reduction, the codes in cache) took
-0.16-0.17 ms (48-49 GB/s) and a single-query scan 4.5-5.6x that (bench_mih's own line). Building the tables (when the
-window opens the library, else on the first search; again when a tenth more rows were added)
+hardware's limit while the codes sit in cache: reading 1M 64-bit codes once (an OR-reduction)
+took 0.16-0.25 ms (32-49 GB/s) and a single-query scan 4.1-5.6x that; at 10M, read from
+memory (4.9 ms, 16 GB/s), the scan took 1.3-1.7x the read (bench_mih's own line).
+Building the tables (when the window opens the library, else on the first search; again when a tenth more rows were added)
 took 0.4-0.5 s at 1M and 3.2-4.7 s at 10M; they hold, for each of the m substrings, a copy of
 the codes sorted by it and its row order: 48 bytes a row for 64-bit codes (m = 4) beside the
 codes' own 8, so 48 MB at 1M and 480 MB at 10M rows. FAISS is a test/bench dependency only.
@@ -43,10 +45,10 @@ codes' own 8, so 48 MB at 1M and 480 MB at 10M rows. FAISS is a test/bench depen
 Filtering (``allowed=``): a ``RowFilter`` (built once by ``row_filter``), an id set, a
 mask with a batch of queries, or a mask seen in the previous search scans only the passing
 rows (faster the fewer pass: with 10% of 1M random 64-bit codes passing, a RowFilter took
-0.22x, the repeated mask 0.47x and a batch's mask 0.37x of the unfiltered time;
-``bench/bench_search.py``, 2026-12-01, same machine, load 0.8, compiled scan).  A fresh mask
-with a single query drops excluded rows while selecting (1.52x the unfiltered time in that
-run: a row the mask excludes does not lower the bound, so more rows are walked), since
+0.22-0.24x, the repeated mask 0.47-0.55x and a batch's mask 0.37-0.44x of the unfiltered time;
+``bench/bench_search.py``, two runs, 2026-12-01, same machine, load 0.8-0.9, compiled scan).
+A fresh mask with a single query drops excluded rows while selecting (1.52-1.53x the
+unfiltered time: a row the mask excludes does not lower the bound, so more rows are walked), since
 turning a mask into row positions alone costs more than a whole search.
 """
 
