@@ -16,7 +16,7 @@ Where Numba runs, a query is one compiled loop (``_compiled.mih_search``): it me
 named row where it lies in the sorted copy, drops a row another table names first by
 comparing substring distances, and keeps a running top-k bound. Elsewhere the same search is
 a few NumPy calls per ring (``near``'s own body): 0.72-0.87 ms a query on learned-like codes at
-1M in two runs of the bench before the loop existed, against 0.30-0.39 ms with it.
+1M in two runs of the bench before the loop existed, against 0.30-0.49 ms with it (three runs).
 
 Rows added after the tables were built sit in a tail that every search scans linearly; the
 owner rebuilds the tables when the tail grows (``HammingIndex`` decides). A row found through
