@@ -2,7 +2,7 @@
 type-ahead, undo and redo, and model suggestions accepted or rejected as one undo step."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from app.ui.label_models import rows_by_label
@@ -139,3 +139,29 @@ def test_ctrl_z_in_the_label_filter_undoes_the_tagging_not_the_typed_text(stocke
     QTest.keyClick(tags.filter_edit, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
     wait_idle(qtbot, window)
     assert all("phoenix" in library.labels.labels_of(i) for i in ids[:2])
+
+
+def test_a_suggestion_is_accepted_by_its_tick_cell_and_rejected_by_delete_without_trashing_the_item(
+        stocked, library, qtbot):
+    window, ids = stocked
+    library.models.register("m1", 32, "ssah", {})
+    library.suggestions.put("m1", [(ids[0], "dragon", 0.91), (ids[0], "cloud", 0.72)])
+    select(window, qtbot, ids[:1])
+    panel = window.detail.suggestions
+    qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 2)
+    first = panel.tree.topLevelItem(0)
+    cell = panel.tree.visualItemRect(first)
+    x = panel.tree.header().sectionViewportPosition(panel.ACCEPT) + 4
+    QTest.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, cell.center().y()))
+    wait_idle(qtbot, window)
+    assert "dragon" in library.labels.labels_of(ids[0])
+    qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 1)
+    panel.tree.setFocus()
+    panel.tree.setCurrentItem(panel.tree.topLevelItem(0))
+    QTest.keyClick(panel.tree, Qt.Key.Key_Delete)
+    wait_idle(qtbot, window)
+    assert [r[2] for r in library.suggestions.of_item(ids[0], include_decided=True)
+            if r[0] == "cloud"] == ["rejected"]
+    assert "cloud" not in library.labels.labels_of(ids[0])
+    assert library.items.get(ids[0]).id == ids[0]  # still in the library, not in the trash
+    assert ids[0] in library.items.ids()
