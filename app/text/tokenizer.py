@@ -12,11 +12,17 @@ word falls apart into single characters, which are meaningful in costume Chinese
 """
 from __future__ import annotations
 
+import itertools
 import logging
+import marshal
+import os
 import re
+import tempfile
 import threading
+import time
 import unicodedata
 from importlib import metadata
+from pathlib import Path
 
 from app.paths import user_cache_dir
 from app.text.glossary import Glossary
@@ -134,18 +140,71 @@ def _load_jieba(glossary: Glossary):
     # jieba logs "Building prefix dict..." at DEBUG to stderr on every load; curators need not see it.
     jieba.setLogLevel(logging.WARNING)
     segmenter = jieba.Tokenizer()
-    # jieba caches its 9 MB prefix dictionary in the shared temp folder unless told otherwise
-    # (a home it cannot write to: jieba's dump fails quietly and it rebuilds next time)
-    cache = user_cache_dir()
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        pass
-    segmenter.tmp_dir = str(cache)
-    segmenter.initialize()
+    segmenter.FREQ, segmenter.total = prefix_dictionary(segmenter, user_cache_dir())
+    segmenter.initialized = True
     for term in glossary.terms:
         segmenter.add_word(term.word, term.freq, term.pos)
     return segmenter
+
+
+PREFIX_CHUNK = 2_000  # entries per piece of the cached prefix dictionary (about 5 ms to load)
+
+
+def prefix_dictionary(segmenter, cache_dir: Path) -> tuple[dict[str, int], int]:
+    """jieba's prefix dictionary (word and prefix → frequency, and the total), from Wenyang's
+    cache when it is there and current, else built from jieba's dictionary and cached.
+
+    jieba's own cache is one ``marshal`` object of half a million entries: loading it holds
+    the interpreter lock for 0.3-0.4 s on this CPU, and every other thread, the window's
+    included, stops for that long. Here the cache is a header and pieces of
+    ``PREFIX_CHUNK`` entries, each loaded by its own call, and other threads run between them.
+    A cache that is missing, stale, unreadable or unwritable only costs the build (about a
+    second, in plain Python, which lets other threads run)."""
+    with segmenter.get_dict_file() as dictionary:
+        source = Path(dictionary.name)
+    stamp = [_jieba_version(), str(source), source.stat().st_size, source.stat().st_mtime_ns]
+    cache = cache_dir / "jieba-prefix.chunks"
+    try:
+        with open(cache, "rb") as handle:
+            header = marshal.load(handle)
+            if header[0] == stamp:
+                freq: dict[str, int] = {}
+                for _ in range(header[2]):
+                    freq.update(marshal.load(handle))
+                    time.sleep(0)  # hand the interpreter to a waiting thread between pieces
+                return freq, header[1]
+    except (OSError, EOFError, ValueError, TypeError, IndexError):
+        pass
+    with segmenter.get_dict_file() as dictionary:
+        freq, total = segmenter.gen_pfdict(dictionary)
+    _write_prefix_cache(cache, stamp, freq, total)
+    return freq, total
+
+
+def _write_prefix_cache(cache: Path, stamp: list, freq: dict[str, int], total: int) -> None:
+    entries = iter(freq.items())
+    pieces = []
+    while piece := dict(itertools.islice(entries, PREFIX_CHUNK)):
+        pieces.append(piece)
+        time.sleep(0)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=cache.parent, prefix=".jieba-prefix-")
+        with os.fdopen(fd, "wb") as handle:
+            marshal.dump([stamp, total, len(pieces)], handle)
+            for piece in pieces:
+                marshal.dump(piece, handle)
+                time.sleep(0)
+        os.replace(temp, cache)  # a reader sees the old file or the whole new one
+    except OSError:
+        return  # a home that cannot be written: build again next time
+
+
+def _jieba_version() -> str:
+    try:
+        return metadata.version("jieba")
+    except metadata.PackageNotFoundError:
+        return ""
 
 
 _default = TextTokenizer()

@@ -148,7 +148,7 @@ def test_no_telemetry_or_temp_files_from_onnx_runtime_and_jieba(tmp_path):
     env.update(HOME=str(home), TMPDIR=str(temp))
     subprocess.run([sys.executable, "-c", script], env=env, check=True, cwd=Path(__file__).parents[2])
     written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
-    assert written == [os.path.join("home", ".cache", "Wenyang", "jieba.cache")]
+    assert written == [os.path.join("home", ".cache", "Wenyang", "jieba-prefix.chunks")]
 
 
 def test_a_formula_metadata_key_survives_the_round_trip(library, tmp_path):
