@@ -1,6 +1,11 @@
 """Start-up, remembered settings, shortcuts, and the two interface languages."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -175,3 +180,18 @@ def test_new_library_and_open_recent(window, tmp_path, qtbot, monkeypatch):
     for top in QApplication.topLevelWidgets():
         if getattr(top, "lib", None) is not None and top.isVisible() and top is not window:
             top.close()
+
+
+def test_the_start_up_heap_is_set_aside_from_the_garbage_collector():
+    """A full collection over the start-up heap stopped the event loop for 54-66 ms; after
+    ``settle_heap`` the objects alive at start-up are no longer walked (frozen)."""
+    script = ("import gc\n"
+              "from app.ui.main import settle_heap\n"
+              "import app.ui.main_window\n"
+              "assert gc.get_freeze_count() == 0\n"
+              "settle_heap()\n"
+              "print(gc.get_freeze_count(), len(gc.get_objects()))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).parents[2], env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    frozen, walked = (int(v) for v in done.stdout.split())
+    assert frozen > 10_000 and walked < frozen / 10
