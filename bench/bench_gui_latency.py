@@ -214,7 +214,7 @@ def measure(args, files, sheet, tmp: Path) -> dict:
     app = QApplication.instance() or QApplication([])
     settings.use_settings_dir(tmp / "qsettings", organisation="WenyangBench")
     window = start(app, demo=False)
-    settle_heap()  # as main() does once the window is up
+    settle_heap(window)  # as main() does once the window is up
     probe = LatencyProbe()
     sampler = StallSampler(probe) if args.stacks else None
     if sampler:

@@ -79,17 +79,28 @@ def start(app: QApplication | None = None, demo: bool | None = None, demo_count:
     return window
 
 
-def settle_heap() -> None:
+def settle_heap(window: MainWindow | None = None) -> None:
     """Move every object alive now (modules, classes, the window's widgets: about 90,000)
-    out of the garbage collector's reach, once the window is up.
+    out of the garbage collector's reach, once the window is up; with ``window``, once more
+    when its search backend has loaded (ONNX Runtime, Numba and their modules, on a worker).
 
     A full collection walks every tracked object while holding the interpreter lock; with
     the start-up heap in it, one took 54-66 ms on a 2-core machine, and the window's event
     loop stopped for that long in the middle of an import (``bench/bench_gui_latency.py``).
     These objects live as long as the application anyway; later collections only walk what
-    was made after this point (Python's ``gc.freeze``)."""
+    was made after this point (Python's ``gc.freeze``). The second freeze does not collect
+    first (that would be the same stall): the little garbage it may pin stays pinned."""
     gc.collect()
     gc.freeze()
+    if window is None:
+        return
+    pending = [True]
+
+    def loaded(*_args) -> None:
+        if pending:
+            pending.clear()
+            gc.freeze()
+    window.backend.availabilityChanged.connect(loaded)
 
 
 def quit_later(app: QApplication, window: MainWindow) -> None:
@@ -120,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     window = start(app, **parse_options(argv))
     if window is None:
         return 1
-    settle_heap()
+    settle_heap(window)
     quit_later(app, window)
     return app.exec()
 

@@ -195,3 +195,21 @@ def test_the_start_up_heap_is_set_aside_from_the_garbage_collector():
                           cwd=Path(__file__).parents[2], env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     frozen, walked = (int(v) for v in done.stdout.split())
     assert frozen > 10_000 and walked < frozen / 10
+
+
+def test_the_heap_is_set_aside_again_once_the_search_backend_has_loaded(open_window, library, qtbot):
+    import gc
+
+    window = open_window(library)
+    try:
+        from app.ui.main import settle_heap
+        settle_heap(window)
+        frozen = gc.get_freeze_count()
+        kept = [object() for _ in range(10)] + [[i] for i in range(2000)]  # tracked, made after
+        assert gc.get_freeze_count() == frozen
+        window.backend.availabilityChanged.emit(False, "")
+        assert gc.get_freeze_count() >= frozen + 2000
+        window.backend.availabilityChanged.emit(False, "")  # only the first report freezes
+        assert len(kept) == 2010
+    finally:
+        gc.unfreeze()  # the rest of the test session collects as usual
