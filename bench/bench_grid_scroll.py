@@ -12,6 +12,10 @@ p99 / worst frame time (the time from one frame's timer to the next: 16 ms when 
 stalls), and the probe's gaps (median, p99, worst, count over 50 ms).
 
     QT_QPA_PLATFORM=offscreen python bench/bench_grid_scroll.py [--count 100000] [--frames 600]
+        [--library LIB]
+
+``--library`` scrolls an existing library instead (``bench_scale.py`` passes the libraries it
+grows); nothing is written to it.
 """
 from __future__ import annotations
 
@@ -88,6 +92,7 @@ def main() -> int:
     ap.add_argument("--count", type=int, default=100_000)
     ap.add_argument("--frames", type=int, default=600, help="scroll steps of the fling (default 600)")
     ap.add_argument("--photos", type=Path, default=Path(tempfile.gettempdir()) / "wenyang-scroll-photos")
+    ap.add_argument("--library", type=Path, help="scroll this library instead of writing one")
     args = ap.parse_args()
     from PySide6.QtWidgets import QApplication
 
@@ -99,11 +104,17 @@ def main() -> int:
     app = QApplication.instance() or QApplication([sys.argv[0]])
     tmp = Path(tempfile.mkdtemp(prefix="wenyang-scroll-"))
     use_settings_dir(tmp / "settings")
-    photos = demo_jpegs(args.photos, 300)
-    print(f"{args.count} items over {len(photos)} demo photos; load average {os.getloadavg()[0]:.2f}, "
-          f"{os.cpu_count()} cores", flush=True)
-    print(f"library written in {fill(tmp / 'lib', args.count, photos):.1f} s", flush=True)
-    lib = open_library(tmp / "lib")
+    if args.library is not None:
+        lib = open_library(args.library)
+        args.count = lib.items.count()
+        print(f"{args.count} items in {args.library}; load average {os.getloadavg()[0]:.2f}, "
+              f"{os.cpu_count()} cores", flush=True)
+    else:
+        photos = demo_jpegs(args.photos, 300)
+        print(f"{args.count} items over {len(photos)} demo photos; load average {os.getloadavg()[0]:.2f}, "
+              f"{os.cpu_count()} cores", flush=True)
+        print(f"library written in {fill(tmp / 'lib', args.count, photos):.1f} s", flush=True)
+        lib = open_library(tmp / "lib")
     window = MainWindow(lib, owns_library=True)
     window.resize(1440, 900)
     window.show()

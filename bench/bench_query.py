@@ -50,7 +50,7 @@ def pad_library(lib, total: int, seed: int = 0) -> None:
             lib.db.conn.executemany(
                 "INSERT INTO codes (item_id, model_id, modality, code, score, source_hash) VALUES (?, ?, ?, ?, ?, 'syn')",
                 ((i, model.id, modality, codes[j].tobytes(), scores[j].tobytes()) for j, i in enumerate(ids)))
-            lib.codes._bump()
+            lib.codes.bump()
     for modality in ("image", "text"):
         lib.codes.write_snapshot(model.id, modality)  # as encode_library does after encoding
 
