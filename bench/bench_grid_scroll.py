@@ -93,11 +93,14 @@ def main() -> int:
     ap.add_argument("--frames", type=int, default=600, help="scroll steps of the fling (default 600)")
     ap.add_argument("--photos", type=Path, default=Path(tempfile.gettempdir()) / "wenyang-scroll-photos")
     ap.add_argument("--library", type=Path, help="scroll this library instead of writing one")
+    ap.add_argument("--no-settle", action="store_true", help="leave the start-up heap to the collector")
+    ap.add_argument("--wait-idle", action="store_true", help="scroll once the window's first loads are done")
     args = ap.parse_args()
     from PySide6.QtWidgets import QApplication
 
     from app.store import open_library
     from app.ui.latency import LatencyProbe
+    from app.ui.main import settle_heap
     from app.ui.main_window import MainWindow
     from app.ui.settings import use_settings_dir
 
@@ -118,6 +121,8 @@ def main() -> int:
     window = MainWindow(lib, owns_library=True)
     window.resize(1440, 900)
     window.show()
+    if not args.no_settle:
+        settle_heap(window)  # as main() does once the window is up
     probe = LatencyProbe(parent=window)
     probe.enter("open")
     began = time.perf_counter()
@@ -126,6 +131,13 @@ def main() -> int:
         time.sleep(0.005)
     print(f"grid shows {window.grid_model.total} items {time.perf_counter() - began:.2f} s after the window opened",
           flush=True)
+    if args.wait_idle:  # let the window's first background loads finish before scrolling
+        began = time.perf_counter()
+        while not (window.session.idle() and window.backend.queue.pending == 0) \
+                and time.perf_counter() - began < 300:
+            app.processEvents()
+            time.sleep(0.005)
+        print(f"window idle {time.perf_counter() - began:.1f} s later", flush=True)
     bar = window.grid.verticalScrollBar()
 
     def fling():

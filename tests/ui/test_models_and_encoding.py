@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.helpers import make_photos, wait_idle
+from tests.ui.helpers import import_photos, make_photos, wait_idle
 
 
 def registered(library, *ids_and_times):
@@ -84,3 +84,39 @@ def test_new_photos_are_encoded_in_the_background_and_the_status_bar_says_so(tmp
         window.close()
     finally:
         lib.close()
+
+
+@pytest.mark.slow
+def test_a_large_library_counts_what_needs_encoding_in_a_child_process(tmp_path, tmp_path_factory, monkeypatch):
+    """From ISOLATE_FROM items the count runs in a child process (it stalled the window while
+    scrolling a 100,000-item library); it must give what the count in this process gives."""
+    pytest.importorskip("onnxruntime")
+    import multiprocessing
+
+    from app.services import isolation
+    from app.services.demo import create_demo_library, install_demo_model
+    from app.services.encoding import pending, pending_at
+    from app.store import open_library
+    from app.ui import keep_encoded
+    from tests.shipped_model import shipped_demo
+
+    root = tmp_path / "lib"
+    create_demo_library(root, seed=0, count=12)
+    install_demo_model(root, shipped_demo(tmp_path_factory, 24))
+    children = []
+    started = multiprocessing.context.SpawnProcess.start
+
+    def spy(process):
+        children.append(process.name)
+        return started(process)
+    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", spy)
+    with open_library(root) as lib:
+        import_photos(lib, make_photos(tmp_path / "new", 2))
+        here = pending(lib)
+        assert here["image"] == 2  # the new photos are not encoded yet
+        monkeypatch.setattr(keep_encoded, "ISOLATE_FROM", 10**9)
+        assert keep_encoded._pending(lib) == here and children == []
+        monkeypatch.setattr(keep_encoded, "ISOLATE_FROM", 1)
+        assert keep_encoded._pending(lib) == here
+    assert children == ["wenyang pending_at"]
+    assert isolation.can_isolate(pending_at)
