@@ -161,8 +161,10 @@ def prefix_dictionary(segmenter, cache_dir: Path) -> tuple[dict[str, int], int]:
     A cache that is missing, stale, unreadable or unwritable only costs the build (about a
     second, in plain Python, which lets other threads run)."""
     with segmenter.get_dict_file() as dictionary:
-        source = Path(dictionary.name)
-    stamp = [_jieba_version(), str(source), source.stat().st_size, source.stat().st_mtime_ns]
+        size = os.fstat(dictionary.fileno()).st_size
+    # jieba's version and the dictionary's size, not its path or time: two installs of the same
+    # jieba (a venv and a fresh clone's) share the cache instead of rebuilding it in turns
+    stamp = [_jieba_version(), size]
     cache = cache_dir / "jieba-prefix.chunks"
     try:
         with open(cache, "rb") as handle:
