@@ -96,6 +96,7 @@ def main() -> int:
     ap.add_argument("--no-settle", action="store_true", help="leave the start-up heap to the collector")
     ap.add_argument("--wait-idle", action="store_true", help="scroll once the window's first loads are done")
     args = ap.parse_args()
+    from bench_gui_latency import window_idle
     from PySide6.QtWidgets import QApplication
 
     from app.store import open_library
@@ -133,8 +134,7 @@ def main() -> int:
           flush=True)
     if args.wait_idle:  # let the window's first background loads finish before scrolling
         began = time.perf_counter()
-        while not (window.session.idle() and window.backend.queue.pending == 0) \
-                and time.perf_counter() - began < 300:
+        while not window_idle(window) and time.perf_counter() - began < 300:
             app.processEvents()
             time.sleep(0.005)
         print(f"window idle {time.perf_counter() - began:.1f} s later", flush=True)
