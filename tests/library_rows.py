@@ -5,11 +5,11 @@ from __future__ import annotations
 def content(lib) -> dict[str, list]:
     """Every table's rows, sorted, once the keyword index has caught up. Left out: SQLite's own
     bookkeeping, the index's shadow tables (the index is compared through its virtual table),
-    its queue of pending marks, and the change counters an undo advances on purpose."""
+    its queue of pending marks, the log of items whose label evidence changed, and the change counters an undo advances on purpose."""
     lib.keywords.refresh()
     out = {}
     for (name,) in lib.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
-        if name in ("sqlite_sequence", "keyword_pending") or name.startswith("keyword_index"):
+        if name in ("sqlite_sequence", "keyword_pending", "item_changes") or name.startswith("keyword_index"):
             continue
         out[name] = sorted((tuple(r) for r in lib.db.execute(f"SELECT * FROM {name}")), key=repr)
     out["keyword_index"] = sorted(tuple(r) for r in lib.db.execute("SELECT rowid, * FROM keyword_index"))

@@ -77,6 +77,14 @@ def similarities(query: np.ndarray, stored: np.ndarray) -> np.ndarray:
     return (stored.astype(np.float32) @ query).max(axis=1)
 
 
+def quantized(sigs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int8 descriptors (each crop scaled to ±127) and float32 scales: a tenth of the float32
+    memory, for a first pass over every stored photo (``app.search.signatures``)."""
+    sigs = np.asarray(sigs, np.float32)
+    scales = np.maximum(np.abs(sigs).max(axis=-1), 1e-9) / 127.0
+    return np.rint(sigs / scales[..., None]).astype(np.int8), scales.astype(np.float32)
+
+
 def _flat(img: Image.Image, box=None) -> np.ndarray:
     v = np.asarray(img.resize((ALIGN_SIDE, ALIGN_SIDE), Image.Resampling.BILINEAR, box=box), np.float32).ravel()
     return _unit(v - v.mean())

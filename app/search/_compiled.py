@@ -189,12 +189,32 @@ if AVAILABLE:
         return _within(cand_rows, cand_d, count, thr)
 
 
+if AVAILABLE:
+    @njit(nogil=True, cache=True, boundscheck=False)
+    def best_crop_dots(stored, scales, query, out):
+        """Per row of int8 descriptors (n, crops, dim): the best crop's dot product with the
+        int8 ``query``, each crop's sum times its scale (float32 ``scales`` (n, crops))."""
+        n, crops, dim = stored.shape
+        for i in range(n):
+            best = -np.inf
+            for c in range(crops):
+                acc = np.int32(0)
+                for j in range(dim):
+                    acc += np.int32(stored[i, c, j]) * np.int32(query[j])
+                value = acc * scales[i, c]
+                if value > best:
+                    best = value
+            out[i] = best
+
+
 def warm_up() -> None:
     """Compile (or load from the cache) every loop here on tiny inputs. The window runs this in
     a child process first: compiling holds the interpreter lock for up to 0.1 s at a time, which
     would stall the window's event loop; the window's own process then loads the cached code."""
     if not AVAILABLE:
         return
+    best_crop_dots(np.zeros((1, 1, 1), np.int8), np.ones((1, 1), np.float32), np.zeros(1, np.int8),
+                   np.empty(1, np.float32))
     words = np.zeros((1, 4), np.uint64)
     rows, dist = np.empty(8, np.int64), np.empty(8, np.int32)
     scan_search(words, np.zeros(1, np.uint64), 1, -1, np.zeros(1, bool), False, rows, dist)

@@ -50,8 +50,10 @@ def positions_from_ids(index_ids: np.ndarray, ids: Iterable, sorted_ids: bool) -
     ``sorted_ids`` says the index ids are ascending (the default numbering), which
     allows a binary search instead of a hash-like ``np.isin``.
     """
-    wanted = np.unique(np.fromiter(ids, dtype=np.int64) if not isinstance(ids, np.ndarray)
-                       else ids.astype(np.int64, copy=False))
+    wanted = np.fromiter(ids, dtype=np.int64) if not isinstance(ids, np.ndarray) \
+        else ids.astype(np.int64, copy=False)
+    if len(wanted) > 1 and not (wanted[1:] > wanted[:-1]).all():  # already ascending: no sort
+        wanted = np.unique(wanted)
     if len(index_ids) == 0 or len(wanted) == 0:
         return np.empty(0, dtype=np.int64)
     if sorted_ids:

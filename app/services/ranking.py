@@ -17,8 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
-    from app.store import Library
+    from app.services.evidence import EvidenceMatrix
 
 W_LABELS = 2.0
 W_KEYWORDS = 1.0
@@ -37,66 +39,102 @@ class Candidate:
     accession: bool = False
     distance: int | None = None
 
-    def score(self, n_asked: int, bits: int) -> float:
-        total = ACCESSION_FIRST if self.accession else 0.0
-        if n_asked:
-            total += W_LABELS * sum(p for _, p in self.labels.values()) / n_asked
-        if self.keyword is not None:
-            total += W_KEYWORDS * self.keyword[2]
-        if self.distance is not None and bits:
-            total += W_CODES * (1.0 - self.distance / bits)
-        return total
-
 
 def expand(scheme, label_ids) -> dict[str, set[str]]:
     """Each asked label with the labels that count as having it (itself and descendants)."""
     return {lid: {lid, *scheme.descendants(lid)} for lid in label_ids if lid in scheme.labels}
 
 
-def label_evidence(lib: Library, model_id: str | None, asked: dict[str, set[str]], allowed: set[int] | None,
-                   with_predictions: bool) -> dict[int, Candidate]:
-    """Candidates that carry (tagged) or probably show (predicted) any asked label."""
-    out: dict[int, Candidate] = {}
-    owner = {member: lid for lid, members in asked.items() for member in members}
-    if not owner:
-        return out
-    for item_id, label_id in lib.labels.pairs(label_ids=owner):
-        if allowed is None or item_id in allowed:
-            _note(out, item_id, owner[label_id], "tagged", 1.0)
-    if with_predictions and model_id is not None:
-        for item_id, label_id, p in lib.suggestions.confidences(model_id, label_ids=owner):
-            if allowed is None or item_id in allowed:
-                _note(out, item_id, owner[label_id], "predicted", float(p))
-    return out
+@dataclass
+class Evidence:
+    """The asked labels' evidence of every candidate that has some (rows: ``ids``)."""
+
+    asked: list[str]
+    ids: np.ndarray       # int64 (n,), sorted
+    p: np.ndarray         # float (n, asked): 1 tagged, else the best predicted probability, else 0
+    tagged: np.ndarray    # bool (n, asked)
+    present: np.ndarray   # bool (n, asked): tagged, or predicted at all
+
+    def label_score(self) -> np.ndarray:
+        """Per row, the mean of its evidence over the asked labels, weighted."""
+        return W_LABELS * self.p.sum(axis=1) / max(len(self.asked), 1)
 
 
-def _note(out: dict[int, Candidate], item_id: int, asked: str, kind: str, p: float) -> None:
-    cand = out.setdefault(item_id, Candidate(item_id))
-    known = cand.labels.get(asked)
-    if known is None or known[0] != "tagged" and (kind == "tagged" or p > known[1]):
-        cand.labels[asked] = (kind, p)
+def label_evidence(matrix: EvidenceMatrix, asked: dict[str, set[str]], members: np.ndarray | None,
+                   with_predictions: bool) -> Evidence:
+    """Items among ``members`` (sorted ids; None: all) that carry (tagged) or probably show
+    (predicted) any asked label, with their evidence for each."""
+    names = list(asked)
+    n = len(matrix)
+    p = np.zeros((n, len(names)), np.float64)
+    tagged = np.zeros((n, len(names)), bool)
+    present = np.zeros((n, len(names)), bool)
+    for a, label in enumerate(names):
+        cols = matrix.columns(sorted(asked[label]))
+        cols = cols[cols >= 0]
+        if len(cols) == 0 or n == 0:
+            continue
+        tagged[:, a] = matrix.tagged[:, cols].any(axis=1)
+        best = matrix.values[:, cols].max(axis=1).astype(np.float64) if with_predictions else np.zeros(n)
+        p[:, a] = np.where(tagged[:, a], 1.0, best)
+        present[:, a] = tagged[:, a] | (best > 0)
+    keep = present.any(axis=1)
+    if members is not None:
+        keep &= np.isin(matrix.ids, members, assume_unique=True)
+    return Evidence(names, matrix.ids[keep], p[keep], tagged[keep], present[keep])
 
 
-def add_keywords(cands: dict[int, Candidate], hits, text: str) -> None:
-    """Fold full-text hits in, their bm25 scores scaled to 0..1 by the best one; an item
-    whose accession number is the whole query is marked to come first."""
+def with_ids(ids: np.ndarray, more) -> np.ndarray:
+    """Sorted ``ids`` with the few ``more`` ids they lack put in their places."""
+    more = np.array(sorted(set(more)), np.int64)
+    if len(ids) == 0:
+        return more
+    at = np.minimum(np.searchsorted(ids, more), len(ids) - 1)
+    new = more[ids[at] != more]
+    return np.insert(ids, np.searchsorted(ids, new), new) if len(new) else ids
+
+
+def fused(evidence: Evidence, keyword_hits, text: str, distances: dict[int, int], bits: int,
+          k: int) -> list[Candidate]:
+    """The best ``k`` candidates by labels, keywords and codes (ties by item id, so results are
+    stable). Keyword hits' bm25 scores are scaled to 0..1 by the best one; an item whose
+    accession number is the whole query comes first; items that only the Hamming index
+    found are candidates on their code alone."""
     typed = text.strip().casefold()
-    top = max((h.score for h in hits), default=0.0)
-    for hit in hits:
-        cand = cands.setdefault(hit.item_id, Candidate(hit.item_id))
-        cand.accession = cand.accession or (hit.field == "accession" and hit.term.casefold() == typed)
+    top = max((h.score for h in keyword_hits), default=0.0)
+    keyword: dict[int, tuple[str, str, float]] = {}
+    accession: set[int] = set()
+    for hit in keyword_hits:
         norm = hit.score / top if top > 0 else 0.0
-        cand.keyword = (hit.field, hit.term, max(0.0, min(1.0, norm)))
-
-
-def add_distances(cands: dict[int, Candidate], distances: dict[int, int]) -> None:
-    """Hamming distances of the index's nearest items (item id → distance); those not yet
-    candidates become candidates on their code alone."""
-    for item_id, d in distances.items():
-        cands.setdefault(item_id, Candidate(item_id)).distance = d
-
-
-def ranked(cands: dict[int, Candidate], n_asked: int, bits: int, k: int) -> list[Candidate]:
-    """The best ``k`` candidates (ties by item id, so results are stable)."""
-    order = sorted(cands.values(), key=lambda c: (-c.score(n_asked, bits), c.item_id))
-    return order[:k]
+        keyword[hit.item_id] = (hit.field, hit.term, max(0.0, min(1.0, norm)))
+        if hit.field == "accession" and hit.term.casefold() == typed:
+            accession.add(hit.item_id)
+    extra = np.array(sorted(set(keyword) | set(distances)), np.int64)
+    ids = with_ids(evidence.ids, extra.tolist())
+    at = np.searchsorted(evidence.ids, ids)
+    found = (at < len(evidence.ids)) & (evidence.ids[np.minimum(at, max(len(evidence.ids) - 1, 0))] == ids) \
+        if len(evidence.ids) else np.zeros(len(ids), bool)
+    score = np.zeros(len(ids), np.float64)
+    if len(evidence.asked):
+        score[found] = evidence.label_score()[at[found]]
+    for item_id, j in zip(extra.tolist(), np.searchsorted(ids, extra).tolist()):
+        if item_id in accession:
+            score[j] += ACCESSION_FIRST
+        if item_id in keyword:
+            score[j] += W_KEYWORDS * keyword[item_id][2]
+        d = distances.get(item_id)
+        if d is not None and bits:
+            score[j] += W_CODES * (1.0 - d / bits)
+    best = np.lexsort((ids, -score))[:k]
+    out = []
+    for j in best.tolist():
+        item_id = int(ids[j])
+        cand = Candidate(item_id, keyword=keyword.get(item_id), accession=item_id in accession,
+                         distance=distances.get(item_id))
+        if found[j]:
+            r = at[j]
+            for a, label in enumerate(evidence.asked):
+                if evidence.present[r, a]:
+                    cand.labels[label] = ("tagged" if evidence.tagged[r, a] else "predicted", float(evidence.p[r, a]))
+        out.append(cand)
+    return out

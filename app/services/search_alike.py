@@ -10,14 +10,19 @@ import numpy as np
 
 from app.media.images import load_rgb, thumbnail_path
 from app.media.signature import CROPS, DIM, aligned_query, alignments, query_signature, similarities
+from app.search.signatures import SignatureIndex
 from app.services import ranking, similar
 from app.services.models_runtime import pack
+from app.store import cache
 
 if TYPE_CHECKING:
     from app.store import Library
 
 STRONG = 0.5       # a query label from this probability brings its items in as candidates
 MAX_REASONS = 3
+SAVE_FROM = 20_000  # photos from which the signatures in memory are saved in the library's cache
+SAVE_AFTER_MARKS = 100_000  # change-log entries read since the saved cache before it is saved again
+FIRST_PASS = 200  # photos measured exactly after the first pass over all of them
 ALIGNMENT_CACHE = 32  # candidates' re-framings kept per service (~1.6 MB each)
 
 
@@ -32,8 +37,9 @@ def alike(service, profile: np.ndarray, codes, scores, k: int, filters, photo=No
     phoenixes, on the same kind of garment where there are any, and garments like the item."""
     from app.services.search import TAB_MODALITY, SearchResults
 
-    lib, rt, scheme = service.lib, service.runtime(), service.scheme()
+    rt, scheme = service.runtime(), service.scheme()
     model = service.model()
+    matrix = service.evidence()
     label_ids = list(rt.label_ids)
     weights = similar.label_weights(scheme, label_ids)
     required = [label_ids.index(l) for l in (require or []) if l in label_ids]
@@ -41,44 +47,56 @@ def alike(service, profile: np.ndarray, codes, scores, k: int, filters, photo=No
     allowed = service._allowed_set(filters)
     strong = [l for l, p in zip(label_ids, profile) if p >= STRONG and scheme.labels.get(l)
               and scheme.labels[l].facet in ("category", "motif")]
-    dup = _same_photo(service, photo, service._with_modality("image", allowed) - set(exclude)) \
+    dropped = np.array(sorted(exclude), np.int64)
+    dup = _same_photo(service, photo, _without(service._member_ids("image", allowed), dropped)) \
         if photo is not None else None
     tabs = {}
     for tab, modality in TAB_MODALITY.items():
-        members = service._with_modality(modality, allowed) - set(exclude)
-        distances = nearest(service, modality, codes, scores, members, k)
-        extra = ranking.label_evidence(lib, model.id, ranking.expand(scheme, strong), members,
+        member_ids = _without(service._member_ids(modality, allowed), dropped)
+        distances = nearest(service, modality, codes, scores, member_ids, k)
+        extra = ranking.label_evidence(matrix, ranking.expand(scheme, strong), member_ids,
                                        with_predictions=modality == "image")
-        ids = sorted(set(distances) | set(extra) | ({dup} if dup is not None and dup in members else set()))
-        profiles = similar.item_profiles(lib, model.id, ids, label_ids)
+        found = set(distances) | ({dup} if dup is not None and _holds(member_ids, dup) else set())
+        ids = ranking.with_ids(extra.ids, found)
+        profiles = matrix.profiles(ids, label_ids)
         sims = similar.profile_similarity(profile, profiles, weights)
-        best = similar.combine(ids, sims, distances, model.bits, dup)
+        order, score = similar.combine(ids, sims, distances, model.bits, dup)
         if required:  # evidence for each (tagged 1, else predicted), the mean over the labels
-            row = {i: r for r, i in enumerate(ids)}
-            rows = [row[s.item_id] for s in best]
-            added = profiles[rows][:, required].mean(axis=1)
-            garment = profiles[rows][:, preferred].mean(axis=1) if preferred else np.ones(len(rows), np.float32)
+            ranked_profiles = profiles[order]
+            added = ranked_profiles[:, required].mean(axis=1)
+            garment = ranked_profiles[:, preferred].mean(axis=1) if preferred else np.ones(len(order), np.float32)
+            picks = [int(order[j]) for j in similar.balanced(added, garment, k)[:k]]
             # the scores say the balanced order: 1 for the first hit, falling by 1/k
-            best = [replace(best[j], score=1.0 - n / k) for n, j in enumerate(similar.balanced(added, garment, k)[:k])]
-        best = best[:k]
-        row = {i: r for r, i in enumerate(ids)}
-        tabs[tab] = [_hit(s, modality, profile, profiles[row[s.item_id]], label_ids, weights, scheme)
-                     for s in best]
+            best = [replace(s, score=1.0 - n / k) for n, s in
+                    enumerate(similar.scored(ids, sims, score, picks, distances, dup))]
+        else:
+            best = similar.scored(ids, sims, score, order[:k].tolist(), distances, dup)
+        rows = np.searchsorted(ids, [s.item_id for s in best])
+        tabs[tab] = [_hit(s, modality, profile, profiles[r], label_ids, weights, scheme) for s, r in zip(best, rows)]
     wanted = query_labels if query_labels is not None else [l for l, p in zip(label_ids, profile) if p >= STRONG]
     return SearchResults(tabs["photos"], tabs["descriptions"], list(wanted), rt.provider, 0.0)
 
 
-def nearest(service, modality: str, codes, scores, members: set[int], k: int) -> dict[int, int]:
-    """Hamming distances of the query code's nearest items among ``members`` (enough of them
-    to re-rank the top ``k``); none without a query code."""
-    if codes is None or not members:
+def _holds(ids: np.ndarray, item_id: int) -> bool:
+    at = int(np.searchsorted(ids, item_id))
+    return at < len(ids) and int(ids[at]) == item_id
+
+
+def _without(ids: np.ndarray, dropped: np.ndarray) -> np.ndarray:
+    return ids[~np.isin(ids, dropped)] if len(dropped) else ids
+
+
+def nearest(service, modality: str, codes, scores, members: np.ndarray, k: int) -> dict[int, int]:
+    """Hamming distances of the query code's nearest items among ``members`` (sorted ids;
+    enough of them to re-rank the top ``k``); none without a query code."""
+    if codes is None or len(members) == 0:
         return {}
     index = service.index(modality)
     if len(index) == 0:
         return {}
     packed = codes if codes.dtype == np.uint8 else pack(codes)
     n = max(4 * k, similar.HAMMING_CANDIDATES)
-    dist, ids = index.search(packed, n, allowed=index.row_filter(sorted(members)), query_scores=scores)
+    dist, ids = index.search(packed, n, allowed=index.row_filter(members), query_scores=scores)
     return {int(i): int(d) for i, d in zip(ids[0], dist[0]) if i >= 0}
 
 
@@ -109,14 +127,19 @@ def telling(shared: list[int], query: np.ndarray, profile: np.ndarray, weights: 
     return sorted(keep, key=lambda j: -float(query[j] * profile[j] * weights[j]))
 
 
-def _same_photo(service, photo, members: set[int]) -> int | None:
-    """The library item whose photo this is (re-photographed, cropped, rotated), if any."""
-    ids, sigs, hashes = _signatures(service)
-    if len(ids) == 0:
+def _same_photo(service, photo, members: np.ndarray) -> int | None:
+    """The library item whose photo this is (re-photographed, cropped, rotated), if any, among
+    ``members`` (sorted ids)."""
+    index = signatures(service)
+    if len(index) == 0:
         return None
-    sims = similarities(query_signature(photo), sigs)
-    sims[~np.isin(ids, list(members))] = -np.inf
-    top = [int(ids[j]) for j in np.argsort(-sims)[:similar.SIGNATURE_CANDIDATES] if np.isfinite(sims[j])]
+    query = query_signature(photo)
+    # a first pass over every photo, then the exact best-crop cosine of the likeliest
+    near = index.best(query, FIRST_PASS, members)
+    ids, sigs = service.lib.signatures.of(near.tolist(), (len(CROPS), DIM))
+    sims = similarities(query, sigs)
+    top = [int(ids[j]) for j in np.argsort(-sims, kind="stable")[:similar.SIGNATURE_CANDIDATES]]
+    hashes = service.lib.signatures.hashes_of(top)
     q = aligned_query(photo)
     aligned = {}
     for item_id in top:
@@ -140,16 +163,53 @@ def _alignments(service, item_id: int, sha256: str | None):
     return cache[key]
 
 
-def _signatures(service):
-    """(ids, signatures, item → sha256), cached on the service until signatures change."""
+def signatures(service) -> SignatureIndex:
+    """Every photo signature in memory, kept on the service and brought up to date from the
+    library's change log (only the photos changed since are read again); from 20,000 photos
+    saved in the library's cache folder for the next process (``app.store.cache``)."""
     lib = service.lib
-    stamp = lib.signatures.version()
-    cached = getattr(service, "_signature_cache", None)
-    if cached is None or cached[0] != stamp:
-        ids, sigs = lib.signatures.load((len(CROPS), DIM))
-        cached = (stamp, ids, sigs, lib.signatures.hashes())
-        service._signature_cache = cached
-    return cached[1], cached[2], cached[3]
+    shape = (len(CROPS), DIM)
+    with service._signature_lock:
+        newest = lib.evidence.mark()  # first: a change made while reading is read again next time
+        cached = service.__dict__.get("_signature_cache") or _saved_signatures(lib)
+        if cached is not None and cached[0] == newest:
+            index = cached[1]
+        elif cached is not None and (lib.evidence.oldest() or newest + 1) <= cached[0] + 1 \
+                and not lib.evidence.too_far(cached[0], newest, len(cached[1])):
+            changed = lib.evidence.changed_since(cached[0], newest)
+            ids, sigs = lib.signatures.of(changed, shape)
+            index = cached[1].merged(np.asarray(changed, np.int64), SignatureIndex.from_slices([(ids, sigs)], *shape))
+            if newest - cached[2] > SAVE_AFTER_MARKS:
+                cached = (newest, index, _save_signatures(lib, index, newest, cached[2]))
+        else:
+            index = SignatureIndex.from_slices(lib.signatures.slices(shape), *shape)
+            cached = (newest, index, _save_signatures(lib, index, newest, -1))
+        service._signature_cache = (newest, index, cached[2])
+    return index
+
+
+def _save_signatures(lib: Library, index: SignatureIndex, mark: int, saved: int) -> int:
+    """Save ``index`` when it is large enough to be worth it; the mark of the saved cache."""
+    if len(index) >= SAVE_FROM and cache.save(
+            lib, "signatures", {"ids": index.ids, "stored": index.stored, "scales": index.scales},
+            {"mark": mark, "crops": len(CROPS), "dim": DIM}):
+        return mark
+    return saved
+
+
+def _saved_signatures(lib: Library):
+    """(mark, index, mark) of the saved cache, if it is whole and of this descriptor's shape."""
+    found = cache.load(lib, "signatures")
+    if found is None:
+        return None
+    arrays, meta = found
+    ids, stored, scales = arrays.get("ids"), arrays.get("stored"), arrays.get("scales")
+    if not isinstance(meta.get("mark"), int) or meta.get("crops") != len(CROPS) or meta.get("dim") != DIM \
+            or ids is None or stored is None or scales is None or ids.dtype != np.int64 or ids.ndim != 1 \
+            or stored.dtype != np.int8 or stored.shape != (len(ids), len(CROPS), DIM) \
+            or scales.dtype != np.float32 or scales.shape != (len(ids), len(CROPS)):
+        return None
+    return meta["mark"], SignatureIndex(ids, stored, scales), meta["mark"]
 
 
 def _thumbnail(lib: Library, item_id: int, sha256: str | None):

@@ -14,12 +14,8 @@ shared motif stayed .627 → .622; ``wenyang bench backlog`` gives the three-see
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from app.store import Library
 
 FACET_WEIGHTS = {"category": 5.0, "motif": 2.0, "colour": 0.7}  # other facets 1 (category 3 → 5: see below)
 W_PROFILE = 1.0
@@ -46,23 +42,6 @@ def label_weights(scheme, label_ids: list[str]) -> np.ndarray:
                      for l in label_ids], np.float32)
 
 
-def item_profiles(lib: Library, model_id: str | None, item_ids: list[int], label_ids: list[str]) -> np.ndarray:
-    """(len(item_ids), len(label_ids)): 1 where tagged, else the stored predicted probability."""
-    col = {l: j for j, l in enumerate(label_ids)}
-    row = {i: r for r, i in enumerate(item_ids)}
-    out = np.zeros((len(item_ids), len(label_ids)), np.float32)
-    if not item_ids:
-        return out
-    if model_id is not None:
-        for item_id, label_id, p in lib.suggestions.confidences(model_id, item_ids=item_ids):
-            if label_id in col:
-                out[row[item_id], col[label_id]] = p
-    for item_id, label_id in lib.labels.pairs(item_ids=item_ids):
-        if label_id in col:
-            out[row[item_id], col[label_id]] = 1.0
-    return out
-
-
 def profile_similarity(query: np.ndarray, profiles: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Weighted cosine of the query profile with each candidate's, in [0, 1]."""
     q = query * np.sqrt(weights)
@@ -71,16 +50,29 @@ def profile_similarity(query: np.ndarray, profiles: np.ndarray, weights: np.ndar
     return (p @ q) / np.maximum(norms, 1e-9)
 
 
-def combine(item_ids, profiles_sim, distances: dict[int, int], bits: int,
-            same_photo: int | None = None) -> list[Scored]:
-    """Scores of the candidates, best first (ties by item id)."""
+def combine(item_ids: np.ndarray, profiles_sim: np.ndarray, distances: dict[int, int], bits: int,
+            same_photo: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(order, scores) of the candidates: positions best first (ties by item id), and each
+    candidate's score."""
+    score = W_PROFILE * profiles_sim.astype(np.float64)
+    if distances and bits:
+        at = np.searchsorted(item_ids, np.array(list(distances), np.int64))
+        d = np.array(list(distances.values()), np.float64)
+        score[at] += W_CODES * (1.0 - d / bits)
+    if same_photo is not None:
+        score[item_ids == same_photo] += SAME_PHOTO_FIRST
+    return np.lexsort((item_ids, -score)), score
+
+
+def scored(item_ids: np.ndarray, profiles_sim: np.ndarray, score: np.ndarray, positions, distances: dict[int, int],
+           same_photo: int | None = None) -> list[Scored]:
+    """The candidates at ``positions``, in that order, as ``Scored``."""
     out = []
-    for item_id, sim in zip(item_ids, profiles_sim):
-        d = distances.get(item_id)
-        score = W_PROFILE * float(sim) + (W_CODES * (1.0 - d / bits) if d is not None and bits else 0.0)
-        dup = item_id == same_photo
-        out.append(Scored(item_id, score + (SAME_PHOTO_FIRST if dup else 0.0), d, float(sim), dup))
-    return sorted(out, key=lambda s: (-s.score, s.item_id))
+    for j in positions:
+        item_id = int(item_ids[j])
+        out.append(Scored(item_id, float(score[j]), distances.get(item_id), float(profiles_sim[j]),
+                          item_id == same_photo))
+    return out
 
 
 def balanced(added: np.ndarray, garment: np.ndarray, k: int) -> list[int]:
@@ -94,7 +86,16 @@ def balanced(added: np.ndarray, garment: np.ndarray, k: int) -> list[int]:
     added label filled the top 10 (one demo library, 100 edits of backlog items: added motif
     .92 with garment .41, or .45 with .88, depending on the weight).
     """
-    left = list(range(len(added)))
+    added, garment = np.asarray(added, np.float64), np.asarray(garment, np.float64)
+    n = len(added)
+    if n > 2 * k:  # each pick is the best left by one of the two weightings: the best k by either
+        ranks = np.arange(n)
+        either = np.union1d(np.lexsort((ranks, -(added * 1.0 + garment * 0.5)))[:k],
+                            np.lexsort((ranks, -(added * 0.5 + garment * 1.0)))[:k])
+        chosen = [int(either[j]) for j in balanced(added[either], garment[either], k)[:k]]
+        taken = set(chosen)
+        return chosen + [j for j in range(n) if j not in taken]
+    left = list(range(n))
     order: list[int] = []
     have_added = have_garment = 0.0
     while left and len(order) < k:

@@ -30,6 +30,7 @@ class Library:
     def __init__(self, root: Path, db: sqlite_utils.Database, read_only: bool = False):
         from app.store.codes import CodeRepository
         from app.store.collections import CollectionRepository
+        from app.store.evidence import EvidenceRepository
         from app.store.items import ItemRepository
         from app.store.keywords import KeywordRepository
         from app.store.labels import LabelRepository
@@ -50,6 +51,7 @@ class Library:
         self.codes = CodeRepository(self)              # the codes each model gave each item
         self.suggestions = SuggestionRepository(self)  # labels the active model suggests
         self.keywords = KeywordRepository(self)
+        self.evidence = EvidenceRepository(self)  # tags and suggestions in bulk, and what changed
         self.snapshots = SnapshotStore(self)  # rows as they were: the undo of every op
         self.trash = TrashRepository(self)    # deleted items, restorable as they were
 
@@ -65,6 +67,12 @@ class Library:
     @property
     def models_dir(self) -> Path:
         return self.root / "models"
+
+    @property
+    def cache_dir(self) -> Path:
+        """What search keeps in memory, saved so the next process need not read it all again
+        (``app.store.cache``); safe to delete."""
+        return self.root / "cache"
 
     @property
     def photos_dir(self) -> Path:
@@ -88,6 +96,8 @@ class Library:
         if self.read_only:
             return []
         removed = clean_stale(self.models_dir, ("*.partial", ".*.part"))
+        with contextlib.suppress(sqlite3.OperationalError):  # another process is writing: next time
+            self.evidence.prune()
         if deep:
             for folder in (self.thumbnails_dir, self.photos_dir):
                 removed += clean_stale(folder, ("*/*.part",))
@@ -125,6 +135,13 @@ class Library:
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
         return row[0] if row else default
+
+    def write_stamp(self) -> tuple[int, int]:
+        """Changes whenever anything is written to the library, by this connection (its count
+        of changed rows) or by any other (SQLite's ``data_version``): what may be kept
+        between two reads while it stays the same."""
+        conn = self.db.conn
+        return conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0]
 
     def set_meta(self, key: str, value: str) -> None:
         with self.atomic():

@@ -214,6 +214,27 @@ def _m007_trashed_photos(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX idx_trash_lone_photos ON trash_lone_photos(item_id)")
 
 
+# Items whose tags, tag suggestions or photo signature changed, written by plain SQL triggers
+# (so every writer, process and cascade is seen): a search process keeps every item's label
+# evidence and photo signature in memory (``app.services.evidence``, ``search_alike``) and
+# reads again only the items named here since it last looked. Readers never delete; opening a
+# library drops marks far behind the newest (a reader that far behind reads everything again).
+_CHANGE_TRIGGERS = {
+    f"changes_{table}_{event.lower()}": f"AFTER {event} ON {table} BEGIN "
+    f"INSERT INTO item_changes (item_id) VALUES {values}; END"
+    for table in ("item_labels", "suggestions", "photo_signatures")
+    for event, values in (("INSERT", "(new.item_id)"), ("UPDATE", "(old.item_id), (new.item_id)"),
+                          ("DELETE", "(old.item_id)"))
+}
+
+
+def _m008_item_changes(conn: sqlite3.Connection) -> None:
+    """A log of the items whose search data changed (marks only grow)."""
+    conn.execute("CREATE TABLE item_changes (mark INTEGER PRIMARY KEY AUTOINCREMENT, item_id INTEGER NOT NULL)")
+    for name, body in _CHANGE_TRIGGERS.items():
+        conn.execute(f"CREATE TRIGGER {name} {body}")
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _m001_initial),
     (2, "codes indexed by model, modality and item", _m002_codes_by_item),
@@ -222,6 +243,7 @@ MIGRATIONS: list[Migration] = [
     (5, "photo signatures for finding the same photo again", _m005_photo_signatures),
     (6, "a trash for deleted items", _m006_trash),
     (7, "a trash for single deleted photos", _m007_trashed_photos),
+    (8, "a log of items whose tags, suggestions or photo signature changed", _m008_item_changes),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

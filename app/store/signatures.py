@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.store.sql import chunks, marks
+
 if TYPE_CHECKING:
     from app.store.library import Library
 
@@ -23,6 +25,15 @@ class SignatureRepository:
         """item id → sha256 of the photo its stored signature was made from."""
         return dict(self.lib.db.execute("SELECT item_id, sha256 FROM photo_signatures").fetchall())
 
+    def hashes_of(self, item_ids: Iterable[int]) -> dict[int, str]:
+        """``hashes`` of these items only."""
+        ids = sorted({int(i) for i in item_ids})
+        out: dict[int, str] = {}
+        for chunk in chunks(ids):
+            out.update(self.lib.db.execute(
+                f"SELECT item_id, sha256 FROM photo_signatures WHERE item_id IN ({marks(chunk)})", chunk).fetchall())
+        return out
+
     def put(self, rows: Iterable[tuple[int, str, np.ndarray]]) -> None:
         """Store (item id, photo sha256, float16 signature) rows, replacing older ones."""
         with self.lib.atomic():
@@ -38,12 +49,25 @@ class SignatureRepository:
                 self.lib.db.table("photo_signatures").delete_where("item_id = ?", [item_id])
             self.bump()
 
-    def load(self, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-        """(item ids int64 (n,), signatures float16 (n, *shape)), in item order."""
-        rows = self.lib.db.execute("SELECT item_id, signature FROM photo_signatures ORDER BY item_id").fetchall()
-        ids = np.array([r[0] for r in rows], np.int64)
-        sigs = np.frombuffer(b"".join(r[1] for r in rows), np.float16).reshape(len(rows), *shape)
-        return ids, sigs
+    def slices(self, shape: tuple[int, int], size: int = 20_000):
+        """Every signature, in slices of ``size`` rows: (item ids int64, float16 signatures
+        (rows, *shape)), in item order."""
+        cur = self.lib.db.conn.execute("SELECT item_id, signature FROM photo_signatures ORDER BY item_id")
+        while rows := cur.fetchmany(size):
+            yield (np.array([r[0] for r in rows], np.int64),
+                   np.frombuffer(b"".join(r[1] for r in rows), np.float16).reshape(len(rows), *shape))
+
+    def of(self, item_ids: Iterable[int], shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, float16 signatures) of ``item_ids`` that have one, in item order."""
+        ids = sorted({int(i) for i in item_ids})
+        rows = []
+        for chunk in chunks(ids):
+            rows += self.lib.db.conn.execute(
+                f"SELECT item_id, signature FROM photo_signatures WHERE item_id IN ({marks(chunk)}) "
+                "ORDER BY item_id", chunk).fetchall()
+        rows.sort()
+        return (np.array([r[0] for r in rows], np.int64),
+                np.frombuffer(b"".join(r[1] for r in rows), np.float16).reshape(len(rows), *shape))
 
     def version(self) -> tuple[int, str]:
         """Changes whenever signatures are written or removed (and when items go: the count)."""

@@ -27,3 +27,15 @@ def test_predicted_evidence_counts_by_its_probability():
     garment = np.array([1.0, 0.0, 0.0], np.float32)
     assert balanced(added, garment, 2)[:2] == [2, 0]  # the surer phoenix before the doubtful one
     assert balanced(np.zeros(0, np.float32), np.zeros(0, np.float32), 10) == []
+
+
+def test_a_long_candidate_list_gives_the_same_top_as_the_plain_greedy_pass():
+    # beyond 2k candidates only the best k by either weighting are looked at: the picks must
+    # be those the greedy pass over every candidate makes, ties included
+    rng = np.random.default_rng(3)
+    for trial in range(20):
+        n, k = int(rng.integers(30, 400)), int(rng.integers(1, 12))
+        added = rng.choice([0.0, 0.35, 0.5, 1.0], n).astype(np.float32)
+        garment = rng.choice([0.0, 0.5, 1.0], n).astype(np.float32)
+        assert balanced(added, garment, k)[:k] == balanced(added, garment, n)[:k], trial
+        assert sorted(balanced(added, garment, k)) == list(range(n))

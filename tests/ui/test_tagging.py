@@ -149,6 +149,7 @@ def test_a_suggestion_is_accepted_by_its_tick_cell_and_rejected_by_delete_withou
     select(window, qtbot, ids[:1])
     panel = window.detail.suggestions
     qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 2)
+    wait_idle(qtbot, window)  # the panel laid out and no refresh pending: the cell stays where it is
     first = panel.tree.topLevelItem(0)
     cell = panel.tree.visualItemRect(first)
     x = panel.tree.header().sectionViewportPosition(panel.ACCEPT) + 4

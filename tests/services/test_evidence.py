@@ -1,0 +1,221 @@
+"""The label evidence a search keeps in memory stays what SQLite holds, whatever changes it:
+tags, suggestions and the curator's rejections, deleted items, label merges, undo, another
+process, and a change log pruned past what a reader saw."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.core.models import Item
+from app.services import evidence
+from app.store import open_library
+from tests.services.test_ops import CASES
+
+MODEL = "m-1"
+
+
+def reference(lib, model_id, label_ids, item_ids):
+    """What SQLite holds, row by row: 1 where tagged, else the unrejected confidence."""
+    col = {l: j for j, l in enumerate(label_ids)}
+    row = {i: r for r, i in enumerate(item_ids)}
+    out = np.zeros((len(item_ids), len(label_ids)), np.float32)
+    for item_id, label_id, p in lib.suggestions.confidences(model_id, item_ids=item_ids) if model_id else ():
+        out[row[item_id], col[label_id]] = p
+    for item_id, label_id in lib.labels.pairs(item_ids=item_ids):
+        out[row[item_id], col[label_id]] = 1.0
+    return out
+
+
+def same_as_sqlite(lib, matrix, item_ids, model_id=MODEL):
+    labels = sorted(lib.scheme.labels)
+    assert np.array_equal(matrix.profiles(item_ids, labels), reference(lib, model_id, labels, item_ids))
+    tagged = {(i, l) for i, l in lib.labels.pairs(item_ids=item_ids)}
+    rows = matrix.rows_of(item_ids)
+    for r, item_id in zip(rows, item_ids):
+        for label in labels:
+            held = r >= 0 and bool(matrix.tagged[r, matrix.col[label]])
+            assert held == ((item_id, label) in tagged), (item_id, label)
+
+
+@pytest.fixture
+def lib(library):
+    library.models.register(MODEL, 32, "ssah", {})
+    ids = [library.items.add(Item(f"E-{n:03d}", title=f"Item {n}")) for n in range(8)]
+    library.labels.tag(ids[:3], ["dragon"])
+    library.labels.tag(ids[2:5], ["robe"])
+    library.suggestions.put(MODEL, [(ids[5], "phoenix", 0.8), (ids[6], "dragon", 0.45), (ids[0], "robe", 0.6)])
+    library.ids = ids
+    return library
+
+
+def refreshed(lib, matrix):
+    return evidence.refresh(lib, matrix, MODEL, lib.scheme.version)
+
+
+def test_the_first_read_is_what_sqlite_holds_and_an_unchanged_library_is_not_read_again(lib):
+    matrix = refreshed(lib, None)
+    same_as_sqlite(lib, matrix, lib.ids)
+    assert refreshed(lib, matrix) is matrix
+    assert matrix.profiles([10_000], ["dragon"]).tolist() == [[0.0]]  # no such item: no evidence
+    assert matrix.profiles(lib.ids[:1], ["no-such-label"]).tolist() == [[0.0]]
+
+
+def test_tags_suggestions_rejections_and_deletions_are_seen_item_by_item(lib):
+    matrix = refreshed(lib, None)
+    ids = lib.ids
+    lib.labels.tag([ids[7]], ["peony"])
+    lib.labels.untag([ids[0]], ["dragon"])
+    lib.suggestions.put(MODEL, [(ids[6], "dragon", 0.9), (ids[1], "phoenix", 0.35)])
+    lib.suggestions.set_status(ids[5], "phoenix", "rejected", MODEL)
+    lib.items.delete(ids[3])
+    newer = refreshed(lib, matrix)
+    assert newer is not matrix and newer.mark > matrix.mark
+    same_as_sqlite(lib, newer, ids)
+    same_as_sqlite(lib, matrix, [])  # the older one was not changed under its readers
+    assert matrix.profiles([ids[7]], ["peony"]).tolist() == [[0.0]]
+
+
+LABEL_OPS = ("tag", "tag an implied label explicitly", "untag", "accept suggestions", "reject suggestions",
+             "add label", "move label", "merge labels", "delete a used label", "delete items",
+             "activate model", "delete the active model")
+
+
+@pytest.fixture
+def ops_lib(library):
+    """What ``test_ops`` starts from: six tagged items, two models with suggestions."""
+    ids = [library.items.add(Item(f"M-{n:03d}", title=f"Robe {n}")) for n in range(6)]
+    library.labels.tag(ids[:3], ["dragon", "robe"])
+    library.labels.tag(ids[3:], ["phoenix", "skirt"], source="import")
+    library.labels.tag(ids[2:4], ["cloud"])
+    library.models.register("m1", 16, "ssah", {}, activate=False)
+    library.models.register("m2", 16, "ssah", {})
+    library.suggestions.put("m2", [(i, "peony", 0.8) for i in ids] + [(i, "bat", 0.6) for i in ids])
+    library.suggestions.put("m1", [(ids[0], "lotus", 0.7)])
+    library.ids = ids
+    return library
+
+
+@pytest.mark.parametrize("name", LABEL_OPS)
+def test_every_op_on_labels_and_suggestions_and_its_undo_are_seen(ops_lib, name):
+    lib, model = ops_lib, lambda: (lib.models.active().id if lib.models.active() else None)
+    matrix = evidence.refresh(lib, None, model(), lib.scheme.version)
+    result = CASES[name](lib.ids).run(lib)
+    matrix = evidence.refresh(lib, matrix, model(), lib.scheme.version)
+    same_as_sqlite(lib, matrix, lib.ids, model())
+    result.undo.run(lib)
+    same_as_sqlite(lib, evidence.refresh(lib, matrix, model(), lib.scheme.version), lib.ids, model())
+
+
+def test_another_process_writing_is_seen(lib, tmp_path):
+    matrix = refreshed(lib, None)
+    with open_library(lib.root) as other:
+        other.labels.tag([lib.ids[6]], ["phoenix"])
+        other.suggestions.put(MODEL, [(lib.ids[7], "dragon", 0.7)])
+    same_as_sqlite(lib, refreshed(lib, matrix), lib.ids)
+
+
+def test_a_reader_behind_a_pruned_log_reads_everything_again(lib):
+    matrix = refreshed(lib, None)
+    for n in range(6):
+        lib.labels.tag([lib.ids[7]], ["peony" if n % 2 else "dragon"])
+        lib.labels.untag([lib.ids[7]], ["peony" if n % 2 else "dragon"])
+    lib.labels.tag([lib.ids[1]], ["phoenix"])
+    assert lib.evidence.prune(keep=2) > 0
+    assert lib.evidence.oldest() > matrix.mark + 1
+    same_as_sqlite(lib, refreshed(lib, matrix), lib.ids)
+    assert lib.evidence.prune(keep=2) == 0  # nothing more to drop
+
+
+def test_without_a_model_only_tags_count(lib):
+    matrix = evidence.refresh(lib, None, None, lib.scheme.version)
+    assert matrix.profiles([lib.ids[5]], ["phoenix"]).tolist() == [[0.0]]
+    assert matrix.profiles([lib.ids[0]], ["dragon"]).tolist() == [[1.0]]
+
+
+def test_the_write_stamp_moves_with_every_write_here_or_elsewhere(lib):
+    before = lib.write_stamp()
+    assert lib.write_stamp() == before
+    lib.labels.tag([lib.ids[7]], ["dragon"])
+    after = lib.write_stamp()
+    assert after != before
+    with open_library(lib.root) as other:
+        other.items.add(Item("E-OTHER"))
+    assert lib.write_stamp() != after
+
+
+def test_a_few_ids_are_merged_into_a_sorted_list_in_their_places():
+    from app.services.ranking import with_ids
+
+    ids = np.array([2, 5, 9], np.int64)
+    assert with_ids(ids, [5, 1, 12, 7, 7]).tolist() == [1, 2, 5, 7, 9, 12]
+    assert with_ids(ids, []) is ids
+    assert with_ids(np.zeros(0, np.int64), {4, 3}).tolist() == [3, 4]
+
+
+def test_a_saved_matrix_is_mapped_by_the_next_reader_and_brought_up_to_date(lib, monkeypatch):
+    monkeypatch.setattr(evidence, "CACHE_FROM", 1)
+    first = refreshed(lib, None)
+    assert (lib.cache_dir / f"{evidence._cache_name(MODEL)}.json").is_file()
+    lib.labels.tag([lib.ids[7]], ["phoenix"])
+    lib.suggestions.set_status(lib.ids[5], "phoenix", "rejected", MODEL)
+    reads = []
+    monkeypatch.setattr(lib.evidence, "tags", lambda item_ids=None, real=lib.evidence.tags: reads.append(item_ids)
+                        or real(item_ids))
+    second = refreshed(lib, None)  # a new reader: the cache, then only what changed since
+    assert reads and all(r is not None and set(r) <= {lib.ids[5], lib.ids[7]} for r in reads)
+    same_as_sqlite(lib, second, lib.ids)
+    assert first.mark < second.mark
+
+
+@pytest.mark.parametrize("damage", ["garbage json", "missing array", "other model", "truncated array"])
+def test_a_damaged_or_foreign_cache_is_read_around(lib, monkeypatch, damage):
+    monkeypatch.setattr(evidence, "CACHE_FROM", 1)
+    refreshed(lib, None)
+    note = lib.cache_dir / f"{evidence._cache_name(MODEL)}.json"
+    arrays = sorted(lib.cache_dir.glob("*.npy"))
+    if damage == "garbage json":
+        note.write_text("{not json", encoding="utf-8")
+    elif damage == "missing array":
+        arrays[0].unlink()
+    elif damage == "other model":
+        note.write_text(note.read_text(encoding="utf-8").replace(f'"model": "{MODEL}"', '"model": "m-9"'),
+                        encoding="utf-8")
+    else:
+        for path in arrays:
+            path.write_bytes(path.read_bytes()[:90])
+    lib.labels.tag([lib.ids[7]], ["peony"])
+    same_as_sqlite(lib, refreshed(lib, None), lib.ids)
+
+
+def test_a_read_only_library_reads_without_saving(lib, monkeypatch):
+    monkeypatch.setattr(evidence, "CACHE_FROM", 1)
+    monkeypatch.setattr(lib, "read_only", True)
+    same_as_sqlite(lib, refreshed(lib, None), lib.ids)
+    assert not lib.cache_dir.exists()
+
+
+def test_the_photo_signatures_in_memory_follow_the_library_and_its_saved_cache(lib, monkeypatch):
+    from app.media.signature import CROPS, DIM
+    from app.search.signatures import SignatureIndex
+    from app.services import search_alike
+    from app.services.search import SearchService
+
+    monkeypatch.setattr(search_alike, "SAVE_FROM", 1)
+    rng = np.random.default_rng(0)
+
+    def sig():
+        return rng.standard_normal((len(CROPS), DIM)).astype(np.float16)
+
+    lib.signatures.put([(i, f"h{i}", sig()) for i in lib.ids[:5]])
+    first = search_alike.signatures(SearchService(lib))
+    assert first.ids.tolist() == sorted(lib.ids[:5])
+    assert (lib.cache_dir / "signatures.json").is_file()
+    with open_library(lib.root) as other:  # another process adds one, replaces one, deletes an item
+        other.signatures.put([(lib.ids[6], "h6", sig()), (lib.ids[0], "h0b", sig())])
+        other.items.delete(lib.ids[1])
+    for service in (SearchService(lib), SearchService(lib)):  # a new reader starts from the cache
+        index = search_alike.signatures(service)
+        ids, sigs = lib.signatures.of(lib.ids, (len(CROPS), DIM))
+        assert index.ids.tolist() == ids.tolist()
+        full = SignatureIndex.from_slices([(ids, sigs)], len(CROPS), DIM)  # what a full read gives
+        assert np.array_equal(index.stored, full.stored) and np.array_equal(index.scales, full.scales)
