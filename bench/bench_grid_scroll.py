@@ -101,7 +101,7 @@ def main() -> int:
 
     from app.store import open_library
     from app.ui.latency import LatencyProbe
-    from app.ui.main import settle_heap
+    from app.ui.main import settle_interpreter
     from app.ui.main_window import MainWindow
     from app.ui.settings import use_settings_dir
 
@@ -123,7 +123,7 @@ def main() -> int:
     window.resize(1440, 900)
     window.show()
     if not args.no_settle:
-        settle_heap(window)  # as main() does once the window is up
+        settle_interpreter(window)  # as main() does once the window is up
     probe = LatencyProbe(parent=window)
     probe.enter("open")
     began = time.perf_counter()

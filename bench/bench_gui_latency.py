@@ -209,12 +209,12 @@ def measure(args, files, sheet, tmp: Path) -> dict:
 
     from app.ui import settings
     from app.ui.latency import LatencyProbe
-    from app.ui.main import settle_heap, start
+    from app.ui.main import settle_interpreter, start
 
     app = QApplication.instance() or QApplication([])
     settings.use_settings_dir(tmp / "qsettings", organisation="WenyangBench")
     window = start(app, demo=False)
-    settle_heap(window)  # as main() does once the window is up
+    settle_interpreter(window)  # as main() does once the window is up
     probe = LatencyProbe()
     sampler = StallSampler(probe) if args.stacks else None
     if sampler:

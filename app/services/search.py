@@ -134,7 +134,10 @@ def compile_search_loops_apart(timeout: float = 300) -> bool:
     if not _compiled.AVAILABLE:
         return False
     try:
-        done = subprocess.run([sys.executable, "-c", "from app.search._compiled import warm_up; warm_up()"],
+        # at low priority: it starts while the window draws its first pages (importing Numba
+        # alone is a second of CPU on a 2-core machine)
+        done = subprocess.run([sys.executable, "-c", "import os; hasattr(os, 'nice') and os.nice(10); "
+                               "from app.search._compiled import warm_up; warm_up()"],
                               capture_output=True, timeout=timeout)
     except (OSError, subprocess.SubprocessError):
         return False
@@ -184,7 +187,8 @@ class SearchService:
         return self.runtime().provider
 
     def warm(self, compile_apart: bool = False) -> None:
-        """Load both indexes and build their multi-index tables now (on a worker, after the
+        """Load both indexes and build their multi-index tables, and read every item's label
+        evidence, photo signature and which tab it can appear in, now (on a worker, after the
         library opens), so that the first search does not wait for them. ``compile_apart``
         (the window): compile the search loops in a child process first, so that this
         process only loads them from Numba's cache (compiling here stalled the window's event
@@ -197,6 +201,8 @@ class SearchService:
             self.index(modality).prepare()
         self.evidence()
         signatures(self)
+        for modality in ("image", "text"):
+            self._members(modality)
 
     def index(self, modality: str) -> HammingIndex:
         """The Hamming index of one modality (rebuilt when codes were written since)."""

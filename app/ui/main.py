@@ -79,17 +79,29 @@ def start(app: QApplication | None = None, demo: bool | None = None, demo_count:
     return window
 
 
-def settle_heap(window: MainWindow | None = None) -> None:
-    """Move every object alive now (modules, classes, the window's widgets: about 90,000)
-    out of the garbage collector's reach, once the window is up; with ``window``, once more
-    when its search backend has loaded (ONNX Runtime, Numba and their modules, on a worker).
+SWITCH_INTERVAL = 0.001  # seconds a thread keeps the interpreter lock while another waits
 
-    A full collection walks every tracked object while holding the interpreter lock; with
-    the start-up heap in it, one took 54-66 ms on a 2-core machine, and the window's event
-    loop stopped for that long in the middle of an import (``bench/bench_gui_latency.py``).
-    These objects live as long as the application anyway; later collections only walk what
-    was made after this point (Python's ``gc.freeze``). The second freeze does not collect
-    first (that would be the same stall): the little garbage it may pin stays pinned."""
+
+def settle_interpreter(window: MainWindow | None = None) -> None:
+    """Once the window is up, keep Python from stalling its event loop:
+
+    - Move every object alive now (modules, classes, the window's widgets: about 90,000) out
+      of the garbage collector's reach; with ``window``, once more when its search backend
+      has loaded (ONNX Runtime, Numba and their modules, on a worker). A full collection walks
+      every tracked object while holding the interpreter lock; with the start-up heap in it,
+      one took 54-66 ms on a 2-core machine, and the event loop stopped for that long in the
+      middle of an import (``bench/bench_gui_latency.py``). These objects live as long as the
+      application anyway; later collections only walk what was made after this point
+      (Python's ``gc.freeze``). The second freeze does not collect first (that would be the
+      same stall): the little garbage it may pin stays pinned.
+    - Hand the interpreter lock between threads every 1 ms instead of every 5: the GUI
+      thread takes it back many times per frame, and each time a busy worker (the grid's
+      page loads, the search backend reading the library) could keep it for a whole
+      interval. Scrolling a 100,500-item library at once after opening
+      (``bench/bench_grid_scroll.py --library``, six runs each, alternating): gaps over
+      50 ms per run 1-4 (worst 61-148 ms) at 5 ms, 0-3 (worst 43-95 ms) at 1 ms.
+    """
+    sys.setswitchinterval(SWITCH_INTERVAL)
     gc.collect()
     gc.freeze()
     if window is None:
@@ -131,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     window = start(app, **parse_options(argv))
     if window is None:
         return 1
-    settle_heap(window)
+    settle_interpreter(window)
     quit_later(app, window)
     return app.exec()
 
