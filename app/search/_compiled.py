@@ -207,6 +207,39 @@ if AVAILABLE:
             out[i] = best
 
 
+if AVAILABLE:
+    @njit(nogil=True, cache=True, boundscheck=False)
+    def profile_scores(values, tagged, members, model_cols, weights, query, strong_cols, need_tag, out):
+        """Per row of a label-evidence matrix (``app.services.evidence``): -1 where the row is
+        not a member or carries none of ``strong_cols`` (tagged when ``need_tag``, else any
+        evidence above 0); else the weighted cosine of its values at ``model_cols`` (0 at a
+        column of -1) with ``query`` (each term weighted by ``weights``)."""
+        n, m = values.shape[0], model_cols.shape[0]
+        qq = 0.0
+        for j in range(m):
+            qq += query[j] * query[j] * weights[j]
+        qnorm = max(np.sqrt(qq), 1e-9)
+        for i in range(n):
+            out[i] = -1.0
+            if not members[i]:
+                continue
+            found = False
+            for c in strong_cols:
+                if tagged[i, c] if need_tag else values[i, c] > 0:
+                    found = True
+                    break
+            if not found:
+                continue
+            dot = 0.0
+            pp = 0.0
+            for j in range(m):
+                c = model_cols[j]
+                v = values[i, c] if c >= 0 else np.float32(0.0)
+                dot += v * query[j] * weights[j]
+                pp += v * v * weights[j]
+            out[i] = dot / max(np.sqrt(pp) * qnorm, 1e-9)
+
+
 def warm_up() -> None:
     """Compile (or load from the cache) every loop here on tiny inputs. The window runs this in
     a child process first: compiling holds the interpreter lock for up to 0.1 s at a time, which
@@ -215,6 +248,10 @@ def warm_up() -> None:
         return
     best_crop_dots(np.zeros((1, 1, 1), np.int8), np.ones((1, 1), np.float32), np.zeros(1, np.int8),
                    np.empty(1, np.float32))
+    one = np.zeros(1, np.int64)
+    for need_tag in (True, False):
+        profile_scores(np.zeros((1, 1), np.float32), np.zeros((1, 1), bool), np.ones(1, bool), one,
+                       np.ones(1, np.float32), np.ones(1, np.float32), one, need_tag, np.empty(1, np.float32))
     words = np.zeros((1, 4), np.uint64)
     rows, dist = np.empty(8, np.int64), np.empty(8, np.int32)
     scan_search(words, np.zeros(1, np.uint64), 1, -1, np.zeros(1, bool), False, rows, dist)

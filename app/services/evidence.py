@@ -21,12 +21,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.search import _compiled
 from app.store import cache
 
 if TYPE_CHECKING:
     from app.store import Library
 
 FULL_RELOAD_SHARE = 0.25  # more changed items than this share of the rows: read everything again
+SLICE = 65_536            # rows per NumPy pass where Numba is missing
 CACHE_FROM = 20_000       # items with evidence from which the matrix is saved (``app.store.cache``)
 SAVE_AFTER_MARKS = 100_000  # log entries read since the saved cache before it is saved again
 
@@ -61,6 +63,42 @@ class EvidenceMatrix:
     def columns(self, label_ids) -> np.ndarray:
         """Column of each label id, -1 for a label the matrix does not know."""
         return np.array([self.col.get(l, -1) for l in label_ids], np.int64)
+
+    def member_rows(self, members: np.ndarray) -> np.ndarray:
+        """bool (n,): which rows are items of ``members`` (sorted ids)."""
+        mask = np.zeros(len(self.ids), bool)
+        rows = self.rows_of(members)
+        mask[rows[rows >= 0]] = True
+        return mask
+
+    def profile_scores(self, members: np.ndarray, label_ids: list[str], weights: np.ndarray, query: np.ndarray,
+                       strong, need_tag: bool) -> np.ndarray:
+        """float32 (n,): for each row that is a member (``members``: bool (n,)) and carries
+        evidence of any ``strong`` label (tagged with it when ``need_tag``), the weighted
+        cosine of its profile over ``label_ids`` with ``query`` (``similar.profile_similarity``);
+        -1 for the other rows. One compiled pass over the matrix where Numba runs."""
+        out = np.full(len(self.ids), -1.0, np.float32)
+        strong_cols = self.columns(sorted(strong))
+        strong_cols = strong_cols[strong_cols >= 0]
+        cols = self.columns(label_ids)
+        if len(self.ids) == 0 or len(strong_cols) == 0:
+            return out
+        weights, query = np.asarray(weights, np.float32), np.asarray(query, np.float32)
+        if _compiled.AVAILABLE:
+            _compiled.profile_scores(np.asarray(self.values), np.asarray(self.tagged), members, cols, weights,
+                                     query, strong_cols, need_tag, out)
+            return out
+        for start in range(0, len(self.ids), SLICE):
+            part = slice(start, start + SLICE)
+            found = (self.tagged[part][:, strong_cols] if need_tag else self.values[part][:, strong_cols] > 0)
+            rows = np.flatnonzero(found.any(axis=1) & members[part])
+            if len(rows):
+                profiles = self.values[part][rows][:, np.maximum(cols, 0)]
+                profiles[:, cols < 0] = 0.0  # a label the matrix lacks
+                q, p = query * np.sqrt(weights), profiles * np.sqrt(weights)
+                norms = np.linalg.norm(p, axis=1) * max(float(np.linalg.norm(q)), 1e-9)
+                out[start + rows] = (p @ q) / np.maximum(norms, 1e-9)
+        return out
 
     def profiles(self, item_ids, label_ids) -> np.ndarray:
         """float32 (items, labels): 1 where tagged, else the predicted probability, else 0

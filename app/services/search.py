@@ -158,6 +158,7 @@ class SearchService:
         self._evidence: EvidenceMatrix | None = None
         self._evidence_lock = threading.Lock()
         self._member_cache: dict[str, tuple] = {}
+        self._member_rows_cache: dict[str, tuple] = {}
         self._signature_lock = threading.Lock()
         self._query = threading.local()  # .state: what the running query read once
 
@@ -436,6 +437,17 @@ class SearchService:
         if state is not None:
             state.members[modality] = cached[1]
         return cached[1]
+
+    def _member_rows(self, matrix, modality: str, allowed: set[int] | None, member_ids: np.ndarray) -> np.ndarray:
+        """``matrix.member_rows(member_ids)``, kept while the matrix and the members are the same
+        (with no filter): at a million items the mask takes ~40 ms to make."""
+        if allowed is not None:
+            return matrix.member_rows(member_ids)
+        cached = self._member_rows_cache.get(modality)
+        if cached is None or cached[0] is not matrix or cached[1] is not member_ids:
+            cached = (matrix, member_ids, matrix.member_rows(member_ids))
+            self._member_rows_cache[modality] = cached
+        return cached[2]
 
     def _stored(self, item_id: int, modality: str):
         model = self.model()

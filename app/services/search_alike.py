@@ -50,29 +50,42 @@ def alike(service, profile: np.ndarray, codes, scores, k: int, filters, photo=No
     dropped = np.array(sorted(exclude), np.int64)
     dup = _same_photo(service, photo, _without(service._member_ids("image", allowed), dropped)) \
         if photo is not None else None
+    strong_set = set().union(*ranking.expand(scheme, strong).values())
     tabs = {}
     for tab, modality in TAB_MODALITY.items():
         member_ids = _without(service._member_ids(modality, allowed), dropped)
         distances = nearest(service, modality, codes, scores, member_ids, k)
-        extra = ranking.label_evidence(matrix, ranking.expand(scheme, strong), member_ids,
-                                       with_predictions=modality == "image")
+        # every member carrying a strong label, scored in one pass over the evidence matrix
+        rows_in = service._member_rows(matrix, modality, allowed, member_ids) if not len(dropped) \
+            else matrix.member_rows(member_ids)
+        all_sims = matrix.profile_scores(rows_in, label_ids, weights, profile, strong_set,
+                                         need_tag=modality != "image")
+        rows = np.flatnonzero(all_sims >= 0)
+        ids, sims = matrix.ids[rows], all_sims[rows]
+        # and those only the Hamming index (or the photo's copy) brought
         found = set(distances) | ({dup} if dup is not None and _holds(member_ids, dup) else set())
-        ids = ranking.with_ids(extra.ids, found)
-        profiles = matrix.profiles(ids, label_ids)
-        sims = similar.profile_similarity(profile, profiles, weights)
-        order, score = similar.combine(ids, sims, distances, model.bits, dup)
+        more = np.array(sorted(i for i in found if not _holds(ids, i)), np.int64)
+        if len(more):
+            at = np.searchsorted(ids, more)
+            ids = np.insert(ids, at, more)
+            sims = np.insert(sims, at, similar.profile_similarity(profile, matrix.profiles(more, label_ids), weights))
+        score = similar.combine(ids, sims, distances, model.bits, dup)
         if required:  # evidence for each (tagged 1, else predicted), the mean over the labels
-            ranked_profiles = profiles[order]
-            added = ranked_profiles[:, required].mean(axis=1)
-            garment = ranked_profiles[:, preferred].mean(axis=1) if preferred else np.ones(len(order), np.float32)
-            picks = [int(order[j]) for j in similar.balanced(added, garment, k)[:k]]
+            added = matrix.profiles(ids, [label_ids[j] for j in required]).mean(axis=1)
+            garment = matrix.profiles(ids, [label_ids[j] for j in preferred]).mean(axis=1) if preferred \
+                else np.ones(len(ids), np.float32)
+            # only the best k by either of balanced()'s weightings can be picked (ties kept)
+            either = np.union1d(similar.at_least_kth(added * 1.0 + garment * 0.5, k),
+                                similar.at_least_kth(added * 0.5 + garment * 1.0, k))
+            local = either[np.lexsort((ids[either], -score[either]))]
+            picks = [int(local[j]) for j in similar.balanced(added[local], garment[local], k)[:k]]
             # the scores say the balanced order: 1 for the first hit, falling by 1/k
             best = [replace(s, score=1.0 - n / k) for n, s in
                     enumerate(similar.scored(ids, sims, score, picks, distances, dup))]
         else:
-            best = similar.scored(ids, sims, score, order[:k].tolist(), distances, dup)
-        rows = np.searchsorted(ids, [s.item_id for s in best])
-        tabs[tab] = [_hit(s, modality, profile, profiles[r], label_ids, weights, scheme) for s, r in zip(best, rows)]
+            best = similar.scored(ids, sims, score, similar.best_first(score, ids, k).tolist(), distances, dup)
+        hits = matrix.profiles([s.item_id for s in best], label_ids)
+        tabs[tab] = [_hit(s, modality, profile, hits[r], label_ids, weights, scheme) for r, s in enumerate(best)]
     wanted = query_labels if query_labels is not None else [l for l, p in zip(label_ids, profile) if p >= STRONG]
     return SearchResults(tabs["photos"], tabs["descriptions"], list(wanted), rt.provider, 0.0)
 

@@ -51,9 +51,9 @@ def profile_similarity(query: np.ndarray, profiles: np.ndarray, weights: np.ndar
 
 
 def combine(item_ids: np.ndarray, profiles_sim: np.ndarray, distances: dict[int, int], bits: int,
-            same_photo: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(order, scores) of the candidates: positions best first (ties by item id), and each
-    candidate's score."""
+            same_photo: int | None = None) -> np.ndarray:
+    """float64 score of each candidate (``item_ids`` ascending): its profile similarity, its
+    code's closeness where the Hamming index found it, the same photo first."""
     score = W_PROFILE * profiles_sim.astype(np.float64)
     if distances and bits:
         at = np.searchsorted(item_ids, np.array(list(distances), np.int64))
@@ -61,7 +61,22 @@ def combine(item_ids: np.ndarray, profiles_sim: np.ndarray, distances: dict[int,
         score[at] += W_CODES * (1.0 - d / bits)
     if same_photo is not None:
         score[item_ids == same_photo] += SAME_PHOTO_FIRST
-    return np.lexsort((item_ids, -score)), score
+    return score
+
+
+def at_least_kth(values: np.ndarray, k: int) -> np.ndarray:
+    """Positions of every value at least the ``k``-th largest (ties included), ascending."""
+    if len(values) <= k:
+        return np.arange(len(values))
+    kth = np.partition(values, len(values) - k)[len(values) - k]
+    return np.flatnonzero(values >= kth)
+
+
+def best_first(score: np.ndarray, item_ids: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the best ``k`` by score, ties by item id: what a full sort's first ``k``
+    would be, without sorting every candidate."""
+    top = at_least_kth(score, k)
+    return top[np.lexsort((item_ids[top], -score[top]))][:k]
 
 
 def scored(item_ids: np.ndarray, profiles_sim: np.ndarray, score: np.ndarray, positions, distances: dict[int, int],

@@ -56,13 +56,13 @@ def save(lib: Library, name: str, arrays: dict[str, np.ndarray], meta: dict[str,
 
 
 def load(lib: Library, name: str) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
-    """(arrays, mapped read-only, and meta) saved under ``name``, or None."""
+    """(arrays, mapped copy-on-write: the file is never written, and meta) saved under ``name``, or None."""
     try:
         meta = json.loads((lib.cache_dir / f"{name}.json").read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT:
             return None
         token = str(meta["token"])
-        arrays = {key: np.load(lib.cache_dir / f"{name}.{token}.{key}.npy", mmap_mode="r", allow_pickle=False)
+        arrays = {key: np.load(lib.cache_dir / f"{name}.{token}.{key}.npy", mmap_mode="c", allow_pickle=False)
                   for key in meta["arrays"]}
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -219,3 +219,49 @@ def test_the_photo_signatures_in_memory_follow_the_library_and_its_saved_cache(l
         assert index.ids.tolist() == ids.tolist()
         full = SignatureIndex.from_slices([(ids, sigs)], len(CROPS), DIM)  # what a full read gives
         assert np.array_equal(index.stored, full.stored) and np.array_equal(index.scales, full.scales)
+
+
+def _random_matrix(n=3000, labels=12, seed=5):
+    rng = np.random.default_rng(seed)
+    tagged = rng.random((n, labels)) < 0.15
+    values = np.where(rng.random((n, labels)) < 0.3, rng.choice([0.3, 0.45, 0.8], (n, labels)), 0.0)
+    values = np.where(tagged, 1.0, values).astype(np.float32)
+    ids = np.sort(rng.choice(10 * n, n, replace=False)).astype(np.int64)
+    return evidence.EvidenceMatrix("m", [f"l{j}" for j in range(labels)], ids, tagged, values, 0, 1)
+
+
+@pytest.mark.parametrize("need_tag", [False, True])
+def test_the_one_pass_scores_are_the_profile_similarity_of_exactly_the_candidates(monkeypatch, need_tag):
+    from app.search import _compiled
+    from app.services.similar import profile_similarity
+
+    matrix = _random_matrix()
+    rng = np.random.default_rng(1)
+    model_labels = [f"l{j}" for j in range(0, 12, 2)] + ["gone"]  # a label the matrix lacks counts 0
+    weights = rng.choice([0.7, 1.0, 2.0, 5.0], len(model_labels)).astype(np.float32)
+    query = rng.random(len(model_labels)).astype(np.float32)
+    members = rng.random(len(matrix)) < 0.7
+    strong = {"l1", "l4", "nowhere"}
+    passes = [matrix.profile_scores(members, model_labels, weights, query, strong, need_tag)]
+    monkeypatch.setattr(_compiled, "AVAILABLE", False)
+    passes.append(matrix.profile_scores(members, model_labels, weights, query, strong, need_tag))
+    cols = [matrix.col["l1"], matrix.col["l4"]]
+    held = matrix.tagged[:, cols] if need_tag else matrix.values[:, cols] > 0
+    expected_rows = np.flatnonzero(held.any(axis=1) & members)
+    expected = profile_similarity(query, matrix.profiles(matrix.ids[expected_rows], model_labels), weights)
+    for scores in passes:
+        assert np.flatnonzero(scores >= 0).tolist() == expected_rows.tolist()
+        assert np.allclose(scores[expected_rows], expected, atol=1e-6)
+        assert (scores[~np.isin(np.arange(len(matrix)), expected_rows)] == -1).all()
+    assert (matrix.profile_scores(members, model_labels, weights, query, {"nowhere"}, need_tag) == -1).all()
+
+
+def test_the_best_k_without_a_full_sort_are_the_full_sorts_first_k():
+    from app.services.similar import best_first
+
+    rng = np.random.default_rng(2)
+    for trial in range(30):
+        n, k = int(rng.integers(1, 300)), int(rng.integers(1, 60))
+        score = rng.choice([0.1, 0.5, 0.5, 0.9, 1.2], n) + rng.choice([0.0, 0.25], n)
+        ids = np.sort(rng.choice(5 * n, n, replace=False))
+        assert best_first(score, ids, k).tolist() == np.lexsort((ids, -score))[:k].tolist(), trial
