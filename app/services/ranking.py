@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.services.similar import best_first
+
 if TYPE_CHECKING:
     from app.services.evidence import EvidenceMatrix
 
@@ -62,8 +64,9 @@ class Evidence:
 
 def label_evidence(matrix: EvidenceMatrix, asked: dict[str, set[str]], members: np.ndarray | None,
                    with_predictions: bool) -> Evidence:
-    """Items among ``members`` (sorted ids; None: all) that carry (tagged) or probably show
-    (predicted) any asked label, with their evidence for each."""
+    """Items among ``members`` (bool over the matrix's rows, ``EvidenceMatrix.member_rows``;
+    None: all) that carry (tagged) or probably show (predicted) any asked label, with their
+    evidence for each."""
     names = list(asked)
     n = len(matrix)
     p = np.zeros((n, len(names)), np.float64)
@@ -80,7 +83,7 @@ def label_evidence(matrix: EvidenceMatrix, asked: dict[str, set[str]], members: 
         present[:, a] = tagged[:, a] | (best > 0)
     keep = present.any(axis=1)
     if members is not None:
-        keep &= np.isin(matrix.ids, members, assume_unique=True)
+        keep &= members
     return Evidence(names, matrix.ids[keep], p[keep], tagged[keep], present[keep])
 
 
@@ -125,7 +128,7 @@ def fused(evidence: Evidence, keyword_hits, text: str, distances: dict[int, int]
         d = distances.get(item_id)
         if d is not None and bits:
             score[j] += W_CODES * (1.0 - d / bits)
-    best = np.lexsort((ids, -score))[:k]
+    best = best_first(score, ids, k)
     out = []
     for j in best.tolist():
         item_id = int(ids[j])

@@ -377,9 +377,9 @@ class SearchService:
         tabs = {}
         for tab, modality in TAB_MODALITY.items():
             members = self._with_modality(modality, allowed)
-            evidence = ranking.label_evidence(matrix, expanded, self._member_ids(modality, allowed),
-                                              with_predictions=modality == "image")
             member_ids = self._member_ids(modality, allowed)
+            evidence = ranking.label_evidence(matrix, expanded, self._member_rows(matrix, modality, allowed, member_ids),
+                                              with_predictions=modality == "image")
             best = ranking.fused(evidence, [h for h in keyword_hits if h.item_id in members], text,
                                  nearest(self, modality, codes, scores, member_ids, k), model.bits if model else 0, k)
             tabs[tab] = [self._fused_hit(c, modality) for c in best]
