@@ -64,6 +64,13 @@ def positions_from_ids(index_ids: np.ndarray, ids: Iterable, sorted_ids: bool) -
     return np.flatnonzero(np.isin(index_ids, wanted))
 
 
+def rows_mask(index_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """bool over the rows of ascending ``index_ids``: which hold one of ``ids``."""
+    mask = np.zeros(len(index_ids), bool)
+    mask[positions_from_ids(index_ids, ids, True)] = True
+    return mask
+
+
 class MaskMemo:
     """Remembers the last boolean mask an index was searched with, and its RowFilter.
 

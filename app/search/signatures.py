@@ -15,6 +15,7 @@ import numpy as np
 
 from app.media.signature import quantized
 from app.search import _compiled
+from app.search.filters import rows_mask
 
 SLICE = 8192  # rows per NumPy pass where Numba is missing
 
@@ -62,12 +63,16 @@ class SignatureIndex:
             out[start:start + SLICE] = (part * self.scales[start:start + SLICE]).max(axis=1)
         return out
 
-    def best(self, query: np.ndarray, n: int, members: np.ndarray | None = None) -> np.ndarray:
-        """Ids of the ``n`` photos likest ``query`` by ``approximate``, among ``members``
-        (sorted ids; None: all), best first."""
+    def member_rows(self, members: np.ndarray) -> np.ndarray:
+        """bool (n,): which rows are photos of ``members`` (sorted ids)."""
+        return rows_mask(self.ids, members)
+
+    def best(self, query: np.ndarray, n: int, rows: np.ndarray | None = None) -> np.ndarray:
+        """Ids of the ``n`` photos likest ``query`` by ``approximate``, among ``rows`` (bool
+        over the rows, ``member_rows``; None: all), best first."""
         scores = self.approximate(query)
-        if members is not None:
-            scores[~np.isin(self.ids, members)] = -np.inf
+        if rows is not None:
+            scores[~rows] = -np.inf
         n = min(n, len(scores))
         if n == 0:
             return np.zeros(0, np.int64)

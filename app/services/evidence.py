@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.search import _compiled
+from app.search.filters import rows_mask
 from app.store import cache
 
 if TYPE_CHECKING:
@@ -66,10 +67,7 @@ class EvidenceMatrix:
 
     def member_rows(self, members: np.ndarray) -> np.ndarray:
         """bool (n,): which rows are items of ``members`` (sorted ids)."""
-        mask = np.zeros(len(self.ids), bool)
-        rows = self.rows_of(members)
-        mask[rows[rows >= 0]] = True
-        return mask
+        return rows_mask(self.ids, members)
 
     def profile_scores(self, members: np.ndarray, label_ids: list[str], weights: np.ndarray, query: np.ndarray,
                        strong, need_tag: bool) -> np.ndarray:

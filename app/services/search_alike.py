@@ -48,16 +48,14 @@ def alike(service, profile: np.ndarray, codes, scores, k: int, filters, photo=No
     strong = [l for l, p in zip(label_ids, profile) if p >= STRONG and scheme.labels.get(l)
               and scheme.labels[l].facet in ("category", "motif")]
     dropped = np.array(sorted(exclude), np.int64)
-    dup = _same_photo(service, photo, _without(service._member_ids("image", allowed), dropped)) \
-        if photo is not None else None
+    dup = _same_photo(service, photo, allowed, dropped) if photo is not None else None
     strong_set = set().union(*ranking.expand(scheme, strong).values())
     tabs = {}
     for tab, modality in TAB_MODALITY.items():
         member_ids = _without(service._member_ids(modality, allowed), dropped)
         distances = nearest(service, modality, codes, scores, member_ids, k)
         # every member carrying a strong label, scored in one pass over the evidence matrix
-        rows_in = service._member_rows(matrix, modality, allowed, member_ids) if not len(dropped) \
-            else matrix.member_rows(member_ids)
+        rows_in = service._member_rows(matrix, modality, allowed, member_ids, dropped)
         all_sims = matrix.profile_scores(rows_in, label_ids, weights, profile, strong_set,
                                          need_tag=modality != "image")
         rows = np.flatnonzero(all_sims >= 0)
@@ -140,15 +138,16 @@ def telling(shared: list[int], query: np.ndarray, profile: np.ndarray, weights: 
     return sorted(keep, key=lambda j: -float(query[j] * profile[j] * weights[j]))
 
 
-def _same_photo(service, photo, members: np.ndarray) -> int | None:
+def _same_photo(service, photo, allowed: set[int] | None, dropped: np.ndarray) -> int | None:
     """The library item whose photo this is (re-photographed, cropped, rotated), if any, among
-    ``members`` (sorted ids)."""
+    the items with a photo that ``allowed`` allows (None: all), less ``dropped``."""
     index = signatures(service)
     if len(index) == 0:
         return None
+    members = _without(service._member_ids("image", allowed), dropped)
     query = query_signature(photo)
     # a first pass over every photo, then the exact best-crop cosine of the likeliest
-    near = index.best(query, FIRST_PASS, members)
+    near = index.best(query, FIRST_PASS, service._member_rows(index, "image", allowed, members, dropped))
     ids, sigs = service.lib.signatures.of(near.tolist(), (len(CROPS), DIM))
     sims = similarities(query, sigs)
     top = [int(ids[j]) for j in np.argsort(-sims, kind="stable")[:similar.SIGNATURE_CANDIDATES]]

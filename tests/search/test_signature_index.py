@@ -48,9 +48,11 @@ def test_members_limit_the_pass_and_an_empty_index_finds_nothing():
     index, ids = _index(sigs)
     q = _near(sigs, 7, 1, 0.02)
     members = np.sort(ids[ids != ids[7]])[::2].copy()
-    found = index.best(q, 50, members)
+    rows = index.member_rows(members)
+    assert rows.sum() == len(members)
+    found = index.best(q, 50, rows)
     assert ids[7] not in found and set(found) <= set(members) and len(found) == 50
-    assert index.best(q, 50, np.zeros(0, np.int64)).tolist() == []
+    assert index.best(q, 50, index.member_rows(np.zeros(0, np.int64))).tolist() == []
     empty, _ = _index(_stored(0))
     assert len(empty) == 0 and empty.best(q, 5).tolist() == []
 
