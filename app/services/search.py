@@ -159,6 +159,7 @@ class SearchService:
         self._evidence_lock = threading.Lock()
         self._member_cache: dict[str, tuple] = {}
         self._member_rows_cache: dict[tuple[str, str], tuple] = {}
+        self._row_filters: dict[str, tuple] = {}  # modality -> (index, members, its RowFilter)
         self._signature_lock = threading.Lock()
         self._query = threading.local()  # .state: what the running query read once
 
