@@ -195,6 +195,35 @@ class ItemRepository:
                 f"WHERE i.id IN ({marks(chunk)})", list(chunk))})
         return out
 
+    def summaries(self, item_ids: Iterable[int]) -> dict[int, dict]:
+        """What the grid shows of each item, in three statements per 500 items instead of three
+        per item (and without reading descriptions, which may be long): {id: {accession, title,
+        date, modified, labels (sorted ids), photos (count), first (stored path, sha256) or None}}.
+        Ids that are not items are left out."""
+        out: dict[int, dict] = {}
+        for chunk in chunks(list(item_ids)):
+            args = list(chunk)
+            for r in self.db.execute(
+                    "SELECT id, accession, title, COALESCE(json_extract(metadata, '$.date'), ''), modified "
+                    f"FROM items WHERE id IN ({marks(chunk)})", args):
+                out[r[0]] = {"accession": r[1], "title": r[2], "date": str(r[3]), "modified": r[4],
+                             "labels": [], "photos": 0, "first": None}
+            for item_id, path, sha in self.db.execute(
+                    f"SELECT item_id, path, sha256 FROM photos WHERE item_id IN ({marks(chunk)}) "
+                    "ORDER BY item_id, position, id", args):
+                entry = out.get(item_id)
+                if entry is not None:
+                    entry["photos"] += 1
+                    if entry["first"] is None:
+                        entry["first"] = (path, sha)
+            for item_id, label_id in self.db.execute(
+                    f"SELECT item_id, label_id FROM item_labels WHERE item_id IN ({marks(chunk)}) "
+                    "ORDER BY item_id, label_id", args):
+                entry = out.get(item_id)
+                if entry is not None:
+                    entry["labels"].append(label_id)
+        return out
+
     def texts(self) -> list[tuple[int, str, str]]:
         """(id, title, description) of every item, by id."""
         return [tuple(r) for r in self.db.execute("SELECT id, title, description FROM items ORDER BY id")]

@@ -62,18 +62,13 @@ def still_there(lib: Library, item_ids: list[int]) -> list[int]:
 def item_records(lib: Library, item_ids: list[int]) -> dict[int, Record]:
     """Grid records of the given items (deleted ones are left out)."""
     out: dict[int, Record] = {}
-    for item_id in item_ids:
-        try:
-            item = lib.items.get(item_id)
-        except NotFound:
-            continue
+    for item_id, row in lib.items.summaries(item_ids).items():
         paths: tuple[str, ...] = ()
-        if item.photos:
-            photo = item.photos[0]
-            paths = (str(thumbnail_path(lib.thumbnails_dir, photo.sha256)),
-                     str(photo_path(lib, photo.path)))
-        out[item_id] = Record(item_id, item.accession, item.title, paths, str(item.metadata.get("date", "")),
-                              item.modified, tuple(item.labels), len(item.photos))
+        if row["first"] is not None:
+            path, sha256 = row["first"]
+            paths = (str(thumbnail_path(lib.thumbnails_dir, sha256)), str(photo_path(lib, path)))
+        out[item_id] = Record(item_id, row["accession"], row["title"], paths, row["date"],
+                              row["modified"], tuple(row["labels"]), row["photos"])
     return out
 
 

@@ -124,3 +124,26 @@ def test_labels_on_a_child_of_an_explicit_tag_stay_under_the_ancestor_filter(lib
     """Tagging the parent explicitly and the child too keeps both; the filter finds it once."""
     item = library.items.add(Item("B-1", labels=["Animal", "Dragon"]))
     assert library.items.ids(label="animal") == [item]
+
+
+def test_summaries_agree_with_get_in_bulk(library):
+    """The grid's bulk read says of each item what get() says: first photo by position (a photo
+    put in front comes first), photo count, labels, date; deleted and unknown ids are left out."""
+    first = library.items.add(Item("S-1", title="龙袍", metadata={"date": "1890", "donor": "Li"},
+                                   photos=[photo(1), photo(2)], labels=["Dragon"]))
+    library.items.add_photo(first, photo(3), position=-1)
+    bare = library.items.add(Item("S-2", metadata={"date": 1901}))
+    gone = library.items.add(Item("S-3", photos=[photo(4)]))
+    library.items.delete(gone)
+    many = [library.items.add(Item(f"M-{n}", photos=[photo(100 + n)], labels=["Satin"])) for n in range(600)]
+    got = library.items.summaries([first, bare, gone, 10_000_000, *many])
+    assert set(got) == {first, bare, *many}  # across two chunks of 500
+    for item_id in (first, bare, many[0], many[-1]):
+        item = library.items.get(item_id)
+        row = got[item_id]
+        assert (row["accession"], row["title"], row["modified"]) == (item.accession, item.title, item.modified)
+        assert row["labels"] == item.labels and row["photos"] == len(item.photos)
+        assert row["first"] == ((item.photos[0].path, item.photos[0].sha256) if item.photos else None)
+        assert row["date"] == str(item.metadata.get("date", ""))
+    assert got[first]["first"][1] == photo(3).sha256 and got[first]["photos"] == 3
+    assert got[bare]["date"] == "1901" and got[bare]["first"] is None and got[bare]["labels"] == []
