@@ -100,9 +100,9 @@ def with_ids(ids: np.ndarray, more) -> np.ndarray:
 def fused(evidence: Evidence, keyword_hits, text: str, distances: dict[int, int], bits: int,
           k: int) -> list[Candidate]:
     """The best ``k`` candidates by labels, keywords and codes (ties by item id, so results are
-    stable). Keyword hits' bm25 scores are scaled to 0..1 by the best one; an item whose
-    accession number is the whole query comes first; items that only the Hamming index
-    found are candidates on their code alone."""
+    stable). Keyword hits' scores (bm25, or field weights for a common word) are scaled to
+    0..1 by the best one; an item whose accession number is the whole query comes first;
+    items that only the Hamming index found are candidates on their code alone."""
     typed = text.strip().casefold()
     top = max((h.score for h in keyword_hits), default=0.0)
     keyword: dict[int, tuple[str, str, float]] = {}

@@ -23,6 +23,14 @@ if TYPE_CHECKING:
 # bm25 column weights, in FIELDS order: an identifier or a title says more than a long text.
 WEIGHTS = {"accession": 10.0, "title": 5.0, "description": 1.0, "metadata": 2.0, "labels": 3.0}
 IDENTITY_KEY = "keyword_index_identity"
+# A query whose phrases are each in at most COMMON items is ranked by bm25. bm25 needs the number
+# of items holding each phrase, which FTS5 counts by reading every match: a word in a third of a
+# 1,000,500-item library took 0.3-0.8 s a query. A query with a commoner phrase is ranked, among
+# its first WINDOW matches in import order, by where its phrases are (WEIGHTS summed over the
+# fields holding each phrase), then by import order; so a word in half the library still answers
+# in tens of milliseconds (bench/bench_scale.py).
+COMMON = 10_000
+WINDOW = 2_000
 _BM25 = f"bm25(keyword_index, {', '.join(str(WEIGHTS[f]) for f in FIELDS)})"
 
 
@@ -66,16 +74,70 @@ class KeywordRepository:
 
     def _ranked(self, terms: list[QueryTerm], allowed: set[int] | None,
                 limit: int | None) -> list[tuple[int, float]]:
-        """(item id, score) of every match, best first; score is bm25 negated (higher is better)."""
-        sql = (f"SELECT keyword_index.rowid, -{_BM25} AS score FROM keyword_index "
-               "JOIN items ON items.id = keyword_index.rowid "
-               "WHERE keyword_index MATCH ? ORDER BY score DESC, keyword_index.rowid")
-        args: list = [fts_query(terms)]
-        if allowed is None and limit is not None:
-            sql += " LIMIT ?"  # with ``allowed`` the limit applies after filtering
-            args.append(limit + 1)  # one spare: an exact accession hit may be among them
-        rows = self.db.execute(sql, args).fetchall()
-        return [(i, s) for i, s in rows if allowed is None or i in allowed]
+        """(item id, score) of every match, best first, higher scores better: the items that
+        match every term, then those that match some (``_tier`` orders each group)."""
+        main = leading_terms(terms)
+        tiers = [(all_query(main), [p for t in main for p in t.phrases])]
+        if len(terms) > 1 or any(len(t.phrases) > 1 for t in terms):
+            tiers.append((fts_query(terms), [p for t in terms for p in t.phrases]))
+        ranked: list[tuple[int, float]] = []
+        seen: set[int] = set()
+        common: dict[tuple[str, ...], bool] = {}
+        for query, phrases in tiers:
+            want = None if limit is None else limit + 1 - len(ranked)  # one spare: an exact accession
+            if want is not None and want <= 0:
+                break
+            found = [(i, s) for i, s in self._tier(query, phrases, allowed, want, seen, common) if i not in seen]
+            if ranked and found:  # the second group stays below the first
+                floor, top = ranked[-1][1], max(s for _, s in found)
+                if top >= floor:
+                    found = [(i, s * floor / top * 0.999 if top > 0 else s) for i, s in found]
+            ranked += found
+            seen.update(i for i, _ in found)
+        return ranked if limit is None else ranked[:limit + 1]
+
+    def _tier(self, query: str, phrases: list[tuple[str, ...]], allowed: set[int] | None,
+              want: int | None, seen: set[int], common: dict) -> list[tuple[int, float]]:
+        """The matches of ``query`` not in ``seen``, best first: by bm25 while each phrase is in
+        at most :data:`COMMON` items; otherwise by the fields holding them (see :data:`COMMON`).
+        ``common`` remembers, for one search, which phrases are common."""
+        for phrase in phrases:
+            if phrase not in common:
+                common[phrase] = self._common(phrase)
+        if not any(common[p] for p in phrases):
+            sql = (f"SELECT keyword_index.rowid, -{_BM25} AS score FROM keyword_index "
+                   "JOIN items ON items.id = keyword_index.rowid "
+                   "WHERE keyword_index MATCH ? ORDER BY score DESC, keyword_index.rowid")
+            args: list = [query]
+            if allowed is None and want is not None:
+                sql += " LIMIT ?"  # with ``allowed`` the limit applies after filtering
+                args.append(want + len(seen))
+            return [(i, s) for i, s in self.db.execute(sql, args) if allowed is None or i in allowed]
+        candidates: list[int] = []  # the first WINDOW matches (in import order) that may be shown
+        for (item_id,) in self.db.execute("SELECT rowid FROM keyword_index WHERE keyword_index MATCH ? "
+                                          "ORDER BY rowid", [query]):
+            if item_id not in seen and (allowed is None or item_id in allowed):
+                candidates.append(item_id)
+                if len(candidates) >= WINDOW:
+                    break
+        # Where each candidate holds the phrases, from the stored tokens (the engine cannot say
+        # which column matched without reading every match of the phrase in every column).
+        spaced = [f"' ' || {field} || ' '" for field in FIELDS]
+        score = " + ".join(f"{WEIGHTS[field]} * (instr({column}, ?) > 0)"
+                           for field, column in zip(FIELDS, spaced) for _ in phrases)
+        needles = [" " + " ".join(p) + " " for _ in FIELDS for p in phrases]
+        scored: list[tuple[int, float]] = []
+        for chunk in chunks(candidates):
+            scored += self.db.execute(f"SELECT rowid, {score} FROM keyword_index WHERE rowid IN ({marks(chunk)})",
+                                      [*needles, *chunk]).fetchall()
+        scored.sort(key=lambda row: (-row[1], row[0]))
+        live = self.lib.items.existing(i for i, _ in scored[:None if want is None else want + len(seen)])
+        return [(i, float(s)) for i, s in scored if i in live][:want]
+
+    def _common(self, phrase: tuple[str, ...]) -> bool:
+        """Whether ``phrase`` is in more than :data:`COMMON` items (reads at most that many)."""
+        return self.db.execute("SELECT 1 FROM keyword_index WHERE keyword_index MATCH ? "
+                               "LIMIT 1 OFFSET ?", [_quoted(phrase), COMMON]).fetchone() is not None
 
     def _exact_ids(self, text: str) -> list[int]:
         """Items whose accession number is the whole query (as typed or NFKC), same case first."""
@@ -190,24 +252,56 @@ class KeywordRepository:
         return names
 
 
+def _quoted(phrase: tuple[str, ...]) -> str:
+    return '"' + " ".join(phrase).replace('"', '""') + '"'
+
+
 def fts_query(terms: Iterable[QueryTerm]) -> str:
     """An FTS5 expression OR-ing every phrase of every term, each one quoted: nothing the
     curator types can become an operator (AND, NEAR, *, -, column filters)."""
-    phrases = dict.fromkeys(" ".join(p) for term in terms for p in term.phrases)
-    return " OR ".join('"' + phrase.replace('"', '""') + '"' for phrase in phrases)
+    return " OR ".join(dict.fromkeys(_quoted(p) for term in terms for p in term.phrases))
+
+
+def all_query(terms: Iterable[QueryTerm]) -> str:
+    """An FTS5 expression asking for every term (each as any of its phrases), quoted."""
+    return " AND ".join(dict.fromkeys(
+        "(" + " OR ".join(dict.fromkeys(_quoted(p) for p in term.phrases)) + ")" for term in terms))
+
+
+def leading_terms(terms: list[QueryTerm]) -> list[QueryTerm]:
+    """The terms that another term does not already imply: 平 and 针 are implied by 平针绣 (every
+    way of finding 平针绣 contains them). Asking for the implied ones too finds the same items
+    and makes bm25 weigh words as common as a single character."""
+    def within(phrase: tuple[str, ...], longer: tuple[str, ...]) -> bool:
+        return any(longer[at:at + len(phrase)] == phrase for at in range(len(longer) - len(phrase) + 1))
+
+    def implied(term: QueryTerm, by: QueryTerm) -> bool:
+        return all(any(within(p, longer) for p in term.phrases) for longer in by.phrases)
+
+    kept: list[QueryTerm] = []  # the most specific first, so that of two alike one stays
+    for term in sorted(terms, key=lambda t: -max(len(p) for p in t.phrases)):
+        if not any(implied(term, other) for other in kept):
+            kept.append(term)
+    return [t for t in terms if t in kept]
 
 
 def best_field(tokens: dict[str, list[str]], terms: list[QueryTerm]) -> tuple[str, str]:
-    """(field, term surface) where the item matches most strongly (weight × terms matched)."""
+    """(field, term surface) where the item matches most strongly (weight × terms matched),
+    saying the terms as typed (平针绣) rather than the parts they imply (绣) where it can."""
+    found = _strongest(tokens, leading_terms(terms)) or _strongest(tokens, terms)
+    if found is None:  # the engine matched what Python cannot re-find: say something true enough
+        return "description", terms[0].surface if terms else ""
+    return found
+
+
+def _strongest(tokens: dict[str, list[str]], terms: list[QueryTerm]) -> tuple[str, str] | None:
     best: tuple[float, str, str] | None = None
     for field in FIELDS:
         matched = [t for t in terms if any(contains_phrase(tokens.get(field, []), p)
                                            for p in t.phrases)]
         if matched and (best is None or WEIGHTS[field] * len(matched) > best[0]):
             best = (WEIGHTS[field] * len(matched), field, matched[0].surface)
-    if best is None:  # the engine matched what Python cannot re-find: say something true enough
-        return "description", terms[0].surface if terms else ""
-    return best[1], best[2]
+    return None if best is None else (best[1], best[2])
 
 
 def _decode(metadata: str | None) -> object:

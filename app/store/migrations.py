@@ -244,6 +244,13 @@ def _m009_keyword_queue_by_item(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX idx_keyword_pending_item ON keyword_pending(item_id)")
 
 
+def _m010_accession_ignoring_case(conn: sqlite3.Connection) -> None:
+    """Accession numbers indexed ignoring case: keyword search puts an item whose accession
+    is the whole query first ("m-5" finds M-5), and without this index that lookup read
+    every item, about 100 ms a query at 1,000,500 items."""
+    conn.execute("CREATE INDEX idx_items_accession_nocase ON items(accession COLLATE NOCASE)")
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _m001_initial),
     (2, "codes indexed by model, modality and item", _m002_codes_by_item),
@@ -254,6 +261,7 @@ MIGRATIONS: list[Migration] = [
     (7, "a trash for single deleted photos", _m007_trashed_photos),
     (8, "a log of items whose tags, suggestions or photo signature changed", _m008_item_changes),
     (9, "the keyword queue indexed by item", _m009_keyword_queue_by_item),
+    (10, "accession numbers indexed ignoring case", _m010_accession_ignoring_case),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

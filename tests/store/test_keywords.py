@@ -11,8 +11,8 @@ from app.exchange.common import select_all
 from app.exchange.package import export_package
 from app.exchange.package_import import import_packages
 from app.services.importing import ImportOptions, import_paths
-from app.store import open_library
-from app.store.keywords import IDENTITY_KEY, fts_query
+from app.store import keywords, open_library
+from app.store.keywords import IDENTITY_KEY, fts_query, leading_terms
 from app.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from app.text.keywords import QueryTerm
 from tests import samples
@@ -209,3 +209,41 @@ def test_a_library_from_before_the_index_is_backfilled_on_open(tmp_path):
         assert lib.keywords.pending() == 2
         assert found(lib, "龙袍") == [1] and found(lib, "马面裙") == [2] and found(lib, "old-1") == [2]
         assert lib.keywords.search("龙")[0].item_id == 1
+
+
+def test_items_with_every_word_come_before_those_with_some(library):
+    """bm25 over "any word" put a title holding one word above a description holding both."""
+    one = add(library, "T-1", title="Dragon robe", description="dragon dragon")
+    both = add(library, "T-2", title="Jacket", description="a dragon chasing a phoenix")
+    assert found(library, "dragon phoenix") == [both, one]
+    hits = library.keywords.search("dragon phoenix")
+    assert hits[0].score > hits[1].score > 0
+
+
+def test_characters_implied_by_a_typed_word_are_not_asked_for_alone(library):
+    terms = library.keywords._tokens.query_terms("平针绣")
+    assert {t.surface for t in terms} > {"平针绣"}  # the characters are searched too, as a fallback
+    assert [t.surface for t in leading_terms(terms)] == ["平针绣"]
+    item = add(library, "C-1", title="绣鞋", description="平针绣花卉")
+    other = add(library, "C-2", title="绣片")
+    hits = library.keywords.search("平针绣")
+    assert [h.item_id for h in hits] == [item, other]
+    assert (hits[0].field, hits[0].term) == ("description", "平针绣")  # not "title: 绣"
+
+
+def test_a_common_word_is_ranked_by_its_fields_among_the_first_matches(library, monkeypatch):
+    """Past COMMON items a word is ranked by the fields holding it, within the first WINDOW
+    matches; a filter still finds allowed items beyond that window, and deleted ones never show."""
+    monkeypatch.setattr(keywords, "COMMON", 2)
+    monkeypatch.setattr(keywords, "WINDOW", 4)
+    body = [add(library, f"B-{n}", description="silk lining") for n in range(3)]
+    titled = add(library, "B-3", title="Silk coat")
+    late = add(library, "B-4", title="Silk hat")  # past the window of four
+    gone = add(library, "B-5", title="Silk fan")
+    library.items.delete(gone)
+    assert found(library, "silk") == [titled, *body]
+    assert found(library, "silk", limit=2) == [titled, body[0]]
+    assert found(library, "silk", allowed={late, gone, body[1]}) == [late, body[1]]
+    assert [h.field for h in library.keywords.search("silk")][:2] == ["title", "description"]
+    monkeypatch.setattr(keywords, "COMMON", 10_000)  # rare again: bm25 sees every match
+    assert set(found(library, "silk")) == {titled, late, *body}
