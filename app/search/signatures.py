@@ -3,8 +3,8 @@
 ``app.media.signature`` compares a query's descriptor with each stored photo's crops. Kept as
 float16 and converted per query, that pass took 11.6 s at 100,500 items (a 331 MB float32
 copy per query, ``bench/bench_scale.py``). Here the descriptors are int8 with a scale per
-crop (828 bytes a photo), scanned by one compiled loop (``_compiled.best_crop_dots``; NumPy
-in slices where Numba is missing): an approximate best-crop cosine for every photo, from
+crop (828 bytes a photo), scanned by one compiled loop (``_compiled.best_crop_dots``, its rows split over the cores;
+NumPy in slices where Numba is missing): an approximate best-crop cosine for every photo, from
 which the best ``n`` are taken and then measured exactly from their stored float16 rows.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from app.media.signature import quantized
-from app.search import _compiled
+from app.search import _compiled, parallel
 from app.search.filters import rows_mask
 
 SLICE = 8192  # rows per NumPy pass where Numba is missing
@@ -56,7 +56,9 @@ class SignatureIndex:
         q8 = q8[0]
         out = np.empty(len(self.ids), np.float32)
         if _compiled.AVAILABLE:
-            _compiled.best_crop_dots(self.stored, self.scales, q8, out)
+            stored, scales = self.stored, self.scales
+            parallel.run_blocks(lambda a, b: _compiled.best_crop_dots(stored[a:b], scales[a:b], q8, out[a:b]),
+                                len(self.ids))
             return out
         for start in range(0, len(self.ids), SLICE):
             part = self.stored[start:start + SLICE].astype(np.float32) @ q8.astype(np.float32)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.search import _compiled
+from app.search import _compiled, parallel
 from app.search.filters import rows_mask
 from app.store import cache
 
@@ -70,34 +70,40 @@ class EvidenceMatrix:
         """bool (n,): which rows are items of ``members`` (sorted ids)."""
         return rows_mask(self.ids, members)
 
-    def profile_scores(self, members: np.ndarray, label_ids: list[str], weights: np.ndarray, query: np.ndarray,
-                       strong, need_tag: bool) -> np.ndarray:
-        """float32 (n,): for each row that is a member (``members``: bool (n,)) and carries
-        evidence of any ``strong`` label (tagged with it when ``need_tag``), the weighted
-        cosine of its profile over ``label_ids`` with ``query`` (``similar.profile_similarity``);
-        -1 for the other rows. One compiled pass over the matrix where Numba runs."""
-        out = np.full(len(self.ids), -1.0, np.float32)
+    def profile_scores(self, passes: list[tuple[np.ndarray, bool]], label_ids: list[str], weights: np.ndarray,
+                       query: np.ndarray, strong) -> list[np.ndarray]:
+        """For each pass (``members``: bool (n,), ``need_tag``), float32 (n,): for each row
+        that is a member and carries evidence of any ``strong`` label (tagged with it when
+        ``need_tag``), the weighted cosine of its profile over ``label_ids`` with ``query``
+        (``similar.profile_similarity``); -1 for the other rows. Where Numba runs, one
+        compiled pass over the matrix serves every pass, its rows split over the cores."""
+        out = np.full((len(self.ids), len(passes)), -1.0, np.float32)
         strong_cols = self.columns(sorted(strong))
         strong_cols = strong_cols[strong_cols >= 0]
         cols = self.columns(label_ids)
-        if len(self.ids) == 0 or len(strong_cols) == 0:
-            return out
+        if len(self.ids) == 0 or len(strong_cols) == 0 or not passes:
+            return [out[:, s].copy() for s in range(len(passes))]
         weights, query = np.asarray(weights, np.float32), np.asarray(query, np.float32)
         if _compiled.AVAILABLE:
-            _compiled.profile_scores(np.asarray(self.values), np.asarray(self.tagged), members, cols, weights,
-                                     query, strong_cols, need_tag, out)
-            return out
-        for start in range(0, len(self.ids), SLICE):
-            part = slice(start, start + SLICE)
-            found = (self.tagged[part][:, strong_cols] if need_tag else self.values[part][:, strong_cols] > 0)
-            rows = np.flatnonzero(found.any(axis=1) & members[part])
-            if len(rows):
-                profiles = self.values[part][rows][:, np.maximum(cols, 0)]
-                profiles[:, cols < 0] = 0.0  # a label the matrix lacks
-                q, p = query * np.sqrt(weights), profiles * np.sqrt(weights)
-                norms = np.linalg.norm(p, axis=1) * max(float(np.linalg.norm(q)), 1e-9)
-                out[start + rows] = (p @ q) / np.maximum(norms, 1e-9)
-        return out
+            values, tagged = np.asarray(self.values), np.asarray(self.tagged)
+            stacked = np.ascontiguousarray(np.stack([m for m, _ in passes], axis=1))
+            needs = np.array([need for _, need in passes], bool)
+            parallel.run_blocks(lambda a, b: _compiled.profile_scores(
+                values[a:b], tagged[a:b], stacked[a:b], needs, cols, weights, query, strong_cols, out[a:b]),
+                len(self.ids))
+            return [out[:, s].copy() for s in range(len(passes))]
+        for s, (members, need_tag) in enumerate(passes):
+            for start in range(0, len(self.ids), SLICE):
+                part = slice(start, start + SLICE)
+                found = (self.tagged[part][:, strong_cols] if need_tag else self.values[part][:, strong_cols] > 0)
+                rows = np.flatnonzero(found.any(axis=1) & members[part])
+                if len(rows):
+                    profiles = self.values[part][rows][:, np.maximum(cols, 0)]
+                    profiles[:, cols < 0] = 0.0  # a label the matrix lacks
+                    q, p = query * np.sqrt(weights), profiles * np.sqrt(weights)
+                    norms = np.linalg.norm(p, axis=1) * max(float(np.linalg.norm(q)), 1e-9)
+                    out[start + rows, s] = (p @ q) / np.maximum(norms, 1e-9)
+        return [out[:, s].copy() for s in range(len(passes))]
 
     def profiles(self, item_ids, label_ids) -> np.ndarray:
         """float32 (items, labels): 1 where tagged, else the predicted probability, else 0

@@ -51,13 +51,17 @@ def alike(service, profile: np.ndarray, codes, scores, k: int, filters, photo=No
     dup = _same_photo(service, photo, allowed, dropped) if photo is not None else None
     strong_set = set().union(*ranking.expand(scheme, strong).values())
     tabs = {}
+    members = {modality: _without(service._member_ids(modality, allowed), dropped)
+               for modality in TAB_MODALITY.values()}
+    # every member carrying a strong label, both tabs scored in one pass over the evidence matrix
+    passes = [(service._member_rows(matrix, modality, allowed, members[modality], dropped), modality != "image")
+              for modality in TAB_MODALITY.values()]
+    tab_sims = dict(zip(TAB_MODALITY.values(),
+                        matrix.profile_scores(passes, label_ids, weights, profile, strong_set)))
     for tab, modality in TAB_MODALITY.items():
-        member_ids = _without(service._member_ids(modality, allowed), dropped)
+        member_ids = members[modality]
         distances = nearest(service, modality, codes, scores, member_ids, k)
-        # every member carrying a strong label, scored in one pass over the evidence matrix
-        rows_in = service._member_rows(matrix, modality, allowed, member_ids, dropped)
-        all_sims = matrix.profile_scores(rows_in, label_ids, weights, profile, strong_set,
-                                         need_tag=modality != "image")
+        all_sims = tab_sims[modality]
         rows = np.flatnonzero(all_sims >= 0)
         ids, sims = matrix.ids[rows], all_sims[rows]
         # and those only the Hamming index (or the photo's copy) brought
@@ -107,12 +111,13 @@ def nearest(service, modality: str, codes, scores, members: np.ndarray, k: int) 
         return {}
     packed = codes if codes.dtype == np.uint8 else pack(codes)
     n = max(4 * k, similar.HAMMING_CANDIDATES)
-    # the same members as the last query (a tab with no filter): the same rows of the index
-    # (making them took ~75 ms per tab at a million items)
-    kept = service._row_filters.get(modality)
+    # the same members as the last query (a tab with no filter, or the same filter): the same
+    # rows of the index (making them took ~75 ms per tab at a million items)
+    key = (modality, members is not service._members(modality)[1])
+    kept = service._row_filters.get(key)
     if kept is None or kept[0] is not index or kept[1] is not members or kept[2].version != index.version:
         kept = (index, members, index.row_filter(members))
-        service._row_filters[modality] = kept
+        service._row_filters[key] = kept
     dist, ids = index.search(packed, n, allowed=kept[2], query_scores=scores)
     return {int(i): int(d) for i, d in zip(ids[0], dist[0]) if i >= 0}
 

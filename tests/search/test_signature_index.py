@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from app.media.signature import similarities
-from app.search import _compiled
+from app.search import _compiled, parallel
 from app.search.signatures import SignatureIndex
 
 CROPS, DIM = 4, 207
@@ -64,7 +64,11 @@ def test_numpy_slices_score_as_the_compiled_loop_does(monkeypatch):
     index, _ = _index(sigs)
     q = _near(sigs, 50, 2, 0.1)
     compiled = index.approximate(q)
+    monkeypatch.setattr(parallel, "MIN_ROWS", 300)  # the rows split over three threads
+    monkeypatch.setattr(parallel, "THREADS", 3)
+    split = index.approximate(q)
     monkeypatch.setattr(_compiled, "AVAILABLE", False)
     plain = index.approximate(q)
     assert np.allclose(compiled, plain, rtol=1e-5, atol=1e-4)
+    assert np.array_equal(compiled, split)
     assert np.argmax(plain) == 50

@@ -230,30 +230,38 @@ def _random_matrix(n=3000, labels=12, seed=5):
     return evidence.EvidenceMatrix("m", [f"l{j}" for j in range(labels)], ids, tagged, values, 0, 1)
 
 
-@pytest.mark.parametrize("need_tag", [False, True])
-def test_the_one_pass_scores_are_the_profile_similarity_of_exactly_the_candidates(monkeypatch, need_tag):
-    from app.search import _compiled
+@pytest.mark.parametrize("blocks", [1, 3])
+def test_the_one_pass_scores_are_the_profile_similarity_of_exactly_the_candidates(monkeypatch, blocks):
+    """Both tabs' passes (tags needed or not, different members) in one compiled pass, its
+    rows split over threads or not, equal the NumPy passes and the plain profile similarity."""
+    from app.search import _compiled, parallel
     from app.services.similar import profile_similarity
 
+    monkeypatch.setattr(parallel, "MIN_ROWS", 1000 if blocks > 1 else 1 << 16)
+    monkeypatch.setattr(parallel, "THREADS", blocks)
     matrix = _random_matrix()
     rng = np.random.default_rng(1)
     model_labels = [f"l{j}" for j in range(0, 12, 2)] + ["gone"]  # a label the matrix lacks counts 0
     weights = rng.choice([0.7, 1.0, 2.0, 5.0], len(model_labels)).astype(np.float32)
     query = rng.random(len(model_labels)).astype(np.float32)
-    members = rng.random(len(matrix)) < 0.7
+    passes = [(rng.random(len(matrix)) < 0.7, False), (rng.random(len(matrix)) < 0.5, True)]
     strong = {"l1", "l4", "nowhere"}
-    passes = [matrix.profile_scores(members, model_labels, weights, query, strong, need_tag)]
+    runs = [matrix.profile_scores(passes, model_labels, weights, query, strong)]
     monkeypatch.setattr(_compiled, "AVAILABLE", False)
-    passes.append(matrix.profile_scores(members, model_labels, weights, query, strong, need_tag))
+    runs.append(matrix.profile_scores(passes, model_labels, weights, query, strong))
     cols = [matrix.col["l1"], matrix.col["l4"]]
-    held = matrix.tagged[:, cols] if need_tag else matrix.values[:, cols] > 0
-    expected_rows = np.flatnonzero(held.any(axis=1) & members)
-    expected = profile_similarity(query, matrix.profiles(matrix.ids[expected_rows], model_labels), weights)
-    for scores in passes:
-        assert np.flatnonzero(scores >= 0).tolist() == expected_rows.tolist()
-        assert np.allclose(scores[expected_rows], expected, atol=1e-6)
-        assert (scores[~np.isin(np.arange(len(matrix)), expected_rows)] == -1).all()
-    assert (matrix.profile_scores(members, model_labels, weights, query, {"nowhere"}, need_tag) == -1).all()
+    for at, (members, need_tag) in enumerate(passes):
+        held = matrix.tagged[:, cols] if need_tag else matrix.values[:, cols] > 0
+        expected_rows = np.flatnonzero(held.any(axis=1) & members)
+        assert 100 < len(expected_rows) < len(matrix) - 100
+        expected = profile_similarity(query, matrix.profiles(matrix.ids[expected_rows], model_labels), weights)
+        for run in runs:
+            scores = run[at]
+            assert np.flatnonzero(scores >= 0).tolist() == expected_rows.tolist()
+            assert np.allclose(scores[expected_rows], expected, atol=1e-6)
+            assert (scores[~np.isin(np.arange(len(matrix)), expected_rows)] == -1).all()
+    assert all((scores == -1).all() for scores in
+               matrix.profile_scores(passes, model_labels, weights, query, {"nowhere"}))
 
 
 def test_the_best_k_without_a_full_sort_are_the_full_sorts_first_k():
