@@ -6,6 +6,7 @@ import threading
 import pytest
 
 from app.core.errors import ModelMismatchError, WenyangError
+from app.services.dataset import photo_path
 from app.services.demo import create_demo_library
 from app.services.encoding import encode_library
 from app.services.search import NoModelError, SearchFilters, SearchService
@@ -183,6 +184,30 @@ def test_filters_restrict_every_tab(trained):
     blue = SearchService(lib).by_text("robe", k=50, filters=SearchFilters(labels=["blue", "dark-blue"]))
     for hit in blue.photos:
         assert {"blue", "dark-blue"} & set(lib.labels.labels_of(hit.item_id))
+
+
+def test_a_kept_filter_follows_writes_to_the_collection(trained):
+    """One service, the same filter twice: its items are kept between queries, but an item
+    taken out of the collection meanwhile is gone from both tabs of the next search."""
+    lib, _, _ = trained
+    coll = lib.collections.list()[0]
+    service = SearchService(lib)
+    filters = SearchFilters(collection=coll.id)
+    photo = str(photo_path(lib, lib.items.get(lib.items.ids()[0]).photos[0].path))
+    before = service.by_image(photo, k=50, filters=filters)
+    shown = {h.item_id for h in before.photos} | {h.item_id for h in before.descriptions}
+    assert shown and shown <= set(lib.collections.members(coll.id))
+    gone = sorted(shown)[0]
+    lib.collections.remove(coll.id, [gone])
+    try:
+        for results in (service.by_image(photo, k=50, filters=filters),
+                        service.by_text("robe", k=50, filters=filters)):
+            ids = {h.item_id for h in results.photos} | {h.item_id for h in results.descriptions}
+            assert gone not in ids and ids <= set(lib.collections.members(coll.id))
+    finally:
+        lib.collections.add(coll.id, [gone])
+    again = service.by_image(photo, k=50, filters=filters)
+    assert gone in {h.item_id for h in again.photos} | {h.item_id for h in again.descriptions}
 
 
 def test_unknown_words_give_a_clear_message(trained):
