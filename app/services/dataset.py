@@ -6,6 +6,7 @@ the model card), texts are title + description, images are each item's first pho
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,28 +28,67 @@ class LibraryArrays:
     label_ids: list[str]       # column order of ``labels``
     labels: np.ndarray         # multi-hot float32 (n, c)
     texts: list[str]           # title + description ('' when none)
-    photos: list[Path | None]  # first photo of each item (None when it has none)
+    photos: Sequence[Path | None]  # first photo of each item (None when it has none)
     photo_hashes: list[str]    # sha256 of that photo ('' when none)
 
     def text_hashes(self) -> list[str]:
         """Content hash of each text: codes are refreshed only when it changes."""
         return [hashlib.sha256(t.encode("utf-8")).hexdigest() if t.strip() else "" for t in self.texts]
 
-    def image_sources(self, lib: Library, prep: Preprocessing) -> list[list[Path]]:
+    def image_sources(self, lib: Library, prep: Preprocessing) -> ImageSources:
         """Files to read each item's image from, best first: the 256 px thumbnail is enough
         (and far cheaper than a museum scan) when the network input is no larger."""
-        out = []
-        for photo, sha in zip(self.photos, self.photo_hashes):
-            options = []
-            if sha and prep.size <= THUMBNAIL_SIZE:
-                options.append(thumbnail_path(lib.thumbnails_dir, sha))
-            if photo is not None:
-                options.append(photo)
-            out.append(options)
-        return out
+        return ImageSources(self.photos, self.photo_hashes, lib.thumbnails_dir, prep.size <= THUMBNAIL_SIZE)
 
     def label_hashes(self) -> list[str]:
-        return [hashlib.sha256(row.tobytes()).hexdigest() if row.any() else "" for row in self.labels]
+        """Content hash of each row's labels ('' for none): the sha256 of its float32 bytes."""
+        labels = np.ascontiguousarray(self.labels, np.float32)
+        data, width = labels.tobytes(), labels.shape[1] * 4 if labels.ndim == 2 else 0
+        carried = labels.any(axis=1).tolist() if labels.ndim == 2 else []
+        return [hashlib.sha256(data[r * width:(r + 1) * width]).hexdigest() if c else ""
+                for r, c in enumerate(carried)]
+
+
+class PhotoPaths(Sequence):
+    """Each item's first photo as a Path (None for an item without), made when asked for:
+    encoding reads only the rows it encodes, and making a million Paths up front took ~20 s."""
+
+    def __init__(self, root: Path, stored: list[str | None]):
+        self._root, self._stored = root, stored
+
+    def __len__(self) -> int:
+        return len(self._stored)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        stored = self._stored[i]
+        if stored is None:
+            return None
+        path = Path(stored)
+        return path if path.is_absolute() else self._root / path
+
+
+class ImageSources(Sequence):
+    """``sources[i]``: the files to read row i's image from, best first (made when asked)."""
+
+    def __init__(self, photos: Sequence[Path | None], hashes: list[str], thumbnails: Path, use_thumbnails: bool):
+        self._photos, self._hashes = photos, hashes
+        self._thumbnails, self._use_thumbnails = thumbnails, use_thumbnails
+
+    def __len__(self) -> int:
+        return len(self._photos)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        options: list[Path] = []
+        if self._hashes[i] and self._use_thumbnails:
+            options.append(thumbnail_path(self._thumbnails, self._hashes[i]))
+        photo = self._photos[i]
+        if photo is not None:
+            options.append(photo)
+        return options
 
 
 def photo_path(lib: Library, stored: str) -> Path:
@@ -66,15 +106,16 @@ def library_arrays(lib: Library, item_ids: list[int] | None = None) -> LibraryAr
     if item_ids is not None:
         wanted = set(item_ids)
         rows = [r for r in rows if r[0] in wanted]
-    index = {r[0]: i for i, r in enumerate(rows)}
+    ids = np.array([r[0] for r in rows], np.int64)  # ascending, as texts() reads them
     labels = np.zeros((len(rows), len(label_ids)), np.float32)
-    for item_id, label_id in lib.labels.pairs():
-        if item_id in index and label_id in column:
-            labels[index[item_id], column[label_id]] = 1.0
+    for label_id, carriers in lib.labels.items_by_label().items():
+        if label_id in column and len(ids):
+            at = np.minimum(np.searchsorted(ids, carriers), len(ids) - 1)
+            labels[at[ids[at] == carriers], column[label_id]] = 1.0
     first = lib.items.first_photos()
-    photos = [photo_path(lib, first[r[0]][0]) if r[0] in first else None for r in rows]
+    photos = PhotoPaths(lib.root, [first[r[0]][0] if r[0] in first else None for r in rows])
     hashes = [first[r[0]][1] if r[0] in first else "" for r in rows]
-    return LibraryArrays(np.array([r[0] for r in rows], np.int64), label_ids, labels,
+    return LibraryArrays(ids, label_ids, labels,
                          [item_text(r[1], r[2]) for r in rows], photos, hashes)
 
 
@@ -85,7 +126,7 @@ class PhotoLoader:
     in ``problems`` rather than stopping a long training or encoding run.
     """
 
-    def __init__(self, sources: list[list[Path]], prep: Preprocessing):
+    def __init__(self, sources: Sequence[list[Path]], prep: Preprocessing):
         self.sources = sources
         self.prep = prep
         self.problems: dict[int, str] = {}

@@ -172,7 +172,7 @@ def _encode_signatures(lib: Library, arrays: LibraryArrays, emit, cancel: thread
 
     stored = lib.signatures.hashes()
     todo = [r for r, (i, h) in enumerate(zip(arrays.ids, arrays.photo_hashes)) if h and stored.get(int(i)) != h]
-    sources = arrays.image_sources(lib, Preprocessing(size=THUMBNAIL_SIZE)) if todo else []
+    sources = arrays.image_sources(lib, Preprocessing(size=THUMBNAIL_SIZE))
     rows = []
     for done, r in enumerate(todo, 1):
         if cancel.is_set():

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from app.core.errors import SchemeError
 from app.core.scheme import PATH_SEP, Facet, Label, LabelScheme, clean_name, name_key
 from app.store.sql import chunks, marks, passing_sql
@@ -275,6 +277,17 @@ class LabelRepository:
         """(label id, source) of every label an item carries: 'user', 'import', 'implied', ..."""
         return [tuple(r) for r in self.db.execute(
             "SELECT label_id, source FROM item_labels WHERE item_id = ?", [item_id]).fetchall()]
+
+    def items_by_label(self) -> dict[str, np.ndarray]:
+        """For each label carried by any item, the ids of those items (int64, ascending). One
+        statement per label, its ids joined by SQLite: turning a million items' 12 million
+        tags into Python tuples took ~20 s."""
+        out: dict[str, np.ndarray] = {}
+        for (label_id,) in self.db.execute("SELECT DISTINCT label_id FROM item_labels").fetchall():
+            joined = self.db.execute("SELECT group_concat(item_id) FROM item_labels WHERE label_id = ?",
+                                     [label_id]).fetchone()[0]
+            out[label_id] = np.sort(np.array(joined.split(","), np.int64)) if joined else np.zeros(0, np.int64)
+        return out
 
     def pairs(self, item_ids: Iterable[int] | None = None,
               label_ids: Iterable[str] | None = None) -> list[tuple[int, str]]:
