@@ -44,7 +44,7 @@ class LibraryArrays:
         """Content hash of each row's labels ('' for none): the sha256 of its float32 bytes."""
         labels = np.ascontiguousarray(self.labels, np.float32)
         data, width = labels.tobytes(), labels.shape[1] * 4 if labels.ndim == 2 else 0
-        carried = labels.any(axis=1).tolist() if labels.ndim == 2 else []
+        carried: list[bool] = labels.any(axis=1).tolist() if labels.ndim == 2 else []
         return [hashlib.sha256(data[r * width:(r + 1) * width]).hexdigest() if c else ""
                 for r, c in enumerate(carried)]
 
