@@ -42,9 +42,9 @@ class LibraryArrays:
 
     def label_hashes(self) -> list[str]:
         """Content hash of each row's labels ('' for none): the sha256 of its float32 bytes."""
-        labels = np.ascontiguousarray(self.labels, np.float32)
-        data, width = labels.tobytes(), labels.shape[1] * 4 if labels.ndim == 2 else 0
-        carried: list[bool] = labels.any(axis=1).tolist() if labels.ndim == 2 else []
+        labels = np.ascontiguousarray(self.labels, np.float32).reshape(len(self.labels), -1)
+        data, width = labels.tobytes(), labels.shape[1] * 4
+        carried = [bool(c) for c in labels.any(axis=1)]
         return [hashlib.sha256(data[r * width:(r + 1) * width]).hexdigest() if c else ""
                 for r, c in enumerate(carried)]
 
