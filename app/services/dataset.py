@@ -42,9 +42,11 @@ class LibraryArrays:
 
     def label_hashes(self) -> list[str]:
         """Content hash of each row's labels ('' for none): the sha256 of its float32 bytes."""
-        labels = np.ascontiguousarray(self.labels, np.float32).reshape(len(self.labels), -1)
-        data, width = labels.tobytes(), labels.shape[1] * 4
-        carried = [bool(c) for c in labels.any(axis=1)]
+        labels = np.ascontiguousarray(self.labels, np.float32)
+        if labels.size == 0:
+            return [""] * len(labels)
+        data, width = labels.tobytes(), int(labels.shape[1]) * 4
+        carried = np.any(labels, axis=1).tolist()
         return [hashlib.sha256(data[r * width:(r + 1) * width]).hexdigest() if c else ""
                 for r, c in enumerate(carried)]
 
