@@ -62,3 +62,14 @@ def test_photos_and_sources_resolve_as_stored(library):
     assert small[1] == [] and small[3] == []
     large = arrays.image_sources(library, Preprocessing(size=512))  # larger than a thumbnail
     assert large[0] == [Path("/abs/one.jpg")] and len(large) == 4
+
+
+def test_label_hashes_are_those_stored_codes_were_made_with(library):
+    """The hash of each row's float32 bytes ('' without labels): a change would re-encode
+    every item's label code once, for nothing."""
+    _filled(library)
+    arrays = library_arrays(library)
+    assert arrays.label_hashes() == [hashlib.sha256(row.tobytes()).hexdigest() if row.any() else ""
+                                     for row in arrays.labels]
+    assert arrays.label_hashes()[1] == "" and len(set(arrays.label_hashes())) == 4
+    assert library_arrays(library, []).label_hashes() == []
