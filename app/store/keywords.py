@@ -78,7 +78,7 @@ class KeywordRepository:
         match every term, then those that match some (``_tier`` orders each group)."""
         main = leading_terms(terms)
         tiers = [(all_query(main), [p for t in main for p in t.phrases])]
-        if len(terms) > 1 or any(len(t.phrases) > 1 for t in terms):
+        if len(terms) > 1:  # one term: "every" and "some" are the same query
             tiers.append((fts_query(terms), [p for t in terms for p in t.phrases]))
         ranked: list[tuple[int, float]] = []
         seen: set[int] = set()
