@@ -44,6 +44,13 @@ def can_isolate(fn: Callable) -> bool:
         return False
 
 
+# How much lower than the window a training child runs (POSIX nice). At 5 the window's GUI
+# thread still waited for a core now and then while training kept both cores busy: one gap of
+# 51.4 ms in 933 s of training on 1,000 photos (bench/bench_gui_latency.py, 2026-12-01). A
+# lower priority costs training nothing when the window is idle.
+BACKGROUND_NICE = 10
+
+
 def run_isolated(fn: Callable, *args, progress: Callable[[Any], None] | None = None,
                  cancel: threading.Event | None = None, nice: int = 0, **kwargs) -> Any:
     """``fn(*args, progress=..., cancel=..., **kwargs)`` in a child process (see the module);

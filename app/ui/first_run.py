@@ -75,7 +75,7 @@ class FirstRunJob(Job):
     def work(self):  # worker thread: services only, never a widget
         from app.core.errors import WenyangError
         from app.services.demo import create_demo_library
-        from app.services.isolation import run_isolated
+        from app.services.isolation import BACKGROUND_NICE, run_isolated
         from app.services.training import train_library
 
         started = time.monotonic()
@@ -94,7 +94,7 @@ class FirstRunJob(Job):
         # a child process, as in the training dialog: torch's import, the epochs and the ONNX
         # export would otherwise hold this process's GIL for 100–350 ms and freeze the window
         outcome = run_isolated(train_library, self.root, self.options, progress=self._model_event,
-                               cancel=self.cancel_token, nice=5)
+                               cancel=self.cancel_token, nice=BACKGROUND_NICE)
         self.timings["train_s"] = time.monotonic() - started - self.timings["demo_s"]
         return outcome
 

@@ -64,7 +64,7 @@ class TrainJob(Job):
         self.extra = dict(extra or {})
 
     def work(self):
-        from app.services.isolation import run_isolated
+        from app.services.isolation import BACKGROUND_NICE, run_isolated
 
         module = training_module()
         options = module.TrainOptions(bits=self.bits, mode=self.mode, epochs=self.epochs, **self.extra)
@@ -72,7 +72,7 @@ class TrainJob(Job):
         # hold this process's GIL for up to 350 ms at a time and freeze the window; at a lower
         # priority, so that the window gets a core first when both want one
         return run_isolated(module.train_op, self.root, options, progress=self.report,
-                            cancel=self.cancel_token, nice=5)
+                            cancel=self.cancel_token, nice=BACKGROUND_NICE)
 
     def important(self, event: Progress) -> bool:
         """Epoch ends carry the curves' points: none may be dropped."""
