@@ -49,7 +49,12 @@ def to_main(callback: Callable, *args) -> None:
     global _POSTER
     if _POSTER is None:  # created lazily, but always first from the GUI thread (see poster())
         _POSTER = _Poster()
-    _POSTER.posted.emit(callback, args)
+    try:
+        _POSTER.posted.emit(callback, args)
+    except RuntimeError as exc:  # the application is shutting down: nobody is left to tell
+        if "deleted" not in str(exc):
+            raise
+        log.debug("result dropped at shutdown: %s", exc)
 
 
 def poster() -> _Poster:

@@ -67,3 +67,20 @@ def test_thumbnail_loader_keeps_a_bounded_stack_newest_first(tmp_path, qtbot):
     qtbot.waitUntil(lambda: loader.queued == 0)
     assert [k for k, *_ in loaded] == [5, 4] and failed == ["missing"]
     assert all(w == 64 and h == 48 for _, w, h in loaded)   # scaled to fit, aspect kept
+
+
+def test_a_result_arriving_after_shutdown_is_dropped_quietly(qtbot, monkeypatch):
+    """A worker finishing while the application closes posts to a deleted poster: that must
+    not raise in the worker (it printed "Signal source has been deleted" at exit)."""
+    import shiboken6
+
+    from app.ui import workers
+
+    gone = workers._Poster()
+    shiboken6.delete(gone)
+    monkeypatch.setattr(workers, "_POSTER", gone)
+    workers.to_main(lambda: None)  # dropped, no exception
+    monkeypatch.setattr(workers, "_POSTER", None)
+    got = []
+    workers.to_main(got.append, 1)  # a fresh poster delivers again
+    qtbot.waitUntil(lambda: got == [1], timeout=2000)
