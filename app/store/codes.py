@@ -110,14 +110,28 @@ class CodeRepository:
         rows = self.db.conn.execute(f"SELECT {columns} FROM codes WHERE model_id = ? AND modality = ? "
                                     "ORDER BY item_id", [model_id, modality]).fetchall()
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        codes = np.frombuffer(b"".join([r[1] for r in rows]), dtype=np.uint8).reshape(len(rows), bits // 8)
+        codes = _joined(rows, 1, np.uint8, bits // 8)
         score_array = None
         if scores and rows and all(r[2] is not None for r in rows):
-            score_array = np.frombuffer(b"".join([r[2] for r in rows]), dtype=np.float32).reshape(len(rows), bits)
+            score_array = _joined(rows, 2, np.float32, bits)
         return ids, codes, score_array
 
     def delete_for_items(self, item_ids: Iterable[int]) -> None:
         with self.lib.atomic():
             self.db.conn.executemany("DELETE FROM codes WHERE item_id = ?", [(i,) for i in item_ids])
             self.bump()
+
+
+_JOIN_ROWS = 1 << 13  # rows per step of _joined: ~2 MB of float32 scores
+
+
+def _joined(rows: list, column: int, dtype, width: int) -> np.ndarray:
+    """(rows, width) array from each row's bytes in ``column``, joined a step at a time: one
+    b"".join of a million items' scores (256 MB) held the interpreter lock for ~70 ms, and the
+    window, warming its search on a worker, stalled that long while it scrolled."""
+    out = np.empty((len(rows), width), dtype)
+    for start in range(0, len(rows), _JOIN_ROWS):
+        part = rows[start:start + _JOIN_ROWS]
+        out[start:start + len(part)] = np.frombuffer(b"".join([r[column] for r in part]), dtype).reshape(len(part), width)
+    return out
 

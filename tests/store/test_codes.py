@@ -6,6 +6,7 @@ import pytest
 
 from app.core.errors import NotFound
 from app.core.models import Item
+from app.store import codes as codes_module
 from app.store.codes import CodeRow
 
 
@@ -34,8 +35,10 @@ def test_register_and_activate_one_model_at_a_time(library):
     assert library.models.active().id == "dcmh-32"
 
 
-@pytest.mark.parametrize("bits", [16, 64, 128])
-def test_codes_and_scores_round_trip(library, item_ids, bits):
+@pytest.mark.parametrize("bits, step", [(16, 1 << 13), (64, 4), (128, 1)])
+def test_codes_and_scores_round_trip(library, item_ids, bits, step, monkeypatch):
+    """Read back as written; also when the bytes are joined a few rows at a time."""
+    monkeypatch.setattr(codes_module, "_JOIN_ROWS", step)
     rng = np.random.default_rng(bits)
     library.models.register("m", bits, "ssah", {})
     shuffled = [item_ids[i] for i in rng.permutation(len(item_ids))]
