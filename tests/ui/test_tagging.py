@@ -144,12 +144,14 @@ def test_ctrl_z_in_the_label_filter_undoes_the_tagging_not_the_typed_text(stocke
 def test_a_suggestion_is_accepted_by_its_tick_cell_and_rejected_by_delete_without_trashing_the_item(
         stocked, library, qtbot):
     window, ids = stocked
+    window.resize(1440, 900)  # a desktop window: at Qt's default size the panel's list may get no height
     library.models.register("m1", 32, "ssah", {})
     library.suggestions.put("m1", [(ids[0], "dragon", 0.91), (ids[0], "cloud", 0.72)])
     select(window, qtbot, ids[:1])
     panel = window.detail.suggestions
     qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 2)
     wait_idle(qtbot, window)  # the panel laid out and no refresh pending: the cell stays where it is
+    qtbot.waitUntil(lambda: panel.tree.viewport().height() > 20)
     first = panel.tree.topLevelItem(0)
     tick = panel.tree.indexFromItem(first, panel.ACCEPT)
     panel.tree.scrollTo(tick)  # in a narrow dock the tick column may start out of view
