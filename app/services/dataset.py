@@ -51,7 +51,22 @@ class LibraryArrays:
                 for r, c in enumerate(carried)]
 
 
-class PhotoPaths(Sequence):
+class _LazyRows(Sequence):
+    """A sequence whose rows are made when asked for (``_row``), by index or slice."""
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def _row(self, i: int):
+        raise NotImplementedError
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._row(j) for j in range(*i.indices(len(self)))]
+        return self._row(i)
+
+
+class PhotoPaths(_LazyRows):
     """Each item's first photo as a Path (None for an item without), made when asked for:
     encoding reads only the rows it encodes, and making a million Paths up front took ~20 s."""
 
@@ -61,17 +76,12 @@ class PhotoPaths(Sequence):
     def __len__(self) -> int:
         return len(self._stored)
 
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
+    def _row(self, i: int) -> Path | None:
         stored = self._stored[i]
-        if stored is None:
-            return None
-        path = Path(stored)
-        return path if path.is_absolute() else self._root / path
+        return None if stored is None else _resolved(self._root, stored)
 
 
-class ImageSources(Sequence):
+class ImageSources(_LazyRows):
     """``sources[i]``: the files to read row i's image from, best first (made when asked)."""
 
     def __init__(self, photos: Sequence[Path | None], hashes: list[str], thumbnails: Path, use_thumbnails: bool):
@@ -81,9 +91,7 @@ class ImageSources(Sequence):
     def __len__(self) -> int:
         return len(self._photos)
 
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
+    def _row(self, i: int) -> list[Path]:
         options: list[Path] = []
         if self._hashes[i] and self._use_thumbnails:
             options.append(thumbnail_path(self._thumbnails, self._hashes[i]))
@@ -93,10 +101,14 @@ class ImageSources(Sequence):
         return options
 
 
+def _resolved(root: Path, stored: str) -> Path:
+    path = Path(stored)
+    return path if path.is_absolute() else root / path
+
+
 def photo_path(lib: Library, stored: str) -> Path:
     """Stored photo paths are absolute, or relative to the library (copied photos)."""
-    path = Path(stored)
-    return path if path.is_absolute() else lib.root / path
+    return _resolved(lib.root, stored)
 
 
 def library_arrays(lib: Library, item_ids: list[int] | None = None) -> LibraryArrays:

@@ -184,17 +184,6 @@ class ItemRepository:
         sql, args = passing_sql(label_groups, collection)
         return [r[0] for r in self.db.execute(sql + " ORDER BY id", args).fetchall()]
 
-    def cards(self, item_ids: Iterable[int]) -> dict[int, tuple[str, str, str, str]]:
-        """What a list of items shows, in one statement per 500 items: {id: (accession, title,
-        first photo's stored path, its sha256)}; the photo fields are '' for an item without."""
-        out = {}
-        for chunk in chunks(list(item_ids)):
-            out.update({r[0]: (r[1], r[2], r[3] or "", r[4] or "") for r in self.db.execute(
-                "SELECT i.id, i.accession, i.title, p.path, p.sha256 FROM items i LEFT JOIN photos p ON p.id = "
-                "(SELECT id FROM photos WHERE item_id = i.id ORDER BY position, id LIMIT 1) "
-                f"WHERE i.id IN ({marks(chunk)})", list(chunk))})
-        return out
-
     def summaries(self, item_ids: Iterable[int]) -> dict[int, dict]:
         """What the grid shows of each item, in three statements per 500 items instead of three
         per item (and without reading descriptions, which may be long): {id: {accession, title,
@@ -223,6 +212,11 @@ class ItemRepository:
                 if entry is not None:
                     entry["labels"].append(label_id)
         return out
+
+    def cards(self, item_ids: Iterable[int]) -> dict[int, tuple[str, str, str, str]]:
+        """What a list of items shows: {id: (accession, title, first photo's stored path, its
+        sha256)}; the photo fields are '' for an item without (``summaries``, trimmed)."""
+        return {i: (r["accession"], r["title"], *(r["first"] or ("", ""))) for i, r in self.summaries(item_ids).items()}
 
     def texts(self) -> list[tuple[int, str, str]]:
         """(id, title, description) of every item, by id."""
