@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -155,6 +156,7 @@ def main() -> int:
     print(f"rows fetched {window.grid_model.rowCount()} of {window.grid_model.total}; thumbnails decoded "
           f"{len(window.grid_model.pixmaps)} (cache)")
     window.close()
+    shutil.rmtree(tmp, ignore_errors=True)  # the generated library and the window's settings
     return 0
 
 

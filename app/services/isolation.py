@@ -54,13 +54,14 @@ BACKGROUND_NICE = 10
 def run_isolated(fn: Callable, *args, progress: Callable[[Any], None] | None = None,
                  cancel: threading.Event | None = None, nice: int = 0, **kwargs) -> Any:
     """``fn(*args, progress=..., cancel=..., **kwargs)`` in a child process (see the module);
-    ``nice`` lowers the child's scheduling priority (POSIX), so background work yields the
-    CPU to the window when both want it."""
+    ``nice`` lowers the child's scheduling priority (POSIX) that much below the process's main
+    thread (``priority_below_main``), so background work yields the CPU to the window when both
+    want it."""
     if not can_isolate(fn):
         return fn(*args, progress=progress or _ignore, cancel=cancel or threading.Event(), **kwargs)
     context = multiprocessing.get_context("spawn")  # torch and fork do not mix
     events, stop = context.Queue(), context.Event()
-    child = context.Process(target=_child, args=(fn, args, kwargs, events, stop, nice),
+    child = context.Process(target=_child, args=(fn, args, kwargs, events, stop, priority_below_main(nice)),
                             name=f"wenyang {fn.__name__}", daemon=True)
     child.start()
     try:
@@ -107,9 +108,33 @@ def _finish(child, stop) -> None:
     child.join(5)
 
 
-def _child(fn, args, kwargs, events, stop, nice: int = 0) -> None:  # runs in the child process
-    if nice and hasattr(os, "nice"):
-        os.nice(nice)
+def priority_below_main(by: int) -> int | None:
+    """The nice value ``by`` below this process's main thread (the window's GUI thread), for a
+    child to take with ``lower_priority``; None for no change. A child inherits the nice of the
+    thread that starts it, and the window's workers run lower than its GUI thread already
+    (``app.ui.workers.yield_to_window``): adding to that would put training at the bottom
+    (nice 19), where any other program on the machine starves it."""
+    if not by or not hasattr(os, "getpriority"):
+        return None
+    try:
+        return min(os.getpriority(os.PRIO_PROCESS, os.getpid()) + by, 19)  # Linux: the main thread
+    except OSError:
+        return None
+
+
+def lower_priority(nice: int | None) -> None:
+    """Run this process at ``nice`` (from ``priority_below_main``) if that is lower than now."""
+    if nice is None or not hasattr(os, "setpriority"):
+        return
+    try:
+        if os.getpriority(os.PRIO_PROCESS, 0) < nice:
+            os.setpriority(os.PRIO_PROCESS, 0, nice)
+    except OSError:
+        pass
+
+
+def _child(fn, args, kwargs, events, stop, nice: int | None = None) -> None:  # runs in the child process
+    lower_priority(nice)
 
     def send(event) -> None:
         events.put(("progress", dumps(event)))

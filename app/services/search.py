@@ -28,6 +28,7 @@ from app.search.understanding import understand
 from app.services import ranking
 from app.services.evidence import EvidenceMatrix
 from app.services.evidence import refresh as refresh_evidence
+from app.services.isolation import priority_below_main
 from app.services.models_runtime import active_runtime
 from app.services.search_alike import alike, nearest, signatures
 
@@ -136,7 +137,8 @@ def compile_search_loops_apart(timeout: float = 300) -> bool:
     try:
         # at low priority: it starts while the window draws its first pages (importing Numba
         # alone is a second of CPU on a 2-core machine)
-        done = subprocess.run([sys.executable, "-c", "import os; hasattr(os, 'nice') and os.nice(10); "
+        done = subprocess.run([sys.executable, "-c", "from app.services.isolation import lower_priority; "
+                               f"lower_priority({priority_below_main(10)!r}); "
                                "from app.search._compiled import warm_up; warm_up()"],
                               capture_output=True, timeout=timeout)
     except (OSError, subprocess.SubprocessError):

@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QImageReader, QPixmap
 
-from app.ui.workers import poster, to_main
+from app.ui.workers import poster, to_main, yield_to_window
 
 
 class LruCache:
@@ -125,6 +125,7 @@ class ThumbnailLoader(QObject):
             return len(self._queued)
 
     def _work(self, generation: int) -> None:
+        yield_to_window()
         with self._lock:
             if not self._stack or generation != self._generation:
                 return

@@ -61,6 +61,25 @@ def test_result_and_progress_come_back_from_another_process():
         assert result["nice"] == min(19, os.nice(0) + 3)
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="nice is per thread on Linux only")
+def test_a_child_started_from_a_lowered_thread_is_lowered_from_the_main_thread():
+    """The window's workers run at nice 10 already; a training child asked to run 10 below the
+    window must not land at 20 (19: starved by any other program)."""
+    main_nice = os.getpriority(os.PRIO_PROCESS, os.getpid())
+    seen = {}
+
+    def worker():
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), main_nice + 4)
+        seen["child"] = run_isolated(count_up, 1, nice=2)["nice"]
+        seen["deeper"] = run_isolated(count_up, 1, nice=7)["nice"]
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join(60)
+    assert seen["child"] == main_nice + 4       # already that low: it stays (it may not go up)
+    assert seen["deeper"] == min(19, main_nice + 7)
+
+
 def test_str_subclasses_come_back_as_plain_str():
     """Unpickling a TorchVersion would import torch in the window's process (a 1 s freeze)."""
     result = run_isolated(report_versions)

@@ -2,12 +2,15 @@
 thumbnails decode newest-first from a bounded stack into an LRU."""
 from __future__ import annotations
 
+import os
+import sys
 import threading
 
+import pytest
 from PySide6.QtCore import QThreadPool
 
 from app.ui.thumbnails import LruCache, ThumbnailLoader
-from app.ui.workers import LibraryQueue, run_task
+from app.ui.workers import BACKGROUND_THREAD_NICE, LibraryQueue, run_task
 from tests.ui.helpers import make_photos
 
 
@@ -20,6 +23,30 @@ def test_results_are_posted_to_the_gui_thread(qtbot):
     qtbot.waitUntil(lambda: "callback" in seen)
     assert seen["worker"] != gui and seen["callback"] == gui
     pool.waitForDone()
+
+
+def _thread_nice() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="nice is per thread on Linux only")
+def test_workers_run_below_the_gui_threads_priority(tmp_path, qtbot):
+    """Background tasks and thumbnail decodes yield the CPU to the GUI thread: on a 2-core
+    machine they otherwise kept it waiting for a core in the middle of a scroll."""
+    gui = _thread_nice()
+    seen = {}
+    pool = QThreadPool()
+    run_task(pool, _thread_nice, lambda nice: seen.update(task=nice))
+    qtbot.waitUntil(lambda: "task" in seen)
+    pool.waitForDone()
+    loader = ThumbnailLoader(side=64, threads=1)
+    loader.request("one", [str(make_photos(tmp_path, 1)[0])])
+    qtbot.waitUntil(lambda: loader.queued == 0)
+    loader._pool.start(lambda: seen.update(thumbnails=_thread_nice()))  # the same, reused thread
+    qtbot.waitUntil(lambda: "thumbnails" in seen)
+    assert seen["task"] >= BACKGROUND_THREAD_NICE > gui
+    assert seen["thumbnails"] >= BACKGROUND_THREAD_NICE
+    assert _thread_nice() == gui                  # the GUI thread itself keeps its priority
 
 
 def test_library_queue_runs_in_order_on_its_own_connection(library, qtbot):
