@@ -213,18 +213,17 @@ if AVAILABLE:
 
 
 if AVAILABLE:
-    @njit(nogil=True, cache=True, boundscheck=False)
-    def profile_scores(values, tagged, members, need_tag, model_cols, weights, query, strong_cols, out):
+    @njit(nogil=True, cache=True, boundscheck=False, fastmath={"reassoc", "contract"})
+    def profile_scores(values, tagged, members, need_tag, query_weight, weight, qnorm, strong_cols, out):
         """Per row of a label-evidence matrix (``app.services.evidence``) and per pass ``s``
         (a tab): ``out[i, s]`` is -1 where row ``i`` is not in ``members[:, s]`` or carries
         none of ``strong_cols`` (tagged when ``need_tag[s]``, else any evidence above 0); else
-        the weighted cosine of its values at ``model_cols`` (0 at a column of -1) with
-        ``query`` (each term weighted by ``weights``), computed once for all passes."""
-        n, m, t = values.shape[0], model_cols.shape[0], members.shape[1]
-        qq = 0.0
-        for j in range(m):
-            qq += query[j] * query[j] * weights[j]
-        qnorm = max(np.sqrt(qq), 1e-9)
+        the weighted cosine of its values with the query, computed once for all passes: per
+        matrix column ``c``, ``query_weight[c]`` is the query's value there times the label's
+        weight and ``weight[c]`` the weight (0 for a column the query does not name), and
+        ``qnorm`` the query's weighted norm. The columns are walked in memory order, so the
+        two sums vectorise (they run in float64, in whatever order the vector units take)."""
+        n, m, t = values.shape[0], values.shape[1], members.shape[1]
         for i in range(n):
             wanted = False
             for s in range(t):
@@ -241,11 +240,10 @@ if AVAILABLE:
                 continue
             dot = 0.0
             pp = 0.0
-            for j in range(m):
-                c = model_cols[j]
-                v = values[i, c] if c >= 0 else np.float32(0.0)
-                dot += v * query[j] * weights[j]
-                pp += v * v * weights[j]
+            for c in range(m):
+                v = np.float64(values[i, c])
+                dot += v * query_weight[c]
+                pp += v * v * weight[c]
             score = dot / max(np.sqrt(pp) * qnorm, 1e-9)
             for s in range(t):
                 if members[i, s] and (has_tag or not need_tag[s]):
@@ -262,7 +260,7 @@ def warm_up() -> None:
                    np.empty(1, np.float32))
     one = np.zeros(1, np.int64)
     profile_scores(np.zeros((1, 1), np.float32), np.zeros((1, 1), bool), np.ones((1, 2), bool),
-                   np.array([False, True]), one, np.ones(1, np.float32), np.ones(1, np.float32), one,
+                   np.array([False, True]), np.ones(1, np.float64), np.ones(1, np.float64), 1.0, one,
                    np.empty((1, 2), np.float32))
     words = np.zeros((1, 4), np.uint64)
     rows, dist = np.empty(8, np.int64), np.empty(8, np.int32)

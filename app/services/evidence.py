@@ -88,9 +88,17 @@ class EvidenceMatrix:
             values, tagged = np.asarray(self.values), np.asarray(self.tagged)
             stacked = np.ascontiguousarray(np.stack([m for m, _ in passes], axis=1))
             needs = np.array([need for _, need in passes], bool)
+            # the query and the weights spread over the matrix's columns (0 where the model
+            # has no label): the compiled loop then reads each row in memory order
+            known = cols >= 0
+            query_weight = np.zeros(len(self.label_ids), np.float64)
+            weight = np.zeros(len(self.label_ids), np.float64)
+            np.add.at(query_weight, cols[known], (query * weights)[known])
+            np.add.at(weight, cols[known], weights[known])
+            qnorm = max(float(np.sqrt(np.sum(query.astype(np.float64) ** 2 * weights))), 1e-9)
             parallel.run_blocks(lambda a, b: _compiled.profile_scores(
-                values[a:b], tagged[a:b], stacked[a:b], needs, cols, weights, query, strong_cols, out[a:b]),
-                len(self.ids))
+                values[a:b], tagged[a:b], stacked[a:b], needs, query_weight, weight, qnorm, strong_cols,
+                out[a:b]), len(self.ids))
             return [out[:, s].copy() for s in range(len(passes))]
         for s, (members, need_tag) in enumerate(passes):
             for start in range(0, len(self.ids), SLICE):

@@ -100,3 +100,32 @@ def test_photo_label_probabilities_also_read_the_mirror_image(exported):
     plain, mirrored = model.run("image", x, mirror=False)[1], model.run("image", x[..., ::-1].copy(), mirror=False)[1]
     both = model.run("image", x)[1]
     assert np.all((both >= np.minimum(plain, mirrored) - 1e-5) & (both <= np.maximum(plain, mirrored) + 1e-5))
+
+
+def test_a_few_photos_and_their_mirrors_in_one_run_equal_two_runs(exported, monkeypatch):
+    """A query photo and its mirror image go through the network as one batch (faster); the
+    codes, pre-sign values and probabilities are those of the two-run path."""
+    import app.runtime.model as runtime_model
+
+    _, cfg, folder, _ = exported
+    if cfg.net.image_input != "pixels":
+        pytest.skip("the mirror view is for photos, not pooled features")
+    model = load_model(folder)
+    x = _inputs(cfg, "image")[:3]
+    assert len(x) <= runtime_model.MIRROR_IN_ONE_RUN
+    one_run = model.run("image", x)
+    monkeypatch.setattr(runtime_model, "MIRROR_IN_ONE_RUN", 0)
+    two_runs = model.run("image", x)
+    assert one_run[0].shape == (3, 32) and one_run[1].shape == two_runs[1].shape
+    for a, b in zip(one_run, two_runs):
+        assert np.abs(a - b).max() < 1e-5
+    assert np.array_equal(one_run[0] > 0, two_runs[0] > 0)
+
+
+def test_sessions_do_not_spin_after_a_run(exported):
+    """ONNX Runtime's threads spin-wait after a run by default: a photo search's next passes
+    (over a million signatures) then ran a third slower, sharing the cores with them."""
+    model = load_model(exported[2])
+    assert {"image", "text", "label"} <= set(model._sessions)
+    for session, _name in model._sessions.values():
+        assert session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning") == "0"
