@@ -250,6 +250,40 @@ if AVAILABLE:
                     out[i, s] = score
 
 
+if AVAILABLE:
+    @njit(nogil=True, cache=True, boundscheck=False)
+    def label_evidence(values, tagged, ids, members, use_members, cols, starts, with_predictions,
+                       out_ids, p, is_tagged, present):
+        """Per row of a label-evidence matrix and per asked label ``a`` (its matrix columns
+        ``cols[starts[a]:starts[a + 1]]``): tagged with any of them, the best value among them
+        (0 without predictions), evidence ``p`` (1 where tagged, else that best value) and
+        ``present`` (tagged or above 0). Rows present for any asked label (and in ``members``
+        when ``use_members``) are written, in order, to the front of the outputs (``out_ids``
+        their ids); returns how many. ``app.services.ranking.label_evidence``."""
+        n, asked = values.shape[0], starts.shape[0] - 1
+        kept = 0
+        for i in range(n):
+            if use_members and not members[i]:
+                continue
+            any_present = False
+            for a in range(asked):
+                hit = False
+                best = 0.0
+                for j in range(starts[a], starts[a + 1]):
+                    c = cols[j]
+                    hit = hit or tagged[i, c]
+                    if with_predictions and values[i, c] > best:
+                        best = values[i, c]
+                is_tagged[kept, a] = hit
+                p[kept, a] = 1.0 if hit else best
+                present[kept, a] = hit or best > 0
+                any_present = any_present or present[kept, a]
+            if any_present:
+                out_ids[kept] = ids[i]
+                kept += 1
+        return kept
+
+
 def warm_up() -> None:
     """Compile (or load from the cache) every loop here on tiny inputs. The window runs this in
     a child process first: compiling holds the interpreter lock for up to 0.1 s at a time, which
@@ -262,6 +296,9 @@ def warm_up() -> None:
     profile_scores(np.zeros((1, 1), np.float32), np.zeros((1, 1), bool), np.ones((1, 2), bool),
                    np.array([False, True]), np.ones(1, np.float64), np.ones(1, np.float64), 1.0, one,
                    np.empty((1, 2), np.float32))
+    label_evidence(np.zeros((1, 1), np.float32), np.zeros((1, 1), bool), one, np.ones(1, bool), False, one,
+                   np.array([0, 1], np.int64), True, np.empty(1, np.int64), np.empty((1, 1)),
+                   np.empty((1, 1), bool), np.empty((1, 1), bool))
     words = np.zeros((1, 4), np.uint64)
     rows, dist = np.empty(8, np.int64), np.empty(8, np.int32)
     scan_search(words, np.zeros(1, np.uint64), 1, -1, np.zeros(1, bool), False, rows, dist)

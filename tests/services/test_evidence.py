@@ -273,3 +273,26 @@ def test_the_best_k_without_a_full_sort_are_the_full_sorts_first_k():
         score = rng.choice([0.1, 0.5, 0.5, 0.9, 1.2], n) + rng.choice([0.0, 0.25], n)
         ids = np.sort(rng.choice(5 * n, n, replace=False))
         assert best_first(score, ids, k).tolist() == np.lexsort((ids, -score))[:k].tolist(), trial
+
+
+@pytest.mark.parametrize("use_members, with_predictions", [(True, True), (False, True), (True, False)])
+def test_the_compiled_label_evidence_equals_the_numpy_passes(monkeypatch, use_members, with_predictions):
+    """Typed search's label evidence (``ranking.label_evidence``) in one compiled pass, its rows
+    split over threads, equals the NumPy passes: rows kept, evidence, tagged and present."""
+    from app.search import _compiled, parallel
+    from app.services import ranking
+
+    monkeypatch.setattr(parallel, "MIN_ROWS", 1000)
+    monkeypatch.setattr(parallel, "THREADS", 3)
+    matrix = _random_matrix()
+    rng = np.random.default_rng(3)
+    members = rng.random(len(matrix)) < 0.6 if use_members else None
+    asked = {"a": {"l1", "l5"}, "b": {"l7"}, "gone": {"nowhere"}, "c": {"l2", "nowhere", "l9", "l11"}}
+    compiled = ranking.label_evidence(matrix, asked, members, with_predictions)
+    monkeypatch.setattr(_compiled, "AVAILABLE", False)
+    plain = ranking.label_evidence(matrix, asked, members, with_predictions)
+    assert compiled.asked == plain.asked == list(asked)
+    assert 100 < len(plain.ids) < len(matrix)
+    assert np.array_equal(compiled.ids, plain.ids)
+    assert np.array_equal(compiled.p, plain.p) and compiled.p.dtype == plain.p.dtype
+    assert np.array_equal(compiled.tagged, plain.tagged) and np.array_equal(compiled.present, plain.present)
