@@ -195,6 +195,7 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
                                     .format(path=self.lib.root))
         self._update_filter_bar()
         self._update_status()
+        self.statusBar().clearMessage()  # a passing notice in the language just left
 
     # -- filters and selection -------------------------------------------------------------
     def current_filters(self) -> tuple[list[str], int | None]:
