@@ -105,3 +105,18 @@ def test_deleting_items_or_models_removes_their_codes(library, item_ids):
     library.models.delete("m")
     assert library.db.execute("SELECT COUNT(*) FROM codes").fetchone()[0] == 0
     assert library.models.active() is None
+
+
+@pytest.mark.parametrize("missing", [0, -1])
+def test_a_row_without_scores_in_any_step_means_no_scores(library, item_ids, missing, monkeypatch):
+    """Rows are read a few at a time (a million rows freed at once held the interpreter lock for
+    139 ms); a row lacking scores in the first or the last step still means no scores at all."""
+    monkeypatch.setattr(codes_module, "_JOIN_ROWS", 2)
+    rng = np.random.default_rng(11)
+    library.models.register("m", 32, "ssah", {})
+    _, packed, rows = rows_for(item_ids, 32, rng)
+    rows[missing] = CodeRow(rows[missing].item_id, rows[missing].code, None, "h")
+    library.codes.put("m", "image", rows)
+    ids, codes, scores = library.codes.load("m", "image", scores=True)
+    assert len(item_ids) > 4 and ids.tolist() == sorted(item_ids) and scores is None
+    np.testing.assert_array_equal(codes, packed[np.argsort(item_ids)])
