@@ -122,13 +122,16 @@ def priority_below_main(by: int) -> int | None:
         return None
 
 
-def lower_priority(nice: int | None) -> None:
-    """Run this process at ``nice`` (from ``priority_below_main``) if that is lower than now."""
+def lower_priority(nice: int | None, who: int = 0) -> None:
+    """Run at ``nice`` (e.g. from ``priority_below_main``) if that is lower than now: this
+    process, or on Linux the thread whose native id is ``who`` (nice is per thread there).
+    A priority is only ever lowered, which needs no privilege; where that is refused, nothing
+    changes."""
     if nice is None or not hasattr(os, "setpriority"):
         return
     try:
-        if os.getpriority(os.PRIO_PROCESS, 0) < nice:
-            os.setpriority(os.PRIO_PROCESS, 0, nice)
+        if os.getpriority(os.PRIO_PROCESS, who) < nice:
+            os.setpriority(os.PRIO_PROCESS, who, nice)
     except OSError:
         pass
 

@@ -12,7 +12,6 @@ run in submission order, so a tag followed by a refresh sees the tag.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 import traceback
@@ -21,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+
+from app.services.isolation import lower_priority
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +42,8 @@ def yield_to_window() -> None:
     own priority, like training's, goes lower still). The priority only decides who runs first
     when more threads want a core than there are cores: the window's own work then goes to the
     GUI thread first, and other programs' work before the window's background work."""
-    if BACKGROUND_THREAD_NICE <= 0 or not sys.platform.startswith("linux"):
-        return
-    tid = threading.get_native_id()
-    try:
-        if os.getpriority(os.PRIO_PROCESS, tid) < BACKGROUND_THREAD_NICE:
-            os.setpriority(os.PRIO_PROCESS, tid, BACKGROUND_THREAD_NICE)
-    except OSError:  # not permitted here: the thread keeps the window's priority
-        pass
+    if BACKGROUND_THREAD_NICE > 0 and sys.platform.startswith("linux"):  # elsewhere: the whole process
+        lower_priority(BACKGROUND_THREAD_NICE, threading.get_native_id())
 
 
 class _Poster(QObject):
