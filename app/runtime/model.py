@@ -90,8 +90,8 @@ def _with_mirror(session: ort.InferenceSession, name: str, x: np.ndarray) -> tup
     the prediction (demo backlog, 40-epoch first pass: motif P@10 .712 → .729, colour and
     category unchanged). Codes stay those of the photo as given, so they match training.
     A few photos and their mirror images go through the network as one batch: for one query
-    photo at 192 px that took 18 ms against 22 ms for two runs, with the same outputs (1M-item
-    bench library's model, this 2-core machine, 2026-12-01).
+    photo at 192 px that took 18 ms against 22 ms for two runs (13.1 against 15.6 ms in a quieter
+    rerun), with the same outputs (1M-item bench library's model, this 2-core machine, 2026-12-01).
     """
     n = len(x)
     if n <= MIRROR_IN_ONE_RUN:

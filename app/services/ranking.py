@@ -94,7 +94,8 @@ def _compiled_evidence(matrix: EvidenceMatrix, asked: dict[str, set[str]], membe
                        with_predictions: bool) -> Evidence:
     """``label_evidence`` in one compiled pass over the matrix, its rows split over the cores
     (the NumPy passes took 61-69 ms per tab for 龙袍, two asked labels, on the 1,000,500-item bench
-    library; this 15-17 ms, most rows dropped: 2026-12-01, this 2-core machine)."""
+    library; this 15-17 ms, most rows dropped, and 56-58 against 13-14 ms in a quieter rerun:
+    2026-12-01, this 2-core machine)."""
     names = list(asked)
     per_label = []
     for label in names:

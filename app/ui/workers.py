@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 # page load and an import or search warm-up, and a gap in the event loop was often more time
 # waiting for a core than running. Three runs each, alternating, 2026-12-01, load ~1:
 # scrolling a fresh 100,000-item grid (``bench/bench_grid_scroll.py``), worst gap 28.7-61.8 ms
-# at 0, 27.6-34.3 ms at 10; importing 1,000 photos (``bench/bench_gui_latency.py``, six runs
+# at 0, 27.6-34.3 ms at 10 (36.5 and 42.2 ms in two later runs); importing 1,000 photos (``bench/bench_gui_latency.py``, six runs
 # each), worst gap 20.9-60.8 ms (median 41) at 0, 19.7-49.9 ms (median 31) at 10.
 BACKGROUND_THREAD_NICE = 10
 
