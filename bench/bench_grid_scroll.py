@@ -12,10 +12,11 @@ p99 / worst frame time (the time from one frame's timer to the next: 16 ms when 
 stalls), and the probe's gaps (median, p99, worst, count over 50 ms).
 
     QT_QPA_PLATFORM=offscreen python bench/bench_grid_scroll.py [--count 100000] [--frames 600]
-        [--library LIB]
+        [--library LIB] [--stacks]
 
 ``--library`` scrolls an existing library instead (``bench_scale.py`` passes the libraries it
-grows); nothing is written to it.
+grows); nothing is written to it. ``--stacks`` samples every thread's stack in each stall
+(``bench_gui_latency.StallSampler``) and prints the worst gaps with them.
 """
 from __future__ import annotations
 
@@ -96,8 +97,9 @@ def main() -> int:
     ap.add_argument("--library", type=Path, help="scroll this library instead of writing one")
     ap.add_argument("--no-settle", action="store_true", help="leave the start-up heap to the collector")
     ap.add_argument("--wait-idle", action="store_true", help="scroll once the window's first loads are done")
+    ap.add_argument("--stacks", action="store_true", help="sample every thread's stack in GUI-thread stalls")
     args = ap.parse_args()
-    from bench_gui_latency import window_idle
+    from bench_gui_latency import StallSampler, print_stalls, stalls, window_idle
     from PySide6.QtWidgets import QApplication
 
     from app.store import open_library
@@ -126,6 +128,9 @@ def main() -> int:
     if not args.no_settle:
         settle_interpreter(window)  # as main() does once the window is up
     probe = LatencyProbe(parent=window)
+    sampler = StallSampler(probe) if args.stacks else None
+    if sampler:
+        sampler.start()
     probe.enter("open")
     began = time.perf_counter()
     while window.grid_model.total < args.count and time.perf_counter() - began < 120:
@@ -153,6 +158,9 @@ def main() -> int:
     ends = iter([bar.maximum, lambda: 0] * 5)
     report("jump end/top", frames(lambda: bar.setValue(next(ends)()), 9), probe)
     probe.stop()
+    if sampler:
+        sampler.running = False
+        print_stalls(stalls(probe, sampler, ("fling", "jump end/top")))
     print(f"rows fetched {window.grid_model.rowCount()} of {window.grid_model.total}; thumbnails decoded "
           f"{len(window.grid_model.pixmaps)} (cache)")
     window.close()

@@ -265,7 +265,12 @@ def print_table(result: dict) -> None:
               f"{p['p99_ms']:7.1f}ms {p['worst_ms']:7.1f}ms {p['over_50ms']:6d}")
     for name, step in result["steps"].items():
         print(f"{name}: {step}")
-    for phase, gaps in result["stalls"].items():
+    print_stalls(result["stalls"])
+
+
+def print_stalls(found: dict) -> None:
+    """``stalls()``'s worst gaps per phase, each with the stacks sampled while it lasted."""
+    for phase, gaps in found.items():
         if gaps:
             print(f"\nworst gaps in {phase} (stacks sampled every 10 ms after {STALL_SAMPLE_MS:.0f} ms):")
         for gap in gaps:
