@@ -116,17 +116,19 @@ def library_arrays(lib: Library, item_ids: list[int] | None = None) -> LibraryAr
     scheme = lib.scheme
     label_ids = [l.id for l in scheme.ordered()]
     column = {label_id: j for j, label_id in enumerate(label_ids)}
-    rows = lib.items.texts()
-    if item_ids is not None:
-        wanted = set(item_ids)
-        rows = [r for r in rows if r[0] in wanted]
+    rows = lib.items.texts(item_ids)
     ids = np.array([r[0] for r in rows], np.int64)  # ascending, as texts() reads them
     labels = np.zeros((len(rows), len(label_ids)), np.float32)
-    for label_id, carriers in lib.labels.items_by_label().items():
-        if label_id in column and len(ids):
-            at = np.minimum(np.searchsorted(ids, carriers), len(ids) - 1)
-            labels[at[ids[at] == carriers], column[label_id]] = 1.0
-    first = lib.items.first_photos()
+    if item_ids is None:
+        for label_id, carriers in lib.labels.items_by_label().items():
+            if label_id in column and len(ids):
+                at = np.minimum(np.searchsorted(ids, carriers), len(ids) - 1)
+                labels[at[ids[at] == carriers], column[label_id]] = 1.0
+    else:  # a few items: their own tags only
+        for item_id, label_id in lib.labels.pairs(item_ids=ids.tolist()):
+            if label_id in column:
+                labels[int(np.searchsorted(ids, item_id)), column[label_id]] = 1.0
+    first = lib.items.first_photos(None if item_ids is None else ids.tolist())
     photos = PhotoPaths(lib.root, [first[r[0]][0] if r[0] in first else None for r in rows])
     hashes = [first[r[0]][1] if r[0] in first else "" for r in rows]
     return LibraryArrays(ids, label_ids, labels,

@@ -48,14 +48,18 @@ def encode_library(lib: Library, model_id: str | None = None, progress: Progress
         from app.services.search import NoModelError
         raise NoModelError("There is no trained model to encode with.")
     runtime = active_runtime(lib, model)
-    arrays = library_arrays(lib)
+    # first: what changes while this runs is checked next time, and so are the items this run
+    # writes suggestions and signatures for (another writer may have changed them meanwhile)
+    newest = lib.evidence.mark()
+    changed = _changed_since_encoded(lib, model.id, newest)
+    arrays = library_arrays(lib, changed)
     report = EncodeReport(model.id, provider=runtime.provider)
     emit = progress or ignore
     cancel = cancel or CancelToken()
     jobs = (("label", arrays.label_hashes()), ("text", arrays.text_hashes()),
             ("image", arrays.photo_hashes))
     for modality, hashes in jobs:
-        todo = _stale_rows(lib, model.id, modality, arrays, hashes, report, record)
+        todo = _stale_rows(lib, model.id, modality, arrays, hashes, report, record, changed)
         encoder = _encoder_for(modality, runtime, arrays, lib)
         for start in range(0, len(todo), BATCH):
             if cancel.is_set():
@@ -68,18 +72,46 @@ def encode_library(lib: Library, model_id: str | None = None, progress: Progress
     record.before("code_snapshots", "model_id", (model.id,))
     for modality, _ in jobs:
         lib.codes.write_snapshot(model.id, modality)  # so the next opening loads codes at once
-    if not _encode_signatures(lib, arrays, emit, cancel, record):
+    if not _encode_signatures(lib, arrays, emit, cancel, record, changed is not None):
         report.cancelled = True
         return report
+    record.before("encode_marks", "model_id", (model.id,))  # an undone run puts the old mark back
+    lib.codes.set_encoded_mark(model.id, newest)
     if isinstance(encoder, PhotoLoader):
         report.problems = {int(arrays.ids[i]): why for i, why in encoder.problems.items()}
     return report
 
 
+CHANGED_SHARE = 0.25  # from this share of the items changed, every item is checked (one pass is cheaper)
+LOG_PER_ITEM = 20  # ... and from this many log entries since the mark per item
+
+
+def _changed_since_encoded(lib: Library, model_id: str, newest: int) -> list[int] | None:
+    """The items that may need encoding: those the change log names since the model's encoded
+    mark (their text, photos or tags changed, or they came or went); None (check every item)
+    when the model was never encoded, or the log no longer reaches back to its mark, or much
+    of the library changed. The log (migrations 8 and 11) is written by SQL triggers, so it
+    sees every writer, another process and an undo included."""
+    mark = lib.codes.encoded_mark(model_id)
+    if mark is None or mark > newest:
+        return None
+    if mark == newest:
+        return []
+    oldest, items = lib.evidence.oldest(), lib.items.count()
+    # pruned past the mark, or so many entries (a tag writes several, a deletion dozens) that
+    # reading them costs about what a pass over every item does
+    if oldest is None or oldest > mark + 1 or newest - mark > LOG_PER_ITEM * items + 10_000:
+        return None
+    changed = lib.evidence.changed_since(mark, newest)
+    return None if len(changed) > CHANGED_SHARE * items else changed
+
+
 def _stale_rows(lib: Library, model_id, modality, arrays: LibraryArrays, hashes, report,
-                record: Recorder) -> list[int]:
-    """Rows whose content changed since they were encoded; codes of content gone are removed."""
-    stored = lib.codes.source_hashes(model_id, modality)
+                record: Recorder, changed: list[int] | None = None) -> list[int]:
+    """Rows whose content changed since they were encoded; codes of content gone are removed.
+    ``changed``: the only items that can have changed (``arrays`` holds those of them that
+    exist); None: every item."""
+    stored = lib.codes.source_hashes(model_id, modality, changed)
     gone = [int(i) for i, h in zip(arrays.ids, hashes) if not h and int(i) in stored]
     present = {int(i) for i in arrays.ids}
     gone += [i for i in stored if i not in present]
@@ -101,9 +133,10 @@ def pending(lib: Library, model_id: str | None = None) -> dict[str, int]:
     model = lib.models.get(model_id) if model_id else lib.models.active()
     if model is None:
         return {}
-    arrays = library_arrays(lib)
+    changed = _changed_since_encoded(lib, model.id, lib.evidence.mark())
+    arrays = library_arrays(lib, changed)
     jobs = (("label", arrays.label_hashes()), ("text", arrays.text_hashes()), ("image", arrays.photo_hashes))
-    return {modality: len(_changed_rows(arrays, hashes, lib.codes.source_hashes(model.id, modality)))
+    return {modality: len(_changed_rows(arrays, hashes, lib.codes.source_hashes(model.id, modality, changed)))
             for modality, hashes in jobs}
 
 
@@ -164,13 +197,14 @@ def _store_suggestions(lib: Library, model_id, runtime: ModelEncoders, item_ids,
 
 
 def _encode_signatures(lib: Library, arrays: LibraryArrays, emit, cancel: threading.Event,
-                       record: Recorder) -> bool:
+                       record: Recorder, some: bool = False) -> bool:
     """Photo signatures (model-independent) of items whose first photo has none yet or
-    changed; from the 256 px thumbnail when there is one. False when cancelled."""
+    changed; from the 256 px thumbnail when there is one. False when cancelled. ``some``:
+    ``arrays`` holds only the items that may have changed."""
     from app.media.images import load_rgb
     from app.media.signature import signature
 
-    stored = lib.signatures.hashes()
+    stored = lib.signatures.hashes_of(arrays.ids.tolist()) if some else lib.signatures.hashes()
     todo = [r for r, (i, h) in enumerate(zip(arrays.ids, arrays.photo_hashes)) if h and stored.get(int(i)) != h]
     sources = arrays.image_sources(lib, Preprocessing(size=THUMBNAIL_SIZE))
     rows = []

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.store.sql import chunks, marks
+
 if TYPE_CHECKING:
     from app.store.library import Library
 
@@ -67,10 +69,25 @@ class CodeRepository:
                               "AND modality = ?", [item_id, model_id, modality]).fetchone()
         return None if row is None else (row[0], row[1])
 
-    def source_hashes(self, model_id: str, modality: str) -> dict[int, str]:
-        """What each stored code was computed from (to encode only new or changed items)."""
-        return dict(self.db.execute("SELECT item_id, source_hash FROM codes WHERE model_id = ? "
-                                    "AND modality = ?", [model_id, modality]).fetchall())
+    def source_hashes(self, model_id: str, modality: str, item_ids: Iterable[int] | None = None) -> dict[int, str]:
+        """What each stored code (of ``item_ids`` only, when given) was computed from (to encode
+        only new or changed items)."""
+        sql = "SELECT item_id, source_hash FROM codes WHERE model_id = ? AND modality = ?"
+        if item_ids is None:
+            return dict(self.db.execute(sql, [model_id, modality]).fetchall())
+        out: dict[int, str] = {}
+        for chunk in chunks(sorted({int(i) for i in item_ids})):
+            out.update(self.db.execute(f"{sql} AND item_id IN ({marks(chunk)})", [model_id, modality, *chunk]).fetchall())
+        return out
+
+    def encoded_mark(self, model_id: str) -> int | None:
+        """The change-log mark up to which the library was last encoded with ``model_id`` (None: never)."""
+        row = self.db.execute("SELECT mark FROM encode_marks WHERE model_id = ?", [model_id]).fetchone()
+        return None if row is None else int(row[0])
+
+    def set_encoded_mark(self, model_id: str, mark: int) -> None:
+        self.db.execute("INSERT INTO encode_marks (model_id, mark) VALUES (?, ?) "
+                        "ON CONFLICT(model_id) DO UPDATE SET mark = excluded.mark", [model_id, int(mark)])
 
     def write_snapshot(self, model_id: str, modality: str) -> int:
         """Pack every code of a model and modality into one row (what ``load`` reads first)."""

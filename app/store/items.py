@@ -218,9 +218,15 @@ class ItemRepository:
         sha256)}; the photo fields are '' for an item without (``summaries``, trimmed)."""
         return {i: (r["accession"], r["title"], *(r["first"] or ("", ""))) for i, r in self.summaries(item_ids).items()}
 
-    def texts(self) -> list[tuple[int, str, str]]:
-        """(id, title, description) of every item, by id."""
-        return [tuple(r) for r in self.db.execute("SELECT id, title, description FROM items ORDER BY id")]
+    def texts(self, item_ids: Iterable[int] | None = None) -> list[tuple[int, str, str]]:
+        """(id, title, description) of every item (or of those of ``item_ids`` that exist), by id."""
+        if item_ids is None:
+            return [tuple(r) for r in self.db.execute("SELECT id, title, description FROM items ORDER BY id")]
+        out: list[tuple[int, str, str]] = []
+        for chunk in chunks(sorted({int(i) for i in item_ids})):
+            out += [tuple(r) for r in self.db.execute(
+                f"SELECT id, title, description FROM items WHERE id IN ({marks(chunk)}) ORDER BY id", list(chunk))]
+        return out
 
     def accessions(self) -> dict[int, str]:
         """Every item's accession number, by id."""
@@ -242,10 +248,17 @@ class ItemRepository:
         """Ids of the items with a title or a description."""
         return {r[0] for r in self.db.execute("SELECT id FROM items WHERE trim(title || description) != ''")}
 
-    def first_photos(self) -> dict[int, tuple[str, str]]:
-        """Each item's first photo (lowest position, then oldest): {item id: (stored path, sha256)}."""
-        return {r[0]: (r[1], r[2]) for r in self.db.execute(
-            "SELECT item_id, path, sha256 FROM photos ORDER BY item_id, position DESC, id DESC")}
+    def first_photos(self, item_ids: Iterable[int] | None = None) -> dict[int, tuple[str, str]]:
+        """Each item's first photo (lowest position, then oldest): {item id: (stored path, sha256)};
+        of the items of ``item_ids`` only when given."""
+        order = "ORDER BY item_id, position DESC, id DESC"  # the last row of an item wins the dict
+        if item_ids is None:
+            return {r[0]: (r[1], r[2]) for r in self.db.execute(f"SELECT item_id, path, sha256 FROM photos {order}")}
+        out: dict[int, tuple[str, str]] = {}
+        for chunk in chunks(sorted({int(i) for i in item_ids})):
+            out.update({r[0]: (r[1], r[2]) for r in self.db.execute(
+                f"SELECT item_id, path, sha256 FROM photos WHERE item_id IN ({marks(chunk)}) {order}", list(chunk))})
+        return out
 
     def photo_hashes(self) -> set[str]:
         """The sha256 of every photo in the library."""

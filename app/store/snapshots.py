@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 # Parents before children: rows go back in this order and are deleted in the reverse one.
 ORDER = ("facets", "labels", "items", "photos", "collections", "collection_items", "item_labels",
-         "models", "suggestions", "codes", "code_snapshots", "photo_signatures", "meta")
+         "models", "suggestions", "codes", "code_snapshots", "encode_marks", "photo_signatures", "meta")
 COUNTERS = {"facets": "scheme_version", "labels": "scheme_version", "codes": "codes_version",
             "photo_signatures": "signatures_version"}
 
