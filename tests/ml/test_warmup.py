@@ -104,7 +104,7 @@ def test_after_the_first_pass_its_classifier_names_the_labels_in_the_exported_mo
     photos, labels = striped(96)
     data = TrainingData(labels=labels, load_images=lambda idx: photos[np.asarray(idx)])
     cfg = TrainConfig(net=NetConfig(bits=16, semantic_dim=32, image_hidden=(32,), label_hidden=(32,)),
-                      epochs=2, warmup_epochs=4, warmup_batch_size=32, batch_size=32, seed=0, device="cpu")
+                      epochs=2, warmup_epochs=6, warmup_batch_size=32, batch_size=32, seed=0, device="cpu")
     result = train(data, cfg)
     image = result.networks.image
     assert bool(image.use_pooled_labels) and not image.pooled_labels.weight.requires_grad
@@ -119,7 +119,10 @@ def test_after_the_first_pass_its_classifier_names_the_labels_in_the_exported_mo
     onnx_probs = model.run("image", photos[:8], mirror=False)[1]
     assert np.allclose(onnx_probs, direct.numpy(), atol=1e-4) and card["networks"]
     # the classifier learnt the stripes: most held-in photos get their own class as the likelier
-    assert (onnx_probs.argmax(axis=1) == labels[:8].argmax(axis=1)).mean() >= 0.75
+    # (over all 96: 8 photos swung with the CPU's arithmetic, .625 on one machine; 4 first-pass
+    # epochs gave .80 over the 96 there, 6 epochs .95)
+    every = model.run("image", photos, mirror=False)[1]
+    assert (every.argmax(axis=1) == labels.argmax(axis=1)).mean() >= 0.75
 
 
 @pytest.mark.slow
