@@ -267,8 +267,8 @@ _CONTENT_TRIGGERS = {
 def _m011_encode_marks(conn: sqlite3.Connection) -> None:
     """Items whose text or photos changed join the change log, and each model keeps the mark
     up to which the library was last encoded with it: encoding then reads only the items
-    changed since, not all of them (100 new photos into a 1,001,100-item library: 41-44 s
-    checking every item, 5.7-6.0 s checking the changed ones; ``bench/bench_encode_new.py``)."""
+    changed since, not all of them (100 new photos into a 1,001,100-item library: 41-50 s
+    checking every item, 5.7-7.5 s checking the changed ones; ``bench/bench_encode_new.py``)."""
     for name, body in _CONTENT_TRIGGERS.items():
         conn.execute(f"CREATE TRIGGER {name} {body}")
     conn.execute("CREATE TABLE encode_marks (model_id TEXT PRIMARY KEY REFERENCES models(id) ON DELETE CASCADE, "
