@@ -51,13 +51,10 @@ def encode_library(lib: Library, model_id: str | None = None, progress: Progress
     # first: what changes while this runs is checked next time, and so are the items this run
     # writes suggestions and signatures for (another writer may have changed them meanwhile)
     newest = lib.evidence.mark()
-    changed = _changed_since_encoded(lib, model.id, newest)
-    arrays = library_arrays(lib, changed)
+    changed, arrays, jobs = _to_check(lib, model.id, newest)
     report = EncodeReport(model.id, provider=runtime.provider)
     emit = progress or ignore
     cancel = cancel or CancelToken()
-    jobs = (("label", arrays.label_hashes()), ("text", arrays.text_hashes()),
-            ("image", arrays.photo_hashes))
     for modality, hashes in jobs:
         todo = _stale_rows(lib, model.id, modality, arrays, hashes, report, record, changed)
         encoder = _encoder_for(modality, runtime, arrays, lib)
@@ -106,6 +103,15 @@ def _changed_since_encoded(lib: Library, model_id: str, newest: int) -> list[int
     return None if len(changed) > CHANGED_SHARE * items else changed
 
 
+def _to_check(lib: Library, model_id: str, newest: int):
+    """(the items that may have changed or None for all, their arrays, (modality, content
+    hashes) per modality): what an encode, and the count of what it would encode, look at."""
+    changed = _changed_since_encoded(lib, model_id, newest)
+    arrays = library_arrays(lib, changed)
+    jobs = (("label", arrays.label_hashes()), ("text", arrays.text_hashes()), ("image", arrays.photo_hashes))
+    return changed, arrays, jobs
+
+
 def _stale_rows(lib: Library, model_id, modality, arrays: LibraryArrays, hashes, report,
                 record: Recorder, changed: list[int] | None = None) -> list[int]:
     """Rows whose content changed since they were encoded; codes of content gone are removed.
@@ -133,9 +139,7 @@ def pending(lib: Library, model_id: str | None = None) -> dict[str, int]:
     model = lib.models.get(model_id) if model_id else lib.models.active()
     if model is None:
         return {}
-    changed = _changed_since_encoded(lib, model.id, lib.evidence.mark())
-    arrays = library_arrays(lib, changed)
-    jobs = (("label", arrays.label_hashes()), ("text", arrays.text_hashes()), ("image", arrays.photo_hashes))
+    changed, arrays, jobs = _to_check(lib, model.id, lib.evidence.mark())
     return {modality: len(_changed_rows(arrays, hashes, lib.codes.source_hashes(model.id, modality, changed)))
             for modality, hashes in jobs}
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.store.sql import chunks, marks
+from app.store.sql import rows_in
 
 if TYPE_CHECKING:
     from app.store.library import Library
@@ -75,10 +75,7 @@ class CodeRepository:
         sql = "SELECT item_id, source_hash FROM codes WHERE model_id = ? AND modality = ?"
         if item_ids is None:
             return dict(self.db.execute(sql, [model_id, modality]).fetchall())
-        out: dict[int, str] = {}
-        for chunk in chunks(sorted({int(i) for i in item_ids})):
-            out.update(self.db.execute(f"{sql} AND item_id IN ({marks(chunk)})", [model_id, modality, *chunk]).fetchall())
-        return out
+        return dict(rows_in(self.db, f"{sql} AND item_id", (int(i) for i in item_ids), [model_id, modality]))
 
     def encoded_mark(self, model_id: str) -> int | None:
         """The change-log mark up to which the library was last encoded with ``model_id`` (None: never)."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from app.core.errors import NotFound, WenyangError
 from app.core.models import MAX_TEXT, Item, Photo, now_iso
 from app.core.scheme import clean_name
-from app.store.sql import chunks, marks, passing_sql
+from app.store.sql import chunks, marks, passing_sql, rows_in
 
 if TYPE_CHECKING:
     from app.store.library import Library
@@ -222,11 +222,8 @@ class ItemRepository:
         """(id, title, description) of every item (or of those of ``item_ids`` that exist), by id."""
         if item_ids is None:
             return [tuple(r) for r in self.db.execute("SELECT id, title, description FROM items ORDER BY id")]
-        out: list[tuple[int, str, str]] = []
-        for chunk in chunks(sorted({int(i) for i in item_ids})):
-            out += [tuple(r) for r in self.db.execute(
-                f"SELECT id, title, description FROM items WHERE id IN ({marks(chunk)}) ORDER BY id", list(chunk))]
-        return out
+        return list(rows_in(self.db, "SELECT id, title, description FROM items WHERE id",
+                            (int(i) for i in item_ids), tail="ORDER BY id"))
 
     def accessions(self) -> dict[int, str]:
         """Every item's accession number, by id."""
@@ -254,11 +251,8 @@ class ItemRepository:
         order = "ORDER BY item_id, position DESC, id DESC"  # the last row of an item wins the dict
         if item_ids is None:
             return {r[0]: (r[1], r[2]) for r in self.db.execute(f"SELECT item_id, path, sha256 FROM photos {order}")}
-        out: dict[int, tuple[str, str]] = {}
-        for chunk in chunks(sorted({int(i) for i in item_ids})):
-            out.update({r[0]: (r[1], r[2]) for r in self.db.execute(
-                f"SELECT item_id, path, sha256 FROM photos WHERE item_id IN ({marks(chunk)}) {order}", list(chunk))})
-        return out
+        return {r[0]: (r[1], r[2]) for r in rows_in(self.db, "SELECT item_id, path, sha256 FROM photos WHERE item_id",
+                                                    (int(i) for i in item_ids), tail=order)}
 
     def photo_hashes(self) -> set[str]:
         """The sha256 of every photo in the library."""

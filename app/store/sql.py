@@ -19,6 +19,14 @@ def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield values[start:start + size]
 
 
+def rows_in(db, sql: str, values: Iterable, args: Sequence = (), tail: str = "") -> Iterator[tuple]:
+    """The rows of ``{sql} IN (…) {tail}`` over sorted distinct ``values``, one IN list per chunk
+    (``args`` bind the placeholders of ``sql`` before the list)."""
+    ordered = sorted(set(values))
+    for chunk in chunks(ordered):
+        yield from (tuple(r) for r in db.execute(f"{sql} IN ({marks(chunk)}) {tail}", [*args, *chunk]))
+
+
 def passing_sql(label_groups: Iterable[Iterable[str]] = (), collection: int | None = None) -> tuple[str, list]:
     """``SELECT id FROM items WHERE …`` for ``ItemRepository.passing`` (and counts within it)."""
     sql = "SELECT id FROM items WHERE 1"
