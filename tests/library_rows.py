@@ -1,6 +1,10 @@
 """A library's rows, table by table, for tests that compare a library before and after."""
 from __future__ import annotations
 
+import re
+
+_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
+
 
 def content(lib) -> dict[str, list]:
     """Every table's rows, sorted, once the keyword index has caught up. Left out: SQLite's own
@@ -15,3 +19,10 @@ def content(lib) -> dict[str, list]:
     out["keyword_index"] = sorted(tuple(r) for r in lib.db.execute("SELECT rowid, * FROM keyword_index"))
     out["meta"] = [r for r in out["meta"] if r[0] not in ("scheme_version", "codes_version", "signatures_version")]
     return out
+
+
+def without_times(rows: dict[str, list]) -> dict[str, list]:
+    """``content`` with every ISO time blanked, for comparing changes made at different moments."""
+    return {name: sorted((tuple("<time>" if isinstance(v, str) and _TIME.match(v) else v for v in r) for r in table),
+                         key=repr)
+            for name, table in rows.items()}
