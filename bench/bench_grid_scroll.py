@@ -97,6 +97,8 @@ def main() -> int:
     ap.add_argument("--library", type=Path, help="scroll this library instead of writing one")
     ap.add_argument("--no-settle", action="store_true", help="leave the start-up heap to the collector")
     ap.add_argument("--wait-idle", action="store_true", help="scroll once the window's first loads are done")
+    ap.add_argument("--cold-dispatch", action="store_true",
+                    help="leave setting up the search loops' compiler to the search warm-up's worker")
     ap.add_argument("--stacks", action="store_true", help="sample every thread's stack in GUI-thread stalls")
     args = ap.parse_args()
     from bench_gui_latency import StallSampler, print_stalls, stalls, window_idle
@@ -126,7 +128,7 @@ def main() -> int:
     window.resize(1440, 900)
     window.show()
     if not args.no_settle:
-        settle_interpreter(window)  # as main() does once the window is up
+        settle_interpreter(window, ready_search=not args.cold_dispatch)  # as main() does
     probe = LatencyProbe(parent=window)
     sampler = StallSampler(probe) if args.stacks else None
     if sampler:

@@ -214,6 +214,137 @@ if AVAILABLE:
 
 if AVAILABLE:
     @njit(nogil=True, cache=True, boundscheck=False, fastmath={"reassoc", "contract"})
+    def best_crop_dots_at(stored, scales, query, rows, out):
+        """``best_crop_dots`` for the rows named by ``rows`` (int64) only: ``out[t]`` is row
+        ``rows[t]``'s value."""
+        crops, dim = stored.shape[1], stored.shape[2]
+        q = query.astype(np.float32)
+        for t in range(rows.shape[0]):
+            i = rows[t]
+            best = -np.inf
+            for c in range(crops):
+                row = stored[i, c]
+                acc = np.float32(0.0)
+                for j in range(dim):
+                    acc += np.float32(row[j]) * q[j]
+                value = acc * scales[i, c]
+                if value > best:
+                    best = value
+            out[t] = best
+
+
+if AVAILABLE:
+    @njit(nogil=True, cache=True, boundscheck=False)
+    def coarse_rows(stored, scales, grey, side, cell, coarse, sigma, spread, crop_coarse, crop_sigma, crop_rest):
+        """``app.search.signatures.coarse_bounds`` row by row (its docstring says what). A
+        crop's projection: its ``grey`` leading terms, then per colour cell of ``side`` x
+        ``side`` the sum of its ``cell`` x ``cell`` grid squares per channel over ``cell``; the
+        ``crop_`` arrays hold each crop's own, in int8 steps of the crop's own size."""
+        n, crops, dim = stored.shape
+        grid = cell * side
+        width = coarse.shape[1]
+        coords = np.zeros((crops, width), np.float32)
+        mean = np.zeros(width, np.float32)
+        full = np.zeros(crops, np.float32)
+        for i in range(n):
+            for c in range(crops):
+                row = stored[i, c]
+                total2 = np.float32(0.0)
+                for j in range(dim):
+                    total2 += np.float32(row[j]) * np.float32(row[j])
+                full[c] = total2
+                for j in range(grey):
+                    coords[c, j] = np.float32(row[j])
+                k = grey
+                for y in range(side):
+                    for x in range(side):
+                        for ch in range(3):
+                            total = 0
+                            for dy in range(cell):
+                                for dx in range(cell):
+                                    total += row[grey + ((cell * y + dy) * grid + cell * x + dx) * 3 + ch]
+                            coords[c, k] = np.float32(total) / np.float32(cell)
+                            k += 1
+            for j in range(width):
+                value = np.float32(0.0)
+                for c in range(crops):
+                    value += coords[c, j] * scales[i, c]
+                mean[j] = value / np.float32(crops)
+            top = np.float32(1e-30)
+            for j in range(width):
+                if abs(mean[j]) > top:
+                    top = abs(mean[j])
+            step = top / np.float32(127.0)
+            for j in range(width):
+                coarse[i, j] = np.int8(np.rint(mean[j] / step))
+            sigma[i] = step
+            for c in range(crops):
+                kept = np.float32(0.0)
+                off = np.float32(0.0)
+                for j in range(width):
+                    kept += coords[c, j] * coords[c, j]
+                    d = coords[c, j] * scales[i, c] - mean[j]
+                    off += d * d
+                left = full[c] - kept
+                grow = np.float32(1 + 1e-5)
+                spread[i, c, 0] = np.sqrt(off) * grow
+                rest = np.sqrt(left if left > 0 else np.float32(0.0)) * scales[i, c] * grow
+                spread[i, c, 1] = rest
+                crop_rest[i, c] = rest
+                top = np.float32(1e-30)
+                for j in range(width):
+                    if abs(coords[c, j]) > top:
+                        top = abs(coords[c, j])
+                step = top / np.float32(127.0)
+                for j in range(width):
+                    crop_coarse[i, c, j] = np.int8(np.rint(coords[c, j] / step))
+                crop_sigma[i, c] = step * scales[i, c]
+
+
+if AVAILABLE:
+    @njit(nogil=True, cache=True, boundscheck=False, fastmath={"reassoc", "contract"})
+    def best_crop_bounds(coarse, sigma, spread, query, half_l1, query_norm, query_rest, out):
+        """Per row: ``sigma * (coarse . query + half_l1)`` plus the largest over its crops of
+        ``spread[c, 0] * query_norm + spread[c, 1] * query_rest`` (``app.search.signatures``
+        says why that bounds ``best_crop_dots``). Sums of int8 times half-integers below 2**22
+        are exact in float32, in any order."""
+        n, dim = coarse.shape
+        crops = spread.shape[1]
+        for i in range(n):
+            row = coarse[i]
+            acc = np.float32(0.0)
+            for j in range(dim):
+                acc += np.float32(row[j]) * query[j]
+            extra = np.float32(0.0)
+            for c in range(crops):
+                value = spread[i, c, 0] * query_norm + spread[i, c, 1] * query_rest
+                if value > extra:
+                    extra = value
+            out[i] = sigma[i] * (acc + half_l1) + extra
+
+
+if AVAILABLE:
+    @njit(nogil=True, cache=True, boundscheck=False, fastmath={"reassoc", "contract"})
+    def crop_bounds_at(coarse, sigma, rest, query, half_l1, query_rest, rows, out):
+        """For the rows named (int64): the largest over the row's crops of ``sigma * (coarse .
+        query + half_l1) + rest * query_rest``, a tighter bound than ``best_crop_bounds``'s."""
+        crops, dim = coarse.shape[1], coarse.shape[2]
+        for t in range(rows.shape[0]):
+            i = rows[t]
+            best = -np.inf
+            for c in range(crops):
+                row = coarse[i, c]
+                acc = np.float32(0.0)
+                for j in range(dim):
+                    acc += np.float32(row[j]) * query[j]
+                value = sigma[i, c] * (acc + half_l1) + rest[i, c] * query_rest
+                if value > best:
+                    best = value
+            out[t] = best
+
+
+if AVAILABLE:
+    @njit(nogil=True, cache=True, boundscheck=False, fastmath={"reassoc", "contract"})
     def profile_scores(values, tagged, members, need_tag, query_weight, weight, qnorm, strong_cols, out):
         """Per row of a label-evidence matrix (``app.services.evidence``) and per pass ``s``
         (a tab): ``out[i, s]`` is -1 where row ``i`` is not in ``members[:, s]`` or carries
@@ -284,6 +415,26 @@ if AVAILABLE:
         return kept
 
 
+def ready_dispatch() -> bool:
+    """Set up Numba's typing and code-generation contexts now, on the calling thread; True when
+    they are (False where Numba is missing, or a version lacks these internals: the first call
+    then sets them up, as it always did). The first call of any compiled loop does this: about
+    0.2 s of Python that registers Numba's built-in types, mostly holding the interpreter lock.
+    The window's search warm-up made that first call on a worker while the curator scrolled,
+    and the grid stopped for 55-118 ms (``bench/bench_grid_scroll.py --stacks`` at 100,500
+    items: ``_load_builtins``, ``load_additional_registries``); the window runs this before its
+    event loop starts instead."""
+    if not AVAILABLE:
+        return False
+    try:
+        from numba.core.registry import cpu_target
+        cpu_target.typing_context.refresh()
+        cpu_target.target_context.refresh()
+    except (ImportError, AttributeError):  # pragma: no cover - another Numba's internals
+        return False
+    return True
+
+
 def warm_up() -> None:
     """Compile (or load from the cache) every loop here on tiny inputs. The window runs this in
     a child process first: compiling holds the interpreter lock for up to 0.1 s at a time, which
@@ -292,6 +443,17 @@ def warm_up() -> None:
         return
     best_crop_dots(np.zeros((1, 1, 1), np.int8), np.ones((1, 1), np.float32), np.zeros(1, np.int8),
                    np.empty(1, np.float32))
+    best_crop_dots_at(np.zeros((1, 1, 1), np.int8), np.ones((1, 1), np.float32), np.zeros(1, np.int8),
+                      np.zeros(1, np.int64), np.empty(1, np.float32))
+    coarse_rows(np.zeros((1, 1, 207), np.int8), np.ones((1, 1), np.float32), 15, 4, 2, np.empty((1, 64), np.int8),
+                np.empty(1, np.float32), np.empty((1, 1, 2), np.float32), np.empty((1, 1, 64), np.int8),
+                np.empty((1, 1), np.float32), np.empty((1, 1), np.float32))
+    crop_bounds_at(np.zeros((1, 1, 1), np.int8), np.ones((1, 1), np.float32), np.ones((1, 1), np.float32),
+                   np.zeros(1, np.float32), np.float32(0.0), np.float32(0.0), np.zeros(1, np.int64),
+                   np.empty(1, np.float32))
+    best_crop_bounds(np.zeros((1, 1), np.int8), np.ones(1, np.float32), np.ones((1, 1, 2), np.float32),
+                     np.zeros(1, np.float32), np.float32(0.0), np.float32(0.0), np.float32(0.0),
+                     np.empty(1, np.float32))
     one = np.zeros(1, np.int64)
     profile_scores(np.zeros((1, 1), np.float32), np.zeros((1, 1), bool), np.ones((1, 2), bool),
                    np.array([False, True]), np.ones(1, np.float64), np.ones(1, np.float64), 1.0, one,

@@ -128,6 +128,13 @@ def _dressed(lib: Library, results: SearchResults) -> SearchResults:
     return results
 
 
+def ready_search_loops() -> bool:
+    """Set up the compiler behind the search loops on the calling thread (``_compiled.ready_dispatch``):
+    a window calls this before its event loop starts, so the search warm-up's first loop call
+    does not stop the grid on a worker."""
+    return _compiled.ready_dispatch()
+
+
 def compile_search_loops_apart(timeout: float = 300) -> bool:
     """Compile the search's Numba loops (or check their cache) in a child Python, which writes
     the machine code to Numba's cache; True when the child succeeded. Nothing happens where

@@ -31,6 +31,7 @@ from app.ui.compat import binding_problem
 from app.ui.first_run import DEMO_COUNT, demo_wanted, start_first_run
 from app.ui.i18n import install_language, resolve_language
 from app.ui.main_window import MainWindow
+from app.ui.search_backend import search_module
 from app.ui.platform_check import display_problem
 
 __all__ = ["MainWindow", "main", "library_to_open", "start", "parse_options"]
@@ -82,8 +83,8 @@ def start(app: QApplication | None = None, demo: bool | None = None, demo_count:
 SWITCH_INTERVAL = 0.001  # seconds a thread keeps the interpreter lock while another waits
 
 
-def settle_interpreter(window: MainWindow | None = None) -> None:
-    """Once the window is up, keep Python from stalling its event loop:
+def settle_interpreter(window: MainWindow | None = None, ready_search: bool = True) -> None:
+    """Once the window is up, before its event loop starts, keep Python from stalling the loop:
 
     - Move every object alive now (modules, classes, the window's widgets: about 90,000) out
       of the garbage collector's reach; with ``window``, once more when its search backend
@@ -100,8 +101,14 @@ def settle_interpreter(window: MainWindow | None = None) -> None:
       interval. Scrolling a 100,500-item library at once after opening
       (``bench/bench_grid_scroll.py --library``, six runs each, alternating): gaps over
       50 ms per run 1-4 (worst 61-148 ms) at 5 ms, 0-3 (worst 43-95 ms) at 1 ms.
+    - With ``ready_search``, set up the compiler of the search loops here (about 0.2 s) rather
+      than on the worker that warms the search up while the curator scrolls
+      (``app.services.search.ready_search_loops``).
     """
     sys.setswitchinterval(SWITCH_INTERVAL)
+    module = search_module() if ready_search else None
+    if module is not None and hasattr(module, "ready_search_loops"):
+        module.ready_search_loops()
     gc.collect()
     gc.freeze()
     if window is None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.media.signature import similarities
-from app.search import _compiled, parallel
+from app.media.signature import quantized, similarities
+from app.search import _compiled, parallel, signatures
 from app.search.signatures import SignatureIndex
 
 CROPS, DIM = 4, 207
@@ -72,3 +72,107 @@ def test_numpy_slices_score_as_the_compiled_loop_does(monkeypatch):
     assert np.allclose(compiled, plain, rtol=1e-5, atol=1e-4)
     assert np.array_equal(compiled, split)
     assert np.argmax(plain) == 50
+
+
+# -- bounds: from BOUND_FROM photos, ``best`` scores only the rows whose bound could reach its
+# answer; the answer must be the full pass's, on spread, clustered and duplicated signatures
+
+def _clustered(n: int, seed: int = 5):
+    """Signatures near a few centres, some rows repeated exactly: many close scores and ties."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((12, CROPS, DIM)).astype(np.float32)
+    sigs = centres[rng.integers(0, 12, n)] + 0.15 * rng.standard_normal((n, CROPS, DIM)).astype(np.float32)
+    sigs[n // 2:n // 2 + 300] = sigs[7]  # 301 copies of one photo
+    sigs /= np.linalg.norm(sigs, axis=2, keepdims=True)
+    return sigs.astype(np.float16)
+
+
+@pytest.fixture
+def bounded(monkeypatch):
+    if not _compiled.AVAILABLE:
+        pytest.skip("the bounds run compiled only: Numba is not installed here")
+    monkeypatch.setattr(signatures, "BOUND_FROM", 100)
+    monkeypatch.setattr(signatures, "FIRST_SCORED", 64)  # so that the bound has rows to leave out
+
+
+@pytest.mark.parametrize("make", [_stored, _clustered])
+def test_the_bound_is_never_below_the_score(bounded, make):
+    sigs = make(1500)
+    index, _ = _index(sigs)
+    assert index.bounds is not None
+    for row, crop, noise in ((3, 0, 0.02), (750, 2, 0.3), (1400, 3, 1.0)):
+        q = _near(sigs, row, crop, noise)
+        q8 = quantized(q[None])[0][0]
+        coarse, sigma, spread, crop_coarse, crop_sigma, crop_rest = index.bounds
+        cq, half_l1, q_norm, q_rest = signatures._query_coarse(q8)
+        loose, tight = np.empty(len(index), np.float32), np.empty(len(index), np.float32)
+        _compiled.best_crop_bounds(coarse, sigma, spread, cq, half_l1, q_norm, q_rest, loose)
+        _compiled.crop_bounds_at(crop_coarse, crop_sigma, crop_rest, cq, half_l1, q_rest,
+                                 np.arange(len(index), dtype=np.int64), tight)
+        scores = index.approximate(q)
+        assert (loose >= scores).all() and (tight >= scores).all()
+
+
+@pytest.mark.parametrize("make", [_stored, _clustered])
+@pytest.mark.parametrize("n", [1, 20, 200])
+@pytest.mark.parametrize("most", [0.0, 1.0], ids=["one pass after the first bound", "both bounds"])
+def test_the_bounded_pass_finds_what_the_full_pass_finds(bounded, monkeypatch, make, n, most):
+    monkeypatch.setattr(signatures, "MOST", most)
+    sigs = make(1500)
+    index, ids = _index(sigs)
+    rows = index.member_rows(np.sort(ids[::3]).copy())
+    for row, crop, noise in ((3, 0, 0.02), (760, 1, 0.3), (1400, 3, 1.0)):
+        q = _near(sigs, row, crop, noise)
+        full = index.approximate(q)
+        for allowed in (None, rows):
+            found = index.best(q, n, allowed)
+            bounds, index.bounds = index.bounds, None
+            expected = index.best(q, n, allowed)
+            index.bounds = bounds
+            # ties may be broken either way: the same scores, each found row allowed
+            assert np.array_equal(full[np.searchsorted(ids, found)], full[np.searchsorted(ids, expected)])
+            assert allowed is None or allowed[np.searchsorted(ids, found)].all()
+            assert len(found) == min(n, len(ids) if allowed is None else int(allowed.sum()))
+
+
+def test_fewer_rows_allowed_than_asked_for_are_all_found(bounded):
+    sigs = _stored(400)
+    index, ids = _index(sigs)
+    allowed = index.member_rows(ids[[5, 50, 300]].copy())
+    found = index.best(_near(sigs, 5, 0, 0.02), 20, allowed)
+    assert found[0] == ids[5] and sorted(found) == sorted(ids[[5, 50, 300]])
+
+
+def test_merging_keeps_the_bounds_of_every_row(bounded):
+    sigs = _clustered(900)
+    index, ids = _index(sigs)
+    changed = ids[[0, 10, 899]]
+    fresh = _stored(3, seed=9)
+    new, _ = _index(fresh, ids=np.array([ids[10], 5000, 5001], np.int64))
+    merged = index.merged(changed, new)
+    rebuilt = SignatureIndex(merged.ids, merged.stored, merged.scales)
+    for mine, theirs in zip(merged.bounds, rebuilt.bounds):
+        assert np.array_equal(mine, theirs)
+    assert ids[0] not in merged.ids and 5001 in merged.ids and len(merged) == 900 - 3 + 3
+
+
+def test_compiled_coarse_rows_match_the_projection(bounded):
+    rng = np.random.default_rng(3)
+    stored = rng.integers(-127, 128, (300, CROPS, DIM), dtype=np.int8)
+    scales = rng.random((300, CROPS), dtype=np.float32) + 0.01
+    coarse, sigma, spread, crop_coarse, crop_sigma, crop_rest = signatures.coarse_bounds(stored, scales)
+    coords = signatures._coordinates(stored).astype(np.float64) * scales[..., None]
+    mean = coords.mean(axis=1)
+    step = np.abs(mean).max(axis=-1) / 127.0
+    assert np.allclose(sigma, step, rtol=1e-5)
+    assert np.abs(coarse - mean / step[:, None]).max() <= 0.5 + 1e-3  # rounded to the nearest step
+    assert np.allclose(spread[..., 0], np.linalg.norm(coords - mean[:, None], axis=-1), rtol=1e-4)
+    crop_step = np.abs(coords).max(axis=-1) / 127.0
+    assert np.allclose(crop_sigma, crop_step, rtol=1e-5)
+    assert np.abs(crop_coarse - coords / crop_step[..., None]).max() <= 0.5 + 1e-3
+    # what P leaves out, measured directly: the colour grid less its 2 x 2 cells' means
+    side = signatures.GRID // signatures.CELLS
+    colour = stored[..., signatures.GREY:].astype(np.float64).reshape(300, CROPS, side, 2, side, 2, 3)
+    left = colour - colour.mean(axis=(3, 5), keepdims=True)
+    assert np.allclose(spread[..., 1], np.sqrt(np.square(left).sum(axis=(2, 3, 4, 5, 6))) * scales, rtol=1e-4)
+    assert np.array_equal(crop_rest, spread[..., 1])
