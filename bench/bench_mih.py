@@ -14,8 +14,10 @@ ones, candidates interleaved call by call) and of one batch of ``--batch`` queri
 ratio to FAISS (the faster of its default threads and one thread), how often the multi-index
 answered (it gives up and scans when ring 0 names few rows or the rows named pass 8% of all
 rows), and whether every
-distance equals FAISS's. Radius search (r = 4 and 8) is timed for ours with and without the
-multi-index. The machine, its load average and the threads are printed first.
+distance equals FAISS's. ``--scores`` gives both of ours tie-break scores, as the product's
+indexes have (each bit's sign with noise; the queries' own signs). Radius search (r = 4 and
+8) is timed for ours with and without the multi-index. The machine, its load average and the
+threads are printed first.
 """
 from __future__ import annotations
 
@@ -70,19 +72,34 @@ def timed(fn) -> float:
     return (time.perf_counter() - t) * 1000
 
 
-def compare(codes: np.ndarray, queries: np.ndarray, k: int, batch: int, singles: int) -> dict:
+def tie_scores(codes: np.ndarray, rng) -> np.ndarray:
+    """Pre-sign outputs like a network's: each bit's sign, with noise (``--scores``)."""
+    signs = np.unpackbits(codes, axis=1).astype(np.float32) * 2 - 1
+    return signs + 0.3 * rng.standard_normal(signs.shape).astype(np.float32)
+
+
+def compare(codes: np.ndarray, queries: np.ndarray, k: int, batch: int, singles: int,
+            scores: np.ndarray | None = None) -> dict:
     import faiss
 
     bits = codes.shape[1] * 8
-    auto = HammingIndex.from_codes(codes)
+    auto = HammingIndex.from_codes(codes, scores=scores)
     auto.use_mih = True  # the product's default
-    scan = HammingIndex.from_codes(codes)
-    scan.use_mih = False
+    scan = HammingIndex.from_codes(codes, scores=scores)
+    scan.use_mih = scan.use_groups = False
+    query_scores = None if scores is None else np.unpackbits(queries, axis=1).astype(np.float32) * 2 - 1
     fx = faiss.IndexBinaryFlat(bits)
     fx.add(codes)
     threads = faiss.omp_get_max_threads()
-    built = timed(lambda: auto.search(queries[:1], k))  # the tables are built on first use
-    auto.mih_stats.update(used=0, gave_up=0)
+    def ours(index):
+        if query_scores is None:
+            return lambda q: index.search(q, k)
+        return lambda q: index.search(q, k, query_scores=query_scores[row_of[q.tobytes()]])
+
+    row_of = {queries[i:j].tobytes(): slice(i, j) for i, j in
+              [(i, i + 1) for i in range(len(queries))] + [(0, batch)]}
+    built = timed(lambda: ours(auto)(queries[:1]))  # the tables are built on first use
+    auto.mih_stats.update(used=0, gave_up=0, groups=0)
 
     def faiss_one(q):
         faiss.omp_set_num_threads(1)
@@ -91,7 +108,7 @@ def compare(codes: np.ndarray, queries: np.ndarray, k: int, batch: int, singles:
         finally:
             faiss.omp_set_num_threads(threads)
 
-    methods = {"ours (auto)": lambda q: auto.search(q, k), "ours (scan)": lambda q: scan.search(q, k),
+    methods = {"ours (auto)": ours(auto), "ours (scan)": ours(scan),
                "faiss": lambda q: fx.search(q, k), "faiss 1 thread": faiss_one}
     single = {m: [] for m in methods}
     for i in range(singles):  # interleaved, call by call
@@ -103,7 +120,7 @@ def compare(codes: np.ndarray, queries: np.ndarray, k: int, batch: int, singles:
     for _ in range(3):
         for name, fn in methods.items():
             many[name].append(timed(lambda fn=fn: fn(qb)) / len(qb))
-    d_auto, _ = auto.search(qb, k)
+    d_auto, _ = ours(auto)(qb)
     d_faiss, _ = fx.search(qb, k)
     radius = {}
     for r in (4, 8):
@@ -132,8 +149,9 @@ def show(title: str, res: dict) -> None:
         print(f"  {name:16} {np.median(s):12.3f} ({min(s):.3f}-{max(s):.3f}) {np.median(s) / ref['single']:8.2f}"
               f"   {np.median(b):16.3f} {np.median(b) / ref['batch']:8.2f}")
     scan_gbs = res["gb_read_per_scan"] / (np.median(res["single"]["ours (scan)"]) / 1000)
-    print(f"  multi-index answered {res['mih']['used']}, gave up (and scanned) "
-          f"{res['mih']['gave_up']}; tables built in {res['tables_built_ms']:.0f} ms (first search)")
+    print(f"  distinct codes answered {res['mih'].get('groups', 0)}, multi-index answered {res['mih']['used']}, "
+          f"gave up (and scanned) {res['mih']['gave_up']}; tables built in {res['tables_built_ms']:.0f} ms "
+          "(first search)")
     floor = res["read_once_ms"]
     print(f"  reading the codes once takes {floor:.3f} ms ({res['gb_read_per_scan'] / floor * 1000:.1f} GB/s); "
           f"a single-query scan {np.median(res['single']['ours (scan)']) / floor:.1f}x that")
@@ -152,6 +170,8 @@ def main(argv=None) -> int:
     ap.add_argument("--singles", type=int, default=30)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--scores", action="store_true",
+                    help="indexes with tie-break scores, as the product's: every row tied with the k-th is scored")
     args = ap.parse_args(argv)
     import faiss
 
@@ -172,9 +192,10 @@ def main(argv=None) -> int:
             else:
                 codes = rng.integers(0, 256, (n, bits // 8), dtype=np.uint8)
                 queries = rng.integers(0, 256, (max(args.batch, args.singles), bits // 8), dtype=np.uint8)
-            res = compare(codes, queries, args.k, args.batch, args.singles)
+            res = compare(codes, queries, args.k, args.batch, args.singles,
+                          tie_scores(codes, rng) if args.scores else None)
             out[f"{kind} {n}"] = res
-            show(f"{kind} codes, {n:,} x {bits} bits", res)
+            show(f"{kind} codes, {n:,} x {bits} bits" + (", with tie-break scores" if args.scores else ""), res)
             del codes
     if args.json:
         args.json.write_text(json.dumps(out, indent=1, default=float))

@@ -190,6 +190,73 @@ if AVAILABLE:
 
 
 if AVAILABLE:
+    @njit(nogil=True, cache=True, boundscheck=False)
+    def group_search(codes, qword, starts, sizes, rows, k, radius, all_ties, dist, chosen, out_rows, out_d):
+        """Through distinct codes (``codes`` (words, u); code ``g``'s rows are ``rows[starts[g]:
+        starts[g + 1]]``, ascending; ``sizes`` int32: how many): each code's distance to the query into ``dist`` (and the
+        codes taken into ``chosen``, as long), then
+        the rows of every code within ``radius`` (not negative), or for top-``k`` within the
+        smallest distance at which the codes hold ``k`` rows: at that distance every row when
+        ``all_ties``, else the first ``k`` of each code. Returns how many rows were written to
+        ``out_rows``/``out_d``, or minus how many there are when they would not fit."""
+        n_words, u = codes.shape
+        bits = 64 * n_words
+        nearest = bits
+        if n_words == 1:  # one word a code: a loop the compiler vectorises
+            q = qword[0]
+            for g in range(u):
+                d = np.int64(_popcount(codes[0, g] ^ q))
+                dist[g] = d
+                nearest = min(nearest, d)
+        else:
+            for g in range(u):
+                d = np.int64(0)
+                for w in range(n_words):
+                    d += np.int64(_popcount(codes[w, g] ^ qword[w]))
+                dist[g] = d
+                nearest = min(nearest, d)
+        limit = radius
+        if radius < 0:
+            # the rows at each distance from the nearest on, one pass of masked sums each
+            # (vectorised; a histogram over the codes took 4x as long, its updates waiting on
+            # one another where most codes lie at a few distances): most queries need one
+            limit = bits
+            total = 0
+            for t in range(nearest, bits + 1):
+                here = np.int32(t)
+                for g in range(u):
+                    total += sizes[g] * np.int32(dist[g] == here)
+                if total >= k:
+                    limit = t
+                    break
+        m = 0
+        for g in range(u):
+            if dist[g] <= limit:
+                chosen[m] = g
+                m += 1
+        needed = 0
+        for c in range(m):
+            g = chosen[c]
+            size = starts[g + 1] - starts[g]
+            if radius < 0 and not all_ties and dist[g] == limit and size > k:
+                size = k
+            needed += size
+        if needed > out_rows.shape[0]:
+            return -needed
+        p = 0
+        for c in range(m):
+            g = chosen[c]
+            size = starts[g + 1] - starts[g]
+            if radius < 0 and not all_ties and dist[g] == limit and size > k:
+                size = k
+            for r in range(starts[g], starts[g] + size):
+                out_rows[p] = rows[r]
+                out_d[p] = dist[g]
+                p += 1
+        return p
+
+
+if AVAILABLE:
     @njit(nogil=True, cache=True, boundscheck=False, fastmath={"reassoc", "contract"})
     def best_crop_dots(stored, scales, query, out):
         """Per row of int8 descriptors (n, crops, dim): the best crop's dot product with the
@@ -443,6 +510,9 @@ def warm_up() -> None:
         return
     best_crop_dots(np.zeros((1, 1, 1), np.int8), np.ones((1, 1), np.float32), np.zeros(1, np.int8),
                    np.empty(1, np.float32))
+    group_search(np.zeros((1, 1), np.uint64), np.zeros(1, np.uint64), np.zeros(2, np.int64), np.zeros(1, np.int32),
+                 np.zeros(0, np.int64), 1, -1, False, np.empty(1, np.uint8), np.empty(1, np.int64),
+                 np.empty(1, np.int64), np.empty(1, np.int32))
     best_crop_dots_at(np.zeros((1, 1, 1), np.int8), np.ones((1, 1), np.float32), np.zeros(1, np.int8),
                       np.zeros(1, np.int64), np.empty(1, np.float32))
     coarse_rows(np.zeros((1, 1, 207), np.int8), np.ones((1, 1), np.float32), 15, 4, 2, np.empty((1, 64), np.int8),

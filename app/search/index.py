@@ -5,42 +5,55 @@ Codes of any length (a multiple of 8 bits) arrive in FAISS's binary layout, uint
 one word).  Results are exact.  Ties are broken by a continuous score when the index has
 scores, else by insertion order (stable).
 
-Two exact methods, each one compiled loop per query where Numba runs (``_compiled``; NumPy
+Three exact methods, each one compiled loop per query where Numba runs (``_compiled``; NumPy
 ufunc passes elsewhere, ``_kernels`` and ``mih``, with the same answers): a linear scan
 (distances 256 rows at a time, then only blocks holding a row within a bound that falls to
-the k-th distance are walked), and multi-index hashing (``mih``) for codes of 32 bits or more
-from 65,536 rows, which reads only the codes near the query and hands over to the scan when
-the query lies in no cluster. Measured by ``bench/bench_mih.py --library L --big``, two runs
-back to back (2026-12-01; x86_64 AMD EPYC, 2 cores shared with other tenants, load 0.7-1.3;
-NumPy 2.4.6, Numba 0.68.1, faiss-cpu 1.15.1; top-100; "learned-like": codes sampled around
-a demo model's 300 image codes, see the bench; 128-bit rows: two more runs with a model
-trained with ``--bits 128``), median ms per query, and the ratio to FAISS ``IndexBinaryFlat``
-(its faster thread setting) in the same run:
+the k-th distance are walked; with no tie-break scores it stops once k rows lie at distance
+0, since later rows lose ties to them); the distinct codes (``groups``), where codes repeat
+as a label-trained model's do: each distinct code measured once, then only the rows of the
+nearest; and multi-index hashing (``mih``) for codes of 32 bits or more from 65,536 rows,
+which reads only the codes near the query and hands over to the scan when the query lies in
+no cluster. An unfiltered search tries them in that order of preference: groups, then the
+multi-index, then the scan.
 
-    codes                           ours (auto)            ours (scan only)   FAISS
-    64-bit 1M learned, single       0.30-1.07 (0.28-0.52x)   0.72-1.21        1.06-2.07
-    64-bit 1M learned, batch of 100 0.24-0.33 (0.22-0.29x)   0.36-0.47        1.05-1.14
-    64-bit 10M learned, single      1.30-1.60 (0.06-0.10x)   6.9-8.1          12.9-22.5
-    64-bit 10M learned, batch       0.89-1.24 (0.12-0.13x)   3.4-4.4          7.0-10.4
-    64-bit 1M random, single        0.78-1.10 (0.47-0.70x)   0.77-1.02        1.11-2.34
-    64-bit 1M random, batch         0.32-0.46 (0.40-0.59x)   0.29-0.38        0.54-1.16
-    64-bit 10M random, single       6.4-7.6   (0.36-0.59x)   6.4-7.7          12.9-21.1
-    128-bit 1M learned, single      0.70-1.30 (0.53-0.76x)   1.11-1.56        1.32-1.80
-    128-bit 1M random, single       1.25-1.63 (0.91-0.97x)   1.18-1.59        1.30-1.79
+Measured by ``bench/bench_mih.py --library L --big`` (2026-12-02; x86_64 Intel Xeon, 2 cores
+shared, load 0.8-1.0; NumPy 2.4.6, Numba 0.68.1, faiss-cpu 1.15.1; top-100; "learned": codes
+sampled around the 300 image codes of a demo model trained with default options, flip
+probability 0.007 at 64 bits and 0.026 at 128: see the bench; one run each), median ms per
+query, and the ratio to FAISS ``IndexBinaryFlat`` (its faster thread setting) in the same run:
 
-(Ranges over the two runs and a third, after the loops' shared steps became helpers: same
-command, load 0.9; 128-bit: three runs.) Distances equal FAISS's in every case. This
-machine's times move by up to 2x between runs (other tenants: FAISS took 1.1 ms at 1M in one run, 2.1 ms in the next), so compare only
-within a run. Before the compiled scan, the NumPy passes took 1.4-2.1 ms (64-bit, 1M) and
-2.5-3.7 ms (128-bit) in the same bench: 1.0-1.4x and 1.8-2.1x FAISS. On random codes the
-multi-index gives up at ring 0 (about 20 us) and the scan runs. The scan is not yet at the
-hardware's limit while the codes sit in cache: reading 1M 64-bit codes once (an OR-reduction)
-took 0.16-0.25 ms (32-49 GB/s) and a single-query scan 4.1-5.6x that; at 10M, read from
-memory (4.9 ms, 16 GB/s), the scan took 1.3-1.7x the read (bench_mih's own line).
-Building the tables (when the window opens the library, else on the first search; again when a tenth more rows were added)
-took 0.4-0.5 s at 1M and 3.2-4.7 s at 10M; they hold, for each of the m substrings, a copy of
-the codes sorted by it and its row order: 48 bytes a row for 64-bit codes (m = 4) beside the
-codes' own 8, so 48 MB at 1M and 480 MB at 10M rows. FAISS is a test/bench dependency only.
+    codes                           ours (auto)     ours (scan only)   FAISS
+    64-bit 1M learned, single       0.210 (0.16x)   0.179              1.296
+    64-bit 1M learned, batch of 100 0.123 (0.17x)   0.091              0.740
+    64-bit 10M learned, single      1.141 (0.05x)   0.984              21.451
+    64-bit 10M learned, batch       0.303 (0.03x)   0.310              11.024
+    64-bit 1M random, single        1.038 (0.70x)   1.012              1.484
+    64-bit 1M random, batch         0.427 (0.43x)   0.414              0.992
+    64-bit 10M random, single       11.03 (0.54x)   10.91              20.36
+    64-bit 10M random, batch        5.441 (0.54x)   5.008              10.169
+    128-bit 1M learned, single      1.598 (0.59x)   2.426              2.717
+    128-bit 1M learned, batch       0.921 (0.66x)   0.655              1.387
+    128-bit 1M random, single       2.683 (0.89x)   2.506              3.003
+
+Distances equal FAISS's in every case. The 64-bit demo codes repeat (224 distinct codes for
+300 photos; 75,855 distinct among the million sampled), so the distinct codes answered every
+unfiltered 64-bit learned query; the bench's index has no tie-break scores, so the scan could
+stop at the first 100 rows at distance 0 and was as fast. With tie-break scores, as the
+product's indexes have, every row tied with the 100th must be scored (FAISS breaks no ties):
+``bench_mih.py --library L --scores`` (same day, load 0.8, one run), 1M learned, single:
+distinct codes 1.38 ms, scan 2.87 ms, FAISS 2.05 ms (0.68x and 1.40x); batch 1.20 and 2.22
+against 2.20 ms. At 128 bits (less repetition) the multi-index answered 425 of 490 queries.
+This machine's times move by up to 2x between runs (other tenants: FAISS took 1.2 ms at 1M in
+one run of the day and 2.1 ms in another), so compare only within a run. Radius search (r = 4,
+8) on random codes: 0.04-0.13 ms at 1M and 0.12-1.6 ms at 10M through the multi-index, against
+0.40 and 10.7 ms for the scan; on the learned codes, where many rows lie that near, returning
+them dominates (15 and 125-139 ms at 1M, 0.2 and 1.8-1.9 s at 10M, every method).
+Building the tables (when the window opens the library, else on the first search; again when a
+tenth more rows were added) took 0.2-0.5 s at 1M and 4.1-4.3 s at 10M (the distinct codes:
+0.4-0.5 s at 1M); the multi-index holds, for each of the m substrings, a copy of the codes
+sorted by it and its row order: 48 bytes a row for 64-bit codes (m = 4) beside the codes' own
+8, so 48 MB at 1M and 480 MB at 10M rows; the distinct codes hold 12 bytes a row and 12 a
+code. FAISS is a test/bench dependency only.
 
 Filtering (``allowed=``): a ``RowFilter`` (built once by ``row_filter``), an id set, a
 mask with a batch of queries, or a mask seen in the previous search scans only the passing
@@ -60,7 +73,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from app.search import _compiled, mih
+from app.search import _compiled, groups, mih
 from app.search import _kernels as kern
 from app.search.filters import MaskMemo, RowFilter, positions_from_ids, positions_from_mask
 
@@ -81,6 +94,9 @@ _MIH_TAIL_SHARE = 0.1
 # learned-like codes (1.1-2.4x at 1M, 5x at 10M) and level with it on random codes (it gives
 # up after ring 0). ``use_mih = False`` turns it off.
 MIH_BY_DEFAULT = True
+# Search the distinct codes (``groups``) first where they are few (codes that repeat, as a
+# label-trained model's do), from _MIH_MIN_ROWS rows, with Numba, for unfiltered queries.
+GROUPS_BY_DEFAULT = True
 # The scan as one compiled loop where Numba runs (``_compiled.scan_search``); False: NumPy passes.
 COMPILED_SCAN = True
 _NO_MASK = np.zeros(1, bool)
@@ -108,6 +124,9 @@ class HammingIndex:
         self.use_mih = MIH_BY_DEFAULT        # True: try the multi-index first (see MIH_BY_DEFAULT)
         self._mih: mih.MultiIndex | None = None
         self.mih_stats = {"used": 0, "gave_up": 0}
+        self.use_groups = GROUPS_BY_DEFAULT  # True: search the distinct codes where they repeat
+        # (rows checked, their groups or None where the codes do not repeat enough); None: not checked
+        self._groups: tuple[int, groups.CodeGroups | None] | None = None
 
     @classmethod
     def from_codes(cls, codes: np.ndarray, ids=None, scores=None) -> HammingIndex:
@@ -194,6 +213,7 @@ class HammingIndex:
         self._words = np.ascontiguousarray(self._words[:, keep])
         self._ids = self._ids[keep]
         self._mih = None  # rows moved: the tables are rebuilt at the next search
+        self._groups = None
         if self._scores is not None:
             self._scores = self._scores[keep]
         self.version += 1
@@ -228,7 +248,8 @@ class HammingIndex:
         out_d = np.full((nq, k), -1, dtype=np.int32)
         out_i = np.full((nq, k), -1, dtype=np.int64)
         plan = self._plan(allowed, nq)
-        self._ensure_mih(plan)
+        if not self._ensure_groups(plan):
+            self._ensure_mih(plan)
 
         def run(query_rows) -> None:
             for qi in query_rows:
@@ -254,6 +275,14 @@ class HammingIndex:
         words, positions, mask = plan
         tie = self._tie_query(query, None if query_scores is None
                               else np.atleast_2d(query_scores), 0)
+        if self._ensure_groups(plan):
+            rows, dist = self._group_near(qwords[:, 0], 0, radius=min(r, self.bits))
+            rows, dist = self._finish(rows, dist, None, tie, len(rows))
+            return dist, self._ids[rows]
+        if self._ensure_groups(plan):
+            rows, dist = self._group_near(qwords[:, 0], 0, radius=min(r, self.bits))
+            rows, dist = self._finish(rows, dist, None, tie, len(rows))
+            return dist, self._ids[rows]
         if self._ensure_mih(plan):
             near = self._near(qwords[:, 0], 0, mask, radius=min(r, self.bits))
             if near is not None:
@@ -315,7 +344,10 @@ class HammingIndex:
         """Build the multi-index now, and load its compiled loop, instead of on the first search
         (0.4 s at 1M rows, 3-4 s at 10M): for a background thread after the codes are loaded.
         True when searches will go through the multi-index."""
-        if not self._ensure_mih((self._words, None, None)):
+        plan = (self._words, None, None)
+        if self._ensure_groups(plan):
+            return True
+        if not self._ensure_mih(plan):
             return False
         assert self._mih is not None
         self._mih.near(self._words, self._words[:, 0], 1)
@@ -329,6 +361,31 @@ class HammingIndex:
         if self._mih is None or len(self) - self._mih.n > _MIH_TAIL_SHARE * self._mih.n:
             self._mih = mih.MultiIndex(self._words, self.bits)
         return True
+
+    def _ensure_groups(self, plan) -> bool:
+        """Whether this search may go through the distinct codes: no filter, many rows, the
+        codes repeating (checked again when a tenth more rows were added)."""
+        if not (self.use_groups and plan[1] is None and plan[2] is None and len(self) >= _MIH_MIN_ROWS
+                and _compiled.AVAILABLE and self.bits < 256):  # distances held as uint8
+            return False
+        if self._groups is None or len(self) - self._groups[0] > _MIH_TAIL_SHARE * self._groups[0]:
+            self._groups = (len(self), groups.CodeGroups.worth(self._words))
+        return self._groups[1] is not None
+
+    def _group_near(self, qword: np.ndarray, k: int, radius: int | None = None):
+        """``_near`` through the distinct codes, with the rows added since they were made."""
+        assert self._groups is not None and self._groups[1] is not None
+        found = self._groups[1]
+        rows, dist = found.near(qword, k, self._scores is not None, radius)
+        self.mih_stats["groups"] = self.mih_stats.get("groups", 0) + 1
+        if found.n < len(self):
+            tail = np.arange(found.n, len(self))
+            d_tail = np.zeros(len(tail), np.int32)
+            for w in range(self._words.shape[0]):
+                d_tail += np.bitwise_count(self._words[w, found.n:] ^ qword[w]).astype(np.int32)
+            keep = d_tail <= (self.bits if radius is None else radius)
+            rows, dist = np.concatenate([rows, tail[keep]]), np.concatenate([dist, d_tail[keep]])
+        return rows, dist
 
     def _near(self, qword: np.ndarray, k: int, mask, radius: int | None = None):
         """Candidates from the multi-index plus every row added since it was built, with
@@ -356,6 +413,9 @@ class HammingIndex:
         words, positions, mask = plan
         if words.shape[1] == 0:
             return np.empty(0, np.int64), np.empty(0, np.int32)
+        if self._groups is not None and self._groups[1] is not None and self._ensure_groups(plan):
+            rows, dist = self._group_near(qword, k)
+            return self._finish(rows, dist, None, tie, k)
         if self._mih is not None and positions is None and self.use_mih and len(self) >= _MIH_MIN_ROWS:
             near = self._near(qword, k, mask)
             if near is not None:

@@ -31,8 +31,8 @@ from app.ui.compat import binding_problem
 from app.ui.first_run import DEMO_COUNT, demo_wanted, start_first_run
 from app.ui.i18n import install_language, resolve_language
 from app.ui.main_window import MainWindow
-from app.ui.search_backend import search_module
 from app.ui.platform_check import display_problem
+from app.ui.search_backend import search_module
 
 __all__ = ["MainWindow", "main", "library_to_open", "start", "parse_options"]
 

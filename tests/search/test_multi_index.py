@@ -24,6 +24,7 @@ def small_threshold(monkeypatch, request):
     monkeypatch.setattr(mih, "GIVE_UP_SHARE", 0.6)
     monkeypatch.setattr(mih, "GIVE_UP_SHARE_COMPILED", 0.6)
     monkeypatch.setattr(index_mod, "MIH_BY_DEFAULT", True)
+    monkeypatch.setattr(index_mod, "GROUPS_BY_DEFAULT", False)  # tests/search/test_code_groups.py
 
 
 def clustered_codes(rng, n, bits, centres=12, flips=3):
@@ -182,12 +183,13 @@ def test_the_warm_up_compiles_exactly_what_searches_then_call():
         "photos = sg.SignatureIndex.from_slices([(np.arange(300, dtype=np.int64), sigs)], 4, 207)\n"
         "photos.best(sigs[5, 0].astype(np.float32), 20, photos.member_rows(np.arange(0, 300, 2)))\n"
         "photos.best(sigs[5, 0].astype(np.float32), 20)\n"
+        "assert idx.mih_stats.get('groups', 0) > 0  # six codes: their distinct codes answer unfiltered searches\n"
         "loops = (c.mih_search, c.scan_search, c.best_crop_bounds, c.crop_bounds_at, c.best_crop_dots_at,\n"
-        "         c.coarse_rows)\n"
+        "         c.coarse_rows, c.group_search)\n"
         "print(*(len(f.signatures) for f in loops))\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["1"] * 6
+    assert done.stdout.split() == ["1"] * 7
 
 
 def test_the_loops_compile_in_a_child_process():
