@@ -199,12 +199,14 @@ def coarse_bounds(stored: np.ndarray, scales: np.ndarray):
     values and half-integers, exact in float32), both a little longer so that rounding cannot
     shorten them; and per crop, its own projection as ``crop_coarse`` int8 (n, crops, COARSE)
     in steps of ``crop_sigma`` (n, crops), with ``crop_rest`` (n, crops) the second length
-    again. Compiled, the rows split over the cores."""
+    again. Compiled, on the calling thread only: this runs while a window warms its search up,
+    and on both cores it kept the window's own thread waiting for one (stalls of 51-144 ms
+    scrolling a million-item grid at once after opening, ``bench/bench_grid_scroll.py
+    --stacks``)."""
     n, crops = stored.shape[:2]
     out = (np.empty((n, COARSE), np.int8), np.empty(n, np.float32), np.empty((n, crops, 2), np.float32),
            np.empty((n, crops, COARSE), np.int8), np.empty((n, crops), np.float32), np.empty((n, crops), np.float32))
-    parallel.run_blocks(lambda a, b: _compiled.coarse_rows(stored[a:b], scales[a:b], GREY, GRID // CELLS, CELLS,
-                                                           *(part[a:b] for part in out)), n)
+    _compiled.coarse_rows(stored, scales, GREY, GRID // CELLS, CELLS, *out)
     return out
 
 
