@@ -28,8 +28,8 @@ re-photographed copies, the bounds left a median 1.1 % of the photos to score fo
 200 (90th percentile 2.9 %, worst 13.1 %; at 5,756 photos 9.5 %, and one query in 150 took
 a full pass). Over a million signatures, on two threads: real ones (those repeated) 41.5 ms
 against the full pass's 98.9 ms; random ones, where nothing is alike and the first bound
-leaves most rows, 102.8 against 97.9 ms. The bounds take 2.1-2.7 s to make for a million
-photos, and 388 MB.
+leaves most rows, 102.8 against 97.9 ms. The bounds take 5.3-5.4 s to make for a million
+photos on one thread (2.1-2.7 s on two, as they were made for those figures), and 388 MB.
 """
 from __future__ import annotations
 
