@@ -49,8 +49,9 @@ one run of the day and 2.1 ms in another), so compare only within a run. Radius 
 0.40 and 10.7 ms for the scan; on the learned codes, where many rows lie that near, returning
 them dominates (15 and 125-139 ms at 1M, 0.2 and 1.8-1.9 s at 10M, every method).
 Building the tables (when the window opens the library, else on the first search; again when a
-tenth more rows were added) took 0.2-0.5 s at 1M and 4.1-4.3 s at 10M (the distinct codes:
-0.4-0.5 s at 1M); the multi-index holds, for each of the m substrings, a copy of the codes
+tenth more rows were added): the multi-index 0.23-0.27 s at 1M and 4.1 s at 10M, the
+distinct codes 0.41-0.60 s at 1M and 4.3 s at 10M (the bench's runs of the day); the
+multi-index holds, for each of the m substrings, a copy of the codes
 sorted by it and its row order: 48 bytes a row for 64-bit codes (m = 4) beside the codes' own
 8, so 48 MB at 1M and 480 MB at 10M rows; the distinct codes hold 12 bytes a row and 12 a
 code. FAISS is a test/bench dependency only.
