@@ -280,10 +280,6 @@ class HammingIndex:
             rows, dist = self._group_near(qwords[:, 0], 0, radius=min(r, self.bits))
             rows, dist = self._finish(rows, dist, None, tie, len(rows))
             return dist, self._ids[rows]
-        if self._ensure_groups(plan):
-            rows, dist = self._group_near(qwords[:, 0], 0, radius=min(r, self.bits))
-            rows, dist = self._finish(rows, dist, None, tie, len(rows))
-            return dist, self._ids[rows]
         if self._ensure_mih(plan):
             near = self._near(qwords[:, 0], 0, mask, radius=min(r, self.bits))
             if near is not None:
