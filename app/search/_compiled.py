@@ -258,46 +258,42 @@ if AVAILABLE:
 
 if AVAILABLE:
     @njit(nogil=True, cache=True, boundscheck=False, fastmath={"reassoc", "contract"})
+    def _dot8(row, q):
+        """An int8 row's dot product with float32 ``q``, summed in float32 in any order (exact
+        for int8 times int8 or half-integer sums below 2**22)."""
+        acc = np.float32(0.0)
+        for j in range(row.shape[0]):
+            acc += np.float32(row[j]) * q[j]
+        return acc
+
+    @njit(nogil=True, cache=True, boundscheck=False, fastmath={"reassoc", "contract"})
+    def _best_crop(stored, scales, q, i):
+        """Row ``i``'s best crop: the largest of its crops' dot products times their scales."""
+        best = -np.inf
+        for c in range(stored.shape[1]):
+            value = _dot8(stored[i, c], q) * scales[i, c]
+            if value > best:
+                best = value
+        return best
+
+    @njit(nogil=True, cache=True, boundscheck=False, fastmath={"reassoc", "contract"})
     def best_crop_dots(stored, scales, query, out):
         """Per row of int8 descriptors (n, crops, dim): the best crop's dot product with the
         int8 ``query``, each crop's sum times its scale (float32 ``scales`` (n, crops)).
         The sums run in float32, which holds every sum of int8 products below 2**24 exactly
         (dim up to 1,040), in any order: so they may be reassociated and vectorised freely (~30 % faster
         than int32 sums on this machine's AVX2)."""
-        n, crops, dim = stored.shape
         q = query.astype(np.float32)
-        for i in range(n):
-            best = -np.inf
-            for c in range(crops):
-                row = stored[i, c]
-                acc = np.float32(0.0)
-                for j in range(dim):
-                    acc += np.float32(row[j]) * q[j]
-                value = acc * scales[i, c]
-                if value > best:
-                    best = value
-            out[i] = best
+        for i in range(stored.shape[0]):
+            out[i] = _best_crop(stored, scales, q, i)
 
-
-if AVAILABLE:
     @njit(nogil=True, cache=True, boundscheck=False, fastmath={"reassoc", "contract"})
     def best_crop_dots_at(stored, scales, query, rows, out):
         """``best_crop_dots`` for the rows named by ``rows`` (int64) only: ``out[t]`` is row
         ``rows[t]``'s value."""
-        crops, dim = stored.shape[1], stored.shape[2]
         q = query.astype(np.float32)
         for t in range(rows.shape[0]):
-            i = rows[t]
-            best = -np.inf
-            for c in range(crops):
-                row = stored[i, c]
-                acc = np.float32(0.0)
-                for j in range(dim):
-                    acc += np.float32(row[j]) * q[j]
-                value = acc * scales[i, c]
-                if value > best:
-                    best = value
-            out[t] = best
+            out[t] = _best_crop(stored, scales, q, rows[t])
 
 
 if AVAILABLE:
@@ -375,13 +371,9 @@ if AVAILABLE:
         ``spread[c, 0] * query_norm + spread[c, 1] * query_rest`` (``app.search.signatures``
         says why that bounds ``best_crop_dots``). Sums of int8 times half-integers below 2**22
         are exact in float32, in any order."""
-        n, dim = coarse.shape
-        crops = spread.shape[1]
+        n, crops = coarse.shape[0], spread.shape[1]
         for i in range(n):
-            row = coarse[i]
-            acc = np.float32(0.0)
-            for j in range(dim):
-                acc += np.float32(row[j]) * query[j]
+            acc = _dot8(coarse[i], query)
             extra = np.float32(0.0)
             for c in range(crops):
                 value = spread[i, c, 0] * query_norm + spread[i, c, 1] * query_rest
@@ -395,16 +387,12 @@ if AVAILABLE:
     def crop_bounds_at(coarse, sigma, rest, query, half_l1, query_rest, rows, out):
         """For the rows named (int64): the largest over the row's crops of ``sigma * (coarse .
         query + half_l1) + rest * query_rest``, a tighter bound than ``best_crop_bounds``'s."""
-        crops, dim = coarse.shape[1], coarse.shape[2]
+        crops = coarse.shape[1]
         for t in range(rows.shape[0]):
             i = rows[t]
             best = -np.inf
             for c in range(crops):
-                row = coarse[i, c]
-                acc = np.float32(0.0)
-                for j in range(dim):
-                    acc += np.float32(row[j]) * query[j]
-                value = sigma[i, c] * (acc + half_l1) + rest[i, c] * query_rest
+                value = sigma[i, c] * (_dot8(coarse[i, c], query) + half_l1) + rest[i, c] * query_rest
                 if value > best:
                     best = value
             out[t] = best

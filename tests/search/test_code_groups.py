@@ -10,6 +10,7 @@ from app.search import _compiled, groups
 from app.search import index as index_mod
 from app.search.index import HammingIndex
 from tests.search.test_hamming_index import brute, random_codes
+from tests.search.test_multi_index import check
 
 
 @pytest.fixture(autouse=True)
@@ -28,14 +29,6 @@ def repeating_codes(rng, n, bits, centres=40):
     bit = rng.integers(0, bits, len(off))
     codes[off, bit // 8] ^= (128 >> (bit % 8)).astype(np.uint8)
     return codes
-
-
-def check(idx, codes, ids, queries, k):
-    dist, got = idx.search(queries, k)
-    for (d_ref, i_ref), d, i in zip(brute(codes, ids, queries, k), dist, got):
-        assert d[:len(d_ref)].tolist() == d_ref.tolist()
-        assert i[:len(d_ref)].tolist() == i_ref.tolist()  # ties in row order
-        assert (i[len(d_ref):] == -1).all()
 
 
 @pytest.mark.parametrize("bits", [32, 64, 128])
