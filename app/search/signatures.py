@@ -26,10 +26,12 @@ Measured with ``bench/signature_bounds.py`` (2026-12-02, 2 cores, load 0.3-1.3):
 120,876 signatures (the 5,756 clothing-cc0 photos and 20 random crops of each), for 150
 re-photographed copies, the bounds left a median 1.1 % of the photos to score for the best
 200 (90th percentile 2.9 %, worst 13.1 %; at 5,756 photos 9.5 %, and one query in 150 took
-a full pass). Over a million signatures, on two threads: real ones (those repeated) 41.5 ms
-against the full pass's 98.9 ms; random ones, where nothing is alike and the first bound
-leaves most rows, 102.8 against 97.9 ms. The bounds take 5.3-5.4 s to make for a million
-photos on one thread (2.1-2.7 s on two, as they were made for those figures), and 388 MB.
+a full pass; a rerun gave the same shares). Over a million signatures, searched on two
+threads, two runs: real ones (those repeated) 41.5 and 32.6 ms against the full pass's 98.9
+and 89.3 ms (2.4-2.7x); random ones, where nothing is alike and the first bound leaves most
+rows, 102.8 and 114.0 against 97.9 and 91.3 ms (0.8-1.0x). The bounds take 3.4-3.5 s to
+make for a million of these photos on one thread (5.3-5.4 s for random int8 descriptors),
+and 388 MB.
 """
 from __future__ import annotations
 
