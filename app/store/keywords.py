@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.store.sql import chunks, marks
-from app.text.keywords import FIELDS, KeywordTokenizer, QueryTerm, contains_phrase
+from app.text.keywords import FIELDS, KeywordTokenizer, QueryTerm
 
 if TYPE_CHECKING:
     from app.store.library import Library
@@ -157,20 +157,21 @@ class KeywordRepository:
     def _explain(self, ranked: list[tuple[int, float]], terms: list[QueryTerm]) -> list[KeywordHit]:
         """Say for each hit which field matched best, and with which term."""
         stored = self._stored([i for i, _ in ranked])
+        reading = Explainer(terms)
         hits = []
         for item_id, score in ranked:
-            field, term = best_field(stored.get(item_id, {}), terms)
+            field, term = reading.best_field(stored.get(item_id, {}))
             hits.append(KeywordHit(item_id, score, field, term))
         return hits
 
-    def _stored(self, item_ids: list[int]) -> dict[int, dict[str, list[str]]]:
-        """The indexed tokens of each item, per field."""
+    def _stored(self, item_ids: list[int]) -> dict[int, dict[str, str]]:
+        """The indexed tokens of each item, per field, as one string with a space before and
+        after every token (so a phrase is found as " a b " inside it)."""
         stored = {}
         for chunk in chunks(item_ids):
             rows = self.db.execute(f"SELECT rowid, {', '.join(FIELDS)} FROM keyword_index "
                                    f"WHERE rowid IN ({marks(chunk)})", chunk).fetchall()
-            stored.update({r[0]: {f: (v or "").split() for f, v in zip(FIELDS, r[1:])}
-                           for r in rows})
+            stored.update({r[0]: {f: padded(v) for f, v in zip(FIELDS, r[1:])} for r in rows})
         return stored
 
     # -- keeping the index in step ---------------------------------------------------------
@@ -285,22 +286,40 @@ def leading_terms(terms: list[QueryTerm]) -> list[QueryTerm]:
     return [t for t in terms if t in kept]
 
 
-def best_field(tokens: dict[str, list[str]], terms: list[QueryTerm]) -> tuple[str, str]:
-    """(field, term surface) where the item matches most strongly (weight × terms matched),
-    saying the terms as typed (平针绣) rather than the parts they imply (绣) where it can."""
-    found = _strongest(tokens, leading_terms(terms)) or _strongest(tokens, terms)
-    if found is None:  # the engine matched what Python cannot re-find: say something true enough
-        return "description", terms[0].surface if terms else ""
-    return found
+def padded(text: str | None) -> str:
+    """Indexed tokens as " a b c ": a phrase (a tuple of tokens) occurs as a contiguous run
+    exactly when " " + " ".join(phrase) + " " is inside it."""
+    return " " + " ".join((text or "").split()) + " "
 
 
-def _strongest(tokens: dict[str, list[str]], terms: list[QueryTerm]) -> tuple[str, str] | None:
+class Explainer:
+    """Which field of an item matches ``terms`` most strongly (weight × terms matched),
+    saying the terms as typed (平针绣) rather than the parts they imply (绣) where it can.
+    The terms are read once for all the hits of a search."""
+
+    def __init__(self, terms: list[QueryTerm]):
+        def needles(group: list[QueryTerm]) -> list[tuple[str, list[str]]]:
+            return [(t.surface, [" " + " ".join(p) + " " for p in t.phrases if p]) for t in group]
+        self._first = needles(leading_terms(terms))
+        self._all = needles(terms)
+        self._fallback = terms[0].surface if terms else ""
+
+    def best_field(self, fields: dict[str, str]) -> tuple[str, str]:
+        found = _strongest(fields, self._first) or _strongest(fields, self._all)
+        if found is None:  # the engine matched what Python cannot re-find: say something true enough
+            return "description", self._fallback
+        return found
+
+
+def _strongest(fields: dict[str, str], terms: list[tuple[str, list[str]]]) -> tuple[str, str] | None:
     best: tuple[float, str, str] | None = None
     for field in FIELDS:
-        matched = [t for t in terms if any(contains_phrase(tokens.get(field, []), p)
-                                           for p in t.phrases)]
+        text = fields.get(field)
+        if not text:
+            continue
+        matched = [surface for surface, needles in terms if any(n in text for n in needles)]
         if matched and (best is None or WEIGHTS[field] * len(matched) > best[0]):
-            best = (WEIGHTS[field] * len(matched), field, matched[0].surface)
+            best = (WEIGHTS[field] * len(matched), field, matched[0])
     return None if best is None else (best[1], best[2])
 
 
