@@ -1,10 +1,18 @@
 """The thumbnail grid's model: ids fetched in batches, records and thumbnails loaded lazily.
 
-Three levels of laziness keep 100,000 items smooth:
-1. the filtered id list is computed on the library thread (a few ints per item);
-2. rows are exposed ``BATCH`` at a time through ``canFetchMore``/``fetchMore``;
-3. a row's record (accession, title, photo paths) is loaded a page at a time when the view
+Two levels of laziness keep a million items smooth:
+1. the filtered id list is computed on the library thread (a few ints per item); every row is
+   exposed at once and the view lays the rows out in batches (``GridView``);
+2. a row's record (accession, title, photo paths) is loaded a page at a time when the view
    first paints it, and its thumbnail is decoded off the GUI thread into an LRU of pixmaps.
+
+Rows are not fetched a batch at a time (``canFetchMore``, as before 2026-12-02): QListView lays
+every row out again from the first after each insertion, and while it does, its scroll range
+shrinks to the first batch; a fling past the fetched rows was thrown back towards the top, and
+a 300-frame fling through 100,000 rows spent 1.5 s of the GUI thread in those layouts. Laid out
+once, in 400-row batches, a million rows have their whole scroll range after about 1.6 s with
+no GUI-thread gap over 6 ms (``bench/bench_grid_scroll.py`` prints the layout time, the gaps
+and any frame thrown back).
 """
 from __future__ import annotations
 
@@ -39,7 +47,6 @@ def ids_from_mime(mime: QMimeData) -> list[int]:
 class GridModel(QAbstractListModel):
     """Items of the library passing the current filters, in the chosen order."""
 
-    BATCH = 2000
     PAGE = 200
     totalChanged = Signal(int)  # number of items passing the filters (after a reload)
 
@@ -51,7 +58,6 @@ class GridModel(QAbstractListModel):
         self.pixmaps = LruCache(cache_size)
         self._ids: list[int] = []
         self._row_of: dict[int, int] = {}
-        self._shown = 0
         self._records: dict[int, queries.Record] = {}
         self._pages_asked: set[int] = set()
         self._no_thumb: set[int] = set()
@@ -81,8 +87,8 @@ class GridModel(QAbstractListModel):
         self.loader.side = side
         self.pixmaps.clear()
         self._no_thumb.clear()
-        if self._shown:
-            self.dataChanged.emit(self.index(0), self.index(self._shown - 1), [Qt.ItemDataRole.DecorationRole])
+        if self._ids:
+            self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1), [Qt.ItemDataRole.DecorationRole])
 
     def set_order(self, order: str) -> None:
         """Sort by ``order`` (accession, title, date, modified, imported); reloads (search
@@ -110,7 +116,6 @@ class GridModel(QAbstractListModel):
         self.beginResetModel()
         self._ids = ids
         self._row_of = row_of
-        self._shown = min(self.BATCH, len(ids))
         self._records.clear()
         self._pages_asked.clear()
         self.loader.clear()
@@ -123,7 +128,7 @@ class GridModel(QAbstractListModel):
         for item_id in item_ids:
             self._records.pop(item_id, None)
             row = self._row_of.get(item_id)
-            if row is not None and row < self._shown:
+            if row is not None:
                 self._pages_asked.discard(row // self.PAGE)
                 index = self.index(row)
                 self.dataChanged.emit(index, index)
@@ -137,24 +142,11 @@ class GridModel(QAbstractListModel):
 
     # -- Qt model API ----------------------------------------------------------------------
     def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else self._shown
-
-    def canFetchMore(self, parent=QModelIndex()) -> bool:
-        return not parent.isValid() and self._shown < len(self._ids)
-
-    def fetchMore(self, parent=QModelIndex()) -> None:
-        if parent.isValid():
-            return
-        more = min(self.BATCH, len(self._ids) - self._shown)
-        if more <= 0:
-            return
-        self.beginInsertRows(QModelIndex(), self._shown, self._shown + more - 1)
-        self._shown += more
-        self.endInsertRows()
+        return 0 if parent.isValid() else len(self._ids)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = DISPLAY):
         row = index.row()
-        if row < 0 or row >= self._shown:
+        if row < 0 or row >= len(self._ids):
             return None
         item_id = self._ids[row]
         if role == ItemIdRole:
@@ -213,7 +205,7 @@ class GridModel(QAbstractListModel):
             return
         self._records.update(records)
         first = page * self.PAGE
-        last = min(first + self.PAGE, self._shown) - 1
+        last = min(first + self.PAGE, len(self._ids)) - 1
         if last >= first:
             self.dataChanged.emit(self.index(first), self.index(last))
 
@@ -240,7 +232,7 @@ class GridModel(QAbstractListModel):
 
     def _changed(self, item_id: int) -> None:
         row = self._row_of.get(item_id)
-        if row is not None and row < self._shown:
+        if row is not None:
             index = self.index(row)
             self.dataChanged.emit(index, index, [DECORATION])
 

@@ -1,19 +1,20 @@
-"""The thumbnail grid: a QListView laid out as a wrapping grid, with a painting delegate.
+"""The thumbnail grid: an item view whose cells are all one size, laid out by arithmetic.
 
-The view uses list mode with left-to-right flow and wrapping rather than ``IconMode``: it
-looks the same (a grid of icons) but Qt's icon-mode layout keeps a geometry per item and a
-spatial tree, and over 100,000 rows it painted a scroll step in 12 ms on average (p99 49 ms)
-against 5 ms (p99 32 ms) for the list-mode layout with uniform item sizes, which computes
-positions arithmetically. The delegate paints the thumbnail and the accession number and never
-asks for anything the model has not already got (the model loads lazily).
+A cell's place is ``divmod(row, columns)``: nothing is laid out, so a million rows cost no
+more than a hundred. QListView (list mode, wrapping, uniform sizes) was used before
+2026-12-02: it lays every row out again after each insertion or resize, in batches on the
+event loop, and while it does its scroll range shrinks to the first batch, which threw a fling
+back towards the top (``bench/bench_grid_scroll.py`` counts such frames). Painting asks the
+delegate for the visible cells only. The delegate paints the thumbnail and the accession
+number and never asks for anything the model has not already got (the model loads lazily).
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPalette
-from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPalette, QRegion
+from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.ui.grid_model import ItemIdRole, ThumbStateRole
 
@@ -87,8 +88,9 @@ def space_opens(view, event) -> bool:
     return bool(ids)
 
 
-class GridView(QListView):
-    """Icon-mode list of item thumbnails; multi-selection; drags item ids (to collections).
+class GridView(QAbstractItemView):
+    """A grid of item thumbnails, read left to right; multi-selection; drags item ids (to
+    collections). Cells are ``gridSize()``; the delegate paints inside a 2-pixel margin.
 
     ``itemsContextMenu(global_pos, ids)`` lets the window build a menu with its own actions.
     """
@@ -99,25 +101,223 @@ class GridView(QListView):
 
     def __init__(self, side: int = 160, parent=None):
         super().__init__(parent)
+        self.delegate = ThumbnailDelegate(side, self)
+        self._cell = self.delegate.sizeHint(None, None) + QSize(4, 4)  # first: the setters below ask for geometry
         self.setObjectName("grid")
-        self.setViewMode(QListView.ViewMode.ListMode)   # a grid all the same: see the module docstring
-        self.setFlow(QListView.Flow.LeftToRight)
-        self.setWrapping(True)
-        self.setMovement(QListView.Movement.Static)     # items cannot be dragged about inside the grid
-        self.setResizeMode(QListView.ResizeMode.Adjust)
-        self.setUniformItemSizes(True)         # one size: layout never asks every row
-        self.setLayoutMode(QListView.LayoutMode.Batched)
-        self.setBatchSize(400)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)  # drops go to the window (import)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.delegate = ThumbnailDelegate(side, self)
         self.setItemDelegate(self.delegate)
-        self.setGridSize(self.delegate.sizeHint(None, None) + QSize(4, 4))
         self.customContextMenuRequested.connect(self._context_menu)
         self.doubleClicked.connect(lambda index: self.viewRequested.emit([index.data(ItemIdRole)]))
+
+    # -- geometry: all arithmetic ----------------------------------------------------------
+    def gridSize(self) -> QSize:
+        return QSize(self._cell)
+
+    def setGridSize(self, size: QSize) -> None:
+        self._cell = QSize(size)
+        self._fit_scroll_range()
+        self.viewport().update()
+
+    def columns(self) -> int:
+        return max(1, self.viewport().width() // max(1, self._cell.width()))
+
+    def _count(self) -> int:
+        model = self.model()
+        return model.rowCount() if model is not None else 0
+
+    def _cell_rect(self, row: int) -> QRect:
+        """Where row ``row``'s cell is, in content coordinates (the top of row 0 is y = 0)."""
+        line, column = divmod(row, self.columns())
+        return QRect(column * self._cell.width(), line * self._cell.height(), self._cell.width(), self._cell.height())
+
+    def _row_at(self, point: QPoint, clamp: bool = False) -> int:
+        """The row whose cell holds ``point`` (viewport coordinates); -1 for none, or with
+        ``clamp`` the nearest row (a drag past the last cell still reaches it)."""
+        count, columns = self._count(), self.columns()
+        x, y = point.x(), point.y() + self.verticalOffset()
+        column, line = x // self._cell.width(), y // self._cell.height()
+        if clamp:
+            column, line = min(max(column, 0), columns - 1), max(line, 0)
+            return min(line * columns + column, count - 1)
+        if x < 0 or y < 0 or column >= columns:
+            return -1
+        row = line * columns + column
+        return row if row < count else -1
+
+    def _visible_rows(self) -> range:
+        count = self._count()
+        if not count:
+            return range(0)
+        top, height = self.verticalOffset(), self.viewport().height()
+        first = top // self._cell.height() * self.columns()
+        last = min(count, ((top + height) // self._cell.height() + 1) * self.columns())
+        return range(first, last)
+
+    def visualRect(self, index) -> QRect:
+        if not index.isValid() or index.row() >= self._count():
+            return QRect()
+        return self._cell_rect(index.row()).adjusted(2, 2, -2, -2).translated(0, -self.verticalOffset())
+
+    def indexAt(self, point: QPoint) -> QModelIndex:
+        row = self._row_at(point)
+        return self.model().index(row, 0) if row >= 0 and self.model() is not None else QModelIndex()
+
+    def horizontalOffset(self) -> int:
+        return 0
+
+    def verticalOffset(self) -> int:
+        return self.verticalScrollBar().value()
+
+    def isIndexHidden(self, index) -> bool:
+        return False
+
+    def scrollTo(self, index, hint=QAbstractItemView.ScrollHint.EnsureVisible) -> None:
+        if not index.isValid():
+            return
+        rect, bar = self._cell_rect(index.row()), self.verticalScrollBar()
+        height, top = self.viewport().height(), self.verticalOffset()
+        Hint = QAbstractItemView.ScrollHint
+        if hint == Hint.PositionAtTop:
+            bar.setValue(rect.top())
+        elif hint == Hint.PositionAtBottom:
+            bar.setValue(rect.bottom() + 1 - height)
+        elif hint == Hint.PositionAtCenter:
+            bar.setValue(rect.center().y() - height // 2)
+        elif rect.top() < top:
+            bar.setValue(rect.top())
+        elif rect.bottom() + 1 > top + height:
+            bar.setValue(rect.bottom() + 1 - height)
+
+    def updateGeometries(self) -> None:
+        self._fit_scroll_range()
+        super().updateGeometries()
+
+    def _fit_scroll_range(self) -> None:
+        """The scroll bar's range for the rows there are (on every change of rows, size or cells)."""
+        lines = -(-self._count() // self.columns())
+        height = self.viewport().height()
+        bar = self.verticalScrollBar()
+        bar.setRange(0, max(0, lines * self._cell.height() - height))
+        bar.setPageStep(height)
+        bar.setSingleStep(max(1, self._cell.height() // 3))  # three wheel steps: one line of cells
+
+    def resizeEvent(self, event) -> None:
+        # Keep the first visible item in view as the columns change. The viewport has its new
+        # width already; the scroll position still counts lines of the old width.
+        widened = event.size().width() - event.oldSize().width() if event.oldSize().isValid() else 0
+        before = max(1, (self.viewport().width() - widened) // max(1, self._cell.width()))
+        first = self.verticalOffset() // max(1, self._cell.height()) * before
+        super().resizeEvent(event)
+        self._fit_scroll_range()
+        if self._count() and widened:
+            self.verticalScrollBar().setValue(self._cell_rect(min(first, self._count() - 1)).top())
+
+    # -- keys and selection ----------------------------------------------------------------
+    def moveCursor(self, action, modifiers) -> QModelIndex:
+        count = self._count()
+        if not count:
+            return QModelIndex()
+        current = self.currentIndex()
+        row = current.row() if current.isValid() else -1
+        columns = self.columns()
+        page = max(1, self.viewport().height() // self._cell.height()) * columns
+        Move = QAbstractItemView.CursorAction
+        step = {Move.MoveLeft: -1, Move.MovePrevious: -1, Move.MoveRight: 1, Move.MoveNext: 1,
+                Move.MoveUp: -columns, Move.MoveDown: columns,
+                Move.MovePageUp: -page, Move.MovePageDown: page}
+        if row < 0:
+            row = 0
+        elif action == Move.MoveHome:
+            row = 0
+        elif action == Move.MoveEnd:
+            row = count - 1
+        elif action in step:
+            moved = row + step[action]
+            if 0 <= moved < count:
+                row = moved
+            elif action in (Move.MovePageUp, Move.MovePageDown):
+                row = min(max(moved, 0), count - 1)
+        return self.model().index(row, 0)
+
+    def setSelection(self, rect: QRect, command) -> None:
+        """Select the cells ``rect`` covers: a rubber band takes the cells under it; a click,
+        a shift-click or shift-arrows take every item from one corner to the other in reading
+        order (``rect`` runs from where the selection started to where it ends, as given)."""
+        model, count = self.model(), self._count()
+        if model is None or not count:
+            return
+        selection = QItemSelection()
+        if self.state() == QAbstractItemView.State.DragSelectingState:
+            band = rect.normalized()
+            first, last = self._row_at(band.topLeft(), clamp=True), self._row_at(band.bottomRight(), clamp=True)
+            columns = self.columns()
+            left, right = first % columns, last % columns
+            for line in range(first // columns, last // columns + 1):
+                a, b = line * columns + left, min(line * columns + right, count - 1)
+                if a <= b:
+                    selection.select(model.index(a, 0), model.index(b, 0))
+        else:
+            start, end = self._row_at(rect.topLeft()), self._row_at(rect.bottomRight())
+            if start < 0 or end < 0:
+                start, end = self._row_at(rect.topLeft(), clamp=True), self._row_at(rect.bottomRight(), clamp=True)
+            if start >= 0 and end >= 0:
+                selection.select(model.index(min(start, end), 0), model.index(max(start, end), 0))
+        self.selectionModel().select(selection, command)
+
+    def visualRegionForSelection(self, selection: QItemSelection) -> QRegion:
+        region = QRegion()
+        visible = self._visible_rows()
+        for span in selection:
+            for row in range(max(span.top(), visible.start), min(span.bottom() + 1, visible.stop)):
+                region += self.visualRect(self.model().index(row, 0))
+        return region
+
+    # -- painting --------------------------------------------------------------------------
+    def dataChanged(self, top, bottom, roles=()) -> None:
+        """Repaint the changed cells that are in view. (Qt's own asks ``visualRect`` of every
+        changed row, in Python here: a page of records is 200 calls, a new thumbnail size all.)"""
+        visible = self._visible_rows()
+        first, last = max(top.row(), visible.start), min(bottom.row(), visible.stop - 1)
+        if first > last:
+            return
+        columns, offset = self.columns(), self.verticalOffset()
+        if first // columns == last // columns:  # one line: from the first cell to the last
+            rect = self._cell_rect(first).united(self._cell_rect(last))
+        else:  # several lines: their whole width
+            rect = QRect(0, first // columns * self._cell.height(), columns * self._cell.width(),
+                         (last // columns - first // columns + 1) * self._cell.height())
+        self.viewport().update(rect.translated(0, -offset))
+
+    def paintEvent(self, event) -> None:
+        model = self.model()
+        if model is None:
+            return
+        painter = QPainter(self.viewport())
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        base = option.state
+        selection, current = self.selectionModel(), self.currentIndex()
+        focused = self.hasFocus()
+        exposed = event.region()
+        for row in self._visible_rows():
+            index = model.index(row, 0)
+            rect = self.visualRect(index)
+            if not exposed.intersects(rect):
+                continue
+            option.rect = rect
+            state = base
+            if selection.isSelected(index):
+                state |= QStyle.StateFlag.State_Selected
+            if focused and index == current:
+                state |= QStyle.StateFlag.State_HasFocus
+            option.state = state
+            self.itemDelegate().paint(painter, option, index)
+        painter.end()
 
     def setModel(self, model) -> None:
         super().setModel(model)
@@ -132,7 +332,6 @@ class GridView(QListView):
         self.delegate.side = side
         self.delegate.width = side + 2 * CELL_MARGIN
         self.setGridSize(self.delegate.sizeHint(None, None) + QSize(4, 4))
-        self.doItemsLayout()
 
     def selected_ids(self) -> list[int]:
         """Ids of the selected items, in grid order."""
@@ -140,15 +339,11 @@ class GridView(QListView):
         return [self.model().index(r, 0).data(ItemIdRole) for r in rows]
 
     def select_ids(self, item_ids) -> None:
-        """Select the given items (those currently fetched) and show the first."""
-        from PySide6.QtCore import QItemSelection, QItemSelectionModel
-
+        """Select the given items (those shown) and show the first."""
         model: GridModel = self.model()  # type: ignore[assignment]  # the grid shows a GridModel
         selection = QItemSelection()
         for item_id in item_ids:
             row = model.row_of(item_id)
-            while row is not None and row >= model.rowCount() and model.canFetchMore():
-                model.fetchMore()
             if row is not None and row < model.rowCount():
                 selection.select(model.index(row), model.index(row))
         self.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)

@@ -30,8 +30,6 @@ class TableModel(QAbstractTableModel):
         self.headers = dict.fromkeys(COLUMNS, "")
         source.modelAboutToBeReset.connect(self.beginResetModel)
         source.modelReset.connect(self.endResetModel)
-        source.rowsAboutToBeInserted.connect(lambda _p, first, last: self.beginInsertRows(QModelIndex(), first, last))
-        source.rowsInserted.connect(lambda *_: self.endInsertRows())
         source.dataChanged.connect(self._source_changed)
 
     def _source_changed(self, top, bottom, _roles=()) -> None:
@@ -47,13 +45,6 @@ class TableModel(QAbstractTableModel):
 
     def columnCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
-
-    def canFetchMore(self, parent=QModelIndex()) -> bool:
-        return not parent.isValid() and self.source.canFetchMore()
-
-    def fetchMore(self, parent=QModelIndex()) -> None:
-        if not parent.isValid():
-            self.source.fetchMore()
 
     def headerData(self, section: int, orientation, role: int = DISPLAY):
         if orientation == Qt.Orientation.Horizontal and role == DISPLAY and 0 <= section < len(COLUMNS):
