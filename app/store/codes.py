@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.core.pacing import give_way
 from app.store.sql import rows_in
 
 if TYPE_CHECKING:
@@ -127,6 +128,7 @@ class CodeRepository:
         score_parts: list[np.ndarray] = []
         every_score = scores
         while part := cursor.fetchmany(_JOIN_ROWS):  # the rows of one step are freed before the next
+            give_way()  # while the window scrolls, this waits (app.core.pacing)
             ids.append(np.fromiter((r[0] for r in part), dtype=np.int64, count=len(part)))
             codes.append(_joined(part, 1, np.uint8, bits // 8))
             if every_score and any(r[2] is None for r in part):

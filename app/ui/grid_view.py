@@ -16,6 +16,7 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPo
 from PySide6.QtGui import QColor, QPainter, QPalette, QRegion
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from app.core import pacing
 from app.ui.grid_model import ItemIdRole, ThumbStateRole
 
 CELL_MARGIN = 6
@@ -205,6 +206,10 @@ class GridView(QAbstractItemView):
         bar.setRange(0, max(0, lines * self._cell.height() - height))
         bar.setPageStep(height)
         bar.setSingleStep(max(1, self._cell.height() // 3))  # three wheel steps: one line of cells
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        pacing.busy()  # background loads wait while the curator scrolls (app.core.pacing)
+        super().scrollContentsBy(dx, dy)
 
     def resizeEvent(self, event) -> None:
         # Keep the first visible item in view as the columns change. The viewport has its new

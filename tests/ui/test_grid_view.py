@@ -148,6 +148,16 @@ def test_a_million_rows_have_their_whole_range_at_once_and_paint_only_what_shows
     assert view.model().asked and min(view.model().asked) > 999_900  # only the last lines were painted
 
 
+def test_scrolling_the_grid_asks_background_loads_to_wait(grid, monkeypatch):
+    import time
+
+    from app.core import pacing
+    monkeypatch.setattr(pacing, "_last_busy", float("-inf"))
+    view = grid(400)
+    view.verticalScrollBar().setValue(view.verticalScrollBar().value() + 50)
+    assert time.monotonic() - pacing._last_busy < 1.0
+
+
 def test_changed_rows_repaint_only_where_they_are_in_view(grid, qtbot):
     view = grid(1_000_000)
     model = view.model()
