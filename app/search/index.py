@@ -441,14 +441,38 @@ class HammingIndex:
             self._local.cand_size = size
 
     def _finish(self, cand, dist, positions, tie, k):
-        """Order candidates (distance, tie score, row) and keep k; map to index rows."""
+        """Order candidates (distance, tie score, row) and keep k; map to index rows.
+
+        Candidates come in row order with every row tied at the last distance (learned codes
+        tie by the thousand). Only the rows at the k-th smallest distance compete for the
+        places left by the nearer ones, so only those and the nearer ones are scored and
+        sorted; without scores the first tied rows in row order take the places."""
         rows = cand if positions is None else positions[cand]
-        key = None
-        if self._scores is not None and len(rows):
-            s = self._scores[rows]
-            key = -(s[:, 0] if self._score_dim == 0 else s @ tie)
+        if len(dist) > k > 0:
+            kth = np.partition(dist, k - 1)[k - 1]
+            nearer, tied = np.flatnonzero(dist < kth), np.flatnonzero(dist == kth)
+            places = k - len(nearer)
+            if self._scores is None:
+                tied = tied[:places]
+            elif len(tied) > places:  # the tied rows with the best scores (row order among equals)
+                tied_key = self._tie_key(rows[tied], tie)
+                cut = np.partition(tied_key, places - 1)[places - 1]
+                better = tied[tied_key < cut]
+                tied = np.concatenate([better, tied[tied_key == cut][:places - len(better)]])
+            keep = np.concatenate([nearer, tied])
+            keep.sort()  # candidate order, as the ties are broken by it
+            rows, dist = rows[keep], dist[keep]
+        key = self._tie_key(rows, tie) if self._scores is not None and len(rows) else None
         order = kern.order_candidates(dist, key)[:k]
         return rows[order], dist[order].astype(np.int32)
+
+    def _tie_key(self, rows, tie):
+        """Ascending sort keys of ``rows`` for the tie-break: their scores, negated. Each row's
+        dot product is summed on its own, the same way for every row (``einsum``): a matrix
+        product rounded equal rows differently by where they fell in its blocks (in half of
+        300 random trials), and duplicates were then ranked by that noise instead of by row."""
+        s = self._scores[rows]
+        return -(s[:, 0] if self._score_dim == 0 else np.einsum("ij,j->i", s, tie))
 
     def _tie_query(self, queries, query_scores, qi: int):
         """The vector a row's scores are dotted with to break ties for query ``qi``."""

@@ -253,3 +253,20 @@ def test_repeated_mask_is_reused_by_content_and_never_stale():
     assert idx.search(q, 10, allowed=mask.copy())[1][0].tolist() == expect(mask)
     idx.remove([599])  # index changed: the cached filter must not be used
     assert idx.search(q, 10, allowed=mask[:599])[1][0].tolist() == expect(mask[:599], 599)
+
+
+@pytest.mark.parametrize("k", [1, 3, 10, 25, 60])
+def test_equal_scores_at_the_cut_keep_row_order(k):
+    """Rows tied in distance and in score: the places left at the k-th distance go to the
+    best scores, and among equal scores (duplicates) to the earliest rows. A row's score is
+    its own dot product, equal for equal rows (a matrix product's rounding was not)."""
+    rng = np.random.default_rng(k)
+    pool = random_codes(rng, 4, 16)
+    pick = rng.integers(0, 4, 300)
+    codes = pool[pick]
+    scores = rng.standard_normal((3, 16)).astype(np.float32)[rng.integers(0, 3, 300)]  # three score rows
+    q, qs = pool[:1], rng.standard_normal((1, 16)).astype(np.float32)
+    dist, got = HammingIndex.from_codes(codes, scores=scores).search(q, k, query_scores=qs)
+    d_ref = (np.unpackbits(codes, axis=1) != np.unpackbits(q)).sum(axis=1)
+    order = np.lexsort((np.arange(300), -np.einsum("ij,j->i", scores, qs[0]), d_ref))[:k]
+    assert dist[0].tolist() == d_ref[order].tolist() and got[0].tolist() == order.tolist()
