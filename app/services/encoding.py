@@ -55,8 +55,11 @@ def encode_library(lib: Library, model_id: str | None = None, progress: Progress
     report = EncodeReport(model.id, provider=runtime.provider)
     emit = progress or ignore
     cancel = cancel or CancelToken()
+    since = (lib.codes.version(), lib.codes.bumps)  # the snapshots are merged from here
+    touched: dict[str, set[int]] = {}
     for modality, hashes in jobs:
-        todo = _stale_rows(lib, model.id, modality, arrays, hashes, report, record, changed)
+        todo, gone = _stale_rows(lib, model.id, modality, arrays, hashes, report, record, changed)
+        touched[modality] = {int(arrays.ids[r]) for r in todo} | set(gone)
         encoder = _encoder_for(modality, runtime, arrays, lib)
         for start in range(0, len(todo), BATCH):
             if cancel.is_set():
@@ -67,8 +70,8 @@ def encode_library(lib: Library, model_id: str | None = None, progress: Progress
             emit(Progress("encode", start + len(rows), len(todo), modality))
         report.encoded[modality] = len(todo)
     record.before("code_snapshots", "model_id", (model.id,))
-    for modality, _ in jobs:
-        lib.codes.write_snapshot(model.id, modality)  # so the next opening loads codes at once
+    for modality, _ in jobs:  # so the next opening loads codes at once
+        lib.codes.update_snapshot(model.id, modality, touched[modality], since)
     if not _encode_signatures(lib, arrays, emit, cancel, record, changed is not None):
         report.cancelled = True
         return report
@@ -113,10 +116,10 @@ def _to_check(lib: Library, model_id: str, newest: int):
 
 
 def _stale_rows(lib: Library, model_id, modality, arrays: LibraryArrays, hashes, report,
-                record: Recorder, changed: list[int] | None = None) -> list[int]:
-    """Rows whose content changed since they were encoded; codes of content gone are removed.
-    ``changed``: the only items that can have changed (``arrays`` holds those of them that
-    exist); None: every item."""
+                record: Recorder, changed: list[int] | None = None) -> tuple[list[int], list[int]]:
+    """(rows whose content changed since they were encoded, item ids whose codes were removed
+    because their content is gone). ``changed``: the only items that can have changed
+    (``arrays`` holds those of them that exist); None: every item."""
     stored = lib.codes.source_hashes(model_id, modality, changed)
     gone = [int(i) for i, h in zip(arrays.ids, hashes) if not h and int(i) in stored]
     present = {int(i) for i in arrays.ids}
@@ -125,7 +128,7 @@ def _stale_rows(lib: Library, model_id, modality, arrays: LibraryArrays, hashes,
         record.before("codes", "item_id", gone, _codes_of(model_id, modality))
         lib.codes.delete_codes(model_id, modality, gone)
     report.removed[modality] = len(gone)
-    return _changed_rows(arrays, hashes, stored)
+    return _changed_rows(arrays, hashes, stored), gone
 
 
 def _changed_rows(arrays: LibraryArrays, hashes, stored: dict[int, str]) -> list[int]:

@@ -37,6 +37,11 @@ def _stored(lib):
     return codes, sorted(lib.signatures.hashes().items())
 
 
+def _snapshot(lib, model, modality):
+    return lib.db.execute("SELECT codes_version, n, ids, codes FROM code_snapshots WHERE model_id = ? "
+                          "AND modality = ?", [model, modality]).fetchone()
+
+
 def _change(lib, tmp_path):
     """One of each change that makes codes stale: words, a tag, a new photo, a new item, a deletion."""
     ids = lib.items.ids()
@@ -71,6 +76,11 @@ def test_after_changes_encoding_reads_only_them_and_matches_a_full_pass(encoded_
         assert report.encoded["text"] >= 1 and report.encoded["label"] >= 1 and report.encoded["image"] == 1
         assert waiting == report.encoded  # the window's count reads the same items
         incremental = _stored(lib)
+        for modality in ("label", "text", "image"):  # merged snapshots: current, and as a full pass
+            merged = _snapshot(lib, model, modality)
+            assert merged[0] == lib.codes.version()
+            lib.codes.write_snapshot(model, modality)
+            assert _snapshot(lib, model, modality) == merged
     with open_library(tmp_path / "full") as lib:
         lib.db.execute("DELETE FROM encode_marks")  # never encoded: every item is checked
         assert encoding._changed_since_encoded(lib, model, lib.evidence.mark()) is None

@@ -120,3 +120,62 @@ def test_a_row_without_scores_in_any_step_means_no_scores(library, item_ids, mis
     ids, codes, scores = library.codes.load("m", "image", scores=True)
     assert len(item_ids) > 4 and ids.tolist() == sorted(item_ids) and scores is None
     np.testing.assert_array_equal(codes, packed[np.argsort(item_ids)])
+
+
+def _snapshot_of(lib, modality):
+    n, ids, codes = lib.db.conn.execute("SELECT n, ids, codes FROM code_snapshots WHERE model_id = 'm' "
+                                        "AND modality = ?", [modality]).fetchone()
+    return np.frombuffer(ids, "<i8").tolist(), np.frombuffer(codes, np.uint8).reshape(n, -1).tolist()
+
+
+def _spied_reads(monkeypatch):
+    reads = []
+    real = codes_module.CodeRepository._load_rows
+    monkeypatch.setattr(codes_module.CodeRepository, "_load_rows",
+                        lambda self, *a, **kw: (reads.append(a), real(self, *a, **kw))[1])
+    return reads
+
+
+def _full_snapshot(lib, modality):
+    lib.codes.write_snapshot("m", modality)
+    return _snapshot_of(lib, modality)
+
+
+def test_a_snapshot_takes_in_only_the_codes_written_since(library, monkeypatch):
+    rng = np.random.default_rng(3)
+    ids = [library.items.add(Item(f"S-{n:02d}")) for n in range(12)]
+    library.models.register("m", 32, "ssah", {})
+    library.codes.put("m", "image", rows_for(ids[:10], 32, rng)[2])
+    library.codes.write_snapshot("m", "image")
+    since = (library.codes.version(), library.codes.bumps)
+    library.codes.put("m", "image", rows_for([ids[3], ids[11], ids[10]], 32, rng, scores=False)[2])  # 2 new, 1 changed
+    library.codes.delete_codes("m", "image", [ids[0], ids[7]])
+    reads = _spied_reads(monkeypatch)
+    assert library.codes.update_snapshot("m", "image", [ids[3], ids[11], ids[10], ids[0], ids[7]], since) == 10
+    assert reads == []  # merged: no pass over every row
+    merged = _snapshot_of(library, "image")
+    assert merged == _full_snapshot(library, "image") and merged[0] == sorted(set(ids) - {ids[0], ids[7]})
+    loaded_ids, loaded, _ = library.codes.load("m", "image", scores=False)  # the snapshot is current
+    assert loaded_ids.tolist() == merged[0] and loaded.tolist() == merged[1]
+
+
+def test_another_writer_since_means_every_row_is_read_again(library, monkeypatch):
+    from app.store import open_library
+
+    rng = np.random.default_rng(4)
+    ids = [library.items.add(Item(f"W-{n:02d}")) for n in range(6)]
+    library.models.register("m", 32, "ssah", {})
+    library.codes.put("m", "image", rows_for(ids[:4], 32, rng)[2])
+    library.codes.write_snapshot("m", "image")
+    since = (library.codes.version(), library.codes.bumps)
+    library.codes.put("m", "image", rows_for([ids[4]], 32, rng)[2])
+    with open_library(library.root) as other:  # another process writes a code meanwhile
+        other.codes.put("m", "image", rows_for([ids[5]], 32, rng)[2])
+    reads = _spied_reads(monkeypatch)
+    library.codes.update_snapshot("m", "image", [ids[4]], since)
+    assert reads  # not merged: the other writer's code would be missing
+    assert _snapshot_of(library, "image")[0] == ids
+    stale = (library.codes.version() - 1, library.codes.bumps)  # the snapshot is not from then either
+    reads.clear()
+    library.codes.update_snapshot("m", "image", [], stale)
+    assert reads
