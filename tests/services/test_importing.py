@@ -50,6 +50,20 @@ def test_reimport_adds_nothing_and_says_so(lib, tmp_path):
     assert lib.items.count() == 3
 
 
+def test_photos_already_in_the_library_are_not_decoded_again(lib, tmp_path, monkeypatch):
+    from app.services import importing
+
+    for i in range(3):
+        samples.photo(tmp_path / "in" / f"p{i}.jpg", i, fmt="JPEG")
+    import_paths(lib, [tmp_path / "in" / "p0.jpg", tmp_path / "in" / "p1.jpg"])
+    decoded = []
+    real = importing.decode
+    monkeypatch.setattr(importing, "decode", lambda path, data: (decoded.append(Path(path).name), real(path, data))[1])
+    report = import_paths(lib, [tmp_path / "in"])
+    assert (report.added_items, len(report.duplicates)) == (1, 2)
+    assert decoded == ["p2.jpg"]  # the two known ones were found by their hash, not decoded
+
+
 def test_identical_files_in_one_batch_become_one_item(lib, tmp_path):
     src = samples.photo(tmp_path / "a.png", 7)
     (tmp_path / "copy.png").write_bytes(src.read_bytes())
