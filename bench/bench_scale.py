@@ -128,6 +128,10 @@ def grow(lib, pool_ids: list[int], target: int, rng: np.random.Generator) -> int
             _copy_codes(lib, model, modality, new_ids, pool, rng)
     for modality in ("image", "text", "label"):
         lib.codes.write_snapshot(model.id, modality)  # as encoding does, so opening loads them at once
+    # The copies are encoded (codes, suggestions, signatures): say so, as an encode would have.
+    # Otherwise the next encode finds the change log past its mark and checks every item,
+    # which a library grown by importing and encoding never does.
+    lib.codes.set_encoded_mark(model.id, lib.evidence.mark())
     return extra
 
 
