@@ -1,18 +1,15 @@
-"""The thumbnail grid's model: ids fetched in batches, records and thumbnails loaded lazily.
+"""The thumbnail grid's model: every id at once, records and thumbnails loaded lazily.
 
 Two levels of laziness keep a million items smooth:
 1. the filtered id list is computed on the library thread (a few ints per item); every row is
-   exposed at once and the view lays the rows out in batches (``GridView``);
+   exposed at once: the view places cells by arithmetic and lays nothing out (``GridView``);
 2. a row's record (accession, title, photo paths) is loaded a page at a time when the view
    first paints it, and its thumbnail is decoded off the GUI thread into an LRU of pixmaps.
 
-Rows are not fetched a batch at a time (``canFetchMore``, as before 2026-12-02): QListView lays
-every row out again from the first after each insertion, and while it does, its scroll range
-shrinks to the first batch; a fling past the fetched rows was thrown back towards the top, and
-a 300-frame fling through 100,000 rows spent 1.5 s of the GUI thread in those layouts. Laid out
-once, in 400-row batches, a million rows have their whole scroll range after about 1.6 s with
-no GUI-thread gap over 6 ms (``bench/bench_grid_scroll.py`` prints the layout time, the gaps
-and any frame thrown back).
+Rows are no longer fetched a batch at a time (``canFetchMore``, before 2026-12-02): the
+QListView of then laid every row out again after each insertion, and while it did its scroll
+range shrank to the first batch, so a fling past the fetched rows was thrown back towards the
+top (``bench/bench_grid_scroll.py`` counts such frames).
 """
 from __future__ import annotations
 
