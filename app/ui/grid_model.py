@@ -62,6 +62,7 @@ class GridModel(QAbstractListModel):
         self.filters: tuple[tuple[str, ...], int | None] = ((), None)
         self.order = "accession"  # app.store.items.ORDERS
         self.pinned: list[int] | None = None  # search results on show instead of the filtered library
+        self.keep_place = True  # read by the view after a reset: stay on the same items, or go to the top
         loader.loaded.connect(self._on_pixmap)
         loader.failed.connect(self._on_no_pixmap)
 
@@ -70,13 +71,13 @@ class GridModel(QAbstractListModel):
         """Show only items passing the facet labels and the collection; reloads."""
         self.filters = (tuple(labels), collection)
         self.pinned = None
-        self.reload()
+        self.reload(keep_place=False)
 
     def show_ids(self, item_ids: list[int] | None) -> None:
         """Show exactly these items in this order (search results, best first); None goes
         back to the filtered library. Items deleted meanwhile drop out on the next reload."""
         self.pinned = None if item_ids is None else list(item_ids)
-        self.reload()
+        self.reload(keep_place=False)
 
     def set_side(self, side: int) -> None:
         """Thumbnails at another size: the cached ones are dropped and read again at it."""
@@ -92,10 +93,13 @@ class GridModel(QAbstractListModel):
         results keep their ranking)."""
         self.order = order
         if self.pinned is None:
-            self.reload()
+            self.reload(keep_place=False)
 
-    def reload(self) -> None:
-        """Fetch the id list again (items were added, removed or filters changed)."""
+    def reload(self, keep_place: bool = True) -> None:
+        """Fetch the id list again (items were added, removed or filters changed).
+        ``keep_place``: the view stays on the items it showed (an edit, an import); otherwise
+        it goes back to the top (other filters, search results, another order)."""
+        self.keep_place = keep_place
         self._generation += 1
         generation = self._generation
         labels, collection = self.filters

@@ -138,7 +138,7 @@ class GridView(QAbstractItemView):
 
     def _row_at(self, point: QPoint, clamp: bool = False) -> int:
         """The row whose cell holds ``point`` (viewport coordinates); -1 for none, or with
-        ``clamp`` the nearest row (a drag past the last cell still reaches it)."""
+        ``clamp`` the nearest row (a shift-click past the last cell reaches it)."""
         count, columns = self._count(), self.columns()
         x, y = point.x(), point.y() + self.verticalOffset()
         column, line = x // self._cell.width(), y // self._cell.height()
@@ -194,6 +194,23 @@ class GridView(QAbstractItemView):
         elif rect.bottom() + 1 > top + height:
             bar.setValue(rect.bottom() + 1 - height)
 
+    def _remember_place(self) -> None:
+        rows = self._visible_rows()
+        model = self.model()
+        self._place = model.item_id(rows.start) if rows and hasattr(model, "item_id") else None
+
+    def reset(self) -> None:
+        """After the model is reset: the scroll range at once (Qt fits it only later), and the
+        same first item in view for a reload of the same list, the top for a new one (other
+        filters, search results: a short list would otherwise show its end)."""
+        super().reset()
+        self._fit_scroll_range()
+        model, place = self.model(), getattr(self, "_place", None)
+        keep = place is not None and getattr(model, "keep_place", False)
+        row = model.row_of(place) if keep else None  # type: ignore[attr-defined]  # a GridModel
+        bar = self.verticalScrollBar()
+        bar.setValue(0 if row is None else self._cell_rect(row).top())
+
     def updateGeometries(self) -> None:
         self._fit_scroll_range()
         super().updateGeometries()
@@ -217,8 +234,7 @@ class GridView(QAbstractItemView):
         widened = event.size().width() - event.oldSize().width() if event.oldSize().isValid() else 0
         before = max(1, (self.viewport().width() - widened) // max(1, self._cell.width()))
         first = self.verticalOffset() // max(1, self._cell.height()) * before
-        super().resizeEvent(event)
-        self._fit_scroll_range()
+        super().resizeEvent(event)  # updateGeometries: the scroll range for the new width
         if self._count() and widened:
             self.verticalScrollBar().setValue(self._cell_rect(min(first, self._count() - 1)).top())
 
@@ -247,6 +263,8 @@ class GridView(QAbstractItemView):
                 row = moved
             elif action in (Move.MovePageUp, Move.MovePageDown):
                 row = min(max(moved, 0), count - 1)
+            elif action == Move.MoveDown and row // columns < (count - 1) // columns:
+                row = count - 1  # the line below is shorter: its last item
         return self.model().index(row, 0)
 
     def setSelection(self, rect: QRect, command) -> None:
@@ -258,11 +276,13 @@ class GridView(QAbstractItemView):
             return
         selection = QItemSelection()
         if self.state() == QAbstractItemView.State.DragSelectingState:
-            band = rect.normalized()
-            first, last = self._row_at(band.topLeft(), clamp=True), self._row_at(band.bottomRight(), clamp=True)
-            columns = self.columns()
-            left, right = first % columns, last % columns
-            for line in range(first // columns, last // columns + 1):
+            band = rect.normalized().translated(0, self.verticalOffset())
+            columns, last_line = self.columns(), (count - 1) // self.columns()
+            left = min(max(band.left() // self._cell.width(), 0), columns - 1)
+            right = min(max(band.right() // self._cell.width(), 0), columns - 1)
+            top = min(max(band.top() // self._cell.height(), 0), last_line)
+            bottom = min(max(band.bottom() // self._cell.height(), 0), last_line)
+            for line in range(top, bottom + 1):  # the cells under the band, line by line
                 a, b = line * columns + left, min(line * columns + right, count - 1)
                 if a <= b:
                     selection.select(model.index(a, 0), model.index(b, 0))
@@ -277,7 +297,8 @@ class GridView(QAbstractItemView):
     def visualRegionForSelection(self, selection: QItemSelection) -> QRegion:
         region = QRegion()
         visible = self._visible_rows()
-        for span in selection:
+        for n in range(selection.count()):
+            span = selection.at(n)
             for row in range(max(span.top(), visible.start), min(span.bottom() + 1, visible.stop)):
                 region += self.visualRect(self.model().index(row, 0))
         return region
@@ -326,6 +347,7 @@ class GridView(QAbstractItemView):
 
     def setModel(self, model) -> None:
         super().setModel(model)
+        model.modelAboutToBeReset.connect(self._remember_place)
         self.selectionModel().selectionChanged.connect(
             lambda *_: self.selectionIdsChanged.emit(self.selected_ids()))
         # a reset (another filter or collection) clears the selection without selectionChanged:

@@ -2,7 +2,7 @@
 reads records rather than photos.
 
 The table shows the grid's own model (``GridModel``) through ``TableModel``: the same items,
-order, filters, search results and lazy loading (rows come in the grid's batches, records a
+order, filters, search results and lazy loading (every row at once, records a
 page at a time). Its selection is the grid's: selecting rows here selects the same items there,
 so the detail pane, the menus and every command that acts on "the selection" work unchanged.
 A click on a sortable column heading sorts the library as View ▸ Sort by does.

@@ -6,6 +6,7 @@ from PySide6.QtCore import QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QWheelEvent
 
 from app.services.ops import Changes
+from app.ui.grid_model import ItemIdRole
 from app.ui.label_models import rows_by_label
 from tests.ui.helpers import wait_idle
 
@@ -304,3 +305,25 @@ def test_the_table_view_shows_the_grids_items_as_rows_with_columns(stocked, libr
     assert grid_ids(window)[0] == ids[1]  # the only titled item comes first
     window.actions.as_table.trigger()
     assert window.views.currentWidget() is window.grid
+
+
+def test_a_reload_keeps_the_grids_place_and_a_new_list_starts_at_the_top(library, open_window, qtbot):
+    conn = library.db.conn
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO items (accession, title, description, metadata, created, modified) "
+                     "VALUES (?, ?, '', '{}', '', '')", [(f"B{i:05d}", f"t{i}") for i in range(3000)])
+    conn.execute("COMMIT")
+    window = open_window(library)
+    model, grid = window.grid_model, window.grid
+    qtbot.waitUntil(lambda: model.total == 3000)
+    far = model.index(2000)
+    grid.scrollTo(far, grid.ScrollHint.PositionAtTop)
+    first = grid.indexAt(grid.visualRect(far).center()).data(ItemIdRole)
+    model.reload()  # an edit or an import elsewhere: the same list again
+    qtbot.waitUntil(lambda: grid.verticalScrollBar().value() > 0 and grid.indexAt(
+        grid.visualRect(model.index(model.row_of(first))).center()).isValid())
+    assert grid.viewport().rect().contains(grid.visualRect(model.index(model.row_of(first))))
+    model.show_ids(model._ids[2990:])  # search results, ten of them: the best first, at the top
+    qtbot.waitUntil(lambda: model.total == 10)
+    assert grid.verticalScrollBar().value() == 0
+    assert grid.indexAt(grid.visualRect(model.index(0)).center()).row() == 0

@@ -3,7 +3,7 @@ clicks and rubber bands, scrolling, resizing, and a million rows with no layout 
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QAbstractListModel, QItemSelectionModel, QModelIndex, QPoint, QRect, Qt
+from PySide6.QtCore import QAbstractListModel, QItemSelectionModel, QPoint, QRect, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView
 
@@ -20,8 +20,8 @@ class Rows(QAbstractListModel):
         self.count = count
         self.asked: set[int] = set()
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else self.count
+    def rowCount(self, parent=None) -> int:
+        return 0 if parent is not None and parent.isValid() else self.count
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if role in (0, Qt.ItemDataRole.DisplayRole):  # Qt passes the role as a plain int
@@ -171,3 +171,24 @@ def test_changed_rows_repaint_only_where_they_are_in_view(grid, qtbot):
     model.dataChanged.emit(model.index(0, 0), model.index(999_999, 0))  # every row: the visible ones repaint
     qtbot.waitUntil(lambda: 0 in model.asked)
     assert max(model.asked) < 16  # 3.5 lines of 4 in view
+
+
+def test_a_rubber_band_from_the_empty_end_of_the_last_line(grid):
+    view = grid(10)  # lines of 4: the last line holds rows 8 and 9
+    cell = view.gridSize()
+    view.setState(QAbstractItemView.State.DragSelectingState)
+    empty = QPoint(3 * cell.width() + 10, 2 * cell.height() + 10)  # line 2, column 3: no item
+    view.setSelection(QRect(empty, QPoint(cell.width() + 10, cell.height() + 10)),  # up to row 5
+                      QItemSelectionModel.SelectionFlag.ClearAndSelect)
+    view.setState(QAbstractItemView.State.NoState)
+    assert sorted(i.row() for i in view.selectionModel().selectedIndexes()) == [5, 6, 7, 9]
+
+
+def test_down_onto_a_shorter_last_line_goes_to_its_last_item(grid):
+    view = grid(10)
+    view.setFocus()
+    view.setCurrentIndex(view.model().index(7, 0))  # line 1, column 3; line 2 has columns 0-1
+    QTest.keyClick(view, Qt.Key.Key_Down)
+    assert view.currentIndex().row() == 9
+    QTest.keyClick(view, Qt.Key.Key_Down)
+    assert view.currentIndex().row() == 9  # nothing below the last line
