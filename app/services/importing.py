@@ -35,6 +35,7 @@ from app.media.images import (
 )
 from app.services.files import collect_files
 from app.services.ops import Changes, Op, OpResult, Restore
+from app.store.items import PhotoLookup
 from app.store.snapshots import Recorder
 
 if TYPE_CHECKING:
@@ -104,6 +105,7 @@ class Importer:
         self.cancel = cancel or CancelToken()
         self.report = ImportReport()
         self._known: set[str] = set()
+        self._lookup = PhotoLookup(lib)  # photos already in the library, asked from the decode threads
         self._sheet_rows: tuple[dict, dict] = ({}, {})
         self._used_rows: set[int] = set()
 
@@ -128,6 +130,7 @@ class Importer:
         except DiskFullError as exc:
             self.report.error = str(exc)
         finally:
+            self._lookup.close()
             if sheet:
                 self._note_unmatched(sheet)
             self.report.seconds = time.perf_counter() - started
@@ -168,9 +171,7 @@ class Importer:
         try:
             data = read_bytes(path)
             digest = hashlib.sha256(data).hexdigest()
-            # an indexed lookup: reading every hash of a million-photo library into a set took
-            # 1.3 s at the start of each import (bench/bench_scale.py)
-            if digest in self._known or self.lib.items.item_for_photo_hash(digest) is not None:
+            if digest in self._known or self._in_library(digest):
                 return _Prepared(path, digest)
             decoded = decode(path, data)
         except ImageProblem as problem:
@@ -184,6 +185,17 @@ class Importer:
             prepared.thumbnail_error = exc.strerror or str(exc)
         decoded.image = None  # type: ignore[assignment]  # free pixels early: the store step needs only the facts
         return prepared
+
+    def _in_library(self, digest: str) -> bool:
+        """Worker thread: whether the library has a photo with this hash, looked up through
+        the index (``PhotoLookup``: the library's connection is the import thread's, writing).
+        Reading every hash into a set first took 1.3 s at the start of each import into a
+        million-photo library (bench/bench_scale.py). When the lookup fails the photo is
+        decoded; the store step checks again."""
+        try:
+            return self._lookup.known(digest)
+        except sqlite3.Error:
+            return False
 
     def _store(self, prepared: _Prepared) -> str:
         if prepared.problem is not None:

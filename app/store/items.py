@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
@@ -296,3 +297,29 @@ def _check_lengths(fields: dict) -> None:
             if len(text) > MAX_TEXT:
                 raise WenyangError(f"The {name} is {len(text):,} characters long; an item's texts are limited "
                                    f"to {MAX_TEXT:,} characters. Keep a longer document as a file beside it.")
+
+
+class PhotoLookup:
+    """Whether the library holds a photo with a given sha256, asked from worker threads (an
+    import's decode threads): each thread reads through a read-only connection of its own, as
+    the library's connection belongs to the thread that writes. Close it when done."""
+
+    def __init__(self, lib: Library):
+        self.lib = lib
+        self._local = threading.local()
+        self._conns: list = []
+        self._lock = threading.Lock()
+
+    def known(self, sha256: str) -> bool:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self.lib.reader()
+            with self._lock:
+                self._conns.append(conn)
+        return conn.execute("SELECT 1 FROM photos WHERE sha256 = ?", [sha256]).fetchone() is not None
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._conns:
+                conn.close()
+            self._conns.clear()

@@ -151,6 +151,14 @@ class Library:
     def scheme(self) -> LabelScheme:
         return self.labels.scheme()
 
+    def reader(self) -> sqlite3.Connection:
+        """A read-only connection of its own to this library's file, for a worker thread that
+        must not share the library's connection while it writes (the caller closes it). In WAL
+        mode it reads what was committed, beside the writer."""
+        conn = sqlite3.connect(self.db_path.resolve().as_uri() + "?mode=ro", uri=True, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return conn
+
     def close(self) -> None:
         self.db.close()
 
