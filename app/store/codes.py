@@ -114,11 +114,15 @@ class CodeRepository:
                 row = self.db.conn.execute("SELECT codes_version, n, ids, codes FROM code_snapshots "
                                            "WHERE model_id = ? AND modality = ?", [model_id, modality]).fetchone()
                 if row is not None and row[0] == version:
-                    return self._merge_snapshot(model_id, modality, row, sorted({int(i) for i in touched}))
+                    merged = self._merge_snapshot(model_id, modality, row, sorted({int(i) for i in touched}))
+                    if merged is not None:
+                        return merged
         return self.write_snapshot(model_id, modality)
 
-    def _merge_snapshot(self, model_id: str, modality: str, row, touched: list[int]) -> int:
-        """``row``'s snapshot with the codes of ``touched`` read again (gone ones dropped)."""
+    def _merge_snapshot(self, model_id: str, modality: str, row, touched: list[int]) -> int | None:
+        """``row``'s snapshot with the codes of ``touched`` read again (gone ones dropped);
+        None, writing nothing, when the result does not hold as many codes as the table (codes
+        went another way meanwhile, an item deleted through this library: read them all)."""
         width = self.lib.models.get(model_id).bits // 8
         ids = np.frombuffer(row[2], dtype="<i8").astype(np.int64)
         codes = np.frombuffer(row[3], dtype=np.uint8).reshape(row[1], width)
@@ -128,6 +132,10 @@ class CodeRepository:
         ids = np.concatenate([ids[keep], np.array([r[0] for r in fresh], np.int64)])
         codes = np.concatenate([codes[keep], np.frombuffer(b"".join(r[1] for r in fresh), np.uint8)
                                 .reshape(len(fresh), width)])
+        stored = self.db.execute("SELECT COUNT(*) FROM codes WHERE model_id = ? AND modality = ?",
+                                 [model_id, modality]).fetchone()[0]
+        if stored != len(ids):
+            return None
         order = np.argsort(ids, kind="stable")
         self.db.execute(
             "INSERT OR REPLACE INTO code_snapshots (model_id, modality, codes_version, n, ids, codes) "

@@ -55,7 +55,8 @@ class SignatureRepository:
         (rows, *shape)), in item order."""
         cur = self.lib.db.conn.execute("SELECT item_id, signature FROM photo_signatures ORDER BY item_id")
         while rows := cur.fetchmany(size):
-            give_way()  # while the window scrolls, this waits (app.core.pacing)
+            if not self.lib.db.conn.in_transaction:  # never while holding the write lock
+                give_way()  # while the window scrolls, this waits (app.core.pacing)
             yield (np.array([r[0] for r in rows], np.int64),
                    np.frombuffer(b"".join(r[1] for r in rows), np.float16).reshape(len(rows), *shape))
 

@@ -179,3 +179,17 @@ def test_another_writer_since_means_every_row_is_read_again(library, monkeypatch
     reads.clear()
     library.codes.update_snapshot("m", "image", [], stale)
     assert reads
+
+
+def test_an_item_deleted_through_the_same_library_is_not_merged_back(library, monkeypatch):
+    rng = np.random.default_rng(5)
+    ids = [library.items.add(Item(f"D-{n:02d}")) for n in range(5)]
+    library.models.register("m", 32, "ssah", {})
+    library.codes.put("m", "image", rows_for(ids, 32, rng)[2])
+    library.codes.write_snapshot("m", "image")
+    since = (library.codes.version(), library.codes.bumps)
+    library.items.delete(ids[1])  # its codes go with it (and the version moves by our own bump)
+    reads = _spied_reads(monkeypatch)
+    library.codes.update_snapshot("m", "image", [], since)
+    assert reads  # the merge would have kept the deleted item's code: every row read instead
+    assert _snapshot_of(library, "image")[0] == [ids[0], *ids[2:]]
