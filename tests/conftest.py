@@ -14,6 +14,14 @@ os.environ["OMP_NUM_THREADS"] = "1"
 
 
 @pytest.fixture(autouse=True)
+def still_window(monkeypatch):
+    """No test inherits another's scrolling: background loads would wait for it (app.core.pacing)."""
+    from app.core import pacing
+
+    monkeypatch.setattr(pacing, "_last_busy", float("-inf"))
+
+
+@pytest.fixture(autouse=True)
 def wenyang_home(tmp_path_factory, monkeypatch):
     """Point the default library ($WENYANG_HOME) at a fresh temporary folder."""
     home = tmp_path_factory.mktemp("wenyang-home")

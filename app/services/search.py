@@ -172,6 +172,7 @@ class SearchService:
         self._row_filters: dict[tuple[str, bool], tuple] = {}  # (tab, filtered) -> (index, members, RowFilter)
         self._signature_lock = threading.Lock()
         self._query = threading.local()  # .state: what the running query read once
+        self._loading: list[threading.Thread] = []  # tie-break scores being loaded (background_scores)
 
     # -- what one query reads once -----------------------------------------------------------
     def model(self):
@@ -228,9 +229,20 @@ class SearchService:
         with self._lock:
             self._indices[modality] = (stamp, index)
         if self.background_scores and len(index):
-            threading.Thread(target=self._attach_scores, args=(model.id, modality, stamp),
-                             name=f"scores-{modality}", daemon=True).start()
+            loader = threading.Thread(target=self._attach_scores, args=(model.id, modality, stamp),
+                                      name=f"scores-{modality}", daemon=True)
+            self._loading.append(loader)
+            loader.start()
         return index
+
+    def settle(self, timeout: float | None = None) -> bool:
+        """Wait until the tie-break scores loading in the background are in (at most
+        ``timeout`` seconds); True when nothing is left loading."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for loader in list(self._loading):
+            loader.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        self._loading = [t for t in self._loading if t.is_alive()]
+        return not self._loading
 
     def _attach_scores(self, model_id: str, modality: str, stamp: str) -> None:
         """Rebuild the index with tie-break scores on a private connection, then swap it in."""
