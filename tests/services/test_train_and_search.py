@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pytest
 
 from app.core.errors import ModelMismatchError, WenyangError
@@ -164,6 +165,18 @@ def test_warming_loads_both_indexes_before_the_first_search(trained):
     warmed = service._indices["image"][1]
     service.by_labels(["Robe"], k=5)
     assert service._indices["image"][1] is warmed  # the search used the warmed index
+
+
+def test_background_scores_come_in_and_settle_waits_for_them(trained):
+    lib, _, _ = trained
+    at_once = SearchService(lib).index("image")
+    service = SearchService(lib, background_scores=True)
+    first = service.index("image")
+    assert first._scores is None  # searchable from the codes alone at once
+    assert service.settle(timeout=60)
+    scored = service.index("image")
+    assert scored._scores is not None and np.array_equal(scored._scores, at_once._scores)
+    assert service.settle(timeout=0)  # nothing left loading
 
 
 def test_label_query_reports_matched_labels(trained):
