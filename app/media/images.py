@@ -154,3 +154,20 @@ def write_thumbnail(img: Image.Image, dest: Path, size: int = THUMBNAIL_SIZE) ->
 def load_rgb(path: str | Path, max_pixels: int = MAX_PIXELS) -> Image.Image:
     """A photo as 8-bit RGB with EXIF orientation, for encoding and previews."""
     return decode(path, max_pixels=max_pixels).image
+
+
+def scaled_rgb(path: str | Path, side: int, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """A photo reduced to fit ``side``×``side``: 8-bit RGB, EXIF orientation applied. A JPEG is
+    decoded at 1/2, 1/4 or 1/8 of its size directly (``draft``), so a full-size photo stands in
+    for a missing thumbnail at little cost. Raises ImageProblem with a reason."""
+    img = _open(read_bytes(Path(path)))
+    if img.width * img.height > max_pixels:
+        raise ImageProblem("decompression bomb", f"{img.width}×{img.height} pixels is over the limit of "
+                                                 f"{max_pixels:,}")
+    try:
+        img.draft("RGB", (side, side))
+        rgb = to_rgb(ImageOps.exif_transpose(img))
+        rgb.thumbnail((side, side))
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise ImageProblem("corrupt", str(exc)) from None
+    return rgb

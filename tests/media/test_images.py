@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from app.core.errors import WenyangError
-from app.media.images import ImageProblem, decode, thumbnail_path, write_thumbnail
+from app.media.images import ImageProblem, decode, scaled_rgb, thumbnail_path, write_thumbnail
 from app.media.preprocess import Preprocessing, batch, crop_region, to_array
 from tests import samples
 
@@ -118,3 +118,22 @@ def test_export_names_never_use_names_windows_reserves():
 
     assert safe_name("CON") == "_CON" and safe_name("aux.json") == "_aux.json"
     assert safe_name("com1") == "_com1" and safe_name("CONSOLE-1") == "CONSOLE-1"
+
+
+def test_a_scaled_photo_fits_keeps_its_aspect_and_its_orientation(tmp_path):
+    big = samples.photo(tmp_path / "big.jpg", 1, size=(1600, 1200), fmt="JPEG")
+    small = scaled_rgb(big, 64)
+    assert small.mode == "RGB" and small.size == (64, 48)
+    assert scaled_rgb(samples.jpeg_rotated(tmp_path / "rot.jpg"), 30).size == (10, 30)  # turned upright
+    assert scaled_rgb(big, 4000).size == (1600, 1200)  # never enlarged
+
+
+@pytest.mark.parametrize("maker,reason", [
+    (lambda p: (p / "n.jpg").write_text("not a picture") and p / "n.jpg", "not an image"),
+    (lambda p: samples.huge_png(p / "h.png"), "decompression bomb"),
+    (lambda p: p / "missing.jpg", "unreadable"),
+])
+def test_a_photo_that_cannot_be_scaled_says_why(tmp_path, maker, reason):
+    with pytest.raises(ImageProblem) as info:
+        scaled_rgb(maker(tmp_path), 64)
+    assert info.value.reason == reason
