@@ -15,7 +15,7 @@ from collections.abc import Hashable, Sequence
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtGui import QImage, QPixmap
 
-from app.media.images import ImageProblem, scaled_rgb
+from app.services.photos import ImageProblem, scaled_rgb
 from app.ui.workers import poster, to_main, yield_to_window
 
 
