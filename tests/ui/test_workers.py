@@ -111,3 +111,12 @@ def test_a_result_arriving_after_shutdown_is_dropped_quietly(qtbot, monkeypatch)
     got = []
     workers.to_main(got.append, 1)  # a fresh poster delivers again
     qtbot.waitUntil(lambda: got == [1], timeout=2000)
+
+
+def test_thumbnails_leave_the_window_a_core(monkeypatch, qtbot):
+    from app.ui import thumbnails
+
+    for cores, threads in ((1, 1), (2, 1), (3, 2), (16, 2)):
+        monkeypatch.setattr(thumbnails.os, "sched_getaffinity", lambda _pid, n=cores: set(range(n)), raising=False)
+        assert thumbnails.decode_threads() == threads
+        assert ThumbnailLoader()._pool.maxThreadCount() == threads
