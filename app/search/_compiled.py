@@ -191,6 +191,15 @@ if AVAILABLE:
 
 if AVAILABLE:
     @njit(nogil=True, cache=True, boundscheck=False)
+    def _group_take(g, starts, dist, limit, k, radius, all_ties):
+        """How many of code ``g``'s rows ``group_search`` takes: all, or for top-``k`` without
+        ``all_ties`` at most ``k`` of a code at the limiting distance."""
+        size = starts[g + 1] - starts[g]
+        if radius < 0 and not all_ties and dist[g] == limit and size > k:
+            size = k
+        return size
+
+    @njit(nogil=True, cache=True, boundscheck=False)
     def group_search(codes, qword, starts, sizes, rows, k, radius, all_ties, dist, chosen, out_rows, out_d):
         """Through distinct codes (``codes`` (words, u); code ``g``'s rows are ``rows[starts[g]:
         starts[g + 1]]``, ascending; ``sizes`` int32: how many): each code's distance to the query into ``dist`` (and the
@@ -236,20 +245,13 @@ if AVAILABLE:
                 m += 1
         needed = 0
         for c in range(m):
-            g = chosen[c]
-            size = starts[g + 1] - starts[g]
-            if radius < 0 and not all_ties and dist[g] == limit and size > k:
-                size = k
-            needed += size
+            needed += _group_take(chosen[c], starts, dist, limit, k, radius, all_ties)
         if needed > out_rows.shape[0]:
             return -needed
         p = 0
         for c in range(m):
             g = chosen[c]
-            size = starts[g + 1] - starts[g]
-            if radius < 0 and not all_ties and dist[g] == limit and size > k:
-                size = k
-            for r in range(starts[g], starts[g] + size):
+            for r in range(starts[g], starts[g] + _group_take(g, starts, dist, limit, k, radius, all_ties)):
                 out_rows[p] = rows[r]
                 out_d[p] = dist[g]
                 p += 1

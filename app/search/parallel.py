@@ -7,20 +7,13 @@ thread does the first block itself. Below ``MIN_ROWS`` rows a pass runs on one t
 """
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from app.core.machine import cores
+
 MIN_ROWS = 1 << 16  # ~1-10 ms of work for the loops here: less is not worth a hand-off
-
-
-def cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - macOS, Windows
-        return max(1, os.cpu_count() or 1)
 
 
 THREADS = min(8, cores())

@@ -8,7 +8,6 @@ once, when the pixels arrive.
 """
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
@@ -16,6 +15,7 @@ from collections.abc import Hashable, Sequence
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtGui import QImage, QPixmap
 
+from app.core.machine import cores
 from app.services.photos import ImageProblem, scaled_rgb
 from app.ui.workers import poster, to_main, yield_to_window
 
@@ -79,11 +79,7 @@ def decode_threads() -> int:
     flinging through 1,000,500 items (``bench/bench_grid_scroll.py --library``, five runs each,
     alternating, 2026-12-02): one thread gave 0, 0, 0, 0 and 1 GUI-thread gaps over 50 ms
     (worst 40-56 ms), two gave 1, 5, 2, 0 and 1 (worst 45-90 ms)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        cores = os.cpu_count() or 1
-    return max(1, min(2, cores - 1))
+    return max(1, min(2, cores() - 1))
 
 
 class ThumbnailLoader(QObject):

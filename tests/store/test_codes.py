@@ -141,13 +141,19 @@ def _full_snapshot(lib, modality):
     return _snapshot_of(lib, modality)
 
 
+def _snapshotted(library, prefix: str, n: int, coded: int, rng):
+    """``n`` items, the first ``coded`` of them with image codes of model "m" and a snapshot;
+    (their ids, ``update_snapshot``'s ``since`` from now)."""
+    ids = [library.items.add(Item(f"{prefix}-{i:02d}")) for i in range(n)]
+    library.models.register("m", 32, "ssah", {})
+    library.codes.put("m", "image", rows_for(ids[:coded], 32, rng)[2])
+    library.codes.write_snapshot("m", "image")
+    return ids, (library.codes.version(), library.codes.bumps)
+
+
 def test_a_snapshot_takes_in_only_the_codes_written_since(library, monkeypatch):
     rng = np.random.default_rng(3)
-    ids = [library.items.add(Item(f"S-{n:02d}")) for n in range(12)]
-    library.models.register("m", 32, "ssah", {})
-    library.codes.put("m", "image", rows_for(ids[:10], 32, rng)[2])
-    library.codes.write_snapshot("m", "image")
-    since = (library.codes.version(), library.codes.bumps)
+    ids, since = _snapshotted(library, "S", 12, 10, rng)
     library.codes.put("m", "image", rows_for([ids[3], ids[11], ids[10]], 32, rng, scores=False)[2])  # 2 new, 1 changed
     library.codes.delete_codes("m", "image", [ids[0], ids[7]])
     reads = _spied_reads(monkeypatch)
@@ -163,11 +169,7 @@ def test_another_writer_since_means_every_row_is_read_again(library, monkeypatch
     from app.store import open_library
 
     rng = np.random.default_rng(4)
-    ids = [library.items.add(Item(f"W-{n:02d}")) for n in range(6)]
-    library.models.register("m", 32, "ssah", {})
-    library.codes.put("m", "image", rows_for(ids[:4], 32, rng)[2])
-    library.codes.write_snapshot("m", "image")
-    since = (library.codes.version(), library.codes.bumps)
+    ids, since = _snapshotted(library, "W", 6, 4, rng)
     library.codes.put("m", "image", rows_for([ids[4]], 32, rng)[2])
     with open_library(library.root) as other:  # another process writes a code meanwhile
         other.codes.put("m", "image", rows_for([ids[5]], 32, rng)[2])
@@ -183,11 +185,7 @@ def test_another_writer_since_means_every_row_is_read_again(library, monkeypatch
 
 def test_an_item_deleted_through_the_same_library_is_not_merged_back(library, monkeypatch):
     rng = np.random.default_rng(5)
-    ids = [library.items.add(Item(f"D-{n:02d}")) for n in range(5)]
-    library.models.register("m", 32, "ssah", {})
-    library.codes.put("m", "image", rows_for(ids, 32, rng)[2])
-    library.codes.write_snapshot("m", "image")
-    since = (library.codes.version(), library.codes.bumps)
+    ids, since = _snapshotted(library, "D", 5, 5, rng)
     library.items.delete(ids[1])  # its codes go with it (and the version moves by our own bump)
     reads = _spied_reads(monkeypatch)
     library.codes.update_snapshot("m", "image", [], since)

@@ -16,6 +16,15 @@ def grid_ids(window) -> list[int]:
     return [model.item_id(r) for r in range(model.rowCount())]
 
 
+def bare_items(library, prefix: str, n: int) -> None:
+    """``n`` items with an accession and a title only, written at once."""
+    conn = library.db.conn
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO items (accession, title, description, metadata, created, modified) "
+                     "VALUES (?, ?, '', '{}', '', '')", [(f"{prefix}{i:05d}", f"t{i}") for i in range(n)])
+    conn.execute("COMMIT")
+
+
 def tick(window, qtbot, label_id, state=Qt.Checked):
     rows_by_label(window.facets.model)[label_id].setCheckState(state)
     wait_idle(qtbot, window)
@@ -89,11 +98,7 @@ def test_counts_follow_the_filter_and_the_collection(stocked, library, qtbot):
 
 
 def test_the_grid_has_every_row_at_once_and_loads_records_a_page_at_a_time(library, open_window, qtbot):
-    conn = library.db.conn
-    conn.execute("BEGIN")
-    conn.executemany("INSERT INTO items (accession, title, description, metadata, created, modified) "
-                     "VALUES (?, ?, '', '{}', '', '')", [(f"A{i:05d}", f"t{i}") for i in range(4500)])
-    conn.execute("COMMIT")
+    bare_items(library, "A", 4500)
     window = open_window(library)
     model, grid = window.grid_model, window.grid
     qtbot.waitUntil(lambda: model.total == 4500)
@@ -308,11 +313,7 @@ def test_the_table_view_shows_the_grids_items_as_rows_with_columns(stocked, libr
 
 
 def test_a_reload_keeps_the_grids_place_and_a_new_list_starts_at_the_top(library, open_window, qtbot):
-    conn = library.db.conn
-    conn.execute("BEGIN")
-    conn.executemany("INSERT INTO items (accession, title, description, metadata, created, modified) "
-                     "VALUES (?, ?, '', '{}', '', '')", [(f"B{i:05d}", f"t{i}") for i in range(3000)])
-    conn.execute("COMMIT")
+    bare_items(library, "B", 3000)
     window = open_window(library)
     model, grid = window.grid_model, window.grid
     qtbot.waitUntil(lambda: model.total == 3000)

@@ -117,6 +117,6 @@ def test_thumbnails_leave_the_window_a_core(monkeypatch, qtbot):
     from app.ui import thumbnails
 
     for cores, threads in ((1, 1), (2, 1), (3, 2), (16, 2)):
-        monkeypatch.setattr(thumbnails.os, "sched_getaffinity", lambda _pid, n=cores: set(range(n)), raising=False)
+        monkeypatch.setattr(thumbnails, "cores", lambda n=cores: n)
         assert thumbnails.decode_threads() == threads
         assert ThumbnailLoader()._pool.maxThreadCount() == threads
