@@ -157,14 +157,20 @@ if AVAILABLE:
         lowest = np.uint8(255)
         for i in range(size):
             lowest = min(lowest, dist[i])
-        return lowest <= thr
+        return np.int64(lowest) <= thr
 
     @njit(nogil=True, cache=True, boundscheck=False)
-    def scan_search(words, qword, k, radius, allowed, use_mask, cand_rows, cand_d):
+    def scan_search(words, qword, k, radius, allowed, use_mask, cand_rows, cand_d, all_ties):
         """Exact top-``k`` (``radius`` < 0) or every row within ``radius``, reading every row
         once: distances a block at a time, and a bound that falls to the k-th smallest distance
-        kept so far. Writes the rows within the final bound (ties included), in row order, to
-        ``cand_rows``/``cand_d``; returns their count or FULL. Codes of at most 255 bits."""
+        kept so far. Writes the rows within the final bound, in row order, to
+        ``cand_rows``/``cand_d``; returns their count or FULL. Codes of at most 255 bits.
+
+        Top-``k`` with ``all_ties`` keeps every row tied at the bound (a tie-break score picks
+        among them later); without, ties go by row order, so a row at the bound is skipped
+        once ``k`` rows are within it: the earlier rows hold its places. Learned codes tie by
+        the thousand, and keeping them all cost a single query at 1M rows 2.5x the time of
+        reading the codes once (``bench/bench_mih.py``)."""
         n = words.shape[1]
         bits = 64 * words.shape[0]
         hist = np.zeros(bits + 1, np.int64)
@@ -174,11 +180,14 @@ if AVAILABLE:
         block = np.empty(_BLOCK, np.uint8)
         for start in range(0, n, _BLOCK):
             stop = min(n, start + _BLOCK)
-            if not _block_distances(words, qword, start, stop, block, thr):
+            # without ties, once k rows are within the bound only a nearer row can enter:
+            # learned codes put a row of the query's cluster in most blocks, at the bound
+            full = radius < 0 and not all_ties and within >= k
+            if not _block_distances(words, qword, start, stop, block, thr - 1 if full else thr):
                 continue
             for i in range(stop - start):
                 d = np.int64(block[i])
-                if d > thr:
+                if d > thr or (d == thr and radius < 0 and not all_ties and within >= k):
                     continue
                 row = start + i
                 if use_mask and not allowed[row]:
@@ -523,7 +532,7 @@ def warm_up() -> None:
                    np.empty((1, 1), bool), np.empty((1, 1), bool))
     words = np.zeros((1, 4), np.uint64)
     rows, dist = np.empty(8, np.int64), np.empty(8, np.int32)
-    scan_search(words, np.zeros(1, np.uint64), 1, -1, np.zeros(1, bool), False, rows, dist)
+    scan_search(words, np.zeros(1, np.uint64), 1, -1, np.zeros(1, bool), False, rows, dist, False)
     # the argument types must be those of the real calls (``mih.MultiIndex._near_compiled``),
     # or the real call compiles its own version; radius 0 probes ring 0 of empty tables only
     values = np.arange(65536, dtype=np.int64)

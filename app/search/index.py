@@ -434,7 +434,8 @@ class HammingIndex:
         while True:
             rows, dist = np.empty(size, np.int64), np.empty(size, np.int32)
             got = _compiled.scan_search(words, np.ascontiguousarray(qword, np.uint64), k, radius,
-                                        _NO_MASK if mask is None else mask, mask is not None, rows, dist)
+                                        _NO_MASK if mask is None else mask, mask is not None, rows, dist,
+                                        self._scores is not None)
             if got != _compiled.FULL:
                 return rows[:got], dist[:got]
             size *= 4
