@@ -269,6 +269,22 @@ if AVAILABLE:
 
 if AVAILABLE:
     @njit(nogil=True, cache=True, boundscheck=False, fastmath={"reassoc", "contract"})
+    def tie_keys(scores, rows, tie, out):
+        """``out[i]`` = minus the dot product of row ``rows[i]`` of ``scores`` with ``tie``: the
+        tie-break's sort keys, read straight from the rows (a NumPy gather copied the rows
+        first: 0.44 ms of a 0.94 ms query for ~2,000 tied rows at 1M). Every row's sum runs
+        the same instructions, so equal rows get equal keys."""
+        d = scores.shape[1]
+        for i in range(rows.shape[0]):
+            r = rows[i]
+            acc = np.float32(0.0)
+            for j in range(d):
+                acc += scores[r, j] * tie[j]
+            out[i] = -acc
+
+
+if AVAILABLE:
+    @njit(nogil=True, cache=True, boundscheck=False, fastmath={"reassoc", "contract"})
     def _dot8(row, q):
         """An int8 row's dot product with float32 ``q``, summed in float32 in any order (exact
         for int8 times int8 or half-integer sums below 2**22)."""
@@ -533,6 +549,7 @@ def warm_up() -> None:
     words = np.zeros((1, 4), np.uint64)
     rows, dist = np.empty(8, np.int64), np.empty(8, np.int32)
     scan_search(words, np.zeros(1, np.uint64), 1, -1, np.zeros(1, bool), False, rows, dist, False)
+    tie_keys(np.zeros((1, 2), np.float32), np.zeros(1, np.int64), np.zeros(2, np.float32), np.empty(1, np.float32))
     # the argument types must be those of the real calls (``mih.MultiIndex._near_compiled``),
     # or the real call compiles its own version; radius 0 probes ring 0 of empty tables only
     values = np.arange(65536, dtype=np.int64)

@@ -472,6 +472,10 @@ class HammingIndex:
         dot product is summed on its own, the same way for every row (``einsum``): a matrix
         product rounded equal rows differently by where they fell in its blocks (in half of
         300 random trials), and duplicates were then ranked by that noise instead of by row."""
+        if self._score_dim != 0 and _compiled.AVAILABLE and COMPILED_SCAN:
+            out = np.empty(len(rows), np.float32)
+            _compiled.tie_keys(self._scores, np.asarray(rows, np.int64), np.asarray(tie, np.float32), out)
+            return out
         s = self._scores[rows]
         return -(s[:, 0] if self._score_dim == 0 else np.einsum("ij,j->i", s, tie))
 
