@@ -5,6 +5,12 @@ Two levels of laziness keep a million items smooth:
    exposed at once: the view places cells by arithmetic and lays nothing out (``GridView``);
 2. a row's record (accession, title, photo paths) is loaded a page at a time when the view
    first paints it, and its thumbnail is decoded off the GUI thread into an LRU of pixmaps.
+   Only the ``MAX_PAGES`` pages loaded last keep their records; an older page is loaded again
+   when it is painted again. Kept without a bound, a fling through a million items gathered
+   a record per item passed, four objects each for the garbage collector, whose full
+   collections then walked them all while holding the interpreter lock: 20-45 ms pauses in
+   the middle of the fling, on a 2-core machine (``bench/bench_grid_scroll.py --library``
+   with ``gc.callbacks`` timing each collection).
 
 Rows are no longer fetched a batch at a time (``canFetchMore``, before 2026-12-02): the
 QListView of then laid every row out again after each insertion, and while it did its scroll
@@ -14,6 +20,8 @@ top (``bench/bench_grid_scroll.py`` counts such frames).
 from __future__ import annotations
 
 import json
+from array import array
+from collections import OrderedDict
 
 from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
 
@@ -45,6 +53,8 @@ class GridModel(QAbstractListModel):
     """Items of the library passing the current filters, in the chosen order."""
 
     PAGE = 200
+    MAX_PAGES = 40  # pages whose records are kept: 8,000 items, a viewport shows about 60
+    STALE_ASKS = 8  # a page load not begun before this many more pages were asked is skipped
     totalChanged = Signal(int)  # number of items passing the filters (after a reload)
 
     def __init__(self, queue: LibraryQueue, loader: ThumbnailLoader, cache_size: int = 1200,
@@ -53,10 +63,12 @@ class GridModel(QAbstractListModel):
         self.queue = queue
         self.loader = loader
         self.pixmaps = LruCache(cache_size)
-        self._ids: list[int] = []
+        self._ids: array = array("q")  # not a list: see _ids_and_rows
         self._row_of: dict[int, int] = {}
         self._records: dict[int, queries.Record] = {}
         self._pages_asked: set[int] = set()
+        self._pages_kept: OrderedDict[int, list[int]] = OrderedDict()  # page -> its item ids, oldest first
+        self._asks = 0  # pages asked so far (read by the library thread: see _ask_page)
         self._no_thumb: set[int] = set()
         self._generation = 0
         self.filters: tuple[tuple[str, ...], int | None] = ((), None)
@@ -119,6 +131,7 @@ class GridModel(QAbstractListModel):
         self._row_of = row_of
         self._records.clear()
         self._pages_asked.clear()
+        self._pages_kept.clear()
         self.loader.clear()
         self.endResetModel()
         self.totalChanged.emit(len(ids))
@@ -196,17 +209,40 @@ class GridModel(QAbstractListModel):
         if page in self._pages_asked:
             return
         self._pages_asked.add(page)
-        ids = self._ids[page * self.PAGE:(page + 1) * self.PAGE]
+        ids = self._ids[page * self.PAGE:(page + 1) * self.PAGE].tolist()
         generation = self._generation
-        self.queue.submit(lambda lib: queries.item_records(lib, ids),
-                          lambda records: self._on_records(generation, page, records))
+        self._asks += 1
+        asked = self._asks
 
-    def _on_records(self, generation: int, page: int, records: dict) -> None:
+        def load(lib):
+            # A fling asks a page every few frames, faster than the library thread reads them:
+            # by its turn a page asked long before has been scrolled past. Reading it anyway
+            # held the interpreter lock the window was painting with, and kept a curator's
+            # edit queued behind a backlog of pages nobody would see.
+            if self._asks - asked > self.STALE_ASKS:
+                return None
+            return queries.item_records(lib, ids)
+
+        self.queue.submit(load, lambda records: self._on_records(generation, page, records))
+
+    def _on_records(self, generation: int, page: int, records: dict | None) -> None:
         if generation != self._generation:
             return
-        self._records.update(records)
         first = page * self.PAGE
         last = min(first + self.PAGE, len(self._ids)) - 1
+        if records is None:  # skipped: asked again when it is painted again
+            self._pages_asked.discard(page)
+            if last >= first:
+                self.dataChanged.emit(self.index(first), self.index(last))
+            return
+        self._records.update(records)
+        self._pages_kept[page] = list(records)
+        self._pages_kept.move_to_end(page)
+        while len(self._pages_kept) > self.MAX_PAGES:
+            old, item_ids = self._pages_kept.popitem(last=False)
+            self._pages_asked.discard(old)
+            for item_id in item_ids:
+                self._records.pop(item_id, None)
         if last >= first:
             self.dataChanged.emit(self.index(first), self.index(last))
 
@@ -238,6 +274,11 @@ class GridModel(QAbstractListModel):
             self.dataChanged.emit(index, index, [DECORATION])
 
 
-def _ids_and_rows(ids: list[int]) -> tuple[list[int], dict[int, int]]:
-    """The id list and its reverse index, built on the worker (100k entries take a while)."""
-    return ids, {item_id: row for row, item_id in enumerate(ids)}
+def _ids_and_rows(ids: list[int]) -> tuple[array, dict[int, int]]:
+    """The ids as an array of int64 and their reverse index, built on the worker (100k entries
+    take a while). A list of a million ints made every full collection of the garbage
+    collector visit each int, in the middle of a fling: 23-26 ms pauses holding the
+    interpreter lock (the id list was the only large object it walked; 2-core machine,
+    ``bench/bench_grid_scroll.py --library`` on 1,000,500 items). An array is one object to
+    it, and an int-to-int dict is not tracked at all."""
+    return array("q", ids), {item_id: row for row, item_id in enumerate(ids)}

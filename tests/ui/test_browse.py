@@ -113,6 +113,53 @@ def test_the_grid_has_every_row_at_once_and_loads_records_a_page_at_a_time(libra
     qtbot.waitUntil(lambda: model.record(model.item_id(4499)) is not None)  # painted, so loaded
 
 
+def test_the_grid_keeps_the_records_of_the_last_pages_only_and_loads_a_page_again(library, open_window, qtbot,
+                                                                                   monkeypatch):
+    from app.ui.grid_model import GridModel
+
+    monkeypatch.setattr(GridModel, "MAX_PAGES", 3)
+    bare_items(library, "A", 4500)
+    window = open_window(library)
+    model, grid = window.grid_model, window.grid
+    qtbot.waitUntil(lambda: model.total == 4500)
+    qtbot.waitUntil(lambda: model.index(0).data() == "A00000")
+    bar = grid.verticalScrollBar()
+    for step in range(1, 9):  # down the library, a page or more at a time
+        bar.setValue(bar.maximum() * step // 8)
+        row = grid.indexAt(grid.viewport().rect().center()).row()
+        qtbot.waitUntil(lambda row=row: model.index(row).data() == f"A{row:05d}")
+    pages = {model.row_of(item_id) // model.PAGE for item_id in model._records}
+    assert len(pages) <= 3 and len(model._records) <= 3 * model.PAGE
+    assert model.record(model.item_id(0)) is None  # the first page's records were let go
+    assert model.record(model.item_id(4499)) is not None  # the page on show keeps its own
+    bar.setValue(0)  # painted again, so loaded again
+    qtbot.waitUntil(lambda: model.index(0).data() == "A00000")
+
+
+def test_page_loads_the_grid_has_scrolled_past_are_skipped(library, open_window, qtbot):
+    import threading
+
+    bare_items(library, "A", 6000)
+    window = open_window(library)
+    model = window.grid_model
+    qtbot.waitUntil(lambda: model.total == 6000)
+    qtbot.waitUntil(lambda: model.index(0).data() == "A00000")
+    wait_idle(qtbot, window)
+    shown = {row // model.PAGE for row in window.grid._visible_rows()}
+    gate = threading.Event()
+    model.queue.submit(lambda lib: gate.wait(10))  # the library thread is busy meanwhile
+    for page in range(10, 30):  # a fling asks 20 pages, each a few frames after the last
+        model.index(page * model.PAGE).data()
+    gate.set()
+    wait_idle(qtbot, window)
+    loaded = {model.row_of(item_id) // model.PAGE for item_id in model._records}
+    # the last STALE_ASKS + 1 asked were read, the 11 asked before them skipped
+    assert loaded == shown | set(range(30 - model.STALE_ASKS - 1, 30))
+    assert not {10, 11, 20} & model._pages_asked  # skipped pages can be asked again
+    model.index(10 * model.PAGE).data()
+    qtbot.waitUntil(lambda: model.index(10 * model.PAGE).data() == f"A{10 * model.PAGE:05d}")
+
+
 def test_detail_pane_edits_title_and_description_with_undo(stocked, library, qtbot):
     window, ids = stocked
     window.grid.select_ids([ids[1]])
