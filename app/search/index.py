@@ -16,41 +16,48 @@ which reads only the codes near the query and hands over to the scan when the qu
 no cluster. An unfiltered search tries them in that order of preference: groups, then the
 multi-index, then the scan.
 
-Measured by ``bench/bench_mih.py --library L --big`` (2026-12-02; x86_64 Intel Xeon, 2 cores
-shared, load 0.8-1.0; NumPy 2.4.6, Numba 0.68.1, faiss-cpu 1.15.1; top-100; "learned": codes
-sampled around the 300 image codes of a demo model trained with default options, flip
-probability 0.007 at 64 bits and 0.026 at 128: see the bench; one run each), median ms per
-query, and the ratio to FAISS ``IndexBinaryFlat`` (its faster thread setting) in the same run:
+Measured by ``bench/bench_mih.py --library L --big`` (2026-12-02 07:55 and, for 128 bits,
+07:54; x86_64 Intel Xeon, 2 cores shared, load 0.85-0.9; NumPy 2.4.6, Numba 0.68.1, faiss-cpu
+1.15.1; top-100; "learned": codes sampled around the 300 image codes of a demo model trained
+with default options, flip probability 0.007 at 64 bits and 0.026 at 128: see the bench; one
+run each; methods interleaved call by call in a random order), median ms per query, and the
+ratio to FAISS ``IndexBinaryFlat`` (its faster thread setting) in the same run:
 
     codes                           ours (auto)     ours (scan only)   FAISS
-    64-bit 1M learned, single       0.210 (0.16x)   0.179              1.296
-    64-bit 1M learned, batch of 100 0.123 (0.17x)   0.091              0.740
-    64-bit 10M learned, single      1.141 (0.05x)   0.984              21.451
-    64-bit 10M learned, batch       0.303 (0.03x)   0.310              11.024
-    64-bit 1M random, single        1.038 (0.70x)   1.012              1.484
-    64-bit 1M random, batch         0.427 (0.43x)   0.414              0.992
-    64-bit 10M random, single       11.03 (0.54x)   10.91              20.36
-    64-bit 10M random, batch        5.441 (0.54x)   5.008              10.169
-    128-bit 1M learned, single      1.598 (0.59x)   2.426              2.717
-    128-bit 1M learned, batch       0.921 (0.66x)   0.655              1.387
-    128-bit 1M random, single       2.683 (0.89x)   2.506              3.003
+    64-bit 1M learned, single       0.234 (0.17x)   0.717              1.381
+    64-bit 1M learned, batch of 100 0.071 (0.13x)   0.325              0.559
+    64-bit 10M learned, single      0.851 (0.05x)   9.421              16.911
+    64-bit 10M learned, batch       0.278 (0.03x)   5.232              9.422
+    64-bit 1M random, single        0.761 (0.63x)   0.705              1.213
+    64-bit 1M random, batch         0.369 (0.50x)   0.449              0.736
+    64-bit 10M random, single       9.457 (0.55x)   9.296              17.169
+    64-bit 10M random, batch        6.751 (0.68x)   6.293              9.890
+    128-bit 1M learned, single      0.979 (0.69x)   1.022              1.423
+    128-bit 1M learned, batch       0.787 (0.58x)   0.708              1.351
+    128-bit 1M random, single       1.892 (1.08x)   1.396              1.757
+    128-bit 1M random, batch        0.720 (0.53x)   0.762              1.364
 
 Distances equal FAISS's in every case. The 64-bit demo codes repeat (224 distinct codes for
 300 photos; 75,855 distinct among the million sampled), so the distinct codes answered every
-unfiltered 64-bit learned query; the bench's index has no tie-break scores, so the scan could
-stop at the first 100 rows at distance 0 and was as fast. With tie-break scores, as the
-product's indexes have, every row tied with the 100th must be scored (FAISS breaks no ties):
-``bench_mih.py --library L --scores`` (same day, load 0.8, one run), 1M learned, single:
-distinct codes 1.38 ms, scan 2.87 ms, FAISS 2.05 ms (0.68x and 1.40x); batch 1.20 and 2.22
-against 2.20 ms. At 128 bits (less repetition) the multi-index answered 425 of 490 queries.
-This machine's times move by up to 2x between runs (other tenants: FAISS took 1.2 ms at 1M in
-one run of the day and 2.1 ms in another), so compare only within a run. Radius search (r = 4,
-8) on random codes: 0.04-0.13 ms at 1M and 0.12-1.6 ms at 10M through the multi-index, against
-0.40 and 10.7 ms for the scan; on the learned codes, where many rows lie that near, returning
-them dominates (15 and 125-139 ms at 1M, 0.2 and 1.8-1.9 s at 10M, every method).
+unfiltered 64-bit learned query. The scan alone reads every code once per query: 1.4-1.9x the
+time of an OR-reduction over the same codes, timed after each scan (0.38-0.41 ms at 1M, 6.6-6.8
+ms at 10M). Without tie-break scores it skips rows tied at the bound once k are within it
+(ties go by row order), which took the learned 1M scan from 2.4-2.5x that time to 1.6-1.9x.
+With tie-break scores, as the product's indexes have, every row tied with the 100th must be
+scored (FAISS breaks no ties): ``bench_mih.py --library L --scores`` (07:52, load 1.1, one run,
+fixed call order), 1M learned, single: distinct codes 0.478 ms, scan 1.140 ms, FAISS 1.219 ms
+(0.39x and 0.94x); batch 0.386 and 0.923 against 0.980 ms. At 128 bits (less repetition) the
+multi-index answered 425 of 490 queries; on random 128-bit codes it gives up (ring 0 names too
+few rows) and scans, and ours single was 0.96-1.15x FAISS over three runs, where the scan alone
+was 0.73-0.84x. This machine's times move by up to 2x between runs (other tenants: FAISS took
+1.1 ms at 1M in one run of the day and 2.3 ms in another), so compare only within a run. Radius
+search (r = 4, 8) on random codes: 0.03-0.12 ms at 1M and 0.12-0.70 ms at 10M through the
+multi-index, against 0.5-0.6 and 12 ms for the scan; on the learned codes, where many rows lie
+that near, returning them dominates (15-16 and 77-112 ms at 1M, 0.16 and 1.0-1.5 s at 10M,
+every method).
 Building the tables (when the window opens the library, else on the first search; again when a
-tenth more rows were added): the multi-index 0.23-0.27 s at 1M and 4.1 s at 10M, the
-distinct codes 0.41-0.60 s at 1M and 4.3 s at 10M (the bench's runs of the day); the
+tenth more rows were added): the multi-index 0.18-0.20 s at 1M and 3.7-3.9 s at 10M, the
+distinct codes 0.38-0.39 s at 1M and 3.8-4.4 s at 10M (the bench's two --big runs above); the
 multi-index holds, for each of the m substrings, a copy of the codes
 sorted by it and its row order: 48 bytes a row for 64-bit codes (m = 4) beside the codes' own
 8, so 48 MB at 1M and 480 MB at 10M rows; the distinct codes hold 12 bytes a row and 12 a
