@@ -123,7 +123,7 @@ class GridModel(QAbstractListModel):
         self.queue.submit(lambda lib: _ids_and_rows(queries.ordered_ids(lib, labels, collection, order)),
                           lambda found: self._on_ids(generation, *found))
 
-    def _on_ids(self, generation: int, ids: list[int], row_of: dict[int, int]) -> None:
+    def _on_ids(self, generation: int, ids: array, row_of: dict[int, int]) -> None:
         if generation != self._generation:
             return  # a newer reload is on its way
         self.beginResetModel()

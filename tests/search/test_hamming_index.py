@@ -124,7 +124,7 @@ def test_thousands_tied_across_blocks_go_by_row_order(masked):
     rng = np.random.default_rng(7)
     centres = random_codes(rng, 8, 64)
     codes = centres[rng.integers(0, 8, 5000)]
-    for flips in (1, 2):
+    for _ in range(2):  # up to two bits flipped
         some = rng.random(5000) < 0.4
         bit = rng.integers(0, 64, some.sum())
         codes[np.flatnonzero(some), bit // 8] ^= (1 << (bit % 8)).astype(np.uint8)
