@@ -112,7 +112,7 @@ def compare(codes: np.ndarray, queries: np.ndarray, k: int, batch: int, singles:
     methods = {"ours (auto)": ours(auto), "ours (scan)": ours(scan),
                "faiss": lambda q: fx.search(q, k), "faiss 1 thread": faiss_one}
     single = {m: [] for m in methods}
-    floor = []  # reading the scan's codes once, right after each scan: the same cache state
+    floor = []  # reading the scan's codes once, timed right after each scan (they may be warmer than the scan found them)
     names = list(methods)
     order = np.random.default_rng(1)
     for i in range(singles):  # interleaved, call by call, in a new order each time
@@ -146,7 +146,8 @@ def read_once(index: HammingIndex, repeats: int = 15) -> float:
     """Median ms to read every code once (an OR-reduction of the index's words): the floor a
     scan's cost is compared with. ``compare`` times it once after each single-query scan,
     interleaved like the searches (an earlier version timed it 15 times back to back at the
-    end, with the codes hot in the caches, against scans timed between FAISS's calls)."""
+    end). Right after the scan read the same codes, they may be warmer than the scan found
+    them (the method before it read its own copy), so the ratio leans against the scan."""
     words = index._words
     times = [timed(lambda: [np.bitwise_or.reduce(w) for w in words]) for _ in range(repeats)]
     return float(np.median(times))

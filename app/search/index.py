@@ -47,8 +47,8 @@ With tie-break scores, as the product's indexes have, every row tied with the 10
 scored (FAISS breaks no ties): ``bench_mih.py --library L --scores`` (07:52, load 1.1, one run,
 fixed call order), 1M learned, single: distinct codes 0.478 ms, scan 1.140 ms, FAISS 1.219 ms
 (0.39x and 0.94x); batch 0.386 and 0.923 against 0.980 ms. At 128 bits (less repetition) the
-multi-index answered 425 of 490 queries; on random 128-bit codes it gives up (ring 0 names too
-few rows) and scans, and ours single was 0.96-1.15x FAISS over three runs, where the scan alone
+multi-index answered 517 of 590 queries (the 07:54 run); on random 128-bit codes it gives up (ring 0 names too
+few rows) and scans, and ours single was 0.96-1.15x FAISS over four runs, where the scan alone
 was 0.73-0.84x. This machine's times move by up to 2x between runs (other tenants: FAISS took
 1.1 ms at 1M in one run of the day and 2.3 ms in another), so compare only within a run. Radius
 search (r = 4, 8) on random codes: 0.03-0.12 ms at 1M and 0.12-0.70 ms at 10M through the
