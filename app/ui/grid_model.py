@@ -178,6 +178,18 @@ class GridModel(QAbstractListModel):
             return self._thumb_state(item_id, record)
         return None
 
+    def cell(self, row: int) -> tuple[str, object, str | None]:
+        """What the grid paints for ``row``, as ``data()`` gives it role by role: the caption,
+        the thumbnail (None until decoded) and, without one, its state. Like ``data()`` it asks
+        for the record's page and the thumbnail when they are missing."""
+        item_id = self._ids[row]
+        record = self._records.get(item_id)
+        if record is None:
+            self._ask_page(row)
+        pixmap = self._pixmap(item_id, record)
+        state = None if pixmap is not None and not pixmap.isNull() else self._thumb_state(item_id, record)
+        return (record.accession if record else "…"), pixmap, state
+
     def flags(self, index: QModelIndex | QPersistentModelIndex):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags

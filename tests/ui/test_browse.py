@@ -136,6 +136,24 @@ def test_the_grid_keeps_the_records_of_the_last_pages_only_and_loads_a_page_agai
     qtbot.waitUntil(lambda: model.index(0).data() == "A00000")
 
 
+def test_the_grid_paints_from_cell_what_data_gives_role_by_role(stocked, qtbot):
+    from app.ui.grid_model import ThumbStateRole
+
+    window, _ids = stocked
+    model = window.grid_model
+    rows = list(window.grid._visible_rows())
+    qtbot.waitUntil(lambda: all(model.record(model.item_id(r)) is not None for r in rows))
+    for row in rows:
+        text, pixmap, state = model.cell(row)
+        index = model.index(row)
+        assert text == index.data(Qt.DisplayRole)
+        shown = index.data(Qt.DecorationRole)
+        if pixmap is None:
+            assert shown is None and state == index.data(ThumbStateRole) and state in ("loading", "none")
+        else:
+            assert shown is not None and shown.cacheKey() == pixmap.cacheKey() and state is None
+
+
 def test_page_loads_the_grid_has_scrolled_past_are_skipped(library, open_window, qtbot):
     import threading
 

@@ -3,7 +3,7 @@ clicks and rubber bands, scrolling, resizing, and a million rows with no layout 
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QAbstractListModel, QItemSelectionModel, QPoint, QRect, Qt
+from PySide6.QtCore import QAbstractListModel, QItemSelection, QItemSelectionModel, QPoint, QRect, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView
 
@@ -192,3 +192,33 @@ def test_down_onto_a_shorter_last_line_goes_to_its_last_item(grid):
     assert view.currentIndex().row() == 9
     QTest.keyClick(view, Qt.Key.Key_Down)
     assert view.currentIndex().row() == 9  # nothing below the last line
+
+
+def test_a_thumbnail_fits_its_square_as_qsize_scaled_fits_it():
+    from PySide6.QtCore import QSize
+
+    from app.ui.grid_view import fit
+
+    for width, height in [(1, 1), (160, 120), (120, 160), (7, 300), (300, 7), (96, 96), (333, 334), (1, 999)]:
+        for side in (64, 96, 160, 97):
+            want = QSize(width, height).scaled(QSize(side, side), Qt.AspectRatioMode.KeepAspectRatio)
+            assert fit(width, height, side) == (want.width(), want.height()), (width, height, side)
+
+
+def test_selected_cells_are_painted_highlighted_and_others_not(grid):
+    from PySide6.QtGui import QPalette
+
+    view = grid(12)
+    selection = view.selectionModel()
+    model = view.model()
+    selection.select(model.index(1, 0), QItemSelectionModel.SelectionFlag.Select)
+    selection.select(model.index(5, 0), QItemSelectionModel.SelectionFlag.Select)  # a second range
+    selection.select(QItemSelection(model.index(8, 0), model.index(10, 0)), QItemSelectionModel.SelectionFlag.Select)
+    image = view.viewport().grab().toImage()
+    highlight = view.palette().color(QPalette.ColorRole.Highlight).rgb()
+
+    def corner(row: int) -> int:  # inside the cell, outside its thumbnail square
+        return image.pixel(view.visualRect(model.index(row, 0)).topLeft() + QPoint(1, 1))
+
+    assert all(corner(row) == highlight for row in (1, 5, 8, 9, 10))
+    assert not any(corner(row) == highlight for row in (0, 2, 6, 7, 11))
