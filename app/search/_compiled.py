@@ -187,7 +187,7 @@ if AVAILABLE:
                 continue
             for i in range(stop - start):
                 d = np.int64(block[i])
-                if d > thr or (d == thr and radius < 0 and not all_ties and within >= k):
+                if d > thr or (full and d == thr):  # once k rows are within the bound, they stay so as it falls
                     continue
                 row = start + i
                 if use_mask and not allowed[row]:

@@ -162,12 +162,9 @@ class GridModel(QAbstractListModel):
         row = index.row()
         if row < 0 or row >= len(self._ids):
             return None
-        item_id = self._ids[row]
         if role == ItemIdRole:
-            return item_id
-        record = self._records.get(item_id)
-        if record is None:
-            self._ask_page(row)
+            return self._ids[row]
+        item_id, record = self._loaded(row)
         if role == DISPLAY:
             return record.accession if record else "…"
         if role == DECORATION:
@@ -182,10 +179,7 @@ class GridModel(QAbstractListModel):
         """What the grid paints for ``row``, as ``data()`` gives it role by role: the caption,
         the thumbnail (None until decoded) and, without one, its state. Like ``data()`` it asks
         for the record's page and the thumbnail when they are missing."""
-        item_id = self._ids[row]
-        record = self._records.get(item_id)
-        if record is None:
-            self._ask_page(row)
+        item_id, record = self._loaded(row)
         pixmap = self._pixmap(item_id, record)
         state = None if pixmap is not None and not pixmap.isNull() else self._thumb_state(item_id, record)
         return (record.accession if record else "…"), pixmap, state
@@ -216,6 +210,14 @@ class GridModel(QAbstractListModel):
         return len(self._ids)
 
     # -- lazy loading ----------------------------------------------------------------------
+    def _loaded(self, row: int):
+        """(item id, its record or None) of ``row``; a missing record's page is asked for."""
+        item_id = self._ids[row]
+        record = self._records.get(item_id)
+        if record is None:
+            self._ask_page(row)
+        return item_id, record
+
     def _ask_page(self, row: int) -> None:
         page = row // self.PAGE
         if page in self._pages_asked:

@@ -46,6 +46,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.side = side
         self.width = max(width or 0, side + 2 * CELL_MARGIN)
+        self._elided_font = ""
+        self._elided: dict[tuple[str, int], str] = {}
 
     def sizeHint(self, option, index) -> QSize:
         return QSize(self.width, self.side + TEXT_HEIGHT + 2 * CELL_MARGIN)
@@ -53,9 +55,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
     def elided_captions(self, font_key: str) -> dict:
         """(caption, cell width) -> the caption elided to fit: kept for the grid's repaints,
         emptied when the font is another."""
-        if getattr(self, "_elided_font", None) != font_key:
-            self._elided_font = font_key
-            self._elided: dict[tuple[str, int], str] = {}
+        if self._elided_font != font_key:
+            self._elided_font, self._elided = font_key, {}
         return self._elided
 
     def paint(self, painter: QPainter, option, index) -> None:
