@@ -41,7 +41,7 @@ Distances equal FAISS's in every case. The 64-bit demo codes repeat (224 distinc
 300 photos; 75,855 distinct among the million sampled), so the distinct codes answered every
 unfiltered 64-bit learned query. The scan alone reads every code once per query: 1.4-1.9x the
 time of an OR-reduction over the same codes, timed after each scan (0.38-0.41 ms at 1M, 6.6-6.8
-ms at 10M). Without tie-break scores it skips rows tied at the bound once k are within it
+ms at 10M); a rerun at 09:04 (load 0.8) gave 1.5-2.1x. Without tie-break scores it skips rows tied at the bound once k are within it
 (ties go by row order), which took the learned 1M scan from 2.4-2.5x that time to 1.6-1.9x.
 With tie-break scores, as the product's indexes have, every row tied with the 100th must be
 scored (FAISS breaks no ties): ``bench_mih.py --library L --scores`` (07:52, load 1.1, one run,
