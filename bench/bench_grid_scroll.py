@@ -11,6 +11,9 @@ gap (``app.ui.latency``). It prints, per phase: frames, median / p99 / worst fra
 time from one frame's timer to the next: 16 ms when nothing stalls), and the probe's gaps
 (median, p99, worst, count over 50 ms); and how many fling frames found the scroll position
 moved back since the frame before (the view, not the fling, moved it: 0 when all is well).
+Beside it, what the machine did meanwhile (``bench_gui_latency.MachineWatch``): the hypervisor's
+steal time, and the gaps of a second process that only sleeps 5 ms at a time; a window gap that
+falls in one of the control's was the machine's, not the window's.
 
     QT_QPA_PLATFORM=offscreen python bench/bench_grid_scroll.py [--count 100000] [--frames 600]
         [--library LIB] [--stacks]
@@ -110,7 +113,7 @@ def main() -> int:
                     help="leave setting up the search loops' compiler to the search warm-up's worker")
     ap.add_argument("--stacks", action="store_true", help="sample every thread's stack in GUI-thread stalls")
     args = ap.parse_args()
-    from bench_gui_latency import StallSampler, print_stalls, stalls, window_idle
+    from bench_gui_latency import MachineWatch, StallSampler, print_stalls, stalls, window_idle
     from PySide6.QtWidgets import QApplication
 
     from app.store import open_library
@@ -174,6 +177,7 @@ def main() -> int:
         bar.setValue(fling.asked)
         return None
 
+    watch = MachineWatch()
     probe.enter("fling")
     report("fling", frames(fling, args.frames), probe)
     print(f"fling: {thrown_back[0]} frames found the position moved back", flush=True)
@@ -181,6 +185,8 @@ def main() -> int:
     ends = iter([bar.maximum, lambda: 0] * 5)
     report("jump end/top", frames(lambda: bar.setValue(next(ends)()), 9), probe)
     probe.stop()
+    watch.stop()
+    print(watch.summary(probe.slow_gaps("fling") + probe.slow_gaps("jump end/top")), flush=True)
     if sampler:
         sampler.running = False
         print_stalls(stalls(probe, sampler, ("fling", "jump end/top")))

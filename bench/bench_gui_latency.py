@@ -39,6 +39,59 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 STALL_SAMPLE_MS = 40.0
 
 
+class MachineWatch:
+    """What the machine did to everyone while a bench ran, to tell the window's own stalls from
+    the machine's. A second process (no Qt, no library: a loop that sleeps 5 ms) records its own
+    gaps over ``over_ms``; on a shared virtual machine it stalls too when the hypervisor or
+    another tenant takes the cores. Linux's steal time (``/proc/stat``) is read at start and end.
+    Both clocks are CLOCK_MONOTONIC (``time.perf_counter``), shared by the two processes."""
+
+    LOOP = ("import sys, time\n"
+            "last = time.perf_counter()\n"
+            "while True:\n"
+            "    time.sleep(0.005)\n"
+            "    now = time.perf_counter()\n"
+            "    if now - last > {over}:\n"
+            "        print(last, now, flush=True)\n"
+            "    last = now\n")
+
+    def __init__(self, over_ms: float = 30.0):
+        import subprocess
+
+        self.started = time.perf_counter()
+        self.steal0 = _steal_ms()
+        self.proc = subprocess.Popen([sys.executable, "-c", self.LOOP.format(over=over_ms / 1000)],
+                                     stdout=subprocess.PIPE, text=True)
+        self.gaps: list[tuple[float, float]] = []
+        self.steal = 0.0
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        out, _ = self.proc.communicate(timeout=10)
+        self.gaps = [(float(a), float(b)) for a, b in (line.split() for line in out.splitlines() if line.strip())]
+        self.steal = _steal_ms() - self.steal0
+
+    def seen(self, start: float, end: float) -> bool:
+        """Whether the control process stalled too during the window's gap (start, end)."""
+        return any(a < end and b > start for a, b in self.gaps)
+
+    def summary(self, window_gaps: list[tuple[float, float]]) -> str:
+        both = sum(self.seen(a, b) for a, b in window_gaps)
+        worst = max((b - a for a, b in self.gaps), default=0.0) * 1000
+        return (f"machine: steal {self.steal:.0f} ms over {time.perf_counter() - self.started:.1f} s; a sleeping "
+                f"control process stalled {len(self.gaps)} times over 30 ms (worst {worst:.0f} ms); of the "
+                f"window's {len(window_gaps)} gaps over 50 ms, {both} fell in one of those")
+
+
+def _steal_ms() -> float:
+    """CPU time the hypervisor gave to others, all cores, in ms (0 where not Linux)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        return int(fields[8]) * 1000 / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 class StallSampler(threading.Thread):
     """Samples every thread's Python stack while the GUI thread has not ticked for a while:
     the GUI thread's stack says which slot ran long (or none: Qt's own work, or a wait for the
