@@ -6,7 +6,7 @@ PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.wenyang-installed
 TEST_STAMP := $(VENV)/.wenyang-test-installed
 
-.PHONY: run test test-fast setup bench clean
+.PHONY: run test test-fast setup bench clean pg-server
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,18 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/wenyang-gui
 
+## The store's tests run on SQLite and on a real PostgreSQL server (a throw-away cluster that
+## tests/pgcluster.py starts as an unprivileged user): its programs come from Debian's
+## postgresql package, installed here where they are missing.
+pg-server:
+	@$(PY) tests/pgcluster.py --check || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	  echo "Installing Debian's postgresql package for the store's tests"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null \
+	    && $(PY) tests/pgcluster.py --check; }
+
 ## Set up (once), lint, and run the whole test suite, offscreen.
-test: $(TEST_STAMP)
+test: $(TEST_STAMP) pg-server
 	$(VENV)/bin/ruff check --no-cache .
 	$(VENV)/bin/mypy --no-incremental
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider

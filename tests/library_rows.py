@@ -12,7 +12,9 @@ def content(lib) -> dict[str, list]:
     its queue of pending marks, the log of items whose label evidence changed, and the change counters an undo advances on purpose."""
     lib.keywords.refresh()
     out = {}
-    for (name,) in lib.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+    tables = ("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+              if lib.on_server else "SELECT name FROM sqlite_master WHERE type = 'table'")
+    for (name,) in lib.db.execute(tables).fetchall():
         if name in ("sqlite_sequence", "keyword_pending", "item_changes") or name.startswith("keyword_index"):
             continue
         out[name] = sorted((tuple(r) for r in lib.db.execute(f"SELECT * FROM {name}")), key=repr)

@@ -38,7 +38,7 @@ class CodeRepository:
     def bump(self) -> None:
         self.bumps += 1
         self.db.execute("INSERT INTO meta (key, value) VALUES ('codes_version', '1') ON CONFLICT(key) "
-                        "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+                        "DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)")
 
     def delete_codes(self, model_id: str, modality: str, item_ids: Iterable[int]) -> int:
         data = [(i, model_id, modality) for i in item_ids]

@@ -175,8 +175,8 @@ class ItemRepository:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY " + ORDERS[order]
         if limit is not None or offset:
-            sql += " LIMIT ? OFFSET ?"  # LIMIT -1: no limit (an offset alone needs a LIMIT)
-            args += [-1 if limit is None else limit, offset]
+            sql += " LIMIT ? OFFSET ?"  # an offset alone needs a LIMIT: one no library reaches
+            args += [2 ** 62 if limit is None else limit, offset]
         return [r[0] for r in self.db.execute(sql, args).fetchall()]
 
     def passing(self, label_groups: Iterable[Iterable[str]] = (), collection: int | None = None) -> list[int]:

@@ -77,9 +77,10 @@ class KeywordRepository:
         """(item id, score) of every match, best first, higher scores better: the items that
         match every term, then those that match some (``_tier`` orders each group)."""
         main = leading_terms(terms)
-        tiers = [(all_query(main), [p for t in main for p in t.phrases])]
+        every, some = (ts_all_query, ts_query) if self.lib.on_server else (all_query, fts_query)
+        tiers = [(every(main), [p for t in main for p in t.phrases])]
         if len(terms) > 1:  # one term: "every" and "some" are the same query
-            tiers.append((fts_query(terms), [p for t in terms for p in t.phrases]))
+            tiers.append((some(terms), [p for t in terms for p in t.phrases]))
         ranked: list[tuple[int, float]] = []
         seen: set[int] = set()
         common: dict[tuple[str, ...], bool] = {}
@@ -105,17 +106,23 @@ class KeywordRepository:
             if phrase not in common:
                 common[phrase] = self._common(phrase)
         if not any(common[p] for p in phrases):
-            sql = (f"SELECT keyword_index.rowid, -{_BM25} AS score FROM keyword_index "
-                   "JOIN items ON items.id = keyword_index.rowid "
-                   "WHERE keyword_index MATCH ? ORDER BY score DESC, keyword_index.rowid")
-            args: list = [query]
+            if self.lib.on_server:
+                sql = (f"SELECT keyword_index.rowid, {_TS_RANK} AS score FROM keyword_index "
+                       "JOIN items ON items.id = keyword_index.rowid "
+                       "WHERE document @@ CAST(? AS tsquery) ORDER BY score DESC, keyword_index.rowid")
+                args: list = [query, query]
+            else:
+                sql = (f"SELECT keyword_index.rowid, -{_BM25} AS score FROM keyword_index "
+                       "JOIN items ON items.id = keyword_index.rowid "
+                       "WHERE keyword_index MATCH ? ORDER BY score DESC, keyword_index.rowid")
+                args = [query]
             if allowed is None and want is not None:
                 sql += " LIMIT ?"  # with ``allowed`` the limit applies after filtering
                 args.append(want + len(seen))
             return [(i, s) for i, s in self.db.execute(sql, args) if allowed is None or i in allowed]
         candidates: list[int] = []  # the first WINDOW matches (in import order) that may be shown
-        for (item_id,) in self.db.execute("SELECT rowid FROM keyword_index WHERE keyword_index MATCH ? "
-                                          "ORDER BY rowid", [query]):
+        for (item_id,) in self.db.execute(f"SELECT rowid FROM keyword_index WHERE {self._match} ORDER BY rowid",
+                                          [query]):
             if item_id not in seen and (allowed is None or item_id in allowed):
                 candidates.append(item_id)
                 if len(candidates) >= WINDOW:
@@ -123,7 +130,7 @@ class KeywordRepository:
         # Where each candidate holds the phrases, from the stored tokens (the engine cannot say
         # which column matched without reading every match of the phrase in every column).
         spaced = [f"' ' || {field} || ' '" for field in FIELDS]
-        score = " + ".join(f"{WEIGHTS[field]} * (instr({column}, ?) > 0)"
+        score = " + ".join(f"CASE WHEN instr({column}, ?) > 0 THEN {WEIGHTS[field]} ELSE 0 END"
                            for field, column in zip(FIELDS, spaced) for _ in phrases)
         needles = [" " + " ".join(p) + " " for _ in FIELDS for p in phrases]
         scored: list[tuple[int, float]] = []
@@ -136,8 +143,14 @@ class KeywordRepository:
 
     def _common(self, phrase: tuple[str, ...]) -> bool:
         """Whether ``phrase`` is in more than :data:`COMMON` items (reads at most that many)."""
-        return self.db.execute("SELECT 1 FROM keyword_index WHERE keyword_index MATCH ? "
-                               "LIMIT 1 OFFSET ?", [_quoted(phrase), COMMON]).fetchone() is not None
+        query = ts_phrase(phrase) if self.lib.on_server else _quoted(phrase)
+        return self.db.execute(f"SELECT 1 FROM keyword_index WHERE {self._match} LIMIT 1 OFFSET ?",
+                               [query, COMMON]).fetchone() is not None
+
+    @property
+    def _match(self) -> str:
+        """The condition "the item's text matches the query ``?``" in this library's engine."""
+        return "document @@ CAST(? AS tsquery)" if self.lib.on_server else "keyword_index MATCH ?"
 
     def _exact_ids(self, text: str) -> list[int]:
         """Items whose accession number is the whole query (as typed or NFKC), same case first."""
@@ -146,9 +159,9 @@ class KeywordRepository:
         # One query per spelling: SQLite 3.40 rewrites "a = ? COLLATE NOCASE OR a = ? COLLATE
         # NOCASE" into an IN over the case-sensitive index and misses "m-1" for "M-1".
         for wanted in dict.fromkeys([typed, unicodedata.normalize("NFKC", typed)]):
-            if wanted:
-                rows.update(self.db.execute("SELECT id, accession FROM items "
-                                            "WHERE accession = ? COLLATE NOCASE", [wanted]).fetchall())
+            if wanted and "\x00" not in wanted:  # no accession holds NUL (PostgreSQL's text cannot)
+                same = "lower(accession) = lower(?)" if self.lib.on_server else "accession = ? COLLATE NOCASE"
+                rows.update(self.db.execute(f"SELECT id, accession FROM items WHERE {same}", [wanted]).fetchall())
         return sorted(rows, key=lambda i: (rows[i] != typed, i))
 
     def _accession(self, item_id: int) -> str:
@@ -227,10 +240,13 @@ class KeywordRepository:
         made meanwhile by another writer stays, so that change is indexed next time)."""
         documents = self._documents(item_ids)  # tokenised outside the write transaction
         rows = [(i, *(doc[f] for f in FIELDS)) for i, doc in documents.items()]
+        columns, values = ", ".join(FIELDS), marks(FIELDS)
+        if self.lib.on_server:
+            rows = [(*row, ts_document(doc)) for row, doc in zip(rows, documents.values())]
+            columns, values = columns + ", document", values + ", CAST(? AS tsvector)"
         with self.lib.atomic():
             self.db.execute(f"DELETE FROM keyword_index WHERE rowid IN ({marks(item_ids)})", item_ids)
-            self.db.conn.executemany(f"INSERT INTO keyword_index (rowid, {', '.join(FIELDS)}) "
-                                     f"VALUES (?, {marks(FIELDS)})", rows)
+            self.db.conn.executemany(f"INSERT INTO keyword_index (rowid, {columns}) VALUES (?, {values})", rows)
             self.db.execute(f"DELETE FROM keyword_pending WHERE mark <= ? AND item_id IN "
                             f"({marks(item_ids)})", [last_mark, *item_ids])
 
@@ -251,6 +267,56 @@ class KeywordRepository:
         for item_id, name_en, name_zh in rows:
             names.setdefault(item_id, []).extend(dict.fromkeys([name_en, name_zh]))
         return names
+
+
+# On a PostgreSQL server the index is a tsvector that this module writes from the tokens (no
+# text-search parser of the server's, whose idea of a word depends on its locale), each field
+# weighted as bm25 weighs it here (A the accession, B title and labels, C metadata, D the
+# description) and given positions of its own, so that no phrase runs from one field into the
+# next. ts_rank's weights are, in the order D, C, B, A, those of WEIGHTS over the accession's.
+_TS_WEIGHT = {"accession": "A", "title": "B", "labels": "B", "metadata": "C", "description": "D"}
+_TS_RANK = ("ts_rank(ARRAY[0.1, 0.2, 0.5, 1.0]::float4[], document, CAST(? AS tsquery), 1)")
+_TS_FIELD_SPAN = 3000  # positions per field; PostgreSQL keeps positions up to 16,383
+_TS_MAX_LEXEME = 2000  # bytes; PostgreSQL refuses a word over 2,047
+
+
+def _lexeme(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _usable(token: str) -> bool:
+    return bool(token) and "\x00" not in token and len(token.encode()) <= _TS_MAX_LEXEME
+
+
+def ts_document(fields: dict[str, str]) -> str:
+    """An item's indexed tokens (``KeywordTokenizer.document``) as a tsvector literal."""
+    where: dict[str, list[str]] = {}
+    for number, field in enumerate(FIELDS):
+        base = number * _TS_FIELD_SPAN + 1
+        for at, token in enumerate((fields.get(field) or "").split()):
+            if _usable(token):
+                where.setdefault(token, []).append(f"{min(base + at, base + _TS_FIELD_SPAN - 2)}{_TS_WEIGHT[field]}")
+    return " ".join(f"{_lexeme(token)}:{','.join(spots)}" for token, spots in where.items())
+
+
+def ts_phrase(phrase: tuple[str, ...]) -> str:
+    """A phrase as a tsquery literal: its tokens in a row. Every token is quoted, so nothing typed
+    becomes an operator; an unusable token makes a query that matches nothing."""
+    tokens = [t for t in phrase if t]
+    if not tokens or not all(_usable(t) for t in tokens):
+        return "'\x01'"  # a lexeme no document holds
+    return "(" + " <-> ".join(_lexeme(t) for t in tokens) + ")"
+
+
+def ts_query(terms: Iterable[QueryTerm]) -> str:
+    """As ``fts_query``, for PostgreSQL: any phrase of any term."""
+    return " | ".join(dict.fromkeys(ts_phrase(p) for term in terms for p in term.phrases))
+
+
+def ts_all_query(terms: Iterable[QueryTerm]) -> str:
+    """As ``all_query``, for PostgreSQL: every term, each as any of its phrases."""
+    return " & ".join(dict.fromkeys(
+        "(" + " | ".join(dict.fromkeys(ts_phrase(p) for p in term.phrases)) + ")" for term in terms))
 
 
 def _quoted(phrase: tuple[str, ...]) -> str:

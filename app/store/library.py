@@ -21,13 +21,15 @@ DB_NAME = "library.sqlite"
 # trainer at once) before giving up; transactions are short, so this is only ever reached
 # when another program holds the library.
 BUSY_TIMEOUT_MS = 30_000
+# On a PostgreSQL server: the advisory lock that a write transaction holds (one writer at a time).
+WRITE_LOCK = 0x57454E5A
 
 
 class Library:
     """An open library. Repositories hang off it: ``items``, ``labels``, ``collections``,
     ``models``, ``codes``, ``suggestions``, ``keywords``, ``signatures``."""
 
-    def __init__(self, root: Path, db: sqlite_utils.Database, read_only: bool = False):
+    def __init__(self, root: Path, db, read_only: bool = False, dsn: str | None = None):
         from app.store.codes import CodeRepository
         from app.store.collections import CollectionRepository
         from app.store.evidence import EvidenceRepository
@@ -40,8 +42,9 @@ class Library:
         from app.store.suggestions import SuggestionRepository
         from app.store.trash import TrashRepository
 
-        self.root = root
-        self.db = db
+        self.root = root  # on PostgreSQL: the shared folder of its photos, thumbnails and models
+        self.db = db      # sqlite_utils.Database, or app.store.pg.PgDatabase
+        self.dsn = dsn    # the PostgreSQL server's connection string, or None for an SQLite file
         self.read_only = read_only  # on a read-only medium: browse, search and export only
         self.items = ItemRepository(self)
         self.labels = LabelRepository(self)
@@ -56,6 +59,15 @@ class Library:
         self.trash = TrashRepository(self)    # deleted items, restorable as they were
 
     # -- locations -------------------------------------------------------------------------
+    @property
+    def location(self) -> str | Path:
+        """What ``open_library`` opens this library again from: its folder, or its server."""
+        return self.dsn or self.root
+
+    @property
+    def on_server(self) -> bool:
+        return self.dsn is not None
+
     @property
     def db_path(self) -> Path:
         return self.root / DB_NAME
@@ -117,7 +129,13 @@ class Library:
             with self.db.atomic():
                 yield self.db
             return
-        conn.execute("BEGIN IMMEDIATE")
+        if self.on_server:
+            # One writer at a time, as SQLite has it: the store's check-then-write steps (is this
+            # photo new? is this accession free?) stay right with several workstations writing.
+            conn.execute("BEGIN")
+            conn.execute("SELECT pg_advisory_xact_lock(?)", [WRITE_LOCK])
+        else:
+            conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
         except BaseException:
@@ -141,6 +159,8 @@ class Library:
         of changed rows) or by any other (SQLite's ``data_version``): what may be kept
         between two reads while it stays the same."""
         conn = self.db.conn
+        if self.on_server:  # the newest transaction id: any write by anyone moves it
+            return conn.total_changes, conn.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())").fetchone()[0]
         return conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0]
 
     def set_meta(self, key: str, value: str) -> None:
@@ -151,10 +171,14 @@ class Library:
     def scheme(self) -> LabelScheme:
         return self.labels.scheme()
 
-    def reader(self) -> sqlite3.Connection:
+    def reader(self):
         """A read-only connection of its own to this library's file, for a worker thread that
         must not share the library's connection while it writes (the caller closes it). In WAL
         mode it reads what was committed, beside the writer."""
+        if self.on_server:
+            from app.store.pg import PgConnection
+
+            return PgConnection(str(self.dsn))
         conn = sqlite3.connect(self.db_path.resolve().as_uri() + "?mode=ro", uri=True, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return conn
@@ -196,9 +220,15 @@ def _precheck(db_path: Path) -> int:
 
 def open_library(root: str | Path, create: bool = False) -> Library:
     """Open the library folder ``root``; with ``create`` make it (and seed the default scheme).
+    ``root`` may instead name a database on a PostgreSQL server (``postgresql://…``): see
+    ``open_server_library``.
 
     A library written by a newer Wenyang is refused before anything is written.
     """
+    from app.store.pg import is_dsn
+
+    if is_dsn(root):
+        return open_server_library(str(root), create=create)
     root = Path(root).expanduser()
     db_path = root / DB_NAME
     if db_path.exists():
@@ -277,3 +307,60 @@ def _seed(lib: Library) -> None:
         lib.labels.replace_all(LabelScheme.from_dict(data))
         lib.set_meta("created", now_iso())
         lib.set_meta("created_by", f"wenyang {app.__version__}")
+
+
+FILES_KEY = "files_root"
+
+
+def open_server_library(dsn: str, create: bool = False, files: str | Path | None = None) -> Library:
+    """Open the library in the PostgreSQL database ``dsn``; with ``create`` make it there (the
+    database itself must exist, made by the server's administrator). Photos, thumbnails and
+    models live in a shared folder that every workstation sees under the same path: ``files``
+    when it is made (default: a folder named after the database in the user's documents), kept
+    in the library's ``meta`` table. A library of a newer Wenyang is refused before anything is
+    written, as on SQLite."""
+    from app.store.pg import PgConnection, PgDatabase, ServerError
+
+    try:
+        conn = PgConnection(dsn)
+    except ServerError as exc:
+        raise LibraryError(f"Cannot connect to the library's server: {exc}") from None
+    try:
+        version = migrations.recorded_version(conn)
+        migrations.check_version(version, _shown(dsn))
+        if version == 0:
+            tables = conn.execute("SELECT COUNT(*) FROM information_schema.tables "
+                                  "WHERE table_schema = current_schema()").fetchone()
+            if tables and tables[0]:
+                raise LibraryError(f"The database {_shown(dsn)} holds tables but is not a Wenyang library; "
+                                   "nothing was changed. Name an empty database.")
+            if not create:
+                raise LibraryError(f"There is no Wenyang library in {_shown(dsn)}. Create one with "
+                                   f"`wenyang init {_shown(dsn)}`.")
+        migrations.migrate(conn, _shown(dsn))
+        db = PgDatabase(conn)
+        stored = db.execute("SELECT value FROM meta WHERE key = ?", [FILES_KEY]).fetchone()
+        root = Path(stored[0] if stored else (files or Path.home() / "Wenyang" / conn.database)).expanduser()
+        for sub in ("", "thumbnails", "models"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        lib = Library(root, db, dsn=dsn)
+        if version == 0:
+            lib.set_meta(FILES_KEY, str(root))
+            _seed(lib)
+    except ServerError as exc:
+        conn.close()
+        raise LibraryError(f"Cannot open the library in {_shown(dsn)}: {exc}") from exc
+    except OSError as exc:
+        conn.close()
+        raise LibraryError(f"Cannot make the library's shared folder: {exc}") from None
+    except BaseException:
+        conn.close()
+        raise
+    return lib
+
+
+def _shown(dsn: str) -> str:
+    """A connection string as shown to people: without its password."""
+    from app.store.pg import without_password
+
+    return without_password(dsn)

@@ -291,10 +291,18 @@ MIGRATIONS: list[Migration] = [
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
-def recorded_version(conn: sqlite3.Connection) -> int:
+def is_postgresql(conn) -> bool:
+    """Whether ``conn`` is a PostgreSQL connection (``app.store.pg``) rather than SQLite's."""
+    return getattr(conn, "dialect", "sqlite") == "postgresql"
+
+
+def recorded_version(conn) -> int:
     """Highest migration recorded in the database (0 for a new, empty one)."""
-    has_table = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='_migrations'").fetchone()
+    if is_postgresql(conn):
+        has_table = conn.execute("SELECT to_regclass('_migrations')").fetchone()[0] is not None
+    else:
+        has_table = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='_migrations'").fetchone()
     if not has_table:
         return 0
     row = conn.execute("SELECT MAX(id) FROM _migrations").fetchone()
@@ -309,19 +317,40 @@ def check_version(version: int, where: str) -> None:
             "Install the newer Wenyang to open it. Nothing was changed.")
 
 
-def migrate(conn: sqlite3.Connection, where: str = "this location") -> list[int]:
+# Two workstations opening a new PostgreSQL library at once: one migrates, the other waits.
+_PG_MIGRATION_LOCK = 0x57454E59
+
+
+def migrate(conn, where: str = "this location") -> list[int]:
     """Apply every pending migration, each in its own transaction. Returns the ids applied."""
     check_version(recorded_version(conn), where)
-    conn.execute("CREATE TABLE IF NOT EXISTS _migrations "
-                 "(id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)")
+    postgresql = is_postgresql(conn)
+    if postgresql:
+        from app.store.schema_pg import steps
+
+        pg_steps = steps(TRASHED_TABLES)
+        conn.execute("BEGIN")
+        conn.execute("SELECT pg_advisory_xact_lock(?)", [_PG_MIGRATION_LOCK])
+        conn.execute("CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                     "applied TEXT NOT NULL)")
+        conn.execute("COMMIT")
+    else:
+        conn.execute("CREATE TABLE IF NOT EXISTS _migrations "
+                     "(id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)")
     applied = []
-    current = recorded_version(conn)
     for number, name, step in MIGRATIONS:
-        if number <= current:
+        if number <= recorded_version(conn):
             continue
-        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN" if postgresql else "BEGIN IMMEDIATE")
         try:
-            step(conn)
+            if postgresql:  # wait for another process migrating, then look again
+                conn.execute("SELECT pg_advisory_xact_lock(?)", [_PG_MIGRATION_LOCK])
+                if number <= recorded_version(conn):
+                    conn.execute("COMMIT")
+                    continue
+                pg_steps[number](conn)
+            else:
+                step(conn)
             conn.execute("INSERT INTO _migrations (id, name, applied) VALUES (?, ?, ?)",
                          (number, name, _dt.datetime.now(_dt.timezone.utc).isoformat()))
             conn.execute("COMMIT")

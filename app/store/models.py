@@ -44,7 +44,7 @@ class ModelRepository:
     def activate(self, model_id: str) -> None:
         with self.lib.atomic():
             self.get(model_id)
-            self.db.execute("UPDATE models SET active = (id = ?)", [model_id])
+            self.db.execute("UPDATE models SET active = CASE WHEN id = ? THEN 1 ELSE 0 END", [model_id])
 
     def get(self, model_id: str) -> ModelRecord:
         """A registered model (cached: cards carry the vocabulary and are costly to parse)."""

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from app.store.sql import chunks, marks
+from app.store.sql import chunks, marks, table_shape
 
 if TYPE_CHECKING:
     from app.store.library import Library
@@ -90,16 +90,13 @@ class SnapshotStore:
                 self._restore(rows)
             for counter in sorted({COUNTERS[r.scope.table] for r in snapshot if r.scope.table in COUNTERS}):
                 self.db.execute("INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT(key) "
-                                "DO UPDATE SET value = CAST(value AS INTEGER) + 1", [counter])
+                                "DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)", [counter])
 
     # -- helpers ---------------------------------------------------------------------------
     def _shape(self, table: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if table not in ORDER:
             raise ValueError(f"No undo for table {table!r}.")
-        info = self.db.execute(f"PRAGMA table_info({table})").fetchall()
-        columns = tuple(r[1] for r in info)
-        key = tuple(r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5]))
-        return columns, key
+        return table_shape(self.db, table)
 
     def _select(self, scope: Scope, what: str) -> list[tuple]:
         where, fixed = scope.conditions()

@@ -29,7 +29,7 @@ def rows_in(db, sql: str, values: Iterable, args: Sequence = (), tail: str = "")
 
 def passing_sql(label_groups: Iterable[Iterable[str]] = (), collection: int | None = None) -> tuple[str, list]:
     """``SELECT id FROM items WHERE …`` for ``ItemRepository.passing`` (and counts within it)."""
-    sql = "SELECT id FROM items WHERE 1"
+    sql = "SELECT id FROM items WHERE 1 = 1"
     args: list[str | int] = []
     for group in label_groups:
         ids = sorted(group)
@@ -39,3 +39,20 @@ def passing_sql(label_groups: Iterable[Iterable[str]] = (), collection: int | No
         sql += " AND id IN (SELECT item_id FROM collection_items WHERE collection_id = ?)"
         args.append(collection)
     return sql, args
+
+
+def table_shape(db, table: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The columns of ``table`` in order, and its primary key's, from the engine's catalogue."""
+    if getattr(db, "dialect", "sqlite") == "postgresql":
+        columns = tuple(r[0] for r in db.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = ? ORDER BY ordinal_position", [table]))
+        key = tuple(r[0] for r in db.execute(
+            "SELECT k.column_name FROM information_schema.table_constraints c "
+            "JOIN information_schema.key_column_usage k ON k.constraint_name = c.constraint_name "
+            "AND k.table_schema = c.table_schema AND k.table_name = c.table_name "
+            "WHERE c.table_schema = current_schema() AND c.table_name = ? AND c.constraint_type = 'PRIMARY KEY' "
+            "ORDER BY k.ordinal_position", [table]))
+        return columns, key
+    info = db.execute(f"PRAGMA table_info({table})").fetchall()
+    return tuple(r[1] for r in info), tuple(r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5]))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from app.core.errors import WenyangError
 from app.core.models import now_iso
 from app.store.migrations import TRASHED_TABLES
-from app.store.sql import chunks, marks
+from app.store.sql import chunks, marks, table_shape
 
 if TYPE_CHECKING:
     from app.store.library import Library
@@ -175,7 +175,7 @@ class TrashRepository:
     def empty_photos(self, entries: Iterable[int] | None = None) -> list[tuple[str, str]]:
         """Forget trashed single photos for good (all when None); returns their (path, sha256)."""
         if entries is None:
-            where, args = "1", []
+            where, args = "1 = 1", []
         else:
             args = sorted({int(i) for i in entries})
             where = f"rowid IN ({marks(args)})"
@@ -240,7 +240,7 @@ class TrashRepository:
                 out.append(old)
                 continue
             new = int(self.db.execute("SELECT MAX(m) + 1 FROM (SELECT MAX(id) AS m FROM items UNION ALL "
-                                      "SELECT MAX(id) FROM trash_items)").fetchone()[0])
+                                      "SELECT MAX(id) FROM trash_items) AS taken").fetchone()[0])
             for table in TRASHED_TABLES:
                 column = "id" if table == "items" else "item_id"
                 self.db.execute(f"UPDATE trash_{table} SET {column} = ? WHERE {column} = ?", [new, old])
@@ -256,4 +256,4 @@ class TrashRepository:
                 self.db.execute(f"DELETE FROM trash_{table} WHERE {column} IN ({marks(chunk)})", list(chunk))
 
     def _columns(self, table: str) -> list[str]:
-        return [r[1] for r in self.db.execute(f"PRAGMA table_info({table})")]
+        return list(table_shape(self.db, table)[0])

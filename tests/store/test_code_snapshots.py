@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from app.core.models import Item
 from app.store.codes import CodeRow
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 
 def _fill(library, n: int, seed: int):

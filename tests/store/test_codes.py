@@ -9,6 +9,8 @@ from app.core.models import Item
 from app.store import codes as codes_module
 from app.store.codes import CodeRow
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 
 @pytest.fixture
 def item_ids(library):
@@ -171,7 +173,7 @@ def test_another_writer_since_means_every_row_is_read_again(library, monkeypatch
     rng = np.random.default_rng(4)
     ids, since = _snapshotted(library, "W", 6, 4, rng)
     library.codes.put("m", "image", rows_for([ids[4]], 32, rng)[2])
-    with open_library(library.root) as other:  # another process writes a code meanwhile
+    with open_library(library.location) as other:  # another process writes a code meanwhile
         other.codes.put("m", "image", rows_for([ids[5]], 32, rng)[2])
     reads = _spied_reads(monkeypatch)
     library.codes.update_snapshot("m", "image", [ids[4]], since)

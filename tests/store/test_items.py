@@ -8,6 +8,8 @@ import pytest
 from app.core.errors import NotFound, SchemeError, WenyangError
 from app.core.models import Item, Photo
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 
 def photo(n: int, **kw) -> Photo:
     return Photo(path=f"/photos/{n}.jpg", sha256=hashlib.sha256(str(n).encode()).hexdigest(),

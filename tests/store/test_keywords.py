@@ -17,6 +17,8 @@ from app.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from app.text.keywords import QueryTerm
 from tests import samples
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 
 def add(lib, accession: str, **fields) -> int:
     return lib.items.add(Item(accession=accession, **fields))
@@ -145,13 +147,22 @@ def test_deleting_items_removes_them_from_the_index(catalogue):
 
 def test_writes_by_another_connection_are_indexed(catalogue):
     lib, ids = catalogue
-    other = sqlite3.connect(lib.db_path)  # no Python functions registered: plain SQL triggers
-    other.execute("PRAGMA foreign_keys = ON")
-    with other:
-        other.execute("UPDATE items SET description = '粉色纱衫' WHERE id = ?", [ids["shoes"]])
-        other.execute("INSERT INTO item_labels (item_id, label_id) VALUES (?, 'lotus')", [ids["badge"]])
-        other.execute("UPDATE labels SET name_en = 'Sacred lotus' WHERE id = 'lotus'")
-    other.close()
+    writes = [("UPDATE items SET description = '粉色纱衫' WHERE id = ?", [ids["shoes"]]),
+              ("INSERT INTO item_labels (item_id, label_id) VALUES (?, 'lotus')", [ids["badge"]]),
+              ("UPDATE labels SET name_en = 'Sacred lotus' WHERE id = 'lotus'", [])]
+    if lib.on_server:  # another connection to the server, with no Wenyang code in between
+        import psycopg
+
+        with psycopg.connect(lib.dsn, autocommit=True) as other:
+            for sql, args in writes:
+                other.execute(sql.replace("?", "%s"), args)
+    else:
+        other = sqlite3.connect(lib.db_path)  # no Python functions registered: plain SQL triggers
+        other.execute("PRAGMA foreign_keys = ON")
+        with other:
+            for sql, args in writes:
+                other.execute(sql, args)
+        other.close()
     assert found(lib, "粉色") == [ids["shoes"]] and found(lib, "sacred") == [ids["badge"]]
 
 

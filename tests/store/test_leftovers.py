@@ -15,6 +15,8 @@ from app.exchange.export_csv import export_csv
 from app.store import open_library
 from tests import samples
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 
 def _dead_pid() -> int:
     proc = subprocess.Popen([sys.executable, "-c", "pass"])

@@ -12,6 +12,8 @@ from app.store import open_library
 from app.store.library import DB_NAME
 from app.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 
 def test_create_makes_the_folder_layout_and_seeds_the_scheme(tmp_path):
     root = tmp_path / "new" / "lib"

@@ -13,6 +13,8 @@ from tests import samples
 NFC, NFD = "Broderie à fleurs", unicodedata.normalize("NFD", "Broderie à fleurs")
 UNIFIED, COMPAT = "\u6717", "\uf929"  # 朗 and its CJK compatibility ideograph
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 
 def test_the_two_spellings_differ_in_code_points():
     assert NFC != NFD and UNIFIED != COMPAT

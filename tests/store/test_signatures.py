@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from app.core.models import Item
 from app.store import open_library
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 
 def test_signatures_round_trip_change_the_version_and_follow_deletes(tmp_path):

@@ -6,6 +6,8 @@ import pytest
 from app.core.errors import NotFound, WenyangError
 from app.core.models import Item
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 
 @pytest.fixture
 def items(library):

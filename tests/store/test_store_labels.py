@@ -8,6 +8,8 @@ from app.core.models import Item
 from app.core.scheme import Facet, Label, LabelScheme
 from app.store import open_library
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 
 def tags(lib, item_id) -> dict[str, str]:
     """label id → source ('user', 'import', 'implied', ...)."""
@@ -261,7 +263,7 @@ def test_merge_in_adds_and_renames_but_never_deletes(library):
 
 
 def test_scheme_changes_are_seen_by_another_open_library(library):
-    other = open_library(library.root)
+    other = open_library(library.location)
     try:
         assert "fish" not in other.scheme.labels
         library.labels.add("Fish", "鱼", parent="Animal")

@@ -1,0 +1,250 @@
+"""The store on a PostgreSQL server: a connection that the repositories use as they use SQLite's.
+
+The repositories write SQLite's SQL with ``?`` placeholders. ``PgConnection.execute`` turns a
+statement into PostgreSQL's once (cached): placeholders become ``%s``, ``INSERT OR IGNORE``
+becomes ``ON CONFLICT DO NOTHING``, ``INSERT OR REPLACE`` an upsert on the table's key, and an
+insert into a table with a generated ``id`` returns it (``lastrowid``, as sqlite3 gives).
+What cannot be said the same way in both (full-text search, the schema's catalogue, triggers)
+is written for each engine where it is used; ``Dialect.name`` tells which.
+
+The connection runs in autocommit mode and the store's ``BEGIN``/``COMMIT``/``SAVEPOINT``
+statements pass through unchanged, as on SQLite, so ``Library.atomic`` works on both.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import psycopg
+from psycopg import pq
+
+SCHEMES = ("postgresql://", "postgres://")
+
+# Each table's key, for INSERT OR REPLACE (an upsert on that key).
+KEYS = {
+    "meta": ("key",), "facets": ("id",), "labels": ("id",), "models": ("id",),
+    "item_labels": ("item_id", "label_id"), "collection_items": ("collection_id", "item_id"),
+    "codes": ("item_id", "model_id", "modality"), "suggestions": ("item_id", "model_id", "label_id"),
+    "code_snapshots": ("model_id", "modality"), "photo_signatures": ("item_id",),
+    "encode_marks": ("model_id",),
+}
+# Tables whose row number the database generates, and its column: an insert returns it.
+GENERATED_ID = {"items": "id", "photos": "id", "collections": "id", "trash_lone_photos": "rowid"}
+
+
+ServerError = psycopg.Error
+
+
+def without_password(dsn: str) -> str:
+    """``dsn`` with any password replaced by ``***``, for messages."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", re.sub(r"(password=)[^&\s]*", r"\1***", dsn))
+
+
+def is_dsn(text: str | object) -> bool:
+    """Whether a library location names a PostgreSQL server rather than a folder."""
+    return isinstance(text, str) and text.startswith(SCHEMES)
+
+
+def _outside_quotes(sql: str) -> Iterator[tuple[bool, str]]:
+    """``sql`` in pieces, each with whether it is outside a '…' string literal."""
+    for i, piece in enumerate(re.split(r"('(?:[^']|'')*')", sql)):
+        yield i % 2 == 0, piece
+
+
+_GROUP_CONCAT = re.compile(r"\bgroup_concat\(([\w.]+)\)", re.I)
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")  # sqlite3's :name placeholders
+_INSERT = re.compile(r"^\s*INSERT\s+(?:OR\s+(IGNORE|REPLACE)\s+)?INTO\s+(\w+)\s*(\(([^)]*)\))?", re.I | re.S)
+
+
+@functools.lru_cache(maxsize=2048)
+def translate(sql: str) -> tuple[str, bool]:
+    """PostgreSQL's text of the store's statement ``sql``, and whether it returns a new id."""
+    out = []
+    for outside, piece in _outside_quotes(sql):
+        if outside:
+            piece = _NAMED.sub(r"%(\1)s", piece.replace("%", "%%").replace("?", "%s"))
+            piece = _GROUP_CONCAT.sub(r"string_agg(CAST(\1 AS TEXT), ',')", piece)
+        else:
+            piece = piece.replace("%", "%%")
+        out.append(piece)
+    text = "".join(out)
+    match = _INSERT.match(text)
+    if not match:
+        return text, False
+    conflict, table, _, columns = match.groups()
+    text = text[:match.start()] + re.sub(r"\s+OR\s+(IGNORE|REPLACE)", "", text[:match.end()], count=1, flags=re.I) \
+        + text[match.end():]
+    if conflict and conflict.upper() == "IGNORE":
+        text += " ON CONFLICT DO NOTHING"
+    elif conflict:
+        key = KEYS.get(table.lower())
+        if key is None or columns is None:
+            raise ValueError(f"INSERT OR REPLACE into {table} needs a known key and named columns")
+        names = [c.strip() for c in columns.split(",")]
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in names if c not in key)
+        text += f" ON CONFLICT ({', '.join(key)}) " + (f"DO UPDATE SET {updates}" if updates else "DO NOTHING")
+    generated = GENERATED_ID.get(table.lower())
+    returns = generated is not None and " RETURNING " not in text.upper()
+    if returns:
+        text += f" RETURNING {generated}"
+    return text, returns
+
+
+@functools.lru_cache(maxsize=512)
+def explicit_number(sql: str) -> tuple[str, str] | None:
+    """(table, column) when ``sql`` inserts rows carrying their own generated number (a restore
+    from the trash, a copy): the table's sequence must then move past them."""
+    match = _INSERT.match(sql)
+    if not match:
+        return None
+    table, columns = match.group(2).lower(), match.group(4)
+    generated = GENERATED_ID.get(table)
+    if generated is None:
+        return None
+    if columns is None or generated in [c.strip().lower() for c in columns.split(",")]:
+        return table, generated
+    return None
+
+
+class PgCursor:
+    """What sqlite3's cursor gives the store: rows, ``lastrowid`` and ``rowcount``."""
+
+    def __init__(self, cursor: psycopg.Cursor, returns_id: bool):
+        self._cursor = cursor
+        self.lastrowid: int | None = None
+        self.rowcount = cursor.rowcount
+        self._first: tuple | None = None
+        if returns_id:
+            row = cursor.fetchone() if cursor.description else None
+            self.lastrowid = int(row[0]) if row else None
+
+    @property
+    def description(self):
+        return self._cursor.description
+
+    def fetchone(self) -> tuple | None:
+        return self._cursor.fetchone() if self._cursor.description else None
+
+    def fetchall(self) -> list[tuple]:
+        return self._cursor.fetchall() if self._cursor.description else []
+
+    def fetchmany(self, size: int) -> list[tuple]:
+        return self._cursor.fetchmany(size) if self._cursor.description else []
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self._cursor) if self._cursor.description else iter(())
+
+    def close(self) -> None:
+        self._cursor.close()
+
+
+class PgConnection:
+    """A psycopg connection with the part of sqlite3.Connection's manner the store uses."""
+
+    dialect = "postgresql"
+
+    def __init__(self, dsn: str):
+        self.dsn = dsn
+        self.raw = psycopg.connect(dsn, autocommit=True)
+        self.total_changes = 0
+
+    @property
+    def database(self) -> str:
+        return self.raw.info.dbname
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> PgCursor:
+        text, returns = translate(sql)
+        cursor = self.raw.cursor()
+        args = params if isinstance(params, dict) else list(params) if params is not None else []
+        cursor.execute(text, args)  # type: ignore[arg-type]
+        if cursor.rowcount and cursor.rowcount > 0 and not cursor.description:
+            self.total_changes += cursor.rowcount
+        result = PgCursor(cursor, returns)
+        numbered = explicit_number(sql)
+        if numbered and cursor.rowcount:
+            self._follow_sequence(*numbered)
+        return result
+
+    def _follow_sequence(self, table: str, column: str) -> None:
+        """Set ``table``'s sequence to its highest number, as SQLite numbers a new row after the
+        highest (rows inserted with their own numbers would otherwise meet the sequence later)."""
+        self.raw.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+                         f"(SELECT COALESCE(MAX({column}), 0) + 1 FROM {table}), false)")
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> PgCursor:
+        text, _ = translate(sql)
+        cursor = self.raw.cursor()
+        cursor.executemany(text, [list(r) for r in rows])  # type: ignore[arg-type]
+        if cursor.rowcount and cursor.rowcount > 0:
+            self.total_changes += cursor.rowcount
+        return PgCursor(cursor, False)
+
+    def commit(self) -> None:
+        """As sqlite3's in autocommit mode: statements are committed as they run."""
+        if self.in_transaction:
+            self.raw.execute("COMMIT")
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+class _Table:
+    """The two sqlite-utils table calls the store makes, on PostgreSQL."""
+
+    def __init__(self, db: PgDatabase, name: str):
+        self.db, self.name = db, name
+
+    def insert_all(self, rows: Iterable[dict], replace: bool = False) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        columns = list(rows[0])
+        verb = "INSERT OR REPLACE" if replace else "INSERT"
+        self.db.conn.executemany(f"{verb} INTO {self.name} ({', '.join(columns)}) "
+                                 f"VALUES ({', '.join('?' * len(columns))})", [[r[c] for c in columns] for r in rows])
+
+    def delete_where(self, where: str, args: Sequence[Any]) -> None:
+        self.db.execute(f"DELETE FROM {self.name} WHERE {where}", args)
+
+
+class PgDatabase:
+    """What ``sqlite_utils.Database`` gives the store (``execute``, ``conn``, ``atomic``,
+    ``table``), over one ``PgConnection``."""
+
+    dialect = "postgresql"
+
+    def __init__(self, conn: PgConnection):
+        self.conn = conn
+        self._savepoints = 0
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> PgCursor:
+        return self.conn.execute(sql, params)
+
+    def table(self, name: str) -> _Table:
+        return _Table(self, name)
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[PgDatabase]:
+        """A savepoint inside the open transaction."""
+        self._savepoints += 1
+        name = f"wenyang_{self._savepoints}"
+        self.conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield self
+        except BaseException:
+            self.conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            self.conn.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        finally:
+            self._savepoints -= 1
+        self.conn.execute(f"RELEASE SAVEPOINT {name}")
+
+    def close(self) -> None:
+        self.conn.close()

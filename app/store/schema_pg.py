@@ -1,0 +1,166 @@
+"""The numbered migrations (``app.store.migrations``) as PostgreSQL says them.
+
+Each number here makes on a PostgreSQL server what the migration of the same number makes in
+an SQLite library: the same tables, columns, keys, indexes and change-log triggers, so that the
+repositories' SQL runs on both (``app.store.pg`` translates what differs statement by statement).
+Where SQLite has something PostgreSQL lacks, this says it another way:
+- an ``INTEGER PRIMARY KEY`` is a ``BIGSERIAL``; a ``BLOB`` a ``BYTEA``; a ``REAL`` a double;
+- the implicit ``rowid`` that the store reads from ``labels`` and ``trash_lone_photos`` is a
+  column of that name, numbered by a sequence;
+- triggers call PL/pgSQL functions; foreign keys are deferrable (undo re-inserts a label whose
+  parent comes back later in the same transaction, as ``PRAGMA defer_foreign_keys`` allows);
+- the keyword index is a table of the same fields (the jieba tokens, made in Python) with a
+  ``tsvector`` of them, written by ``app.store.keywords``, and a GIN index (PostgreSQL's own
+  full-text search);
+- accession numbers ignoring case are indexed on ``lower(accession)``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+FK = "DEFERRABLE INITIALLY IMMEDIATE"
+
+
+def _items_fk(column: str = "item_id") -> str:
+    return f"{column} BIGINT NOT NULL REFERENCES items(id) ON DELETE CASCADE {FK}"
+
+
+# SQLite's functions that the store's SQL calls, said in PostgreSQL (group_concat is rewritten by
+# ``app.store.pg.translate``: an aggregate made of SQL would join its strings in quadratic time).
+COMPAT = [
+    "CREATE FUNCTION json_extract(doc TEXT, path TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE "
+    "AS $$ SELECT (doc::jsonb) #>> string_to_array(substr(path, 3), '.') $$",
+    "CREATE FUNCTION instr(haystack TEXT, needle TEXT) RETURNS INTEGER LANGUAGE sql IMMUTABLE "
+    "AS $$ SELECT strpos(haystack, needle) $$",
+]
+
+M001 = [
+    *COMPAT,
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
+    "CREATE TABLE items (id BIGSERIAL PRIMARY KEY, accession TEXT NOT NULL UNIQUE, "
+    "title TEXT NOT NULL DEFAULT '', description TEXT NOT NULL DEFAULT '', metadata TEXT NOT NULL DEFAULT '{}', "
+    "created TEXT NOT NULL, modified TEXT NOT NULL)",
+    f"CREATE TABLE photos (id BIGSERIAL PRIMARY KEY, {_items_fk()}, path TEXT NOT NULL, "
+    "sha256 TEXT NOT NULL UNIQUE, size BIGINT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, "
+    "format TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', position INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL)",
+    "CREATE INDEX idx_photos_item ON photos(item_id)",
+    "CREATE TABLE facets (id TEXT PRIMARY KEY, name_en TEXT NOT NULL, name_zh TEXT NOT NULL, "
+    "position INTEGER NOT NULL DEFAULT 0)",
+    f"CREATE TABLE labels (id TEXT PRIMARY KEY, facet TEXT NOT NULL REFERENCES facets(id) {FK}, "
+    f"parent TEXT REFERENCES labels(id) {FK}, name_en TEXT NOT NULL, name_zh TEXT NOT NULL, "
+    "position INTEGER NOT NULL DEFAULT 0, rowid BIGSERIAL UNIQUE)",
+    f"CREATE TABLE item_labels ({_items_fk()}, label_id TEXT NOT NULL REFERENCES labels(id) {FK}, "
+    "source TEXT NOT NULL DEFAULT 'user', PRIMARY KEY (item_id, label_id))",
+    "CREATE INDEX idx_item_labels_label ON item_labels(label_id)",
+    "CREATE TABLE collections (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
+    "description TEXT NOT NULL DEFAULT '', created TEXT NOT NULL)",
+    f"CREATE TABLE collection_items (collection_id BIGINT NOT NULL REFERENCES collections(id) ON DELETE CASCADE "
+    f"{FK}, {_items_fk()}, position INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (collection_id, item_id))",
+    "CREATE TABLE models (id TEXT PRIMARY KEY, bits INTEGER NOT NULL, mode TEXT NOT NULL, "
+    "card TEXT NOT NULL DEFAULT '{}', created TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 0)",
+    f"CREATE TABLE codes ({_items_fk()}, model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE {FK}, "
+    "modality TEXT NOT NULL CHECK (modality IN ('image', 'text', 'label')), code BYTEA NOT NULL, score BYTEA, "
+    "source_hash TEXT NOT NULL DEFAULT '', PRIMARY KEY (item_id, model_id, modality))",
+    "CREATE INDEX idx_codes_model ON codes(model_id, modality)",
+    f"CREATE TABLE suggestions ({_items_fk()}, model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE {FK}, "
+    f"label_id TEXT NOT NULL REFERENCES labels(id) ON DELETE CASCADE {FK}, confidence DOUBLE PRECISION NOT NULL, "
+    "status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'accepted', 'rejected')), "
+    "PRIMARY KEY (item_id, model_id, label_id))",
+]
+
+M002 = ["DROP INDEX IF EXISTS idx_codes_model",
+        "CREATE INDEX idx_codes_model_item ON codes(model_id, modality, item_id)"]
+
+M003 = [f"CREATE TABLE code_snapshots (model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE {FK}, "
+        "modality TEXT NOT NULL, codes_version BIGINT NOT NULL, n BIGINT NOT NULL, ids BYTEA NOT NULL, "
+        "codes BYTEA NOT NULL, PRIMARY KEY (model_id, modality))"]
+
+
+def _trigger(name: str, table: str, timing: str, body: str, when: str = "") -> list[str]:
+    """A PL/pgSQL trigger function ``name`` and its row trigger on ``table``."""
+    return [f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$",
+            f"CREATE TRIGGER {name} AFTER {timing} ON {table} FOR EACH ROW "
+            f"{'WHEN (' + when + ') ' if when else ''}EXECUTE FUNCTION {name}()"]
+
+
+def _marks(log: str, table: str, key: str, events: tuple[str, ...], prefix: str,
+           update_columns: str = "", update_when: str = "") -> list[str]:
+    """Triggers writing the item of every inserted, updated and deleted row of ``table`` (its
+    column ``key``) into the log table ``log``."""
+    out: list[str] = []
+    for event in events:
+        values = {"INSERT": f"(NEW.{key})", "UPDATE": f"(OLD.{key}), (NEW.{key})", "DELETE": f"(OLD.{key})"}[event]
+        timing = f"UPDATE OF {update_columns}" if event == "UPDATE" and update_columns else event
+        out += _trigger(f"{prefix}_{table}_{event.lower()}", table, timing,
+                        f"INSERT INTO {log} (item_id) VALUES {values};",
+                        update_when if event == "UPDATE" else "")
+    return out
+
+
+_CHANGED = ("OLD.{c} IS DISTINCT FROM NEW.{c}")
+
+
+def _any_changed(*columns: str) -> str:
+    return " OR ".join(_CHANGED.format(c=c) for c in columns)
+
+
+M004 = [
+    "CREATE TABLE keyword_index (rowid BIGINT PRIMARY KEY, accession TEXT NOT NULL DEFAULT '', "
+    "title TEXT NOT NULL DEFAULT '', description TEXT NOT NULL DEFAULT '', metadata TEXT NOT NULL DEFAULT '', "
+    "labels TEXT NOT NULL DEFAULT '', document tsvector NOT NULL DEFAULT '')",
+    "CREATE INDEX idx_keyword_document ON keyword_index USING GIN (document)",
+    "CREATE TABLE keyword_pending (mark BIGSERIAL PRIMARY KEY, item_id BIGINT NOT NULL)",
+    "INSERT INTO keyword_pending (item_id) SELECT id FROM items ORDER BY id",
+    *_marks("keyword_pending", "items", "id", ("INSERT", "UPDATE", "DELETE"), "keyword",
+            "id, accession, title, description, metadata",
+            _any_changed("id", "accession", "title", "description", "metadata")),
+    *_marks("keyword_pending", "item_labels", "item_id", ("INSERT", "UPDATE", "DELETE"), "keyword",
+            "item_id, label_id"),
+    *_trigger("keyword_label_renamed", "labels", "UPDATE OF name_en, name_zh",
+              "INSERT INTO keyword_pending (item_id) SELECT item_id FROM item_labels WHERE label_id = NEW.id;",
+              _any_changed("name_en", "name_zh")),
+]
+
+M005 = [f"CREATE TABLE photo_signatures (item_id BIGINT PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE {FK}, "
+        "sha256 TEXT NOT NULL, signature BYTEA NOT NULL)"]
+
+
+def _m006(trashed_tables: tuple[str, ...]) -> list[str]:
+    out = []
+    for table in trashed_tables:
+        extra = ", ''::text AS trashed" if table == "items" else ""
+        out.append(f"CREATE TABLE trash_{table} AS SELECT *{extra} FROM {table} WHERE false")
+    for table in trashed_tables:
+        out.append(f"CREATE INDEX idx_trash_{table} ON trash_{table}({'id' if table == 'items' else 'item_id'})")
+    return out
+
+
+M007 = ["CREATE TABLE trash_lone_photos AS SELECT *, ''::text AS trashed FROM photos WHERE false",
+        "ALTER TABLE trash_lone_photos ADD COLUMN rowid BIGSERIAL UNIQUE",
+        "CREATE INDEX idx_trash_lone_photos ON trash_lone_photos(item_id)"]
+
+M008 = ["CREATE TABLE item_changes (mark BIGSERIAL PRIMARY KEY, item_id BIGINT NOT NULL)",
+        *[s for table in ("item_labels", "suggestions", "photo_signatures")
+          for s in _marks("item_changes", table, "item_id", ("INSERT", "UPDATE", "DELETE"), "changes")]]
+
+M009 = ["CREATE INDEX idx_keyword_pending_item ON keyword_pending(item_id)"]
+
+M010 = ["CREATE INDEX idx_items_accession_nocase ON items(lower(accession))"]
+
+M011 = [*_marks("item_changes", "items", "id", ("INSERT", "UPDATE", "DELETE"), "changes", "title, description"),
+        *_marks("item_changes", "photos", "item_id", ("INSERT", "UPDATE", "DELETE"), "changes"),
+        f"CREATE TABLE encode_marks (model_id TEXT PRIMARY KEY REFERENCES models(id) ON DELETE CASCADE {FK}, "
+        "mark BIGINT NOT NULL)"]
+
+
+def steps(trashed_tables: tuple[str, ...]) -> dict[int, Callable[[object], None]]:
+    """Each migration's PostgreSQL step by number: runs its statements on a connection."""
+    lists = {1: M001, 2: M002, 3: M003, 4: M004, 5: M005, 6: _m006(trashed_tables), 7: M007, 8: M008,
+             9: M009, 10: M010, 11: M011}
+
+    def run(statements: list[str]) -> Callable[[object], None]:
+        def step(conn) -> None:
+            for statement in statements:
+                conn.execute(statement)
+        return step
+    return {number: run(statements) for number, statements in lists.items()}
