@@ -13,6 +13,7 @@ with that message; CI is never such a place (``make test`` fails first if it can
 from __future__ import annotations
 
 import glob
+import itertools
 import os
 import pwd
 import shutil
@@ -23,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SUPERUSER = "wenyang_admin"
+TEMPLATE = "wenyang_template"  # a migrated, seeded library that tests copy (tests/conftest.py)
+_numbers = itertools.count(1)
 
 
 def bin_dir() -> Path | None:
@@ -110,6 +113,27 @@ def start() -> Cluster | None:
         shutil.rmtree(folder, ignore_errors=True)
         return None
     return cluster
+
+
+def server_library_dsn(cluster, files: Path) -> str:
+    """A new database made from the template (a migrated, seeded library) with its shared
+    folder at ``files``; its connection string."""
+    import psycopg
+
+    name = f"wenyang_test_{next(_numbers)}"
+    with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+    with psycopg.connect(cluster.dsn(name), autocommit=True) as conn:
+        conn.execute("UPDATE meta SET value = %s WHERE key = 'files_root'", [str(files)])
+    return cluster.dsn(name)
+
+
+def drop_database(cluster, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
 
 
 if __name__ == "__main__":  # make test: are the server's programs here? (exit 1 if not)

@@ -8,17 +8,21 @@ from pathlib import Path
 
 from app.core.safe_text import terminal
 from app.paths import default_library_dir
-from app.services.library import open_library
+from app.services.library import is_dsn, open_library
 
 
 def add_library_arg(parser: argparse.ArgumentParser) -> None:
     # Kept as text: Path('') is '.', which would turn '' (the default library) into the
     # current folder. Use library_path(args) for the Path.
-    parser.add_argument("library", help="library folder (use '' or '.default' for $WENYANG_HOME)")
+    parser.add_argument("library", help="library folder (use '' or '.default' for $WENYANG_HOME), or a "
+                                        "library on a PostgreSQL server: postgresql://user@host/database")
 
 
-def library_path(args) -> Path:
+def library_path(args) -> Path | str:
+    """The library named on the command line: a folder, or a server's connection string as typed."""
     text = str(args.library)
+    if is_dsn(text):
+        return text
     return default_library_dir() if text.strip() in ("", ".default") else Path(text)
 
 

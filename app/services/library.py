@@ -4,9 +4,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.store import Library, open_library
-from app.store.library import DB_NAME
+from app.store.library import DB_NAME, open_server_library, server_has_library
+from app.store.pg import is_dsn, without_password
 
-__all__ = ["DB_NAME", "Library", "has_library", "open_library"]
+__all__ = ["DB_NAME", "Library", "has_library", "is_dsn", "open_library", "open_server_library", "server_has_library", "shown_location",
+           "without_password"]
+
+
+def shown_location(lib: Library) -> str:
+    """Where a library lives, as shown to people: its folder, or its server without a password."""
+    return without_password(lib.dsn) if lib.dsn else str(lib.root)
 
 
 def has_library(root: Path) -> bool:

@@ -359,6 +359,20 @@ def open_server_library(dsn: str, create: bool = False, files: str | Path | None
     return lib
 
 
+def server_has_library(dsn: str) -> bool:
+    """Whether the PostgreSQL database ``dsn`` already holds a library (nothing is written)."""
+    from app.store.pg import PgConnection, ServerError
+
+    try:
+        conn = PgConnection(dsn)
+    except ServerError as exc:
+        raise LibraryError(f"Cannot connect to the library's server: {exc}") from None
+    try:
+        return migrations.recorded_version(conn) > 0
+    finally:
+        conn.close()
+
+
 def _shown(dsn: str) -> str:
     """A connection string as shown to people: without its password."""
     from app.store.pg import without_password

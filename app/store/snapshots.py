@@ -43,9 +43,9 @@ class Scope:
     where: tuple[tuple[str, Any], ...] = ()
 
     def conditions(self) -> tuple[str, list]:
-        """The SQL condition (without WHERE; '1' for all rows) and its fixed parameters."""
+        """The SQL condition (without WHERE; '1 = 1' for all rows) and its fixed parameters."""
         parts = [f"{c} = ?" for c, _ in self.where]
-        return " AND ".join(parts) or "1", [v for _, v in self.where]
+        return " AND ".join(parts) or "1 = 1", [v for _, v in self.where]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,131 @@
+"""The same commands on a library in a PostgreSQL server as on an SQLite library: a curator's
+session of commands runs on both, and every command says the same (the library's location aside)
+and writes the same export."""
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from psycopg.conninfo import conninfo_to_dict
+
+from app.services.demo import generate_demo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from pgcluster import drop_database, server_library_dsn  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    generate_demo(folder, seed=3, count=12)
+    return folder
+
+
+def session(cli, where, demo: Path, out: Path) -> list[tuple[int, str]]:
+    """A curator's commands on the library at ``where``; each command's exit code and output."""
+    steps = [tuple(where if a is LIB else a for a in step) for step in STEPS]
+    filled = {id(DEMO): demo, id(SHEET): demo / "demo-metadata.csv", id(OUT): out}
+    steps = [tuple(filled.get(id(a), a) for a in step) for step in steps]
+    said = []
+    for step in steps:
+        r = cli(*step)
+        said.append((r.code, (r.out + r.err).replace(str(where), "<library>").replace(str(out), "<export>")))
+    return said
+
+
+LIB, DEMO, SHEET, OUT = object(), object(), object(), object()  # filled in per store
+STEPS = [
+    ("import", LIB, DEMO, "--metadata", SHEET, "--quiet"),
+    ("ls", LIB),
+    ("show", LIB, "DEMO-S3-0003"),
+    ("tag", LIB, "DEMO-S3-0003", "DEMO-S3-0004", "-l", "Phoenix"),
+    ("untag", LIB, "DEMO-S3-0004", "-l", "Phoenix"),
+    ("ls", LIB, "--label", "Phoenix"),
+    ("search", LIB, "--text", "龙", "-k", "5"),
+    ("search", LIB, "--text", "DEMO-S3-0007", "-k", "3"),
+    ("search", LIB, "--labels", "Peony", "-k", "5"),
+    ("collections", "create", LIB, "春季展览", "--description", "Spring"),
+    ("collections", "add", LIB, "春季展览", "DEMO-S3-0005", "DEMO-S3-0001"),
+    ("collections", "list", LIB),
+    ("labels", "rename", LIB, "Peony", "--en", "Tree peony"),
+    ("search", LIB, "--text", "tree peony", "-k", "5"),
+    ("delete", LIB, "DEMO-S3-0002"),
+    ("trash", "list", LIB),
+    ("trash", "restore", LIB),
+    ("export", LIB, "--all", "--format", "csv", "-o", OUT, "--quiet"),
+    ("ls", LIB, "--collection", "春季展览"),
+]
+
+
+def normal(text: str) -> str:
+    """Output with what differs by machine and moment blanked: times of day, and durations."""
+    text = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[.\d]*(\+00:00)?", "<time>", text)
+    text = re.sub(r"in [\d.]+ s \([\d.]+ files/s\)", "in <s>", text)
+    text = re.sub(r"[\d.]+ MB in [\d.]+ s", "<MB> in <s>", text)
+    return re.sub(r"\(\d+ ms on ", "(<ms> on ", text)
+
+
+def test_a_curators_commands_say_the_same_on_both_stores(cli, demo, tmp_path, pg_server):
+    assert cli("init", tmp_path / "lib").code == 0
+    sqlite_said = session(cli, tmp_path / "lib", demo, tmp_path / "sqlite.csv")
+    dsn = server_library_dsn(pg_server, tmp_path / "files")
+    try:
+        server_said = session(cli, dsn, demo, tmp_path / "server.csv")
+    finally:
+        drop_database(pg_server, conninfo_to_dict(dsn)["dbname"])
+    assert [code for code, _ in sqlite_said] == [0] * len(sqlite_said), [(c, o[:200]) for c, o in sqlite_said if c]
+    for step, (code_a, out_a), (code_b, out_b) in zip(STEPS, sqlite_said, server_said):
+        assert code_b == code_a, (out_a, out_b)
+        if step[0] == "search" and step[2] == "--text":
+            # Keyword hits equally relevant may come in another order: bm25 (SQLite) and ts_rank
+            # (PostgreSQL) weigh a field's length differently. The hits and the reasons agree.
+            out_a, out_b = (re.sub(r"^ +\d+\. ", "", o, flags=re.M) for o in (out_a, out_b))
+            out_a, out_b = ("\n".join(sorted(o.splitlines())) for o in (out_a, out_b))
+        assert normal(out_b) == normal(out_a), "\n".join(difflib.unified_diff(
+            normal(out_a).splitlines(), normal(out_b).splitlines(), "sqlite", "postgresql", lineterm=""))
+    assert "DEMO-S3-0003" in sqlite_said[5][1] and "DEMO-S3-0004" not in sqlite_said[5][1]  # the tag, the untag
+    assert normal((tmp_path / "server.csv").read_text(encoding="utf-8-sig")) == \
+        normal((tmp_path / "sqlite.csv").read_text(encoding="utf-8-sig"))
+
+
+def test_init_on_a_server_makes_the_library_and_its_shared_folder(cli, tmp_path, pg_server):
+    import psycopg
+
+    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
+        conn.execute("CREATE DATABASE wenyang_init_test")
+    dsn = pg_server.dsn("wenyang_init_test")
+    try:
+        r = cli("init", dsn, "--files", tmp_path / "shared")
+        assert r.code == 0 and "created" in r.out and "7 facets" in r.out and str(tmp_path / "shared") in r.out
+        assert (tmp_path / "shared" / "thumbnails").is_dir()
+        again = cli("init", dsn)
+        assert again.code == 0 and "already a library" in again.out
+    finally:
+        drop_database(pg_server, "wenyang_init_test")
+
+
+def test_a_server_that_cannot_be_reached_is_a_clear_error(cli, tmp_path):
+    r = cli("ls", f"postgresql://nobody:secret@/nowhere?host={tmp_path}&port=1")
+    assert r.code != 0 and "Cannot connect to the library's server" in r.err
+    assert "secret" not in r.err  # the password is never shown
+
+
+def test_a_database_that_holds_something_else_is_refused_untouched(cli, pg_server):
+    import psycopg
+
+    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
+        conn.execute("CREATE DATABASE wenyang_other_test")
+    try:
+        with psycopg.connect(pg_server.dsn("wenyang_other_test"), autocommit=True) as conn:
+            conn.execute("CREATE TABLE invoices (id INTEGER)")
+        r = cli("init", pg_server.dsn("wenyang_other_test"))
+        assert r.code != 0 and "not a Wenyang library" in r.err
+        with psycopg.connect(pg_server.dsn("wenyang_other_test"), autocommit=True) as conn:
+            tables = conn.execute("SELECT table_name FROM information_schema.tables "
+                                  "WHERE table_schema = 'public'").fetchall()
+        assert tables == [("invoices",)]
+    finally:
+        drop_database(pg_server, "wenyang_other_test")
