@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from app.cli.common import command, library_path, open_from_args
-from app.services.library import is_dsn, open_server_library, server_has_library, shown_location
+from app.services.library import open_server_library, server_has_library, shown_location
 
 
 def register(sub) -> None:
@@ -14,9 +14,9 @@ def register(sub) -> None:
 
 def run_init(args) -> int:
     path = library_path(args)
-    if is_dsn(path):
-        state = "already a library" if server_has_library(str(path)) else "created"
-        with open_server_library(str(path), create=True, files=args.files) as lib:
+    if isinstance(path, str):  # a server's connection string
+        state = "already a library" if server_has_library(path) else "created"
+        with open_server_library(path, create=True, files=args.files) as lib:
             print(f"{shown_location(lib)}: {state}, files in {lib.root}; {lib.items.count()} items, "
                   f"{len(lib.scheme.labels)} labels in {len(lib.scheme.facets)} facets.")
         return 0
