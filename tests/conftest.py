@@ -5,7 +5,8 @@ A test that takes ``library`` gets a new library with the default scheme. A modu
 SQLite library and on a library in a real PostgreSQL server (``tests/pgcluster.py``: a throw-away
 cluster started for the session, only when a test asks for it). Where no server can be started
 the PostgreSQL half is skipped with the reason; ``make test`` installs the server first, so CI
-runs both.
+runs both. ``WENYANG_TEST_BACKENDS=sqlite,postgresql`` runs every test that takes ``library``
+on both (a check, not part of ``make test``).
 """
 from __future__ import annotations
 
@@ -54,6 +55,9 @@ def pytest_generate_tests(metafunc):
         return
     marker = metafunc.definition.get_closest_marker("backends")
     names = marker.args if marker else ("sqlite",)
+    every = os.environ.get("WENYANG_TEST_BACKENDS")  # e.g. "sqlite,postgresql": every module on those
+    if every:
+        names = tuple(n.strip() for n in every.split(",") if n.strip())
     metafunc.parametrize("library", names, indirect=True)
 
 

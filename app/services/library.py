@@ -7,8 +7,14 @@ from app.store import Library, open_library
 from app.store.library import DB_NAME, open_server_library, server_has_library
 from app.store.pg import is_dsn, without_password
 
-__all__ = ["DB_NAME", "Library", "has_library", "is_dsn", "open_library", "open_server_library", "server_has_library", "shown_location",
+__all__ = ["DB_NAME", "Library", "has_library", "is_dsn", "as_location", "open_library", "open_server_library", "server_has_library", "shown_location",
            "without_password"]
+
+
+def as_location(value: str | Path) -> str | Path:
+    """A library's location as given (a folder, or a server's connection string): a folder as a
+    Path, a connection string untouched (a Path would fold its "//")."""
+    return str(value) if is_dsn(str(value)) else Path(value)
 
 
 def shown_location(lib: Library) -> str:

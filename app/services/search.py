@@ -248,7 +248,7 @@ class SearchService:
         """Rebuild the index with tie-break scores on a private connection, then swap it in."""
         from app.store import open_library
 
-        with open_library(self.lib.root) as lib:
+        with open_library(self.lib.location) as lib:
             ids, codes, scores = lib.codes.load(model_id, modality, scores=True)
         scored = HammingIndex.from_codes(codes, ids=ids, scores=scores)
         scored.prepare()  # the multi-index's tables, here rather than in the first search

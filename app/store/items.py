@@ -141,7 +141,7 @@ class ItemRepository:
     def tagged_counts(self) -> tuple[int, int]:
         """(items with at least one label, those of them with a photo too)."""
         row = self.db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM photos p WHERE p.item_id = i.id)), 0) "
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM photos p WHERE p.item_id = i.id) THEN 1 ELSE 0 END), 0) "
             "FROM items i WHERE EXISTS (SELECT 1 FROM item_labels l WHERE l.item_id = i.id)").fetchone()
         return int(row[0]), int(row[1])
 
@@ -280,7 +280,7 @@ class ItemRepository:
 # How the grid can sort: items without the value (no title, no date) come last, then accession.
 ORDERS = {
     "accession": "i.accession, i.id",
-    "title": "i.title = '', i.title COLLATE NOCASE, i.accession, i.id",
+    "title": "i.title = '', lower(i.title), i.accession, i.id",  # lower(): as SQLite's NOCASE, in both engines
     "date": "COALESCE(json_extract(i.metadata, '$.date'), '') = '', json_extract(i.metadata, '$.date'), "
             "i.accession, i.id",
     "modified": "i.modified DESC, i.id DESC",

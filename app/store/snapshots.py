@@ -83,7 +83,8 @@ class SnapshotStore:
         """Make every scope's rows exactly what ``snapshot`` holds, in one transaction."""
         snapshot = sorted(snapshot, key=lambda r: ORDER.index(r.scope.table))
         with self.lib.atomic():
-            self.db.execute("PRAGMA defer_foreign_keys = ON")  # a label's parent may come back later
+            # A label's parent may come back later in the transaction: check references at its end.
+            self.db.execute("SET CONSTRAINTS ALL DEFERRED" if self.lib.on_server else "PRAGMA defer_foreign_keys = ON")
             for rows in reversed(snapshot):
                 self._delete_added(rows)
             for rows in snapshot:

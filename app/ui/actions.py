@@ -85,7 +85,7 @@ class WindowActions(QObject):
     def _fill_recent(self) -> None:
         """File ▸ Open recent: the libraries opened lately that still exist (not this one)."""
         self.recent_menu.clear()
-        here = str(self.window.lib.root)
+        here = str(self.window.lib.location)
         for root in settings.recent_libraries():
             if str(root) != here:
                 self.recent_menu.addAction(str(root), lambda r=root: self.window.open_library_window(r))

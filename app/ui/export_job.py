@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
+from app.services.library import as_location
 from app.ui.jobs import Job
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ class ExportJob(Job):
     def __init__(self, root: Path, source: ExportSource, fmt: str, out: Path, options,
                  parent: QObject | None = None):
         super().__init__(parent)
-        self.root, self.source, self.fmt, self.out = Path(root), source, fmt, Path(out)
+        self.root, self.source, self.fmt, self.out = as_location(root), source, fmt, Path(out)
         self.options = options
 
     def work(self):

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from app.services.library import as_location
 from app.ui.i18n import Retranslating
 from app.ui.jobs import Job
 
@@ -43,7 +44,7 @@ class ImportJob(Job):
     def __init__(self, root: Path, paths: list[Path], metadata: Path | None = None,
                  copy: bool = False, parent: QObject | None = None):
         super().__init__(parent)
-        self.root, self.paths = Path(root), list(paths)
+        self.root, self.paths = as_location(root), list(paths)
         self.metadata, self.copy = metadata, copy
 
     def work(self):

@@ -44,7 +44,7 @@ def _pending(lib) -> dict[str, int]:
     if lib.items.count() >= ISOLATE_FROM:
         from app.services.isolation import run_isolated
 
-        return run_isolated(pending_at, str(lib.root), nice=5)
+        return run_isolated(pending_at, str(lib.location), nice=5)
     return pending(lib)
 
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.core.errors import WenyangError
 from app.paths import HOME_ENV, default_library_dir
-from app.services.library import open_library
+from app.services.library import as_location, open_library
 from app.ui import settings
 from app.ui.compat import binding_problem
 from app.ui.first_run import DEMO_COUNT, demo_wanted, start_first_run
@@ -39,28 +39,34 @@ __all__ = ["MainWindow", "main", "library_to_open", "start", "parse_options"]
 QUIT_AFTER_ENV = "WENYANG_QUIT_AFTER"
 
 
-def library_to_open() -> Path:
-    """$WENYANG_HOME, else the last library used (if it still exists), else the default."""
+def library_to_open(named: str | None = None) -> Path | str:
+    """The library named (``--library``: a folder or a server's connection string), else
+    $WENYANG_HOME, else the last library used (a folder that still exists, or a server), else
+    the default."""
+    if named:
+        return as_location(named)
     if os.environ.get(HOME_ENV):
         return default_library_dir()
     last = settings.last_library()
-    if last is not None and last.is_dir():
+    if isinstance(last, str) or (last is not None and last.is_dir()):
         return last
     return default_library_dir()
 
 
 def parse_options(argv: list[str]) -> dict:
-    """Our own options among Qt's: ``demo`` (bool) and ``demo_count`` (int)."""
+    """Our own options among Qt's: ``demo`` (bool), ``demo_count`` (int) and ``library`` (a
+    folder or a server's connection string to open, or None)."""
     parser = argparse.ArgumentParser(prog="wenyang-gui", add_help=False)
     parser.add_argument("--no-demo", action="store_true")
     parser.add_argument("--demo-count", type=int, default=DEMO_COUNT)
+    parser.add_argument("--library", default=None)
     known, _qt_args = parser.parse_known_args(argv[1:])
     return {"demo": demo_wanted(["--no-demo"] if known.no_demo else []),
-            "demo_count": max(1, known.demo_count)}
+            "demo_count": max(1, known.demo_count), "library": known.library}
 
 
 def start(app: QApplication | None = None, demo: bool | None = None, demo_count: int = DEMO_COUNT,
-          train_options=None) -> MainWindow | None:
+          train_options=None, library: str | None = None) -> MainWindow | None:
     """Set up the application (names, language) and show a window on the chosen library;
     an empty library gets the demo collection and a model (``demo`` None: unless
     ``WENYANG_NO_DEMO`` is set)."""
@@ -69,7 +75,7 @@ def start(app: QApplication | None = None, demo: bool | None = None, demo_count:
         settings.configure_application()
     install_language(resolve_language(settings.language()))
     try:
-        lib = open_library(library_to_open(), create=True)
+        lib = open_library(library_to_open(library), create=True)
     except WenyangError as exc:
         QMessageBox.critical(None, "Wenyang", str(exc))
         return None

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.services.library import shown_location
 from app.ui import queries, settings
 from app.ui.actions import GRID_ORDERS, THUMBNAIL_SIDES, WindowActions
 from app.ui.collections_panel import CollectionsPanel
@@ -48,7 +49,7 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         super().__init__()
         self.setObjectName("mainWindow")
         self.lib, self.owns_library = lib, owns_library
-        self.session = Session(lib.root, self)
+        self.session = Session(lib.location, self)
         order, side = settings.grid_view()
         side = side if side in THUMBNAIL_SIDES else 160
         self.loader = ThumbnailLoader(side=side, parent=self)
@@ -58,7 +59,7 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.grid.setModel(self.grid_model)
         self.table_model = TableModel(self.grid_model, self)
         self.table = TableView(self.table_model, self.grid, self)
-        self.backend = SearchBackend(lib.root, self)
+        self.backend = SearchBackend(lib.location, self)
         self.keeper = KeepEncoded(self.session, getattr(lib, "read_only", False), self)
         self.label_filters: list[str] = []
         self.collection: int | None = None
@@ -73,7 +74,7 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.setAcceptDrops(True)
         self.retranslate()
         self._restore_state()
-        settings.remember_library(lib.root)
+        settings.remember_library(lib.location)
         self.grid_model.reload()
         self.reload_summary()
         self.backend.refresh()
@@ -124,7 +125,7 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         return dock
 
     def _build_status_bar(self) -> None:
-        self.path_label, self.count_label = QLabel(str(self.lib.root)), QLabel()
+        self.path_label, self.count_label = QLabel(shown_location(self.lib)), QLabel()
         self.model_label, self.device_label = QLabel(), QLabel()
         self.encoding_label = QLabel()
         self.encoding_label.setObjectName("encodingLabel")
@@ -172,7 +173,7 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.backend.failed.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
     def retranslate(self) -> None:
-        title = self.tr("Wenyang 纹样 — {path}").format(path=self.lib.root)
+        title = self.tr("Wenyang 纹样 — {path}").format(path=shown_location(self.lib))
         if getattr(self.lib, "read_only", False):
             title += " " + self.tr("(read-only)")
         self.setWindowTitle(title)
@@ -192,7 +193,7 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.facets.read_only = read_only
         if getattr(self.lib, "read_only", False):
             self.path_label.setText(self.tr("Read-only: browse, search and export only — {path}")
-                                    .format(path=self.lib.root))
+                                    .format(path=shown_location(self.lib)))
         self._update_filter_bar()
         self._update_status()
         self.statusBar().clearMessage()  # a passing notice in the language just left

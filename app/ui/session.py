@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtGui import QUndoStack
 
+from app.services.library import as_location
 from app.ui.workers import LibraryQueue
 
 
@@ -22,9 +23,9 @@ class Session(QObject):
     message = Signal(str)           # notices and errors for the status bar
     busyChanged = Signal(bool)      # background library work pending or not
 
-    def __init__(self, root: Path, parent: QObject | None = None):
+    def __init__(self, root: Path | str, parent: QObject | None = None):
         super().__init__(parent)
-        self.root = Path(root)
+        self.root = as_location(root)  # a folder, or a server's connection string
         self.queue = LibraryQueue(self.root, self)
         self.queue.failed.connect(self.message)
         self.queue.idleChanged.connect(lambda idle: self.busyChanged.emit(not idle))

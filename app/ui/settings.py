@@ -11,6 +11,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QSettings
 
+from app.services.library import as_location, is_dsn, without_password
+
 ORGANISATION = "Wenyang"
 APPLICATION = "Wenyang"
 LAST_LIBRARY = "library/last"
@@ -40,13 +42,16 @@ def settings() -> QSettings:
     return QSettings()
 
 
-def last_library() -> Path | None:
+def last_library() -> Path | str | None:
+    """The library opened last: a folder, or a server's connection string."""
     value = settings().value(LAST_LIBRARY, "")
-    return Path(str(value)) if value else None
+    return as_location(str(value)) if value else None
 
 
-def remember_library(root: Path) -> None:
-    """The library opened now: reopened next time, and first among the recent ones."""
+def remember_library(root: Path | str) -> None:
+    """The library opened now: reopened next time, and first among the recent ones. A server's
+    connection string is kept without its password (libpq's ~/.pgpass is the place for that)."""
+    root = without_password(root) if isinstance(root, str) else root
     s = settings()
     s.setValue(LAST_LIBRARY, str(root))
     recent = [str(root)] + [p for p in recent_libraries_raw() if p != str(root)]
@@ -64,9 +69,9 @@ def recent_libraries_raw() -> list[str]:
     return [str(v) for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def recent_libraries() -> list[Path]:
-    """Recently opened libraries that still exist, most recent first."""
-    return [Path(p) for p in recent_libraries_raw() if Path(p).is_dir()]
+def recent_libraries() -> list[Path | str]:
+    """Recently opened libraries that still exist (folders) or may (servers), most recent first."""
+    return [as_location(p) for p in recent_libraries_raw() if is_dsn(p) or Path(p).is_dir()]
 
 
 def language() -> str:

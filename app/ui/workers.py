@@ -22,6 +22,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 from app.services.isolation import lower_priority
+from app.services.library import as_location
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +118,9 @@ class LibraryQueue(QObject):
     failed = Signal(str)        # a task without its own error handler failed: a message
     idleChanged = Signal(bool)  # True when the last pending task has been delivered
 
-    def __init__(self, root: Path, parent: QObject | None = None):
+    def __init__(self, root: Path | str, parent: QObject | None = None):
         super().__init__(parent)
-        self.root = Path(root)
+        self.root = as_location(root)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)   # serial: one connection, tasks in order
         self._pool.setExpiryTimeout(-1)   # keep the thread (and its connection) alive

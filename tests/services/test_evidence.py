@@ -13,6 +13,8 @@ from tests.services.test_ops import CASES
 
 MODEL = "m-1"
 
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
+
 
 def reference(lib, model_id, label_ids, item_ids):
     """What SQLite holds, row by row: 1 where tagged, else the unrejected confidence."""
@@ -108,7 +110,7 @@ def test_every_op_on_labels_and_suggestions_and_its_undo_are_seen(ops_lib, name)
 
 def test_another_process_writing_is_seen(lib, tmp_path):
     matrix = refreshed(lib, None)
-    with open_library(lib.root) as other:
+    with open_library(lib.location) as other:
         other.labels.tag([lib.ids[6]], ["phoenix"])
         other.suggestions.put(MODEL, [(lib.ids[7], "dragon", 0.7)])
     same_as_sqlite(lib, refreshed(lib, matrix), lib.ids)
@@ -138,7 +140,7 @@ def test_the_write_stamp_moves_with_every_write_here_or_elsewhere(lib):
     lib.labels.tag([lib.ids[7]], ["dragon"])
     after = lib.write_stamp()
     assert after != before
-    with open_library(lib.root) as other:
+    with open_library(lib.location) as other:
         other.items.add(Item("E-OTHER"))
     assert lib.write_stamp() != after
 
@@ -210,7 +212,7 @@ def test_the_photo_signatures_in_memory_follow_the_library_and_its_saved_cache(l
     first = search_alike.signatures(SearchService(lib))
     assert first.ids.tolist() == sorted(lib.ids[:5])
     assert (lib.cache_dir / "signatures.json").is_file()
-    with open_library(lib.root) as other:  # another process adds one, replaces one, deletes an item
+    with open_library(lib.location) as other:  # another process adds one, replaces one, deletes an item
         other.signatures.put([(lib.ids[6], "h6", sig()), (lib.ids[0], "h0b", sig())])
         other.items.delete(lib.ids[1])
     for service in (SearchService(lib), SearchService(lib)):  # a new reader starts from the cache

@@ -2,12 +2,15 @@
 context menu, filter the grid by one, remove items, rename, delete."""
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
 from app.ui.collections_panel import CollectionIdRole
 from tests.ui.helpers import wait_idle
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 
 def row_of(panel, coll_id):

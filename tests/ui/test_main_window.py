@@ -1,11 +1,15 @@
 """The main window opens on a library and says where it is, what model runs and where."""
 from __future__ import annotations
 
+import pytest
+
 from tests.ui.helpers import wait_idle
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 
 def test_window_shows_the_library_in_the_status_bar(window, library):
-    assert window.path_label.text() == str(library.root)
+    assert window.path_label.text() == str(library.location)  # a folder, or the server's address
     assert window.model_label.text() == "no model"
     assert window.device_label.text() == "Inference: CPU"
     assert window.grid_model.rowCount() == 0

@@ -2,11 +2,14 @@
 type-ahead, undo and redo, and model suggestions accepted or rejected as one undo step."""
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from app.ui.label_models import rows_by_label
 from tests.ui.helpers import wait_idle
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 
 def select(window, qtbot, ids):

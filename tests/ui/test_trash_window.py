@@ -2,10 +2,13 @@
 back, and the trash dialog restores or empties."""
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from tests.ui.helpers import wait_idle
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 
 def test_delete_then_undo_then_restore_and_empty_from_the_trash(stocked, library, qtbot):

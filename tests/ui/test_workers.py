@@ -50,7 +50,7 @@ def test_workers_run_below_the_gui_threads_priority(tmp_path, qtbot):
 
 
 def test_library_queue_runs_in_order_on_its_own_connection(library, qtbot):
-    queue = LibraryQueue(library.root)
+    queue = LibraryQueue(library.location)
     results, errors = [], []
     for i in range(5):
         queue.submit(lambda lib, i=i: (i, lib is library, threading.get_ident()), results.append)
