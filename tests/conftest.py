@@ -93,7 +93,7 @@ def library(request, tmp_path):
     cluster = request.getfixturevalue("pg_server")
     dsn = pgcluster.server_library_dsn(cluster, tmp_path / "lib")
     lib = open_library(dsn)
-    yield lib
     name = lib.db.conn.database
+    yield lib
     lib.close()
     pgcluster.drop_database(cluster, name)

@@ -7,8 +7,8 @@ from app.store import Library, open_library
 from app.store.library import DB_NAME, open_server_library, server_has_library
 from app.store.pg import is_dsn, without_password
 
-__all__ = ["DB_NAME", "Library", "has_library", "is_dsn", "as_location", "open_library", "open_server_library", "server_has_library", "shown_location",
-           "without_password"]
+__all__ = ["DB_NAME", "ChangeWatch", "Library", "as_location", "changes_announced", "has_library", "is_dsn",
+           "open_library", "open_server_library", "server_has_library", "shown_location", "without_password"]
 
 
 def as_location(value: str | Path) -> str | Path:
@@ -25,3 +25,71 @@ def shown_location(lib: Library) -> str:
 def has_library(root: Path) -> bool:
     """Whether ``root`` already holds a library (a folder with its database file)."""
     return (Path(root) / DB_NAME).exists()
+
+
+def changes_announced(payloads: list[str]):
+    """What other workstations' writes (``app.store.schema_pg`` migration 12's announcements:
+    "table EVENT" or "table EVENT:id,id,…") changed, as the window's ``Changes``."""
+    from app.services.ops import Changes
+
+    out = Changes()
+    for payload in payloads:
+        head, _, ids_text = payload.partition(":")
+        table, _, event = head.partition(" ")
+        ids = frozenset(int(i) for i in ids_text.split(",") if i.strip().isdigit())
+        many = not ids_text  # too many items to name (or none): reload the lot
+        if table == "items":
+            out |= Changes(items=ids, item_set=event != "UPDATE" or many)
+        elif table == "photos":
+            out |= Changes(items=ids, photos=True, item_set=many)
+        elif table == "item_labels":
+            out |= Changes(items=ids, tags=True, item_set=many)
+        elif table == "suggestions":
+            out |= Changes(items=ids, suggestions=True)
+        elif table in ("collections", "collection_items"):
+            out |= Changes(items=ids, collections=True)
+        elif table in ("labels", "facets"):
+            out |= Changes(scheme=True, tags=True)
+        elif table == "models":
+            out |= Changes(models=True)
+    return out
+
+
+class ChangeWatch:
+    """Other workstations' writes to a library on a PostgreSQL server, reported as the window's
+    ``Changes`` to ``report`` (called on the watch's own thread) about every ``every`` seconds
+    while they come: a burst of writes (an import on another workstation) is one report per
+    interval, not one per item. Nothing is watched for an SQLite library (``start`` returns None)."""
+
+    def __init__(self, dsn: str, report, every: float = 0.5):
+        import threading
+
+        from app.store.pg import Listener
+        from app.store.schema_pg import CHANNEL
+
+        self.report, self.every = report, every
+        self.listener = Listener(dsn, CHANNEL)
+        self.running = True
+        self.thread = threading.Thread(target=self._run, name="wenyang-change-watch", daemon=True)
+        self.thread.start()
+
+    @classmethod
+    def start(cls, lib: Library, report, every: float = 0.5) -> ChangeWatch | None:
+        return cls(lib.dsn, report, every) if lib.dsn else None
+
+    def _run(self) -> None:
+        try:
+            while self.running:
+                payloads = self.listener.wait(self.every)
+                if payloads and self.running:
+                    changes = changes_announced(payloads)
+                    if changes:
+                        self.report(changes)
+        except Exception:  # noqa: BLE001 - the server went away: the window goes on without it
+            self.running = False
+        finally:
+            self.listener.close()
+
+    def stop(self) -> None:
+        self.running = False
+        self.thread.join(timeout=2 * self.every + 1)

@@ -275,6 +275,11 @@ def _m011_encode_marks(conn: sqlite3.Connection) -> None:
                  "mark INTEGER NOT NULL)")
 
 
+def _m012_change_announcements(conn: sqlite3.Connection) -> None:
+    """On a PostgreSQL server, writes are announced to the windows of other workstations
+    (``app.store.schema_pg.M012``). An SQLite library has no such channel: nothing to make."""
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _m001_initial),
     (2, "codes indexed by model, modality and item", _m002_codes_by_item),
@@ -287,6 +292,7 @@ MIGRATIONS: list[Migration] = [
     (9, "the keyword queue indexed by item", _m009_keyword_queue_by_item),
     (10, "accession numbers indexed ignoring case", _m010_accession_ignoring_case),
     (11, "a log of items whose text or photos changed, and each model's encoded mark", _m011_encode_marks),
+    (12, "writes announced to other workstations (PostgreSQL only)", _m012_change_announcements),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -109,6 +109,26 @@ def explicit_number(sql: str) -> tuple[str, str] | None:
     return None
 
 
+# The server processes serving this program's own connections: their announcements of writes
+# are this program's own, which its windows already know of.
+OWN_BACKENDS: set[int] = set()
+
+
+class Listener:
+    """A connection of its own waiting for the announcements of writes (``schema_pg.CHANNEL``)."""
+
+    def __init__(self, dsn: str, channel: str):
+        self.raw = psycopg.connect(dsn, autocommit=True)
+        self.raw.execute(f"LISTEN {channel}")
+
+    def wait(self, seconds: float) -> list[str]:
+        """The payloads announced by other programs' connections within ``seconds``."""
+        return [n.payload for n in self.raw.notifies(timeout=seconds) if n.pid not in OWN_BACKENDS]
+
+    def close(self) -> None:
+        self.raw.close()
+
+
 class PgCursor:
     """What sqlite3's cursor gives the store: rows, ``lastrowid`` and ``rowcount``."""
 
@@ -150,6 +170,7 @@ class PgConnection:
         self.dsn = dsn
         self.raw = psycopg.connect(dsn, autocommit=True)
         self.total_changes = 0
+        OWN_BACKENDS.add(self.raw.info.backend_pid)
 
     @property
     def database(self) -> str:
@@ -192,6 +213,9 @@ class PgConnection:
         return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
 
     def close(self) -> None:
+        if self.raw.closed:  # closed twice (sqlite3 allows it): nothing to do
+            return
+        OWN_BACKENDS.discard(self.raw.info.backend_pid)
         self.raw.close()
 
 

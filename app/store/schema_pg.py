@@ -153,10 +153,43 @@ M011 = [*_marks("item_changes", "items", "id", ("INSERT", "UPDATE", "DELETE"), "
         "mark BIGINT NOT NULL)"]
 
 
+# Migration 12: every write to what a window shows is announced on the channel CHANNEL, once
+# per statement, as "table EVENT" or "table EVENT:id,id,…" (the items it touched, while they fit in
+# PostgreSQL's 8,000-byte payload); a window on another workstation listens and reloads what
+# changed (``app.services.library.ChangeWatch``). SQLite has no such channel: migration 12 makes
+# nothing there.
+CHANNEL = "wenyang_changes"
+_WATCHED = {"items": "id", "photos": "item_id", "item_labels": "item_id", "suggestions": "item_id",
+            "collection_items": "item_id", "labels": None, "facets": None, "collections": None, "models": None}
+
+
+def _announce(table: str, key: str | None) -> list[str]:
+    out = []
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        rows = "new_rows" if event != "DELETE" else "old_rows"
+        name = f"announce_{table}_{event.lower()}"
+        if key is None:
+            body = f"PERFORM pg_notify('{CHANNEL}', '{table} {event}');"
+            referencing = ""
+        else:
+            body = (f"SELECT string_agg(DISTINCT {key}::text, ',') INTO ids FROM {rows}; "
+                    f"IF ids IS NULL OR length(ids) > 7000 THEN PERFORM pg_notify('{CHANNEL}', '{table} {event}'); "
+                    f"ELSE PERFORM pg_notify('{CHANNEL}', '{table} {event}:' || ids); END IF;")
+            referencing = f"REFERENCING {'NEW' if event != 'DELETE' else 'OLD'} TABLE AS {rows} "
+        out += [f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ DECLARE ids TEXT; "
+                f"BEGIN {body} RETURN NULL; END $$",
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} {referencing}FOR EACH STATEMENT "
+                f"EXECUTE FUNCTION {name}()"]
+    return out
+
+
+M012 = [s for table, key in _WATCHED.items() for s in _announce(table, key)]
+
+
 def steps(trashed_tables: tuple[str, ...]) -> dict[int, Callable[[object], None]]:
     """Each migration's PostgreSQL step by number: runs its statements on a connection."""
     lists = {1: M001, 2: M002, 3: M003, 4: M004, 5: M005, 6: _m006(trashed_tables), 7: M007, 8: M008,
-             9: M009, 10: M010, 11: M011}
+             9: M009, 10: M010, 11: M011, 12: M012}
 
     def run(statements: list[str]) -> Callable[[object], None]:
         def step(conn) -> None:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.library import shown_location
+from app.services.library import ChangeWatch, shown_location
 from app.ui import queries, settings
 from app.ui.actions import GRID_ORDERS, THUMBNAIL_SIDES, WindowActions
 from app.ui.collections_panel import CollectionsPanel
@@ -37,6 +37,7 @@ from app.ui.session import Session
 from app.ui.table_view import COLUMNS, TableModel, TableView
 from app.ui.thumbnails import ThumbnailLoader
 from app.ui.window_flows import WindowFlows
+from app.ui.workers import to_main
 
 if TYPE_CHECKING:
     from app.services.library import Library
@@ -75,6 +76,8 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.retranslate()
         self._restore_state()
         settings.remember_library(lib.location)
+        # A library on a server: other workstations' writes reload what this window shows.
+        self.watch = ChangeWatch.start(lib, lambda changes: to_main(self._announced, changes))
         self.grid_model.reload()
         self.reload_summary()
         self.backend.refresh()
@@ -355,7 +358,13 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         if settings.table_view():
             self.set_table_view(True)
 
+    def _announced(self, changes) -> None:
+        if not self.session.closed:
+            self.session.changed.emit(changes)
+
     def closeEvent(self, event) -> None:
+        if self.watch is not None:
+            self.watch.stop()
         settings.save_window_state(self.saveGeometry(), self.saveState(settings.STATE_VERSION))
         self.session.close()
         self.backend.close()

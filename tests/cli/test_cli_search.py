@@ -35,7 +35,7 @@ def lib_root(library, monkeypatch):
     library.items.add(Item("T-1", title="明黄缎绣龙纹龙袍"))
     monkeypatch.setattr(search, "SearchService", FakeService)
     FakeService.calls = []
-    return str(library.root)
+    return str(library.location)
 
 
 def test_text_search_prints_what_was_understood_and_the_reasons(cli, lib_root):

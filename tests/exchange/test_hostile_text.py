@@ -79,13 +79,14 @@ def test_iiif_text_leaves_plain_text_alone():
 
 def test_cli_show_prints_escape_sequences_visibly(library, tmp_path, capsys):
     item = _hostile_library(library, tmp_path)
+    where = str(library.location)
     library.close()
     capsys.readouterr()
-    assert main(["show", str(tmp_path / "lib"), item.accession]) == 0
+    assert main(["show", where, item.accession]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out
     assert "\\u001b]0;owned\\u0007" in out
-    assert main(["show", str(tmp_path / "lib"), item.accession, "--json"]) == 0
+    assert main(["show", where, item.accession, "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)  # the escapes are JSON's own: still valid JSON
     assert shown["description"].endswith("\x1b]0;owned\x07")
 

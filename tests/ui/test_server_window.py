@@ -1,0 +1,69 @@
+"""A window on a library in a PostgreSQL server sees what other workstations write: another
+process tags, renames or imports, and the window shows it within two seconds, without a reload
+by hand (the server announces writes; ``app.services.library.ChangeWatch`` listens)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.services.library import changes_announced
+from app.ui.label_models import rows_by_label
+from tests.ui.helpers import make_photos, wait_idle
+
+pytestmark = pytest.mark.backends("postgresql")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def another_workstation(*argv) -> None:
+    """A wenyang command in a process of its own (its own connections to the server)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", "import sys; from app.cli import main; sys.exit(main(sys.argv[1:]))",
+                           *map(str, argv)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_tag_from_another_workstation_shows_within_two_seconds(stocked, library, qtbot):
+    window, ids = stocked
+    window.grid.select_ids([ids[0]])
+    qtbot.waitUntil(lambda: window.detail.tags.item_ids == [ids[0]])
+    wait_idle(qtbot, window)
+    assert window.detail.tags.check_state("phoenix") == Qt.Unchecked
+    another_workstation("tag", library.dsn, library.items.get(ids[0]).accession, "-l", "Phoenix")
+    committed = time.perf_counter()
+    qtbot.waitUntil(lambda: window.detail.tags.check_state("phoenix") == Qt.Checked, timeout=2000)
+    qtbot.waitUntil(lambda: "(1)" in rows_by_label(window.facets.model)["phoenix"].text(), timeout=2000)
+    assert time.perf_counter() - committed < 2.0
+
+
+def test_items_imported_and_a_label_renamed_elsewhere_appear(stocked, library, qtbot, tmp_path):
+    window, ids = stocked
+    photos = make_photos(tmp_path / "more", 2, start=100)
+    another_workstation("import", library.dsn, *photos, "--quiet")
+    qtbot.waitUntil(lambda: window.grid_model.rowCount() == len(ids) + 2, timeout=2000)
+    another_workstation("labels", "rename", library.dsn, "Phoenix", "--en", "Fenghuang")
+    qtbot.waitUntil(lambda: rows_by_label(window.facets.model)["phoenix"].text().startswith("Fenghuang"),
+                    timeout=2000)
+
+
+def test_the_windows_own_writes_are_not_announced_back_to_it(stocked, library, qtbot):
+    """Its own connections' announcements are dropped: an edit here reloads once, not twice."""
+    window, ids = stocked
+    seen = []
+    window.session.changed.connect(seen.append)
+    library.labels.tag([ids[1]], ["dragon"])  # this process's own connection
+    qtbot.wait(1200)
+    assert seen == []
+
+
+def test_announcements_name_what_changed():
+    changes = changes_announced(["item_labels INSERT:3,4", "items UPDATE:7", "models UPDATE"])
+    assert changes.items == {3, 4, 7} and changes.tags and changes.models and not changes.item_set
+    assert changes_announced(["items INSERT:9"]).item_set
+    assert changes_announced(["photos DELETE"]).item_set  # too many to name: reload them all
+    assert changes_announced(["labels UPDATE"]).scheme
