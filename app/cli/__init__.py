@@ -10,6 +10,7 @@ import sys
 
 from app import __version__
 from app.core.errors import WenyangError
+from app.services.library import ServerError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -66,6 +67,10 @@ def _run(args) -> int:
                   file=sys.stderr)
             return EXIT_ERROR
         print(f"wenyang: the library database reported an error: {exc}. Nothing more was written.",
+              file=sys.stderr)
+        return EXIT_ERROR
+    except ServerError as exc:
+        print(f"wenyang: the library's server reported an error: {exc}. Nothing more was written.",
               file=sys.stderr)
         return EXIT_ERROR
     except OSError as exc:

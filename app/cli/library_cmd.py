@@ -1,11 +1,21 @@
 """``wenyang init``: create a library."""
 from __future__ import annotations
 
+import argparse
+import sys
+
 from app.cli.common import command, library_path, open_from_args
 from app.services.library import open_server_library, server_has_library, shown_location
 
 
 def register(sub) -> None:
+    c = command(sub, "copy", "Copy a library between a folder (SQLite) and a PostgreSQL server, either way: every "
+                "row, the models and the library's own photo copies; run it again to resume a stopped copy.",
+                run_copy, library=False)
+    c.add_argument("source", help="the library to copy: a folder, or postgresql://…")
+    c.add_argument("target", help="a new library: a folder, or an empty database postgresql://…")
+    c.add_argument("--files", help="a server target: its shared folder for photos, thumbnails and models")
+    c.add_argument("--quiet", "-q", action="store_true", help="no progress line")
     p = command(sub, "init", "Create a library folder (library.sqlite, thumbnails/, models/), or a library in a "
                 "database on a PostgreSQL server.", run_init)
     p.add_argument("--files", help="on a server: the shared folder (the same path on every workstation) for the "
@@ -26,4 +36,23 @@ def run_init(args) -> int:
         state = "already a library" if existed else "created"
         print(f"{path}: {state}; {lib.items.count()} items, {len(scheme.labels)} labels "
               f"in {len(scheme.facets)} facets.")
+    return 0
+
+
+def run_copy(args) -> int:
+    from app.cli.common import library_path
+    from app.services.copying import copy_library
+
+    def shown(table: str, done: int, total: int) -> None:
+        if not args.quiet:
+            print(f"\r{table}: {done:,} of {total:,}\033[K", end="", file=sys.stderr, flush=True)
+
+    source = library_path(argparse.Namespace(library=args.source))
+    target = library_path(argparse.Namespace(library=args.target))
+    report = copy_library(source, target, files=args.files, progress=shown)
+    if not args.quiet:
+        print(file=sys.stderr)
+    rows = sum(report.rows.values())
+    print(f"Copied {report.source} to {report.target}: {rows:,} rows ({report.rows.get('items', 0):,} items, "
+          f"{report.rows.get('codes', 0):,} codes, {report.rows.get('models', 0)} model(s)), {report.files} file(s).")
     return 0

@@ -189,6 +189,11 @@ class PgConnection:
             self._follow_sequence(*numbered)
         return result
 
+    def follow_sequences(self) -> None:
+        """Every generated number's sequence past the table's highest (after a bulk copy)."""
+        for table, column in GENERATED_ID.items():
+            self._follow_sequence(table, column)
+
     def _follow_sequence(self, table: str, column: str) -> None:
         """Set ``table``'s sequence to its highest number, as SQLite numbers a new row after the
         highest (rows inserted with their own numbers would otherwise meet the sequence later)."""
