@@ -5,7 +5,8 @@ import argparse
 import sys
 
 from app.cli.common import command, library_path, open_from_args
-from app.services.library import open_server_library, server_has_library, shown_location
+from app.core.errors import WenyangError
+from app.services.library import grant_curators, open_server_library, server_has_library, shown_location
 
 
 def register(sub) -> None:
@@ -20,6 +21,8 @@ def register(sub) -> None:
                 "database on a PostgreSQL server.", run_init)
     p.add_argument("--files", help="on a server: the shared folder (the same path on every workstation) for the "
                                    "library's photos, thumbnails and models")
+    p.add_argument("--grant", nargs="+", metavar="ROLE", default=[],
+                   help="on a server: let these roles read and write the library (not change its tables)")
 
 
 def run_init(args) -> int:
@@ -27,9 +30,14 @@ def run_init(args) -> int:
     if isinstance(path, str):  # a server's connection string
         state = "already a library" if server_has_library(path) else "created"
         with open_server_library(path, create=True, files=args.files) as lib:
+            grant_curators(lib, args.grant)
+            if args.grant:
+                print(f"Granted {', '.join(args.grant)} reading and writing the library (not its tables).")
             print(f"{shown_location(lib)}: {state}, files in {lib.root}; {lib.items.count()} items, "
                   f"{len(lib.scheme.labels)} labels in {len(lib.scheme.facets)} facets.")
         return 0
+    if args.grant:
+        raise WenyangError("--grant names roles of a PostgreSQL server; an SQLite library has none.")
     existed = (path / "library.sqlite").exists()
     with open_from_args(args, create=True) as lib:
         scheme = lib.scheme

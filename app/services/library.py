@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.store import Library, open_library
-from app.store.library import DB_NAME, open_server_library, server_has_library
+from app.store.library import DB_NAME, grant_curators, open_server_library, server_has_library
 from app.store.pg import ServerError, is_dsn, without_password
 
-__all__ = ["DB_NAME", "ChangeWatch", "Library", "as_location", "changes_announced", "has_library", "is_dsn",
+__all__ = ["DB_NAME", "ChangeWatch", "Library", "as_location", "changes_announced", "grant_curators", "has_library", "is_dsn",
            "open_library", "open_server_library", "server_has_library", "ServerError", "shown_location",
            "without_password"]
 

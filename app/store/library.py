@@ -337,7 +337,16 @@ def open_server_library(dsn: str, create: bool = False, files: str | Path | None
             if not create:
                 raise LibraryError(f"There is no Wenyang library in {_shown(dsn)}. Create one with "
                                    f"`wenyang init {_shown(dsn)}`.")
-        migrations.migrate(conn, _shown(dsn))
+        try:
+            migrations.migrate(conn, _shown(dsn))
+        except ServerError as exc:
+            if getattr(exc, "sqlstate", None) != "42501":  # insufficient privilege
+                raise
+            raise LibraryError(
+                f"The library in {_shown(dsn)} needs its tables brought up to this Wenyang (schema {version} → "
+                f"{migrations.SCHEMA_VERSION}), and the role {conn.raw.info.user!r} may not change them. Ask its "
+                f"administrator to run `wenyang init {_shown(dsn)}` as the role that owns the library. Nothing was "
+                "changed.") from None
         db = PgDatabase(conn)
         stored = db.execute("SELECT value FROM meta WHERE key = ?", [FILES_KEY]).fetchone()
         root = Path(stored[0] if stored else (files or Path.home() / "Wenyang" / conn.database)).expanduser()
@@ -357,6 +366,33 @@ def open_server_library(dsn: str, create: bool = False, files: str | Path | None
         conn.close()
         raise
     return lib
+
+
+def grant_curators(lib: Library, roles: list[str]) -> None:
+    """Let each of ``roles`` (existing server roles) read and write the library's rows, and no
+    more: they cannot create, alter or drop its tables, which only its owner's migrations do.
+    Tables a later migration makes are granted too (default privileges of the owner)."""
+    if not lib.on_server:
+        raise LibraryError("Roles are a PostgreSQL server's: an SQLite library has none to grant.")
+    conn = lib.db.conn
+    schema = conn.execute("SELECT current_schema()").fetchone()[0]
+    for role in roles:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = ?", [role]).fetchone()
+        if not exists:
+            raise LibraryError(f"There is no role {role!r} on the server: create it first (createuser {role}).")
+        who, where = _identifier(role), _identifier(schema)
+        with lib.atomic():
+            for statement in (
+                    f"GRANT USAGE ON SCHEMA {where} TO {who}",
+                    f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {where} TO {who}",
+                    f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {where} TO {who}",
+                    f"ALTER DEFAULT PRIVILEGES IN SCHEMA {where} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {who}",
+                    f"ALTER DEFAULT PRIVILEGES IN SCHEMA {where} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {who}"):
+                conn.execute(statement)
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def server_has_library(dsn: str) -> bool:

@@ -329,7 +329,10 @@ _PG_MIGRATION_LOCK = 0x57454E59
 
 def migrate(conn, where: str = "this location") -> list[int]:
     """Apply every pending migration, each in its own transaction. Returns the ids applied."""
-    check_version(recorded_version(conn), where)
+    found = recorded_version(conn)
+    check_version(found, where)
+    if found == SCHEMA_VERSION:  # nothing to do, and nothing to ask of the role's rights
+        return []
     postgresql = is_postgresql(conn)
     if postgresql:
         from app.store.schema_pg import steps

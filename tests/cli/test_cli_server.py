@@ -12,6 +12,7 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from app.services.demo import generate_demo
+from tests.ui.helpers import make_photos
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pgcluster import drop_database, server_library_dsn  # noqa: E402
@@ -129,3 +130,49 @@ def test_a_database_that_holds_something_else_is_refused_untouched(cli, pg_serve
         assert tables == [("invoices",)]
     finally:
         drop_database(pg_server, "wenyang_other_test")
+
+
+def test_a_granted_role_writes_rows_but_cannot_change_the_tables(cli, tmp_path, pg_server, monkeypatch):
+    """The administrator's role makes the library; the curators' role may read and write it
+    and nothing more; a library that needs new tables tells that role who can make them."""
+    import psycopg
+
+    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
+        conn.execute("CREATE DATABASE wenyang_roles_test")
+        conn.execute("DROP ROLE IF EXISTS curator")
+        conn.execute("CREATE ROLE curator LOGIN")
+    owner, curator = pg_server.dsn("wenyang_roles_test"), pg_server.dsn("wenyang_roles_test", user="curator")
+    try:
+        assert cli("init", curator).code != 0  # a curator cannot make the tables
+        r = cli("init", owner, "--files", tmp_path / "shared", "--grant", "curator")
+        assert r.code == 0 and "Granted curator" in r.out
+        photos = make_photos(tmp_path / "photos", 3)
+        assert cli("import", curator, *photos, "--quiet").code == 0
+        assert cli("collections", "create", curator, "Spring").code == 0
+        assert cli("labels", "add", curator, "Qilin", "--zh", "麒麟", "--parent", "Animal").code == 0
+        with psycopg.connect(curator, autocommit=True) as conn:
+            for statement in ("CREATE TABLE mine (id INTEGER)", "DROP TABLE items", "ALTER TABLE items ADD COLUMN x INTEGER"):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(statement)
+        # This Wenyang's next version brings a migration: the curator's window cannot apply it.
+        from app.store import migrations, schema_pg
+
+        number = migrations.SCHEMA_VERSION + 1
+        steps = schema_pg.steps
+        monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, (number, "next", lambda conn: None)])
+        monkeypatch.setattr(migrations, "SCHEMA_VERSION", number)
+        monkeypatch.setattr(schema_pg, "steps", lambda trashed: {
+            **steps(trashed), number: lambda conn: conn.execute("CREATE TABLE next_thing (id INTEGER)")})
+        r = cli("ls", curator)
+        assert r.code != 0 and "may not change them" in r.err and "as the role that owns the library" in r.err
+        assert cli("init", owner).code == 0 and cli("ls", curator).code == 0  # the owner brought it up to date
+    finally:
+        drop_database(pg_server, "wenyang_roles_test")
+        with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
+            conn.execute("DROP OWNED BY curator")
+            conn.execute("DROP ROLE curator")
+
+
+def test_grant_names_server_roles_only(cli, tmp_path):
+    r = cli("init", tmp_path / "lib", "--grant", "curator")
+    assert r.code != 0 and "PostgreSQL" in r.err
