@@ -3,6 +3,10 @@ script wrote into ``bench-scale.json``), in this process, with this checkout's c
 
     python bench/bench_library_search.py LIBRARY [--repeats 7]
 
+LIBRARY may be a library on a PostgreSQL server (``postgresql://…``, e.g. made from a grown
+one with ``wenyang copy``, its ``bench-scale.json`` copied into the server library's files
+folder): search runs in memory on either, so the two should answer alike.
+
 Prints one JSON line: seconds to open and warm the search service (indexes, label evidence,
 photo signatures: from the library's cache folder when there is one), then the median (min-max)
 milliseconds of: photo -> top 50, typed 龙袍 -> top 50, photo -> top 50 with bench_scale's facet
@@ -27,16 +31,16 @@ os.environ.setdefault("WENYANG_NO_DEMO", "1")
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("library", type=Path)
+    ap.add_argument("library", help="a library folder, or postgresql://…")
     ap.add_argument("--repeats", type=int, default=7)
     args = ap.parse_args()
 
     from app.services.search import SearchFilters, SearchService
     from app.store import open_library
 
-    info = json.loads((args.library / "bench-scale.json").read_text())
     started = time.perf_counter()
-    lib = open_library(args.library)
+    lib = open_library(args.library if args.library.startswith(("postgresql://", "postgres://")) else Path(args.library))
+    info = json.loads((lib.root / "bench-scale.json").read_text())
     service = SearchService(lib, background_scores=False)
     service.warm()
     out: dict = {"commit": _commit(), "load": os.getloadavg()[0], "warm_s": round(time.perf_counter() - started, 1)}
