@@ -4,8 +4,8 @@ The repositories write SQLite's SQL with ``?`` placeholders. ``PgConnection.exec
 statement into PostgreSQL's once (cached): placeholders become ``%s``, ``INSERT OR IGNORE``
 becomes ``ON CONFLICT DO NOTHING``, ``INSERT OR REPLACE`` an upsert on the table's key, and an
 insert into a table with a generated ``id`` returns it (``lastrowid``, as sqlite3 gives).
-What cannot be said the same way in both (full-text search, the schema's catalogue, triggers)
-is written for each engine where it is used; ``Dialect.name`` tells which.
+What cannot be said the same way in both (full-text search, the schema's catalogue, triggers,
+deferred foreign keys) is written for each engine where it is used (``Library.on_server``).
 
 The connection runs in autocommit mode and the store's ``BEGIN``/``COMMIT``/``SAVEPOINT``
 statements pass through unchanged, as on SQLite, so ``Library.atomic`` works on both.
