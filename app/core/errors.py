@@ -17,6 +17,10 @@ class SchemeError(WenyangError):
     """A label-scheme operation is not allowed or names an unknown label."""
 
 
+class StaleEdit(WenyangError):
+    """An edit made from an item as it was before someone else changed it: refused, theirs kept."""
+
+
 class NotFound(WenyangError):
     """An item, label, collection or model does not exist."""
 

@@ -46,6 +46,8 @@ class Item:
     id: int | None = None
     created: str = ""
     modified: str = ""
+    version: int = 0        # counts the edits of its fields (0: not read from a library)
+    changed_by: str = ""    # who made the last edit ("user@host"), "" before any
 
 
 @dataclass

@@ -174,6 +174,7 @@ class EditItem(Op):
 
     item_id: int
     changes: dict
+    expected_version: int | None = None  # the item's version the edit was made from (None: any)
 
     @property
     def description(self) -> str:
@@ -183,7 +184,7 @@ class EditItem(Op):
         return [Scope("items", "id", (int(self.item_id),))]
 
     def apply(self, lib: Library) -> tuple[Changes, Any]:
-        item = lib.items.update(int(self.item_id), **self.changes)
+        item = lib.items.update(int(self.item_id), self.expected_version, **self.changes)
         return Changes(items=frozenset([int(self.item_id)])), item
 
 

@@ -31,6 +31,11 @@ SOURCE_WINS = ("meta", "facets", "labels")  # over the new target's defaults (it
 ENGINE_COLUMNS = {"rowid", "document"}  # columns one engine has and the other makes itself
 
 
+def row_counts(lib: Library) -> dict[str, int]:
+    """How many rows each copied table holds."""
+    return {table: int(lib.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]) for table in TABLES}
+
+
 def clear_seeded_scheme(target: Library) -> None:
     """A new target starts with the default scheme: drop it, so that the copy holds exactly the
     source's labels (one it deleted must not come back)."""

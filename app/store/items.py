@@ -7,13 +7,25 @@ from collections.abc import Iterable
 from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
-from app.core.errors import NotFound, WenyangError
+from app.core.errors import NotFound, StaleEdit, WenyangError
 from app.core.models import MAX_TEXT, Item, Photo, now_iso
 from app.core.scheme import clean_name
 from app.store.sql import chunks, marks, passing_sql, rows_in
 
 if TYPE_CHECKING:
     from app.store.library import Library
+
+def editor() -> str:
+    """Who is editing, as shown to another curator whose edit is refused: user@host."""
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "someone"
+    return f"{user}@{socket.gethostname()}"
+
 
 _PHOTO_COLUMNS = "id, item_id, path, sha256, size, width, height, format, note, position"
 EDITABLE = ("accession", "title", "description", "metadata")
@@ -57,8 +69,11 @@ class ItemRepository:
         self._touch(item_id)
         return int(cur.lastrowid or 0)
 
-    def update(self, item_id: int, **changes) -> Item:
-        """Change accession, title, description or metadata; returns the updated item."""
+    def update(self, item_id: int, expected_version: int | None = None, **changes) -> Item:
+        """Change accession, title, description or metadata; returns the updated item. Each
+        edit counts the item's version up and records who made it; with ``expected_version``
+        (the version the edit was made from) an item changed since is refused with StaleEdit,
+        naming who changed it and when, and nothing is written."""
         unknown = set(changes) - set(EDITABLE)
         if unknown:
             raise WenyangError(f"These item fields cannot be edited: {', '.join(sorted(unknown))}.")
@@ -71,10 +86,21 @@ class ItemRepository:
             changes["metadata"] = json.dumps(changes["metadata"], ensure_ascii=False)
         if changes:
             sets = ", ".join(f"{k} = ?" for k in changes)
-            with self.lib.atomic():
-                self.db.execute(f"UPDATE items SET {sets}, modified = ? WHERE id = ?",
-                                [*changes.values(), now_iso(), item_id])
+            with self.lib.atomic():  # the check and the write under one write lock
+                if expected_version is not None:
+                    self._refuse_stale(item_id, expected_version)
+                self.db.execute(f"UPDATE items SET {sets}, modified = ?, version = version + 1, changed_by = ? "
+                                "WHERE id = ?", [*changes.values(), now_iso(), editor(), item_id])
         return self.get(item_id)
+
+    def _refuse_stale(self, item_id: int, expected_version: int) -> None:
+        row = self.db.execute("SELECT accession, version, changed_by, modified FROM items WHERE id = ?",
+                              [item_id]).fetchone()
+        if row is not None and int(row[1]) != int(expected_version):
+            who = row[2] or "another program"
+            raise StaleEdit(f"{row[0]} was changed by {who} at {row[3][:19].replace('T', ' ')} UTC after you opened "
+                            f"it, so your edit was not saved (theirs is kept). The item now shows their change; "
+                            "make your edit again to replace it.")
 
     def delete(self, item_id: int) -> None:
         with self.lib.atomic():
@@ -93,7 +119,7 @@ class ItemRepository:
     # -- reading ---------------------------------------------------------------------------
     def get(self, item_id: int) -> Item:
         row = self.db.execute(
-            "SELECT id, accession, title, description, metadata, created, modified "
+            "SELECT id, accession, title, description, metadata, created, modified, version, changed_by "
             "FROM items WHERE id = ?", [item_id]).fetchone()
         if row is None:
             raise NotFound(f"There is no item with id {item_id}.")
@@ -271,7 +297,8 @@ class ItemRepository:
 
     def _item(self, row) -> Item:
         item = Item(id=row[0], accession=row[1], title=row[2], description=row[3],
-                    metadata=json.loads(row[4] or "{}"), created=row[5], modified=row[6])
+                    metadata=json.loads(row[4] or "{}"), created=row[5], modified=row[6],
+                    version=int(row[7]), changed_by=row[8])
         item.photos = self.photos(row[0])
         item.labels = self.lib.labels.labels_of(row[0])
         return item

@@ -280,6 +280,18 @@ def _m012_change_announcements(conn: sqlite3.Connection) -> None:
     (``app.store.schema_pg.M012``). An SQLite library has no such channel: nothing to make."""
 
 
+# Every edit of an item's fields counts up its version and says who made it, so that an edit
+# made from what another curator has changed since is refused, not silently written over theirs.
+VERSION_COLUMNS = ("version INTEGER NOT NULL DEFAULT 1", "changed_by TEXT NOT NULL DEFAULT ''")
+
+
+def _m013_item_versions(conn: sqlite3.Connection) -> None:
+    """Items (and their trashed copies) get a version and the name of who changed them last."""
+    for table in ("items", "trash_items"):
+        for column in VERSION_COLUMNS:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _m001_initial),
     (2, "codes indexed by model, modality and item", _m002_codes_by_item),
@@ -293,6 +305,7 @@ MIGRATIONS: list[Migration] = [
     (10, "accession numbers indexed ignoring case", _m010_accession_ignoring_case),
     (11, "a log of items whose text or photos changed, and each model's encoded mark", _m011_encode_marks),
     (12, "writes announced to other workstations (PostgreSQL only)", _m012_change_announcements),
+    (13, "item versions and who changed an item last", _m013_item_versions),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -186,10 +186,14 @@ def _announce(table: str, key: str | None) -> list[str]:
 M012 = [s for table, key in _WATCHED.items() for s in _announce(table, key)]
 
 
+M013 = [f"ALTER TABLE {table} ADD COLUMN {column}" for table in ("items", "trash_items")
+        for column in ("version INTEGER NOT NULL DEFAULT 1", "changed_by TEXT NOT NULL DEFAULT ''")]
+
+
 def steps(trashed_tables: tuple[str, ...]) -> dict[int, Callable[[object], None]]:
     """Each migration's PostgreSQL step by number: runs its statements on a connection."""
     lists = {1: M001, 2: M002, 3: M003, 4: M004, 5: M005, 6: _m006(trashed_tables), 7: M007, 8: M008,
-             9: M009, 10: M010, 11: M011, 12: M012}
+             9: M009, 10: M010, 11: M011, 12: M012, 13: M013}
 
     def run(statements: list[str]) -> Callable[[object], None]:
         def step(conn) -> None:

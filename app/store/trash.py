@@ -63,9 +63,10 @@ class TrashRepository:
                 stamp = now_iso()
                 for table in TRASHED_TABLES:
                     column = "id" if table == "items" else "item_id"
-                    extra = ", ?" if table == "items" else ""
-                    self.db.execute(f"INSERT INTO trash_{table} SELECT *{extra} FROM {table} "
-                                    f"WHERE {column} IN ({marks(found)})", ([stamp] if extra else []) + found)
+                    named = ", ".join(self._columns(table))  # by name: a later column comes last in the trash
+                    extra = ", trashed" if table == "items" else ""
+                    self.db.execute(f"INSERT INTO trash_{table} ({named}{extra}) SELECT {named}{', ?' if extra else ''} "
+                                    f"FROM {table} WHERE {column} IN ({marks(found)})", ([stamp] if extra else []) + found)
                 self.db.execute(f"DELETE FROM items WHERE id IN ({marks(found)})", found)  # the rest cascades
                 moved += len(found)
             if moved:

@@ -20,9 +20,10 @@ if TYPE_CHECKING:
 
 
 class OpCommand(QUndoCommand):
-    def __init__(self, session, op, text: str, on_done=None, done: OpResult | None = None):
+    def __init__(self, session, op, text: str, on_done=None, done: OpResult | None = None, on_error=None):
         super().__init__(text)
         self.session = session
+        self._on_error = on_error  # called with the exception if the op's first run fails
         self._forward: Op | None = op  # what redo runs next
         self._back: Op | None = None   # what undo runs next (None until the op has run)
         self._on_done = on_done  # called once, with the op's value, after it first ran
@@ -77,4 +78,7 @@ class OpCommand(QUndoCommand):
 
     def _failed(self, exc: Exception) -> None:
         self.session.message.emit(str(exc))
+        if self._on_error is not None:
+            on_error, self._on_error = self._on_error, None
+            on_error(exc)
         self.setObsolete(True)  # the stack drops it: Ctrl+Z goes to the edit before

@@ -94,6 +94,10 @@ class DetailPane(Retranslating, QWidget):
         self.session = session
         self.item_ids: list[int] = []
         self.detail: queries.Detail | None = None
+        # The item's version each field's text was read at: an edit is made from that version,
+        # and is refused if another curator changed the item since (app.store.items.update).
+        self._field_version: dict[str, int] = {}
+        self._keep_typed: set[str] = set()  # refused edits: their text stays for another try
         self.scheme = None
         self.search_available = False
         self._generation = 0
@@ -252,16 +256,24 @@ class DetailPane(Retranslating, QWidget):
 
     def _show_detail(self, detail: queries.Detail | None) -> None:
         changed_photo = (detail.photo if detail else None) != (self.detail.photo if self.detail else None)
+        if detail is None or self.detail is None or detail.item_id != self.detail.item_id:
+            self._field_version, self._keep_typed = {}, set()
         self.detail = detail
         single = detail is not None
+        version = detail.version if detail is not None else 0
         for widget in (self.title_edit, self.description_edit):
             widget.setEnabled(single)
             widget.setReadOnly(self.read_only)
-        if not self.title_edit.hasFocus() or detail is None:
-            self.title_edit.setText(detail.title if detail is not None else "")
-        if not self.description_edit.hasFocus() or detail is None:
-            self.description_edit.setPlainText(detail.description if detail is not None else "")
+        for name, widget, show in (("title", self.title_edit, self.title_edit.setText),
+                                   ("description", self.description_edit, self.description_edit.setPlainText)):
+            if name in self._keep_typed:  # refused: the curator's text stays, made from what is there now
+                self._keep_typed.discard(name)
+                self._field_version[name] = version
+            elif not widget.hasFocus() or detail is None:
+                show(getattr(detail, name) if detail is not None else "")
+                self._field_version[name] = version
         self._fill_metadata(detail.metadata if detail is not None else {})
+        self._field_version["metadata"] = version
         self.collections_label.setText(", ".join(detail.collections) if detail is not None else "")
         self.labels_label.setText(self._labels_summary(detail.labels) if detail is not None else "")
         if changed_photo or detail is None:
@@ -351,8 +363,26 @@ class DetailPane(Retranslating, QWidget):
         setattr(self.detail, field_name, value)  # so a second editingFinished is a no-op
         names = {"title": self.tr("Edit title"), "description": self.tr("Edit description"),
                  "metadata": self.tr("Edit metadata")}
-        self.session.apply(ops.EditItem(self.detail.item_id, {field_name: value}),
-                           names.get(field_name) or self.tr("Edit item"))
+        item_id = self.detail.item_id
+        base = self._field_version.get(field_name, self.detail.version)
+        self.session.apply(ops.EditItem(item_id, {field_name: value}, expected_version=base),
+                           names.get(field_name) or self.tr("Edit item"),
+                           on_done=lambda item: self._saved(item_id, field_name, item),
+                           on_error=lambda exc: self._refused(item_id, field_name))
+
+    def _saved(self, item_id: int, field_name: str, item) -> None:
+        """The edit is in: the field now stands on the item's new version."""
+        if self.detail is not None and self.detail.item_id == item_id and item is not None:
+            self._field_version[field_name] = item.version
+            self.detail.version = item.version
+
+    def _refused(self, item_id: int, field_name: str) -> None:
+        """Someone changed the item first (the status bar says who): show theirs, keep the
+        curator's text in the field, so that committing it again replaces theirs knowingly."""
+        if self.detail is not None and self.detail.item_id == item_id:
+            if field_name in ("title", "description"):
+                self._keep_typed.add(field_name)
+            self.show_items(self.item_ids)
 
     def _label_name(self, label_id: str) -> str:
         label = self.scheme.labels.get(label_id) if self.scheme else None

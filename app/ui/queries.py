@@ -41,6 +41,7 @@ class Detail:
     photo: str | None
     collections: list[str] = field(default_factory=list)
     photos: list[tuple[int, str, str]] = field(default_factory=list)  # (photo id, photo path, thumbnail path)
+    version: int = 0  # the item's version shown: an edit made from it is refused if the item changed since
 
 
 def ordered_ids(lib: Library, labels: list[str] | tuple = (), collection: int | None = None,
@@ -79,7 +80,7 @@ def item_detail(lib: Library, item_id: int) -> Detail:
     photos = [(int(p.id or 0), str(photo_path(lib, p.path)), str(thumbnail_path(lib.thumbnails_dir, p.sha256)))
               for p in item.photos]
     return Detail(item_id, item.accession, item.title, item.description, dict(item.metadata),
-                  list(item.labels), photo, lib.collections.of_item(item_id), photos)
+                  list(item.labels), photo, lib.collections.of_item(item_id), photos, item.version)
 
 
 def label_usage(lib: Library, item_ids: list[int]) -> dict[str, int]:

@@ -42,12 +42,13 @@ class Session(QObject):
         """Run ``fn(lib)`` on the library thread; errors go to the status bar by default."""
         self.queue.submit(fn, on_done, on_error or (lambda exc: self.message.emit(str(exc))))
 
-    def apply(self, op, text: str, on_done: Callable | None = None) -> None:
+    def apply(self, op, text: str, on_done: Callable | None = None, on_error: Callable | None = None) -> None:
         """Run an op (``app.services.ops``) on the library thread, as one step of the undo stack
-        named ``text`` (in the interface language); ``on_done(value)`` after it first ran."""
+        named ``text`` (in the interface language); ``on_done(value)`` after it first ran,
+        ``on_error(exception)`` if that run failed (its message goes to the status bar anyway)."""
         from app.ui.commands import OpCommand
 
-        self._push(OpCommand(self, op, text, on_done))
+        self._push(OpCommand(self, op, text, on_done, on_error=on_error))
 
     def record(self, result, text: str) -> None:
         """A long job's op ran on a worker and returned ``result``: make it a step of the undo

@@ -149,3 +149,20 @@ def test_summaries_agree_with_get_in_bulk(library):
         assert row["date"] == str(item.metadata.get("date", ""))
     assert got[first]["first"][1] == photo(3).sha256 and got[first]["photos"] == 3
     assert got[bare]["date"] == "1901" and got[bare]["first"] is None and got[bare]["labels"] == []
+
+
+def test_an_edit_made_from_an_item_changed_since_is_refused_naming_who(library):
+    from app.core.errors import StaleEdit
+    from app.store import open_library
+
+    item_id = library.items.add(Item("V-1", title="Robe"))
+    seen = library.items.get(item_id)
+    assert seen.version == 1 and seen.changed_by == ""
+    with open_library(library.location) as other:  # another curator's program
+        other.items.update(item_id, expected_version=seen.version, title="Dragon robe")
+    with pytest.raises(StaleEdit, match=r"V-1 was changed by .+@.+ at .+ UTC after you opened it"):
+        library.items.update(item_id, expected_version=seen.version, title="Surcoat")
+    now = library.items.get(item_id)
+    assert now.title == "Dragon robe" and now.version == 2 and "@" in now.changed_by  # theirs kept
+    assert library.items.update(item_id, expected_version=now.version, title="Surcoat").version == 3
+    assert library.items.update(item_id, title="Any version").version == 4  # no version given: no check
