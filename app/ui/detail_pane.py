@@ -94,9 +94,11 @@ class DetailPane(Retranslating, QWidget):
         self.session = session
         self.item_ids: list[int] = []
         self.detail: queries.Detail | None = None
-        # The item's version each field's text was read at: an edit is made from that version,
-        # and is refused if another curator changed the item since (app.store.items.update).
-        self._field_version: dict[str, int] = {}
+        # For each field, the item's version its text was read at and how many edits this pane
+        # had sent by then: an edit is made from that version plus the pane's own edits since,
+        # and is refused if another curator changed the item meanwhile (app.store.items.update).
+        self._field_version: dict[str, tuple[int, int]] = {}
+        self._sent = 0  # edits this pane has sent for the item on show
         self._keep_typed: set[str] = set()  # refused edits: their text stays for another try
         self.scheme = None
         self.search_available = False
@@ -257,7 +259,7 @@ class DetailPane(Retranslating, QWidget):
     def _show_detail(self, detail: queries.Detail | None) -> None:
         changed_photo = (detail.photo if detail else None) != (self.detail.photo if self.detail else None)
         if detail is None or self.detail is None or detail.item_id != self.detail.item_id:
-            self._field_version, self._keep_typed = {}, set()
+            self._field_version, self._keep_typed, self._sent = {}, set(), 0
         self.detail = detail
         single = detail is not None
         version = detail.version if detail is not None else 0
@@ -268,12 +270,12 @@ class DetailPane(Retranslating, QWidget):
                                    ("description", self.description_edit, self.description_edit.setPlainText)):
             if name in self._keep_typed:  # refused: the curator's text stays, made from what is there now
                 self._keep_typed.discard(name)
-                self._field_version[name] = version
+                self._field_version[name] = (version, self._sent)
             elif not widget.hasFocus() or detail is None:
                 show(getattr(detail, name) if detail is not None else "")
-                self._field_version[name] = version
+                self._field_version[name] = (version, self._sent)
         self._fill_metadata(detail.metadata if detail is not None else {})
-        self._field_version["metadata"] = version
+        self._field_version["metadata"] = (version, self._sent)
         self.collections_label.setText(", ".join(detail.collections) if detail is not None else "")
         self.labels_label.setText(self._labels_summary(detail.labels) if detail is not None else "")
         if changed_photo or detail is None:
@@ -364,17 +366,12 @@ class DetailPane(Retranslating, QWidget):
         names = {"title": self.tr("Edit title"), "description": self.tr("Edit description"),
                  "metadata": self.tr("Edit metadata")}
         item_id = self.detail.item_id
-        base = self._field_version.get(field_name, self.detail.version)
-        self.session.apply(ops.EditItem(item_id, {field_name: value}, expected_version=base),
+        read, sent_then = self._field_version.get(field_name, (self.detail.version, self._sent))
+        expected = read + (self._sent - sent_then)  # this pane's own edits since are not someone else's
+        self._sent += 1
+        self.session.apply(ops.EditItem(item_id, {field_name: value}, expected_version=expected),
                            names.get(field_name) or self.tr("Edit item"),
-                           on_done=lambda item: self._saved(item_id, field_name, item),
                            on_error=lambda exc: self._refused(item_id, field_name))
-
-    def _saved(self, item_id: int, field_name: str, item) -> None:
-        """The edit is in: the field now stands on the item's new version."""
-        if self.detail is not None and self.detail.item_id == item_id and item is not None:
-            self._field_version[field_name] = item.version
-            self.detail.version = item.version
 
     def _refused(self, item_id: int, field_name: str) -> None:
         """Someone changed the item first (the status bar says who): show theirs, keep the
