@@ -8,7 +8,7 @@ from app.store.library import DB_NAME, grant_curators, open_server_library, serv
 from app.store.pg import ServerError, is_dsn, without_password
 
 __all__ = ["DB_NAME", "ChangeWatch", "Library", "as_location", "changes_announced", "grant_curators", "has_library", "is_dsn",
-           "open_library", "open_server_library", "server_has_library", "ServerError", "shown_location",
+           "open_library", "open_server_library", "server_has_library", "ServerError", "short_location", "shown_location",
            "without_password"]
 
 
@@ -16,6 +16,12 @@ def as_location(value: str | Path) -> str | Path:
     """A library's location as given (a folder, or a server's connection string): a folder as a
     Path, a connection string untouched (a Path would fold its "//")."""
     return str(value) if is_dsn(str(value)) else Path(value)
+
+
+def short_location(lib: Library) -> str:
+    """``shown_location`` without a server address's options (socket folder, port...), for the
+    status bar, where a long address leaves no room for messages."""
+    return shown_location(lib).split("?", 1)[0]
 
 
 def shown_location(lib: Library) -> str:

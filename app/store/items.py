@@ -98,9 +98,9 @@ class ItemRepository:
                               [item_id]).fetchone()
         if row is not None and int(row[1]) != int(expected_version):
             who = row[2] or "another program"
-            raise StaleEdit(f"{row[0]} was changed by {who} at {row[3][:19].replace('T', ' ')} UTC after you opened "
-                            f"it, so your edit was not saved (theirs is kept). The item now shows their change; "
-                            "make your edit again to replace it.")
+            # Short: the window's status bar shows it beside the library's address.
+            raise StaleEdit(f"{row[0]} was changed by {who} at {row[3][11:16]} UTC: your edit was not saved. "
+                            "Save again to replace theirs.")
 
     def delete(self, item_id: int) -> None:
         with self.lib.atomic():

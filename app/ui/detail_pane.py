@@ -268,8 +268,7 @@ class DetailPane(Retranslating, QWidget):
             widget.setReadOnly(self.read_only)
         for name, widget, show in (("title", self.title_edit, self.title_edit.setText),
                                    ("description", self.description_edit, self.description_edit.setPlainText)):
-            if name in self._keep_typed:  # refused: the curator's text stays, made from what is there now
-                self._keep_typed.discard(name)
+            if name in self._keep_typed:  # refused: the curator's text stays (until saved or another item)
                 self._field_version[name] = (version, self._sent)
             elif not widget.hasFocus() or detail is None:
                 show(getattr(detail, name) if detail is not None else "")
@@ -369,6 +368,7 @@ class DetailPane(Retranslating, QWidget):
         read, sent_then = self._field_version.get(field_name, (self.detail.version, self._sent))
         expected = read + (self._sent - sent_then)  # this pane's own edits since are not someone else's
         self._sent += 1
+        self._keep_typed.discard(field_name)  # sent again: refused again, it comes back
         self.session.apply(ops.EditItem(item_id, {field_name: value}, expected_version=expected),
                            names.get(field_name) or self.tr("Edit item"),
                            on_error=lambda exc: self._refused(item_id, field_name))

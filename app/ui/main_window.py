@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.library import ChangeWatch, shown_location
+from app.services.library import ChangeWatch, short_location, shown_location
 from app.ui import queries, settings
 from app.ui.actions import GRID_ORDERS, THUMBNAIL_SIDES, WindowActions
 from app.ui.collections_panel import CollectionsPanel
@@ -128,7 +128,8 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         return dock
 
     def _build_status_bar(self) -> None:
-        self.path_label, self.count_label = QLabel(shown_location(self.lib)), QLabel()
+        self.path_label, self.count_label = QLabel(short_location(self.lib)), QLabel()
+        self.path_label.setToolTip(shown_location(self.lib))
         self.model_label, self.device_label = QLabel(), QLabel()
         self.encoding_label = QLabel()
         self.encoding_label.setObjectName("encodingLabel")

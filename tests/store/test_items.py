@@ -160,7 +160,7 @@ def test_an_edit_made_from_an_item_changed_since_is_refused_naming_who(library):
     assert seen.version == 1 and seen.changed_by == ""
     with open_library(library.location) as other:  # another curator's program
         other.items.update(item_id, expected_version=seen.version, title="Dragon robe")
-    with pytest.raises(StaleEdit, match=r"V-1 was changed by .+@.+ at .+ UTC after you opened it"):
+    with pytest.raises(StaleEdit, match=r"V-1 was changed by .+@.+ at \d\d:\d\d UTC: your edit was not saved"):
         library.items.update(item_id, expected_version=seen.version, title="Surcoat")
     now = library.items.get(item_id)
     assert now.title == "Dragon robe" and now.version == 2 and "@" in now.changed_by  # theirs kept

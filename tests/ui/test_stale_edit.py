@@ -26,6 +26,14 @@ def test_a_title_changed_elsewhere_is_not_overwritten_silently(stocked, library,
     wait_idle(qtbot, window)
     assert library.items.get(ids[0]).title == "Their title"  # not written over
     assert edit.text() == "My title"                          # not lost either
+    edit.blockSignals(True)   # the curator looks elsewhere (no commit on the way out)
+    edit.clearFocus()
+    edit.blockSignals(False)
+    window.detail.show_items([ids[0]])  # a later reload (their next change, say) keeps it too
+    wait_idle(qtbot, window)
+    qtbot.wait(300)  # the reload's result reaches the pane after the library thread is idle
+    assert window.detail.detail.title == "Their title" and edit.text() == "My title"
+    edit.setFocus()
     edit.editingFinished.emit()                               # saved again, knowingly
     qtbot.waitUntil(lambda: library.items.get(ids[0]).title == "My title")
     wait_idle(qtbot, window)
