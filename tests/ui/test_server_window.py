@@ -67,3 +67,17 @@ def test_announcements_name_what_changed():
     assert changes_announced(["items INSERT:9"]).item_set
     assert changes_announced(["photos DELETE"]).item_set  # too many to name: reload them all
     assert changes_announced(["labels UPDATE"]).scheme
+
+
+def test_a_model_made_active_elsewhere_is_named_in_the_window(stocked, library, qtbot):
+    """Another workstation trains and activates a model: the window names it (and its search
+    reloads) without a restart."""
+    window, _ = stocked
+    assert window.model_label.text() == "no model"
+    code = ("import sys; from app.store import open_library\n"
+            "with open_library(sys.argv[1]) as lib:\n"
+            "    lib.models.register('ssah-elsewhere', 16, 'ssah', {'note': 'trained elsewhere'})")
+    done = subprocess.run([sys.executable, "-c", code, library.dsn], env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    qtbot.waitUntil(lambda: window.model_label.text() == "Model: ssah-elsewhere", timeout=2000)
