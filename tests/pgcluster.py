@@ -12,6 +12,7 @@ with that message; CI is never such a place (``make test`` fails first if it can
 """
 from __future__ import annotations
 
+import contextlib
 import glob
 import itertools
 import os
@@ -134,6 +135,19 @@ def drop_database(cluster, name: str) -> None:
     with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
+
+
+@contextlib.contextmanager
+def database(cluster: Cluster, name: str):
+    """An empty database ``name`` on ``cluster`` for the block, dropped after it; its address."""
+    import psycopg
+
+    with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        yield cluster.dsn(name)
+    finally:
+        drop_database(cluster, name)
 
 
 if __name__ == "__main__":  # make test: are the server's programs here? (exit 1 if not)

@@ -20,7 +20,12 @@ def add_library_arg(parser: argparse.ArgumentParser) -> None:
 
 def library_path(args) -> Path | str:
     """The library named on the command line: a folder, or a server's connection string as typed."""
-    text = str(args.library)
+    return location_of(str(args.library))
+
+
+def location_of(text: str) -> Path | str:
+    """A library named in text: '' or '.default' for $WENYANG_HOME, a folder, or a server's
+    connection string as typed."""
     if is_dsn(text):
         return text
     return default_library_dir() if text.strip() in ("", ".default") else Path(text)

@@ -1,10 +1,9 @@
 """``wenyang init``: create a library."""
 from __future__ import annotations
 
-import argparse
 import sys
 
-from app.cli.common import command, library_path, open_from_args
+from app.cli.common import command, library_path, location_of, open_from_args
 from app.core.errors import WenyangError
 from app.services.library import grant_curators, open_server_library, server_has_library, shown_location
 
@@ -48,16 +47,13 @@ def run_init(args) -> int:
 
 
 def run_copy(args) -> int:
-    from app.cli.common import library_path
     from app.services.copying import copy_library
 
     def shown(table: str, done: int, total: int) -> None:
         if not args.quiet:
             print(f"\r{table}: {done:,} of {total:,}\033[K", end="", file=sys.stderr, flush=True)
 
-    source = library_path(argparse.Namespace(library=args.source))
-    target = library_path(argparse.Namespace(library=args.target))
-    report = copy_library(source, target, files=args.files, progress=shown)
+    report = copy_library(location_of(args.source), location_of(args.target), files=args.files, progress=shown)
     if not args.quiet:
         print(file=sys.stderr)
     rows = sum(report.rows.values())

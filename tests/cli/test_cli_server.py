@@ -15,7 +15,7 @@ from app.services.demo import generate_demo
 from tests.ui.helpers import make_photos
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pgcluster import drop_database, server_library_dsn  # noqa: E402
+from pgcluster import database, drop_database, server_library_dsn  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -93,19 +93,12 @@ def test_a_curators_commands_say_the_same_on_both_stores(cli, demo, tmp_path, pg
 
 
 def test_init_on_a_server_makes_the_library_and_its_shared_folder(cli, tmp_path, pg_server):
-    import psycopg
-
-    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
-        conn.execute("CREATE DATABASE wenyang_init_test")
-    dsn = pg_server.dsn("wenyang_init_test")
-    try:
+    with database(pg_server, "wenyang_init_test") as dsn:
         r = cli("init", dsn, "--files", tmp_path / "shared")
         assert r.code == 0 and "created" in r.out and "7 facets" in r.out and str(tmp_path / "shared") in r.out
         assert (tmp_path / "shared" / "thumbnails").is_dir()
         again = cli("init", dsn)
         assert again.code == 0 and "already a library" in again.out
-    finally:
-        drop_database(pg_server, "wenyang_init_test")
 
 
 def test_a_server_that_cannot_be_reached_is_a_clear_error(cli, tmp_path):
@@ -117,19 +110,15 @@ def test_a_server_that_cannot_be_reached_is_a_clear_error(cli, tmp_path):
 def test_a_database_that_holds_something_else_is_refused_untouched(cli, pg_server):
     import psycopg
 
-    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
-        conn.execute("CREATE DATABASE wenyang_other_test")
-    try:
-        with psycopg.connect(pg_server.dsn("wenyang_other_test"), autocommit=True) as conn:
+    with database(pg_server, "wenyang_other_test") as dsn:
+        with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("CREATE TABLE invoices (id INTEGER)")
-        r = cli("init", pg_server.dsn("wenyang_other_test"))
+        r = cli("init", dsn)
         assert r.code != 0 and "not a Wenyang library" in r.err
-        with psycopg.connect(pg_server.dsn("wenyang_other_test"), autocommit=True) as conn:
+        with psycopg.connect(dsn, autocommit=True) as conn:
             tables = conn.execute("SELECT table_name FROM information_schema.tables "
                                   "WHERE table_schema = 'public'").fetchall()
         assert tables == [("invoices",)]
-    finally:
-        drop_database(pg_server, "wenyang_other_test")
 
 
 def test_a_granted_role_writes_rows_but_cannot_change_the_tables(cli, tmp_path, pg_server, monkeypatch):

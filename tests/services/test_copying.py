@@ -10,7 +10,7 @@ from app.services.copying import copy_library
 from app.store import open_library
 from app.store.codes import CodeRow
 from tests.library_rows import content, without_times
-from tests.pgcluster import drop_database
+from tests.pgcluster import database
 
 
 def rows(lib) -> dict:
@@ -52,15 +52,10 @@ def _stocked(root):
 
 
 def test_sqlite_to_server_and_back_keeps_every_row_and_file(tmp_path, pg_server):
-    import psycopg
-
     original, _ = _stocked(tmp_path / "a")
     before = rows(original)
     original.close()
-    with psycopg.connect(pg_server.dsn(), autocommit=True) as conn:
-        conn.execute("CREATE DATABASE wenyang_copy_test")
-    dsn = pg_server.dsn("wenyang_copy_test")
-    try:
+    with database(pg_server, "wenyang_copy_test") as dsn:
         there = copy_library(tmp_path / "a", dsn, files=tmp_path / "server-files")
         assert there.rows["items"] == 11 and there.rows["codes"] == 33 and there.rows["trash_items"] == 1
         with open_library(dsn) as server:
@@ -69,8 +64,6 @@ def test_sqlite_to_server_and_back_keeps_every_row_and_file(tmp_path, pg_server)
         back = copy_library(dsn, tmp_path / "b")
         assert {t: n for t, n in back.rows.items() if t != "meta"} == \
             {t: n for t, n in there.rows.items() if t != "meta"}
-    finally:
-        drop_database(pg_server, "wenyang_copy_test")
     with open_library(tmp_path / "b") as copy:
         after = rows(copy)
     assert after == before  # every table, codes and scores byte for byte

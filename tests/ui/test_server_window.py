@@ -1,5 +1,5 @@
 """A window on a library in a PostgreSQL server sees what other workstations write: another
-process tags, renames or imports, and the window shows it within two seconds, without a reload
+process tags, renames, imports or activates a model, and the window shows it within two seconds, without a reload
 by hand (the server announces writes; ``app.services.library.ChangeWatch`` listens)."""
 from __future__ import annotations
 
