@@ -10,7 +10,7 @@ import sys
 
 from app import __version__
 from app.core.errors import WenyangError
-from app.services.library import ServerError
+from app.services.library import ServerError, server_trouble
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -70,8 +70,7 @@ def _run(args) -> int:
               file=sys.stderr)
         return EXIT_ERROR
     except ServerError as exc:
-        print(f"wenyang: the library's server reported an error: {exc}. Nothing more was written.",
-              file=sys.stderr)
+        print(f"wenyang: {server_trouble(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except OSError as exc:
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""

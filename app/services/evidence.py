@@ -142,7 +142,7 @@ def refresh(lib: Library, matrix: EvidenceMatrix | None, model_id: str | None,
     thread keeps a consistent one)."""
     if matrix is None or matrix.model_id != model_id or matrix.scheme_version != scheme_version:
         return load(lib, model_id, scheme_version)
-    newest = lib.evidence.mark()
+    newest = lib.unchanged("evidence_mark", lib.evidence.mark)  # a read a search need not repeat
     if newest == matrix.mark:
         return matrix
     oldest = lib.evidence.oldest()

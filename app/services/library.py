@@ -6,9 +6,10 @@ from pathlib import Path
 from app.store import Library, open_library
 from app.store.library import DB_NAME, grant_curators, open_server_library, server_has_library
 from app.store.pg import ServerError, is_dsn, without_password
+from app.store.pg import trouble as server_trouble
 
 __all__ = ["DB_NAME", "ChangeWatch", "Library", "as_location", "changes_announced", "grant_curators", "has_library", "is_dsn",
-           "open_library", "open_server_library", "server_has_library", "ServerError", "short_location", "shown_location",
+           "open_library", "open_server_library", "server_has_library", "ServerError", "server_trouble", "short_location", "shown_location",
            "without_password"]
 
 

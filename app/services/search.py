@@ -104,7 +104,9 @@ def _one_read(query):
     def run(self, *args, **kwargs):
         if getattr(self._query, "state", None) is not None:  # a query inside a query
             return query(self, *args, **kwargs)
-        self._query.state = SimpleNamespace(model=self.lib.models.active(), scheme=self.lib.scheme,
+        lib = self.lib
+        self._query.state = SimpleNamespace(model=lib.unchanged("active_model", lib.models.active),
+                                            scheme=lib.unchanged("scheme", lambda: lib.scheme),
                                             members={}, evidence=None)
         try:
             return _dressed(self.lib, query(self, *args, **kwargs))
@@ -273,8 +275,8 @@ class SearchService:
         return current
 
     def _codes_stamp(self, model_id: str, modality: str) -> str:
-        # One meta row, bumped by every write to the codes table: cheap enough per query.
-        return f"{model_id}:{self.lib.codes.version()}"
+        # One meta row, bumped by every write to the codes table: read again after any write.
+        return f"{model_id}:{self.lib.unchanged('codes_version', self.lib.codes.version)}"
 
     # -- query types -----------------------------------------------------------------------
     @_one_read

@@ -193,7 +193,8 @@ def signatures(service) -> SignatureIndex:
     lib = service.lib
     shape = (len(CROPS), DIM)
     with service._signature_lock:
-        newest = lib.evidence.mark()  # first: a change made while reading is read again next time
+        # first: a change made while reading is read again next time
+        newest = lib.unchanged("evidence_mark", lib.evidence.mark)
         cached = service.__dict__.get("_signature_cache") or _saved_signatures(lib)
         if cached is not None and cached[0] == newest:
             index = cached[1]

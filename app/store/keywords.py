@@ -28,7 +28,8 @@ IDENTITY_KEY = "keyword_index_identity"
 # 1,000,500-item library took 0.3-0.8 s a query. A query with a commoner phrase is ranked, among
 # its first WINDOW matches in import order, by where its phrases are (WEIGHTS summed over the
 # fields holding each phrase), then by import order; so a word in half the library still answers
-# in tens of milliseconds (bench/bench_scale.py).
+# in tens of milliseconds (bench/bench_scale.py). On a PostgreSQL server a query is common when
+# it matches more than COMMON items (``KeywordRepository._tier_on_server``).
 COMMON = 10_000
 WINDOW = 2_000
 _BM25 = f"bm25(keyword_index, {', '.join(str(WEIGHTS[f]) for f in FIELDS)})"
@@ -102,55 +103,77 @@ class KeywordRepository:
         """The matches of ``query`` not in ``seen``, best first: by bm25 while each phrase is in
         at most :data:`COMMON` items; otherwise by the fields holding them (see :data:`COMMON`).
         ``common`` remembers, for one search, which phrases are common."""
+        if self.lib.on_server:
+            return self._tier_on_server(query, phrases, allowed, want, seen)
         for phrase in phrases:
             if phrase not in common:
                 common[phrase] = self._common(phrase)
         if not any(common[p] for p in phrases):
-            if self.lib.on_server:
-                sql = (f"SELECT keyword_index.rowid, {_TS_RANK} AS score FROM keyword_index "
-                       "JOIN items ON items.id = keyword_index.rowid "
-                       "WHERE document @@ CAST(? AS tsquery) ORDER BY score DESC, keyword_index.rowid")
-                args: list = [query, query]
-            else:
-                sql = (f"SELECT keyword_index.rowid, -{_BM25} AS score FROM keyword_index "
-                       "JOIN items ON items.id = keyword_index.rowid "
-                       "WHERE keyword_index MATCH ? ORDER BY score DESC, keyword_index.rowid")
-                args = [query]
+            sql = (f"SELECT keyword_index.rowid, -{_BM25} AS score FROM keyword_index "
+                   "JOIN items ON items.id = keyword_index.rowid "
+                   "WHERE keyword_index MATCH ? ORDER BY score DESC, keyword_index.rowid")
+            args: list = [query]
             if allowed is None and want is not None:
                 sql += " LIMIT ?"  # with ``allowed`` the limit applies after filtering
                 args.append(want + len(seen))
             return [(i, s) for i, s in self.db.execute(sql, args) if allowed is None or i in allowed]
         candidates: list[int] = []  # the first WINDOW matches (in import order) that may be shown
-        for (item_id,) in self.db.execute(f"SELECT rowid FROM keyword_index WHERE {self._match} ORDER BY rowid",
+        for (item_id,) in self.db.execute("SELECT rowid FROM keyword_index WHERE keyword_index MATCH ? ORDER BY rowid",
                                           [query]):
             if item_id not in seen and (allowed is None or item_id in allowed):
                 candidates.append(item_id)
                 if len(candidates) >= WINDOW:
                     break
-        # Where each candidate holds the phrases, from the stored tokens (the engine cannot say
-        # which column matched without reading every match of the phrase in every column).
-        spaced = [f"' ' || {field} || ' '" for field in FIELDS]
-        score = " + ".join(f"CASE WHEN instr({column}, ?) > 0 THEN {WEIGHTS[field]} ELSE 0 END"
-                           for field, column in zip(FIELDS, spaced) for _ in phrases)
-        needles = [" " + " ".join(p) + " " for _ in FIELDS for p in phrases]
+        score, needles = _field_score(phrases)
         scored: list[tuple[int, float]] = []
         for chunk in chunks(candidates):
             scored += self.db.execute(f"SELECT rowid, {score} FROM keyword_index WHERE rowid IN ({marks(chunk)})",
                                       [*needles, *chunk]).fetchall()
-        scored.sort(key=lambda row: (-row[1], row[0]))
-        live = self.lib.items.existing(i for i, _ in scored[:None if want is None else want + len(seen)])
-        return [(i, float(s)) for i, s in scored if i in live][:want]
+        return self._living(scored, want, seen)
+
+    def _tier_on_server(self, query: str, phrases: list[tuple[str, ...]], allowed: set[int] | None,
+                        want: int | None, seen: set[int]) -> list[tuple[int, float]]:
+        """``_tier`` on a PostgreSQL server, where ranking costs a read of each matching row (the
+        phrases' positions are in the row, not in the index) and no per-phrase count is needed:
+        so a query is common when *it* matches more than :data:`COMMON` items. One statement
+        ranks the matches, reading at most COMMON + 1 of them; past that, the first
+        :data:`WINDOW` matches in import order are ranked by their fields, read from a cursor in
+        id order (``IS TRUE`` keeps the planner off the word index, which would read every match
+        before sorting them by id; the cursor makes it read the primary key in order and stop)."""
+        rows = self.db.execute(f"SELECT rowid, {_TS_RANK} FROM keyword_index WHERE document @@ CAST(? AS tsquery) "
+                               "LIMIT ?", [query, query, COMMON + 1]).fetchall()
+        if len(rows) <= COMMON:
+            return self._living([row for row in rows if allowed is None or row[0] in allowed], want, seen)
+        score, needles = _field_score(phrases)
+        scored: list[tuple[int, float]] = []
+        with self.db.conn.streamed(f"SELECT rowid, {score} FROM keyword_index "
+                                   "WHERE (document @@ CAST(? AS tsquery)) IS TRUE ORDER BY rowid",
+                                   [*needles, query]) as rows_in_order:
+            for item_id, points in rows_in_order:
+                if item_id not in seen and (allowed is None or item_id in allowed):
+                    scored.append((item_id, points))
+                    if len(scored) >= WINDOW:
+                        break
+        return self._living(scored, want, seen)
+
+    def _living(self, scored: list[tuple[int, float]], want: int | None,
+                seen: set[int]) -> list[tuple[int, float]]:
+        """``scored`` best first, leaving out deleted items (whose index rows wait for a refresh
+        that another program's write lock held off), up to ``want`` of those not in ``seen``."""
+        scored = sorted(((int(i), float(s)) for i, s in scored), key=lambda row: (-row[1], row[0]))
+        kept: list[tuple[int, float]] = []
+        at = 0
+        while at < len(scored) and (want is None or sum(i not in seen for i, _ in kept) < want):
+            part = scored[at:len(scored) if want is None else at + want + len(seen)]
+            live = self.lib.items.existing(i for i, _ in part)
+            kept += [row for row in part if row[0] in live]
+            at += len(part)
+        return kept
 
     def _common(self, phrase: tuple[str, ...]) -> bool:
         """Whether ``phrase`` is in more than :data:`COMMON` items (reads at most that many)."""
-        query = ts_phrase(phrase) if self.lib.on_server else _quoted(phrase)
-        return self.db.execute(f"SELECT 1 FROM keyword_index WHERE {self._match} LIMIT 1 OFFSET ?",
-                               [query, COMMON]).fetchone() is not None
-
-    @property
-    def _match(self) -> str:
-        """The condition "the item's text matches the query ``?``" in this library's engine."""
-        return "document @@ CAST(? AS tsquery)" if self.lib.on_server else "keyword_index MATCH ?"
+        return self.db.execute("SELECT 1 FROM keyword_index WHERE keyword_index MATCH ? LIMIT 1 OFFSET ?",
+                               [_quoted(phrase), COMMON]).fetchone() is not None
 
     def _exact_ids(self, text: str) -> list[int]:
         """Items whose accession number is the whole query (as typed or NFKC), same case first."""
@@ -278,6 +301,16 @@ _TS_WEIGHT = {"accession": "A", "title": "B", "labels": "B", "metadata": "C", "d
 _TS_RANK = ("ts_rank(ARRAY[0.1, 0.2, 0.5, 1.0]::float4[], document, CAST(? AS tsquery), 1)")
 _TS_FIELD_SPAN = 3000  # positions per field; PostgreSQL keeps positions up to 16,383
 _TS_MAX_LEXEME = 2000  # bytes; PostgreSQL refuses a word over 2,047
+
+
+def _field_score(phrases: list[tuple[str, ...]]) -> tuple[str, list[str]]:
+    """SQL scoring a keyword_index row by the fields that hold the phrases (WEIGHTS summed, from
+    the stored tokens: the engine cannot say which column matched without reading every match of
+    the phrase in every column), and its parameters, which come before the statement's own."""
+    spaced = [f"' ' || {field} || ' '" for field in FIELDS]
+    score = " + ".join(f"CASE WHEN instr({column}, ?) > 0 THEN {WEIGHTS[field]} ELSE 0 END"
+                       for field, column in zip(FIELDS, spaced) for _ in phrases)
+    return score, [" " + " ".join(p) + " " for _ in FIELDS for p in phrases]
 
 
 def _lexeme(token: str) -> str:

@@ -5,9 +5,10 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import overload
+from typing import Any, TypeVar, overload
 
 import sqlite_utils
 
@@ -23,6 +24,8 @@ DB_NAME = "library.sqlite"
 BUSY_TIMEOUT_MS = 30_000
 # On a PostgreSQL server: the advisory lock that a write transaction holds (one writer at a time).
 WRITE_LOCK = 0x57454E5A
+T = TypeVar("T")
+ANNOUNCED_FROM = 14  # the migration from which every write that search keeps something of is announced
 
 
 class Library:
@@ -57,6 +60,10 @@ class Library:
         self.evidence = EvidenceRepository(self)  # tags and suggestions in bulk, and what changed
         self.snapshots = SnapshotStore(self)  # rows as they were: the undo of every op
         self.trash = TrashRepository(self)    # deleted items, restorable as they were
+        self._kept: dict[str, tuple] = {}  # ``unchanged``'s reads, with the write stamp they were made at
+        self._hearing = threading.Lock()
+        self._listener: Any = None  # on a server: the connection counting writes' announcements (False: none)
+        self._heard = 0
 
     # -- locations -------------------------------------------------------------------------
     @property
@@ -156,12 +163,50 @@ class Library:
 
     def write_stamp(self) -> tuple[int, int]:
         """Changes whenever anything is written to the library, by this connection (its count
-        of changed rows) or by any other (SQLite's ``data_version``): what may be kept
-        between two reads while it stays the same."""
+        of changed rows) or by any other (SQLite's ``data_version``; on a server, the count of
+        writes announced, read without asking the server, or where no announcement can be
+        heard, the newest transaction id): what may be kept between two reads while it stays
+        the same. Another workstation's write is seen once its announcement arrives, which is
+        within milliseconds of its commit."""
         conn = self.db.conn
-        if self.on_server:  # the newest transaction id: any write by anyone moves it
+        if self.on_server:
+            heard = self._announced()
+            if heard is not None:
+                return conn.total_changes, -1 - heard
             return conn.total_changes, conn.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())").fetchone()[0]
         return conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def _announced(self) -> int | None:
+        """How many writes have been announced since this library first asked (None where they
+        cannot be heard: a server without the announcements, or a listening connection lost)."""
+        from app.store.pg import Listener, ServerError
+        from app.store.schema_pg import CHANNEL
+
+        with self._hearing:
+            try:
+                if self._listener is None:  # the first time: listen, where every such write is announced
+                    announced = migrations.recorded_version(self.db.conn) >= ANNOUNCED_FROM
+                    self._listener = Listener(str(self.dsn), CHANNEL) if announced else False
+                if self._listener is False:
+                    return None
+                self._heard += self._listener.drained()
+            except ServerError:
+                if self._listener:
+                    self._listener.close()
+                self._listener = False
+                return None
+            return self._heard
+
+    def unchanged(self, key: str, read: Callable[[], T]) -> T:
+        """``read()``, kept under ``key`` until anything is written to the library (``write_stamp``):
+        for what a search reads every time (the active model, the scheme's and the codes'
+        versions, the change log's newest mark), which on a server cost a round trip each."""
+        stamp = self.write_stamp()
+        kept = self._kept.get(key)
+        if kept is None or kept[0] != stamp:
+            kept = (stamp, read())
+            self._kept[key] = kept
+        return kept[1]
 
     def set_meta(self, key: str, value: str) -> None:
         with self.atomic():
@@ -184,6 +229,10 @@ class Library:
         return conn
 
     def close(self) -> None:
+        with self._hearing:
+            if self._listener:
+                self._listener.close()
+            self._listener = False
         self.db.close()
 
     def __enter__(self) -> Library:

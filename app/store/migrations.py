@@ -292,6 +292,20 @@ def _m013_item_versions(conn: sqlite3.Connection) -> None:
             conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
 
 
+# A label's version counts up with every change to its names or place, and says who made it and
+# when: a rename, move, merge or delete made from an older version is refused (``LabelRepository``).
+LABEL_VERSION_COLUMNS = ("version INTEGER NOT NULL DEFAULT 1", "changed_by TEXT NOT NULL DEFAULT ''",
+                         "changed_at TEXT NOT NULL DEFAULT ''")
+
+
+def _m014_label_versions(conn: sqlite3.Connection) -> None:
+    """Labels get a version, who changed them last and when. (On a PostgreSQL server writes to
+    the codes, the library's settings and the photo signatures are announced too:
+    ``app.store.schema_pg.M014``.)"""
+    for column in LABEL_VERSION_COLUMNS:
+        conn.execute(f"ALTER TABLE labels ADD COLUMN {column}")
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _m001_initial),
     (2, "codes indexed by model, modality and item", _m002_codes_by_item),
@@ -306,6 +320,7 @@ MIGRATIONS: list[Migration] = [
     (11, "a log of items whose text or photos changed, and each model's encoded mark", _m011_encode_marks),
     (12, "writes announced to other workstations (PostgreSQL only)", _m012_change_announcements),
     (13, "item versions and who changed an item last", _m013_item_versions),
+    (14, "label versions; writes to codes, settings and signatures announced (PostgreSQL)", _m014_label_versions),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

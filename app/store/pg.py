@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -34,8 +35,18 @@ KEYS = {
 # Tables whose row number the database generates, and its column: an insert returns it.
 GENERATED_ID = {"items": "id", "photos": "id", "collections": "id", "trash_lone_photos": "rowid"}
 
+_streams = itertools.count(1)  # names of server-side cursors
 
 ServerError = psycopg.Error
+
+
+def trouble(exc: psycopg.Error) -> str:
+    """A server's error in one sentence for a curator: a lost connection says what is kept."""
+    if isinstance(exc, psycopg.OperationalError):
+        why = str(exc).strip().splitlines()[0] if str(exc).strip() else "no reason given"
+        return (f"the connection to the library's server was lost ({why}). What was saved before that is kept, "
+                "whole; run the command again to finish.")
+    return f"the library's server reported an error: {exc}. Nothing more was written."
 
 
 def without_password(dsn: str) -> str:
@@ -125,6 +136,11 @@ class Listener:
         """The payloads announced by other programs' connections within ``seconds``."""
         return [n.payload for n in self.raw.notifies(timeout=seconds) if n.pid not in OWN_BACKENDS]
 
+    def drained(self) -> int:
+        """How many announcements (anyone's, this program's too) arrived since the last call,
+        read from what the server has already sent, without waiting."""
+        return sum(1 for _ in self.raw.notifies(timeout=0))
+
     def close(self) -> None:
         self.raw.close()
 
@@ -161,6 +177,11 @@ class PgCursor:
         self._cursor.close()
 
 
+def _writes(cursor: psycopg.Cursor) -> bool:
+    """Whether the statement just run wrote rows (an insert returning its id too)."""
+    return (cursor.statusmessage or "").split(" ", 1)[0] in ("INSERT", "UPDATE", "DELETE", "MERGE", "COPY")
+
+
 class PgConnection:
     """A psycopg connection with the part of sqlite3.Connection's manner the store uses."""
 
@@ -181,13 +202,25 @@ class PgConnection:
         cursor = self.raw.cursor()
         args = params if isinstance(params, dict) else list(params) if params is not None else []
         cursor.execute(text, args)  # type: ignore[arg-type]
-        if cursor.rowcount and cursor.rowcount > 0 and not cursor.description:
+        if cursor.rowcount and cursor.rowcount > 0 and _writes(cursor):
             self.total_changes += cursor.rowcount
         result = PgCursor(cursor, returns)
         numbered = explicit_number(sql)
         if numbered and cursor.rowcount:
             self._follow_sequence(*numbered)
         return result
+
+    @contextlib.contextmanager
+    def streamed(self, sql: str, params: Sequence[Any] = (), page: int = 500) -> Iterator[Iterator[tuple]]:
+        """The rows of a query as the caller reads them, from a server-side cursor: the
+        planner then picks a plan that yields the first rows soon (``cursor_tuple_fraction``),
+        and a caller that stops early leaves the rest unread, as with sqlite3's cursors."""
+        text, _ = translate(sql)
+        opened = contextlib.nullcontext() if self.in_transaction else self.raw.transaction()
+        with opened, self.raw.cursor(name=f"wenyang_stream_{next(_streams)}") as cursor:
+            cursor.itersize = page
+            cursor.execute(text, list(params))
+            yield iter(cursor)
 
     def follow_sequences(self) -> None:
         """Every generated number's sequence past the table's highest (after a bulk copy)."""
@@ -215,6 +248,10 @@ class PgConnection:
 
     @property
     def in_transaction(self) -> bool:
+        """As sqlite3's; False once the connection is lost (there is nothing left to roll back:
+        the server rolled the transaction back when it ended)."""
+        if self.raw.closed or self.raw.broken:
+            return False
         return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
 
     def close(self) -> None:

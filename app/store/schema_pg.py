@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from app.store.migrations import LABEL_VERSION_COLUMNS
+
 FK = "DEFERRABLE INITIALLY IMMEDIATE"
 
 
@@ -190,10 +192,18 @@ M013 = [f"ALTER TABLE {table} ADD COLUMN {column}" for table in ("items", "trash
         for column in ("version INTEGER NOT NULL DEFAULT 1", "changed_by TEXT NOT NULL DEFAULT ''")]
 
 
+# Migration 14: labels' versions (as SQLite's); and the writes that the search service's caches
+# depend on but a window does not show (codes, the library's settings, photo signatures) are
+# announced too, so that a workstation knows from the announcements alone whether anything was
+# written since it last read (``app.store.library.Library.write_stamp``).
+M014 = [*(f"ALTER TABLE labels ADD COLUMN {column}" for column in LABEL_VERSION_COLUMNS),
+        *(s for table in ("codes", "meta", "photo_signatures") for s in _announce(table, None))]
+
+
 def steps(trashed_tables: tuple[str, ...]) -> dict[int, Callable[[object], None]]:
     """Each migration's PostgreSQL step by number: runs its statements on a connection."""
     lists = {1: M001, 2: M002, 3: M003, 4: M004, 5: M005, 6: _m006(trashed_tables), 7: M007, 8: M008,
-             9: M009, 10: M010, 11: M011, 12: M012, 13: M013}
+             9: M009, 10: M010, 11: M011, 12: M012, 13: M013, 14: M014}
 
     def run(statements: list[str]) -> Callable[[object], None]:
         def step(conn) -> None:

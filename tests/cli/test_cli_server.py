@@ -165,3 +165,64 @@ def test_a_granted_role_writes_rows_but_cannot_change_the_tables(cli, tmp_path, 
 def test_grant_names_server_roles_only(cli, tmp_path):
     r = cli("init", tmp_path / "lib", "--grant", "curator")
     assert r.code != 0 and "PostgreSQL" in r.err
+
+
+def test_a_server_library_of_a_newer_wenyang_is_refused_untouched(cli, tmp_path, pg_server):
+    import psycopg
+
+    from app.store.migrations import SCHEMA_VERSION
+
+    with database(pg_server, "wenyang_newer_test") as dsn:
+        assert cli("init", dsn, "--files", tmp_path / "shared").code == 0
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("INSERT INTO _migrations (id, name, applied) VALUES (%s, 'from the future', 'x')",
+                         [SCHEMA_VERSION + 1])
+            tables = conn.execute("SELECT table_name, column_name FROM information_schema.columns "
+                                  "WHERE table_schema = 'public' ORDER BY 1, 2").fetchall()
+            counts = conn.execute("SELECT (SELECT COUNT(*) FROM labels), (SELECT COUNT(*) FROM meta)").fetchone()
+        for argv in (("ls", dsn), ("init", dsn), ("import", dsn, tmp_path)):
+            r = cli(*argv)
+            assert r.code != 0 and f"schema {SCHEMA_VERSION + 1}" in r.err and "newer version of Wenyang" in r.err
+            assert "Nothing was changed" in r.err
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            assert conn.execute("SELECT table_name, column_name FROM information_schema.columns "
+                                "WHERE table_schema = 'public' ORDER BY 1, 2").fetchall() == tables
+            assert conn.execute("SELECT (SELECT COUNT(*) FROM labels), (SELECT COUNT(*) FROM meta)").fetchone() == counts
+
+
+def test_a_server_gone_in_the_middle_of_an_import_is_one_sentence_and_loses_nothing(cli, tmp_path, pg_server,
+                                                                                    monkeypatch):
+    """The server ends the connection while the third photo is being imported: the command says
+    so in one sentence; what was imported before stays whole, and the same import run again
+    completes the rest without a photo twice."""
+    import psycopg
+
+    from app.store.items import ItemRepository
+
+    photos = make_photos(tmp_path / "in", 6)
+    with database(pg_server, "wenyang_gone_test") as dsn:
+        assert cli("init", dsn, "--files", tmp_path / "shared").code == 0
+        real, added = ItemRepository.add, []
+
+        def add_then_lose_the_server(self, item):
+            if len(added) == 2:  # a third item: the server goes away before it is written
+                with psycopg.connect(pg_server.dsn(), autocommit=True) as admin:
+                    admin.execute("SELECT pg_terminate_backend(%s)", [self.lib.db.conn.raw.info.backend_pid])
+            added.append(item.accession)
+            return real(self, item)
+
+        monkeypatch.setattr(ItemRepository, "add", add_then_lose_the_server)
+        r = cli("import", dsn, tmp_path / "in", "--quiet")
+        monkeypatch.undo()
+        assert r.code != 0 and r.err.count("\n") == 1
+        assert "connection to the library's server was lost (terminating connection" in r.err
+        assert "run the command again" in r.err
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            kept = conn.execute("SELECT COUNT(*), COUNT(DISTINCT sha256) FROM photos").fetchone()
+            bare = conn.execute("SELECT COUNT(*) FROM items WHERE id NOT IN (SELECT item_id FROM photos)").fetchone()[0]
+        assert kept[0] == kept[1] and kept[0] < len(photos) and bare == 0  # nothing half-written
+        again = cli("import", dsn, tmp_path / "in", "--quiet")
+        assert again.code == 0
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            assert conn.execute("SELECT COUNT(*), COUNT(DISTINCT sha256) FROM photos").fetchone() == (6, 6)
+            assert conn.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 6

@@ -140,6 +140,8 @@ def test_a_query_reads_the_model_and_scheme_once_and_its_hits_carry_what_a_list_
     service = SearchService(lib)
     first = lib.items.get(lib.items.ids()[0])
     service.by_image(first.photos[0].path, k=10)  # warm: indexes loaded
+    service.by_text("dragon robe", k=10)  # and the keyword index brought up to date (a write)
+    service.by_image(first.photos[0].path, k=10)  # reads what that write may have changed
     seen: list[str] = []
     lib.db.conn.set_trace_callback(seen.append)
     try:
@@ -148,9 +150,19 @@ def test_a_query_reads_the_model_and_scheme_once_and_its_hits_carry_what_a_list_
             query()
     finally:
         lib.db.conn.set_trace_callback(None)
-    assert sum("FROM models WHERE active" in s for s in seen) == 3  # once per query
-    assert sum("key = 'scheme_version'" in s for s in seen) == 3
+    # nothing written since the warm-up: the active model and the scheme are not read again
+    assert sum("FROM models WHERE active" in s for s in seen) == 0
+    assert sum("key = 'scheme_version'" in s for s in seen) == 0
     assert sum("FROM items WHERE id = " in s for s in seen) == 0  # no item read one by one
+    lib.set_meta("touched", "1")  # any write: the next query reads them again, once
+    seen.clear()
+    lib.db.conn.set_trace_callback(seen.append)
+    try:
+        service.by_text("dragon robe", k=10)
+    finally:
+        lib.db.conn.set_trace_callback(None)
+    assert sum("FROM models WHERE active" in s for s in seen) == 1
+    assert sum("key = 'scheme_version'" in s for s in seen) == 1
     top = results.photos[0]
     assert (top.item_id, top.accession, top.title) == (first.id, first.accession, first.title)
     assert top.paths[0].endswith(".jpg") and top.paths[1].endswith(first.photos[0].path.split("/")[-1])
