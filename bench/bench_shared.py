@@ -7,12 +7,12 @@ LIBRARY is a library on a PostgreSQL server (``postgresql://…``, made with ``w
 a folder. Each worker is a process of its own with its own connections. In a loop it picks one
 of: tag or untag a random item; edit a random item's title from the version it just read
 (another worker may have edited it in between: the store then refuses the edit, StaleEdit,
-counted as a conflict); rename a label; import a photo that every worker imports in the same
-order (so the same photo reaches the library from two workstations); add items to a shared
-collection. At the end it prints, per worker, the operations done and the conflicts, the
+counted as a conflict); rename a label from the version it just read (refused the same way);
+import a photo that every worker imports in the same order (so the same photo reaches the
+library from two workstations); add items to a shared collection. At the end it prints, per worker, the operations done and the conflicts, the
 throughput, and the checks: no photo twice (by content hash), every item's version equal to one
-plus the title edits that succeeded on it (no edit lost, none counted twice), every tag naming a
-live item and label.
+plus the title edits that succeeded on it and every label's version its first plus the renames
+that succeeded on it (no edit lost, none counted twice), every tag naming a live item and label.
 """
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ def worker(location: str, number: int, seconds: float, photos: list[str], out) -
     rng = random.Random(number)
     done, conflicts, errors = Counter(), Counter(), Counter()
     edits: Counter = Counter()  # item id -> title edits that succeeded
+    renames: Counter = Counter()  # label id -> renames that succeeded
     with open_library(location) as lib:
         labels = ["dragon", "phoenix", "peony", "lotus", "cloud", "bat"]
         end = time.perf_counter() + seconds
@@ -54,9 +55,13 @@ def worker(location: str, number: int, seconds: float, photos: list[str], out) -
                     time.sleep(rng.random() * 0.01)  # a curator reads before typing
                     lib.items.update(item_id, expected_version=seen.version, title=f"edit {number}-{done['edit']}")
                     edits[item_id] += 1
-                elif kind == "rename":
+                elif kind == "rename":  # from the version just read, as the rename dialog does
                     label = rng.choice(labels)
-                    lib.labels.rename(label, name_en=f"{label.title()} {number}-{done['rename']}")
+                    seen_label = lib.scheme.label_versions[label]
+                    time.sleep(rng.random() * 0.01)
+                    lib.labels.rename(label, name_en=f"{label.title()} {number}-{done['rename']}",
+                                      expected_version=seen_label)
+                    renames[label] += 1
                 elif kind == "import" and next_photo < len(photos):
                     import_paths(lib, [Path(photos[next_photo])])
                     next_photo += 1
@@ -75,7 +80,7 @@ def worker(location: str, number: int, seconds: float, photos: list[str], out) -
             except WenyangError as exc:
                 errors[f"{kind}: {str(exc)[:60]}"] += 1
     out.put({"worker": number, "done": dict(done), "conflicts": dict(conflicts), "errors": dict(errors),
-             "edits": {str(k): v for k, v in edits.items()}})
+             "edits": {str(k): v for k, v in edits.items()}, "renames": dict(renames)})
 
 
 def main() -> int:
@@ -98,6 +103,7 @@ def main() -> int:
 
             import_paths(lib, [Path(p) for p in photos[:10]])
         before = {i: lib.items.get(i).version for i in lib.items.ids()}
+        labels_before = dict(lib.scheme.label_versions)
     print(f"{args.workers} workers for {args.seconds:.0f} s on {lib.location if not lib.dsn else 'a server library'}; "
           f"load {os.getloadavg()[0]:.2f}, {os.cpu_count()} cores", flush=True)
     context = multiprocessing.get_context("spawn")
@@ -113,10 +119,12 @@ def main() -> int:
     elapsed = time.perf_counter() - started
     total = Counter()
     edits: Counter = Counter()
+    renames: Counter = Counter()
     for r in sorted(results, key=lambda r: r["worker"]):
         print(f"worker {r['worker']}: done {r['done']}, conflicts {r['conflicts']}, errors {r['errors']}")
         total.update(r["done"])
         edits.update({int(k): v for k, v in r["edits"].items()})
+        renames.update(r["renames"])
     print(f"{sum(total.values())} operations in {elapsed:.1f} s: {sum(total.values()) / elapsed:.1f} per second; "
           f"conflicts refused: {sum(sum(r['conflicts'].values()) for r in results)}")
     with open_library(args.library) as lib:
@@ -127,9 +135,12 @@ def main() -> int:
         orphans = lib.labels.pairs()
         live, known = set(lib.items.ids()), set(lib.scheme.labels)
         bad_tags = [(i, label) for i, label in orphans if i not in live or label not in known]
+        versions = lib.scheme.label_versions
+        lost_renames = [l for l, v in labels_before.items() if versions.get(l) != v + renames.get(l, 0)]
     print(json.dumps({"photos_twice": len(twice), "items_whose_version_disagrees": len(lost),
+                      "labels_whose_version_disagrees": len(lost_renames),
                       "tags_naming_nothing": len(bad_tags)}), flush=True)
-    return 0 if not twice and not lost and not bad_tags else 1
+    return 0 if not twice and not lost and not lost_renames and not bad_tags else 1
 
 
 if __name__ == "__main__":

@@ -11,6 +11,18 @@ from typing import Any, TypedDict
 MAX_TEXT = 10_000_000
 
 
+def editor() -> str:
+    """Who is editing, as shown to another curator whose edit is refused: user@host."""
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "someone"
+    return f"{user}@{socket.gethostname()}"
+
+
 def now_iso() -> str:
     """Current UTC time as an ISO-8601 string (what the library stores)."""
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")

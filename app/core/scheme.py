@@ -75,10 +75,14 @@ def split_path(path: str) -> list[str]:
 class LabelScheme:
     """An immutable view of facets and labels with the tree queries everything else needs."""
 
-    def __init__(self, facets: Iterable[Facet], labels: Iterable[Label], version: int = 1):
+    def __init__(self, facets: Iterable[Facet], labels: Iterable[Label], version: int = 1,
+                 label_versions: dict[str, int] | None = None):
         self.facets: dict[str, Facet] = {f.id: f for f in sorted(facets, key=lambda f: f.position)}
         self.labels: dict[str, Label] = {l.id: l for l in labels}
         self.version = version
+        # Each stored label's own version (counted up by every change to its names or place),
+        # as read with the scheme: a change made from it is refused if the label changed since.
+        self.label_versions: dict[str, int] = dict(label_versions or {})
         self._path_keys: dict[str, tuple[tuple[str, ...], ...]] | None = None  # built on first resolve
         self._validate()
 

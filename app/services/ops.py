@@ -422,6 +422,7 @@ class RenameLabel(SchemeOp):
     ref: str
     name_en: str | None = None
     name_zh: str | None = None
+    expected_version: int | None = None  # the label's version the curator saw (None: no check)
 
     @property
     def description(self) -> str:
@@ -431,7 +432,8 @@ class RenameLabel(SchemeOp):
         return {self.ref}
 
     def apply(self, lib: Library) -> tuple[Changes, Any]:
-        return Changes(scheme=True), lib.labels.rename(self.ref, self.name_en, self.name_zh)
+        return Changes(scheme=True), lib.labels.rename(self.ref, self.name_en, self.name_zh,
+                                                        expected_version=self.expected_version)
 
 
 @dataclass
@@ -439,6 +441,7 @@ class MoveLabel(SchemeOp):
     ref: str
     new_parent: str | None = None
     facet: str | None = None
+    expected_version: int | None = None
 
     @property
     def description(self) -> str:
@@ -448,13 +451,15 @@ class MoveLabel(SchemeOp):
         return {self.ref}
 
     def apply(self, lib: Library) -> tuple[Changes, Any]:
-        return self.changed(lib), lib.labels.move(self.ref, self.new_parent, self.facet)
+        return self.changed(lib), lib.labels.move(self.ref, self.new_parent, self.facet,
+                                                          expected_version=self.expected_version)
 
 
 @dataclass
 class MergeLabels(SchemeOp):
     source: str
     target: str
+    expected_version: int | None = None  # the source's
 
     @property
     def description(self) -> str:
@@ -464,13 +469,15 @@ class MergeLabels(SchemeOp):
         return {self.source, self.target}
 
     def apply(self, lib: Library) -> tuple[Changes, Any]:
-        return self.changed(lib), lib.labels.merge(self.source, self.target)
+        return self.changed(lib), lib.labels.merge(self.source, self.target,
+                                                           expected_version=self.expected_version)
 
 
 @dataclass
 class DeleteLabel(SchemeOp):
     ref: str
     force: bool = False
+    expected_version: int | None = None
 
     @property
     def description(self) -> str:
@@ -480,7 +487,8 @@ class DeleteLabel(SchemeOp):
         return {self.ref}
 
     def apply(self, lib: Library) -> tuple[Changes, Any]:
-        return self.changed(lib), lib.labels.delete(self.ref, force=self.force)
+        return self.changed(lib), lib.labels.delete(self.ref, force=self.force,
+                                                            expected_version=self.expected_version)
 
 
 # -- saved searches ----------------------------------------------------------------------------

@@ -8,23 +8,12 @@ from dataclasses import asdict, replace
 from typing import TYPE_CHECKING
 
 from app.core.errors import NotFound, StaleEdit, WenyangError
-from app.core.models import MAX_TEXT, Item, Photo, now_iso
+from app.core.models import MAX_TEXT, Item, Photo, editor, now_iso
 from app.core.scheme import clean_name
 from app.store.sql import chunks, marks, passing_sql, rows_in
 
 if TYPE_CHECKING:
     from app.store.library import Library
-
-def editor() -> str:
-    """Who is editing, as shown to another curator whose edit is refused: user@host."""
-    import getpass
-    import socket
-
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "someone"
-    return f"{user}@{socket.gethostname()}"
 
 
 _PHOTO_COLUMNS = "id, item_id, path, sha256, size, width, height, format, note, position"

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.core.errors import SchemeError
+from app.core.errors import SchemeError, StaleEdit
+from app.core.models import editor, now_iso
 from app.core.scheme import PATH_SEP, Facet, Label, LabelScheme, clean_name, name_key
 from app.store.sql import chunks, marks, passing_sql
 
@@ -47,10 +48,9 @@ class LabelRepository:
             return self._cache[1]
         facets = [Facet(*r) for r in self.db.execute(
             "SELECT id, name_en, name_zh, position FROM facets").fetchall()]
-        labels = [Label(id=r[0], facet=r[1], parent=r[2], name_en=r[3], name_zh=r[4], position=r[5])
-                  for r in self.db.execute(
-                      "SELECT id, facet, parent, name_en, name_zh, position FROM labels").fetchall()]
-        scheme = LabelScheme(facets, labels, version)
+        rows = self.db.execute("SELECT id, facet, parent, name_en, name_zh, position, version FROM labels").fetchall()
+        labels = [Label(id=r[0], facet=r[1], parent=r[2], name_en=r[3], name_zh=r[4], position=r[5]) for r in rows]
+        scheme = LabelScheme(facets, labels, version, {r[0]: int(r[6]) for r in rows})
         self._cache = (version, scheme)
         return scheme
 
@@ -61,14 +61,24 @@ class LabelRepository:
                 self.db.execute("INSERT OR REPLACE INTO facets (id, name_en, name_zh, position) "
                                 "VALUES (?, ?, ?, ?)", [facet.id, facet.name_en, facet.name_zh,
                                                         facet.position])
+            stored = {r[0]: tuple(r[1:]) for r in self.db.execute(
+                "SELECT id, facet, parent, name_en, name_zh, position FROM labels").fetchall()}
+            who, when = editor(), now_iso()
             for label in scheme.ordered():  # parents first, so the parent reference exists
-                row = asdict(label)
-                self.db.execute(
-                    "INSERT INTO labels (id, facet, parent, name_en, name_zh, position) "
-                    "VALUES (:id, :facet, :parent, :name_en, :name_zh, :position) "
-                    "ON CONFLICT(id) DO UPDATE SET facet=excluded.facet, parent=excluded.parent, "
-                    "name_en=excluded.name_en, name_zh=excluded.name_zh, position=excluded.position",
-                    row)
+                row = {**asdict(label), "who": who, "at": when}
+                was = stored.get(label.id)
+                if was is None:
+                    self.db.execute(
+                        "INSERT INTO labels (id, facet, parent, name_en, name_zh, position, changed_by, changed_at) "
+                        "VALUES (:id, :facet, :parent, :name_en, :name_zh, :position, :who, :at)", row)
+                elif was[:4] != (label.facet, label.parent, label.name_en, label.name_zh):
+                    # its names or place changed: a new version, and who made it
+                    self.db.execute(
+                        "UPDATE labels SET facet = :facet, parent = :parent, name_en = :name_en, name_zh = :name_zh, "
+                        "position = :position, version = version + 1, changed_by = :who, changed_at = :at "
+                        "WHERE id = :id", row)
+                elif was[4] != label.position:  # only renumbered: the same label to a curator
+                    self.db.execute("UPDATE labels SET position = ? WHERE id = ?", [label.position, label.id])
             keep = list(scheme.labels)
             stale = [r[0] for r in self.db.execute("SELECT id FROM labels").fetchall() if r[0] not in keep]
             for label_id in sorted(stale, key=lambda i: -len(self._depth_chain(i))):
@@ -85,6 +95,16 @@ class LabelRepository:
             row = self.db.execute("SELECT parent FROM labels WHERE id = ?", [current]).fetchone()
             current = row[0] if row else None
         return chain
+
+    def _unchanged_since(self, label: Label, expected_version: int | None) -> None:
+        """Refuse a change made from ``expected_version`` of ``label`` when it has changed since
+        (another curator renamed, moved or merged into it), naming who and when."""
+        if expected_version is None:
+            return
+        row = self.db.execute("SELECT version, changed_by, changed_at FROM labels WHERE id = ?", [label.id]).fetchone()
+        if row is not None and int(row[0]) != int(expected_version):
+            raise StaleEdit(f"Label {label.name_en} was changed by {row[1] or 'another program'} at "
+                            f"{row[2][11:16]} UTC: your change was not made. Look at it again, then repeat it.")
 
     @_whole
     def replace_all(self, scheme: LabelScheme) -> LabelScheme:
@@ -131,11 +151,15 @@ class LabelRepository:
         return label
 
     @_whole
-    def rename(self, ref: str, name_en: str | None = None, name_zh: str | None = None) -> Label:
+    def rename(self, ref: str, name_en: str | None = None, name_zh: str | None = None,
+               expected_version: int | None = None) -> Label:
+        """New names for a label; with ``expected_version`` (the version the curator saw) a
+        label changed since is refused with StaleEdit and nothing is written."""
         name_en = clean_name(name_en) if name_en else name_en
         name_zh = clean_name(name_zh) if name_zh else name_zh
         scheme = self.scheme()
         label = scheme.resolve(ref)
+        self._unchanged_since(label, expected_version)
         _check_names(scheme, [name_en or "", name_zh or ""], label.facet, label.parent, label.id)
         changed = replace(label, name_en=name_en or label.name_en, name_zh=name_zh or label.name_zh)
         self._write(scheme.with_labels([changed if l.id == label.id else l
@@ -143,11 +167,13 @@ class LabelRepository:
         return changed
 
     @_whole
-    def move(self, ref: str, new_parent: str | None = None, facet: str | None = None) -> Label:
+    def move(self, ref: str, new_parent: str | None = None, facet: str | None = None,
+             expected_version: int | None = None) -> Label:
         """Move a label (with its subtree) under another label, or to the top of a facet.
-        Items tagged below it gain the new ancestors."""
+        Items tagged below it gain the new ancestors. ``expected_version``: as ``rename``."""
         scheme = self.scheme()
         label = scheme.resolve(ref)
+        self._unchanged_since(label, expected_version)
         target = scheme.resolve(new_parent) if new_parent else None
         if target and (target.id == label.id or target.id in scheme.descendants(label.id)):
             raise SchemeError(f"Cannot move {scheme.keyword_path(label.id)} below itself.")
@@ -164,11 +190,13 @@ class LabelRepository:
         return new_scheme.get(label.id)
 
     @_whole
-    def merge(self, source_ref: str, target_ref: str) -> int:
+    def merge(self, source_ref: str, target_ref: str, expected_version: int | None = None) -> int:
         """Merge ``source`` into ``target``: its items are re-tagged with the target, its
-        children move under the target, and the source disappears. Returns items re-tagged."""
+        children move under the target, and the source disappears. Returns items re-tagged.
+        ``expected_version``: the source's, as ``rename``."""
         scheme = self.scheme()
         source, target = scheme.resolve(source_ref), scheme.resolve(target_ref)
+        self._unchanged_since(source, expected_version)
         if source.id == target.id or target.id in scheme.descendants(source.id):
             raise SchemeError("A label can only be merged into a label outside its own subtree.")
         tagged = self.db.execute("SELECT item_id, source FROM item_labels WHERE label_id = ?",
@@ -191,11 +219,12 @@ class LabelRepository:
         return len(tagged)
 
     @_whole
-    def delete(self, ref: str, force: bool = False) -> list[str]:
+    def delete(self, ref: str, force: bool = False, expected_version: int | None = None) -> list[str]:
         """Delete a label and its subtree. Refused while items use them unless ``force``
-        (which untags those items). Returns the ids deleted."""
+        (which untags those items). Returns the ids deleted. ``expected_version``: as ``rename``."""
         scheme = self.scheme()
         label = scheme.resolve(ref)
+        self._unchanged_since(label, expected_version)
         doomed = [label.id, *scheme.descendants(label.id)]
         used = self.usage(doomed)
         if used and not force:

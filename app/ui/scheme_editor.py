@@ -146,17 +146,18 @@ class LabelDialog(Retranslating, QDialog):
                 return None
             return ops.AddLabel(en or zh, zh, parent=label_id, facet=None if label_id else self.facet_id)
         assert label_id is not None
+        seen = self.scheme.label_versions.get(label_id)  # as the window showed it: changed since is refused
         if self.kind == "rename":
             if not (en or zh):
                 return None
-            return ops.RenameLabel(label_id, en or None, zh or None)
+            return ops.RenameLabel(label_id, en or None, zh or None, expected_version=seen)
         if self.kind == "move":
             parent = self.place.currentData()
-            return ops.MoveLabel(label_id, parent, facet=None if parent else self.facet_id)
+            return ops.MoveLabel(label_id, parent, facet=None if parent else self.facet_id, expected_version=seen)
         if self.kind == "merge":
             target = self.place.currentData()
-            return None if target is None else ops.MergeLabels(label_id, target)
-        return ops.DeleteLabel(label_id, force=True)
+            return None if target is None else ops.MergeLabels(label_id, target, expected_version=seen)
+        return ops.DeleteLabel(label_id, force=True, expected_version=seen)
 
     def step_name(self) -> str:
         name = self._name(self.label.id) if self.label is not None else self.name_en.text().strip()

@@ -299,3 +299,42 @@ def test_merge_in_that_moves_a_label_recomputes_implied_ancestors(library):
     library.labels.merge_in(incoming)
     assert library.scheme.labels["dragon"].parent == "nature"
     assert tags(library, item) == {"dragon": "user", "nature": "implied"}
+
+
+# -- two curators editing the scheme ----------------------------------------------------------
+def test_a_label_change_made_from_an_older_version_is_refused_naming_who(library):
+    """A rename (or move, merge, delete) made from the label as it was before another curator
+    changed it is refused, naming who and when, and writes nothing; only the labels whose names
+    or place change get a new version."""
+    from app.core.errors import StaleEdit
+
+    seen = library.scheme.label_versions
+    with open_library(library.location) as other:  # another workstation renames Dragon meanwhile
+        other.labels.rename("dragon", name_en="Loong")
+    now = library.scheme.label_versions
+    assert now["dragon"] == seen["dragon"] + 1
+    assert {i: v for i, v in now.items() if i != "dragon"} == {i: v for i, v in seen.items() if i != "dragon"}
+    for change in (lambda v: library.labels.rename("dragon", name_en="Dragon motif", expected_version=v),
+                   lambda v: library.labels.move("dragon", new_parent="plant", expected_version=v),
+                   lambda v: library.labels.merge("dragon", "phoenix", expected_version=v),
+                   lambda v: library.labels.delete("dragon", force=True, expected_version=v)):
+        with pytest.raises(StaleEdit, match=r"Label Loong was changed by \S+@\S+ at \d\d:\d\d UTC"):
+            change(seen["dragon"])
+        assert library.scheme.labels["dragon"].name_en == "Loong"       # theirs kept
+        assert library.scheme.labels["dragon"].parent == "animal"
+        assert library.scheme.label_versions == now                      # nothing written
+    library.labels.rename("dragon", name_en="Dragon motif", expected_version=now["dragon"])  # knowingly
+    assert library.scheme.labels["dragon"].name_en == "Dragon motif"
+    assert library.scheme.label_versions["dragon"] == now["dragon"] + 1
+    row = library.db.execute("SELECT changed_by, changed_at FROM labels WHERE id = 'dragon'").fetchone()
+    assert "@" in row[0] and row[1][:2] == "20"
+
+
+def test_deleting_a_label_leaves_the_others_versions_alone(library):
+    """Renumbering after a delete is not a change a curator could have seen: no conflict."""
+    seen = library.scheme.label_versions
+    doomed = library.labels.delete("phoenix", force=True)
+    after = library.scheme.label_versions
+    assert after == {i: v for i, v in seen.items() if i not in doomed}
+    library.labels.rename("dragon", name_zh="龙纹", expected_version=seen["dragon"])
+    assert library.scheme.labels["dragon"].name_zh == "龙纹"

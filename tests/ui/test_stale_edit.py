@@ -40,3 +40,20 @@ def test_a_title_changed_elsewhere_is_not_overwritten_silently(stocked, library,
     edit.setText("My title, again")
     edit.editingFinished.emit()  # its own edits never count as someone else's
     qtbot.waitUntil(lambda: library.items.get(ids[0]).title == "My title, again")
+
+
+def test_a_label_renamed_elsewhere_while_the_dialog_is_open_is_not_renamed_over(stocked, library, qtbot):
+    """The rename dialog changes the label as the window showed it: another curator's rename
+    meanwhile is kept, and the status bar says who made it."""
+    from tests.ui.test_scheme_editor import ok, open_dialog
+
+    window, _ids = stocked
+    dialog = open_dialog(window, qtbot, "dragon", "rename")
+    with open_library(library.location) as other:
+        other.labels.rename("dragon", name_en="Loong")
+    dialog.name_en.setText("Dragon motif")
+    ok(dialog)
+    qtbot.waitUntil(lambda: "was changed by" in window.statusBar().currentMessage())
+    wait_idle(qtbot, window)
+    assert library.scheme.labels["dragon"].name_en == "Loong"
+    assert "Label Loong was changed by" in window.statusBar().currentMessage()
