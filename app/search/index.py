@@ -157,6 +157,11 @@ class HammingIndex:
         return len(self._ids)
 
     @property
+    def has_scores(self) -> bool:
+        """Whether it keeps tie-break scores (and so needs them with every code added)."""
+        return self._scores is not None
+
+    @property
     def ids(self) -> np.ndarray:
         """Ids of the rows, in row order (read-only view)."""
         view = self._ids.view()
@@ -226,6 +231,34 @@ class HammingIndex:
             self._scores = self._scores[keep]
         self.version += 1
         return len(drop)
+
+    def replaced(self, ids, codes: np.ndarray, scores=None, gone=()) -> HammingIndex:
+        """A new index: this one's rows less those of ``gone`` and of ``ids``, plus ``codes``
+        under ``ids`` (a changed code replaces the old one), in id order. This index is left
+        as it is, so searches running on it finish undisturbed (``add`` and ``remove`` change
+        an index in place). For a library's few changed codes: the rest are not read again."""
+        ids = np.asarray(ids, dtype=np.int64).ravel()
+        new_words = kern.to_words(np.asarray(codes, np.uint8).reshape(len(ids), self.n_bytes), self.n_bytes)
+        dropped = np.concatenate([ids, np.asarray(list(gone), dtype=np.int64)])
+        keep = np.ones(len(self._ids), dtype=bool)
+        keep[positions_from_ids(self._ids, dropped, self._ids_sorted)] = False
+        every_id = np.concatenate([self._ids[keep], ids])
+        order = np.argsort(every_id, kind="stable")
+        if len(np.unique(every_id)) != len(every_id):
+            raise ValueError("ids must be unique")
+        out = HammingIndex(self.bits, self._score_dim)
+        out._words = np.ascontiguousarray(np.concatenate([self._words[:, keep], new_words], axis=1)[:, order])
+        out._ids = every_id[order]
+        if self._scores is not None:
+            out._scores = self._scores[keep]
+            out._append_scores(len(ids), scores)
+            out._scores = np.ascontiguousarray(out._scores[order])
+        elif scores is not None:
+            raise ValueError("this index was built without scores")
+        out._next_id = max(self._next_id, int(out._ids.max(initial=-1)) + 1)
+        out.use_mih, out.use_groups = self.use_mih, self.use_groups
+        out.version = self.version + 1
+        return out
 
     def row_filter(self, allowed) -> RowFilter:
         """Turn a boolean row mask or an iterable of ids into a reusable ``RowFilter``."""

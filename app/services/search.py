@@ -164,7 +164,7 @@ class SearchService:
         wants them at once so rankings are final."""
         self.lib = lib
         self.background_scores = background_scores
-        self._indices: dict[str, tuple[str, HammingIndex]] = {}
+        self._indices: dict[str, tuple[str, HammingIndex, int | None]] = {}  # stamp, index, announcements heard
         self._lock = threading.Lock()
         self._evidence: EvidenceMatrix | None = None
         self._evidence_lock = threading.Lock()
@@ -220,22 +220,60 @@ class SearchService:
             self._members(modality)
 
     def index(self, modality: str) -> HammingIndex:
-        """The Hamming index of one modality (rebuilt when codes were written since)."""
+        """The Hamming index of one modality: read whole once, then, when codes were written
+        since, brought up to date with the changed items' codes only where the library on a
+        server announced which they were (``_refreshed``), otherwise read whole again."""
         model = self.model()
+        heard = self.lib.heard_so_far()  # before the codes are read: a change after it is heard after it
         stamp = self._codes_stamp(model.id, modality)
         cached = self._indices.get(modality)
         if cached and cached[0] == stamp:
             return cached[1]
+        refreshed = self._refreshed(cached, model, modality, stamp) if cached else None
+        if refreshed is not None:
+            with self._lock:
+                self._indices[modality] = refreshed
+            return refreshed[1]
         ids, codes, scores = self.lib.codes.load(model.id, modality, scores=not self.background_scores)
         index = HammingIndex.from_codes(codes, ids=ids, scores=scores)
         with self._lock:
-            self._indices[modality] = (stamp, index)
+            self._indices[modality] = (stamp, index, heard)
         if self.background_scores and len(index):
             loader = threading.Thread(target=self._attach_scores, args=(model.id, modality, stamp),
                                       name=f"scores-{modality}", daemon=True)
             self._loading.append(loader)
             loader.start()
         return index
+
+    def _refreshed(self, cached: tuple, model, modality: str, stamp: str) -> tuple | None:
+        """``cached`` (stamp, index, announcements heard when it was read) with the codes of the
+        items that the announcements since name read again, up to the announcement of the
+        codes' version now current (``app.store.schema_pg`` migration 14): a curator encoding
+        50 new photos on another workstation makes every other workstation read 50 codes, not
+        all of them. None (read them all) where that cannot be known: an SQLite library, a
+        burst too large to name its items, the version's announcement not heard yet, another
+        model, or tie-break scores still loading."""
+        old_stamp, index, heard = cached
+        if heard is None or old_stamp.split(":")[0] != model.id or (self.background_scores and not index.has_scores):
+            return None
+        since = self.lib.announced_since(heard)
+        if since is None:
+            return None
+        version_said = f"codes_version {stamp.rsplit(':', 1)[1]}"
+        changed: set[int] = set()
+        for n, payload in enumerate(since[0]):
+            if payload.startswith("codes "):
+                named = payload.partition(":")[2]
+                if not named:
+                    return None
+                changed.update(int(i) for i in named.split(","))
+            elif payload == version_said:
+                rows = self.lib.codes.rows_of(model.id, modality, changed, scores=index.has_scores)
+                if rows is None:
+                    return None
+                ids, codes, scores = rows
+                return stamp, index.replaced(ids, codes, scores, gone=changed - set(ids.tolist())), heard + n + 1
+        return None
 
     def settle(self, timeout: float | None = None) -> bool:
         """Wait until the tie-break scores loading in the background are in (at most
@@ -257,7 +295,7 @@ class SearchService:
         with self._lock:
             current = self._indices.get(modality)
             if current and current[0] == stamp:
-                self._indices[modality] = (stamp, scored)
+                self._indices[modality] = (stamp, scored, current[2])
 
     def evidence(self) -> EvidenceMatrix:
         """Every item's label evidence for the active model (``app.services.evidence``),

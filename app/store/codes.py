@@ -66,6 +66,19 @@ class CodeRepository:
             self.bump()
         return len(data)
 
+    def rows_of(self, model_id: str, modality: str, item_ids: Iterable[int], scores: bool
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+        """As ``load``, for these items only (those without a code are left out); None when
+        ``scores`` are asked for and a row lacks them."""
+        width = self.lib.models.get(model_id).bits // 8
+        columns = "item_id, code, score" if scores else "item_id, code"
+        rows = sorted(rows_in(self.db, f"SELECT {columns} FROM codes WHERE model_id = ? AND modality = ? AND item_id",
+                              (int(i) for i in item_ids), [model_id, modality]))
+        if scores and any(r[2] is None for r in rows):
+            return None
+        return (np.array([r[0] for r in rows], np.int64), _joined(rows, 1, np.uint8, width),
+                _joined(rows, 2, np.float32, width * 8) if scores else None)
+
     def code_of(self, item_id: int, model_id: str, modality: str) -> tuple[bytes, bytes | None] | None:
         """One item's stored (packed code, pre-sign scores), or None when it has none."""
         row = self.db.execute("SELECT code, score FROM codes WHERE item_id = ? AND model_id = ? "

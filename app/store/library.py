@@ -1,6 +1,7 @@
 """A library is a folder: ``library.sqlite`` + ``thumbnails/`` + ``models/``."""
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import os
@@ -25,6 +26,7 @@ BUSY_TIMEOUT_MS = 30_000
 # On a PostgreSQL server: the advisory lock that a write transaction holds (one writer at a time).
 WRITE_LOCK = 0x57454E5A
 T = TypeVar("T")
+HEARD_KEPT = 200_000  # announcements kept for ``announced_since`` (an import announces a few per item)
 ANNOUNCED_FROM = 14  # the migration from which every write that search keeps something of is announced
 
 
@@ -62,8 +64,9 @@ class Library:
         self.trash = TrashRepository(self)    # deleted items, restorable as they were
         self._kept: dict[str, tuple] = {}  # ``unchanged``'s reads, with the write stamp they were made at
         self._hearing = threading.Lock()
-        self._listener: Any = None  # on a server: the connection counting writes' announcements (False: none)
-        self._heard = 0
+        self._listener: Any = None  # on a server: the connection hearing writes' announcements (False: none)
+        self._heard = 0  # how many announcements it has heard
+        self._recent: collections.deque[str] = collections.deque(maxlen=HEARD_KEPT)  # the latest of them
 
     # -- locations -------------------------------------------------------------------------
     @property
@@ -189,13 +192,31 @@ class Library:
                     self._listener = Listener(str(self.dsn), CHANNEL) if announced else False
                 if self._listener is False:
                     return None
-                self._heard += self._listener.drained()
+                heard = self._listener.drained()
+                self._heard += len(heard)
+                self._recent.extend(heard)
             except ServerError:
                 if self._listener:
                     self._listener.close()
                 self._listener = False
                 return None
             return self._heard
+
+    def announced_since(self, heard: int) -> tuple[list[str], int] | None:
+        """On a server: the announcements heard after the first ``heard`` of them, and how many
+        have been heard now; None where that is not known (no announcements, or more came
+        since than are kept). ``heard_so_far`` gives the starting point."""
+        if self._announced() is None:
+            return None
+        with self._hearing:
+            new = self._heard - heard
+            if new < 0 or new > len(self._recent):
+                return None
+            return list(self._recent)[len(self._recent) - new:], self._heard
+
+    def heard_so_far(self) -> int | None:
+        """How many announcements have been heard (None where none can be)."""
+        return self._announced()
 
     def unchanged(self, key: str, read: Callable[[], T]) -> T:
         """``read()``, kept under ``key`` until anything is written to the library (``write_stamp``):

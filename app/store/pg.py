@@ -136,10 +136,10 @@ class Listener:
         """The payloads announced by other programs' connections within ``seconds``."""
         return [n.payload for n in self.raw.notifies(timeout=seconds) if n.pid not in OWN_BACKENDS]
 
-    def drained(self) -> int:
-        """How many announcements (anyone's, this program's too) arrived since the last call,
+    def drained(self) -> list[str]:
+        """The announcements (anyone's, this program's too) that arrived since the last call,
         read from what the server has already sent, without waiting."""
-        return sum(1 for _ in self.raw.notifies(timeout=0))
+        return [n.payload for n in self.raw.notifies(timeout=0)]
 
     def close(self) -> None:
         self.raw.close()

@@ -165,7 +165,11 @@ _WATCHED = {"items": "id", "photos": "item_id", "item_labels": "item_id", "sugge
             "collection_items": "item_id", "labels": None, "facets": None, "collections": None, "models": None}
 
 
-def _announce(table: str, key: str | None) -> list[str]:
+def _announce(table: str, key: str | None, quiet_when_empty: bool = False) -> list[str]:
+    """Statement triggers announcing writes to ``table``, naming the ``key`` values touched
+    while they fit. ``quiet_when_empty`` (migration 14 on): a statement that touched no row
+    says nothing (an upsert fires the insert and the update trigger, one of them on no rows),
+    so "table EVENT" with no ids always means "too many to name"."""
     out = []
     for event in ("INSERT", "UPDATE", "DELETE"):
         rows = "new_rows" if event != "DELETE" else "old_rows"
@@ -174,8 +178,10 @@ def _announce(table: str, key: str | None) -> list[str]:
             body = f"PERFORM pg_notify('{CHANNEL}', '{table} {event}');"
             referencing = ""
         else:
+            empty = "RETURN NULL" if quiet_when_empty else f"PERFORM pg_notify('{CHANNEL}', '{table} {event}')"
             body = (f"SELECT string_agg(DISTINCT {key}::text, ',') INTO ids FROM {rows}; "
-                    f"IF ids IS NULL OR length(ids) > 7000 THEN PERFORM pg_notify('{CHANNEL}', '{table} {event}'); "
+                    f"IF ids IS NULL THEN {empty}; "
+                    f"ELSIF length(ids) > 7000 THEN PERFORM pg_notify('{CHANNEL}', '{table} {event}'); "
                     f"ELSE PERFORM pg_notify('{CHANNEL}', '{table} {event}:' || ids); END IF;")
             referencing = f"REFERENCING {'NEW' if event != 'DELETE' else 'OLD'} TABLE AS {rows} "
         out += [f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ DECLARE ids TEXT; "
@@ -193,11 +199,30 @@ M013 = [f"ALTER TABLE {table} ADD COLUMN {column}" for table in ("items", "trash
 
 
 # Migration 14: labels' versions (as SQLite's); and the writes that the search service's caches
-# depend on but a window does not show (codes, the library's settings, photo signatures) are
-# announced too, so that a workstation knows from the announcements alone whether anything was
-# written since it last read (``app.store.library.Library.write_stamp``).
+# depend on but a window does not show are announced too, so that a workstation knows from the
+# announcements alone whether anything was written since it last read
+# (``app.store.library.Library.write_stamp``): the codes, with the items whose codes changed, the
+# library's settings and the photo signatures. A new codes' version is announced by its value,
+# "codes_version N", after the codes written with it (one transaction's announcements arrive in
+# the order made): a workstation that has heard it has heard which items' codes changed up to
+# version N, and reads only those (``app.services.search.SearchService.index``).
+def _announce_settings() -> list[str]:
+    out = []
+    for event in ("INSERT", "UPDATE"):
+        name = f"announce_meta_{event.lower()}"
+        out += [f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ DECLARE version TEXT; BEGIN "
+                "SELECT value INTO version FROM new_rows WHERE key = 'codes_version'; "
+                f"IF version IS NULL THEN PERFORM pg_notify('{CHANNEL}', 'meta {event}'); "
+                f"ELSE PERFORM pg_notify('{CHANNEL}', 'codes_version ' || version); END IF; "
+                "RETURN NULL; END $$",
+                f"CREATE TRIGGER {name} AFTER {event} ON meta REFERENCING NEW TABLE AS new_rows "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"]
+    return out + [s for s in _announce("meta", None) if "_delete" in s]
+
+
 M014 = [*(f"ALTER TABLE labels ADD COLUMN {column}" for column in LABEL_VERSION_COLUMNS),
-        *(s for table in ("codes", "meta", "photo_signatures") for s in _announce(table, None))]
+        *_announce("codes", "item_id", quiet_when_empty=True), *_announce("photo_signatures", None),
+        *_announce_settings()]
 
 
 def steps(trashed_tables: tuple[str, ...]) -> dict[int, Callable[[object], None]]:

@@ -116,6 +116,37 @@ def test_add_and_remove_match_a_fresh_index():
     assert idx.add(codes[:1]).tolist() == [300]
 
 
+@pytest.mark.parametrize("with_scores", [False, True])
+def test_replaced_equals_a_fresh_index_and_leaves_the_old_one_alone(with_scores):
+    """A library's changed codes: some new items, some re-encoded, some gone."""
+    rng = np.random.default_rng(8)
+    ids = np.arange(0, 600, 2)  # the library's item ids: gaps, ascending
+    codes, queries = random_codes(rng, len(ids), 64), random_codes(rng, 5, 64)
+    scores = rng.standard_normal((len(ids), 64)).astype(np.float32) if with_scores else None
+    old = HammingIndex.from_codes(codes, ids=ids, scores=scores)
+    before = [r.copy() for r in old.search(queries, 40)]
+    changed = np.array([7, 601, 603, 10, 300])                 # new (odd, past the end) and re-encoded
+    new_codes = random_codes(rng, len(changed), 64)
+    new_scores = rng.standard_normal((len(changed), 64)).astype(np.float32) if with_scores else None
+    gone = [0, 598, 12_345]                                     # deleted (an unknown id is ignored)
+    updated = old.replaced(changed, new_codes, new_scores, gone=gone)
+    table = {int(i): (codes[n], None if scores is None else scores[n]) for n, i in enumerate(ids)}
+    for n, i in enumerate(changed):
+        table[int(i)] = (new_codes[n], None if new_scores is None else new_scores[n])
+    for i in gone:
+        table.pop(i, None)
+    order = sorted(table)
+    fresh = HammingIndex.from_codes(np.array([table[i][0] for i in order]), ids=order,
+                                    scores=np.array([table[i][1] for i in order]) if with_scores else None)
+    assert updated.ids.tolist() == order
+    for a, b in zip(updated.search(queries, 40), fresh.search(queries, 40)):
+        assert (a == b).all()
+    for a, b in zip(old.search(queries, 40), before):  # the old index answers as before
+        assert (a == b).all()
+    with pytest.raises(ValueError):
+        old.replaced([4, 4], random_codes(rng, 2, 64), rng.standard_normal((2, 64)) if with_scores else None)
+
+
 @pytest.mark.parametrize("masked", [False, True])
 def test_thousands_tied_across_blocks_go_by_row_order(masked):
     # 5,000 rows around eight codes (0-2 bits flipped), in random order: every block of the
