@@ -159,10 +159,9 @@ def _same_photo(service, photo, allowed: set[int] | None, dropped: np.ndarray) -
     query = query_signature(photo)
     # a first pass over every photo, then the exact best-crop cosine of the likeliest
     near = index.best(query, FIRST_PASS, service._member_rows(index, "image", allowed, members, dropped))
-    ids, sigs = service.lib.signatures.of(near.tolist(), (len(CROPS), DIM))
+    ids, sigs, hashes = service.lib.signatures.with_hashes(near.tolist(), (len(CROPS), DIM))
     sims = similarities(query, sigs)
     top = [int(ids[j]) for j in np.argsort(-sims, kind="stable")[:similar.SIGNATURE_CANDIDATES]]
-    hashes = service.lib.signatures.hashes_of(top)
     q = aligned_query(photo)
     aligned = {}
     for item_id in top:

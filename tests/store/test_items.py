@@ -166,3 +166,15 @@ def test_an_edit_made_from_an_item_changed_since_is_refused_naming_who(library):
     assert now.title == "Dragon robe" and now.version == 2 and "@" in now.changed_by  # theirs kept
     assert library.items.update(item_id, expected_version=now.version, title="Surcoat").version == 3
     assert library.items.update(item_id, title="Any version").version == 4  # no version given: no check
+
+
+def test_cards_give_each_items_first_photo_in_one_statement(library):
+    from app.core.models import Photo
+
+    two = library.items.add(Item("CARD-1", title="两张", photos=[
+        Photo("/a/front.jpg", "f" * 64, 10, 4, 3, "JPEG"), Photo("/a/back.jpg", "b" * 64, 10, 4, 3, "JPEG")]))
+    bare = library.items.add(Item("CARD-2", title="no photo"))
+    assert library.items.cards([two, bare, 999_999]) == {
+        two: ("CARD-1", "两张", "/a/front.jpg", "f" * 64), bare: ("CARD-2", "no photo", "", "")}
+    library.db.execute("UPDATE photos SET position = 5 WHERE path = '/a/front.jpg'")  # the back first now
+    assert library.items.cards([two])[two][2:] == ("/a/back.jpg", "b" * 64)
