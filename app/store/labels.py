@@ -103,8 +103,9 @@ class LabelRepository:
             return
         row = self.db.execute("SELECT version, changed_by, changed_at FROM labels WHERE id = ?", [label.id]).fetchone()
         if row is not None and int(row[0]) != int(expected_version):
+            # Short, as an item's: the window's status bar shows it beside the library's address.
             raise StaleEdit(f"Label {label.name_en} was changed by {row[1] or 'another program'} at "
-                            f"{row[2][11:16]} UTC: your change was not made. Look at it again, then repeat it.")
+                            f"{row[2][11:16]} UTC: yours was not made. Try again to replace theirs.")
 
     @_whole
     def replace_all(self, scheme: LabelScheme) -> LabelScheme:
