@@ -9,7 +9,7 @@ from app.store.pg import ServerError, is_dsn, without_password
 from app.store.pg import trouble as server_trouble
 
 __all__ = ["DB_NAME", "ChangeWatch", "Library", "as_location", "changes_announced", "grant_curators", "has_library", "is_dsn",
-           "open_library", "open_server_library", "server_has_library", "ServerError", "server_trouble", "short_location", "shown_location",
+           "open_library", "open_server_library", "server_has_library", "ServerError", "explained", "server_trouble", "short_location", "shown_location",
            "without_password"]
 
 
@@ -33,6 +33,13 @@ def shown_location(lib: Library) -> str:
 def has_library(root: Path) -> bool:
     """Whether ``root`` already holds a library (a folder with its database file)."""
     return (Path(root) / DB_NAME).exists()
+
+
+def explained(exc: BaseException) -> str:
+    """What the window says of a failed task: a server's error in a curator's words (a lost
+    connection: what is kept, and that doing it again works once the server answers), else
+    the error's own message."""
+    return server_trouble(exc, again="do it again") if isinstance(exc, ServerError) else str(exc)
 
 
 def changes_announced(payloads: list[str]):
@@ -76,7 +83,8 @@ class ChangeWatch:
         from app.store.schema_pg import CHANNEL
 
         self.report, self.every = report, every
-        self.listener = Listener(dsn, CHANNEL)
+        self._listen = lambda: Listener(dsn, CHANNEL)
+        self.listener: Listener | None = self._listen()
         self.running = True
         self.thread = threading.Thread(target=self._run, name="wenyang-change-watch", daemon=True)
         self.thread.start()
@@ -86,16 +94,29 @@ class ChangeWatch:
         return cls(lib.dsn, report, every) if lib.dsn else None
 
     def _run(self) -> None:
-        try:
-            while self.running:
+        import time
+
+        from app.services.ops import Changes
+
+        while self.running:
+            try:
+                if self.listener is None:  # the server went away: listen again once it is back,
+                    self.listener = self._listen()  # and reload everything written meanwhile
+                    self.report(Changes(item_set=True, tags=True, scheme=True, collections=True,
+                                        suggestions=True, models=True, photos=True))
                 payloads = self.listener.wait(self.every)
                 if payloads and self.running:
                     changes = changes_announced(payloads)
                     if changes:
                         self.report(changes)
-        except Exception:  # noqa: BLE001 - the server went away: the window goes on without it
-            self.running = False
-        finally:
+            except ServerError:
+                if self.listener is not None:
+                    self.listener.close()
+                self.listener = None
+                time.sleep(max(self.every, 1.0))
+            except Exception:  # noqa: BLE001 - e.g. the window went away: stop watching
+                self.running = False
+        if self.listener is not None:
             self.listener.close()
 
     def stop(self) -> None:

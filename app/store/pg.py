@@ -40,12 +40,12 @@ _streams = itertools.count(1)  # names of server-side cursors
 ServerError = psycopg.Error
 
 
-def trouble(exc: psycopg.Error) -> str:
+def trouble(exc: psycopg.Error, again: str = "run the command again to finish") -> str:
     """A server's error in one sentence for a curator: a lost connection says what is kept."""
     if isinstance(exc, psycopg.OperationalError):
         why = str(exc).strip().splitlines()[0] if str(exc).strip() else "no reason given"
         return (f"the connection to the library's server was lost ({why}). What was saved before that is kept, "
-                "whole; run the command again to finish.")
+                f"whole; {again}.")
     return f"the library's server reported an error: {exc}. Nothing more was written."
 
 
@@ -182,6 +182,29 @@ def _writes(cursor: psycopg.Cursor) -> bool:
     return (cursor.statusmessage or "").split(" ", 1)[0] in ("INSERT", "UPDATE", "DELETE", "MERGE", "COPY")
 
 
+class _NoRows:
+    """The result of a statement that needed nothing sent (a lost change's ROLLBACK)."""
+
+    lastrowid = None
+    rowcount = 0
+    description = None
+
+    def fetchone(self) -> None:
+        return None
+
+    def fetchall(self) -> list:
+        return []
+
+    def fetchmany(self, size: int) -> list:
+        return []
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(())
+
+
+_NOTHING: Any = _NoRows()
+
+
 class PgConnection:
     """A psycopg connection with the part of sqlite3.Connection's manner the store uses."""
 
@@ -189,19 +212,61 @@ class PgConnection:
 
     def __init__(self, dsn: str):
         self.dsn = dsn
-        self.raw = psycopg.connect(dsn, autocommit=True)
         self.total_changes = 0
-        OWN_BACKENDS.add(self.raw.info.backend_pid)
+        self._closed = False
+        self._in_change = False  # a transaction begun here and not yet ended
+        self._connect()
+
+    def _connect(self) -> None:
+        self.raw = psycopg.connect(self.dsn, autocommit=True)
+        self._pid = self.raw.info.backend_pid
+        OWN_BACKENDS.add(self._pid)
+
+    @property
+    def lost(self) -> bool:
+        """Whether the server ended this connection (a restart, a network cut, an administrator)."""
+        return not self._closed and (self.raw.closed or self.raw.broken)
+
+    def _ready(self, sql: str = "") -> bool:
+        """Before a statement: connect again where the server ended the connection. The
+        statement that found it gone failed, and the server rolled its transaction back; so a
+        window or a long job goes on once the server is back, having lost only the change under
+        way. Within that change (its BEGIN went to the lost connection) every later statement
+        fails too, and its ROLLBACK ends it here (True: nothing to send)."""
+        if not self.lost:
+            return False
+        if self._in_change:
+            head = sql.lstrip().upper()
+            if head.startswith(("ROLLBACK", "RELEASE")):
+                if "SAVEPOINT" not in head:
+                    self._in_change = False
+                return True
+            if head.startswith("COMMIT"):  # the change cannot be committed: it is over, undone
+                self._in_change = False
+            raise psycopg.OperationalError("the connection to the library's server was lost during this change")
+        OWN_BACKENDS.discard(self._pid)
+        self._connect()
+        return False
+
+    def _note_transaction(self, sql: str) -> None:
+        head = sql.lstrip().upper()
+        if head.startswith("BEGIN"):
+            self._in_change = True
+        elif head.startswith(("COMMIT", "ROLLBACK")) and "SAVEPOINT" not in head:
+            self._in_change = False
 
     @property
     def database(self) -> str:
         return self.raw.info.dbname
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> PgCursor:
+        if self._ready(sql):
+            return _NOTHING
         text, returns = translate(sql)
         cursor = self.raw.cursor()
         args = params if isinstance(params, dict) else list(params) if params is not None else []
         cursor.execute(text, args)  # type: ignore[arg-type]
+        self._note_transaction(sql)
         if cursor.rowcount and cursor.rowcount > 0 and _writes(cursor):
             self.total_changes += cursor.rowcount
         result = PgCursor(cursor, returns)
@@ -215,6 +280,7 @@ class PgConnection:
         """The rows of a query as the caller reads them, from a server-side cursor: the
         planner then picks a plan that yields the first rows soon (``cursor_tuple_fraction``),
         and a caller that stops early leaves the rest unread, as with sqlite3's cursors."""
+        self._ready(sql)
         text, _ = translate(sql)
         opened = contextlib.nullcontext() if self.in_transaction else self.raw.transaction()
         with opened, self.raw.cursor(name=f"wenyang_stream_{next(_streams)}") as cursor:
@@ -234,6 +300,7 @@ class PgConnection:
                          f"(SELECT COALESCE(MAX({column}), 0) + 1 FROM {table}), false)")
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> PgCursor:
+        self._ready(sql)
         text, _ = translate(sql)
         cursor = self.raw.cursor()
         cursor.executemany(text, [list(r) for r in rows])  # type: ignore[arg-type]
@@ -244,21 +311,21 @@ class PgConnection:
     def commit(self) -> None:
         """As sqlite3's in autocommit mode: statements are committed as they run."""
         if self.in_transaction:
-            self.raw.execute("COMMIT")
+            self.execute("COMMIT")
 
     @property
     def in_transaction(self) -> bool:
-        """As sqlite3's; False once the connection is lost (there is nothing left to roll back:
-        the server rolled the transaction back when it ended)."""
+        """As sqlite3's. Once the connection is lost: whether a change begun on it has not yet
+        been ended (rolled back) here."""
         if self.raw.closed or self.raw.broken:
-            return False
+            return self._in_change
         return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
 
     def close(self) -> None:
-        if self.raw.closed:  # closed twice (sqlite3 allows it): nothing to do
-            return
-        OWN_BACKENDS.discard(self.raw.info.backend_pid)
-        self.raw.close()
+        self._closed = True
+        OWN_BACKENDS.discard(self._pid)
+        if not self.raw.closed:  # closed twice (sqlite3 allows it), or by the server: nothing to do
+            self.raw.close()
 
 
 class _Table:
@@ -305,8 +372,9 @@ class PgDatabase:
         try:
             yield self
         except BaseException:
-            self.conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
-            self.conn.execute(f"RELEASE SAVEPOINT {name}")
+            if self.conn.in_transaction:  # (once the connection is lost these only end it here)
+                self.conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                self.conn.execute(f"RELEASE SAVEPOINT {name}")
             raise
         finally:
             self._savepoints -= 1

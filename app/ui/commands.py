@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QUndoCommand
 
+from app.services.library import explained
+
 if TYPE_CHECKING:
     from app.services.library import Library
     from app.services.ops import Op, OpResult
@@ -77,7 +79,7 @@ class OpCommand(QUndoCommand):
             on_done(result.value)
 
     def _failed(self, exc: Exception) -> None:
-        self.session.message.emit(str(exc))
+        self.session.message.emit(explained(exc))
         if self._on_error is not None:
             on_error, self._on_error = self._on_error, None
             on_error(exc)

@@ -13,6 +13,7 @@ import time
 from PySide6.QtCore import QObject, Signal
 
 from app.core.jobs import Cancelled, CancelToken, Progress
+from app.services.library import explained
 from app.ui.workers import run_task, to_main
 
 PROGRESS_EVERY_S = 0.05  # at most ~20 progress posts a second: the GUI thread stays free
@@ -60,4 +61,4 @@ class Job(QObject):
 
     def _failed(self, exc: Exception) -> None:
         self.running = False
-        self.failed.emit(str(exc), isinstance(exc, Cancelled) or self.cancel_token.is_set())
+        self.failed.emit(explained(exc), isinstance(exc, Cancelled) or self.cancel_token.is_set())

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from app.services.library import explained
 from app.ui.workers import LibraryQueue
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ class SearchBackend(QObject):
             return results, (what(lib) if callable(what) else what)
 
         self.queue.submit(work, lambda found: self.resultsReady.emit(*found),
-                          lambda exc: self.failed.emit(str(exc)))
+                          lambda exc: self.failed.emit(explained(exc)))
 
     def by_text(self, text: str, filters=None, k: int = 50, labels=None) -> None:
         """``labels``: label ids that replace what the service would understand the text as

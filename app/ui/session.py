@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtGui import QUndoStack
 
-from app.services.library import as_location
+from app.services.library import as_location, explained
 from app.ui.workers import LibraryQueue
 
 
@@ -40,7 +40,7 @@ class Session(QObject):
     def run(self, fn: Callable, on_done: Callable | None = None,
             on_error: Callable | None = None) -> None:
         """Run ``fn(lib)`` on the library thread; errors go to the status bar by default."""
-        self.queue.submit(fn, on_done, on_error or (lambda exc: self.message.emit(str(exc))))
+        self.queue.submit(fn, on_done, on_error or (lambda exc: self.message.emit(explained(exc))))
 
     def apply(self, op, text: str, on_done: Callable | None = None, on_error: Callable | None = None) -> None:
         """Run an op (``app.services.ops``) on the library thread, as one step of the undo stack

@@ -22,7 +22,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 from app.services.isolation import lower_priority
-from app.services.library import as_location
+from app.services.library import as_location, explained
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ class LibraryQueue(QObject):
             if callback is not None:
                 callback(value)
             elif failed:
-                self.failed.emit(str(value))
+                self.failed.emit(explained(value))
         finally:
             if self._pending == 0:
                 self.idleChanged.emit(True)

@@ -260,3 +260,33 @@ def test_on_a_server_the_write_stamp_asks_the_server_nothing(library, monkeypatc
     library.write_stamp()
     library.unchanged("x", lambda: 1)
     assert sent == []
+
+
+def _end_connection(library) -> None:
+    """What a server restart or a network cut does to the library's connection."""
+    import psycopg
+
+    pid = library.db.conn.raw.info.backend_pid
+    with psycopg.connect(library.location, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.mark.backends("postgresql")
+def test_a_lost_connection_fails_one_change_and_the_next_connects_again(library):
+    """The statement that finds the connection gone fails; a change under way is undone whole
+    (its later statements fail too, and nothing of it is kept); the next one reconnects."""
+    from app.store.pg import ServerError
+
+    before = library.items.count()
+    _end_connection(library)
+    with pytest.raises(ServerError):
+        library.items.count()
+    assert library.items.count() == before  # connected again
+    with pytest.raises(ServerError):
+        with library.atomic():
+            library.items.add(Item("LOST-1"))
+            _end_connection(library)
+            library.items.add(Item("LOST-2"))
+    assert library.items.id_for_accession("LOST-1") is None and library.items.count() == before
+    library.items.add(Item("AFTER-1"))  # and writes work again
+    assert library.items.count() == before + 1 and not library.db.conn.in_transaction

@@ -81,3 +81,29 @@ def test_a_model_made_active_elsewhere_is_named_in_the_window(stocked, library, 
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     qtbot.waitUntil(lambda: window.model_label.text() == "Model: ssah-elsewhere", timeout=2000)
+
+
+def test_after_the_server_drops_the_window_one_change_is_lost_said_and_the_next_works(stocked, library, qtbot):
+    """A server restart (here: the administrator ending every connection of the database):
+    the change under way fails with one sentence in the status bar, and the next is saved."""
+    import psycopg
+
+    from app.services.ops import Tag
+
+    window, ids = stocked
+    wait_idle(qtbot, window)
+    with psycopg.connect(library.dsn, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                      "current_database() AND pid NOT IN (pg_backend_pid(), %s)",  # the test's own stays
+                      [library.db.conn.raw.info.backend_pid])
+    window.session.apply(Tag([ids[2]], ["phoenix"]), "tag")
+    qtbot.waitUntil(lambda: "connection to the library's server was lost" in window.statusBar().currentMessage())
+    assert "do it again" in window.statusBar().currentMessage()
+    wait_idle(qtbot, window)
+    window.session.apply(Tag([ids[2]], ["phoenix"]), "tag")  # again: connected anew
+    wait_idle(qtbot, window)
+    qtbot.waitUntil(lambda: "phoenix" in library.labels.labels_of(ids[2]))
+    # and the window hears the other workstations again (it listens anew once the server answers)
+    qtbot.waitUntil(lambda: "(1)" in rows_by_label(window.facets.model)["phoenix"].text(), timeout=4000)
+    another_workstation("tag", library.dsn, library.items.get(ids[3]).accession, "-l", "Phoenix")
+    qtbot.waitUntil(lambda: "(2)" in rows_by_label(window.facets.model)["phoenix"].text(), timeout=4000)
