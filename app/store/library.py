@@ -143,10 +143,11 @@ class Library:
             # One writer at a time, as SQLite has it: the store's check-then-write steps (is this
             # photo new? is this accession free?) stay right with several workstations writing.
             conn.execute("BEGIN")
-            conn.execute("SELECT pg_advisory_xact_lock(?)", [WRITE_LOCK])
         else:
             conn.execute("BEGIN IMMEDIATE")
         try:
+            if self.on_server:
+                conn.execute("SELECT pg_advisory_xact_lock(?)", [WRITE_LOCK])
             yield self.db
         except BaseException:
             if conn.in_transaction:

@@ -235,8 +235,8 @@ class PgConnection:
         fails too, and its ROLLBACK ends it here (True: nothing to send)."""
         if not self.lost:
             return False
-        if self._in_change:
-            head = sql.lstrip().upper()
+        head = sql.lstrip().upper()
+        if self._in_change and not head.startswith("BEGIN"):  # (a new change: the lost one was left)
             if head.startswith(("ROLLBACK", "RELEASE")):
                 if "SAVEPOINT" not in head:
                     self._in_change = False
@@ -244,6 +244,7 @@ class PgConnection:
             if head.startswith("COMMIT"):  # the change cannot be committed: it is over, undone
                 self._in_change = False
             raise psycopg.OperationalError("the connection to the library's server was lost during this change")
+        self._in_change = False
         OWN_BACKENDS.discard(self._pid)
         self._connect()
         return False

@@ -290,3 +290,12 @@ def test_a_lost_connection_fails_one_change_and_the_next_connects_again(library)
     assert library.items.id_for_accession("LOST-1") is None and library.items.count() == before
     library.items.add(Item("AFTER-1"))  # and writes work again
     assert library.items.count() == before + 1 and not library.db.conn.in_transaction
+    conn = library.db.conn  # a change begun by hand: it stays failed until its ROLLBACK
+    conn.execute("BEGIN")
+    _end_connection(library)
+    for _ in range(2):
+        with pytest.raises(ServerError):
+            conn.execute("SELECT 1")
+    assert conn.in_transaction
+    conn.execute("ROLLBACK")
+    assert conn.execute("SELECT 1").fetchone() == (1,) and not conn.in_transaction
