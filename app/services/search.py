@@ -261,7 +261,7 @@ class SearchService:
             return None
         version_said = f"codes_version {stamp.rsplit(':', 1)[1]}"
         changed: set[int] = set()
-        for n, payload in enumerate(since[0]):
+        for number, payload in since:
             if payload.startswith("codes "):
                 named = payload.partition(":")[2]
                 if not named:
@@ -272,7 +272,7 @@ class SearchService:
                 if rows is None:
                     return None
                 ids, codes, scores = rows
-                return stamp, index.replaced(ids, codes, scores, gone=changed - set(ids.tolist())), heard + n + 1
+                return stamp, index.replaced(ids, codes, scores, gone=changed - set(ids.tolist())), number
         return None
 
     def settle(self, timeout: float | None = None) -> bool:

@@ -26,7 +26,7 @@ BUSY_TIMEOUT_MS = 30_000
 # On a PostgreSQL server: the advisory lock that a write transaction holds (one writer at a time).
 WRITE_LOCK = 0x57454E5A
 T = TypeVar("T")
-HEARD_KEPT = 200_000  # announcements kept for ``announced_since`` (an import announces a few per item)
+HEARD_KEPT = 100_000  # announcements of the codes kept for ``announced_since`` (a few per item encoded)
 ANNOUNCED_FROM = 14  # the migration from which every write that search keeps something of is announced
 
 
@@ -66,7 +66,9 @@ class Library:
         self._hearing = threading.Lock()
         self._listener: Any = None  # on a server: the connection hearing writes' announcements (False: none)
         self._heard = 0  # how many announcements it has heard
-        self._recent: collections.deque[str] = collections.deque(maxlen=HEARD_KEPT)  # the latest of them
+        # the latest announcements about the codes, each with its number among all heard
+        self._recent: collections.deque[tuple[int, str]] = collections.deque(maxlen=HEARD_KEPT)
+        self._forgotten = 0  # the number of the newest one no longer kept
 
     # -- locations -------------------------------------------------------------------------
     @property
@@ -193,9 +195,12 @@ class Library:
                     self._listener = Listener(str(self.dsn), CHANNEL) if announced else False
                 if self._listener is False:
                     return None
-                heard = self._listener.drained()
-                self._heard += len(heard)
-                self._recent.extend(heard)
+                for payload in self._listener.drained():
+                    self._heard += 1
+                    if payload.startswith("codes"):  # what ``announced_since`` is asked about
+                        if len(self._recent) == HEARD_KEPT:
+                            self._forgotten = self._recent[0][0]
+                        self._recent.append((self._heard, payload))
             except ServerError:
                 if self._listener:
                     self._listener.close()
@@ -203,17 +208,17 @@ class Library:
                 return None
             return self._heard
 
-    def announced_since(self, heard: int) -> tuple[list[str], int] | None:
-        """On a server: the announcements heard after the first ``heard`` of them, and how many
-        have been heard now; None where that is not known (no announcements, or more came
-        since than are kept). ``heard_so_far`` gives the starting point."""
+    def announced_since(self, heard: int) -> list[tuple[int, str]] | None:
+        """On a server: the announcements about the codes ("codes EVENT:ids", "codes_version N")
+        heard after the first ``heard`` announcements, each with its number; None where that is
+        not known (no announcements, or some of them are no longer kept). ``heard_so_far``
+        gives the starting point."""
         if self._announced() is None:
             return None
         with self._hearing:
-            new = self._heard - heard
-            if new < 0 or new > len(self._recent):
+            if heard < self._forgotten or heard > self._heard:
                 return None
-            return list(self._recent)[len(self._recent) - new:], self._heard
+            return [entry for entry in self._recent if entry[0] > heard]
 
     def heard_so_far(self) -> int | None:
         """How many announcements have been heard (None where none can be)."""

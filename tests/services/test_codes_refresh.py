@@ -21,7 +21,7 @@ def _heard_version(lib, since: int, seconds: float = 3.0) -> None:
     """Wait until the announcement of the codes' current version has arrived."""
     said = f"codes_version {lib.codes.version()}"
     deadline = time.monotonic() + seconds
-    while said not in (lib.announced_since(since) or ([], 0))[0]:
+    while said not in [payload for _, payload in lib.announced_since(since) or []]:
         assert time.monotonic() < deadline, "the codes' version was never announced"
         time.sleep(0.02)
 
@@ -81,3 +81,25 @@ def test_a_change_not_yet_announced_is_read_whole(library, monkeypatch):
 def real_codes(index: HammingIndex) -> list[bytes]:
     """The packed codes an index holds, in its row order."""
     return [bytes(np.asarray(row, "<u8").view(np.uint8)[:index.n_bytes]) for row in index._words.T]
+
+
+def test_more_announcements_than_are_kept_make_a_whole_read(library, monkeypatch):
+    """Only so many announcements about the codes are kept: past that, the index is read whole."""
+    from app.store import library as library_module
+
+    monkeypatch.setattr(library_module, "HEARD_KEPT", 3)
+    rng = np.random.default_rng(6)
+    ids = [library.items.add(Item(f"K-{n:02d}")) for n in range(8)]
+    library.models.register("m-k", 16, "ssah", {})
+    with open_library(library.location) as lib:  # a library opened with room for three
+        lib.codes.put("m-k", "image", [CodeRow(i, *_code(rng, False), "h") for i in ids[:4]])
+        service = SearchService(lib)
+        assert len(service.index("image")) == 4
+        start = lib.heard_so_far()
+        for i in ids[4:]:  # four writes: eight announcements about the codes
+            library.codes.put("m-k", "image", [CodeRow(i, *_code(rng, False), "h")])
+        deadline = time.monotonic() + 3
+        while lib.announced_since(start) is not None:  # until the first of them is forgotten
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert sorted(service.index("image").ids.tolist()) == sorted(ids)
