@@ -168,7 +168,6 @@ class SearchService:
         self._lock = threading.Lock()
         self._evidence: EvidenceMatrix | None = None
         self._evidence_lock = threading.Lock()
-        self._member_cache: dict[str, tuple] = {}
         self._member_rows_cache: dict[tuple[str, str, bool], tuple] = {}
         self._allowed_cache: dict[tuple, tuple] = {}  # the last filter: (stamp, its items, tab -> ids)
         self._row_filters: dict[tuple[str, bool], tuple] = {}  # (tab, filtered) -> (index, members, RowFilter)
@@ -505,15 +504,14 @@ class SearchService:
         state = getattr(self._query, "state", None)
         if state is not None and modality in state.members:
             return state.members[modality]
-        stamp = self.lib.write_stamp()
-        cached = self._member_cache.get(modality)
-        if cached is None or cached[0] != stamp:
+        def read() -> tuple[set[int], np.ndarray]:
             ids = self.lib.items.with_photo() if modality == "image" else self.lib.items.with_text()
-            cached = (stamp, (ids, np.sort(np.fromiter(ids, np.int64, len(ids)))))
-            self._member_cache[modality] = cached
+            return ids, np.sort(np.fromiter(ids, np.int64, len(ids)))
+
+        members = self.lib.unchanged(f"members:{modality}", read)
         if state is not None:
-            state.members[modality] = cached[1]
-        return cached[1]
+            state.members[modality] = members
+        return members
 
     def _member_rows(self, rows_of, modality: str, allowed: set[int] | None, member_ids: np.ndarray,
                      dropped: np.ndarray | None = None) -> np.ndarray:

@@ -235,7 +235,7 @@ class PgConnection:
         fails too, and its ROLLBACK ends it here (True: nothing to send)."""
         if not self.lost:
             return False
-        head = sql.lstrip().upper()
+        head = sql.lstrip()[:32].upper()
         if self._in_change and not head.startswith("BEGIN"):  # (a new change: the lost one was left)
             if head.startswith(("ROLLBACK", "RELEASE")):
                 if "SAVEPOINT" not in head:
@@ -250,7 +250,7 @@ class PgConnection:
         return False
 
     def _note_transaction(self, sql: str) -> None:
-        head = sql.lstrip().upper()
+        head = sql.lstrip()[:32].upper()  # every statement passes here: only its first words
         if head.startswith("BEGIN"):
             self._in_change = True
         elif head.startswith(("COMMIT", "ROLLBACK")) and "SAVEPOINT" not in head:

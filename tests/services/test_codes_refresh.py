@@ -3,8 +3,6 @@ those items' codes only, as the server's announcements name them (issue 18: sear
 memory on each workstation, loaded once and refreshed incrementally)."""
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -13,6 +11,7 @@ from app.search.index import HammingIndex
 from app.services.search import SearchService
 from app.store import open_library
 from app.store.codes import CodeRow
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.backends("postgresql")
 
@@ -20,10 +19,8 @@ pytestmark = pytest.mark.backends("postgresql")
 def _heard_version(lib, since: int, seconds: float = 3.0) -> None:
     """Wait until the announcement of the codes' current version has arrived."""
     said = f"codes_version {lib.codes.version()}"
-    deadline = time.monotonic() + seconds
-    while said not in [payload for _, payload in lib.announced_since(since) or []]:
-        assert time.monotonic() < deadline, "the codes' version was never announced"
-        time.sleep(0.02)
+    assert eventually(lambda: said in [payload for _, payload in lib.announced_since(since) or []], seconds), \
+        "the codes' version was never announced"
 
 
 def _code(rng, scores: bool) -> tuple[bytes, bytes | None]:
@@ -98,8 +95,5 @@ def test_more_announcements_than_are_kept_make_a_whole_read(library, monkeypatch
         start = lib.heard_so_far()
         for i in ids[4:]:  # four writes: eight announcements about the codes
             library.codes.put("m-k", "image", [CodeRow(i, *_code(rng, False), "h")])
-        deadline = time.monotonic() + 3
-        while lib.announced_since(start) is not None:  # until the first of them is forgotten
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+        assert eventually(lambda: lib.announced_since(start) is None)  # the first of them forgotten
         assert sorted(service.index("image").ids.tolist()) == sorted(ids)

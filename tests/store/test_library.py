@@ -11,6 +11,7 @@ from app.core.models import Item
 from app.store import open_library
 from app.store.library import DB_NAME
 from app.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
@@ -208,19 +209,6 @@ def test_default_library_dir_follows_wenyang_home(wenyang_home):
     assert os.environ["QT_QPA_PLATFORM"] == "offscreen"
 
 
-def _eventually(check, seconds: float = 3.0) -> bool:
-    """Whether ``check()`` becomes true within ``seconds`` (another program's write reaches a
-    server library's stamp when its announcement arrives, milliseconds after the commit)."""
-    import time
-
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
-
-
 def test_what_a_search_keeps_is_read_again_after_anyone_writes(library):
     """``unchanged`` keeps a read until anything is written: by this library's connection at
     once, by another program (codes, settings, photo signatures, items) once it is announced."""
@@ -236,14 +224,14 @@ def test_what_a_search_keeps_is_read_again_after_anyone_writes(library):
     assert library.unchanged("codes", codes_version) == first and len(reads) == 1  # nothing written
     with open_library(library.location) as other:
         other.codes.bump()
-        assert _eventually(lambda: library.unchanged("codes", codes_version) == first + 1)
+        assert eventually(lambda: library.unchanged("codes", codes_version) == first + 1)
         for write in (lambda: other.set_meta("anything", "1"),
                       lambda: other.items.add(Item("ELSEWHERE-1")),
                       lambda: other.signatures.put([(library.items.add(Item("SIG-1")), "0" * 64,
                                                      np.zeros((3, 8), np.float16))])):
             stamp = library.write_stamp()
             write()
-            assert _eventually(lambda stamp=stamp: library.write_stamp() != stamp)
+            assert eventually(lambda stamp=stamp: library.write_stamp() != stamp)
     stamp = library.write_stamp()
     library.items.add(Item("HERE-1"))
     assert library.write_stamp() != stamp  # its own write: at once
