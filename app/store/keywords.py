@@ -309,8 +309,9 @@ class KeywordRepository:
 # description) and given positions of its own, so that no phrase runs from one field into the
 # next. ts_rank's weights are, in the order D, C, B, A, those of WEIGHTS over the accession's.
 # The tsvectors are a table of their own (migration 14): ranking reads each matching row, and
-# beside the stored tokens a row took twice the pages (measured: 34 against 17 ms for a phrase in
-# 3,920 of 100,500 items).
+# beside the stored tokens a row takes more pages. ts_rank over a phrase in 3,920 of 100,500
+# items (EXPLAIN ANALYZE, the 2-core Xeon): 34 against 17 ms at 15:58 on 2026-12-02, 75-89
+# against 52-73 ms in a rerun at 17:46 on a busier machine.
 _TS_TABLE = "keyword_index_documents"
 _TS_WEIGHT = {"accession": "A", "title": "B", "labels": "B", "metadata": "C", "description": "D"}
 _TS_RANK = ("ts_rank(ARRAY[0.1, 0.2, 0.5, 1.0]::float4[], document, CAST(? AS tsquery), 1)")

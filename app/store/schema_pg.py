@@ -221,7 +221,7 @@ def _announce_settings() -> list[str]:
 
 
 # And the keyword index's tsvectors move to a table of their own (``app.store.keywords._TS_TABLE``):
-# ranking reads every matching row, and a narrow row is half the pages to read.
+# ranking reads every matching row, and a narrow row means fewer pages to read.
 _DOCUMENTS_APART = [
     "CREATE TABLE keyword_index_documents (rowid BIGINT PRIMARY KEY, document tsvector NOT NULL)",
     "INSERT INTO keyword_index_documents (rowid, document) SELECT rowid, document FROM keyword_index",
