@@ -233,10 +233,15 @@ class ItemRepository:
         """What a list of items shows: {id: (accession, title, first photo's stored path, its
         sha256)}; the photo fields are '' for an item without. One statement per 500 items (a
         search's hits: on a server each statement is a round trip)."""
-        first = "(SELECT f.id FROM photos f WHERE f.item_id = i.id ORDER BY f.position, f.id LIMIT 1)"
+        if getattr(self.db, "dialect", "sqlite") == "postgresql":  # its planner: half the time as a lateral join
+            photo = ("LEFT JOIN LATERAL (SELECT f.path, f.sha256 FROM photos f WHERE f.item_id = i.id "
+                     "ORDER BY f.position, f.id LIMIT 1) p ON TRUE")
+        else:
+            photo = ("LEFT JOIN photos p ON p.id = "
+                     "(SELECT f.id FROM photos f WHERE f.item_id = i.id ORDER BY f.position, f.id LIMIT 1)")
         return {r[0]: (r[1], r[2], r[3] or "", r[4] or "") for r in rows_in(
-            self.db, f"SELECT i.id, i.accession, i.title, p.path, p.sha256 FROM items i "
-                     f"LEFT JOIN photos p ON p.id = {first} WHERE i.id", (int(i) for i in item_ids))}
+            self.db, f"SELECT i.id, i.accession, i.title, p.path, p.sha256 FROM items i {photo} WHERE i.id",
+            (int(i) for i in item_ids))}
 
     def texts(self, item_ids: Iterable[int] | None = None) -> list[tuple[int, str, str]]:
         """(id, title, description) of every item (or of those of ``item_ids`` that exist), by id."""

@@ -28,8 +28,8 @@ IDENTITY_KEY = "keyword_index_identity"
 # 1,000,500-item library took 0.3-0.8 s a query. A query with a commoner phrase is ranked, among
 # its first WINDOW matches in import order, by where its phrases are (WEIGHTS summed over the
 # fields holding each phrase), then by import order; so a word in half the library still answers
-# in tens of milliseconds (bench/bench_scale.py). On a PostgreSQL server a query is common when
-# it matches more than COMMON items (``KeywordRepository._tier_on_server``).
+# in tens of milliseconds (bench/bench_scale.py). On a PostgreSQL server ts_rank ranks a query's
+# first COMMON matches, however common it is (``KeywordRepository._tier_on_server``).
 COMMON = 10_000
 WINDOW = 2_000
 _BM25 = f"bm25(keyword_index, {', '.join(str(WEIGHTS[f]) for f in FIELDS)})"
@@ -105,7 +105,7 @@ class KeywordRepository:
         at most :data:`COMMON` items; otherwise by the fields holding them (see :data:`COMMON`).
         ``common`` remembers, for one search, which phrases are common."""
         if self.lib.on_server:
-            return self._tier_on_server(query, phrases, allowed, want, seen)
+            return self._tier_on_server(query, allowed, want, seen)
         for phrase in phrases:
             if phrase not in common:
                 common[phrase] = self._common(phrase)
@@ -132,30 +132,25 @@ class KeywordRepository:
                                       [*needles, *chunk]).fetchall()
         return self._living(scored, want, seen)
 
-    def _tier_on_server(self, query: str, phrases: list[tuple[str, ...]], allowed: set[int] | None,
-                        want: int | None, seen: set[int]) -> list[tuple[int, float]]:
+    def _tier_on_server(self, query: str, allowed: set[int] | None, want: int | None,
+                        seen: set[int]) -> list[tuple[int, float]]:
         """``_tier`` on a PostgreSQL server, where ranking costs a read of each matching row (the
-        phrases' positions are in the row, not in the index) and no per-phrase count is needed:
-        so a query is common when *it* matches more than :data:`COMMON` items. One statement
-        ranks the matches, reading at most COMMON + 1 of them; past that, the first
-        :data:`WINDOW` matches in import order are ranked by their fields, read from a cursor in
-        id order (``IS TRUE`` keeps the planner off the word index, which would read every match
-        before sorting them by id; the cursor makes it read the primary key in order and stop)."""
-        rows = self.db.execute(f"SELECT rowid, {_TS_RANK} FROM {_TS_TABLE} WHERE document @@ CAST(? AS tsquery) "
-                               "LIMIT ?", [query, query, COMMON + 1]).fetchall()
-        if len(rows) <= COMMON:
-            return self._living([row for row in rows if allowed is None or row[0] in allowed], want, seen)
-        score, needles = _field_score(phrases)
-        scored: list[tuple[int, float]] = []
-        with self.db.conn.streamed(f"SELECT d.rowid, {score} FROM {_TS_TABLE} d JOIN keyword_index k "
-                                   "ON k.rowid = d.rowid WHERE (d.document @@ CAST(? AS tsquery)) IS TRUE "
-                                   "ORDER BY d.rowid", [*needles, query]) as rows_in_order:
-            for item_id, points in rows_in_order:
-                if item_id not in seen and (allowed is None or item_id in allowed):
-                    scored.append((item_id, points))
-                    if len(scored) >= WINDOW:
-                        break
-        return self._living(scored, want, seen)
+        phrases' positions are in the row, not in the index) and counting the matches costs
+        nearly as much as ranking them: so one statement ranks (ts_rank) the query's first
+        :data:`COMMON` matches in the table's order (all of them when there are fewer, which
+        is every query but the commonest words) and returns the best ``want`` of them. With
+        ``allowed`` the first COMMON allowed matches are ranked, however far into the table."""
+        inner = f"SELECT rowid, {_TS_RANK} AS score FROM {_TS_TABLE} WHERE document @@ CAST(? AS tsquery)"
+        args: list = [query, query]
+        if allowed is not None:
+            inner += " AND rowid = ANY(?)"
+            args.append(sorted(allowed))
+        sql = f"SELECT rowid, score FROM ({inner} LIMIT ?) firsts ORDER BY score DESC, rowid"
+        args.append(COMMON)
+        if want is not None:
+            sql += " LIMIT ?"
+            args.append(want + len(seen))
+        return self._living(self.db.execute(sql, args).fetchall(), want, seen)
 
     def _living(self, scored: list[tuple[int, float]], want: int | None,
                 seen: set[int]) -> list[tuple[int, float]]:

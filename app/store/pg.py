@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -35,7 +34,6 @@ KEYS = {
 # Tables whose row number the database generates, and its column: an insert returns it.
 GENERATED_ID = {"items": "id", "photos": "id", "collections": "id", "trash_lone_photos": "rowid"}
 
-_streams = itertools.count(1)  # names of server-side cursors
 
 ServerError = psycopg.Error
 
@@ -182,6 +180,13 @@ def _writes(cursor: psycopg.Cursor) -> bool:
     return (cursor.statusmessage or "").split(" ", 1)[0] in ("INSERT", "UPDATE", "DELETE", "MERGE", "COPY")
 
 
+def _reads(text: str) -> bool:
+    """Whether to ask for a query's rows in binary: a photo signature (1.6 kB) comes 2-3x faster
+    than as hex text, and numbers need no parsing. Only queries: a statement sent in binary goes
+    through the extended protocol, one statement at a time."""
+    return text.lstrip()[:6].upper() == "SELECT"
+
+
 class _NoRows:
     """The result of a statement that needed nothing sent (a lost change's ROLLBACK)."""
 
@@ -266,7 +271,7 @@ class PgConnection:
         text, returns = translate(sql)
         cursor = self.raw.cursor()
         args = params if isinstance(params, dict) else list(params) if params is not None else []
-        cursor.execute(text, args)  # type: ignore[arg-type]
+        cursor.execute(text, args, binary=_reads(text))  # type: ignore[arg-type]
         self._note_transaction(sql)
         if cursor.rowcount and cursor.rowcount > 0 and _writes(cursor):
             self.total_changes += cursor.rowcount
@@ -275,19 +280,6 @@ class PgConnection:
         if numbered and cursor.rowcount:
             self._follow_sequence(*numbered)
         return result
-
-    @contextlib.contextmanager
-    def streamed(self, sql: str, params: Sequence[Any] = (), page: int = 500) -> Iterator[Iterator[tuple]]:
-        """The rows of a query as the caller reads them, from a server-side cursor: the
-        planner then picks a plan that yields the first rows soon (``cursor_tuple_fraction``),
-        and a caller that stops early leaves the rest unread, as with sqlite3's cursors."""
-        self._ready(sql)
-        text, _ = translate(sql)
-        opened = contextlib.nullcontext() if self.in_transaction else self.raw.transaction()
-        with opened, self.raw.cursor(name=f"wenyang_stream_{next(_streams)}") as cursor:
-            cursor.itersize = page
-            cursor.execute(text, list(params))
-            yield iter(cursor)
 
     def follow_sequences(self) -> None:
         """Every generated number's sequence past the table's highest (after a bulk copy)."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.core.pacing import give_way
-from app.store.sql import chunks, marks
+from app.store.sql import rows_in
 
 if TYPE_CHECKING:
     from app.store.library import Library
@@ -28,12 +28,8 @@ class SignatureRepository:
 
     def hashes_of(self, item_ids: Iterable[int]) -> dict[int, str]:
         """``hashes`` of these items only."""
-        ids = sorted({int(i) for i in item_ids})
-        out: dict[int, str] = {}
-        for chunk in chunks(ids):
-            out.update(self.lib.db.execute(
-                f"SELECT item_id, sha256 FROM photo_signatures WHERE item_id IN ({marks(chunk)})", chunk).fetchall())
-        return out
+        return dict(rows_in(self.lib.db.conn, "SELECT item_id, sha256 FROM photo_signatures WHERE item_id",
+                            (int(i) for i in item_ids)))
 
     def put(self, rows: Iterable[tuple[int, str, np.ndarray]]) -> None:
         """Store (item id, photo sha256, float16 signature) rows, replacing older ones."""
@@ -68,13 +64,8 @@ class SignatureRepository:
     def with_hashes(self, item_ids: Iterable[int], shape: tuple[int, int]
                     ) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
         """``of`` and ``hashes_of`` in one read."""
-        ids = sorted({int(i) for i in item_ids})
-        rows = []
-        for chunk in chunks(ids):
-            rows += self.lib.db.conn.execute(
-                f"SELECT item_id, signature, sha256 FROM photo_signatures WHERE item_id IN ({marks(chunk)}) "
-                "ORDER BY item_id", chunk).fetchall()
-        rows.sort()
+        rows = sorted(rows_in(self.lib.db.conn, "SELECT item_id, signature, sha256 FROM photo_signatures WHERE item_id",
+                              (int(i) for i in item_ids)))
         return (np.array([r[0] for r in rows], np.int64),
                 np.frombuffer(b"".join(r[1] for r in rows), np.float16).reshape(len(rows), *shape),
                 {r[0]: r[2] for r in rows})

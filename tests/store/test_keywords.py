@@ -243,8 +243,11 @@ def test_characters_implied_by_a_typed_word_are_not_asked_for_alone(library):
 
 
 def test_a_common_word_is_ranked_by_its_fields_among_the_first_matches(library, monkeypatch):
-    """Past COMMON items a word is ranked by the fields holding it, within the first WINDOW
-    matches; a filter still finds allowed items beyond that window, and deleted ones never show."""
+    """In SQLite, past COMMON items a word is ranked by the fields holding it, within the first
+    WINDOW matches; a filter still finds allowed items beyond that window, and deleted ones never
+    show. (A server ranks differently: the next test.)"""
+    if library.on_server:
+        pytest.skip("SQLite's path for a common word; the server's is tested on its own")
     monkeypatch.setattr(keywords, "COMMON", 2)
     monkeypatch.setattr(keywords, "WINDOW", 4)
     body = [add(library, f"B-{n}", description="silk lining") for n in range(3)]
@@ -258,3 +261,23 @@ def test_a_common_word_is_ranked_by_its_fields_among_the_first_matches(library, 
     assert [h.field for h in library.keywords.search("silk")][:2] == ["title", "description"]
     monkeypatch.setattr(keywords, "COMMON", 10_000)  # rare again: bm25 sees every match
     assert set(found(library, "silk")) == {titled, late, *body}
+
+
+def test_on_a_server_the_first_common_matches_are_ranked(library, monkeypatch):
+    """On a server ts_rank ranks a word's first COMMON matches, best first; a filter ranks the
+    first COMMON allowed ones, however far into the table; deleted items never show."""
+    if not library.on_server:
+        pytest.skip("the server's path for a common word")
+    gone = add(library, "S-0", title="Silk fan")
+    body = [add(library, f"S-{n}", description="silk lining") for n in range(1, 4)]
+    titled = [add(library, f"S-{n}", title="Silk coat") for n in range(4, 6)]
+    library.items.delete(gone)
+    assert found(library, "silk") == [*titled, *body]  # few matches: every one, titles first
+    monkeypatch.setattr(keywords, "COMMON", 3)
+    first = found(library, "silk")
+    assert len(first) == 3 and set(first) < {*titled, *body}
+    fields = [h.field for h in library.keywords.search("silk")]
+    assert fields == sorted(fields, key=lambda f: f != "title")  # the better field first
+    assert found(library, "silk", limit=1) == first[:1]
+    beyond = [i for i in (*titled, *body) if i not in first]
+    assert found(library, "silk", allowed={*beyond, gone}) == sorted(beyond, key=lambda i: (i not in titled, i))
