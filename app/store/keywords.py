@@ -66,18 +66,20 @@ class KeywordRepository:
             return []
         self._refresh_quietly()
         terms = self._tokens.query_terms(text)
-        ranked = self._ranked(terms, allowed, limit) if terms else []
+        stored: dict[int, dict[str, str]] = {}  # hits' indexed fields, where ranking read them
+        ranked = self._ranked(terms, allowed, limit, stored) if terms else []
         exact = [i for i in self._exact_ids(text) if allowed is None or i in allowed]
         top = max((score for _, score in ranked), default=0.0) + 1.0
         hits = [KeywordHit(i, top, "accession", self._accession(i)) for i in exact]
         rest = [(i, s) for i, s in ranked if i not in exact]
-        hits += self._explain(rest if limit is None else rest[:max(0, limit - len(hits))], terms)
+        hits += self._explain(rest if limit is None else rest[:max(0, limit - len(hits))], terms, stored)
         return hits if limit is None else hits[:limit]
 
-    def _ranked(self, terms: list[QueryTerm], allowed: set[int] | None,
-                limit: int | None) -> list[tuple[int, float]]:
+    def _ranked(self, terms: list[QueryTerm], allowed: set[int] | None, limit: int | None,
+                stored: dict[int, dict[str, str]]) -> list[tuple[int, float]]:
         """(item id, score) of every match, best first, higher scores better: the items that
-        match every term, then those that match some (``_tier`` orders each group)."""
+        match every term, then those that match some (``_tier`` orders each group; on a
+        server it puts the hits' indexed fields in ``stored``)."""
         main = leading_terms(terms)
         every, some = (ts_all_query, ts_query) if self.lib.on_server else (all_query, fts_query)
         tiers = [(every(main), [p for t in main for p in t.phrases])]
@@ -90,7 +92,9 @@ class KeywordRepository:
             want = None if limit is None else limit + 1 - len(ranked)  # one spare: an exact accession
             if want is not None and want <= 0:
                 break
-            found = [(i, s) for i, s in self._tier(query, phrases, allowed, want, seen, common) if i not in seen]
+            tier = self._tier_on_server(query, allowed, want, seen, stored) if self.lib.on_server \
+                else self._tier(query, phrases, allowed, want, seen, common)
+            found = [(i, s) for i, s in tier if i not in seen]
             if ranked and found:  # the second group stays below the first
                 floor, top = ranked[-1][1], max(s for _, s in found)
                 if top >= floor:
@@ -104,8 +108,6 @@ class KeywordRepository:
         """The matches of ``query`` not in ``seen``, best first: by bm25 while each phrase is in
         at most :data:`COMMON` items; otherwise by the fields holding them (see :data:`COMMON`).
         ``common`` remembers, for one search, which phrases are common."""
-        if self.lib.on_server:
-            return self._tier_on_server(query, allowed, want, seen)
         for phrase in phrases:
             if phrase not in common:
                 common[phrase] = self._common(phrase)
@@ -133,24 +135,31 @@ class KeywordRepository:
         return self._living(scored, want, seen)
 
     def _tier_on_server(self, query: str, allowed: set[int] | None, want: int | None,
-                        seen: set[int]) -> list[tuple[int, float]]:
+                        seen: set[int], stored: dict[int, dict[str, str]]) -> list[tuple[int, float]]:
         """``_tier`` on a PostgreSQL server, where ranking costs a read of each matching row (the
         phrases' positions are in the row, not in the index) and counting the matches costs
         nearly as much as ranking them: so one statement ranks (ts_rank) the query's first
         :data:`COMMON` matches in the table's order (all of them when there are fewer, which
         is every query but the commonest words) and returns the best ``want`` of them. With
-        ``allowed`` the first COMMON allowed matches are ranked, however far into the table."""
-        inner = f"SELECT rowid, {_TS_RANK} AS score FROM {_TS_TABLE} WHERE document @@ CAST(? AS tsquery)"
+        ``allowed`` the first COMMON allowed matches are ranked, however far into the table.
+        The same statement leaves out deleted items and reads the best ones' indexed fields
+        (for ``_explain``): one round trip."""
+        firsts = f"SELECT rowid, {_TS_RANK} AS score FROM {_TS_TABLE} WHERE document @@ CAST(? AS tsquery)"
         args: list = [query, query]
         if allowed is not None:
-            inner += " AND rowid = ANY(?)"
+            firsts += " AND rowid = ANY(?)"
             args.append(sorted(allowed))
-        sql = f"SELECT rowid, score FROM ({inner} LIMIT ?) firsts ORDER BY score DESC, rowid"
+        best = f"SELECT rowid, score FROM ({firsts} LIMIT ?) firsts ORDER BY score DESC, rowid"
         args.append(COMMON)
         if want is not None:
-            sql += " LIMIT ?"
+            best += " LIMIT ?"
             args.append(want + len(seen))
-        return self._living(self.db.execute(sql, args).fetchall(), want, seen)
+        rows = self.db.execute(
+            f"SELECT b.rowid, b.score, {', '.join('k.' + f for f in FIELDS)} FROM ({best}) b "
+            "JOIN items i ON i.id = b.rowid JOIN keyword_index k ON k.rowid = b.rowid "
+            "ORDER BY b.score DESC, b.rowid", args).fetchall()
+        stored.update({r[0]: {f: padded(v) for f, v in zip(FIELDS, r[2:])} for r in rows})
+        return [(int(r[0]), float(r[1])) for r in rows]
 
     def _living(self, scored: list[tuple[int, float]], want: int | None,
                 seen: set[int]) -> list[tuple[int, float]]:
@@ -186,9 +195,11 @@ class KeywordRepository:
     def _accession(self, item_id: int) -> str:
         return self.db.execute("SELECT accession FROM items WHERE id = ?", [item_id]).fetchone()[0]
 
-    def _explain(self, ranked: list[tuple[int, float]], terms: list[QueryTerm]) -> list[KeywordHit]:
-        """Say for each hit which field matched best, and with which term."""
-        stored = self._stored([i for i, _ in ranked])
+    def _explain(self, ranked: list[tuple[int, float]], terms: list[QueryTerm],
+                 stored: dict[int, dict[str, str]]) -> list[KeywordHit]:
+        """Say for each hit which field matched best, and with which term (``stored``: the
+        fields already read)."""
+        stored = {**stored, **self._stored([i for i, _ in ranked if i not in stored])}
         reading = Explainer(terms)
         hits = []
         for item_id, score in ranked:
