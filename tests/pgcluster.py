@@ -150,6 +150,50 @@ def database(cluster: Cluster, name: str):
         drop_database(cluster, name)
 
 
+@contextlib.contextmanager
+def small_disk_database(cluster: Cluster, name: str, files: Path):
+    """A library (from the template, its shared folder at ``files``) whose tables live on a
+    small filesystem of their own (a tmpfs in /tmp, where the server's user can reach it,
+    mounted for the block; a tablespace on it), so that a test can fill that disk: yields
+    (address, fill, free), or None where no filesystem can be mounted here (mounting needs root)."""
+    import psycopg
+
+    folder = Path(tempfile.mkdtemp(prefix="wenyang-small-disk-", dir="/tmp" if os.path.isdir("/tmp") else None))
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(folder)],
+                                           capture_output=True).returncode != 0:
+        shutil.rmtree(folder, ignore_errors=True)
+        yield None
+        return
+    filler = folder / "filler"
+    space = f"{name}_space"
+    try:
+        (folder / "tables").mkdir()
+        if cluster.run_as:
+            entry = pwd.getpwnam(cluster.run_as[2])
+            os.chown(folder / "tables", entry.pw_uid, entry.pw_gid)
+        with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+            conn.execute(f"CREATE TABLESPACE {space} LOCATION '{folder / 'tables'}'")
+            conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} TABLESPACE {space}")
+        with psycopg.connect(cluster.dsn(name), autocommit=True) as conn:
+            conn.execute("UPDATE meta SET value = %s WHERE key = 'files_root'", [str(files)])
+
+        def fill() -> None:
+            with open(filler, "ab") as out:
+                with contextlib.suppress(OSError):
+                    while True:
+                        out.write(b"\0" * 65536)
+                        out.flush()
+
+        yield cluster.dsn(name), fill, lambda: filler.unlink(missing_ok=True)
+    finally:
+        filler.unlink(missing_ok=True)
+        drop_database(cluster, name)
+        with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+            conn.execute(f"DROP TABLESPACE IF EXISTS {space}")
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 if __name__ == "__main__":  # make test: are the server's programs here? (exit 1 if not)
     import sys
 

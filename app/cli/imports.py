@@ -85,8 +85,8 @@ def print_report(report: ImportReport, lib: Library) -> None:
     print_label_counts(lib)
     if report.cancelled:
         print("Cancelled: items written so far are complete; run the import again to add the rest.")
-    if report.error:
-        print(f"Stopped: {report.error}")
+    if report.error:  # the reason the command fails, where every command's failure is said
+        print(f"wenyang: {report.error}", file=sys.stderr)
 
 
 def print_label_counts(lib: Library) -> None:

@@ -36,6 +36,8 @@ from app.media.images import (
 from app.services.files import collect_files
 from app.services.ops import Changes, Op, OpResult, Restore
 from app.store.items import PhotoLookup
+from app.store.pg import ServerError
+from app.store.pg import disk_full as server_disk_full
 from app.store.snapshots import Recorder
 
 if TYPE_CHECKING:
@@ -214,6 +216,12 @@ class Importer:
             outcome = self._write_item(prepared)
         except sqlite3.OperationalError as exc:
             _raise_if_disk_full(str(exc))
+            raise
+        except ServerError as exc:
+            if server_disk_full(exc):
+                raise DiskFullError("The library's server has no space left on its disk. The import stopped; "
+                                    "every item written so far is complete. Free space on the server and run "
+                                    "the import again to add the rest.") from exc
             raise
         self._known.add(prepared.sha256)
         return outcome

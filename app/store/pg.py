@@ -38,13 +38,32 @@ GENERATED_ID = {"items": "id", "photos": "id", "collections": "id", "trash_lone_
 ServerError = psycopg.Error
 
 
+def disk_full(exc: BaseException) -> bool:
+    """Whether the server refused a write for want of disk space (SQLSTATE 53100)."""
+    return isinstance(exc, psycopg.Error) and exc.sqlstate == "53100"
+
+
+def lost_connection(exc: BaseException) -> bool:
+    """Whether ``exc`` says the connection to the server is gone: no answer at all, a
+    connection error (class 08), or the server ending it (57P01-57P03: shut down, restarting,
+    an administrator's command)."""
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    state = exc.sqlstate
+    return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
+
+
 def trouble(exc: psycopg.Error, again: str = "run the command again to finish") -> str:
-    """A server's error in one sentence for a curator: a lost connection says what is kept."""
-    if isinstance(exc, psycopg.OperationalError):
-        why = str(exc).strip().splitlines()[0] if str(exc).strip() else "no reason given"
+    """A server's error in one sentence for a curator: a lost connection or a full disk says
+    what is kept and what to do; any other error, that nothing more was written."""
+    why = str(exc).strip().splitlines()[0] if str(exc).strip() else "no reason given"
+    if disk_full(exc):
+        return (f"the library's server has no space left on its disk ({why}). What was saved before that is "
+                f"kept, whole; free space on the server, then {again}.")
+    if lost_connection(exc):
         return (f"the connection to the library's server was lost ({why}). What was saved before that is kept, "
                 f"whole; {again}.")
-    return f"the library's server reported an error: {exc}. Nothing more was written."
+    return f"the library's server reported an error: {why}. Nothing more was written."
 
 
 def without_password(dsn: str) -> str:

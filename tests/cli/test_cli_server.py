@@ -15,7 +15,7 @@ from app.services.demo import generate_demo
 from tests.ui.helpers import make_photos
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pgcluster import database, drop_database, server_library_dsn  # noqa: E402
+from pgcluster import database, drop_database, server_library_dsn, small_disk_database  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -226,3 +226,36 @@ def test_a_server_gone_in_the_middle_of_an_import_is_one_sentence_and_loses_noth
         with psycopg.connect(dsn, autocommit=True) as conn:
             assert conn.execute("SELECT COUNT(*), COUNT(DISTINCT sha256) FROM photos").fetchone() == (6, 6)
             assert conn.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 6
+
+
+def test_a_full_disk_on_the_server_is_named_and_loses_nothing(cli, tmp_path, pg_server):
+    """The server's disk fills up: an import stops with a message that says so (not that the
+    connection was lost), the items before it whole; another change is one sentence saying the
+    same; once there is room the same import completes without a photo twice."""
+    import psycopg
+
+    make_photos(tmp_path / "first", 3)
+    make_photos(tmp_path / "then", 60, start=3)  # more than the pages already made hold
+    with small_disk_database(pg_server, "wenyang_full_test", tmp_path / "shared") as small:
+        if small is None:
+            pytest.skip("mounting a small filesystem to fill needs root, which this run is not")
+        dsn, fill, free = small
+        assert cli("import", dsn, tmp_path / "first", "--quiet").code == 0
+        fill()
+        r = cli("import", dsn, tmp_path / "then", "--quiet")
+        said = r.out + r.err
+        assert r.code != 0 and "server has no space left on its disk" in said and "connection" not in said
+        assert "every item written so far is complete" in said
+        r = cli("collections", "create", dsn, "Kept")
+        assert r.code != 0 and r.err.count("\n") == 1
+        assert "server has no space left on its disk (could not extend file" in r.err and "free space" in r.err
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            kept = conn.execute("SELECT COUNT(*), COUNT(DISTINCT sha256) FROM photos").fetchone()
+            assert kept[0] == kept[1] and 3 <= kept[0] < 63
+            assert conn.execute("SELECT COUNT(*) FROM items WHERE id NOT IN (SELECT item_id FROM photos)"
+                                ).fetchone()[0] == 0
+            assert conn.execute("SELECT COUNT(*) FROM collections").fetchone()[0] == 0
+        free()
+        assert cli("import", dsn, tmp_path / "then", "--quiet").code == 0
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            assert conn.execute("SELECT COUNT(*), COUNT(DISTINCT sha256) FROM photos").fetchone() == (63, 63)

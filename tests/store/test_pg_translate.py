@@ -43,3 +43,20 @@ def test_addresses_and_passwords():
     assert without_password("postgresql://bob:s3cr3t@host/db") == "postgresql://bob:***@host/db"
     assert without_password("postgresql://bob@host/db?password=s3cr3t&port=5") == \
         "postgresql://bob@host/db?password=***&port=5"
+
+
+def test_a_servers_error_is_told_by_what_happened():
+    """A full disk is not a lost connection, and a cancelled statement is neither."""
+    from psycopg import OperationalError, errors
+
+    from app.store.pg import trouble
+
+    full = trouble(errors.DiskFull('could not extend file "base/1/2": No space left on device'))
+    assert full.startswith("the library's server has no space left on its disk (could not extend file")
+    assert "free space on the server" in full and "connection" not in full
+    for gone in (errors.AdminShutdown("terminating connection due to administrator command"),
+                 OperationalError("server closed the connection unexpectedly")):
+        assert trouble(gone).startswith("the connection to the library's server was lost (")
+    cancelled = trouble(errors.QueryCanceled("canceling statement due to statement timeout"))
+    assert cancelled == ("the library's server reported an error: canceling statement due to statement timeout. "
+                         "Nothing more was written.")
