@@ -57,12 +57,13 @@ def trouble(exc: psycopg.Error, again: str = "run the command again to finish") 
     """A server's error in one sentence for a curator: a lost connection or a full disk says
     what is kept and what to do; any other error, that nothing more was written."""
     why = str(exc).strip().splitlines()[0] if str(exc).strip() else "no reason given"
+    # what happened and what to do first, the server's words last: a status bar shows the start
     if disk_full(exc):
-        return (f"the library's server has no space left on its disk ({why}). What was saved before that is "
-                f"kept, whole; free space on the server, then {again}.")
+        return (f"the library's server has no space left on its disk. What was saved before that is kept, "
+                f"whole; free space on the server, then {again}. Details: {why}")
     if lost_connection(exc):
-        return (f"the connection to the library's server was lost ({why}). What was saved before that is kept, "
-                f"whole; {again}.")
+        return (f"the connection to the library's server was lost. What was saved before that is kept, whole; "
+                f"{again}. Details: {why}")
     return f"the library's server reported an error: {why}. Nothing more was written."
 
 

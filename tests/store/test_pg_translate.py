@@ -52,11 +52,13 @@ def test_a_servers_error_is_told_by_what_happened():
     from app.store.pg import trouble
 
     full = trouble(errors.DiskFull('could not extend file "base/1/2": No space left on device'))
-    assert full.startswith("the library's server has no space left on its disk (could not extend file")
+    assert full.startswith("the library's server has no space left on its disk. What was saved before that is kept")
     assert "free space on the server" in full and "connection" not in full
+    assert full.endswith('Details: could not extend file "base/1/2": No space left on device')
     for gone in (errors.AdminShutdown("terminating connection due to administrator command"),
                  OperationalError("server closed the connection unexpectedly")):
-        assert trouble(gone).startswith("the connection to the library's server was lost (")
+        assert trouble(gone).startswith("the connection to the library's server was lost. What was saved before")
+        assert trouble(gone).endswith(f"Details: {gone}")
     cancelled = trouble(errors.QueryCanceled("canceling statement due to statement timeout"))
     assert cancelled == ("the library's server reported an error: canceling statement due to statement timeout. "
                          "Nothing more was written.")
