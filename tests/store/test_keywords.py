@@ -242,12 +242,11 @@ def test_characters_implied_by_a_typed_word_are_not_asked_for_alone(library):
     assert (hits[0].field, hits[0].term) == ("description", "平针绣")  # not "title: 绣"
 
 
+@pytest.mark.backends("sqlite")
 def test_a_common_word_is_ranked_by_its_fields_among_the_first_matches(library, monkeypatch):
     """In SQLite, past COMMON items a word is ranked by the fields holding it, within the first
     WINDOW matches; a filter still finds allowed items beyond that window, and deleted ones never
     show. (A server ranks differently: the next test.)"""
-    if library.on_server:
-        pytest.skip("SQLite's path for a common word; the server's is tested on its own")
     monkeypatch.setattr(keywords, "COMMON", 2)
     monkeypatch.setattr(keywords, "WINDOW", 4)
     body = [add(library, f"B-{n}", description="silk lining") for n in range(3)]
@@ -263,11 +262,10 @@ def test_a_common_word_is_ranked_by_its_fields_among_the_first_matches(library, 
     assert set(found(library, "silk")) == {titled, late, *body}
 
 
+@pytest.mark.backends("postgresql")
 def test_on_a_server_the_first_common_matches_are_ranked(library, monkeypatch):
     """On a server ts_rank ranks a word's first COMMON matches, best first; a filter ranks the
     first COMMON allowed ones, however far into the table; deleted items never show."""
-    if not library.on_server:
-        pytest.skip("the server's path for a common word")
     gone = add(library, "S-0", title="Silk fan")
     body = [add(library, f"S-{n}", description="silk lining") for n in range(1, 4)]
     titled = [add(library, f"S-{n}", title="Silk coat") for n in range(4, 6)]
