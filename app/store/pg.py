@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -36,6 +37,7 @@ GENERATED_ID = {"items": "id", "photos": "id", "collections": "id", "trash_lone_
 
 
 ServerError = psycopg.Error
+_streams = itertools.count(1)  # names of server-side cursors
 
 
 def disk_full(exc: BaseException) -> bool:
@@ -300,6 +302,19 @@ class PgConnection:
         if numbered and cursor.rowcount:
             self._follow_sequence(*numbered)
         return result
+
+    @contextlib.contextmanager
+    def streamed(self, sql: str, params: Sequence[Any] = (), page: int = 2000) -> Iterator[Iterator[tuple]]:
+        """The rows of a query as the caller reads them, ``page`` at a time from a server-side
+        cursor (in binary), so that a caller that stops early leaves the rest unread, as with
+        sqlite3's cursors."""
+        self._ready(sql)
+        text, _ = translate(sql)
+        opened = contextlib.nullcontext() if self.in_transaction else self.raw.transaction()
+        with opened, self.raw.cursor(name=f"wenyang_stream_{next(_streams)}", binary=True) as cursor:
+            cursor.itersize = page
+            cursor.execute(text, list(params))
+            yield iter(cursor)
 
     def follow_sequences(self) -> None:
         """Every generated number's sequence past the table's highest (after a bulk copy)."""

@@ -278,4 +278,13 @@ def test_on_a_server_the_first_common_matches_are_ranked(library, monkeypatch):
     assert fields == sorted(fields, key=lambda f: f != "title")  # the better field first
     assert found(library, "silk", limit=1) == first[:1]
     beyond = [i for i in (*titled, *body) if i not in first]
-    assert found(library, "silk", allowed={*beyond, gone}) == sorted(beyond, key=lambda i: (i not in titled, i))
+    expected = sorted(beyond, key=lambda i: (i not in titled, i))
+    assert found(library, "silk", allowed={*beyond, gone}) == expected
+    # a filter too large to send is applied on the workstation, to the same effect
+    monkeypatch.setattr(keywords, "ALLOWED_IN_SQL", 1)
+    assert found(library, "silk", allowed={*beyond, gone}) == expected
+    assert [h.field for h in library.keywords.search("silk", allowed={*beyond, gone})] == \
+        ["title" if i in titled else "description" for i in expected]
+    assert found(library, "silk", allowed={*beyond, gone}, limit=1) == expected[:1]
+    monkeypatch.setattr(keywords, "COMMON", 10_000)
+    assert found(library, "silk", allowed={*titled, gone}) == titled
