@@ -26,8 +26,8 @@ def rows_in(db, sql: str, values: Iterable, args: Sequence = (), tail: str = "")
     if not ordered:
         return
     if getattr(db, "dialect", "sqlite") == "postgresql":
-        # One statement whatever the count, its text the same each time (the server keeps its
-        # plan): a long IN list is parsed and planned afresh per call, 1-2 ms for a search's hits.
+        # One statement whatever the count, its text the same each time, so that the connection
+        # prepares it once; an IN list's text changes with its length, planned afresh each time.
         yield from (tuple(r) for r in db.execute(f"{sql} = ANY(?) {tail}", [*args, ordered]))
         return
     for chunk in chunks(ordered):
