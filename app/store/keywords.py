@@ -160,10 +160,10 @@ class KeywordRepository:
             best += " LIMIT ?"
             args.append(want + len(seen))
         rows = self.db.execute(
-            f"SELECT b.rowid, b.score, {', '.join('k.' + f for f in FIELDS)} FROM ({best}) b "
+            f"SELECT b.rowid, b.score, {_K_FIELDS} FROM ({best}) b "
             "JOIN items i ON i.id = b.rowid JOIN keyword_index k ON k.rowid = b.rowid "
             "ORDER BY b.score DESC, b.rowid", args).fetchall()
-        stored.update({r[0]: {f: padded(v) for f, v in zip(FIELDS, r[2:])} for r in rows})
+        stored.update({r[0]: _by_field(r[2:]) for r in rows})
         return [(int(r[0]), float(r[1])) for r in rows]
 
     def _allowed_on_server(self, query: str, allowed: set[int], want: int | None, seen: set[int],
@@ -182,9 +182,9 @@ class KeywordRepository:
         scored.sort(key=lambda row: (-row[1], row[0]))
         best = scored if want is None else scored[:want + len(seen)]
         fields = {r[0]: r[1:] for r in rows_in(
-            self.db, f"SELECT k.rowid, {', '.join('k.' + f for f in FIELDS)} FROM keyword_index k "
+            self.db, f"SELECT k.rowid, {_K_FIELDS} FROM keyword_index k "
                      "JOIN items i ON i.id = k.rowid WHERE k.rowid", (i for i, _ in best))}
-        stored.update({i: {f: padded(v) for f, v in zip(FIELDS, fields[i])} for i, _ in best if i in fields})
+        stored.update({i: _by_field(fields[i]) for i, _ in best if i in fields})
         return [(i, s) for i, s in best if i in fields]
 
     def _living(self, scored: list[tuple[int, float]], want: int | None,
@@ -240,7 +240,7 @@ class KeywordRepository:
         for chunk in chunks(item_ids):
             rows = self.db.execute(f"SELECT rowid, {', '.join(FIELDS)} FROM keyword_index "
                                    f"WHERE rowid IN ({marks(chunk)})", chunk).fetchall()
-            stored.update({r[0]: {f: padded(v) for f, v in zip(FIELDS, r[1:])} for r in rows})
+            stored.update({r[0]: _by_field(r[1:]) for r in rows})
         return stored
 
     # -- keeping the index in step ---------------------------------------------------------
@@ -431,6 +431,14 @@ def leading_terms(terms: list[QueryTerm]) -> list[QueryTerm]:
         if not any(implied(term, other) for other in kept):
             kept.append(term)
     return [t for t in terms if t in kept]
+
+
+_K_FIELDS = ", ".join(f"k.{field}" for field in FIELDS)  # keyword_index's fields, as ``k``
+
+
+def _by_field(values) -> dict[str, str]:
+    """A keyword_index row's fields (in FIELDS order) as ``_stored`` gives them."""
+    return {field: padded(value) for field, value in zip(FIELDS, values)}
 
 
 def padded(text: str | None) -> str:
