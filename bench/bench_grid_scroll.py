@@ -13,7 +13,8 @@ time from one frame's timer to the next: 16 ms when nothing stalls), and the pro
 moved back since the frame before (the view, not the fling, moved it: 0 when all is well).
 Beside it, what the machine did meanwhile (``bench_gui_latency.MachineWatch``): the hypervisor's
 steal time, and the gaps of a second process that only sleeps 5 ms at a time; a window gap that
-falls in one of the control's was the machine's, not the window's.
+falls in one of the control's, or that would have stayed under 50 ms without the steal time a
+core had during it, was the machine's, not the window's. Each gap over 50 ms is listed with it.
 
     QT_QPA_PLATFORM=offscreen python bench/bench_grid_scroll.py [--count 100000] [--frames 600]
         [--library LIB] [--stacks]

@@ -43,17 +43,28 @@ class MachineWatch:
     """What the machine did to everyone while a bench ran, to tell the window's own stalls from
     the machine's. A second process (no Qt, no library: a loop that sleeps 5 ms) records its own
     gaps over ``over_ms``; on a shared virtual machine it stalls too when the hypervisor or
-    another tenant takes the cores. Linux's steal time (``/proc/stat``) is read at start and end.
-    Both clocks are CLOCK_MONOTONIC (``time.perf_counter``), shared by the two processes."""
+    another tenant takes the cores. It also reads each core's steal time (``/proc/stat``: time
+    the hypervisor ran someone else on that virtual core, in 10 ms ticks) at every turn, so a
+    window gap can be set against the time taken from the cores during it. Both clocks are
+    CLOCK_MONOTONIC (``time.perf_counter``), shared by the two processes."""
 
     LOOP = ("import sys, time\n"
-            "last = time.perf_counter()\n"
+            "def steal():\n"
+            "    try:\n"
+            "        with open('/proc/stat') as f:\n"
+            "            return [l.split()[8] for l in f.read().split('\\n') if l[:3] == 'cpu' and l[3:4] != ' ']\n"
+            "    except (OSError, IndexError):\n"
+            "        return []\n"
+            "last, seen = time.perf_counter(), steal()\n"
+            "print('S', last, *seen, flush=True)\n"
             "while True:\n"
             "    time.sleep(0.005)\n"
-            "    now = time.perf_counter()\n"
+            "    now, ticks = time.perf_counter(), steal()\n"
             "    if now - last > {over}:\n"
-            "        print(last, now, flush=True)\n"
-            "    last = now\n")
+            "        print('G', last, now, flush=True)\n"
+            "    if ticks != seen:\n"
+            "        print('S', now, *ticks, flush=True)\n"
+            "    last, seen = now, ticks\n")
 
     def __init__(self, over_ms: float = 30.0):
         import subprocess
@@ -63,24 +74,49 @@ class MachineWatch:
         self.proc = subprocess.Popen([sys.executable, "-c", self.LOOP.format(over=over_ms / 1000)],
                                      stdout=subprocess.PIPE, text=True)
         self.gaps: list[tuple[float, float]] = []
+        self.ticks: list[tuple[float, list[int]]] = []  # (time, each core's steal in clock ticks)
         self.steal = 0.0
 
     def stop(self) -> None:
         self.proc.terminate()
         out, _ = self.proc.communicate(timeout=10)
-        self.gaps = [(float(a), float(b)) for a, b in (line.split() for line in out.splitlines() if line.strip())]
+        for line in out.splitlines():
+            kind, *values = line.split()
+            if kind == "G":
+                self.gaps.append((float(values[0]), float(values[1])))
+            elif kind == "S":
+                self.ticks.append((float(values[0]), [int(v) for v in values[1:]]))
         self.steal = _steal_ms() - self.steal0
 
     def seen(self, start: float, end: float) -> bool:
         """Whether the control process stalled too during the window's gap (start, end)."""
         return any(a < end and b > start for a, b in self.gaps)
 
+    def stolen_ms(self, start: float, end: float) -> float:
+        """The most steal time any one core had between the last reading before ``start`` and
+        the first after ``end`` (so a 10 ms tick that ends inside the gap counts)."""
+        before = [c for t, c in self.ticks if t <= start]
+        after = [c for t, c in self.ticks if t >= end]
+        first = before[-1] if before else (self.ticks[0][1] if self.ticks else [])
+        last = after[0] if after else (self.ticks[-1][1] if self.ticks else [])
+        tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+        return max((b - a for a, b in zip(first, last)), default=0) * tick_ms
+
+    def machines(self, start: float, end: float, over_ms: float = 50.0) -> bool:
+        """Whether a window gap was the machine's: the control process stalled during it, or
+        it would have stayed under ``over_ms`` without the time the hypervisor took from a core."""
+        return self.seen(start, end) or (end - start) * 1000 - self.stolen_ms(start, end) <= over_ms
+
     def summary(self, window_gaps: list[tuple[float, float]]) -> str:
         both = sum(self.seen(a, b) for a, b in window_gaps)
+        machine = sum(self.machines(a, b) for a, b in window_gaps)
         worst = max((b - a for a, b in self.gaps), default=0.0) * 1000
         return (f"machine: steal {self.steal:.0f} ms over {time.perf_counter() - self.started:.1f} s; a sleeping "
                 f"control process stalled {len(self.gaps)} times over 30 ms (worst {worst:.0f} ms); of the "
-                f"window's {len(window_gaps)} gaps over 50 ms, {both} fell in one of those")
+                f"window's {len(window_gaps)} gaps over 50 ms, {both} fell in one of those, and {machine} were "
+                f"the machine's (in one of those, or under 50 ms less the steal time of a core during them)"
+                + "".join(f"\n  gap {(b - a) * 1000:.0f} ms: a core's steal {self.stolen_ms(a, b):.0f} ms"
+                          f"{', control stalled' if self.seen(a, b) else ''}" for a, b in window_gaps))
 
 
 def _steal_ms() -> float:
