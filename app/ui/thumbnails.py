@@ -175,7 +175,11 @@ class ThumbnailLoader(QObject):
                 if generation != self._generation:
                     continue
                 self._queued.discard(key)
-            self._deliver(key, pixels)
+            try:
+                self._deliver(key, pixels)
+            except Exception:
+                QTimer.singleShot(0, self, self._drain)  # one that fails stops none of the rest
+                raise
             if time.perf_counter() - started >= DELIVER_BUDGET_S:
                 QTimer.singleShot(0, self, self._drain)  # events queued meanwhile go first
                 return

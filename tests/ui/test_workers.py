@@ -159,3 +159,27 @@ def test_decoded_thumbnails_reach_the_window_a_few_milliseconds_at_a_time(tmp_pa
     loader.wait()
     loader._drain()                     # a generous share: everything in one call
     assert len(loaded) == 10 and not loader._draining and not loader._done
+
+
+def test_a_thumbnail_that_cannot_be_delivered_stops_none_of_the_rest(tmp_path, qtbot, monkeypatch):
+    photos = [str(p) for p in make_photos(tmp_path, 3, size=(120, 90))]
+    loader = ThumbnailLoader(side=32, threads=1)
+    loaded = []
+    loader.loaded.connect(lambda key, pixmap: loaded.append(key))
+    real = loader._deliver
+
+    def deliver(key, pixels):
+        if key == 1:
+            raise MemoryError("no room for this one")
+        real(key, pixels)
+    monkeypatch.setattr(loader, "_deliver", deliver)
+    gate = threading.Event()
+    loader._pool.start(gate.wait)
+    for key, path in enumerate(photos):
+        loader.request(key, [path])
+    gate.set()
+    loader.wait()                       # 2, 1 and 0 decoded; one drain posted
+    with qtbot.capture_exceptions() as raised:
+        qtbot.waitUntil(lambda: not loader._draining, timeout=3000)
+    assert [type(e[1]) for e in raised] == [MemoryError]
+    assert loaded == [2, 0] and loader.queued == 0
