@@ -75,6 +75,9 @@ class GridModel(QAbstractListModel):
         self.order = "accession"  # app.store.items.ORDERS
         self.pinned: list[int] | None = None  # search results on show instead of the filtered library
         self.keep_place = True  # read by the view after a reset: stay on the same items, or go to the top
+        self.loading = False  # the id list of the last reload has not arrived yet
+        self.partial = False  # what is shown is only its first page (see reload)
+        self._partial_generation = 0  # the reload that first page belongs to
         loader.loaded.connect(self._on_pixmap)
         loader.failed.connect(self._on_no_pixmap)
 
@@ -114,18 +117,47 @@ class GridModel(QAbstractListModel):
         self.keep_place = keep_place
         self._generation += 1
         generation = self._generation
+        self.loading = True
         labels, collection = self.filters
         order, pinned = self.order, self.pinned
         if pinned is not None:
             self.queue.submit(lambda lib: _ids_and_rows(queries.still_there(lib, pinned)),
                               lambda found: self._on_ids(generation, *found))
             return
+        if not self._ids and not labels:
+            # An empty grid shows the first page at once, read through the order's index: the
+            # whole list read that index end to end, 2-3 s at a million items and 8-15 s from
+            # a cold disk, and the grid said "0 items" all that while.
+            self.queue.submit(lambda lib: queries.first_page(lib, collection, order, self.PAGE),
+                              lambda found: self._on_first_page(generation, *found))
         self.queue.submit(lambda lib: _ids_and_rows(queries.ordered_ids(lib, labels, collection, order)),
                           lambda found: self._on_ids(generation, *found))
+
+    def _on_first_page(self, generation: int, ids: list[int], records: dict) -> None:
+        if generation != self._generation or not self.loading or self._ids or not ids:
+            return  # a newer reload, the whole list already, or a view with items on it
+        self.beginResetModel()
+        self._ids, self._row_of = array("q", ids), {item_id: row for row, item_id in enumerate(ids)}
+        self._records = dict(records)
+        self._pages_asked, self._pages_kept = {0}, OrderedDict([(0, list(records))])
+        self.partial, self._partial_generation = True, generation
+        self.endResetModel()
+        self.totalChanged.emit(len(ids))
 
     def _on_ids(self, generation: int, ids: array, row_of: dict[int, int]) -> None:
         if generation != self._generation:
             return  # a newer reload is on its way
+        shown = len(self._ids)
+        if self.partial and self._partial_generation == generation and ids[:shown] == self._ids:
+            # this reload's first page, on show, begins the whole list: the rest go after it, and
+            # what the curator selected or scrolled to meanwhile stays
+            if len(ids) > shown:
+                self.beginInsertRows(QModelIndex(), shown, len(ids) - 1)
+                self._ids, self._row_of = ids, row_of
+                self.endInsertRows()
+            self.loading = self.partial = False
+            self.totalChanged.emit(len(ids))
+            return
         self.beginResetModel()
         self._ids = ids
         self._row_of = row_of
@@ -133,6 +165,7 @@ class GridModel(QAbstractListModel):
         self._pages_asked.clear()
         self._pages_kept.clear()
         self.loader.clear()
+        self.loading = self.partial = False
         self.endResetModel()
         self.totalChanged.emit(len(ids))
 

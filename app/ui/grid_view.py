@@ -249,6 +249,13 @@ class GridView(QAbstractItemView):
         self._fit_scroll_range()
         super().updateGeometries()
 
+    def rowsInserted(self, parent, first: int, last: int) -> None:
+        """Rows added at the end (the whole list after its first page): Qt's own lays nothing
+        out again, so the scroll range is fitted here."""
+        super().rowsInserted(parent, first, last)
+        self._fit_scroll_range()
+        self.viewport().update()
+
     def _fit_scroll_range(self) -> None:
         """The scroll bar's range for the rows there are (on every change of rows, size or cells)."""
         lines = -(-self._count() // self.columns())

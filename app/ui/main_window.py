@@ -56,6 +56,9 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         self.loader = ThumbnailLoader(side=side, parent=self)
         self.grid_model = GridModel(self.session.queue, self.loader, parent=self)
         self.grid_model.order = order if order in GRID_ORDERS else "accession"
+        # first on the library's thread, before the panels' counts: at a million items on a cold
+        # disk the label counts took 6 s, and the grid waited behind them
+        self.grid_model.reload()
         self.grid = GridView(side, self)
         self.grid.setModel(self.grid_model)
         self.table_model = TableModel(self.grid_model, self)
@@ -78,7 +81,7 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
         settings.remember_library(lib.location)
         # A library on a server: other workstations' writes reload what this window shows.
         self.watch = ChangeWatch.start(lib, lambda changes: to_main(self._announced, changes))
-        self.grid_model.reload()
+        self._update_filter_bar()
         self.reload_summary()
         self.backend.refresh()
         self.keeper.soon()  # items imported or edited while no window was open
@@ -267,6 +270,9 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
             self.filter_bar.setText(self.tr("{n} search result(s), best first: {query}").format(
                 n=self.grid_model.total, query=self.results_query))
             return
+        if self.grid_model.loading and (self.grid_model.partial or not self.grid_model.total):
+            self.filter_bar.setText(self.tr("Loading items…"))
+            return
         parts = [self.tr("{n} item(s)").format(n=self.grid_model.total)]
         if self.label_filters:
             parts.append(self.tr("{n} label filter(s)").format(n=len(self.label_filters)))
@@ -324,8 +330,11 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
             return
         total = getattr(self, "items_total", None)
         self.count_label.setText("" if total is None else self.tr("{n} items in library").format(n=total))
-        self.model_label.setText(self.tr("Model: {model}").format(model=self.model_id) if self.model_id
-                                 else self.tr("no model"))
+        if total is None:  # the summary has not come yet: say nothing rather than "no model"
+            self.model_label.setText(self.tr("Model: …"))
+        else:
+            self.model_label.setText(self.tr("Model: {model}").format(model=self.model_id) if self.model_id
+                                     else self.tr("no model"))
         self.device_label.setText(self.tr("Inference: {device}").format(device=self.device))
         self.encoding_label.setText(self.encoding_text())
 

@@ -30,6 +30,8 @@ class TableModel(QAbstractTableModel):
         self.headers = dict.fromkeys(COLUMNS, "")
         source.modelAboutToBeReset.connect(self.beginResetModel)
         source.modelReset.connect(self.endResetModel)
+        source.rowsAboutToBeInserted.connect(lambda _parent, first, last: self.beginInsertRows(QModelIndex(), first, last))
+        source.rowsInserted.connect(lambda *_: self.endInsertRows())  # the rest after a first page
         source.dataChanged.connect(self._source_changed)
 
     def _source_changed(self, top, bottom, _roles=()) -> None:

@@ -74,3 +74,41 @@ def test_scrolling_through_100000_items_stays_smooth(library, open_window, qtbot
     assert jumps[int(len(jumps) * 0.99)] < 0.5 and wheel[int(len(wheel) * 0.99)] < 0.5  # generous
     loaded = {model.row_of(item_id) // model.PAGE for item_id in model._records}
     assert loaded <= shown and len(loaded) < N_ITEMS // model.PAGE  # only the pages shown were loaded
+
+
+def test_an_empty_grid_shows_its_first_page_then_adds_the_rest(library, open_window, qtbot, monkeypatch):
+    """The first page comes before the whole id list (at a million items on a cold disk the
+    list took 8-15 s, and the grid said "0 items"); the rest are added after it, not by a
+    reset, so what the curator selected meanwhile stays selected, and the bar says the list
+    is still loading until then."""
+    import threading
+
+    from app.ui import queries
+
+    fill(library, 450)
+    window = open_window(library)
+    model = window.grid_model
+    qtbot.waitUntil(lambda: not model.loading)
+    model.beginResetModel()  # as in a window that has just opened: nothing on show
+    model._ids, model._row_of = type(model._ids)("q"), {}
+    model.endResetModel()
+    gate, whole = threading.Event(), queries.ordered_ids
+    monkeypatch.setattr(queries, "ordered_ids", lambda *a, **k: gate.wait(10) and whole(*a, **k))
+    seen = []
+    model.modelReset.connect(lambda: seen.append(("reset", model.rowCount())))
+    model.rowsInserted.connect(lambda _p, first, last: seen.append(("inserted", first, last)))
+    model.totalChanged.connect(lambda n: seen.append(("bar", window.filter_bar.text())))
+    model.reload()
+    qtbot.waitUntil(lambda: model.total > 0)
+    assert seen == [("reset", model.PAGE), ("bar", "Loading items…")] and model.loading and model.partial
+    assert model.record(model.item_id(0)).accession == "M000000"  # the page's records came with it
+    window.grid.select_ids([model.item_id(7)])
+    gate.set()                            # the whole list arrives
+    qtbot.waitUntil(lambda: not model.loading)
+    assert seen[2:] == [("inserted", model.PAGE, 449), ("bar", "450 items")]
+    assert model.total == 450 and not model.partial
+    assert window.grid.selected_ids() == [model.item_id(7)]
+    assert window.table_model.rowCount() == 450  # the table view follows the insertion
+    grid = window.grid                    # and the scroll bar spans the rows added
+    lines = -(-450 // grid.columns())
+    assert grid.verticalScrollBar().maximum() == lines * grid.gridSize().height() - grid.viewport().height()

@@ -17,6 +17,21 @@ def test_window_shows_the_library_in_the_status_bar(window, library):
     assert "0 items" in window.filter_bar.text()
 
 
+def test_until_the_library_is_read_the_window_says_so_rather_than_none(library, qtbot):
+    """A window on a big library (or a cold disk) takes seconds to read its items and summary:
+    meanwhile it says it is loading, not "0 items" and "no model"."""
+    from app.ui.main_window import MainWindow
+
+    library.models.register("m-2024", 32, "ssah", {})
+    window = MainWindow(library)  # nothing read yet: the library thread answers later
+    qtbot.addWidget(window)
+    assert window.filter_bar.text() == "Loading items…"
+    assert window.model_label.text() == "Model: …"
+    wait_idle(qtbot, window)
+    assert window.filter_bar.text() == "0 items" and window.model_label.text() == "Model: m-2024"
+    window.close()
+
+
 def test_set_inference_device_updates_the_status_bar(window):
     window.set_inference_device("GPU (CUDA)")
     assert window.device_label.text() == "Inference: GPU (CUDA)"
