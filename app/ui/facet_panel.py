@@ -7,6 +7,7 @@ a dragon or a phoenix.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QStandardItem
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTreeView, QVBoxLayout, QWidget
 
 from app.ui import queries
@@ -73,6 +74,11 @@ class FacetPanel(Retranslating, QWidget):
         self._update_summary()
         if self.scheme is not None:
             self._rebuild()  # label names follow the interface language
+        else:  # until the scheme and its counts are read (seconds at a million items on a cold disk)
+            self.model.clear()
+            waiting = QStandardItem(self.tr("Loading labels…"))
+            waiting.setEnabled(False)
+            self.model.appendRow(waiting)
 
     # -- loading ---------------------------------------------------------------------------
     def reload(self) -> None:

@@ -27,8 +27,11 @@ def test_until_the_library_is_read_the_window_says_so_rather_than_none(library, 
     qtbot.addWidget(window)
     assert window.filter_bar.text() == "Loading items…"
     assert window.model_label.text() == "Model: …"
+    facets = window.facets.model
+    assert facets.rowCount() == 1 and facets.item(0).text() == "Loading labels…"
     wait_idle(qtbot, window)
     assert window.filter_bar.text() == "0 items" and window.model_label.text() == "Model: m-2024"
+    assert facets.rowCount() > 1 and "Loading labels…" not in {facets.item(r).text() for r in range(facets.rowCount())}
     window.close()
 
 
