@@ -57,8 +57,7 @@ def ordered_ids(lib: Library, labels: list[str] | tuple = (), collection: int | 
 def first_page(lib: Library, collection: int | None, order: str, n: int) -> tuple[list[int], dict[int, Record]]:
     """The first ``n`` items in ``order`` (of ``collection``, if given) and their records."""
     ids = lib.items.ids(collection=collection, order=order, limit=n)
-    records = item_records(lib, ids)
-    return ids, {i: records[i] for i in ids if i in records}
+    return ids, item_records(lib, ids)
 
 
 def still_there(lib: Library, item_ids: list[int]) -> list[int]:
