@@ -27,7 +27,9 @@ from app.ui.workers import poster, to_main, yield_to_window
 # 127 ms gap on them (``bench/bench_grid_scroll.py --library … --stacks``, 2026-12-03). The
 # same fling, 12 runs each alternating with the code before (00:18-00:27, 2-core Xeon, steal
 # 0.01-2.4 s per run): 8 runs of 12 without a GUI-thread gap over 50 ms (18 such gaps in all)
-# against 1 of 12 (30). A share can still overrun when the thread loses its core mid-delivery.
+# against 1 of 12 (30); a rerun at a quieter hour (01:38-01:42, steal 0-0.4 s): 5 of 6 either
+# way, so the gain shows only when the machine is busy. A share can still overrun when the
+# thread loses its core mid-delivery.
 DELIVER_BUDGET_S = 0.004
 
 
