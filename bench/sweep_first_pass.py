@@ -56,6 +56,8 @@ class Variant:
     pseudo_epochs: int = 0
     pseudo_sure: float = 0.9   # a predicted probability counts as a target above this (or below 1 - it)
     pseudo_fresh: bool = False  # a new network learns from the labels and the pseudo-labels (noisy student)
+    amp: bool = False        # bfloat16 autocast and channels-last memory (the CPU's bf16 units)
+    ensemble: int = 1        # networks trained from different random starts, their logits averaged
 
 
 VARIANTS = {
@@ -108,6 +110,13 @@ VARIANTS = {
     "s2d192gem": Variant(size=192, unshuffle=4, pool="gem"),
     "s2d192pl.8": Variant(size=192, unshuffle=4, epochs=25, pseudo_epochs=10, pseudo_sure=0.8),
     "s2d192student": Variant(size=192, unshuffle=4, pseudo_epochs=40, pseudo_fresh=True),
+    # bfloat16 on a CPU that has bf16 units: the same network in about half the time, so a finer grid fits
+    "s2d192ema": Variant(size=192, unshuffle=4, ema=0.99),
+    "s2d192ema-amp": Variant(size=192, unshuffle=4, ema=0.99, amp=True),
+    "s2d256ema-amp": Variant(size=256, unshuffle=4, ema=0.99, amp=True),
+    "s2d320ema-amp": Variant(size=320, unshuffle=4, ema=0.99, amp=True),
+    "s2d192ema-amp-x2": Variant(size=192, unshuffle=4, ema=0.99, amp=True, ensemble=2),
+    "s2d192ema-amp-x3": Variant(size=192, unshuffle=4, ema=0.99, amp=True, ensemble=3),
 }
 
 
@@ -213,8 +222,22 @@ def crop_augment(x, g, v: Variant):
                        F.grid_sample(x, grid, padding_mode="reflection", align_corners=False))
 
 
+class Ensemble(nn.Module):
+    """Several networks as one: their logits averaged."""
+
+    def __init__(self, nets):
+        super().__init__()
+        self.nets = nn.ModuleList(nets)
+
+    def forward(self, x):
+        return torch.stack([n(x) for n in self.nets]).mean(0)
+
+
 def train(v: Variant, x: np.ndarray, y: np.ndarray, seed: int, device: torch.device,
           unlabelled: np.ndarray | None = None) -> nn.Module:
+    if v.ensemble > 1:
+        one = replace(v, ensemble=1)
+        return Ensemble([train(one, x, y, seed + 1000 * k, device, unlabelled) for k in range(v.ensemble)]).eval()
     net = _fit(v, x, y, np.ones_like(y), seed, device, v.epochs)
     if not v.pseudo_epochs or unlabelled is None:
         return net
@@ -233,6 +256,8 @@ def _fit(v: Variant, x: np.ndarray, y: np.ndarray, mask: np.ndarray, seed: int, 
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed + 17)
     net = (build_net(v, y.shape[1]) if start is None else start.train()).to(device)
+    if v.amp:
+        net = net.to(memory_format=torch.channels_last)
     xs = torch.from_numpy(x).half().to(device)
     ys = torch.from_numpy(y).float().to(device)
     ms = torch.from_numpy(mask).float().to(device)
@@ -266,7 +291,12 @@ def _fit(v: Variant, x: np.ndarray, y: np.ndarray, mask: np.ndarray, seed: int, 
                 perm = torch.randperm(len(rows), generator=g).to(device)
                 xb = lam * xb + (1 - lam) * xb[perm]
                 yb = lam * yb + (1 - lam) * yb[perm]
-            loss = F.binary_cross_entropy_with_logits(net(xb), yb, pos_weight=pos_weight, reduction="none")
+            if v.amp:
+                with torch.autocast(device.type, dtype=torch.bfloat16):
+                    logits = net(xb.contiguous(memory_format=torch.channels_last)).float()
+            else:
+                logits = net(xb)
+            loss = F.binary_cross_entropy_with_logits(logits, yb, pos_weight=pos_weight, reduction="none")
             loss = (loss * mb).sum(1).mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()

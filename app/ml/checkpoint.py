@@ -21,8 +21,10 @@ from app.ml.session import TrainingSession
 
 CHECKPOINT_NAME = "checkpoint.pt"
 FORMAT_VERSION = 1
-# Options that may change between a run and its resumption (they do not alter the maths).
-RESUMABLE_CHANGES = {"epochs", "patience", "min_epochs", "eval_every", "device", "image_batch_size"}
+# Options that may change between a run and its resumption (they do not alter the maths, or
+# only that of the CNN's first pass, which a checkpoint holds done).
+RESUMABLE_CHANGES = {"epochs", "patience", "min_epochs", "eval_every", "device", "image_batch_size",
+                     "warmup_precision"}
 
 
 @dataclass

@@ -23,6 +23,7 @@ SUPPORTED_BITS = (16, 32, 64, 128)
 MODES = ("ssah", "dcmh")
 IMAGE_INPUTS = ("features", "pixels")
 BACKBONES = ("resnet18", "resnet50")
+PRECISIONS = ("auto", "float32", "bfloat16")  # the CNN's first pass (app.ml.warmup.first_pass_dtype)
 STEMS = ("resnet", "unshuffle4")  # the CNN's first layer (app.ml.backbone.build_backbone)
 VAL_PROTOCOLS = ("crossmodal", "unified", "both")
 
@@ -123,6 +124,9 @@ class TrainConfig:
     warmup_lr: float = 2e-3
     warmup_batch_size: int = 32  # twice the steps of 64 per epoch: better features in the same time
     warmup_ema: float = 0.99  # the first pass keeps this moving average of its weights (0: the last weights)
+    # the first pass's arithmetic: "auto" (bfloat16 on a CPU with bfloat16 units, else float32),
+    # "float32" or "bfloat16" (app.ml.warmup.first_pass_dtype)
+    warmup_precision: str = "auto"
 
     def __post_init__(self) -> None:
         if isinstance(self.net, dict):
@@ -143,6 +147,8 @@ class TrainConfig:
             raise ValueError("val_fraction must be in [0, 1).")
         if not 0.0 <= self.warmup_ema < 1.0:
             raise ValueError("warmup_ema must be in [0, 1).")
+        if self.warmup_precision not in PRECISIONS:
+            raise ValueError(f"warmup_precision must be one of {PRECISIONS}, not {self.warmup_precision!r}.")
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (tuples become lists)."""

@@ -24,6 +24,7 @@ from app.ml.prepare import prepare_images, resolve_device, resolve_dims, seed_ev
 from app.ml.session import TrainingSession
 from app.ml.steps import dcmh_epoch, init_buffers, ssah_epoch
 from app.ml.validation import validation_map
+from app.ml.warmup import resolve_precision
 
 ProgressFn = Callable[[TrainEvent], None]
 
@@ -40,7 +41,7 @@ def train(data: TrainingData | dict, config: TrainConfig | dict | None = None,
     data, cfg = as_training_data(data), as_config(config)
     device = resolve_device(cfg.device)
     seed_everything(cfg.seed)
-    cfg = resolve_dims(cfg, data)
+    cfg = resolve_precision(resolve_dims(cfg, data), device)
     split = split_items(data, cfg.val_fraction, cfg.seed)
     nets = build_networks(cfg.net, cfg.mode).to(device)
     folder = Path(checkpoint_dir) if checkpoint_dir is not None else None

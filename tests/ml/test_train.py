@@ -133,3 +133,12 @@ def test_resume_refuses_a_checkpoint_of_other_options(items, tmp_path):
     train(data, tiny_config(epochs=1), checkpoint_dir=tmp_path)
     with pytest.raises(ValueError, match="alpha"):
         train(data, tiny_config(epochs=2, alpha=3.0), checkpoint_dir=tmp_path, resume=True)
+
+
+def test_resume_takes_a_checkpoint_whose_first_pass_ran_in_another_precision(items, tmp_path):
+    """The checkpoint holds the CNN after its first pass, so that pass's arithmetic does not
+    matter any more (checkpoints written before the option existed lack it altogether)."""
+    data = _train_part(items)
+    train(data, tiny_config(epochs=1, warmup_precision="float32"), checkpoint_dir=tmp_path)
+    resumed = train(data, tiny_config(epochs=2, warmup_precision="bfloat16"), checkpoint_dir=tmp_path, resume=True)
+    assert resumed.epochs_run == 2 and [h["epoch"] for h in resumed.history] == [1, 2]

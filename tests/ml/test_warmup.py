@@ -155,3 +155,41 @@ def test_a_lone_photo_in_the_last_batch_does_not_stop_the_first_pass():
     # with the weight average, whose batch-norm statistics are recomputed in batches too
     cfg = TrainConfig(warmup_epochs=1, warmup_batch_size=8, warmup_ema=0.99)
     assert warm_up_backbone(build_backbone("resnet18"), 512, data, np.arange(9), cfg, torch.device("cpu"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_first_pass_learns_in_either_precision_and_leaves_plain_float32_weights(precision):
+    """bfloat16 autocast (the default on a CPU with bfloat16 units): the convolutions run in
+    bfloat16, the weights stay float32, and the network comes back in the usual memory layout
+    (the export and the feature cache read it as any other). Without the weight average, whose
+    batch-norm statistics are recomputed in float32 for the float32 network that runs later."""
+    torch.manual_seed(0)
+    photos, labels = striped(160)
+    classes = labels.argmax(axis=1)
+    data = TrainingData(labels=labels, load_images=lambda idx: photos[np.asarray(idx)])
+    backbone = build_backbone("resnet18")
+    seen_dtypes = set()
+    hook = backbone.layer1.register_forward_hook(
+        lambda module, args, out: seen_dtypes.add(out.dtype) if module.training else None)
+    cfg = TrainConfig(warmup_epochs=6, warmup_batch_size=32, seed=0, warmup_precision=precision, warmup_ema=0.0)
+    try:
+        assert warm_up_backbone(backbone, 512, data, np.arange(120), cfg, torch.device("cpu"))
+    finally:
+        hook.remove()
+    assert seen_dtypes == {getattr(torch, precision)}
+    assert all(p.dtype == torch.float32 and p.is_contiguous() for p in backbone.parameters())
+    assert nearest_neighbour_accuracy(pooled(backbone, photos[120:]), classes[120:]) >= 0.8
+
+
+def test_first_pass_precision_is_bfloat16_only_where_the_cpu_has_bfloat16_units():
+    from app.ml.warmup import bfloat16_units, first_pass_dtype
+
+    cpu, gpu = torch.device("cpu"), torch.device("cuda")
+    auto = TrainConfig()
+    assert first_pass_dtype(auto, cpu) == (torch.bfloat16 if bfloat16_units() else torch.float32)
+    assert first_pass_dtype(auto, gpu) == torch.float32  # a GPU's first pass was not measured in bfloat16
+    assert first_pass_dtype(TrainConfig(warmup_precision="float32"), cpu) == torch.float32
+    assert first_pass_dtype(TrainConfig(warmup_precision="bfloat16"), cpu) == torch.bfloat16
+    with pytest.raises(ValueError, match="warmup_precision"):
+        TrainConfig(warmup_precision="float16")

@@ -57,6 +57,9 @@ def test_the_card_says_everything_the_app_needs(photo_run):
     assert card["vocabulary"]["terms"][:2] == ["dragon", "龙"] and card["preprocessing"] == PREP
     assert card["training_size"] == result.n_train and card["validation"]["map"] == result.val_map
     assert card["image_input"] == "pixels" and card["backbone"] == "resnet18"
+    # which arithmetic the CNN's first pass took here, not "auto"
+    from app.ml.warmup import bfloat16_units
+    assert card["config"]["warmup_precision"] == ("bfloat16" if bfloat16_units() else "float32")
     assert set(card["networks"]) == {"label", "text", "image", "image_features"}
     assert card["versions"]["torch"] == torch.__version__ and card["versions"]["onnx"]
     assert card["created"][:2] == "20" and "h > 0" in card["code"]["sign"]
