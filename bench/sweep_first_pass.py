@@ -110,7 +110,11 @@ VARIANTS = {
     "s2d192gem": Variant(size=192, unshuffle=4, pool="gem"),
     "s2d192pl.8": Variant(size=192, unshuffle=4, epochs=25, pseudo_epochs=10, pseudo_sure=0.8),
     "s2d192student": Variant(size=192, unshuffle=4, pseudo_epochs=40, pseudo_fresh=True),
-    # bfloat16 on a CPU that has bf16 units: the same network in about half the time, so a finer grid fits
+    # bfloat16 on a CPU that has bf16 units (2026-12-03, seed 0, this 2-core AMD EPYC, 2 threads,
+    # alone; garment+motif+colour / motif P@10, seconds): s2d192ema .809/.653 104.6 s; -amp
+    # .814/.671 73.5 s; 256 px .803/.647 110.6 s; 320 px .803/.659 173.4 s (a finer grid buys
+    # nothing); two networks averaged (-x2) .817/.671 140.3 s, seed 1 .837/.741 against .834/.741
+    # (no gain for twice the cost)
     "s2d192ema": Variant(size=192, unshuffle=4, ema=0.99),
     "s2d192ema-amp": Variant(size=192, unshuffle=4, ema=0.99, amp=True),
     "s2d256ema-amp": Variant(size=256, unshuffle=4, ema=0.99, amp=True),
