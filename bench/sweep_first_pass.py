@@ -58,6 +58,7 @@ class Variant:
     pseudo_fresh: bool = False  # a new network learns from the labels and the pseudo-labels (noisy student)
     amp: bool = False        # bfloat16 autocast and channels-last memory (the CPU's bf16 units)
     ensemble: int = 1        # networks trained from different random starts, their logits averaged
+    keep: float = 1.0        # share of the training photos trained on (the product holds 10 % out for evaluate)
 
 
 VARIANTS = {
@@ -121,6 +122,10 @@ VARIANTS = {
     "s2d320ema-amp": Variant(size=320, unshuffle=4, ema=0.99, amp=True),
     "s2d192ema-amp-x2": Variant(size=192, unshuffle=4, ema=0.99, amp=True, ensemble=2),
     "s2d192ema-amp-x3": Variant(size=192, unshuffle=4, ema=0.99, amp=True, ensemble=3),
+    # 10 % fewer training photos, as the product trains (it holds 10 % of the labelled items out for
+    # evaluate): 2026-12-03, seeds 0-2, 1 thread, paired differences against s2d192ema-amp in
+    # garment+motif+colour -.020 +.003 +.005, motif -.041 +.012 +.018: no steady cost, so the holdout stays
+    "s2d192ema-amp-keep.9": Variant(size=192, unshuffle=4, ema=0.99, amp=True, keep=0.9),
 }
 
 
@@ -239,6 +244,9 @@ class Ensemble(nn.Module):
 
 def train(v: Variant, x: np.ndarray, y: np.ndarray, seed: int, device: torch.device,
           unlabelled: np.ndarray | None = None) -> nn.Module:
+    if v.keep < 1.0:
+        kept = np.sort(np.random.default_rng(seed + 5).permutation(len(x))[:round(v.keep * len(x))])
+        return train(replace(v, keep=1.0), x[kept], y[kept], seed, device, unlabelled)
     if v.ensemble > 1:
         one = replace(v, ensemble=1)
         return Ensemble([train(one, x, y, seed + 1000 * k, device, unlabelled) for k in range(v.ensemble)]).eval()
