@@ -27,10 +27,16 @@ def query_groups(queries) -> dict[str, np.ndarray]:
     return {name: mask for name, mask in groups.items() if mask.any()}
 
 
-def group_scores(groups: dict[str, np.ndarray], p: np.ndarray, chance: np.ndarray) -> dict:
-    """Mean P@10 and mean chance of each group."""
-    return {name: {"p10": float(p[m].mean()), "chance": float(chance[m].mean()), "n": int(m.sum())}
-            for name, m in groups.items()}
+def group_scores(groups: dict[str, np.ndarray], p: np.ndarray, chance: np.ndarray,
+                 best: np.ndarray | None = None) -> dict:
+    """Mean P@10 and mean chance of each group, and the mean P@10 of a perfect ranking
+    (``best``) where given."""
+    out = {name: {"p10": float(p[m].mean()), "chance": float(chance[m].mean()), "n": int(m.sum())}
+           for name, m in groups.items()}
+    if best is not None:
+        for name, m in groups.items():
+            out[name]["best"] = float(best[m].mean())
+    return out
 
 
 def flatten(tree, prefix: str = "") -> dict[str, float]:
@@ -76,13 +82,13 @@ def format_table(result: dict) -> str:
              f"{' (+ uncommitted changes)' if result.get('dirty') else ''}",
              f"  catalogue {result['n_catalogue']} items, backlog {result['n_backlog']} photos (no labels, no text); "
              "medians over seeds" + (", [each seed]" if len(result["seeds"]) > 1 else ""),
-             "", f"  {'typed queries, graded P@10':30}" + "".join(f"{c:>{width}}" for c in cols + ["chance"])
+             "", f"  {'typed queries, graded P@10':30}" + "".join(f"{c:>{width}}" for c in cols + ["chance", "best"])
              + f"{'queries':>9}"]
     for group in result["groups"]:
         title = FACET_NAMES.get(group.removeprefix("facet:"), group) if group.startswith("facet:") else group
         paths = [f"models/{m}/typed/{group}/p10" for m in models]
         paths += [f"baseline/typed/{group}/p10"] if result["baseline"] else []
-        paths += [f"models/{models[0]}/typed/{group}/chance"]
+        paths += [f"models/{models[0]}/typed/{group}/chance", f"models/{models[0]}/typed/{group}/best"]
         n = s.get(f"models/{models[0]}/typed/{group}/n", {}).get("median")
         lines.append(_row(s, title, paths, width) + f"{'' if n is None else int(n):>9}")
     lines.append(_row(s, "failed typed queries", [f"models/{m}/typed_failures" for m in models], width))

@@ -49,6 +49,16 @@ def chance_rate(relevance: np.ndarray) -> np.ndarray:
     return relevance.mean(axis=0)
 
 
+def best_possible(relevance: np.ndarray, k: int = K) -> np.ndarray:
+    """Per query: the P@k of a perfect ranking, under 1 where fewer than k items are fully
+    relevant (a class with 4 backlog photos scores at most 0.4, and a phrase of labels that
+    no photo has all of cannot reach 1 either)."""
+    if len(relevance) == 0:
+        return np.zeros(relevance.shape[1], np.float32)
+    top = -np.sort(-relevance, axis=0)[:k]
+    return top.sum(axis=0) / k
+
+
 def rankings_array(ranked: Sequence[Sequence[int]], k: int = K) -> np.ndarray:
     """Lists of row indices (maybe short) → int (q, k), padded with -1."""
     out = np.full((len(ranked), k), -1, np.int64)

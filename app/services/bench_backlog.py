@@ -25,7 +25,7 @@ from app.services import backlog_measure as measure
 from app.services import backlog_tags as tags
 from app.services.backlog_queries import FACETS, TypedQuery, draw_phrases, label_queries, phrase_queries
 from app.services.backlog_report import format_table, group_scores, medians, query_groups
-from app.services.backlog_scoring import chance_rate, precision_at_k, relevance_matrix, truth_matrix
+from app.services.backlog_scoring import best_possible, chance_rate, precision_at_k, relevance_matrix, truth_matrix
 from app.services.backlog_setup import build_clothing_set, build_demo_set, library_truth
 
 if TYPE_CHECKING:
@@ -136,6 +136,7 @@ class _Context:
         self.cols = [c for c, k in zip(cols, keep) if k]
         self.relevance = relevance_matrix(self.truth, self.cols)
         self.chance = chance_rate(self.relevance)
+        self.best = best_possible(self.relevance)  # what a perfect ranking would score
         self.groups = query_groups(self.queries)
         all_ids = bset.catalogue_ids + bset.backlog_ids
         self.truth_all = truth_matrix(scheme, self.label_ids, [library_truth(lib, bset)[i] for i in all_ids])
@@ -205,7 +206,7 @@ def _typed(ctx: _Context, service) -> dict:
     row_of = {item_id: r for r, item_id in enumerate(ctx.bset.backlog_ids)}
     rankings, failures = measure.typed_rankings(service, [q.text for q in ctx.queries], row_of)
     p = precision_at_k(ctx.relevance, rankings)
-    return {"typed": group_scores(ctx.groups, p, ctx.chance), "typed_failures": len(failures),
+    return {"typed": group_scores(ctx.groups, p, ctx.chance, ctx.best), "typed_failures": len(failures),
             "failures": failures[:20],
             "per_query": [{"text": q.text, "p10": round(float(v), 3), "chance": round(float(c), 3)}
                           for q, v, c in zip(ctx.queries, p, ctx.chance)]}
@@ -263,4 +264,4 @@ def _baseline(ctx: _Context, say) -> dict:
                                               ctx.options.value("baseline_epochs"), ctx.seed, say=say)
     p = precision_at_k(ctx.relevance, tags.rank_by_probabilities(probs, ctx.cols))
     say(f"  baseline: {info['wall_s']:.0f} s")
-    return info | {"typed": group_scores(ctx.groups, p, ctx.chance)}
+    return info | {"typed": group_scores(ctx.groups, p, ctx.chance, ctx.best)}

@@ -10,6 +10,7 @@ from app.core.scheme import Facet, Label, LabelScheme
 from app.services.backlog_queries import draw_phrases, phrase_text, rephotograph
 from app.services.backlog_scoring import (
     average_precision,
+    best_possible,
     chance_rate,
     micro_f1,
     ndcg_at_k,
@@ -47,6 +48,17 @@ def test_graded_precision_and_chance_by_hand():
     # top 3 of k=4 given, the missing slot counts 0; -1 (a hit outside the backlog) counts 0 too
     rankings = rankings_array([[0, 1, 3], [0, -1, 2]], k=4)
     np.testing.assert_allclose(precision_at_k(rel, rankings, k=4), [2 / 4, (1.0 + 0.5) / 4])
+
+
+def test_the_best_a_perfect_ranking_scores_by_hand():
+    """Under 1 where fewer than k items are fully relevant: a class with 2 of 4 photos at k=4
+    scores at most 1/2; a two-label phrase that one photo has whole and two have half of,
+    (1 + 0.5 + 0.5 + 0) / 4."""
+    truth = np.array([[1, 1, 0], [1, 0, 0], [0, 1, 1], [0, 0, 0]], bool)
+    rel = relevance_matrix(truth, [[0], [0, 1], [2]])
+    np.testing.assert_allclose(best_possible(rel, k=4), [2 / 4, 2 / 4, 1 / 4])
+    np.testing.assert_allclose(best_possible(rel, k=1), [1.0, 1.0, 1.0])
+    assert best_possible(rel[:0], k=4).shape == (3,)
 
 
 def test_ndcg_ap_f1_and_reliability_by_hand():
@@ -94,7 +106,9 @@ def test_a_tiny_real_run_reports_every_field(tmp_path):
     assert model["backlog_without_codes_after_training"] == 0
     for group in ("facet:category", "facet:motif", "facet:colour", "labels zh", "labels en",
                   "category+motif+colour", "motif alone", "phrases zh", "phrases en", "phrases"):
-        assert set(model["typed"][group]) == {"p10", "chance", "n"}
+        assert set(model["typed"][group]) == {"p10", "chance", "n", "best"}
+        assert model["typed"][group]["chance"] <= model["typed"][group]["best"] <= 1.0
+        assert model["typed"][group]["p10"] <= model["typed"][group]["best"] + 1e-9
     assert {"same_category", "same_motif"} <= set(model["photo"])
     assert {"rank1", "median_rank", "top10"} <= set(model["rephoto"])
     assert {"added_label", "kept_category", "top10_accuracy", "ndcg10"} <= set(model["edits"]["backlog"])
@@ -103,7 +117,8 @@ def test_a_tiny_real_run_reports_every_field(tmp_path):
     assert (tmp_path / "out.json").is_file()
     from app.services.backlog_report import format_table
 
-    assert "garment category" in format_table(result)
+    table = format_table(result)
+    assert "garment category" in table and "best" in table.splitlines()[3]
 
 
 def test_evaluate_names_the_typed_measure_first_and_the_published_map_as_such():
