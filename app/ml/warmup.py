@@ -76,10 +76,11 @@ def first_pass_dtype(cfg: TrainConfig, device: torch.device) -> torch.dtype:
     thirds of the time at the same quality: demo backlog, first pass alone, seed 0, 192 px with
     the space-to-depth stem and the weight average, 2 torch threads (``bench/sweep_first_pass.py
     --variants s2d192ema,s2d192ema-amp``): float32 104.6 s, garment+motif+colour P@10 .809, motif
-    .653; bfloat16 73.5 s (71.1 s in a rerun), .814 and .671. A whole first run (``python
-    bench/time_first_run.py``, this 2-core AMD EPYC with AVX-512 BF16, alone, two runs alternating
-    with the float32 code, 2026-12-03): training, export and encoding 69 and 75 s against 108 and
-    105 s. The whole product, ``wenyang bench backlog --seeds 0 1 2 --no-baseline`` (1 thread each,
+    .653; bfloat16 73.5 s (71.1 s in a rerun), .814 and .671; a later rerun, 118.2 s against
+    59.3 s with the same P@10 (the times vary with the machine's load). A whole first run (``python
+    bench/time_first_run.py``, this 2-core AMD EPYC with AVX-512 BF16, alone, three runs alternating
+    with the float32 code, 2026-12-03): training, export and encoding 69, 75 and 79 s against 108,
+    105 and 121 s. The whole product, ``wenyang bench backlog --seeds 0 1 2 --no-baseline`` (1 thread each,
     the float32 code beside it at the same time, medians): garment+motif+colour .810 against .807,
     motif .668 against .682, phrases .638 against .644 (per-seed differences either way), training
     146 s against 238 s. Elsewhere float32: a CPU without those units would emulate bfloat16, and a GPU's
