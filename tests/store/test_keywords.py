@@ -263,6 +263,29 @@ def test_a_common_word_is_ranked_by_its_fields_among_the_first_matches(library, 
 
 
 @pytest.mark.backends("postgresql")
+def test_on_a_server_a_word_a_sample_finds_common_is_ranked_among_its_first_matches(library, monkeypatch):
+    """A word that a sample of the index table finds in more than COMMON items is ranked among
+    its first WINDOW matches, as SQLite ranks a common word; at COMMON items or fewer, among all
+    of them. Whether the server's statistics list a word, and how common, is read from them."""
+    body = [add(library, f"C-{n}", description="silk lining") for n in range(4)]
+    titled = add(library, "C-4", title="Silk coat")  # the best match, past a window of two
+    hat = add(library, "C-5", title="Velvet hat")
+    assert found(library, "silk")[0] == titled  # the index is made
+    library.db.execute(f"ANALYZE {keywords._TS_TABLE}")
+    repository = keywords.KeywordRepository(library)  # nothing remembered from before ANALYZE
+    rows, shares, _ = repository._index_statistics()
+    assert rows == 6 and shares["silk"] == pytest.approx(5 / 6, abs=0.01) and "wool" not in shares
+    monkeypatch.setattr(keywords, "WINDOW", 2)
+    monkeypatch.setattr(keywords, "COMMON", 4)  # silk is in five items: common
+    assert [h.item_id for h in repository.search("silk")] == body[:2]
+    monkeypatch.setattr(keywords, "COMMON", 5)  # in five: not more than COMMON
+    assert [h.item_id for h in repository.search("silk")] == [titled, *body]
+    monkeypatch.setattr(keywords, "COMMON", 4)
+    assert [h.item_id for h in repository.search("silk", allowed={titled, body[0]})] == [titled, body[0]]
+    assert [h.item_id for h in repository.search("velvet")] == [hat]
+
+
+@pytest.mark.backends("postgresql")
 def test_on_a_server_the_first_common_matches_are_ranked(library, monkeypatch):
     """On a server ts_rank ranks a word's first COMMON matches, best first; a filter ranks the
     first COMMON allowed ones, however far into the table; deleted items never show."""
