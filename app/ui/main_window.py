@@ -43,6 +43,21 @@ if TYPE_CHECKING:
     from app.services.library import Library
 
 
+STATUS_LINE = 120  # characters of a message the status bar shows (the rest in its tooltip)
+
+
+def first_line(text: str, limit: int = STATUS_LINE) -> str:
+    """The first non-empty line of ``text``, at most ``limit`` characters, ending in "…" when
+    anything was left out."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    line = lines[0]
+    if len(line) > limit:
+        return line[:limit - 1].rstrip() + "…"
+    return line + " …" if len(lines) > 1 else line
+
+
 class MainWindow(Retranslating, WindowFlows, QMainWindow):
     """One library in one window. ``owns_library``: close ``lib`` when the window closes."""
 
@@ -336,17 +351,22 @@ class MainWindow(Retranslating, WindowFlows, QMainWindow):
             self.model_label.setText(self.tr("Model: {model}").format(model=self.model_id) if self.model_id
                                      else self.tr("no model"))
         self.device_label.setText(self.tr("Inference: {device}").format(device=self.device))
+        keeper = getattr(self, "keeper", None)
         self.encoding_label.setText(self.encoding_text())
+        # a failure's whole message, which the status bar shortens to its first line
+        self.encoding_label.setToolTip(keeper.problem if keeper is not None and keeper.problem
+                                       and not keeper.running else "")
 
     def encoding_text(self) -> str:
-        """The status bar's line on encoding: running, waiting, failed, or nothing."""
+        """The status bar's line on encoding: running, waiting, failed (the message's first line,
+        shortened: an error from a library can run to a dozen lines), or nothing."""
         keeper = getattr(self, "keeper", None)
         if keeper is None:
             return ""
         if keeper.running:
             return self.tr("Encoding for search: {done} of {total}").format(done=keeper.done, total=keeper.total)
         if keeper.problem:
-            return self.tr("Encoding: {problem}").format(problem=keeper.problem)
+            return self.tr("Encoding: {problem}").format(problem=first_line(keeper.problem))
         if keeper.left:
             return self.tr("{n} item(s) wait for encoding").format(n=keeper.left)
         return ""

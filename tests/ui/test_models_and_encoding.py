@@ -54,6 +54,26 @@ def test_the_models_dialog_uses_goes_back_and_deletes_with_undo(library, open_wi
     assert library.models.active().id == "m-old"
 
 
+def test_a_long_encoding_failure_shows_its_first_line_and_the_rest_on_hover(library, open_window, qtbot):
+    """An error from a library can run to a dozen lines (Python's multiprocessing start-up
+    error did, filling half the window): the status bar shows its first line, the tooltip all."""
+    window = open_window(library)
+    message = ("\n        An attempt has been made to start a new process before the\n"
+               "        current process has finished its bootstrapping phase.\n\n" + "    more detail\n" * 10)
+    window.keeper._failed(message)
+    qtbot.waitUntil(lambda: window.encoding_label.toolTip() == message)
+    assert window.encoding_label.text() == \
+        "Encoding: An attempt has been made to start a new process before the …"
+    window.keeper._failed("x" * 500)  # one very long line
+    qtbot.waitUntil(lambda: window.encoding_label.toolTip() == "x" * 500)
+    assert window.encoding_label.text() == "Encoding: " + "x" * 119 + "…"
+    window.keeper._failed("Disk full")  # a short one is shown as it is
+    qtbot.waitUntil(lambda: window.encoding_label.text() == "Encoding: Disk full")
+    window.keeper.problem = ""
+    window.keeper.stateChanged.emit()
+    qtbot.waitUntil(lambda: window.encoding_label.toolTip() == "" and window.encoding_label.text() == "")
+
+
 @pytest.mark.slow
 def test_new_photos_are_encoded_in_the_background_and_the_status_bar_says_so(tmp_path, tmp_path_factory,
                                                                             open_window, qtbot):
