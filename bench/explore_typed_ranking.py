@@ -13,7 +13,7 @@ mean and minimum; the square of the mean square root). Prints one line per seed 
 2026-12-03, this 2-core AMD EPYC, 2 threads, commits da630ab-67c9fa9 (ranking and training the same in
 all; garment+motif+colour / phrases):
 - codes, demo seeds 0-2: .826/.634, .807/.637, .807/.679 at 0.25; at 0 .823/.637, .806/.635,
-  .803/.685; 0.1 and 0.05 between. clothing-cc0 seed 0: class names .576 at every weight.
+  .803/.685; at 0.1 and 0.05 within .006 of those. clothing-cc0 seed 0: class names .576 at every weight.
   So the code term is not what keeps the product's clothing figure under its own classifier's.
 - phrases, demo seeds 0-2: mean .634/.637/.679; geometric .627/.626/.672; minimum
   .504/.565/.583; mean and minimum .646/.639/.676; square root .640/.639/.679: none beats the
