@@ -39,7 +39,8 @@ WINDOW = 2_000
 # page sample of about SAMPLE_ROWS rows of the index table. 2026-12-03, the 100,500-item server
 # library, this 2-core AMD EPYC (psycopg, medians of 9, another job running): the sample 0.4-1.0 ms;
 # ts_rank over the first 10,000 matches of 平针绣 (27,744 items) 23.8 ms, the first 2,000 10.4 ms;
-# "dragon" (19 %) 17.6 against 6.0 ms.
+# "dragon" (19 %) 17.6 against 6.0 ms. Rerun at 08:58 alone (server freshly started, then warm): the
+# sample 0.7-1.9 ms; 平针绣 33.3 / 28.4 against 14.4 / 10.8 ms; "dragon" 23.9 / 23.0 against 6.8 / 8.3 ms.
 SAMPLE_ROWS = 2_000
 STATISTICS_TTL_S = 30.0  # what the server's statistics say of the index table is read again after this
 # A filter of more items than this is applied on the workstation when searching a server:
