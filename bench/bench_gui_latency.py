@@ -133,15 +133,19 @@ class StallSampler(threading.Thread):
     the GUI thread's stack says which slot ran long (or none: Qt's own work, or a wait for the
     GIL), the others' say what held the interpreter meanwhile. On Linux it also reads the GUI
     thread's scheduler statistics every 10 ms, which tell how much of a gap the thread spent
-    running and how much waiting for a CPU core (other processes)."""
+    running and how much waiting for a CPU core (other processes), and of its running how much
+    in the kernel and how many page faults it took (``/proc/self/task/TID/stat``; user and
+    system time in the kernel's ticks, 10 ms)."""
 
     def __init__(self, probe, depth: int = 8):
         super().__init__(daemon=True)
         self.probe, self.depth = probe, depth
         self.main_id = threading.main_thread().ident
         self.schedstat = Path(f"/proc/self/task/{threading.main_thread().native_id}/schedstat")
+        self.stat = self.schedstat.with_name("stat")
         self.samples: list[tuple[float, str, list[str]]] = []  # time, GUI stack, others
         self.sched: list[tuple[float, int, int]] = []           # time, ns on a core, ns waiting
+        self.faults: list[tuple[float, int, int, int]] = []     # time, minor faults, user, system ticks
         self.running = True
 
     def run(self) -> None:
@@ -160,9 +164,23 @@ class StallSampler(threading.Thread):
     def _read_schedstat(self) -> None:
         try:
             run_ns, wait_ns, _ = (int(v) for v in self.schedstat.read_text().split())
-        except (OSError, ValueError):
+            fields = self.stat.read_text().rsplit(")", 1)[1].split()  # after the name, which may hold spaces
+        except (OSError, ValueError, IndexError):
             return
-        self.sched.append((time.perf_counter(), run_ns, wait_ns))
+        now = time.perf_counter()
+        self.sched.append((now, run_ns, wait_ns))
+        self.faults.append((now, int(fields[7]), int(fields[11]), int(fields[12])))  # minflt, utime, stime
+
+    def kernel_in(self, start: float, end: float) -> tuple[int, float, float] | None:
+        """(minor page faults, ms in user mode, ms in the kernel) of the GUI thread around
+        ``start``..``end`` (the times to the kernel's 10 ms tick)."""
+        before = [s for s in self.faults if s[0] <= start]
+        after = [s for s in self.faults if s[0] >= end]
+        if not before or not after:
+            return None
+        tick = 1000.0 / os.sysconf("SC_CLK_TCK")
+        (_, f0, u0, s0), (_, f1, u1, s1) = before[-1], after[0]
+        return f1 - f0, (u1 - u0) * tick, (s1 - s0) * tick
 
     def cpu_in(self, start: float, end: float) -> tuple[float, float] | None:
         """(ms running, ms waiting for a core) of the GUI thread around ``start``..``end``."""
@@ -334,10 +352,12 @@ def stalls(probe, sampler: StallSampler, phases) -> dict:
         for start, end in gaps:
             main, others = sampler.during(start, end)
             cpu = sampler.cpu_in(start, end)
+            kernel = sampler.kernel_in(start, end)
             out[phase].append({"at_s": round(start - probe.spans[phase][0], 2),
                                "ms": round((end - start) * 1000, 1),
                                "gui_running_ms": round(cpu[0], 1) if cpu else None,
                                "gui_waiting_for_core_ms": round(cpu[1], 1) if cpu else None,
+                               "gui_faults_user_system": kernel,
                                "gui": main.most_common(2), "others": others.most_common(3)})
     return out
 
@@ -366,6 +386,9 @@ def print_stalls(found: dict) -> None:
             cpu = "" if gap["gui_running_ms"] is None else (
                 f" (GUI thread around it: {gap['gui_running_ms']:.0f} ms on a core, "
                 f"{gap['gui_waiting_for_core_ms']:.0f} ms waiting for one)")
+            if gap.get("gui_faults_user_system"):
+                faults, user, system = gap["gui_faults_user_system"]
+                cpu += f"; {faults} page faults, user {user:.0f} ms, system {system:.0f} ms"
             print(f"  {gap['ms']:6.1f} ms at {gap['at_s']:.2f} s{cpu}")
             for stack, n in gap["gui"]:
                 print(f"      gui {n:3d}  {stack}")
