@@ -50,6 +50,12 @@ GRID, CELLS = 8, 2  # the colour grid's side, and the side of the cells it is pr
 COARSE = 64  # GREY + 3 * (GRID // CELLS) ** 2 = 63 coordinates, and one zero to align rows
 FIRST_SCORED = 1024  # photos scored by their bound's order before the rest are bounded out
 MOST = 0.5  # above this share of the rows left by the first bound, the full pass is cheaper
+# ``coarse_bounds``' arrays: dtype and shape after the rows ("crops": the crops a photo has).
+# BOUNDS_FORMAT names how they are made: change it with any change to how they are made, and
+# bounds saved by an earlier version are made again instead of trusted.
+BOUND_SHAPES = ((np.int8, (COARSE,)), (np.float32, ()), (np.float32, ("crops", 2)),
+                (np.int8, ("crops", COARSE)), (np.float32, ("crops",)), (np.float32, ("crops",)))
+BOUNDS_FORMAT = 1
 
 
 class SignatureIndex:
@@ -206,8 +212,7 @@ def coarse_bounds(stored: np.ndarray, scales: np.ndarray):
     scrolling a million-item grid at once after opening, ``bench/bench_grid_scroll.py
     --stacks``)."""
     n, crops = stored.shape[:2]
-    out = (np.empty((n, COARSE), np.int8), np.empty(n, np.float32), np.empty((n, crops, 2), np.float32),
-           np.empty((n, crops, COARSE), np.int8), np.empty((n, crops), np.float32), np.empty((n, crops), np.float32))
+    out = tuple(np.empty((n, *(crops if d == "crops" else d for d in tail)), dtype) for dtype, tail in BOUND_SHAPES)
     _compiled.coarse_rows(stored, scales, GREY, GRID // CELLS, CELLS, *out)
     return out
 

@@ -223,6 +223,54 @@ def test_the_photo_signatures_in_memory_follow_the_library_and_its_saved_cache(l
         assert np.array_equal(index.stored, full.stored) and np.array_equal(index.scales, full.scales)
 
 
+@pytest.mark.parametrize("saved", ["with bounds", "without bounds", "bounds of another format", "bounds cut short"])
+def test_the_saved_photo_signatures_carry_their_score_bounds(lib, monkeypatch, saved):
+    """A reader of the saved signatures takes their score bounds from the cache instead of
+    making them again (seconds at a million photos); bounds it cannot trust (saved by a
+    version without them, made another way, of the wrong shape) are made again, equal to
+    fresh ones, and saved for the next reader."""
+    from app.media.signature import CROPS, DIM
+    from app.search import _compiled
+    from app.search import signatures as sg
+    from app.services import search_alike
+    from app.services.search import SearchService
+    from app.store import cache
+
+    if not _compiled.AVAILABLE:
+        pytest.skip("the bounds are made by the compiled loops (Numba is missing)")
+    monkeypatch.setattr(search_alike, "SAVE_FROM", 1)
+    monkeypatch.setattr(sg, "BOUND_FROM", 1)
+    rng = np.random.default_rng(3)
+    lib.signatures.put([(i, f"h{i}", rng.standard_normal((len(CROPS), DIM)).astype(np.float16)) for i in lib.ids])
+    first = search_alike.signatures(SearchService(lib))
+    fresh = sg.coarse_bounds(np.asarray(first.stored), np.asarray(first.scales))
+    arrays, meta = cache.load(lib, "signatures")
+    assert meta["bounds"] == sg.BOUNDS_FORMAT and all(f"bound{n}" in arrays for n in range(6))
+    if saved != "with bounds":  # what an earlier or other version left
+        kept = {k: v for k, v in arrays.items() if not k.startswith("bound")}
+        if saved == "bounds of another format":
+            kept.update({k: v for k, v in arrays.items() if k.startswith("bound")})
+            meta["bounds"] = sg.BOUNDS_FORMAT + 1
+        elif saved == "bounds cut short":
+            kept.update({k: v[:-1] for k, v in arrays.items() if k.startswith("bound")})
+        else:
+            meta["bounds"] = None
+        assert cache.save(lib, "signatures", kept, {k: v for k, v in meta.items()
+                                                   if k not in ("format", "token", "arrays")})
+    made = []
+    real = sg.coarse_bounds
+    monkeypatch.setattr(sg, "coarse_bounds", lambda *a: made.append(1) or real(*a))
+    index = search_alike.signatures(SearchService(lib))
+    assert len(made) == (0 if saved == "with bounds" else 1)
+    for mine, theirs in zip(index.bounds, fresh):
+        assert np.array_equal(mine, theirs)
+    made.clear()
+    again = search_alike.signatures(SearchService(lib))  # the next reader finds them saved
+    assert not made and all(np.array_equal(m, t) for m, t in zip(again.bounds, fresh))
+    query = rng.standard_normal(DIM).astype(np.float32)
+    assert again.best(query, 3).tolist() == first.best(query, 3).tolist()
+
+
 def _random_matrix(n=3000, labels=12, seed=5):
     rng = np.random.default_rng(seed)
     tagged = rng.random((n, labels)) < 0.15
