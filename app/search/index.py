@@ -84,6 +84,7 @@ import numpy as np
 from app.search import _compiled, groups, mih
 from app.search import _kernels as kern
 from app.search.filters import MaskMemo, RowFilter, positions_from_ids, positions_from_mask
+from app.store.splice import Splice
 
 # A boolean mask is turned into a RowFilter (~2 ms per 1M rows) at once when at least this
 # many queries share it; for fewer, dropping excluded rows while selecting is cheaper
@@ -242,19 +243,18 @@ class HammingIndex:
         dropped = np.concatenate([ids, np.asarray(list(gone), dtype=np.int64)])
         keep = np.ones(len(self._ids), dtype=bool)
         keep[positions_from_ids(self._ids, dropped, self._ids_sorted)] = False
-        every_id = np.concatenate([self._ids[keep], ids])
-        order = np.argsort(every_id, kind="stable")
-        if len(np.unique(every_id)) != len(every_id):
+        splice = Splice(self._ids, keep, ids)  # each array copied once
+        if np.any(splice.ids[1:] == splice.ids[:-1]):
             raise ValueError("ids must be unique")
-        out = HammingIndex(self.bits, self._score_dim)
-        out._words = np.ascontiguousarray(np.concatenate([self._words[:, keep], new_words], axis=1)[:, order])
-        out._ids = every_id[order]
-        if self._scores is not None:
-            out._scores = self._scores[keep]
-            out._append_scores(len(ids), scores)
-            out._scores = np.ascontiguousarray(out._scores[order])
-        elif scores is not None:
+        if self._scores is None and scores is not None:
             raise ValueError("this index was built without scores")
+        out = HammingIndex(self.bits, self._score_dim)
+        out._words = splice(self._words, new_words, axis=1)
+        out._ids = splice.ids
+        if self._scores is not None:
+            out._scores = np.zeros((0, self._scores.shape[1]), np.float32)
+            out._append_scores(len(ids), scores)  # checks their shape
+            out._scores = splice(self._scores, out._scores)
         out._next_id = max(self._next_id, int(out._ids.max(initial=-1)) + 1)
         out.use_mih, out.use_groups = self.use_mih, self.use_groups
         out.version = self.version + 1

@@ -25,6 +25,7 @@ import numpy as np
 from app.search import _compiled, parallel
 from app.search.filters import rows_mask
 from app.store import cache
+from app.store.splice import Splice
 
 if TYPE_CHECKING:
     from app.store import Library
@@ -227,12 +228,10 @@ def _read(lib: Library, model_id: str | None, col: dict[str, int], item_ids: lis
 
 def _merged(matrix: EvidenceMatrix, changed: np.ndarray, ids: np.ndarray, tagged: np.ndarray,
             values: np.ndarray, mark: int) -> EvidenceMatrix:
-    """A new matrix: ``matrix`` without the changed items' rows, with their new ones."""
-    keep = ~np.isin(matrix.ids, changed)
-    all_ids = np.concatenate([matrix.ids[keep], ids])
-    order = np.argsort(all_ids, kind="stable")
-    merged = EvidenceMatrix(matrix.model_id, matrix.label_ids, all_ids[order],
-                            np.concatenate([matrix.tagged[keep], tagged])[order],
-                            np.concatenate([matrix.values[keep], values])[order], mark, matrix.scheme_version)
+    """A new matrix: ``matrix`` without the changed items' rows, with their new ones (each
+    array copied once, ``app.store.splice``)."""
+    splice = Splice(matrix.ids, ~np.isin(matrix.ids, changed), ids)
+    merged = EvidenceMatrix(matrix.model_id, matrix.label_ids, splice.ids, splice(matrix.tagged, tagged),
+                            splice(matrix.values, values), mark, matrix.scheme_version)
     merged.saved_mark = matrix.saved_mark
     return merged

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.core.pacing import give_way
+from app.store.splice import Splice
 from app.store.sql import rows_in
 
 if TYPE_CHECKING:
@@ -141,20 +142,17 @@ class CodeRepository:
         codes = np.frombuffer(row[3], dtype=np.uint8).reshape(row[1], width)
         fresh = list(rows_in(self.db, "SELECT item_id, code FROM codes WHERE model_id = ? AND modality = ? "
                                       "AND item_id", touched, [model_id, modality]))
-        keep = ~np.isin(ids, np.asarray(touched, np.int64))
-        ids = np.concatenate([ids[keep], np.array([r[0] for r in fresh], np.int64)])
-        codes = np.concatenate([codes[keep], np.frombuffer(b"".join(r[1] for r in fresh), np.uint8)
-                                .reshape(len(fresh), width)])
+        splice = Splice(ids, ~np.isin(ids, np.asarray(touched, np.int64)), np.array([r[0] for r in fresh], np.int64))
         stored = self.db.execute("SELECT COUNT(*) FROM codes WHERE model_id = ? AND modality = ?",
                                  [model_id, modality]).fetchone()[0]
-        if stored != len(ids):
+        if stored != len(splice.ids):
             return None
-        order = np.argsort(ids, kind="stable")
+        codes = splice(codes, np.frombuffer(b"".join(r[1] for r in fresh), np.uint8).reshape(len(fresh), width))
         self.db.execute(
             "INSERT OR REPLACE INTO code_snapshots (model_id, modality, codes_version, n, ids, codes) "
-            "VALUES (?, ?, ?, ?, ?, ?)", [model_id, modality, self.version(), len(ids),
-                                          ids[order].astype("<i8").tobytes(), codes[order].tobytes()])
-        return len(ids)
+            "VALUES (?, ?, ?, ?, ?, ?)", [model_id, modality, self.version(), len(splice.ids),
+                                          splice.ids.astype("<i8").tobytes(), codes.tobytes()])
+        return len(splice.ids)
 
     def _snapshot(self, model_id: str, modality: str, bits: int):
         row = self.db.conn.execute("SELECT codes_version, n, ids, codes FROM code_snapshots WHERE model_id = ? "

@@ -176,3 +176,23 @@ def test_compiled_coarse_rows_match_the_projection(bounded):
     left = colour - colour.mean(axis=(3, 5), keepdims=True)
     assert np.allclose(spread[..., 1], np.sqrt(np.square(left).sum(axis=(2, 3, 4, 5, 6))) * scales, rtol=1e-4)
     assert np.array_equal(crop_rest, spread[..., 1])
+
+
+def test_merging_rows_that_did_not_change_keeps_the_index_and_a_real_change_does_not(bounded):
+    """A tag or a title changes an item but not its photo: the index in memory stays the
+    same object (no copy of every row); a changed photo, a deleted or a new one makes a new
+    index equal to one built from its rows."""
+    sigs = _clustered(900)
+    index, ids = _index(sigs)
+    changed = ids[[3, 400, 700]]
+    rows = np.searchsorted(index.ids, changed)
+    same = SignatureIndex(changed, index.stored[rows].copy(), index.scales[rows].copy())
+    assert index.merged(changed, same) is index
+    altered = SignatureIndex(changed, index.stored[rows].copy(), index.scales[rows] * np.float32(1.5))
+    for new in (altered, SignatureIndex(changed[:2], index.stored[rows[:2]], index.scales[rows[:2]])):
+        merged = index.merged(changed, new)
+        assert merged is not index and merged.ids.tolist() == sorted(set(index.ids) - set(changed) | set(new.ids))
+        rebuilt = SignatureIndex(merged.ids, merged.stored, merged.scales)
+        assert all(np.array_equal(m, t) for m, t in zip(merged.bounds, rebuilt.bounds))
+        at = np.searchsorted(merged.ids, new.ids)
+        assert np.array_equal(merged.scales[at], new.scales)
