@@ -262,13 +262,19 @@ class ItemRepository:
             found.update(r[0] for r in self.db.execute(f"SELECT id FROM items WHERE id IN ({marks(chunk)})", list(chunk)))
         return found
 
-    def with_photo(self) -> set[int]:
-        """Ids of the items that have at least one photo."""
-        return {r[0] for r in self.db.execute("SELECT DISTINCT item_id FROM photos")}
+    def with_photo(self, item_ids: Iterable[int] | None = None) -> set[int]:
+        """Ids of the items that have at least one photo (of ``item_ids`` only, when given)."""
+        if item_ids is None:
+            return {r[0] for r in self.db.execute("SELECT DISTINCT item_id FROM photos")}
+        return {r[0] for r in rows_in(self.db, "SELECT DISTINCT item_id FROM photos WHERE item_id",
+                                      (int(i) for i in item_ids))}
 
-    def with_text(self) -> set[int]:
-        """Ids of the items with a title or a description."""
-        return {r[0] for r in self.db.execute("SELECT id FROM items WHERE trim(title || description) != ''")}
+    def with_text(self, item_ids: Iterable[int] | None = None) -> set[int]:
+        """Ids of the items with a title or a description (of ``item_ids`` only, when given)."""
+        sql = "SELECT id FROM items WHERE trim(title || description) != ''"
+        if item_ids is None:
+            return {r[0] for r in self.db.execute(sql)}
+        return {r[0] for r in rows_in(self.db, f"{sql} AND id", (int(i) for i in item_ids))}
 
     def first_photos(self, item_ids: Iterable[int] | None = None) -> dict[int, tuple[str, str]]:
         """Each item's first photo (lowest position, then oldest): {item id: (stored path, sha256)};
