@@ -19,7 +19,8 @@ def content(lib) -> dict[str, list]:
             continue
         out[name] = sorted((tuple(r) for r in lib.db.execute(f"SELECT * FROM {name}")), key=repr)
     out["keyword_index"] = sorted(tuple(r) for r in lib.db.execute("SELECT rowid, * FROM keyword_index"))
-    out["meta"] = [r for r in out["meta"] if r[0] not in ("scheme_version", "codes_version", "signatures_version")]
+    out["meta"] = [r for r in out["meta"] if r[0] not in ("scheme_version", "codes_version", "signatures_version")
+                   and not r[0].startswith("codes_version:")]
     return out
 
 

@@ -55,7 +55,7 @@ def encode_library(lib: Library, model_id: str | None = None, progress: Progress
     report = EncodeReport(model.id, provider=runtime.provider)
     emit = progress or ignore
     cancel = cancel or CancelToken()
-    since = (lib.codes.version(), lib.codes.bumps)  # the snapshots are merged from here
+    since = lib.codes.since()  # the snapshots are merged from here
     touched: dict[str, set[int]] = {}
     for modality, hashes in jobs:
         todo, gone = _stale_rows(lib, model.id, modality, arrays, hashes, report, record, changed)

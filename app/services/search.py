@@ -227,7 +227,10 @@ class SearchService:
         heard = self.lib.heard_so_far()  # before the codes are read: a change after it is heard after it
         stamp = self._codes_stamp(model.id, modality)
         cached = self._indices.get(modality)
-        if cached and cached[0] == stamp:
+        if cached and _same_codes(cached[0], stamp):
+            if cached[0] != stamp:  # other modalities' codes changed: this index holds, as of now
+                with self._lock:
+                    self._indices[modality] = (stamp, cached[1], heard)
             return cached[1]
         refreshed = self._refreshed(cached, model, modality, stamp) if cached else None
         if refreshed is not None:
@@ -294,7 +297,7 @@ class SearchService:
         scored.prepare()  # the multi-index's tables, here rather than in the first search
         with self._lock:
             current = self._indices.get(modality)
-            if current and current[0] == stamp:
+            if current and _same_codes(current[0], stamp):
                 self._indices[modality] = (stamp, scored, current[2])
 
     def evidence(self) -> EvidenceMatrix:
@@ -313,8 +316,12 @@ class SearchService:
         return current
 
     def _codes_stamp(self, model_id: str, modality: str) -> str:
-        # One meta row, bumped by every write to the codes table: read again after any write.
-        return f"{model_id}:{self.lib.unchanged('codes_version', self.lib.codes.version)}"
+        """"model:modality's version:library's codes version" (``app.store.codes``), read again
+        after any write; an index holds while the first two parts do (``_same_codes``); on a
+        server the last is the version whose announcement ``_refreshed`` waits for."""
+        versions = self.lib.unchanged(f"codes_version:{modality}",
+                                      lambda: (self.lib.codes.version(modality), self.lib.codes.version()))
+        return f"{model_id}:{versions[0]}:{versions[1]}"
 
     # -- query types -----------------------------------------------------------------------
     @_one_read
@@ -573,6 +580,11 @@ class SearchService:
 def _unit(x: np.ndarray) -> np.ndarray:
     norm = np.linalg.norm(x, axis=1, keepdims=True)
     return x / np.maximum(norm, 1e-12)
+
+
+def _same_codes(stamp: str, other: str) -> bool:
+    """Whether two ``_codes_stamp`` values name the same codes of their modality."""
+    return stamp.rsplit(":", 1)[0] == other.rsplit(":", 1)[0]
 
 
 def _timed(results: SearchResults, started: float) -> SearchResults:

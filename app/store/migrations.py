@@ -306,6 +306,19 @@ def _m014_label_versions(conn: sqlite3.Connection) -> None:
         conn.execute(f"ALTER TABLE labels ADD COLUMN {column}")
 
 
+# Each modality's codes get a version of their own (``app.store.codes.MODALITY_BUMP``), starting
+# from the library's; a version of the program before them would count only the library's.
+MODALITY_VERSIONS = [f"INSERT INTO meta (key, value) VALUES ('codes_version:{modality}', "
+                     "COALESCE((SELECT value FROM meta WHERE key = 'codes_version'), '0')) ON CONFLICT (key) DO NOTHING"
+                     for modality in ("image", "text", "label")]
+
+
+def _m015_modality_versions(conn: sqlite3.Connection) -> None:
+    """Each modality's codes versioned apart (a tag re-encodes label codes only)."""
+    for statement in MODALITY_VERSIONS:
+        conn.execute(statement)
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _m001_initial),
     (2, "codes indexed by model, modality and item", _m002_codes_by_item),
@@ -321,6 +334,7 @@ MIGRATIONS: list[Migration] = [
     (12, "writes announced to other workstations (PostgreSQL only)", _m012_change_announcements),
     (13, "item versions and who changed an item last", _m013_item_versions),
     (14, "label versions; writes to codes, settings and signatures announced (PostgreSQL)", _m014_label_versions),
+    (15, "each modality's codes versioned apart", _m015_modality_versions),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

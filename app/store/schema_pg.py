@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.store.migrations import LABEL_VERSION_COLUMNS
+from app.store.migrations import LABEL_VERSION_COLUMNS, MODALITY_VERSIONS
 
 FK = "DEFERRABLE INITIALLY IMMEDIATE"
 
@@ -236,7 +236,7 @@ M014 = [*(f"ALTER TABLE labels ADD COLUMN {column}" for column in LABEL_VERSION_
 def steps(trashed_tables: tuple[str, ...]) -> dict[int, Callable[[object], None]]:
     """Each migration's PostgreSQL step by number: runs its statements on a connection."""
     lists = {1: M001, 2: M002, 3: M003, 4: M004, 5: M005, 6: _m006(trashed_tables), 7: M007, 8: M008,
-             9: M009, 10: M010, 11: M011, 12: M012, 13: M013, 14: M014}
+             9: M009, 10: M010, 11: M011, 12: M012, 13: M013, 14: M014, 15: MODALITY_VERSIONS}
 
     def run(statements: list[str]) -> Callable[[object], None]:
         def step(conn) -> None:

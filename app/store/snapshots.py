@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from app.store.codes import MODALITIES, MODALITY_BUMP, version_key
 from app.store.sql import chunks, marks, table_shape
 
 if TYPE_CHECKING:
@@ -89,9 +90,13 @@ class SnapshotStore:
                 self._delete_added(rows)
             for rows in snapshot:
                 self._restore(rows)
-            for counter in sorted({COUNTERS[r.scope.table] for r in snapshot if r.scope.table in COUNTERS}):
+            counters = sorted({COUNTERS[r.scope.table] for r in snapshot if r.scope.table in COUNTERS})
+            for counter in counters:
                 self.db.execute("INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT(key) "
                                 "DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)", [counter])
+            if "codes_version" in counters:  # and each modality's (``app.store.codes.MODALITY_BUMP``)
+                for modality in MODALITIES:
+                    self.db.execute(MODALITY_BUMP, [version_key(modality)])
 
     # -- helpers ---------------------------------------------------------------------------
     def _shape(self, table: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

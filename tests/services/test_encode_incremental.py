@@ -78,7 +78,7 @@ def test_after_changes_encoding_reads_only_them_and_matches_a_full_pass(encoded_
         incremental = _stored(lib)
         for modality in ("label", "text", "image"):  # merged snapshots: current, and as a full pass
             merged = _snapshot(lib, model, modality)
-            assert merged[0] == lib.codes.version()
+            assert merged[0] == lib.codes.version(modality)
             lib.codes.write_snapshot(model, modality)
             assert _snapshot(lib, model, modality) == merged
     with open_library(tmp_path / "full") as lib:

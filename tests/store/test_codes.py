@@ -150,7 +150,7 @@ def _snapshotted(library, prefix: str, n: int, coded: int, rng):
     library.models.register("m", 32, "ssah", {})
     library.codes.put("m", "image", rows_for(ids[:coded], 32, rng)[2])
     library.codes.write_snapshot("m", "image")
-    return ids, (library.codes.version(), library.codes.bumps)
+    return ids, library.codes.since()
 
 
 def test_a_snapshot_takes_in_only_the_codes_written_since(library, monkeypatch):
@@ -179,7 +179,8 @@ def test_another_writer_since_means_every_row_is_read_again(library, monkeypatch
     library.codes.update_snapshot("m", "image", [ids[4]], since)
     assert reads  # not merged: the other writer's code would be missing
     assert _snapshot_of(library, "image")[0] == ids
-    stale = (library.codes.version() - 1, library.codes.bumps)  # the snapshot is not from then either
+    stale = {**library.codes.since(),  # the snapshot is not from then either
+             "image": (library.codes.version("image") - 1, library.codes.bumps["image"])}
     reads.clear()
     library.codes.update_snapshot("m", "image", [], stale)
     assert reads
@@ -193,3 +194,46 @@ def test_an_item_deleted_through_the_same_library_is_not_merged_back(library, mo
     library.codes.update_snapshot("m", "image", [], since)
     assert reads  # the merge would have kept the deleted item's code: every row read instead
     assert _snapshot_of(library, "image")[0] == [ids[0], *ids[2:]]
+
+
+def test_each_modality_has_a_version_and_a_label_code_leaves_the_photo_index_and_snapshot(library, monkeypatch):
+    """Codes of one modality written (a tag re-encodes an item's label code) leave the photo
+    and text indexes of a search, and their snapshots, as they were; codes of that modality
+    written, deleted with their item, or put back by an undo make them current again."""
+    from app.services.search import SearchService
+    from app.store import open_library
+
+    rng = np.random.default_rng(8)
+    ids = [library.items.add(Item(f"V-{i:02d}")) for i in range(6)]
+    library.models.register("m", 32, "ssah", {})
+    for modality in ("image", "text", "label"):
+        library.codes.put("m", modality, rows_for(ids, 32, rng)[2])
+        library.codes.write_snapshot("m", modality)
+    service = SearchService(library)
+    photos, texts = service.index("image"), service.index("text")
+    image_version, snapshot = library.codes.version("image"), _snapshot_of(library, "image")
+    since = library.codes.since()
+    library.codes.put("m", "label", rows_for(ids[:1], 32, rng)[2])
+    reads = _spied_reads(monkeypatch)
+    assert library.codes.update_snapshot("m", "image", [], since) == 6 and reads == []  # not rewritten
+    assert library.codes.version("image") == image_version and library.codes.version() > since["label"][0]
+    assert service.index("image") is photos and service.index("text") is texts
+    assert library.codes.load("m", "image", scores=False)[1].tolist() == snapshot[1]
+    library.codes.put("m", "image", rows_for(ids[2:3], 32, rng)[2])
+    assert library.codes.version("image") > image_version and service.index("text") is texts
+    fresh = service.index("image")
+    assert fresh is not photos and np.array_equal(fresh.ids, np.asarray(ids))
+    library.items.delete(ids[4])  # every modality's codes go with the item
+    assert all(ids[4] not in service.index(m).ids for m in ("image", "text"))
+    photos = service.index("image")
+    with open_library(library.location) as other:  # another program writes photo codes
+        other.codes.put("m", "image", rows_for(ids[:1], 32, rng)[2])
+    assert service.index("image") is not photos
+    from app.store.snapshots import Scope
+
+    photos, texts = service.index("image"), service.index("text")
+    before = library.snapshots.take([Scope("codes", "item_id", (ids[0],))])
+    library.codes.put("m", "label", rows_for(ids[:1], 32, rng)[2])
+    assert service.index("image") is photos
+    library.snapshots.put_back(before)  # an undo puts codes back without the repository's bump
+    assert service.index("image") is not photos and service.index("text") is not texts
