@@ -15,7 +15,8 @@ def content(lib) -> dict[str, list]:
     tables = ("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
               if lib.on_server else "SELECT name FROM sqlite_master WHERE type = 'table'")
     for (name,) in lib.db.execute(tables).fetchall():
-        if name in ("sqlite_sequence", "keyword_pending", "item_changes") or name.startswith("keyword_index"):
+        if name in ("sqlite_sequence", "keyword_pending", "item_changes", "code_changes") \
+                or name.startswith("keyword_index"):
             continue
         out[name] = sorted((tuple(r) for r in lib.db.execute(f"SELECT * FROM {name}")), key=repr)
     out["keyword_index"] = sorted(tuple(r) for r in lib.db.execute("SELECT rowid, * FROM keyword_index"))

@@ -41,6 +41,9 @@ __all__ = ["Hit", "NoModelError", "Reason", "SearchFilters", "SearchResults", "S
            "describe_all", "understand"]
 
 TAB_MODALITY = {"photos": "image", "descriptions": "text"}
+# Items whose codes changed up to which an index is brought up to date from them rather than
+# read whole (a copy of the index each time, besides the items' rows).
+REFRESH_MOST = 20_000
 
 
 class NoModelError(WenyangError):
@@ -220,17 +223,23 @@ class SearchService:
             self._members(modality)
 
     def index(self, modality: str) -> HammingIndex:
-        """The Hamming index of one modality: read whole once, then, when codes were written
-        since, brought up to date with the changed items' codes only where the library on a
-        server announced which they were (``_refreshed``), otherwise read whole again."""
+        """The Hamming index of one modality: read whole once, then, when its codes were
+        written since, brought up to date with the changed items' codes only where the library
+        says which they were (``_refreshed``: a server's announcements, an SQLite library's
+        log of code changes), otherwise read whole again. Each index is kept with where it is
+        as of: the announcements heard, or the log's mark."""
         model = self.model()
         heard = self.lib.heard_so_far()  # before the codes are read: a change after it is heard after it
         stamp = self._codes_stamp(model.id, modality)
+        if heard is None and self.lib.codes.changes_logged:  # after the versions: a change logged later is read again
+            heard = self.lib.unchanged("code_changes_mark", self.lib.codes.change_mark)
         cached = self._indices.get(modality)
         if cached and _same_codes(cached[0], stamp):
             if cached[0] != stamp:  # other modalities' codes changed: this index holds, as of now
+                # (a log mark, read after the versions, may already count a write of this modality's)
+                as_of = cached[2] if self.lib.codes.changes_logged else heard
                 with self._lock:
-                    self._indices[modality] = (stamp, cached[1], heard)
+                    self._indices[modality] = (stamp, cached[1], as_of)
             return cached[1]
         refreshed = self._refreshed(cached, model, modality, stamp) if cached else None
         if refreshed is not None:
@@ -259,6 +268,8 @@ class SearchService:
         old_stamp, index, heard = cached
         if heard is None or old_stamp.split(":")[0] != model.id or (self.background_scores and not index.has_scores):
             return None
+        if self.lib.codes.changes_logged:
+            return self._refreshed_from_log(index, model, modality, stamp, heard)
         since = self.lib.announced_since(heard)
         if since is None:
             return None
@@ -277,6 +288,23 @@ class SearchService:
                 ids, codes, scores = rows
                 return stamp, index.replaced(ids, codes, scores, gone=changed - set(ids.tolist())), number
         return None
+
+    def _refreshed_from_log(self, index: HammingIndex, model, modality: str, stamp: str, seen: int) -> tuple | None:
+        """``_refreshed`` on an SQLite library: the items its log of code changes names after
+        ``seen`` (the log's mark when ``index`` was read) read again, up to the log's mark now
+        (read after the versions in ``stamp``, so it covers every write they count). None
+        where the log was pruned past ``seen`` or names more than :data:`REFRESH_MOST` items.
+        Encoding one new photo into the 1,000,500-item library then reads one item's codes,
+        not a million (``bench/bench_search_after_edit.py --import``)."""
+        now = self.lib.unchanged("code_changes_mark", self.lib.codes.change_mark)
+        changed = self.lib.codes.changed_since(seen, now, REFRESH_MOST)
+        if changed is None:
+            return None
+        rows = self.lib.codes.rows_of(model.id, modality, changed, scores=index.has_scores)
+        if rows is None:
+            return None
+        ids, codes, scores = rows
+        return stamp, index.replaced(ids, codes, scores, gone=set(changed) - set(ids.tolist())), now
 
     def settle(self, timeout: float | None = None) -> bool:
         """Wait until the tie-break scores loading in the background are in (at most

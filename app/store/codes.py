@@ -61,6 +61,44 @@ class CodeRepository:
             self.bumps[m] += 1
             self.db.execute(MODALITY_BUMP, [version_key(m)])
 
+    # -- the log of items whose codes changed (migration 16) --------------------------------
+    @property
+    def changes_logged(self) -> bool:
+        """Whether writes to the codes are logged in ``code_changes`` (an SQLite library; a
+        server announces them instead)."""
+        return not self.lib.on_server
+
+    def change_mark(self) -> int:
+        """The newest mark of the log (0 when it is empty)."""
+        return int(self.db.conn.execute("SELECT COALESCE(MAX(mark), 0) FROM code_changes").fetchone()[0])
+
+    def changed_since(self, mark: int, upto: int, most: int) -> list[int] | None:
+        """Items whose codes changed after ``mark``, up to ``upto`` (sorted, distinct); None
+        where the log does not reach back to ``mark`` (pruned) or names more than ``most``."""
+        oldest = self.db.conn.execute("SELECT MIN(mark) FROM code_changes").fetchone()[0]
+        if oldest is None or int(oldest) > mark + 1 or upto - mark > 4 * most:
+            return None
+        rows = self.db.conn.execute("SELECT DISTINCT item_id FROM code_changes WHERE mark > ? AND mark <= ? "
+                                    "ORDER BY item_id LIMIT ?", [mark, upto, most + 1]).fetchall()
+        return None if len(rows) > most else [int(r[0]) for r in rows]
+
+    def prune_changes(self, keep: int) -> int:
+        """Drop log entries more than ``keep`` marks behind the newest; how many went (without
+        waiting for another process's write: sqlite3.OperationalError, try again later)."""
+        newest = self.change_mark()
+        oldest = self.db.conn.execute("SELECT MIN(mark) FROM code_changes").fetchone()[0]
+        if oldest is None or int(oldest) > newest - keep:
+            return 0
+        conn = self.db.conn
+        waited = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            with self.lib.atomic():
+                cur = conn.execute("DELETE FROM code_changes WHERE mark <= ?", [newest - keep])
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(waited)}")
+        return cur.rowcount
+
     def delete_codes(self, model_id: str, modality: str, item_ids: Iterable[int]) -> int:
         data = [(i, model_id, modality) for i in item_ids]
         with self.lib.atomic():

@@ -23,7 +23,8 @@ TABLES = ("meta", "facets", "labels", "items", "photos", "collections", "collect
           "models", "codes", "code_snapshots", "suggestions", "photo_signatures", "encode_marks",
           *(f"trash_{t}" for t in TRASHED_TABLES), "trash_lone_photos")
 # Made by the target itself, not copied.
-SKIPPED = {"_migrations", "keyword_index", "keyword_index_documents", "keyword_pending", "item_changes"}
+SKIPPED = {"_migrations", "keyword_index", "keyword_index_documents", "keyword_pending", "item_changes",
+           "code_changes"}
 # The target's own facts, kept: where its files are, and its keyword index's identity.
 COPY_KEY = "copy_of"  # in the target while (and after) it is being copied: from where
 OWN_META = (FILES_KEY, "keyword_index_identity", "created", "created_by", COPY_KEY)

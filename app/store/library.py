@@ -122,6 +122,10 @@ class Library:
         removed = clean_stale(self.models_dir, ("*.partial", ".*.part"))
         with contextlib.suppress(sqlite3.OperationalError):  # another process is writing: next time
             self.evidence.prune()
+            if self.codes.changes_logged:
+                from app.store.evidence import KEEP_MARKS
+
+                self.codes.prune_changes(KEEP_MARKS)
         if deep:
             for folder in (self.thumbnails_dir, self.photos_dir):
                 removed += clean_stale(folder, ("*/*.part",))

@@ -319,6 +319,26 @@ def _m015_modality_versions(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# Items whose codes were written or deleted, by plain SQL triggers as ``item_changes`` (every
+# writer, process, cascade and undo is seen): a search on an SQLite library reads again only
+# those items' codes when the codes changed (``app.services.search.SearchService.index``);
+# encoding one new photo into a million-item library made the next search read every code.
+# A log of its own: encoding reads ``item_changes`` for what to encode, and would then find
+# its own writes there. (On a server, writes to the codes are announced instead.)
+_CODE_TRIGGERS = {
+    f"code_changes_{event.lower()}": f"AFTER {event} ON codes BEGIN INSERT INTO code_changes (item_id) VALUES {values}; END"
+    for event, values in (("INSERT", "(new.item_id)"), ("UPDATE", "(old.item_id), (new.item_id)"),
+                          ("DELETE", "(old.item_id)"))
+}
+
+
+def _m016_code_changes(conn: sqlite3.Connection) -> None:
+    """A log of the items whose codes changed (marks only grow)."""
+    conn.execute("CREATE TABLE code_changes (mark INTEGER PRIMARY KEY AUTOINCREMENT, item_id INTEGER NOT NULL)")
+    for name, body in _CODE_TRIGGERS.items():
+        conn.execute(f"CREATE TRIGGER {name} {body}")
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _m001_initial),
     (2, "codes indexed by model, modality and item", _m002_codes_by_item),
@@ -335,6 +355,7 @@ MIGRATIONS: list[Migration] = [
     (13, "item versions and who changed an item last", _m013_item_versions),
     (14, "label versions; writes to codes, settings and signatures announced (PostgreSQL)", _m014_label_versions),
     (15, "each modality's codes versioned apart", _m015_modality_versions),
+    (16, "a log of items whose codes changed (SQLite; a server announces them)", _m016_code_changes),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

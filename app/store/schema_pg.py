@@ -233,10 +233,16 @@ M014 = [*(f"ALTER TABLE labels ADD COLUMN {column}" for column in LABEL_VERSION_
         *_announce_settings()]
 
 
+# Migration 16: the log of items whose codes changed stays empty on a server, whose search
+# reads the items the announcements of migration 14 name (``app.store.codes.CodeRepository
+# .changes_logged``); the table is there so that both stores have the same tables.
+M016 = ["CREATE TABLE code_changes (mark BIGSERIAL PRIMARY KEY, item_id BIGINT NOT NULL)"]
+
+
 def steps(trashed_tables: tuple[str, ...]) -> dict[int, Callable[[object], None]]:
     """Each migration's PostgreSQL step by number: runs its statements on a connection."""
     lists = {1: M001, 2: M002, 3: M003, 4: M004, 5: M005, 6: _m006(trashed_tables), 7: M007, 8: M008,
-             9: M009, 10: M010, 11: M011, 12: M012, 13: M013, 14: M014, 15: MODALITY_VERSIONS}
+             9: M009, 10: M010, 11: M011, 12: M012, 13: M013, 14: M014, 15: MODALITY_VERSIONS, 16: M016}
 
     def run(statements: list[str]) -> Callable[[object], None]:
         def step(conn) -> None:
