@@ -42,7 +42,7 @@ import numpy as np
 from app.media.signature import quantized
 from app.search import _compiled, parallel
 from app.search.filters import rows_mask
-from app.store.splice import Splice
+from app.store.splice import RowBuffer, Splice
 
 SLICE = 8192  # rows per NumPy pass where Numba is missing
 BOUND_FROM = 50_000  # photos from which ``best`` bounds scores before computing them (compiled only)
@@ -62,6 +62,7 @@ BOUNDS_FORMAT = 1
 class SignatureIndex:
     def __init__(self, ids: np.ndarray, stored: np.ndarray, scales: np.ndarray, bounds=None):
         """``bounds``: ``coarse_bounds`` of these rows when the caller has them."""
+        self.buffers: tuple[RowBuffer, ...] | None = None  # where ``merged`` appends new photos' rows
         self.ids = ids        # int64 (n,), ascending
         self.stored = stored  # int8 (n, crops, dim)
         self.scales = scales  # float32 (n, crops)
@@ -97,12 +98,33 @@ class SignatureIndex:
         keep = ~np.isin(self.ids, np.asarray(changed, np.int64))
         if self._holds(np.flatnonzero(~keep), new):
             return self
+        if keep.all() and len(new) and (not len(self) or new.ids[0] > self.ids[-1]) and bool(np.all(np.diff(new.ids) > 0)):
+            return self._appended(new)
         splice = Splice(self.ids, keep, new.ids)
         bounds = None
         if self.bounds is not None:
             added = new.bounds or coarse_bounds(new.stored, new.scales)
             bounds = tuple(splice(mine, theirs) for mine, theirs in zip(self.bounds, added))
         return SignatureIndex(splice.ids, splice(self.stored, new.stored), splice(self.scales, new.scales), bounds)
+
+    def _appended(self, new: SignatureIndex) -> SignatureIndex:
+        """This index with ``new``'s rows (of ids after all of its own) after its rows: written
+        into the room left in buffers this index and its successors share (``RowBuffer``), so
+        photos imported into a million-photo library are not followed by a copy of all the
+        rows (1.2 GB with the bounds); the first time, and when the room is used up, the rows
+        move into new buffers with room."""
+        mine = (self.ids, self.stored, self.scales, *(self.bounds or ()))
+        if self.bounds is not None:
+            theirs = (new.ids, new.stored, new.scales, *(new.bounds or coarse_bounds(new.stored, new.scales)))
+        else:
+            theirs = (new.ids, new.stored, new.scales)
+        buffers = self.buffers
+        if buffers is None or len(buffers) != len(mine) or not all(b.fits(len(self), len(new)) for b in buffers):
+            buffers = tuple(RowBuffer.around(rows) for rows in mine)
+        views = [b.append(len(self), rows) for b, rows in zip(buffers, theirs)]
+        index = SignatureIndex(views[0], views[1], views[2], tuple(views[3:]) if self.bounds is not None else None)
+        index.buffers = buffers
+        return index
 
     def _holds(self, rows: np.ndarray, new: SignatureIndex) -> bool:
         """Whether ``rows`` (of this index) are ``new``'s rows exactly, ids and values."""

@@ -58,3 +58,35 @@ def _runs(source: np.ndarray, target: np.ndarray) -> list[tuple[int, int, int]] 
     starts = np.concatenate([[0], cut])
     ends = np.concatenate([cut, [len(source)]])
     return [(int(source[a]), int(source[b - 1]) + 1, int(target[a])) for a, b in zip(starts, ends)]
+
+
+class RowBuffer:
+    """Rows with room after them, for arrays that mostly grow at the end (new items' rows):
+    successive versions share the buffer, each a view of its first rows, and rows are only
+    ever appended after the last version's (``append`` refuses any other), so no version sees
+    its rows change. The caller appends under its own lock."""
+
+    def __init__(self, rows: np.ndarray, room: int):
+        self.data = np.empty((len(rows) + room, *rows.shape[1:]), rows.dtype)
+        self.data[:len(rows)] = rows
+        self.used = len(rows)
+
+    @classmethod
+    def around(cls, rows: np.ndarray) -> RowBuffer:
+        """A buffer holding ``rows`` with room for a sixteenth more of them (256 at least)."""
+        return cls(rows, max(256, len(rows) // 16))
+
+    def view(self) -> np.ndarray:
+        return self.data[:self.used]
+
+    def fits(self, after: int, n: int) -> bool:
+        """Whether ``n`` rows can go after the first ``after``: the last version's length."""
+        return after == self.used and self.used + n <= len(self.data)
+
+    def append(self, after: int, rows: np.ndarray) -> np.ndarray:
+        """The buffer's first rows through ``rows``, put after the first ``after`` (``fits``)."""
+        if not self.fits(after, len(rows)):
+            raise ValueError("rows go only after the last version's, and within the room left")
+        self.data[self.used:self.used + len(rows)] = rows
+        self.used += len(rows)
+        return self.view()

@@ -196,3 +196,29 @@ def test_merging_rows_that_did_not_change_keeps_the_index_and_a_real_change_does
         assert all(np.array_equal(m, t) for m, t in zip(merged.bounds, rebuilt.bounds))
         at = np.searchsorted(merged.ids, new.ids)
         assert np.array_equal(merged.scales[at], new.scales)
+
+
+def test_new_photos_after_every_other_go_into_room_the_versions_share(bounded):
+    """Photos imported (ids after every other) are written after the rows, in room that each
+    version of the index shares, not copied with all of them; every version keeps its rows,
+    and each equals an index built from its rows."""
+    sigs = _clustered(900)
+    index, ids = _index(sigs)
+    versions = [index]
+    for n in range(3):
+        fresh = _stored(2, seed=20 + n)
+        new, _ = _index(fresh, ids=np.array([10_000 + 2 * n, 10_001 + 2 * n], np.int64))
+        versions.append(versions[-1].merged(new.ids, new))
+    assert versions[1].buffers is not None and versions[3].buffers is versions[1].buffers  # one move, then room
+    assert np.shares_memory(versions[3].stored, versions[1].stored)
+    for version, rows in zip(versions, (900, 902, 904, 906)):
+        assert len(version) == rows and len(version.stored) == len(version.scales) == rows
+        rebuilt = SignatureIndex(version.ids.copy(), version.stored.copy(), version.scales.copy())
+        assert all(np.array_equal(m, t) for m, t in zip(version.bounds, rebuilt.bounds))
+    assert versions[0].ids[-1] == ids[-1] and versions[2].ids[-1] == 10_003
+    # a version that is not the last one cannot write into the room the later ones use
+    fresh = _stored(1, seed=40)
+    branch, _ = _index(fresh, ids=np.array([20_000], np.int64))
+    forked = versions[2].merged(branch.ids, branch)
+    assert forked.buffers is not versions[1].buffers and versions[3].ids[-1] == 10_005
+    assert forked.ids[-1] == 20_000 and len(forked) == 905
