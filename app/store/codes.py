@@ -83,21 +83,10 @@ class CodeRepository:
         return None if len(rows) > most else [int(r[0]) for r in rows]
 
     def prune_changes(self, keep: int) -> int:
-        """Drop log entries more than ``keep`` marks behind the newest; how many went (without
-        waiting for another process's write: sqlite3.OperationalError, try again later)."""
-        newest = self.change_mark()
-        oldest = self.db.conn.execute("SELECT MIN(mark) FROM code_changes").fetchone()[0]
-        if oldest is None or int(oldest) > newest - keep:
-            return 0
-        conn = self.db.conn
-        waited = conn.execute("PRAGMA busy_timeout").fetchone()[0]
-        conn.execute("PRAGMA busy_timeout = 0")
-        try:
-            with self.lib.atomic():
-                cur = conn.execute("DELETE FROM code_changes WHERE mark <= ?", [newest - keep])
-        finally:
-            conn.execute(f"PRAGMA busy_timeout = {int(waited)}")
-        return cur.rowcount
+        """Drop log entries more than ``keep`` marks behind the newest; how many went."""
+        from app.store.evidence import prune_log
+
+        return prune_log(self.lib, "code_changes", keep)
 
     def delete_codes(self, model_id: str, modality: str, item_ids: Iterable[int]) -> int:
         data = [(i, model_id, modality) for i in item_ids]

@@ -74,19 +74,25 @@ class EvidenceRepository:
         return out
 
     def prune(self, keep: int = KEEP_MARKS) -> int:
-        """Drop log entries more than ``keep`` marks behind the newest; how many went. It does
-        not wait for another process's write (sqlite3.OperationalError: try again later)."""
-        oldest, newest = self.oldest(), self.mark()
-        if oldest is None or oldest > newest - keep:
-            return 0
-        conn = self.db.conn
-        if self.lib.on_server:  # rows only this deletes: no need of the library's write lock
-            return conn.execute("DELETE FROM item_changes WHERE mark <= ?", [newest - keep]).rowcount
-        waited = conn.execute("PRAGMA busy_timeout").fetchone()[0]
-        conn.execute("PRAGMA busy_timeout = 0")
-        try:
-            with self.lib.atomic():
-                cur = conn.execute("DELETE FROM item_changes WHERE mark <= ?", [newest - keep])
-        finally:
-            conn.execute(f"PRAGMA busy_timeout = {int(waited)}")
-        return cur.rowcount
+        """Drop log entries more than ``keep`` marks behind the newest; how many went."""
+        return prune_log(self.lib, "item_changes", keep)
+
+
+def prune_log(lib: Library, table: str, keep: int) -> int:
+    """Drop the entries of the log ``table`` (``item_changes``, ``code_changes``) more than
+    ``keep`` marks behind the newest; how many went. It does not wait for another process's
+    write (sqlite3.OperationalError: try again later)."""
+    conn = lib.db.conn
+    oldest, newest = conn.execute(f"SELECT MIN(mark), COALESCE(MAX(mark), 0) FROM {table}").fetchone()
+    if oldest is None or int(oldest) > int(newest) - keep:
+        return 0
+    if lib.on_server:  # rows only this deletes: no need of the library's write lock
+        return conn.execute(f"DELETE FROM {table} WHERE mark <= ?", [int(newest) - keep]).rowcount
+    waited = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        with lib.atomic():
+            cur = conn.execute(f"DELETE FROM {table} WHERE mark <= ?", [int(newest) - keep])
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(waited)}")
+    return cur.rowcount

@@ -219,13 +219,17 @@ def _m007_trashed_photos(conn: sqlite3.Connection) -> None:
 # evidence and photo signature in memory (``app.services.evidence``, ``search_alike``) and
 # reads again only the items named here since it last looked. Readers never delete; opening a
 # library drops marks far behind the newest (a reader that far behind reads everything again).
-_CHANGE_TRIGGERS = {
-    f"changes_{table}_{event.lower()}": f"AFTER {event} ON {table} BEGIN "
-    f"INSERT INTO item_changes (item_id) VALUES {values}; END"
-    for table in ("item_labels", "suggestions", "photo_signatures")
-    for event, values in (("INSERT", "(new.item_id)"), ("UPDATE", "(old.item_id), (new.item_id)"),
-                          ("DELETE", "(old.item_id)"))
-}
+def _log_triggers(log: str, prefix: str, tables: tuple[str, ...]) -> dict[str, str]:
+    """Triggers (name: body) writing the item of every row inserted, updated or deleted in
+    ``tables`` (their column ``item_id``) into the log table ``log``."""
+    return {f"{prefix}_{table}_{event.lower()}": f"AFTER {event} ON {table} BEGIN "
+            f"INSERT INTO {log} (item_id) VALUES {values}; END"
+            for table in tables
+            for event, values in (("INSERT", "(new.item_id)"), ("UPDATE", "(old.item_id), (new.item_id)"),
+                                  ("DELETE", "(old.item_id)"))}
+
+
+_CHANGE_TRIGGERS = _log_triggers("item_changes", "changes", ("item_labels", "suggestions", "photo_signatures"))
 
 
 def _m008_item_changes(conn: sqlite3.Connection) -> None:
@@ -325,11 +329,7 @@ def _m015_modality_versions(conn: sqlite3.Connection) -> None:
 # encoding one new photo into a million-item library made the next search read every code.
 # A log of its own: encoding reads ``item_changes`` for what to encode, and would then find
 # its own writes there. (On a server, writes to the codes are announced instead.)
-_CODE_TRIGGERS = {
-    f"code_changes_{event.lower()}": f"AFTER {event} ON codes BEGIN INSERT INTO code_changes (item_id) VALUES {values}; END"
-    for event, values in (("INSERT", "(new.item_id)"), ("UPDATE", "(old.item_id), (new.item_id)"),
-                          ("DELETE", "(old.item_id)"))
-}
+_CODE_TRIGGERS = _log_triggers("code_changes", "code_changes", ("codes",))
 
 
 def _m016_code_changes(conn: sqlite3.Connection) -> None:
