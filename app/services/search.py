@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -41,6 +42,10 @@ __all__ = ["Hit", "NoModelError", "Reason", "SearchFilters", "SearchResults", "S
            "describe_all", "understand"]
 
 TAB_MODALITY = {"photos": "image", "descriptions": "text"}
+# The threads that send a server's keyword queries while a typed search ranks in memory
+# (``SearchService._keywords_meanwhile``), made at the first such query, shared by every service.
+_KEYWORD_POOL: ThreadPoolExecutor | None = None
+_KEYWORD_POOL_LOCK = threading.Lock()
 # Items whose codes changed up to which an index is brought up to date from them rather than
 # read whole (a copy of the index each time, besides the items' rows).
 REFRESH_MOST = 20_000
@@ -384,12 +389,26 @@ class SearchService:
             if vector.any():
                 codes, scores = rt.text_outputs(vector)[:2]
         allowed = self._allowed_set(filters)
-        keyword_hits = self.lib.keywords.search(text, limit=max(200, 4 * k), allowed=allowed) \
-            if text.strip() else []
-        if not asked and not keyword_hits and codes is None:
+        keyword_hits: list | Future = []
+        if text.strip():
+            keyword_hits = self._keywords_meanwhile(text, max(200, 4 * k), allowed)
+        if not asked and codes is None and not _resolved(keyword_hits):
             raise WenyangError("Nothing in this text names a label, matches a word in the library, "
                                "or is known to the model. Try other words, a label's name, or an accession number.")
         return self._fused(text, asked, codes, scores, keyword_hits, k, allowed, started)
+
+    def _keywords_meanwhile(self, text: str, limit: int, allowed: set[int] | None) -> list | Future:
+        """The keyword matches of ``text``: on a server, a Future, the query sent from a thread
+        of its own while this one ranks the labels and codes in memory (the server does that
+        part of the work on its own cores, and the typed search takes the longer of the two
+        rather than their sum); on SQLite, where the same cores would do both, the list."""
+        if not self.lib.on_server:
+            return self.lib.keywords.search(text, limit=limit, allowed=allowed)
+        global _KEYWORD_POOL
+        with _KEYWORD_POOL_LOCK:
+            if _KEYWORD_POOL is None:
+                _KEYWORD_POOL = ThreadPoolExecutor(2, thread_name_prefix="keywords")
+        return _KEYWORD_POOL.submit(self.lib.keywords.search, text, limit=limit, allowed=allowed)
 
     @_one_read
     def by_labels(self, label_refs, k: int = 50, filters: SearchFilters | None = None) -> SearchResults:
@@ -468,18 +487,23 @@ class SearchService:
 
     # -- internals -------------------------------------------------------------------------
     def _fused(self, text, asked, codes, scores, keyword_hits, k, allowed, started) -> SearchResults:
-        """One ranking per tab from labels, keywords and codes (``app.services.ranking``)."""
+        """One ranking per tab from labels, keywords and codes (``app.services.ranking``);
+        ``keyword_hits`` may still be coming (a Future): the labels and codes are ranked first."""
         model = self.model()
         expanded = ranking.expand(self.scheme(), asked)
         matrix = self.evidence()
-        tabs = {}
+        parts = {}
         for tab, modality in TAB_MODALITY.items():
             members = self._with_modality(modality, allowed)
             member_ids = self._member_ids(modality, allowed)
             evidence = ranking.label_evidence(matrix, expanded, self._member_rows(matrix, modality, allowed, member_ids),
                                               with_predictions=modality == "image")
+            parts[tab] = (modality, members, evidence, nearest(self, modality, codes, scores, member_ids, k))
+        keyword_hits = _resolved(keyword_hits)
+        tabs = {}
+        for tab, (modality, members, evidence, near) in parts.items():
             best = ranking.fused(evidence, [h for h in keyword_hits if h.item_id in members], text,
-                                 nearest(self, modality, codes, scores, member_ids, k), model.bits if model else 0, k)
+                                 near, model.bits if model else 0, k)
             tabs[tab] = [self._fused_hit(c, modality) for c in best]
         provider = self.runtime().provider if model is not None else "no model"
         return SearchResults(tabs["photos"], tabs["descriptions"], list(asked), provider,
@@ -608,6 +632,11 @@ class SearchService:
 def _unit(x: np.ndarray) -> np.ndarray:
     norm = np.linalg.norm(x, axis=1, keepdims=True)
     return x / np.maximum(norm, 1e-12)
+
+
+def _resolved(hits: list | Future) -> list:
+    """Keyword matches, waited for when they are still coming (their failure raised here)."""
+    return hits.result() if isinstance(hits, Future) else hits
 
 
 def _same_codes(stamp: str, other: str) -> bool:
