@@ -237,3 +237,23 @@ def test_each_modality_has_a_version_and_a_label_code_leaves_the_photo_index_and
     assert service.index("image") is photos
     library.snapshots.put_back(before)  # an undo puts codes back without the repository's bump
     assert service.index("image") is not photos and service.index("text") is not texts
+
+
+def test_codes_read_row_by_row_become_the_snapshot_for_the_next_reader(library, monkeypatch):
+    """Deleting an item counts every modality's version up and nothing writes the snapshots
+    again: the first reader after it reads every row and leaves them as the snapshot (an SQLite
+    library that it can write), so the next one does not."""
+    rng = np.random.default_rng(9)
+    ids, _ = _snapshotted(library, "R", 8, 8, rng)
+    library.items.delete(ids[2])
+    reads = _spied_reads(monkeypatch)
+    first = library.codes.load("m", "image", scores=False)
+    assert reads  # the snapshot was stale
+    reads.clear()
+    again = library.codes.load("m", "image", scores=False)
+    if library.on_server:
+        assert reads  # a server's snapshots are written by encoding only
+    else:
+        assert reads == [] and ids[2] not in again[0]
+    assert np.array_equal(first[0], again[0]) and np.array_equal(first[1], again[1])
+    assert again[0].tolist() == [i for i in ids if i != ids[2]]
