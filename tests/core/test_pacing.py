@@ -70,6 +70,8 @@ def test_loading_codes_on_a_worker_waits_for_the_scrolling_and_reads_them_all(li
     library.codes.put("m", "image", [CodeRow(i, packed[k].tobytes(), None, "h") for k, i in enumerate(ids)])
     (loaded, _, _), seconds = on_worker(lambda: library.codes.load("m", "image", scores=False))
     assert seconds < pacing.QUIET  # no snapshot: rows, read at once
+    # (and left as the snapshot: codes written again make it stale, so rows are read again)
+    library.codes.put("m", "image", [CodeRow(i, packed[k].tobytes(), None, "h") for k, i in enumerate(ids)])
     pacing.busy()
     (again, codes, _), seconds = on_worker(lambda: library.codes.load("m", "image", scores=False))
     assert seconds >= pacing.QUIET * 0.9 and again.tolist() == loaded.tolist() == ids
