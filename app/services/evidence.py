@@ -132,7 +132,10 @@ def load(lib: Library, model_id: str | None, scheme_version: int) -> EvidenceMat
     there is one, else read from every row."""
     cached = _cached(lib, model_id, scheme_version)
     if cached is not None:
-        return refresh(lib, cached, model_id, scheme_version)
+        matrix = refresh(lib, cached, model_id, scheme_version)
+        if matrix is not cached and matrix.saved_mark < matrix.mark and len(matrix) >= CACHE_FROM:
+            _save(lib, matrix)  # changed since it was saved: else every process started after copies it again
+        return matrix
     return _read_all(lib, model_id, scheme_version)
 
 

@@ -194,7 +194,10 @@ def signatures(service) -> SignatureIndex:
     with service._signature_lock:
         # first: a change made while reading is read again next time
         newest = lib.unchanged("evidence_mark", lib.evidence.mark)
-        cached = service.__dict__.get("_signature_cache") or _saved_signatures(lib)
+        cached = service.__dict__.get("_signature_cache")
+        from_disk = cached is None
+        if from_disk:
+            cached = _saved_signatures(lib)
         if cached is not None and cached[0] == newest:
             index = cached[1]
         elif cached is not None and (lib.evidence.oldest() or newest + 1) <= cached[0] + 1 \
@@ -202,7 +205,9 @@ def signatures(service) -> SignatureIndex:
             changed = lib.evidence.changed_since(cached[0], newest)
             ids, sigs = lib.signatures.of(changed, shape)
             index = cached[1].merged(np.asarray(changed, np.int64), SignatureIndex.from_slices([(ids, sigs)], *shape))
-            if newest - cached[2] > SAVE_AFTER_MARKS:
+            # a saved cache that photos changed since: saved again as it is now, or every
+            # process started after would copy it (1.2 GB, seconds at a million photos) again
+            if newest - cached[2] > SAVE_AFTER_MARKS or (from_disk and index is not cached[1]):
                 cached = (newest, index, _save_signatures(lib, index, newest, cached[2]))
         else:
             index = SignatureIndex.from_slices(lib.signatures.slices(shape), *shape)

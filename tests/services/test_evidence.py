@@ -167,6 +167,10 @@ def test_a_saved_matrix_is_mapped_by_the_next_reader_and_brought_up_to_date(lib,
     assert reads and all(r is not None and set(r) <= {lib.ids[5], lib.ids[7]} for r in reads)
     same_as_sqlite(lib, second, lib.ids)
     assert first.mark < second.mark
+    reads.clear()  # the second saved what it merged: a third reader has nothing to read
+    third = refreshed(lib, None)
+    assert reads == [] and third.mark == second.mark
+    same_as_sqlite(lib, third, lib.ids)
 
 
 @pytest.mark.parametrize("damage", ["garbage json", "missing array", "other model", "truncated array"])
@@ -215,12 +219,18 @@ def test_the_photo_signatures_in_memory_follow_the_library_and_its_saved_cache(l
     with open_library(lib.location) as other:  # another process adds one, replaces one, deletes an item
         other.signatures.put([(lib.ids[6], "h6", sig()), (lib.ids[0], "h0b", sig())])
         other.items.delete(lib.ids[1])
+    merges = []
+    real_merged = SignatureIndex.merged
+    monkeypatch.setattr(SignatureIndex, "merged", lambda self, *a: merges.append(1) or real_merged(self, *a))
     for service in (SearchService(lib), SearchService(lib)):  # a new reader starts from the cache
         index = search_alike.signatures(service)
         ids, sigs = lib.signatures.of(lib.ids, (len(CROPS), DIM))
         assert index.ids.tolist() == ids.tolist()
         full = SignatureIndex.from_slices([(ids, sigs)], len(CROPS), DIM)  # what a full read gives
         assert np.array_equal(index.stored, full.stored) and np.array_equal(index.scales, full.scales)
+    # the first merged the other process's photos into the saved cache and saved it again: the
+    # second started from that, with nothing to merge
+    assert len(merges) == 1
 
 
 @pytest.mark.parametrize("saved", ["with bounds", "without bounds", "bounds of another format", "bounds cut short"])
