@@ -8,6 +8,7 @@ from app.core.errors import NotFound
 from app.core.models import Item
 from app.store import codes as codes_module
 from app.store.codes import CodeRow
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
@@ -228,7 +229,8 @@ def test_each_modality_has_a_version_and_a_label_code_leaves_the_photo_index_and
     photos = service.index("image")
     with open_library(library.location) as other:  # another program writes photo codes
         other.codes.put("m", "image", rows_for(ids[:1], 32, rng)[2])
-    assert service.index("image") is not photos
+    # (on a server, seen once its announcement arrives: within milliseconds of the commit)
+    assert eventually(lambda: service.index("image") is not photos, 3.0)
     from app.store.snapshots import Scope
 
     photos, texts = service.index("image"), service.index("text")
