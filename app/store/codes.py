@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.core.pacing import give_way
+from app.store.evidence import log_items, log_mark, log_oldest, prune_log
 from app.store.splice import Splice
 from app.store.sql import rows_in
 
@@ -72,22 +73,19 @@ class CodeRepository:
 
     def change_mark(self) -> int:
         """The newest mark of the log (0 when it is empty)."""
-        return int(self.db.conn.execute("SELECT COALESCE(MAX(mark), 0) FROM code_changes").fetchone()[0])
+        return log_mark(self.db.conn, "code_changes")
 
     def changed_since(self, mark: int, upto: int, most: int) -> list[int] | None:
         """Items whose codes changed after ``mark``, up to ``upto`` (sorted, distinct); None
         where the log does not reach back to ``mark`` (pruned) or names more than ``most``."""
-        oldest = self.db.conn.execute("SELECT MIN(mark) FROM code_changes").fetchone()[0]
-        if oldest is None or int(oldest) > mark + 1 or upto - mark > 4 * most:
+        oldest = log_oldest(self.db.conn, "code_changes")
+        if oldest is None or oldest > mark + 1 or upto - mark > 4 * most:
             return None
-        rows = self.db.conn.execute("SELECT DISTINCT item_id FROM code_changes WHERE mark > ? AND mark <= ? "
-                                    "ORDER BY item_id LIMIT ?", [mark, upto, most + 1]).fetchall()
-        return None if len(rows) > most else [int(r[0]) for r in rows]
+        items = log_items(self.db.conn, "code_changes", mark, upto, most + 1)
+        return None if len(items) > most else items
 
     def prune_changes(self, keep: int) -> int:
         """Drop log entries more than ``keep`` marks behind the newest; how many went."""
-        from app.store.evidence import prune_log
-
         return prune_log(self.lib, "code_changes", keep)
 
     def delete_codes(self, model_id: str, modality: str, item_ids: Iterable[int]) -> int:
@@ -239,20 +237,14 @@ class CodeRepository:
         library read every code (1.1-1.9 s against 0.1-0.9 s). On an SQLite library only, not a
         read-only one, and never waiting for another program's write (the next reader tries
         again; a full disk the same)."""
-        conn = self.db.conn
-        if self.lib.on_server or self.lib.read_only or conn.in_transaction:
+        if self.lib.on_server or self.lib.read_only or self.db.conn.in_transaction:
             return
-        waited = conn.execute("PRAGMA busy_timeout").fetchone()[0]
-        conn.execute("PRAGMA busy_timeout = 0")
-        try:
-            with contextlib.suppress(sqlite3.OperationalError), self.lib.atomic():
-                if self.version(modality) == version:
-                    self.db.execute(
-                        "INSERT OR REPLACE INTO code_snapshots (model_id, modality, codes_version, n, ids, codes) "
-                        "VALUES (?, ?, ?, ?, ?, ?)", [model_id, modality, version, len(ids),
-                                                      ids.astype("<i8").tobytes(), codes.tobytes()])
-        finally:
-            conn.execute(f"PRAGMA busy_timeout = {int(waited)}")
+        with contextlib.suppress(sqlite3.OperationalError), self.lib.not_waiting(), self.lib.atomic():
+            if self.version(modality) == version:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO code_snapshots (model_id, modality, codes_version, n, ids, codes) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", [model_id, modality, version, len(ids),
+                                                  ids.astype("<i8").tobytes(), codes.tobytes()])
 
     def _load_rows(self, model_id: str, modality: str, scores: bool):
         bits = self.lib.models.get(model_id).bits

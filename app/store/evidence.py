@@ -28,12 +28,11 @@ class EvidenceRepository:
 
     def mark(self) -> int:
         """The newest mark of the change log (0 when it is empty)."""
-        return int(self.db.conn.execute("SELECT COALESCE(MAX(mark), 0) FROM item_changes").fetchone()[0])
+        return log_mark(self.db.conn, "item_changes")
 
     def oldest(self) -> int | None:
         """The oldest mark still in the log, or None when it is empty."""
-        row = self.db.conn.execute("SELECT MIN(mark) FROM item_changes").fetchone()
-        return None if row[0] is None else int(row[0])
+        return log_oldest(self.db.conn, "item_changes")
 
     def too_far(self, mark: int, newest: int, rows: int) -> bool:
         """Whether so many entries follow ``mark`` that reading every row is the quicker way
@@ -42,9 +41,7 @@ class EvidenceRepository:
 
     def changed_since(self, mark: int, upto: int) -> list[int]:
         """Items whose evidence changed after ``mark``, up to ``upto`` (sorted, distinct)."""
-        return [r[0] for r in self.db.conn.execute(
-            "SELECT DISTINCT item_id FROM item_changes WHERE mark > ? AND mark <= ? ORDER BY item_id",
-            [mark, upto])]
+        return log_items(self.db.conn, "item_changes", mark, upto)
 
     def tags(self, item_ids: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(item ids, label rowids) of every tag, or of the tags of ``item_ids``."""
@@ -78,21 +75,39 @@ class EvidenceRepository:
         return prune_log(self.lib, "item_changes", keep)
 
 
+# The logs of changed items (``item_changes``, ``code_changes``): marks only grow, and each
+# entry names an item.
+def log_mark(conn, table: str) -> int:
+    """The newest mark of the log ``table`` (0 when it is empty)."""
+    return int(conn.execute(f"SELECT COALESCE(MAX(mark), 0) FROM {table}").fetchone()[0])
+
+
+def log_oldest(conn, table: str) -> int | None:
+    """The oldest mark still in the log ``table``, or None when it is empty."""
+    row = conn.execute(f"SELECT MIN(mark) FROM {table}").fetchone()
+    return None if row[0] is None else int(row[0])
+
+
+def log_items(conn, table: str, mark: int, upto: int, limit: int | None = None) -> list[int]:
+    """Items the log ``table`` names after ``mark``, up to ``upto`` (sorted, distinct; the
+    first ``limit`` of them when given)."""
+    sql = f"SELECT DISTINCT item_id FROM {table} WHERE mark > ? AND mark <= ? ORDER BY item_id"
+    args: list = [mark, upto]
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(limit)
+    return [int(r[0]) for r in conn.execute(sql, args)]
+
+
 def prune_log(lib: Library, table: str, keep: int) -> int:
-    """Drop the entries of the log ``table`` (``item_changes``, ``code_changes``) more than
-    ``keep`` marks behind the newest; how many went. It does not wait for another process's
-    write (sqlite3.OperationalError: try again later)."""
+    """Drop the entries of the log ``table`` more than ``keep`` marks behind the newest; how
+    many went. It does not wait for another process's write (sqlite3.OperationalError: try
+    again later)."""
     conn = lib.db.conn
-    oldest, newest = conn.execute(f"SELECT MIN(mark), COALESCE(MAX(mark), 0) FROM {table}").fetchone()
-    if oldest is None or int(oldest) > int(newest) - keep:
+    oldest, newest = log_oldest(conn, table), log_mark(conn, table)
+    if oldest is None or oldest > newest - keep:
         return 0
     if lib.on_server:  # rows only this deletes: no need of the library's write lock
-        return conn.execute(f"DELETE FROM {table} WHERE mark <= ?", [int(newest) - keep]).rowcount
-    waited = conn.execute("PRAGMA busy_timeout").fetchone()[0]
-    conn.execute("PRAGMA busy_timeout = 0")
-    try:
-        with lib.atomic():
-            cur = conn.execute(f"DELETE FROM {table} WHERE mark <= ?", [int(newest) - keep])
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {int(waited)}")
-    return cur.rowcount
+        return conn.execute(f"DELETE FROM {table} WHERE mark <= ?", [newest - keep]).rowcount
+    with lib.not_waiting(), lib.atomic():
+        return conn.execute(f"DELETE FROM {table} WHERE mark <= ?", [newest - keep]).rowcount

@@ -133,6 +133,22 @@ class Library:
 
     # -- transactions and metadata ---------------------------------------------------------
     @contextlib.contextmanager
+    def not_waiting(self) -> Iterator[None]:
+        """On SQLite, within it a statement that finds another program's write lock fails at
+        once (sqlite3.OperationalError) instead of waiting for it: for work that can wait for
+        a later occasion (pruning a log, leaving a snapshot). On a server, nothing changes."""
+        if self.on_server:
+            yield
+            return
+        conn = self.db.conn
+        waited = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(waited)}")
+
+    @contextlib.contextmanager
     def atomic(self) -> Iterator[sqlite_utils.Database]:
         """One transaction (a savepoint when nested): all or nothing.
 
