@@ -259,3 +259,31 @@ def test_codes_read_row_by_row_become_the_snapshot_for_the_next_reader(library, 
         assert reads == [] and ids[2] not in again[0]
     assert np.array_equal(first[0], again[0]) and np.array_equal(first[1], again[1])
     assert again[0].tolist() == [i for i in ids if i != ids[2]]
+
+
+def test_a_reader_leaves_no_snapshot_and_does_not_wait_while_another_program_writes(library, monkeypatch):
+    """Another program holding the write lock: the reader returns the rows at once (not after
+    the 30 s busy timeout) and leaves the snapshot to the next reader; a read-only library
+    is not written either."""
+    import sqlite3
+    import time
+
+    if library.on_server:
+        pytest.skip("the snapshot is left by readers of SQLite libraries only")
+    rng = np.random.default_rng(10)
+    ids, _ = _snapshotted(library, "N", 5, 5, rng)
+    library.items.delete(ids[0])
+    other = sqlite3.connect(library.root / "library.sqlite", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        loaded = library.codes.load("m", "image", scores=False)
+        assert time.monotonic() - started < 5 and loaded[0].tolist() == ids[1:]
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    reads = _spied_reads(monkeypatch)
+    monkeypatch.setattr(library, "read_only", True)
+    library.codes.load("m", "image", scores=False)
+    library.codes.load("m", "image", scores=False)
+    assert len(reads) == 2  # still stale: nobody could write it
