@@ -88,6 +88,18 @@ class SignatureIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def signatures_of(self, item_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, float32 signatures (n, crops, dim)) of those of ``item_ids`` this index holds, in
+        the order given: the stored int8 rows times their scales (each element within half a
+        scale step of the photo's own signature). A photo search re-scores its likeliest
+        candidates with them rather than read their float16 rows from the library: on a server
+        that read was a round trip of ~350 KB, 2.3 ms of a 39 ms search (100,500 items)."""
+        wanted = np.asarray(item_ids, np.int64)
+        at = np.minimum(np.searchsorted(self.ids, wanted), max(len(self.ids) - 1, 0))
+        found = np.flatnonzero(self.ids[at] == wanted) if len(self.ids) else np.zeros(0, np.int64)
+        rows = at[found]
+        return wanted[found], self.stored[rows].astype(np.float32) * self.scales[rows][..., None]
+
     def merged(self, changed: np.ndarray, new: SignatureIndex) -> SignatureIndex:
         """This index without the rows of ``changed`` ids, with ``new``'s rows (``new.ids``
         sorted): a new index (each array copied once, ``app.store.splice``), or this one

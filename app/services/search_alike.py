@@ -159,30 +159,38 @@ def _same_photo(service, photo, allowed: set[int] | None, dropped: np.ndarray) -
     query = query_signature(photo)
     # a first pass over every photo, then the exact best-crop cosine of the likeliest
     near = index.best(query, FIRST_PASS, service._member_rows(index, "image", allowed, members, dropped))
-    ids, sigs, hashes = service.lib.signatures.with_hashes(near.tolist(), (len(CROPS), DIM))
+    ids, sigs = index.signatures_of(near)
     sims = similarities(query, sigs)
-    top = [int(ids[j]) for j in np.argsort(-sims, kind="stable")[:similar.SIGNATURE_CANDIDATES]]
+    order = np.argsort(-sims, kind="stable")[:similar.SIGNATURE_CANDIDATES]
+    cache = service.__dict__.setdefault("_alignment_cache", {})
+    # a candidate's photo is known by its signature: only those not kept are looked up
+    unknown = [int(ids[j]) for j in order if not _kept(cache, int(ids[j]), sigs[j])]
+    hashes = service.lib.signatures.hashes_of(unknown) if unknown else {}
     q = aligned_query(photo)
     aligned = {}
-    for item_id in top:
-        rows = _alignments(service, item_id, hashes.get(item_id))
+    for j in order:
+        rows = _alignments(service, cache, int(ids[j]), sigs[j], hashes)
         if rows is not None:
-            aligned[item_id] = float((rows @ q).max())
+            aligned[int(ids[j])] = float((rows @ q).max())
     return similar.same_photo(aligned)
 
 
-def _alignments(service, item_id: int, sha256: str | None):
-    """A candidate's re-framings, kept for the next queries (the costly part: ~10 ms each)."""
-    cache = service.__dict__.setdefault("_alignment_cache", {})
-    key = (item_id, sha256)
-    if key not in cache:
-        image = _thumbnail(service.lib, item_id, sha256)
-        if image is None:
-            return None
+def _kept(cache: dict, item_id: int, signature: np.ndarray) -> bool:
+    found = cache.get(item_id)
+    return found is not None and np.array_equal(found[0], signature)
+
+
+def _alignments(service, cache: dict, item_id: int, signature: np.ndarray, hashes: dict[int, str]):
+    """A candidate's re-framings (the costly part: ~10 ms each), kept for the next queries
+    with the signature of the photo they were made from: a photo replaced since has another
+    signature and is framed again (its sha256 is read only then: on a server a round trip).
+    A photo without a thumbnail is kept as None, until it leaves the cache."""
+    if not _kept(cache, item_id, signature):
+        image = _thumbnail(service.lib, item_id, hashes.get(item_id))
         if len(cache) >= ALIGNMENT_CACHE:
             cache.pop(next(iter(cache)))
-        cache[key] = alignments(image)
-    return cache[key]
+        cache[item_id] = (signature.copy(), None if image is None else alignments(image))
+    return cache[item_id][1]
 
 
 def signatures(service) -> SignatureIndex:

@@ -58,17 +58,10 @@ class SignatureRepository:
 
     def of(self, item_ids: Iterable[int], shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
         """(ids, float16 signatures) of ``item_ids`` that have one, in item order."""
-        ids, sigs, _ = self.with_hashes(item_ids, shape)
-        return ids, sigs
-
-    def with_hashes(self, item_ids: Iterable[int], shape: tuple[int, int]
-                    ) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
-        """``of`` and ``hashes_of`` in one read."""
-        rows = sorted(rows_in(self.lib.db.conn, "SELECT item_id, signature, sha256 FROM photo_signatures WHERE item_id",
+        rows = sorted(rows_in(self.lib.db.conn, "SELECT item_id, signature FROM photo_signatures WHERE item_id",
                               (int(i) for i in item_ids)))
         return (np.array([r[0] for r in rows], np.int64),
-                np.frombuffer(b"".join(r[1] for r in rows), np.float16).reshape(len(rows), *shape),
-                {r[0]: r[2] for r in rows})
+                np.frombuffer(b"".join(r[1] for r in rows), np.float16).reshape(len(rows), *shape))
 
     def version(self) -> tuple[int, str]:
         """Changes whenever signatures are written or removed (and when items go: the count)."""

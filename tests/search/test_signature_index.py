@@ -222,3 +222,21 @@ def test_new_photos_after_every_other_go_into_room_the_versions_share(bounded):
     forked = versions[2].merged(branch.ids, branch)
     assert forked.buffers is not versions[1].buffers and versions[3].ids[-1] == 10_005
     assert forked.ids[-1] == 20_000 and len(forked) == 905
+
+
+def test_signatures_of_gives_rows_within_half_a_scale_step_in_the_order_asked_and_skips_unknown_ids():
+    sigs = _stored(500, seed=3)
+    index, ids = _index(sigs)
+    asked = np.array([ids[499], 5, ids[0], ids[250], 10_000], np.int64)  # 5 and 10,000 are not held
+    got_ids, got = index.signatures_of(asked)
+    assert got_ids.tolist() == [ids[499], ids[0], ids[250]]
+    exact = sigs[[499, 0, 250]].astype(np.float32)
+    step = np.abs(exact).max(axis=2, keepdims=True) / 127.0
+    assert got.dtype == np.float32 and got.shape == (3, CROPS, DIM)
+    assert np.all(np.abs(got - exact) <= step / 2 + 1e-3 * step)
+    # the re-scoring a photo search does on them ranks a near copy as the exact rows do
+    q = _near(sigs, 250, 1, 0.05)
+    assert int(np.argmax(similarities(q, got))) == int(np.argmax(similarities(q, exact))) == 2
+    empty, _ = _index(sigs[:0], ids[:0])
+    none_ids, none = empty.signatures_of(asked)
+    assert len(none_ids) == 0 and none.shape == (0, CROPS, DIM)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from app.core.errors import ModelMismatchError, WenyangError
+from app.media.signature import CROPS, DIM
 from app.services.dataset import photo_path
 from app.services.demo import create_demo_library
 from app.services.encoding import encode_library
@@ -166,6 +167,33 @@ def test_a_query_reads_the_model_and_scheme_once_and_its_hits_carry_what_a_list_
     top = results.photos[0]
     assert (top.item_id, top.accession, top.title) == (first.id, first.accession, first.title)
     assert top.paths[0].endswith(".jpg") and top.paths[1].endswith(first.photos[0].path.split("/")[-1])
+
+
+def test_a_repeated_photo_search_reads_no_photo_hashes_and_a_changed_signature_is_framed_again(trained):
+    lib, _, _ = trained
+    service = SearchService(lib)
+    first = lib.items.get(lib.items.ids()[0])
+    other = lib.items.get(lib.items.ids()[1])
+    photo = first.photos[0].path
+    assert service.by_image(photo, k=5).photos[0].reasons[0].kind == "duplicate"
+
+    def hash_reads() -> list[str]:
+        seen: list[str] = []
+        lib.db.conn.set_trace_callback(seen.append)
+        try:
+            top = service.by_image(photo, k=5).photos[0]
+        finally:
+            lib.db.conn.set_trace_callback(None)
+        assert top.item_id == first.id and top.reasons[0].kind == "duplicate"
+        return [s for s in seen if "sha256 FROM photo_signatures" in s]
+
+    assert hash_reads() == []  # every candidate's re-framings kept, known by its signature
+    # the other item's stored signature changes (its photo replaced): it is framed again, and only it is looked up
+    (_, sigs), shas = lib.signatures.of([first.id], (len(CROPS), DIM)), lib.signatures.hashes_of([other.id])
+    lib.signatures.put([(other.id, shas[other.id], sigs[0])])
+    reads = hash_reads()
+    assert len(reads) == 1 and f"{other.id}" in reads[0]
+    assert hash_reads() == []
 
 
 def test_warming_loads_both_indexes_before_the_first_search(trained):
