@@ -339,6 +339,11 @@ def _m016_code_changes(conn: sqlite3.Connection) -> None:
         conn.execute(f"CREATE TRIGGER {name} {body}")
 
 
+def _m017_server_character_pairs(conn: sqlite3.Connection) -> None:
+    """Nothing on SQLite: FTS5 keeps each token's positions in its index. On a server the stored
+    tsvectors are written again with a Han run's characters as pairs (``app.store.schema_pg``)."""
+
+
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _m001_initial),
     (2, "codes indexed by model, modality and item", _m002_codes_by_item),
@@ -356,6 +361,7 @@ MIGRATIONS: list[Migration] = [
     (14, "label versions; writes to codes, settings and signatures announced (PostgreSQL)", _m014_label_versions),
     (15, "each modality's codes versioned apart", _m015_modality_versions),
     (16, "a log of items whose codes changed (SQLite; a server announces them)", _m016_code_changes),
+    (17, "Chinese characters stored in pairs in the keyword index (PostgreSQL only)", _m017_server_character_pairs),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -27,6 +27,7 @@ FORMAT = 1  # bump when the tokens made here change: stored indexes are then reb
 MAX_TERMS = 32  # a pasted essay must not become a query the engine chokes on
 
 _RUNS = re.compile(f"(?P<han>[{_HAN}]+)|(?P<word>[^\\W_{_HAN}]+)")
+_HAN_CHARACTER = re.compile(f"[{_HAN}]")
 # Punctuation that joins the parts of one identifier ("M-1", "2024.001.3", "A/12", "B_7"): a query
 # chunk whose words are joined only by these is searched as one phrase, not as loose words.
 _JOINERS = re.compile(r"^[-./_#]+$")
@@ -126,6 +127,11 @@ class KeywordTokenizer:
         # The tokenizer's own jieba instance carries the glossary and is loaded once per process;
         # a second instance here would cost another second and the memory of a second dictionary.
         return self._tokenizer._segmenter()
+
+
+def han_character(token: str) -> bool:
+    """Whether an index token is one Han character (the characters of a run, in order)."""
+    return len(token) == 1 and _HAN_CHARACTER.match(token) is not None
 
 
 def metadata_values(value: object) -> Iterable[str]:

@@ -311,3 +311,33 @@ def test_on_a_server_the_first_common_matches_are_ranked(library, monkeypatch):
     assert found(library, "silk", allowed={*beyond, gone}, limit=1) == expected[:1]
     monkeypatch.setattr(keywords, "COMMON", 10_000)
     assert found(library, "silk", allowed={*titled, gone}) == titled
+
+
+def test_characters_are_found_where_they_stand_together_and_not_apart(library):
+    """A typed word is found as characters in a row inside longer text, whatever jieba made of
+    it there; characters apart do not match it; one character is found at any place in a run
+    (on a server the characters are stored as pairs, so each of these is a different lookup)."""
+    inside = add(library, "H-1", description="绣云龙袍")
+    apart = add(library, "H-2", description="龙纹袍")
+    last = add(library, "H-3", description="云龙")
+    first = add(library, "H-4", description="龙凤")
+    across = add(library, "H-5", description="龙，袍")  # two runs in a row, as before: still a phrase
+    assert set(found(library, "龙袍")) == {inside, across}
+    assert set(found(library, "龙")) == {inside, apart, last, first, across}
+    assert found(library, "纹袍")[0] == apart  # (then those with some of its words)
+    assert found(library, "云龙袍")[0] == inside
+    assert set(found(library, "凤")) == {first}
+
+
+def test_server_tokens_store_a_run_of_characters_as_its_pairs_and_queries_ask_for_them():
+    """The server's form (``keywords.server_tokens``): as many tokens as before, so the
+    positions of the words around a run do not move; a phrase asks for the pairs in a row."""
+    tokens = "明黄 龙袍 明 黄 缎 龙 袍 satin 凤".split()
+    assert keywords.server_tokens(tokens) == ["明黄", "龙袍", "~明黄", "~黄缎", "~缎龙", "~龙袍", "袍", "satin", "凤"]
+    assert keywords.ts_phrase(("龙", "袍")) == "('~龙袍')"
+    assert keywords.ts_phrase(("平", "针", "绣")) == "('~平针' <-> '~针绣')"
+    assert keywords.ts_phrase(("龙",)) == "(('~龙':* | '龙'))"
+    assert keywords.ts_phrase(("a", "龙", "袍", "b")) == "('a' <-> '~龙袍' <2> 'b')"  # b follows the last character
+    assert keywords.ts_phrase(("m", "5")) == "('m' <-> '5')"
+    assert keywords.server_words(("平", "针", "绣")) == ["~平针", "~针绣"]
+    assert keywords.server_words(("龙",)) is None  # a prefix: no one word bounds how common it is

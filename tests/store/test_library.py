@@ -287,3 +287,34 @@ def test_a_lost_connection_fails_one_change_and_the_next_connects_again(library)
     assert conn.in_transaction
     conn.execute("ROLLBACK")
     assert conn.execute("SELECT 1").fetchone() == (1,) and not conn.in_transaction
+
+
+def test_migration_17_stores_a_servers_characters_as_pairs(pg_server, tmp_path):
+    """A server library whose tsvectors hold each character alone (before migration 17) has
+    them written again as pairs when opened: a phrase of characters is then one stored word."""
+    from app.store.keywords import FIELDS, _lexeme
+    from tests import pgcluster
+
+    dsn = pgcluster.server_library_dsn(pg_server, tmp_path / "lib")
+    words = "SELECT array_to_string(tsvector_to_array(document), ' ') FROM keyword_index_documents"
+    with open_library(dsn) as lib:
+        item = lib.items.add(Item(accession="P-1", title="云龙袍", description="hand-stitched"))
+        assert [h.item_id for h in lib.keywords.search("龙袍")] == [item]
+        assert "~龙袍" in lib.db.execute(words).fetchone()[0].split()
+        fields = dict(zip(FIELDS, lib.db.execute(f"SELECT {', '.join(FIELDS)} FROM keyword_index").fetchone()))
+        # as migration 16 left it: every token as it is, at its place in its field
+        old = " ".join(f"{_lexeme(t)}:{n * 3000 + 1 + at}" for n, field in enumerate(FIELDS)
+                       for at, t in enumerate((fields[field] or "").split()))
+        with lib.atomic():
+            lib.db.execute("UPDATE keyword_index_documents SET document = CAST(? AS tsvector)", [old])
+            lib.db.execute("DELETE FROM _migrations WHERE id = 17")
+        assert "~龙袍" not in lib.db.execute(words).fetchone()[0]
+        name = lib.db.conn.database
+    try:
+        with open_library(dsn) as again:
+            assert again.db.execute("SELECT MAX(id) FROM _migrations").fetchone()[0] == SCHEMA_VERSION
+            assert "~龙袍" in again.db.execute(words).fetchone()[0].split()
+            assert [h.item_id for h in again.keywords.search("龙袍")] == [item]
+            assert [h.item_id for h in again.keywords.search("stitched")] == [item]
+    finally:
+        pgcluster.drop_database(pg_server, name)
