@@ -89,6 +89,7 @@ def test_a_model_of_another_scheme_is_refused(shipped, tmp_path):
         install_demo_model(root, other)
 
 
+@pytest.mark.backends("sqlite")  # (the command is given the library's folder)
 def test_training_without_torch_is_refused_with_a_message(library, monkeypatch, capsys):
     """The viewer bundle: `wenyang train` names the full installation, no traceback."""
     import app.services.training as training
@@ -102,6 +103,7 @@ def test_training_without_torch_is_refused_with_a_message(library, monkeypatch, 
     assert "full installation" in capsys.readouterr().err
 
 
+@pytest.mark.backends("sqlite")  # (the command is given the library's folder)
 def test_other_missing_modules_still_raise(library, monkeypatch):
     import app.services.training as training
 
