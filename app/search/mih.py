@@ -7,7 +7,9 @@ pigeonhole principle a row within distance ``r`` of the query has at least one s
 within ``r // m`` of the query's: so probing, in every table, the values at substring distance
 0, then 1, then 2 ... finds every row with ``d <= m (s + 1) - 1`` once ring ``s`` is done. The
 search stops as soon as ``k`` rows lie within that bound (the k-th distance is then final,
-and every row tied with it has been seen, so the continuous tie-break stays exact). It gives
+and every row tied with it has been seen, so the continuous tie-break stays exact). The compiled
+loop probes a ring's tables fewest rows first and may stop after any of them: with ring s done
+in t tables, every row within m s + t - 1 has been named. It gives
 up (the caller scans linearly) when ring 0 names few rows — the query lies in no cluster, as
 with uniform random codes, for which no index beats a scan — or when the rows named pass a
 share of all rows. The figures are in ``app/search/index.py``'s docstring.
