@@ -13,10 +13,22 @@ the k-th distance are walked; with no tie-break scores it stops once k rows lie 
 as a label-trained model's do: each distinct code measured once, then only the rows of the
 nearest; and multi-index hashing (``mih``) for codes of 32 bits or more from 65,536 rows,
 which reads only the codes near the query and hands over to the scan when the query lies in
-no cluster. An unfiltered search tries them in that order of preference: groups, then the
-multi-index, then the scan.
+no cluster. An unfiltered search takes the distinct codes first where they are at most
+1/32 of the rows (``GROUPS_FIRST_SHARE``), else the multi-index, then the distinct codes where
+it gave up (the query lies in no cluster), then the scan.
 
-Measured by ``bench/bench_mih.py --library L --big`` (2026-12-02 07:55 and, for 128 bits,
+On 2026-12-03 (13:16-13:19, the 2-core AMD EPYC, load 0.6-0.8; ``bench_mih.py --library L
+--big``, L a demo library with a model trained ``--bits 64`` by today's code: flip probability
+0.023, so 1M sampled codes repeat less than the figures below), after the multi-index stopped
+after any table of a ring and kept its candidates without a call per row, three runs, median
+ms per query against FAISS's faster setting: learned 1M single 0.084-0.106 against 0.486-0.491
+(4.6-5.8x faster; the code of the morning, between them: 0.200-0.206, 2.4x), batch
+0.077-0.084 against 0.241-0.244 (2.9-3.1x); learned 10M single 0.245-0.254 against 4.72-4.74
+(18.6-19.3x; before: 1.71-1.93 through the distinct codes, 2.5-2.8x), batch 0.123-0.127
+against 2.27-2.30 (18x); random 1M single 0.57x and batch 0.68x of FAISS's time, 10M 0.58x
+and 0.61x; distances equal FAISS's in every case.
+
+Earlier, by ``bench/bench_mih.py --library L --big`` (2026-12-02 07:55 and, for 128 bits,
 07:54; x86_64 Intel Xeon, 2 cores shared, load 0.85-0.9; NumPy 2.4.6, Numba 0.68.1, faiss-cpu
 1.15.1; top-100; "learned": codes sampled around the 300 image codes of a demo model trained
 with default options, flip probability 0.007 at 64 bits and 0.026 at 128: see the bench; one
@@ -100,12 +112,17 @@ _CHUNK_ROWS = 1 << 18
 _MIH_MIN_ROWS = 1 << 16
 _MIH_TAIL_SHARE = 0.1
 # On: bench/bench_mih.py (figures in the module docstring) found it faster than the scan on
-# learned-like codes (1.1-2.4x at 1M, 5x at 10M) and level with it on random codes (it gives
+# learned-like codes (2.3-2.9x at 1M, 10-16x at 10M on 2026-12-03) and level with it on random codes (it gives
 # up after ring 0). ``use_mih = False`` turns it off.
 MIH_BY_DEFAULT = True
-# Search the distinct codes (``groups``) first where they are few (codes that repeat, as a
+# Search the distinct codes (``groups``) where they are few (codes that repeat, as a
 # label-trained model's do), from _MIH_MIN_ROWS rows, with Numba, for unfiltered queries.
 GROUPS_BY_DEFAULT = True
+# ... before the multi-index when they are at most this share of the rows; else after it, when
+# it gives up. Measuring 2.5 million distinct codes of 10 million took 1.9 ms a query, where
+# the multi-index answered in 0.44 (bench_mih.py --big, 2026-12-03 13:12, the 2-core EPYC);
+# a few thousand distinct codes take microseconds, where a ring-0 bucket holds tens of thousands.
+GROUPS_FIRST_SHARE = 1 / 32
 # The scan as one compiled loop where Numba runs (``_compiled.scan_search``); False: NumPy passes.
 COMPILED_SCAN = True
 _NO_MASK = np.zeros(1, bool)
@@ -289,7 +306,7 @@ class HammingIndex:
         out_d = np.full((nq, k), -1, dtype=np.int32)
         out_i = np.full((nq, k), -1, dtype=np.int64)
         plan = self._plan(allowed, nq)
-        if not self._ensure_groups(plan):
+        if not self._ensure_groups(plan) or not self._groups_first():
             self._ensure_mih(plan)
 
         def run(query_rows) -> None:
@@ -382,10 +399,10 @@ class HammingIndex:
         (0.4 s at 1M rows, 3-4 s at 10M): for a background thread after the codes are loaded.
         True when searches will go through the multi-index."""
         plan = (self._words, None, None)
-        if self._ensure_groups(plan):
+        if self._ensure_groups(plan) and self._groups_first():
             return True
         if not self._ensure_mih(plan):
-            return False
+            return self._groups is not None and self._groups[1] is not None
         assert self._mih is not None
         self._mih.near(self._words, self._words[:, 0], 1)
         return True
@@ -408,6 +425,12 @@ class HammingIndex:
         if self._groups is None or len(self) - self._groups[0] > _MIH_TAIL_SHARE * self._groups[0]:
             self._groups = (len(self), groups.CodeGroups.worth(self._words))
         return self._groups[1] is not None
+
+    def _groups_first(self) -> bool:
+        """Whether the distinct codes (made) are few enough to measure before trying the
+        multi-index (``GROUPS_FIRST_SHARE``)."""
+        return self._groups is not None and self._groups[1] is not None \
+            and len(self._groups[1]) <= GROUPS_FIRST_SHARE * self._groups[0]
 
     def _group_near(self, qword: np.ndarray, k: int, radius: int | None = None):
         """``_near`` through the distinct codes, with the rows added since they were made."""
@@ -450,13 +473,17 @@ class HammingIndex:
         words, positions, mask = plan
         if words.shape[1] == 0:
             return np.empty(0, np.int64), np.empty(0, np.int32)
-        if self._groups is not None and self._groups[1] is not None and self._ensure_groups(plan):
+        grouped = self._groups is not None and self._groups[1] is not None and self._ensure_groups(plan)
+        if grouped and self._groups_first():
             rows, dist = self._group_near(qword, k)
             return self._finish(rows, dist, None, tie, k)
         if self._mih is not None and positions is None and self.use_mih and len(self) >= _MIH_MIN_ROWS:
             near = self._near(qword, k, mask)
             if near is not None:
                 return self._finish(near[0], near[1], None, tie, k)
+        if grouped:  # the multi-index gave up: the query lies in no cluster
+            rows, dist = self._group_near(qword, k)
+            return self._finish(rows, dist, None, tie, k)
         if self._compiled_scan():
             cand, dist = self._scan_compiled(words, qword, k, -1, mask)
             return self._finish(cand, dist, positions, tie, k)

@@ -19,6 +19,7 @@ def small_threshold(monkeypatch):
         pytest.skip("the distinct-code search runs compiled only: Numba is not installed here")
     monkeypatch.setattr(index_mod, "_MIH_MIN_ROWS", 256)
     monkeypatch.setattr(index_mod, "GROUPS_BY_DEFAULT", True)
+    monkeypatch.setattr(index_mod, "GROUPS_FIRST_SHARE", 1.0)  # the distinct codes first (one test below varies it)
 
 
 def repeating_codes(rng, n, bits, centres=40):
@@ -42,6 +43,28 @@ def test_repeating_codes_are_answered_through_their_distinct_codes_exactly(bits)
         check(idx, codes, ids, queries, k)
     assert idx.mih_stats.get("groups", 0) == 5 * len(queries)
     assert idx._groups is not None and len(idx._groups[1]) < 0.25 * len(codes)
+
+
+def test_few_distinct_codes_are_measured_first_and_more_only_where_the_multi_index_gives_up(monkeypatch):
+    """Up to GROUPS_FIRST_SHARE of the rows the distinct codes answer every query; beyond it the
+    multi-index goes first (at 10M codes it answered in a quarter of the time) and the distinct
+    codes answer where it gives up. Both exactly."""
+    rng = np.random.default_rng(11)
+    codes = repeating_codes(rng, 3000, 64)
+    queries = np.concatenate([codes[:4], repeating_codes(rng, 2, 64), random_codes(rng, 3, 64)])
+    share = len(groups.distinct(HammingIndex.from_codes(codes)._words)[0][0]) / len(codes)
+    assert 0.05 < share < 0.25
+    for first, expect_mih in ((share * 1.01, False), (share * 0.99, True)):
+        monkeypatch.setattr(index_mod, "GROUPS_FIRST_SHARE", first)
+        idx = HammingIndex.from_codes(codes)
+        for k in (1, 50, 400):
+            check(idx, codes, np.arange(len(codes)), queries, k)
+        stats = idx.mih_stats
+        if expect_mih:
+            assert stats["used"] > 0 and stats.get("groups", 0) == stats["gave_up"] > 0
+            assert stats["used"] + stats["gave_up"] == 3 * len(queries)
+        else:
+            assert stats.get("groups", 0) == 3 * len(queries) and stats["used"] == stats["gave_up"] == 0
 
 
 def test_ties_go_by_the_tie_break_scores_over_every_tied_row():
