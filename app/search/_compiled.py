@@ -307,6 +307,79 @@ if AVAILABLE:
 
 
 if AVAILABLE:
+    @njit(nogil=True, cache=True, boundscheck=False)
+    def mih_top(sorted_words, order, starts, rings, ring_starts, qwords, k, budget,
+                cluster_min, allowed, use_mask, scores, ties, use_scores, out_rows, out_d, status):
+        """A batch of top-``k`` queries through the substring tables, each to its final order
+        (distance, then with ``use_scores`` minus the dot product of the row's ``scores``
+        with the query's ``ties`` row, then row), as ``HammingIndex`` orders a query's
+        candidates in Python; one call for the batch, so a thread runs its share without
+        the interpreter lock. ``qwords`` (q, words). Writes
+        ``out_rows``/``out_d`` (q, k; rows past those found are left alone) and per query in
+        ``status`` how many were written, or GAVE_UP: that query goes to the other methods.
+        The Python calls around a 0.05 ms compiled query took as long again."""
+        size = 4096
+        cand_rows, cand_d = np.empty(size, np.int32), np.empty(size, np.int32)
+        m = (starts.shape[0] - 1) // 65536
+        qkeys = np.empty(m, np.int64)
+        for q in range(qwords.shape[0]):
+            for j in range(m):  # the query's 16-bit substrings, as ``mih.MultiIndex`` cuts them
+                qkeys[j] = np.int64((qwords[q, (j * 16) // 64] >> np.uint64((j * 16) % 64)) & np.uint64(0xFFFF))
+            while True:
+                got = mih_search(sorted_words, order, starts, rings, ring_starts, qkeys, qwords[q],
+                                 k, -1, budget, cluster_min, allowed, use_mask, cand_rows, cand_d)
+                if got != FULL:
+                    break
+                size *= 4
+                cand_rows, cand_d = np.empty(size, np.int32), np.empty(size, np.int32)
+            if got < 0:
+                status[q] = got
+                continue
+            # (distance, row) as one sortable number; rows are below 2**31
+            packed = np.empty(got, np.int64)
+            for c in range(got):
+                packed[c] = (np.int64(cand_d[c]) << 32) | np.int64(cand_rows[c])
+            packed.sort()
+            taken = min(k, got)
+            if taken == 0:
+                status[q] = 0
+                continue
+            if not use_scores:
+                for c in range(taken):
+                    out_rows[q, c] = packed[c] & 0xFFFFFFFF
+                    out_d[q, c] = packed[c] >> 32
+                status[q] = taken
+                continue
+            # every row at a distance up to the last one taken competes by its score
+            last = packed[taken - 1] >> 32
+            end = taken
+            while end < got and (packed[end] >> 32) == last:
+                end += 1
+            rows = np.empty(end, np.int64)
+            for c in range(end):
+                rows[c] = packed[c] & 0xFFFFFFFF
+            keys = np.empty(end, np.float32)
+            tie_keys(scores, rows, ties[q], keys)
+            placed = 0
+            lo = 0
+            while lo < end and placed < taken:
+                d = packed[lo] >> 32
+                hi = lo
+                while hi < end and (packed[hi] >> 32) == d:
+                    hi += 1
+                # stable: equal keys keep row order
+                by_key = np.argsort(keys[lo:hi], kind="mergesort")
+                for c in range(hi - lo):
+                    if placed == taken:
+                        break
+                    out_rows[q, placed] = rows[lo + by_key[c]]
+                    out_d[q, placed] = d
+                    placed += 1
+                lo = hi
+            status[q] = taken
+
+
+if AVAILABLE:
     @njit(nogil=True, cache=True, boundscheck=False, fastmath={"reassoc", "contract"})
     def _dot8(row, q):
         """An int8 row's dot product with float32 ``q``, summed in float32 in any order (exact
@@ -582,3 +655,7 @@ def warm_up() -> None:
     mih_search(np.zeros((1, 0), np.uint64), np.zeros(0, np.int32), np.zeros(4 * 65536 + 1, np.int64),
                rings, ring_starts.astype(np.int64), np.zeros(4, np.int64), np.zeros(1, np.uint64), 1, 0, 1,
                0.0, np.zeros(1, bool), False, np.empty(8, np.int32), np.empty(8, np.int32))
+    mih_top(np.zeros((1, 0), np.uint64), np.zeros(0, np.int32), np.zeros(4 * 65536 + 1, np.int64),
+            rings, ring_starts.astype(np.int64), np.zeros((0, 1), np.uint64), 1, 1,
+            0.0, np.zeros(1, bool), False, np.zeros((1, 1), np.float32), np.zeros((0, 1), np.float32), False,
+            np.empty((0, 1), np.int32), np.empty((0, 1), np.int32), np.empty(0, np.int64))

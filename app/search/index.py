@@ -5,7 +5,9 @@ Codes of any length (a multiple of 8 bits) arrive in FAISS's binary layout, uint
 one word).  Results are exact.  Ties are broken by a continuous score when the index has
 scores, else by insertion order (stable).
 
-Three exact methods, each one compiled loop per query where Numba runs (``_compiled``; NumPy
+Three exact methods, each one compiled loop per query where Numba runs (a batch of top-k
+queries through the multi-index is one call, ``_compiled.mih_top``, which also orders each
+query's rows; ``_compiled``; NumPy
 ufunc passes elsewhere, ``_kernels`` and ``mih``, with the same answers): a linear scan
 (distances 256 rows at a time, then only blocks holding a row within a bound that falls to
 the k-th distance are walked; with no tie-break scores it stops once k rows lie at distance
@@ -309,19 +311,80 @@ class HammingIndex:
         if not self._ensure_groups(plan) or not self._groups_first():
             self._ensure_mih(plan)
 
+        threads = _DEFAULT_THREADS if threads is None else max(1, threads)
+        todo, tried = np.arange(nq), self._mih_whole(plan)
+        if tried:
+            todo = self._search_mih_whole(queries, qwords, k, plan[2], query_scores, out_d, out_i,
+                                          threads)
+
         def run(query_rows) -> None:
             for qi in query_rows:
                 tie = self._tie_query(queries, query_scores, qi)
-                rows, dist = self._query(plan, qwords[:, qi], k, tie)
+                rows, dist = self._query(plan, qwords[:, qi], k, tie, mih=not tried)
                 out_d[qi, :len(rows)], out_i[qi, :len(rows)] = dist, self._ids[rows]
 
-        threads = _DEFAULT_THREADS if threads is None else max(1, threads)
-        if threads == 1 or nq < _THREAD_MIN_QUERIES:
-            run(range(nq))
+        if threads == 1 or len(todo) < _THREAD_MIN_QUERIES:
+            run(todo)
         else:
             with ThreadPoolExecutor(threads) as pool:
-                list(pool.map(run, np.array_split(np.arange(nq), threads)))
+                list(pool.map(run, np.array_split(todo, threads)))
         return out_d, out_i
+
+    def _mih_whole(self, plan) -> bool:
+        """Whether a top-k search goes through the multi-index's batch loop
+        (``_compiled.mih_top``): compiled, tables over every row (no tail), no gathered subset,
+        and the distinct codes not measured first."""
+        return (_compiled.AVAILABLE and COMPILED_SCAN and mih.COMPILED and self.use_mih
+                and self._mih is not None and self._mih.n == len(self) and plan[1] is None
+                and len(self) >= _MIH_MIN_ROWS and not self._groups_first())
+
+    def _search_mih_whole(self, queries, qwords, k: int, mask, query_scores, out_d, out_i,
+                          threads: int) -> np.ndarray:
+        """Every query through ``_compiled.mih_top``, the batch split over ``threads``; fills
+        ``out_d``/``out_i`` for those it answered and returns the positions of the others
+        (the multi-index gave up on them: the query lies in no cluster)."""
+        assert self._mih is not None
+        index, nq = self._mih, qwords.shape[1]
+        qw = np.ascontiguousarray(qwords.T)
+        if self._scores is None:
+            scores, ties = np.zeros((1, 1), np.float32), np.zeros((nq, 1), np.float32)
+        elif self._score_dim == 0:
+            scores, ties = self._scores, np.ones((nq, 1), np.float32)
+        else:
+            scores = self._scores
+            if query_scores is not None:
+                ties = np.ascontiguousarray(np.asarray(query_scores, np.float32).reshape(nq, -1))
+            else:
+                self._tie_query(queries, None, 0)  # the same check of the score width
+                ties = np.unpackbits(np.asarray(queries, np.uint8).reshape(nq, -1), axis=1)
+                ties = ties.astype(np.float32) * 2 - 1
+        rows = np.zeros((nq, k), np.int32)
+        status = np.zeros(nq, np.int64)
+        budget, cluster_min = index.limits(k)
+        use_mask = mask is not None
+
+        def run(part: slice) -> None:
+            _compiled.mih_top(index.sorted_words, index.order, index.starts, mih._RINGS_FLAT,
+                              mih._RING_STARTS, qw[part], k, budget, cluster_min,
+                              mask if use_mask else _NO_MASK, use_mask, scores, ties[part],
+                              self._scores is not None, rows[part], out_d[part], status[part])
+
+        if threads == 1 or nq < _THREAD_MIN_QUERIES:
+            run(slice(0, nq))
+        else:
+            step = -(-nq // threads)
+            parts = [slice(start, start + step) for start in range(0, nq, step)]
+            with ThreadPoolExecutor(len(parts)) as pool:
+                list(pool.map(run, parts))
+        full = status == k
+        out_i[full] = self._ids[rows[full]]
+        for qi in np.flatnonzero((status > 0) & ~full):  # fewer than k rows passed the mask
+            got = int(status[qi])
+            out_i[qi, :got] = self._ids[rows[qi, :got]]
+        gave_up = np.flatnonzero(status == _compiled.GAVE_UP)
+        self.mih_stats["used"] += nq - len(gave_up)
+        self.mih_stats["gave_up"] += len(gave_up)
+        return gave_up
 
     def radius_search(self, query: np.ndarray, r: int, allowed=None, query_scores=None):
         """All rows within Hamming distance ``r`` of one query, nearest first.
@@ -469,7 +532,9 @@ class HammingIndex:
         order = np.argsort(rows, kind="stable")
         return rows[order].astype(np.int64), dist[order]
 
-    def _query(self, plan, qword: np.ndarray, k: int, tie):
+    def _query(self, plan, qword: np.ndarray, k: int, tie, mih: bool = True):
+        """One query's top k: the distinct codes, the multi-index (unless ``mih`` is False: it
+        gave up on this query already), or the scan, as ``search`` has prepared them."""
         words, positions, mask = plan
         if words.shape[1] == 0:
             return np.empty(0, np.int64), np.empty(0, np.int32)
@@ -477,7 +542,7 @@ class HammingIndex:
         if grouped and self._groups_first():
             rows, dist = self._group_near(qword, k)
             return self._finish(rows, dist, None, tie, k)
-        if self._mih is not None and positions is None and self.use_mih and len(self) >= _MIH_MIN_ROWS:
+        if mih and self._mih is not None and positions is None and self.use_mih and len(self) >= _MIH_MIN_ROWS:
             near = self._near(qword, k, mask)
             if near is not None:
                 return self._finish(near[0], near[1], None, tie, k)

@@ -16,7 +16,10 @@ share of all rows. The figures are in ``app/search/index.py``'s docstring.
 
 Where Numba runs, a query is one compiled loop (``_compiled.mih_search``): it measures each
 named row where it lies in the sorted copy, drops a row another table names first by
-comparing substring distances, and keeps a running top-k bound. Elsewhere the same search is
+comparing substring distances, and keeps a running top-k bound; ``HammingIndex.search`` hands
+a whole batch of top-k queries to one call (``_compiled.mih_top``) that also puts each query's
+rows in their final order, so a batch's threads run without the interpreter lock and a query
+pays one Python call. Elsewhere the same search is
 a few NumPy calls per ring (``near``'s own body): 0.72-0.87 ms a query on learned-like codes at
 1M in two runs of the bench before the loop existed, against 0.30-0.49 ms with it (three runs).
 
@@ -103,6 +106,11 @@ class MultiIndex:
         word, shift = divmod(j * SUB_BITS, 64)
         return ((words[word] >> np.uint64(shift)) & np.uint64(N_VALUES - 1)).astype(np.uint16)
 
+    def limits(self, k: int) -> tuple[int, float]:
+        """The compiled loop's give-up limits: rows it may name, and the fewest rows ring 0
+        must name for the query to lie in a cluster."""
+        return max(k, int(GIVE_UP_SHARE_COMPILED * self.n)), CLUSTER_FACTOR * self.m * self.n / N_VALUES
+
     def _query_keys(self, qword: np.ndarray) -> np.ndarray:
         """The query's m substrings as a column (each table adds its own offset)."""
         words = [int(w) for w in qword]
@@ -139,8 +147,7 @@ class MultiIndex:
         repeats: four scattered reads and writes a row)."""
         qkeys = self._query_keys(qword)
         if COMPILED:
-            budget = max(k, int(GIVE_UP_SHARE_COMPILED * self.n))
-            return self._near_compiled(qkeys, qword, k, allowed, radius, budget)
+            return self._near_compiled(qkeys, qword, k, allowed, radius)
         budget = max(k, int(GIVE_UP_SHARE * self.n))
         found_pos: list[np.ndarray] = []
         found_d: list[np.ndarray] = []
@@ -187,15 +194,16 @@ class MultiIndex:
             return none, none
         return self._unique_within(found_pos, found_d, self.bits if radius is None else radius, allowed)
 
-    def _near_compiled(self, qkeys, qword, k, allowed, radius, budget):
+    def _near_compiled(self, qkeys, qword, k, allowed, radius):
         """``near`` through one compiled loop (``_compiled.mih_search``)."""
+        budget, cluster_min = self.limits(k)
         size = getattr(self._local, "size", 4096)
         while True:
             rows, d = np.empty(size, np.int32), np.empty(size, np.int32)
             got = _compiled.mih_search(
                 self.sorted_words, self.order, self.starts, _RINGS_FLAT, _RING_STARTS,
                 qkeys[:, 0], np.ascontiguousarray(qword, np.uint64), k, -1 if radius is None else int(radius),
-                budget, CLUSTER_FACTOR * self.m * self.n / N_VALUES,
+                budget, cluster_min,
                 self._no_mask if allowed is None else allowed, allowed is not None, rows, d)
             if got != _compiled.FULL:
                 break

@@ -84,6 +84,34 @@ def test_a_mask_and_ties_broken_by_scores(monkeypatch):
     assert idx.mih_stats["used"] >= 5  # the others gave up (a cluster smaller than k) and scanned
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_batch_with_score_vectors_equals_the_scan_query_by_query(threads):
+    """A batch goes through the multi-index's batch loop where it is compiled; queries it gives
+    up on (random ones) fall to the other methods. Scores are vectors dotted with each query's
+    own (the product's indexes): rows tied in distance and equal in score keep row order."""
+    rng = np.random.default_rng(17)
+    codes = clustered_codes(rng, 3000, 64, centres=40, flips=2)
+    signs = np.unpackbits(codes, axis=1).astype(np.float32) * 2 - 1
+    scores = np.round(signs + rng.normal(size=signs.shape).astype(np.float32), 1)
+    scores[1::9] = scores[::9][:len(scores[1::9])]  # equal scores on many rows
+    ids = rng.permutation(50_000)[:3000]
+    idx = HammingIndex.from_codes(codes, ids=ids, scores=scores)
+    ref = HammingIndex.from_codes(codes, ids=ids, scores=scores)
+    ref.use_mih = False
+    queries = np.concatenate([codes[::300], random_codes(rng, 6, 64), clustered_codes(rng, 8, 64)])
+    q_scores = rng.normal(size=(len(queries), 64)).astype(np.float32)
+    mask = rng.random(3000) < 0.6
+    for allowed in (None, mask):
+        for k in (1, 30, 250):
+            got = idx.search(queries, k, allowed=allowed, query_scores=q_scores, threads=threads)
+            for qi in range(len(queries)):
+                want = ref.search(queries[qi:qi + 1], k, allowed=allowed, query_scores=q_scores[qi:qi + 1])
+                assert got[0][qi].tolist() == want[0][0].tolist()
+                assert got[1][qi].tolist() == want[1][0].tolist()
+    used, gave_up = idx.mih_stats["used"], idx.mih_stats["gave_up"]
+    assert used > 0 and gave_up > 0
+
+
 def test_radius_search_through_the_multi_index():
     rng = np.random.default_rng(9)
     codes = clustered_codes(rng, 2500, 64)
@@ -184,12 +212,12 @@ def test_the_warm_up_compiles_exactly_what_searches_then_call():
         "photos.best(sigs[5, 0].astype(np.float32), 20, photos.member_rows(np.arange(0, 300, 2)))\n"
         "photos.best(sigs[5, 0].astype(np.float32), 20)\n"
         "assert idx.mih_stats.get('groups', 0) > 0  # six codes: their distinct codes answer unfiltered searches\n"
-        "loops = (c.mih_search, c.scan_search, c.best_crop_bounds, c.crop_bounds_at, c.best_crop_dots_at,\n"
-        "         c.coarse_rows, c.group_search)\n"
+        "loops = (c.mih_search, c.mih_top, c.scan_search, c.best_crop_bounds, c.crop_bounds_at,\n"
+        "         c.best_crop_dots_at, c.coarse_rows, c.group_search)\n"
         "print(*(len(f.signatures) for f in loops))\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["1"] * 7
+    assert done.stdout.split() == ["1"] * 8
 
 
 def test_the_loops_compile_in_a_child_process():
