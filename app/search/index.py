@@ -28,7 +28,12 @@ ms per query against FAISS's faster setting: learned 1M single 0.084-0.106 again
 0.077-0.084 against 0.241-0.244 (2.9-3.1x); learned 10M single 0.245-0.254 against 4.72-4.74
 (18.6-19.3x; before: 1.71-1.93 through the distinct codes, 2.5-2.8x), batch 0.123-0.127
 against 2.27-2.30 (18x); random 1M single 0.57x and batch 0.68x of FAISS's time, 10M 0.58x
-and 0.61x; distances equal FAISS's in every case.
+and 0.61x; distances equal FAISS's in every case. With a batch in one compiled call
+(``_compiled.mih_top``), on a fresh 2-core EPYC that afternoon (FAISS 1.1-2.2 ms at 1M; four
+runs alternating with the code before, 13:40-14:09, load 0.6-1.4): learned 1M single 4.7-6.1x
+faster than FAISS (before 4.5-6.0x), batch 7.2-12.1x (before 5.2-7.6x); 10M single 19-34x,
+batch 30-45x; random 1M 0.37-0.49x single, 0.23-0.34x batch; 128-bit learned 1M 4.9x single,
+11.4x batch, random 0.72x and 0.37x (README, ``bench_mih.py``).
 
 Earlier, by ``bench/bench_mih.py --library L --big`` (2026-12-02 07:55 and, for 128 bits,
 07:54; x86_64 Intel Xeon, 2 cores shared, load 0.85-0.9; NumPy 2.4.6, Numba 0.68.1, faiss-cpu
@@ -114,8 +119,9 @@ _CHUNK_ROWS = 1 << 18
 _MIH_MIN_ROWS = 1 << 16
 _MIH_TAIL_SHARE = 0.1
 # On: bench/bench_mih.py (figures in the module docstring) found it faster than the scan on
-# learned-like codes (2.3-2.9x at 1M, 10-16x at 10M on 2026-12-03) and level with it on random codes (it gives
-# up after ring 0). ``use_mih = False`` turns it off.
+# learned-like codes (2.3-2.9x at 1M, 10-16x at 10M on 2026-12-03 in the morning; 2.0-2.1x and 6.3x on
+# another machine that afternoon) and level with it on random codes (it gives up after ring 0).
+# ``use_mih = False`` turns it off.
 MIH_BY_DEFAULT = True
 # Search the distinct codes (``groups``) where they are few (codes that repeat, as a
 # label-trained model's do), from _MIH_MIN_ROWS rows, with Numba, for unfiltered queries.
