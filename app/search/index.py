@@ -318,14 +318,14 @@ class HammingIndex:
             self._ensure_mih(plan)
 
         threads = _DEFAULT_THREADS if threads is None else max(1, threads)
+        ties = self._tie_queries(queries, query_scores)
         todo, tried = np.arange(nq), self._mih_whole(plan)
         if tried:
-            todo = self._search_mih_whole(queries, qwords, k, plan[2], query_scores, out_d, out_i,
-                                          threads)
+            todo = self._search_mih_whole(qwords, k, plan[2], ties, out_d, out_i, threads)
 
         def run(query_rows) -> None:
             for qi in query_rows:
-                tie = self._tie_query(queries, query_scores, qi)
+                tie = None if ties is None else ties[qi]
                 rows, dist = self._query(plan, qwords[:, qi], k, tie, mih=not tried)
                 out_d[qi, :len(rows)], out_i[qi, :len(rows)] = dist, self._ids[rows]
 
@@ -344,8 +344,7 @@ class HammingIndex:
                 and self._mih is not None and self._mih.n == len(self) and plan[1] is None
                 and len(self) >= _MIH_MIN_ROWS and not self._groups_first())
 
-    def _search_mih_whole(self, queries, qwords, k: int, mask, query_scores, out_d, out_i,
-                          threads: int) -> np.ndarray:
+    def _search_mih_whole(self, qwords, k: int, mask, ties, out_d, out_i, threads: int) -> np.ndarray:
         """Every query through ``_compiled.mih_top``, the batch split over ``threads``; fills
         ``out_d``/``out_i`` for those it answered and returns the positions of the others
         (the multi-index gave up on them: the query lies in no cluster)."""
@@ -354,16 +353,10 @@ class HammingIndex:
         qw = np.ascontiguousarray(qwords.T)
         if self._scores is None:
             scores, ties = np.zeros((1, 1), np.float32), np.zeros((nq, 1), np.float32)
-        elif self._score_dim == 0:
+        elif ties is None:  # one score a row: its own value is the key (a dot with 1)
             scores, ties = self._scores, np.ones((nq, 1), np.float32)
         else:
             scores = self._scores
-            if query_scores is not None:
-                ties = np.ascontiguousarray(np.asarray(query_scores, np.float32).reshape(nq, -1))
-            else:
-                self._tie_query(queries, None, 0)  # the same check of the score width
-                ties = np.unpackbits(np.asarray(queries, np.uint8).reshape(nq, -1), axis=1)
-                ties = ties.astype(np.float32) * 2 - 1
         rows = np.zeros((nq, k), np.int32)
         status = np.zeros(nq, np.int64)
         budget, cluster_min = index.limits(k)
@@ -400,8 +393,8 @@ class HammingIndex:
         qwords = kern.to_words(query, self.n_bytes)
         plan = self._plan(allowed, 1)
         words, positions, mask = plan
-        tie = self._tie_query(query, None if query_scores is None
-                              else np.atleast_2d(query_scores), 0)
+        ties = self._tie_queries(query, query_scores)
+        tie = None if ties is None else ties[0]
         if self._ensure_groups(plan):
             rows, dist = self._group_near(qwords[:, 0], 0, radius=min(r, self.bits))
             rows, dist = self._finish(rows, dist, None, tie, len(rows))
@@ -617,13 +610,14 @@ class HammingIndex:
         s = self._scores[rows]
         return -(s[:, 0] if self._score_dim == 0 else np.einsum("ij,j->i", s, tie))
 
-    def _tie_query(self, queries, query_scores, qi: int):
-        """The vector a row's scores are dotted with to break ties for query ``qi``."""
+    def _tie_queries(self, queries, query_scores):
+        """Per query, the vector a row's scores are dotted with to break ties (float32 (q, d),
+        C order); None where rows have no score vectors."""
         if self._score_dim in (None, 0):
             return None
         if query_scores is not None:
-            return np.asarray(query_scores, dtype=np.float32)[qi]
-        bits = np.unpackbits(np.atleast_2d(np.asarray(queries, np.uint8))[qi])
-        if len(bits) != self._score_dim:
+            return np.ascontiguousarray(np.atleast_2d(np.asarray(query_scores, dtype=np.float32)))
+        bits = np.unpackbits(np.atleast_2d(np.asarray(queries, np.uint8)), axis=1)
+        if bits.shape[1] != self._score_dim:
             raise ValueError("pass query_scores: score width differs from the code length")
         return bits.astype(np.float32) * 2 - 1
