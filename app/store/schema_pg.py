@@ -17,6 +17,7 @@ Where SQLite has something PostgreSQL lacks, this says it another way:
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import islice
 
 from app.store.migrations import LABEL_VERSION_COLUMNS, MODALITY_VERSIONS
 
@@ -250,13 +251,8 @@ def m017_character_pairs(conn) -> None:
     conn.execute("DROP INDEX idx_keyword_documents")
     conn.execute("TRUNCATE keyword_index_documents")  # (deleted rows would stay beside the new ones until a vacuum)
     with conn.streamed(f"SELECT rowid, {', '.join(FIELDS)} FROM keyword_index", page=2000) as rows:
-        page: list[tuple[int, str]] = []
-        for row in rows:
-            page.append((row[0], ts_document(dict(zip(FIELDS, row[1:])))))
-            if len(page) == 2000:
-                conn.executemany("INSERT INTO keyword_index_documents (rowid, document) VALUES (?, CAST(? AS tsvector))", page)
-                page = []
-        if page:
+        documents = ((row[0], ts_document(dict(zip(FIELDS, row[1:])))) for row in rows)
+        while page := list(islice(documents, 2000)):
             conn.executemany("INSERT INTO keyword_index_documents (rowid, document) VALUES (?, CAST(? AS tsvector))", page)
     conn.execute("CREATE INDEX idx_keyword_documents ON keyword_index_documents USING GIN (document)")
     conn.execute("ANALYZE keyword_index_documents")
