@@ -324,3 +324,19 @@ def test_equal_scores_at_the_cut_keep_row_order(k):
     d_ref = (np.unpackbits(codes, axis=1) != np.unpackbits(q)).sum(axis=1)
     order = np.lexsort((np.arange(300), -np.einsum("ij,j->i", scores, qs[0]), d_ref))[:k]
     assert dist[0].tolist() == d_ref[order].tolist() and got[0].tolist() == order.tolist()
+
+
+def test_score_vectors_of_another_width_than_the_code_need_the_queries_scores():
+    """Without query scores the tie-break dots a row's scores with the query's own +/-1 bits:
+    scores of another width are refused with a message saying what to pass, for one query, a
+    batch and a radius search; with the queries' scores the same search runs."""
+    rng = np.random.default_rng(23)
+    codes = random_codes(rng, 500, 64)
+    idx = HammingIndex.from_codes(codes, scores=rng.normal(size=(500, 10)).astype(np.float32))
+    for queries in (codes[:1], codes[:12]):
+        with pytest.raises(ValueError, match="pass query_scores"):
+            idx.search(queries, 5)
+    with pytest.raises(ValueError, match="pass query_scores"):
+        idx.radius_search(codes[0], 3)
+    dist, ids = idx.search(codes[:12], 5, query_scores=rng.normal(size=(12, 10)).astype(np.float32))
+    assert (dist[:, 0] == 0).all() and (ids[:, 0] == np.arange(12)).all()
