@@ -61,6 +61,8 @@ class Variant:
     keep: float = 1.0        # share of the training photos trained on (the product holds 10 % out for evaluate)
     loss: str = "bce"        # "bce", or "asl": asymmetric loss (Ridnik et al. 2021; easy negatives weigh less)
     mosaic: float = 0.0      # share of batches made of 2x2 mosaics of four photos at half size (labels: their union)
+    erase: float = 0.0       # share of photos with one random rectangle (2-20 % of the area) blanked (random erasing)
+    dropout: float = 0.0     # dropout on the pooled features before the classifier
 
 
 VARIANTS = {
@@ -140,6 +142,15 @@ VARIANTS = {
     "s2d192ema-amp-mosaic": Variant(size=192, unshuffle=4, ema=0.99, amp=True, mosaic=0.5),
     "s2d192ema-amp-mosaic.25": Variant(size=192, unshuffle=4, ema=0.99, amp=True, mosaic=0.25),
     "s2d192ema-amp-r34": Variant(size=192, unshuffle=4, ema=0.99, amp=True, arch="resnet34"),
+    "s2d192ema-amp-erase": Variant(size=192, unshuffle=4, ema=0.99, amp=True, erase=0.5),
+    "s2d192ema-amp-r10": Variant(size=192, unshuffle=4, ema=0.99, amp=True, arch="resnet10"),
+    "s2d192ema-amp-drop": Variant(size=192, unshuffle=4, ema=0.99, amp=True, dropout=0.3),
+    "s2d192ema-amp-aug+": Variant(size=192, unshuffle=4, ema=0.99, amp=True, rot=20.0, zoom=0.7),
+    "s2d192ema-amp-wd5e-2": Variant(size=192, unshuffle=4, ema=0.99, amp=True, wd=5e-2),
+    "s2d256ema-amp-r10": Variant(size=256, unshuffle=4, ema=0.99, amp=True, arch="resnet10"),
+    "s2d320ema-amp-r10": Variant(size=320, unshuffle=4, ema=0.99, amp=True, arch="resnet10"),
+    "s2d192ema-amp-r10-e60": Variant(size=192, unshuffle=4, ema=0.99, amp=True, arch="resnet10", epochs=60),
+    "s2d192ema-amp-r10-x2": Variant(size=192, unshuffle=4, ema=0.99, amp=True, arch="resnet10", ensemble=2),
 }
 
 
@@ -191,7 +202,14 @@ def arrays(root: Path, info: dict, size: int, seed: int):
 def build_net(v: Variant, n_labels: int) -> nn.Module:
     import torchvision
 
-    net = getattr(torchvision.models, v.arch)(weights=None, num_classes=n_labels)
+    if v.arch == "resnet10":  # one basic block per stage: half the depth of a ResNet-18
+        from torchvision.models.resnet import BasicBlock, ResNet
+
+        net = ResNet(BasicBlock, [1, 1, 1, 1], num_classes=n_labels)
+    else:
+        net = getattr(torchvision.models, v.arch)(weights=None, num_classes=n_labels)
+    if v.dropout:
+        net.fc = nn.Sequential(nn.Dropout(v.dropout), net.fc)
     if not v.stem_pool:
         net.maxpool = nn.Identity()
     if v.unshuffle:
@@ -312,6 +330,8 @@ def _fit(v: Variant, x: np.ndarray, y: np.ndarray, mask: np.ndarray, seed: int, 
             mb = ms[rows]
             if v.smooth:
                 yb = yb * (1 - v.smooth) + v.smooth / 2
+            if v.erase:
+                xb = random_erase(xb, v.erase, g)
             if v.mosaic and float(torch.rand(1, generator=g)) < v.mosaic:
                 xb, yb = mosaic(xb, yb, g)
             if v.mixup:
@@ -354,6 +374,23 @@ def mosaic(x: torch.Tensor, y: torch.Tensor, g: torch.Generator) -> tuple[torch.
     out = torch.cat([top, bottom], dim=2)
     labels = torch.stack([y[p.to(y.device)] for p in picks]).amax(0)
     return out, labels
+
+
+def random_erase(x: torch.Tensor, share: float, g: torch.Generator) -> torch.Tensor:
+    """``share`` of the photos get one rectangle (2-20 % of the area, aspect 1/3-3) set to 0, the
+    normalised mean colour (Zhong et al. 2020's random erasing)."""
+    n, _, h, w = x.shape
+    x = x.clone()
+    for i in range(n):
+        if float(torch.rand(1, generator=g)) >= share:
+            continue
+        area = (0.02 + 0.18 * float(torch.rand(1, generator=g))) * h * w
+        aspect = math.exp((float(torch.rand(1, generator=g)) * 2 - 1) * math.log(3))
+        eh, ew = min(h, round(math.sqrt(area * aspect))), min(w, round(math.sqrt(area / aspect)))
+        top = int(torch.randint(0, h - eh + 1, (1,), generator=g))
+        left = int(torch.randint(0, w - ew + 1, (1,), generator=g))
+        x[i, :, top:top + eh, left:left + ew] = 0
+    return x
 
 
 def asymmetric_loss(logits: torch.Tensor, y: torch.Tensor, gamma_neg: float = 4.0, gamma_pos: float = 0.0,
