@@ -22,7 +22,7 @@ def need(value: T | None, what: str) -> T:
 SUPPORTED_BITS = (16, 32, 64, 128)
 MODES = ("ssah", "dcmh")
 IMAGE_INPUTS = ("features", "pixels")
-BACKBONES = ("resnet18", "resnet50")
+BACKBONES = ("resnet10", "resnet18", "resnet50")  # app.ml.backbone.build_backbone
 PRECISIONS = ("auto", "float32", "bfloat16")  # the CNN's first pass (app.ml.warmup.first_pass_dtype)
 STEMS = ("resnet", "unshuffle4")  # the CNN's first layer (app.ml.backbone.build_backbone)
 VAL_PROTOCOLS = ("crossmodal", "unified", "both")

@@ -130,3 +130,34 @@ def test_pretrained_weights_go_with_the_resnet_stem_and_the_cpu_default_is_the_d
     assert NetConfig().stem == "resnet"  # a card written before the option reads as before
     assert (default_stem("cpu"), default_image_size("cpu", stem=default_stem("cpu"))) == ("unshuffle4", 192)
     assert (default_stem("cpu", pretrained=True), default_image_size("cpu", pretrained=True)) == ("resnet", 128)
+
+
+def test_a_resnet10_is_a_resnet18_with_one_block_per_stage_and_the_same_pooled_features():
+    from torchvision.models.resnet import BasicBlock
+
+    from app.ml.backbone import build_backbone
+
+    torch.manual_seed(0)
+    short, deep = build_backbone("resnet10", "unshuffle4").eval(), build_backbone("resnet18", "unshuffle4").eval()
+    blocks = lambda net: sum(isinstance(m, BasicBlock) for m in net.modules())  # noqa: E731
+    assert (blocks(short), blocks(deep)) == (4, 8)
+    size = lambda net: sum(p.numel() for p in net.parameters())  # noqa: E731
+    assert size(short) < 0.5 * size(deep)
+    with torch.no_grad():
+        assert short(torch.randn(2, 3, 256, 256)).shape == (2, 512)
+    assert NetConfig(backbone="resnet10").backbone == "resnet10"
+    with pytest.raises(ValueError, match="backbone must be one of"):
+        NetConfig(backbone="resnet11")
+
+
+def test_on_a_cpu_a_cnn_from_scratch_is_a_resnet10_at_256_px_and_a_weights_file_or_a_gpu_keeps_resnet18():
+    from app.ml.prepare import default_backbone, default_image_size, default_stem
+
+    stem = default_stem("cpu")
+    assert (default_backbone("cpu"), default_image_size("cpu", stem=stem, backbone=default_backbone("cpu"))) \
+        == ("resnet10", 256)
+    assert default_backbone("cpu", pretrained=True) == "resnet18"
+    assert default_image_size("cpu", pretrained=True, backbone="resnet18") == 128
+    assert (default_backbone("cuda"), default_image_size("cuda", stem=default_stem("cuda"))) == ("resnet18", 224)
+    # a ResNet-18 asked for by name on a CPU keeps the size it was measured at
+    assert default_image_size("cpu", stem=stem, backbone="resnet18") == 192
