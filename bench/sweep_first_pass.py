@@ -142,6 +142,13 @@ VARIANTS = {
     "s2d192ema-amp-mosaic": Variant(size=192, unshuffle=4, ema=0.99, amp=True, mosaic=0.5),
     "s2d192ema-amp-mosaic.25": Variant(size=192, unshuffle=4, ema=0.99, amp=True, mosaic=0.25),
     "s2d192ema-amp-r34": Variant(size=192, unshuffle=4, ema=0.99, amp=True, arch="resnet34"),
+    # 2026-12-03 afternoon, this 2-core AMD EPYC, 2 threads, one run at a time; garment+motif+colour /
+    # motif P@10, seed 0 (s2d192ema-amp .814/.671, 111 s): random erasing (half the photos) .811/.671,
+    # dropout .3 .803/.647, rotation 20 and zoom .7 .794/.641, weight decay 5e-2 .806/.653: all dropped.
+    # ResNet-10 (seeds 0/1/2; the ResNet-18 .814/.671, .834/.741, .791/.612 in 111/113/120 s): at 192 px
+    # .814/.671, .826/.741, .823/.676 in 65-72 s; at 256 px .826/.694, .843/.776, .817/.665 in 101-109 s
+    # (the product's default on a CPU since); at 320 px .786/.635, .849/.782, .831/.694 in 165-190 s;
+    # 192 px and 60 epochs .823/.682, .834/.747, .800/.624
     "s2d192ema-amp-erase": Variant(size=192, unshuffle=4, ema=0.99, amp=True, erase=0.5),
     "s2d192ema-amp-r10": Variant(size=192, unshuffle=4, ema=0.99, amp=True, arch="resnet10"),
     "s2d192ema-amp-drop": Variant(size=192, unshuffle=4, ema=0.99, amp=True, dropout=0.3),
