@@ -147,7 +147,7 @@ VARIANTS = {
     # dropout .3 .803/.647, rotation 20 and zoom .7 .794/.641, weight decay 5e-2 .806/.653: all dropped.
     # ResNet-10 (seeds 0/1/2; the ResNet-18 .814/.671, .834/.741, .791/.612 in 111/113/120 s): at 192 px
     # .814/.671, .826/.741, .823/.676 in 65-72 s; at 256 px .826/.694, .843/.776, .817/.665 in 101-109 s
-    # (the product's default on a CPU since); at 320 px .786/.635, .849/.782, .831/.694 in 165-190 s;
+    # (tried as the product's default: see app/ml/backbone.py); at 320 px .786/.635, .849/.782, .831/.694 in 165-190 s;
     # 192 px and 60 epochs .823/.682, .834/.747, .800/.624
     "s2d192ema-amp-erase": Variant(size=192, unshuffle=4, ema=0.99, amp=True, erase=0.5),
     "s2d192ema-amp-r10": Variant(size=192, unshuffle=4, ema=0.99, amp=True, arch="resnet10"),

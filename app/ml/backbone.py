@@ -36,6 +36,25 @@ def build_backbone(name: str, stem: str = "resnet") -> nn.Module:
     names .594 → .565, photo → same class .546 → .597, and training took 1381 s instead of 775 s
     (on a machine shared with a test run). It has no pretrained weights: a weights file goes
     with the ResNet stem.
+
+    "resnet10" (``--backbone resnet10``) is a ResNet-18 with one basic block per stage, about 60 %
+    of its cost; measured, and not the default:
+    Demo backlog, first pass alone (``bench/sweep_first_pass.py --seeds 0 1 2 --variants
+    s2d192ema-amp,s2d192ema-amp-r10,s2d256ema-amp-r10,s2d320ema-amp-r10``, this 2-core AMD EPYC, 2
+    threads, one run at a time, 2026-12-03), typed garment+motif+colour / motif P@10, seeds 0 / 1 / 2:
+    - ResNet-18 at 192 px: .814/.671, .834/.741, .791/.612; 111, 113, 120 s
+    - ResNet-10 at 192 px: .814/.671, .826/.741, .823/.676; 72, 69, 65 s
+    - ResNet-10 at 256 px: .826/.694, .843/.776, .817/.665; 109, 101, 104 s
+    - ResNet-10 at 320 px: .786/.635, .849/.782, .831/.694; 190, 165, 188 s
+    The whole product with a ResNet-10 at 256 px (``wenyang bench backlog --seeds 0 1 2 --models
+    default --no-baseline``, 16:10-16:48, alone; medians [seeds]) against the ResNet-18 at 192 px of
+    the 3-seed run of 2026-12-03 03:08 (b941982): garment+motif+colour .826 [.81 .83 .83] against
+    .810, motif .676 against .668, phrases .644 against .638, but garment category .900 [.90 .86 .95]
+    against .945 and photo → same garment P@10 .795 against .845, below the .8 it must reach;
+    re-photographed copy at rank 1 .975 against .985. Seed 0 alone against the ResNet-18's run at
+    14:46 (8a231c4): .81 against .826, motif .67 against .688, garment .90 against .945. Typed search gained within seed noise while
+    garment shape lost, so the ResNet-18 stays the default; the shorter network is an option for a
+    faster first pass (about 60 % of the time at 192 px).
     """
     import torchvision  # heavy; only the pixel branch needs it
 
@@ -45,8 +64,7 @@ def build_backbone(name: str, stem: str = "resnet") -> nn.Module:
         raise ValueError(f"Unknown stem {stem!r}; choose one of {STEMS}.")
     if name == "resnet10":
         # torchvision's ResNet with one basic block per stage, where ResNet-18 has two: the same
-        # widths and the same pooled features at about 60 % of the cost (see ``app.ml.prepare.
-        # default_backbone`` for what it buys on a CPU)
+        # widths and pooled features at about 60 % of the cost (not the default: see above)
         from torchvision.models.resnet import BasicBlock, ResNet
 
         net = ResNet(BasicBlock, [1, 1, 1, 1])

@@ -39,40 +39,16 @@ def default_stem(device: torch.device | str | None = None, pretrained: bool = Fa
     return "unshuffle4" if device.type != "cuda" and not pretrained else "resnet"
 
 
-def default_backbone(device: torch.device | str | None = None, pretrained: bool = False) -> str:
-    """The CNN: on a CPU, a network trained from scratch is a ResNet-10 (one block per stage),
-    which reaches what a ResNet-18 reaches on a few hundred photos in about 60 % of the time,
-    and spends what that saves on larger photos (``default_image_size``). A weights file is
-    almost always a ResNet-18's, and a GPU has the compute for the deeper one, so both keep it.
-
-    Demo backlog, first pass alone (``bench/sweep_first_pass.py --seeds 0 1 2 --variants
-    s2d192ema-amp,s2d192ema-amp-r10,s2d256ema-amp-r10,s2d320ema-amp-r10``, this 2-core AMD
-    EPYC, 2 threads, one run at a time, 2026-12-03), typed garment+motif+colour / motif P@10 per
-    seed 0 / 1 / 2, and seconds:
-    - ResNet-18 at 192 px: .814/.671, .834/.741, .791/.612; 111, 113, 120 s
-    - ResNet-10 at 192 px: .814/.671, .826/.741, .823/.676; 72, 69, 65 s
-    - ResNet-10 at 256 px: .826/.694, .843/.776, .817/.665; 109, 101, 104 s
-    - ResNet-10 at 320 px: .786/.635, .849/.782, .831/.694; 190, 165, 188 s
-    At 256 px the ResNet-10 is ahead of the ResNet-18 at 192 on every seed (+.012, +.009, +.026;
-    motif +.023, +.035, +.053) in the same time; 320 px costs 1.7 times as much for no steady gain."""
-    device = resolve_device("auto") if device is None else torch.device(device)
-    return "resnet10" if device.type != "cuda" and not pretrained else "resnet18"
-
-
 def default_image_size(device: torch.device | str | None = None, pretrained: bool = False,
-                       stem: str = "resnet", backbone: str = "resnet18") -> int:
+                       stem: str = "resnet") -> int:
     """Photo side length to train at: 224 px on a GPU. On a CPU 96 px for a CNN trained from
     scratch and 128 px for a pretrained one, which was trained on larger photos. At 64 px the
     demo's motifs are a few pixels wide: typed motif names over untagged photos reached P@10
     .48 there, .71 at 96 px (40 first-pass epochs; issue 13). The space-to-depth stem takes
-    twice the side at the same cost (192 px on a CPU); a ResNet-10 behind it, which costs
-    about 60 % of a ResNet-18, takes 256 px in about the ResNet-18's time at 192
-    (``default_backbone`` has the figures)."""
+    twice the side at the same cost (192 px on a CPU)."""
     device = resolve_device("auto") if device is None else torch.device(device)
     size = 224 if device.type == "cuda" else 128 if pretrained else 96
-    if stem != "unshuffle4":
-        return size
-    return 256 if backbone == "resnet10" and device.type != "cuda" else size * 2
+    return size * 2 if stem == "unshuffle4" else size
 
 
 def limit_threads(n: int) -> None:

@@ -34,8 +34,8 @@ class TrainOptions:
     bits: int = 32
     mode: str = "ssah"
     epochs: int = 60
-    image_size: int | None = None      # None: app.ml.prepare.default_image_size (on a CPU 256 px from scratch)
-    backbone: str | None = None        # the CNN; None: app.ml.prepare.default_backbone
+    image_size: int | None = None      # None: 224 px on a GPU; on a CPU 192 px (128 px pretrained)
+    backbone: str = "resnet18"
     backbone_weights: str | None = None  # a local weights file the curator names
     stem: str | None = None            # the CNN's first layer; None: app.ml.prepare.default_stem
     vocab_size: int = 1000
@@ -96,7 +96,7 @@ def _train(lib: Library, options: TrainOptions, emit, cancel, encode: bool,
            record: Recorder | None) -> TrainOutcome:
     from app.ml.config import NetConfig, TrainConfig
     from app.ml.export import export_model
-    from app.ml.prepare import default_backbone, default_image_size, default_stem, resolve_device
+    from app.ml.prepare import default_image_size, default_stem, resolve_device
     from app.ml.train import train
 
     lib.require_writable("train a model")
@@ -110,12 +110,11 @@ def _train(lib: Library, options: TrainOptions, emit, cancel, encode: bool,
     device = resolve_device(options.device)
     pretrained = bool(options.backbone_weights)
     stem = options.stem or default_stem(device, pretrained)
-    backbone = options.backbone or default_backbone(device, pretrained)
-    prep = Preprocessing(size=options.image_size or default_image_size(device, pretrained, stem, backbone))
+    prep = Preprocessing(size=options.image_size or default_image_size(device, pretrained, stem))
     loader = PhotoLoader(arrays.image_sources(lib, prep), prep)
     data = _training_data(arrays, vectors, loader)
     model_id = _new_model_id(options)
-    net = NetConfig(**{"bits": options.bits, "backbone": backbone,
+    net = NetConfig(**{"bits": options.bits, "backbone": options.backbone,
                        "backbone_weights": options.backbone_weights, "stem": stem, **options.net_overrides})
     config = TrainConfig(**{"net": net,
                             "mode": options.mode, "epochs": options.epochs, "seed": options.seed,

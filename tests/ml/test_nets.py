@@ -149,15 +149,3 @@ def test_a_resnet10_is_a_resnet18_with_one_block_per_stage_and_the_same_pooled_f
     with pytest.raises(ValueError, match="backbone must be one of"):
         NetConfig(backbone="resnet11")
 
-
-def test_on_a_cpu_a_cnn_from_scratch_is_a_resnet10_at_256_px_and_a_weights_file_or_a_gpu_keeps_resnet18():
-    from app.ml.prepare import default_backbone, default_image_size, default_stem
-
-    stem = default_stem("cpu")
-    assert (default_backbone("cpu"), default_image_size("cpu", stem=stem, backbone=default_backbone("cpu"))) \
-        == ("resnet10", 256)
-    assert default_backbone("cpu", pretrained=True) == "resnet18"
-    assert default_image_size("cpu", pretrained=True, backbone="resnet18") == 128
-    assert (default_backbone("cuda"), default_image_size("cuda", stem=default_stem("cuda"))) == ("resnet18", 224)
-    # a ResNet-18 asked for by name on a CPU keeps the size it was measured at
-    assert default_image_size("cpu", stem=stem, backbone="resnet18") == 192
