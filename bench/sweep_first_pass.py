@@ -224,9 +224,9 @@ def phrase_scores(probs: np.ndarray, truth: np.ndarray, seed: int, y_train: np.n
     .701; Platt .654 / .650 / .704; mean of logits .644 / .640 / .709; Platt and the floor .653 /
     .651 / .696; the floor alone .649 / .657 / .705. The whole product scored .634 / .637 / .679
     on the same phrases (``wenyang bench backlog``, 2026-12-03 03:08): what the library stores
-    and its calibration cost up to .014 of that, the rest of the gap goes with training on 81 %
-    of the catalogue (the product holds items out for evaluation and validation). No change
-    that is worth its cost on every seed."""
+    and its calibration cost up to .014 of that; the rest is not explained by these runs (the
+    product also trains on 81 % of the catalogue, holding items out for evaluation and
+    validation). No view beats the plain mean on every seed."""
     from app.services.backlog_queries import draw_phrases
     from app.services.backlog_scoring import precision_at_k, relevance_matrix
 
