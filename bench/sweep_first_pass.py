@@ -149,6 +149,11 @@ VARIANTS = {
     # .814/.671, .826/.741, .823/.676 in 65-72 s; at 256 px .826/.694, .843/.776, .817/.665 in 101-109 s
     # (tried as the product's default: see app/ml/backbone.py); at 320 px .786/.635, .849/.782, .831/.694 in 165-190 s;
     # 192 px and 60 epochs .823/.682, .834/.747, .800/.624
+    # --blend s2d192ema-amp,s2d256ema-amp-r10 (the two networks' probabilities averaged; 2026-12-03
+    # 17:13-17:27, alone; cmc / motif, phrases): .837/.712 .670, .849/.771 .662, .800/.629 .711 against
+    # the ResNet-18 alone .814/.671 .654, .834/.741 .663, .791/.612 .710 (+.023/+.041, +.015/+.030,
+    # +.009/+.017), garment category .936/.909/.936 against .927/.909/.936; twice the first pass's time.
+    # Not yet tried in the whole product (two CNNs in the image network).
     "s2d192ema-amp-erase": Variant(size=192, unshuffle=4, ema=0.99, amp=True, erase=0.5),
     "s2d192ema-amp-r10": Variant(size=192, unshuffle=4, ema=0.99, amp=True, arch="resnet10"),
     "s2d192ema-amp-drop": Variant(size=192, unshuffle=4, ema=0.99, amp=True, dropout=0.3),
@@ -554,6 +559,13 @@ def score(probs, truth, label_ids, facet_of) -> dict[str, float]:
     return out
 
 
+def report(seed: int, label: str, s: dict) -> None:
+    print(f"seed {seed} {label:16} cmc {s['cmc']:.3f} cat {s['category']:.3f} motif {s['motif']:.3f} "
+          f"colour {s['colour']:.3f} tech {s['technique']:.3f} mat {s['material']:.3f} "
+          f"era {s['era']:.3f} region {s['region']:.3f}  {s['wall_s']:.1f}s"
+          + (f"  phrases {s['phrases']:.3f}" if "phrases" in s else ""), flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
@@ -564,6 +576,9 @@ def main() -> None:
     ap.add_argument("--phrases", type=int, default=0,
                     help="also score this many phrases of 2-4 labels, with the probabilities as they are "
                          "and matched to the training labels' shares (printed as <variant>/phrases...)")
+    ap.add_argument("--blend", default="",
+                    help="two variants of --variants, comma-separated: also score the mean of their backlog "
+                         "probabilities (networks of different depth or resolution averaged), as <a>+<b>")
     ap.add_argument("--scorings", action="store_true",
                     help="also score the backlog other ways with each trained network (TTA, kNN over "
                          "the training photos' features, blends); printed as <variant>/<scoring>")
@@ -575,6 +590,7 @@ def main() -> None:
     for seed in args.seeds:
         root, info = build_set(Path(args.root), seed)
         cache = {}
+        kept: dict[str, tuple[np.ndarray, float]] = {}  # variant -> (backlog probabilities, seconds), for --blend
         for name in names:
             v = VARIANTS[name]
             load = v.source or v.size
@@ -586,6 +602,7 @@ def main() -> None:
             probs = [predict(net, resized(xb, size), device) for size in (v.eval_sizes or (load,))]
             s = score(np.mean(probs, axis=0), truth, lids, facet_of)
             s["wall_s"] = time.perf_counter() - t
+            kept[name] = (np.mean(probs, axis=0), s["wall_s"])
             if args.phrases:
                 s.update(phrase_scores(np.mean(probs, axis=0), truth, seed, y, args.phrases))
                 print(f"seed {seed} {name:16} " + " ".join(f"{k} {v:.3f}" for k, v in s.items() if k.startswith("phrases")),
@@ -596,9 +613,17 @@ def main() -> None:
                     scored[f"{name}/{how}"] = {**score(p, truth, lids, facet_of), "wall_s": s["wall_s"]}
             for label, s in scored.items():
                 results.setdefault(label, {})[seed] = s
-                print(f"seed {seed} {label:16} cmc {s['cmc']:.3f} cat {s['category']:.3f} motif {s['motif']:.3f} "
-                      f"colour {s['colour']:.3f} tech {s['technique']:.3f} mat {s['material']:.3f} "
-                      f"era {s['era']:.3f} region {s['region']:.3f}  {s['wall_s']:.1f}s", flush=True)
+                report(seed, label, s)
+        if args.blend:
+            a, b = args.blend.split(",")
+            label = f"{a}+{b}"
+            x, y, xb, truth, lids, facet_of = next(iter(cache.values()))
+            s = score((kept[a][0] + kept[b][0]) / 2, truth, lids, facet_of)
+            s["wall_s"] = kept[a][1] + kept[b][1]
+            if args.phrases:
+                s.update(phrase_scores((kept[a][0] + kept[b][0]) / 2, truth, seed, y, args.phrases))
+            results.setdefault(label, {})[seed] = s
+            report(seed, label, s)
     print("\nmedians over seeds", args.seeds)
     keys = ("cmc", "category", "motif", "colour", "technique", "material", "era", "region")
     print(f"{'variant':16} " + " ".join(f"{k[:6]:>6}" for k in keys))
