@@ -47,14 +47,14 @@ def build_backbone(name: str, stem: str = "resnet") -> nn.Module:
     - ResNet-10 at 256 px: .826/.694, .843/.776, .817/.665; 109, 101, 104 s
     - ResNet-10 at 320 px: .786/.635, .849/.782, .831/.694; 190, 165, 188 s
     The whole product with a ResNet-10 at 256 px (``wenyang bench backlog --seeds 0 1 2 --models
-    default --no-baseline``, 16:10-16:48, alone; medians [seeds]) against the ResNet-18 at 192 px of
+    default --no-baseline``, 16:10-16:26, alone; medians [seeds]) against the ResNet-18 at 192 px of
     the 3-seed run of 2026-12-03 03:08 (b941982): garment+motif+colour .826 [.81 .83 .83] against
     .810, motif .676 against .668, phrases .644 against .638, but garment category .900 [.90 .86 .95]
     against .945 and photo → same garment P@10 .795 against .845, below the .8 it must reach;
     re-photographed copy at rank 1 .975 against .985. Seed 0 alone against the ResNet-18's run at
-    14:46 (8a231c4): .81 against .826, motif .67 against .688, garment .90 against .945. Typed search gained within seed noise while
-    garment shape lost, so the ResNet-18 stays the default; the shorter network is an option for a
-    faster first pass (about 60 % of the time at 192 px).
+    14:46 (8a231c4): .81 against .826, motif .67 against .688, garment .90 against .945. Typed
+    search gained within seed noise while garment shape lost, so the ResNet-18 stays the default;
+    the shorter network is an option for a faster first pass (about 60 % of the time at 192 px).
     """
     import torchvision  # heavy; only the pixel branch needs it
 
