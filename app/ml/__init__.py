@@ -6,5 +6,5 @@ Public entry points (import the submodules; nothing heavy is imported here):
   app.ml.data     TrainingData                       labels, texts, image features or loader, masks
   app.ml.train    train(data, config, progress, cancel, checkpoint_dir, resume) -> TrainResult
   app.ml.export   export_model(result, folder, ...) -> card dict (ONNX files + card.json)
-  app.ml.prepare  resolve_device, default_image_size
+  app.ml.prepare  resolve_device, default_image_size, default_stem, default_twin
 """

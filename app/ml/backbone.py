@@ -10,6 +10,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from app.core.errors import ModelMismatchError
 from app.ml.config import STEMS
@@ -75,6 +76,63 @@ def build_backbone(name: str, stem: str = "resnet") -> nn.Module:
         net.conv1 = nn.Sequential(nn.PixelUnshuffle(UNSHUFFLE),
                                   nn.Conv2d(3 * UNSHUFFLE ** 2, 64, 3, padding=1, bias=False))
     return net
+
+
+class Rescale(nn.Module):
+    """Photos resized by a fixed factor (bilinear), inside the network so that the ONNX graph
+    does it too. Without antialiasing: ONNX's exporter has no antialiased resize, and the CNN
+    behind it trains on what this gives, in the first pass as at search time."""
+
+    def __init__(self, scale: float):
+        super().__init__()
+        self.scale = float(scale)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.scale == 1.0:
+            return x
+        return F.interpolate(x, scale_factor=self.scale, mode="bilinear", align_corners=False,
+                             recompute_scale_factor=False)
+
+
+class TwinBackbone(nn.Module):
+    """Two CNNs side by side: pixels → their pooled features concatenated, the first's first.
+
+    The first sees the photo resized by ``first_scale``, the second sees it as given: two
+    networks that differ (in depth and in resolution) err on different photos, so their label
+    probabilities averaged rank better than either (``app.ml.nets.ImageNet.pooled_probs``).
+    Each trains in its own first pass (``branches``).
+
+    The CPU default (``app.ml.prepare.default_twin``): a ResNet-18 at 192 px beside a ResNet-10 at
+    256 px, both with the space-to-depth stem. Demo backlog, this 2-core AMD EPYC, 2 threads, alone,
+    2026-12-03. First pass alone (``bench/sweep_first_pass.py --seeds 0 1 2 --phrases 40 --variants
+    s2d192ema-amp,s2d256ema-amp-r10 --blend s2d192ema-amp,s2d256ema-amp-r10``), typed
+    garment+motif+colour / motif P@10, seeds 0 / 1 / 2: the pair .837/.712, .849/.771, .800/.629
+    against the ResNet-18 alone .814/.671, .834/.741, .791/.612. The whole product (``wenyang bench
+    backlog --seeds 0 1 2 --models default --no-baseline``, 18:19-18:40; medians [seeds]) against the
+    ResNet-18 alone (the 3-seed run of 03:08 at b941982): garment+motif+colour .814 [.826 .811 .814]
+    against .810 [.816 .809 .810], motif .694 [.69 .71 .65] against .668 [.668 .703 .644], phrases
+    .667 against .638, photo → same garment P@10 .875 against .845, garment category .936 against
+    .945, re-photographed copy at rank 1 .985 against .985; training 216-264 s against 146 s (that
+    run had 1 thread beside another)."""
+
+    def __init__(self, first: nn.Module, second: nn.Module, first_scale: float, dims: tuple[int, int]):
+        super().__init__()
+        self.first = nn.Sequential(Rescale(first_scale), first)
+        self.second = second
+        self.dims = dims
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.first(x), self.second(x)], dim=1)
+
+    def branches(self) -> list[tuple[nn.Module, int]]:
+        """(pixels → pooled features, width) of each CNN, in the order of the features."""
+        return [(self.first, self.dims[0]), (self.second, self.dims[1])]
+
+
+def build_twin(first: str, second: str, stem: str, first_scale: float) -> TwinBackbone:
+    """``first`` at ``first_scale`` of the photo beside ``second`` at its full size, both with ``stem``."""
+    return TwinBackbone(build_backbone(first, stem), build_backbone(second, stem), first_scale,
+                        (POOLED_DIM[first], POOLED_DIM[second]))
 
 
 def _unwrap_state_dict(obj, path: Path) -> dict[str, torch.Tensor]:

@@ -47,6 +47,10 @@ class NetConfig:
     backbone: str = "resnet18"
     backbone_weights: str | None = None  # a local state-dict file the user names
     stem: str = "resnet"  # the CNN's first layer: "resnet" or "unshuffle4" (app.ml.backbone)
+    # a second CNN beside the first (app.ml.backbone.TwinBackbone): it sees the photo as given, the
+    # first sees it resized by ``backbone_scale``; pooled features side by side, label probabilities averaged
+    second_backbone: str | None = None
+    backbone_scale: float = 1.0
     dropout: float = 0.0
     text_dropout: float | None = None  # TxtNet's own dropout (None: ``dropout``)
     image_dropout: float | None = None  # ImgNet head's own dropout (None: ``dropout``)
@@ -70,6 +74,15 @@ class NetConfig:
             raise ValueError(f"backbone must be one of {BACKBONES}, not {self.backbone!r}.")
         if self.stem not in STEMS:
             raise ValueError(f"stem must be one of {STEMS}, not {self.stem!r}.")
+        if self.second_backbone is not None and self.second_backbone not in BACKBONES:
+            raise ValueError(f"second_backbone must be one of {BACKBONES} or None, not {self.second_backbone!r}.")
+        if self.second_backbone is not None and self.backbone_weights:
+            raise ValueError("A pretrained weights file fits one CNN; a second CNN beside it trains from scratch "
+                             "only without one.")
+        if not 0.0 < float(self.backbone_scale) <= 1.0:
+            raise ValueError(f"backbone_scale must be in (0, 1], not {self.backbone_scale!r}.")
+        if self.backbone_scale != 1.0 and self.second_backbone is None:
+            raise ValueError("backbone_scale resizes the photo for the first of two CNNs; set second_backbone too.")
         if self.stem != "resnet" and self.backbone_weights:
             raise ValueError("A pretrained weights file fits the ResNet's own stem; use stem 'resnet' with it.")
         if self.feature_activation not in ("relu", "tanh", "none"):

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from app.ml.backbone import POOLED_DIM, build_backbone, load_backbone_weights
+from app.ml.backbone import POOLED_DIM, TwinBackbone, build_backbone, build_twin, load_backbone_weights
 from app.ml.config import NetConfig, need
 
 
@@ -96,14 +96,19 @@ def build_text_net(cfg: NetConfig) -> HashNet:
 class ImageNet(HashNet):
     """ImgNet: pixels through a ResNet (``backbone``) or precomputed features, then an MLP
     ``head_trunk`` to F^v and the two heads.  ``features_forward`` skips the CNN so that
-    cached pooled features train exactly the same heads."""
+    cached pooled features train exactly the same heads.  With ``second_backbone`` the CNN is
+    two (``app.ml.backbone.TwinBackbone``), each with its own first-pass classifier."""
 
     pooled_labels: nn.Linear
+    second_labels: nn.Linear | None
     backbone: nn.Module | None
     use_pooled_labels: torch.Tensor
 
     def __init__(self, cfg: NetConfig):
-        in_dim = POOLED_DIM[cfg.backbone] if cfg.image_input == "pixels" else need(cfg.image_feature_dim, "image_feature_dim")
+        pixels = cfg.image_input == "pixels"
+        twin = pixels and cfg.second_backbone is not None
+        first_dim = POOLED_DIM[cfg.backbone] if pixels else need(cfg.image_feature_dim, "image_feature_dim")
+        in_dim = first_dim + POOLED_DIM[need(cfg.second_backbone, "second_backbone")] if twin else first_dim
         act = _activation(cfg.feature_activation)
         super().__init__(mlp(in_dim, cfg.image_hidden, cfg.semantic_dim, cfg.branch_dropout("image"), act), cfg)
         self.head_input_dim = in_dim
@@ -112,9 +117,17 @@ class ImageNet(HashNet):
         # backlog's photos better than a head fitted later on the frozen features (typed
         # garment names P@10 .77 against .75 after a 20-epoch first pass; issue 13, seed 0).
         with torch.random.fork_rng(devices=[]):  # leave the other layers' seeded start as it was
-            self.pooled_labels = nn.Linear(in_dim, need(cfg.n_labels, "n_labels"))
+            n_labels = need(cfg.n_labels, "n_labels")
+            self.pooled_labels = nn.Linear(first_dim, n_labels)
+            self.second_labels = nn.Linear(in_dim - first_dim, n_labels) if twin else None
         self.register_buffer("use_pooled_labels", torch.zeros((), dtype=torch.bool))
-        self.backbone = build_backbone(cfg.backbone, cfg.stem) if cfg.image_input == "pixels" else None
+        if twin:
+            self.backbone = build_twin(cfg.backbone, need(cfg.second_backbone, "second_backbone"), cfg.stem,
+                                       cfg.backbone_scale)
+        elif pixels:
+            self.backbone = build_backbone(cfg.backbone, cfg.stem)
+        else:
+            self.backbone = None
         if self.backbone is not None and cfg.backbone_weights:
             load_backbone_weights(self.backbone, cfg.backbone_weights, cfg.backbone)
 
@@ -128,12 +141,30 @@ class ImageNet(HashNet):
         out = super().forward(pooled)
         if not bool(self.use_pooled_labels):
             return out
-        return HashOutput(out.features, out.h, torch.sigmoid(self.pooled_labels(pooled)))
+        return HashOutput(out.features, out.h, self.pooled_probs(pooled))
+
+    def pooled_probs(self, pooled: torch.Tensor) -> torch.Tensor:
+        """The first-pass classifiers' label probabilities; with two CNNs, their mean."""
+        if self.second_labels is None:
+            return torch.sigmoid(self.pooled_labels(pooled))
+        cut = self.pooled_labels.in_features
+        return (torch.sigmoid(self.pooled_labels(pooled[:, :cut]))
+                + torch.sigmoid(self.second_labels(pooled[:, cut:]))) / 2
+
+    def first_passes(self) -> list[tuple[nn.Module, int, nn.Linear]]:
+        """(CNN, pooled width, classifier) for each first pass (app.ml.warmup), in feature order."""
+        backbone = need(self.backbone, "the CNN")
+        if isinstance(backbone, TwinBackbone):
+            (first, d1), (second, d2) = backbone.branches()
+            return [(first, d1, self.pooled_labels), (second, d2, need(self.second_labels, "second_labels"))]
+        return [(backbone, self.head_input_dim, self.pooled_labels)]
 
     def adopt_pooled_labels(self) -> None:
-        """From now on the first pass's classifier gives the label probabilities (frozen)."""
+        """From now on the first pass's classifiers give the label probabilities (frozen)."""
         self.use_pooled_labels.fill_(True)
         self.pooled_labels.requires_grad_(False)
+        if self.second_labels is not None:
+            self.second_labels.requires_grad_(False)
 
 
 class Discriminator(nn.Module):

@@ -51,6 +51,22 @@ def default_image_size(device: torch.device | str | None = None, pretrained: boo
     return size * 2 if stem == "unshuffle4" else size
 
 
+SECOND_BACKBONE = "resnet10"  # the second CNN of a pair (app.ml.backbone.TwinBackbone)
+FIRST_SCALE = 0.75  # the first CNN of a pair sees the photo at 3/4 of the second's side: 192 px of 256
+
+
+def default_twin(device: torch.device | str | None = None, pretrained: bool = False, stem: str = "resnet",
+                 backbone: str = "resnet18") -> bool:
+    """Whether a run gets a second CNN by default: on a CPU, for the default ResNet-18 trained from
+    scratch with the space-to-depth stem, a ResNet-10 at 256 px beside the ResNet-18 at 192 px.
+    Their label probabilities averaged ranked typed names better than the ResNet-18 alone on
+    every seed of the first-pass sweep (``bench/sweep_first_pass.py --blend``; figures in
+    ``app.ml.backbone``), for a second first pass. A pretrained CNN is one network, and a GPU was
+    not measured with two."""
+    device = resolve_device("auto") if device is None else torch.device(device)
+    return device.type != "cuda" and not pretrained and stem == "unshuffle4" and backbone == "resnet18"
+
+
 def limit_threads(n: int) -> None:
     """Cap torch's CPU threads (benchmark workers run one each, side by side)."""
     torch.set_num_threads(max(1, int(n)))
@@ -102,10 +118,11 @@ def prepare_images(cfg: TrainConfig, data: TrainingData, nets: Networks, device:
         return ImageInput(device, loader=data.load_images)
     cached = _read_cache(cache_dir, data) if reuse_cache else None
     if cached is None and train_items is not None:
-        if not warm_up_backbone(need(image_net.backbone, "the CNN"), image_net.head_input_dim, data,
-                                np.asarray(train_items), cfg, device, cancel, warmup_progress,
-                                classifier=image_net.pooled_labels):
-            return False
+        passes = image_net.first_passes()
+        for k, (cnn, width, classifier) in enumerate(passes):
+            if not warm_up_backbone(cnn, width, data, np.asarray(train_items), cfg, device, cancel,
+                                    _one_of(warmup_progress, k, len(passes)), classifier=classifier, stream=k):
+                return False
         trained_on = len(warmup_items(data, np.asarray(train_items)))
         if warmup_epochs(cfg, trained_on) > 0 and trained_on >= 2:
             image_net.adopt_pooled_labels()
@@ -120,6 +137,13 @@ def prepare_images(cfg: TrainConfig, data: TrainingData, nets: Networks, device:
         cached[items] = pooled
         _write_cache(cache_dir, data, cached)
     return ImageInput(device, features=cached)
+
+
+def _one_of(progress: WarmupProgress | None, k: int, n: int) -> WarmupProgress | None:
+    """The ``k``-th of ``n`` first passes reported as one: its epochs follow the earlier passes'."""
+    if progress is None or n == 1:
+        return progress
+    return lambda epoch, epochs, *rest: progress(k * epochs + epoch, n * epochs, *rest)
 
 
 def _cache_key(data: TrainingData) -> dict:

@@ -185,11 +185,12 @@ def _adopt_average(model: nn.Module, averaged, pixels: torch.Tensor, batch: int,
 
 def warm_up_backbone(backbone: nn.Module, width: int, data: TrainingData, items: np.ndarray, cfg: TrainConfig,
                      device: torch.device, cancel=None, progress: WarmupProgress | None = None,
-                     classifier: nn.Linear | None = None) -> bool:
+                     classifier: nn.Linear | None = None, stream: int = 0) -> bool:
     """Train ``backbone`` (pixels → ``width`` pooled features) on the labels of ``items``.
 
     Only items with a photo and at least one label are used (the caller passes the
-    training split, never the validation items). Returns False when cancelled.
+    training split, never the validation items). Returns False when cancelled. ``stream``
+    picks the random order and augmentations (another CNN of the same run takes another).
     """
     usable = warmup_items(data, items)
     epochs = warmup_epochs(cfg, len(usable))
@@ -199,7 +200,7 @@ def warm_up_backbone(backbone: nn.Module, width: int, data: TrainingData, items:
     if pixels is None:
         return False
     targets = torch.as_tensor(data.labels[usable], dtype=torch.float32)
-    generator = torch.Generator().manual_seed(cfg.seed + 17)
+    generator = torch.Generator().manual_seed(cfg.seed + 17 + 7919 * stream)
     classifier = classifier if classifier is not None else nn.Linear(width, targets.shape[1])
     classifier = classifier.to(device)
     backbone.requires_grad_(True)

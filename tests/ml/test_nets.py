@@ -132,6 +132,16 @@ def test_pretrained_weights_go_with_the_resnet_stem_and_the_cpu_default_is_the_d
     assert (default_stem("cpu", pretrained=True), default_image_size("cpu", pretrained=True)) == ("resnet", 128)
 
 
+def test_two_cnns_by_default_only_for_a_resnet18_from_scratch_on_a_cpu():
+    from app.ml.prepare import default_twin
+
+    assert default_twin("cpu", stem="unshuffle4")
+    assert not default_twin("cpu", pretrained=True, stem="resnet")
+    assert not default_twin("cpu", stem="resnet")  # the measured pair has the space-to-depth stem
+    assert not default_twin("cpu", stem="unshuffle4", backbone="resnet10")
+    assert not default_twin("cuda", stem="unshuffle4")
+
+
 def test_a_resnet10_is_a_resnet18_with_one_block_per_stage_and_the_same_pooled_features():
     from torchvision.models.resnet import BasicBlock
 

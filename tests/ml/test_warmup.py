@@ -193,3 +193,55 @@ def test_first_pass_precision_is_bfloat16_only_where_the_cpu_has_bfloat16_units(
     assert first_pass_dtype(TrainConfig(warmup_precision="bfloat16"), cpu) == torch.bfloat16
     with pytest.raises(ValueError, match="warmup_precision"):
         TrainConfig(warmup_precision="float16")
+
+
+@pytest.mark.slow
+def test_two_cnns_each_take_a_first_pass_and_their_classifiers_probabilities_are_averaged(tmp_path):
+    from app.ml.export import export_model
+    from app.ml.train import train
+    from app.runtime.model import load_model
+
+    torch.manual_seed(0)
+    photos, labels = striped(48)
+    data = TrainingData(labels=labels, load_images=lambda idx: photos[np.asarray(idx)])
+    net = NetConfig(bits=16, semantic_dim=32, image_hidden=(32,), label_hidden=(32,),
+                    second_backbone="resnet10", backbone_scale=0.75)
+    cfg = TrainConfig(net=net, epochs=1, warmup_epochs=2, warmup_batch_size=16, batch_size=16, seed=0, device="cpu")
+    events = []
+    result = train(data, cfg, progress=lambda e: events.append(e) if e.kind == "warmup" else None)
+    image = result.networks.image
+    # one progress bar over both passes: epochs 1..4 of 4, never going back
+    epochs = [e.epoch for e in events]
+    assert epochs == sorted(epochs) and epochs[-1] == 4 and {e.epochs for e in events} == {4}
+    (first, d1, c1), (second, d2, c2) = image.first_passes()
+    assert (d1, d2) == (512, 512) and image.head_input_dim == 1024
+    assert c1 is image.pooled_labels and c2 is image.second_labels
+    assert not c1.weight.requires_grad and not c2.weight.requires_grad
+    seen = []
+    hook = first[1].conv1.register_forward_hook(lambda m, args, out: seen.append(args[0].shape[-1]))
+    x = torch.from_numpy(photos[:8])
+    with torch.no_grad():
+        out = image(x)
+        one, two = torch.sigmoid(c1(first(x))), torch.sigmoid(c2(second(x)))
+    hook.remove()
+    assert seen[0] == 24  # the first CNN sees 3/4 of the 32-px photo
+    assert torch.allclose(out.label_probs, (one + two) / 2, atol=1e-6)
+    assert not torch.allclose(one, two, atol=1e-3)  # two networks, not one twice
+    export_model(result, tmp_path / "m", {"label_ids": ["h", "v"], "scheme_fingerprint": "x",
+                                          "preprocessing": {"size": 32}})
+    model = load_model(tmp_path / "m")
+    model.card["calibration"] = {}
+    onnx_probs = model.run("image", photos[:8], mirror=False)[1]
+    assert np.allclose(onnx_probs, out.label_probs.numpy(), atol=1e-4)
+
+
+def test_a_second_cnn_is_refused_with_a_weights_file_and_a_scale_needs_it():
+    assert NetConfig(second_backbone="resnet10", backbone_scale=0.75).second_backbone == "resnet10"
+    with pytest.raises(ValueError, match="second_backbone must be one of"):
+        NetConfig(second_backbone="vgg16")
+    with pytest.raises(ValueError, match="fits one CNN"):
+        NetConfig(second_backbone="resnet10", backbone_weights="resnet18.pth")
+    with pytest.raises(ValueError, match="set second_backbone"):
+        NetConfig(backbone_scale=0.75)
+    with pytest.raises(ValueError, match="backbone_scale must be"):
+        NetConfig(second_backbone="resnet10", backbone_scale=1.5)
