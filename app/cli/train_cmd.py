@@ -15,12 +15,19 @@ def register(sub) -> None:
     p.add_argument("--bits", type=int, default=32, choices=[16, 32, 64, 128])
     p.add_argument("--mode", default="ssah", choices=["ssah", "dcmh"])
     p.add_argument("--epochs", type=whole(1, 100_000), default=60)
-    p.add_argument("--image-size", type=whole(16, 2048), help="photo side in pixels (default 224 on a GPU; on a CPU 192, or 128 with --backbone-weights)")
+    p.add_argument("--image-size", type=whole(16, 2048), help="photo side in pixels (default 224 on a GPU; on a CPU 256 with two CNNs (the first "
+                        "sees 3/4 of it), 192 with --one-cnn, 128 with --backbone-weights)")
     p.add_argument("--backbone", default="resnet18", choices=["resnet10", "resnet18", "resnet50"],
                    help="the CNN (default resnet18; resnet10 has one block per stage, about 60 %% of the cost)")
     p.add_argument("--stem", choices=["resnet", "unshuffle4"],
                    help="the CNN's first layer (default: unshuffle4, which sees twice the resolution at the "
                         "same cost, for a CNN trained from scratch on a CPU; resnet otherwise)")
+    pair = p.add_mutually_exclusive_group()
+    pair.add_argument("--two-cnns", dest="twin", action="store_const", const=True,
+                      help="a second CNN (a ResNet-10 at 4/3 the resolution) beside the first, their label "
+                           "probabilities averaged (the default on a CPU for a ResNet-18 from scratch)")
+    pair.add_argument("--one-cnn", dest="twin", action="store_const", const=False,
+                      help="one CNN only: about half the first pass's time")
     p.add_argument("--backbone-weights", help="a local weights file (state dict) to start the CNN from")
     p.add_argument("--seed", type=whole(0, 2**31 - 1), default=0)
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
@@ -60,7 +67,7 @@ def run_train(args) -> int:
 
     options = TrainOptions(bits=args.bits, mode=args.mode, epochs=args.epochs, image_size=args.image_size,
                            backbone=args.backbone, backbone_weights=args.backbone_weights, stem=args.stem,
-                           seed=args.seed, device=args.device, resume=args.resume,
+                           twin=args.twin, seed=args.seed, device=args.device, resume=args.resume,
                            replace_better=args.activate_anyway)
     with open_from_args(args) as lib:
         outcome = Train(options, _printer(), CancelToken(), encode=not args.no_encode).run(lib).value

@@ -34,10 +34,11 @@ class TrainOptions:
     bits: int = 32
     mode: str = "ssah"
     epochs: int = 60
-    image_size: int | None = None      # None: 224 px on a GPU; on a CPU 192 px (128 px pretrained)
+    image_size: int | None = None      # None: 224 px on a GPU; on a CPU 256 (two CNNs), 192 (one), 128 pretrained
     backbone: str = "resnet18"
     backbone_weights: str | None = None  # a local weights file the curator names
     stem: str | None = None            # the CNN's first layer; None: app.ml.prepare.default_stem
+    twin: bool | None = None           # a second CNN (ResNet-10) beside the first; None: app.ml.prepare.default_twin
     vocab_size: int = 1000
     text_mode: str = "tfidf"
     seed: int = 0
@@ -96,7 +97,14 @@ def _train(lib: Library, options: TrainOptions, emit, cancel, encode: bool,
            record: Recorder | None) -> TrainOutcome:
     from app.ml.config import NetConfig, TrainConfig
     from app.ml.export import export_model
-    from app.ml.prepare import default_image_size, default_stem, resolve_device
+    from app.ml.prepare import (
+        FIRST_SCALE,
+        SECOND_BACKBONE,
+        default_image_size,
+        default_stem,
+        default_twin,
+        resolve_device,
+    )
     from app.ml.train import train
 
     lib.require_writable("train a model")
@@ -110,12 +118,20 @@ def _train(lib: Library, options: TrainOptions, emit, cancel, encode: bool,
     device = resolve_device(options.device)
     pretrained = bool(options.backbone_weights)
     stem = options.stem or default_stem(device, pretrained)
-    prep = Preprocessing(size=options.image_size or default_image_size(device, pretrained, stem))
+    twin = default_twin(device, pretrained, stem, options.backbone) if options.twin is None else options.twin
+    if twin and pretrained:
+        raise WenyangError("A pretrained weights file starts one CNN; train without a second CNN (--one-cnn) "
+                           "when you name one.")
+    # with two CNNs the photo comes at the second's size; the first sees FIRST_SCALE of it
+    size = options.image_size or round(default_image_size(device, pretrained, stem) / (FIRST_SCALE if twin else 1.0))
+    prep = Preprocessing(size=size)
     loader = PhotoLoader(arrays.image_sources(lib, prep), prep)
     data = _training_data(arrays, vectors, loader)
     model_id = _new_model_id(options)
+    pair = {"second_backbone": SECOND_BACKBONE, "backbone_scale": FIRST_SCALE} if twin else {}
     net = NetConfig(**{"bits": options.bits, "backbone": options.backbone,
-                       "backbone_weights": options.backbone_weights, "stem": stem, **options.net_overrides})
+                       "backbone_weights": options.backbone_weights, "stem": stem, **pair,
+                       **options.net_overrides})
     config = TrainConfig(**{"net": net,
                             "mode": options.mode, "epochs": options.epochs, "seed": options.seed,
                             "device": options.device,

@@ -43,3 +43,13 @@ def test_a_map_without_column_and_field_is_refused_in_one_line(mapping, tmp_path
         main(["import", str(tmp_path / "L"), str(tmp_path / "p.jpg"), "--map", mapping])
     err = capsys.readouterr().err
     assert stop.value.code == 2 and "is not COLUMN=FIELD" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv, twin", [([], None), (["--two-cnns"], True), (["--one-cnn"], False)])
+def test_train_reads_one_or_two_cnns_and_refuses_both(argv, twin, capsys):
+    from app.cli import build_parser
+
+    assert build_parser().parse_args(["train", "L", *argv]).twin is twin
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "L", "--one-cnn", "--two-cnns"])
+    assert stop.value.code == 2 and "not allowed with argument" in capsys.readouterr().err

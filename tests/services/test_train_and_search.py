@@ -308,6 +308,18 @@ def test_cancelled_training_registers_nothing(tmp_path):
         assert lib.models.all() == []
 
 
+def test_a_cpu_run_trains_two_cnns_by_default_and_a_weights_file_with_two_is_refused(trained, tmp_path):
+    lib, outcome, _ = trained
+    net = outcome.card["config"]["net"]
+    if outcome.device == "cpu":
+        assert (net["second_backbone"], net["backbone_scale"]) == ("resnet10", 0.75)
+        assert outcome.card["preprocessing"]["size"] == 32  # asked for: the first CNN sees 24 px of it
+    weights = tmp_path / "resnet18.pth"
+    weights.write_bytes(b"not read: refused before")
+    with pytest.raises(WenyangError, match="pretrained weights file starts one CNN"):
+        train_library(lib, TrainOptions(**{**TINY, "backbone_weights": str(weights), "twin": True}))
+
+
 def test_too_few_labelled_items_is_refused(tmp_path):
     with open_library(tmp_path / "lib", create=True) as lib:
         with pytest.raises(WenyangError, match="at least 10 labelled items"):
