@@ -2,7 +2,10 @@
 the 300-item demo collection, then ``train_library`` with the first-run options (train, export
 to ONNX, encode). Run it alone on the machine; it prints seconds and the load average.
 
-    python bench/time_first_run.py /tmp/first-run-library
+    python bench/time_first_run.py /tmp/first-run-library [--one-cnn]
+
+``--one-cnn`` trains the single ResNet-18 of the code before two CNNs became the CPU default,
+for a side-by-side measurement.
 """
 from __future__ import annotations
 
@@ -14,7 +17,9 @@ from pathlib import Path
 
 
 def main() -> None:
-    root = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/wenyang-first-run")
+    args = [a for a in sys.argv[1:] if a != "--one-cnn"]
+    root = Path(args[0] if args else "/tmp/wenyang-first-run")
+    extra = {"twin": False} if "--one-cnn" in sys.argv[1:] else {}
     shutil.rmtree(root, ignore_errors=True)
     from app.services.demo import DEMO_TRAINING, create_demo_library
     from app.services.training import TrainOptions, train_library
@@ -22,7 +27,7 @@ def main() -> None:
     started = time.monotonic()
     create_demo_library(root, seed=0, count=300)
     demo_done = time.monotonic()
-    outcome = train_library(root, TrainOptions(**DEMO_TRAINING))
+    outcome = train_library(root, TrainOptions(**DEMO_TRAINING, **extra))
     done = time.monotonic()
     print(f"demo {demo_done - started:.0f} s, train+export+encode {done - demo_done:.0f} s, "
           f"total {done - started:.0f} s; model {outcome.model_id}, epochs {outcome.epochs_run}, "
