@@ -33,7 +33,8 @@ def _backlog_args(p) -> None:
     p.add_argument("--catalogue", type=whole(1), help="backlog: catalogue items (demo 300, clothing 2000)")
     p.add_argument("--backlog", type=whole(1), help="backlog: uncatalogued photos (demo 200, clothing 500)")
     p.add_argument("--models", default="default,firstrun",
-                   help="backlog: models to train and measure, comma-separated (default, firstrun)")
+                   help="backlog: models to train and measure, comma-separated (default, firstrun, onecnn: "
+                        "the default with one CNN)")
     p.add_argument("--no-baseline", action="store_true", help="backlog: skip the plain ResNet-18 baseline")
     p.add_argument("--baseline-epochs", type=whole(1), help="backlog: baseline epochs (demo 25, clothing 20)")
     p.add_argument("--phrases", type=whole(0), default=40, help="backlog: label combinations typed as phrases")
@@ -60,12 +61,12 @@ def run_bench(args) -> int:
 
 
 def _run_backlog(args) -> int:
-    from app.services.bench_backlog import BacklogOptions, run_backlog_benchmark
+    from app.services.bench_backlog import MODEL_OPTIONS, BacklogOptions, run_backlog_benchmark
 
     models = tuple(m.strip() for m in args.models.split(",") if m.strip())
-    unknown = set(models) - {"default", "firstrun"}
+    unknown = set(models) - set(MODEL_OPTIONS)
     if unknown or not models:
-        raise WenyangError(f"--models takes default and/or firstrun, not {', '.join(sorted(unknown)) or 'nothing'}.")
+        raise WenyangError(f"--models takes {', '.join(MODEL_OPTIONS)}, not {', '.join(sorted(unknown)) or 'nothing'}.")
     options = BacklogOptions(dataset=args.dataset, seeds=tuple(args.seeds), catalogue=args.catalogue,
                              backlog=args.backlog, models=models, baseline=not args.no_baseline,
                              baseline_epochs=args.baseline_epochs, phrases=args.phrases, data_dir=args.data)

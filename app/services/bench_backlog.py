@@ -150,11 +150,19 @@ class _Context:
         return label_queries(scheme, FACETS) + phrase_queries(scheme, combos)
 
 
+# the models a run can train, by name: their TrainOptions fields (given the first run's)
+MODEL_OPTIONS = {
+    "default": lambda first_run: {},
+    "firstrun": lambda first_run: dict(first_run),
+    "onecnn": lambda first_run: {"twin": False},  # one CNN where the default trains two (a CPU)
+}
+
+
 def _train(ctx: _Context, name: str, say):
     from app.services.demo import DEMO_TRAINING
     from app.services.training import TrainOptions, train_library
 
-    fields = {"default": {}, "firstrun": dict(DEMO_TRAINING)}[name] | ctx.options.train_overrides
+    fields = MODEL_OPTIONS[name](DEMO_TRAINING) | ctx.options.train_overrides
     started = time.perf_counter()
     outcome = train_library(ctx.lib, TrainOptions(**fields), progress=_epoch_printer(say, name))
     return outcome, round(time.perf_counter() - started, 1), fields

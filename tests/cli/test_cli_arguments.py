@@ -53,3 +53,12 @@ def test_train_reads_one_or_two_cnns_and_refuses_both(argv, twin, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["train", "L", "--one-cnn", "--two-cnns"])
     assert stop.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
+
+
+def test_bench_backlog_names_the_models_it_can_train(capsys):
+    from app.services.bench_backlog import MODEL_OPTIONS
+
+    assert MODEL_OPTIONS["onecnn"]({"epochs": 20}) == {"twin": False}
+    assert MODEL_OPTIONS["firstrun"]({"epochs": 20}) == {"epochs": 20}
+    assert main(["bench", "backlog", "--models", "default,nope"]) == 1
+    assert "--models takes default, firstrun, onecnn, not nope." in capsys.readouterr().err
