@@ -25,7 +25,8 @@ def register(sub) -> None:
     pair = p.add_mutually_exclusive_group()
     pair.add_argument("--two-cnns", dest="twin", action="store_const", const=True,
                       help="a second CNN (a ResNet-10 at 4/3 the resolution) beside the first, their label "
-                           "probabilities averaged (the default on a CPU for a ResNet-18 from scratch)")
+                           "probabilities averaged (the default on a CPU for a ResNet-18 from scratch on up to 1,000 "
+                           "labelled photos)")
     pair.add_argument("--one-cnn", dest="twin", action="store_const", const=False,
                       help="one CNN only: about half the first pass's time")
     p.add_argument("--backbone-weights", help="a local weights file (state dict) to start the CNN from")

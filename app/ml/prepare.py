@@ -55,16 +55,28 @@ SECOND_BACKBONE = "resnet10"  # the second CNN of a pair (app.ml.backbone.TwinBa
 FIRST_SCALE = 0.75  # the first CNN of a pair sees the photo at 3/4 of the second's side: 192 px of 256
 
 
+TWIN_MAX_PHOTOS = 1000  # above this many labelled training photos a CPU trains one CNN (default_twin)
+
+
 def default_twin(device: torch.device | str | None = None, pretrained: bool = False, stem: str = "resnet",
-                 backbone: str = "resnet18") -> bool:
+                 backbone: str = "resnet18", photos: int | None = None) -> bool:
     """Whether a run gets a second CNN by default: on a CPU, for the default ResNet-18 trained from
-    scratch with the space-to-depth stem, a ResNet-10 at 256 px beside the ResNet-18 at 192 px.
-    Their label probabilities averaged ranked typed names better than the ResNet-18 alone on
-    every seed of the first-pass sweep (``bench/sweep_first_pass.py --blend``; figures in
-    ``app.ml.backbone``), for a second first pass. A pretrained CNN is one network, and a GPU was
-    not measured with two."""
+    scratch with the space-to-depth stem, on at most ``TWIN_MAX_PHOTOS`` labelled photos, a
+    ResNet-10 at 256 px beside the ResNet-18 at 192 px.
+
+    On the demo backlog (270 training photos) their label probabilities averaged ranked typed
+    names better than the ResNet-18 alone on every seed, in the first pass and in the product
+    (figures in ``app.ml.backbone``), for about twice the training time (first run 219-245 s
+    against 113 s). On clothing-cc0 (1,800 training photos of real garments; ``wenyang bench
+    backlog --dataset clothing --seeds 0 --models default`` and ``--models onecnn``, 2026-12-03
+    19:10-19:55, one after the other, alone) two gave typed class names P@10 .553 against one's
+    .576, photo → same class .580 against .576, and trained in 1010 s against 470 s: no gain for
+    more than twice the time. So a large collection keeps one CNN; the cut lies between the two
+    measured sizes and was not measured itself. A pretrained CNN is one network, and a GPU was not
+    measured with two."""
     device = resolve_device("auto") if device is None else torch.device(device)
-    return device.type != "cuda" and not pretrained and stem == "unshuffle4" and backbone == "resnet18"
+    small = photos is None or photos <= TWIN_MAX_PHOTOS
+    return device.type != "cuda" and not pretrained and stem == "unshuffle4" and backbone == "resnet18" and small
 
 
 def limit_threads(n: int) -> None:

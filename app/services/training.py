@@ -118,7 +118,8 @@ def _train(lib: Library, options: TrainOptions, emit, cancel, encode: bool,
     device = resolve_device(options.device)
     pretrained = bool(options.backbone_weights)
     stem = options.stem or default_stem(device, pretrained)
-    twin = default_twin(device, pretrained, stem, options.backbone) if options.twin is None else options.twin
+    photos = int((arrays.labels.any(axis=1) & np.array([bool(h) for h in arrays.photo_hashes], bool)).sum())
+    twin = default_twin(device, pretrained, stem, options.backbone, photos) if options.twin is None else options.twin
     if twin and pretrained:
         raise WenyangError("A pretrained weights file starts one CNN; train without a second CNN (--one-cnn) "
                            "when you name one.")

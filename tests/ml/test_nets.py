@@ -140,6 +140,8 @@ def test_two_cnns_by_default_only_for_a_resnet18_from_scratch_on_a_cpu():
     assert not default_twin("cpu", stem="resnet")  # the measured pair has the space-to-depth stem
     assert not default_twin("cpu", stem="unshuffle4", backbone="resnet10")
     assert not default_twin("cuda", stem="unshuffle4")
+    assert default_twin("cpu", stem="unshuffle4", photos=1000)  # the demo's 270 photos are well under
+    assert not default_twin("cpu", stem="unshuffle4", photos=1001)  # clothing-cc0's 1,800 are over
 
 
 def test_a_resnet10_is_a_resnet18_with_one_block_per_stage_and_the_same_pooled_features():

@@ -320,6 +320,16 @@ def test_a_cpu_run_trains_two_cnns_by_default_and_a_weights_file_with_two_is_ref
         train_library(lib, TrainOptions(**{**TINY, "backbone_weights": str(weights), "twin": True}))
 
 
+def test_a_collection_over_the_cut_trains_one_cnn(tmp_path, monkeypatch):
+    monkeypatch.setattr("app.ml.prepare.TWIN_MAX_PHOTOS", 10)  # the demo's 24 items are over a cut of 10
+    root = tmp_path / "lib"
+    create_demo_library(root, seed=3, count=24)
+    with open_library(root) as lib:
+        outcome = train_library(lib, TrainOptions(**{**TINY, "epochs": 1, "device": "cpu"}), encode=False)
+    net = outcome.card["config"]["net"]
+    assert (net["second_backbone"], net["backbone_scale"]) == (None, 1.0)
+
+
 def test_too_few_labelled_items_is_refused(tmp_path):
     with open_library(tmp_path / "lib", create=True) as lib:
         with pytest.raises(WenyangError, match="at least 10 labelled items"):
