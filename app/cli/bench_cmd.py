@@ -33,8 +33,8 @@ def _backlog_args(p) -> None:
     p.add_argument("--catalogue", type=whole(1), help="backlog: catalogue items (demo 300, clothing 2000)")
     p.add_argument("--backlog", type=whole(1), help="backlog: uncatalogued photos (demo 200, clothing 500)")
     p.add_argument("--models", default="default,firstrun",
-                   help="backlog: models to train and measure, comma-separated (default, firstrun, onecnn: "
-                        "the default with one CNN)")
+                   help="backlog: models to train and measure, comma-separated (default, firstrun; onecnn and "
+                        "twocnns: the default with one or two CNNs)")
     p.add_argument("--no-baseline", action="store_true", help="backlog: skip the plain ResNet-18 baseline")
     p.add_argument("--baseline-epochs", type=whole(1), help="backlog: baseline epochs (demo 25, clothing 20)")
     p.add_argument("--phrases", type=whole(0), default=40, help="backlog: label combinations typed as phrases")

@@ -155,6 +155,7 @@ MODEL_OPTIONS = {
     "default": lambda first_run: {},
     "firstrun": lambda first_run: dict(first_run),
     "onecnn": lambda first_run: {"twin": False},  # one CNN where the default trains two (a CPU)
+    "twocnns": lambda first_run: {"twin": True},  # two CNNs where the default trains one (a large collection)
 }
 
 

@@ -59,6 +59,7 @@ def test_bench_backlog_names_the_models_it_can_train(capsys):
     from app.services.bench_backlog import MODEL_OPTIONS
 
     assert MODEL_OPTIONS["onecnn"]({"epochs": 20}) == {"twin": False}
+    assert MODEL_OPTIONS["twocnns"]({"epochs": 20}) == {"twin": True}
     assert MODEL_OPTIONS["firstrun"]({"epochs": 20}) == {"epochs": 20}
     assert main(["bench", "backlog", "--models", "default,nope"]) == 1
-    assert "--models takes default, firstrun, onecnn, not nope." in capsys.readouterr().err
+    assert "--models takes default, firstrun, onecnn, twocnns, not nope." in capsys.readouterr().err
