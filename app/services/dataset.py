@@ -31,6 +31,10 @@ class LibraryArrays:
     photos: Sequence[Path | None]  # first photo of each item (None when it has none)
     photo_hashes: list[str]    # sha256 of that photo ('' when none)
 
+    def has_photo(self) -> np.ndarray:
+        """bool (n,): whether each item has a photo."""
+        return np.array([bool(h) for h in self.photo_hashes], bool)
+
     def text_hashes(self) -> list[str]:
         """Content hash of each text: codes are refreshed only when it changes."""
         return [hashlib.sha256(t.encode("utf-8")).hexdigest() if t.strip() else "" for t in self.texts]

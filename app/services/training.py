@@ -118,7 +118,7 @@ def _train(lib: Library, options: TrainOptions, emit, cancel, encode: bool,
     device = resolve_device(options.device)
     pretrained = bool(options.backbone_weights)
     stem = options.stem or default_stem(device, pretrained)
-    photos = int((arrays.labels.any(axis=1) & np.array([bool(h) for h in arrays.photo_hashes], bool)).sum())
+    photos = int((arrays.labels.any(axis=1) & arrays.has_photo()).sum())
     twin = default_twin(device, pretrained, stem, options.backbone, photos) if options.twin is None else options.twin
     if twin and pretrained:
         raise WenyangError("A pretrained weights file starts one CNN; train without a second CNN (--one-cnn) "
@@ -293,7 +293,7 @@ def _text_features(arrays: LibraryArrays, options: TrainOptions):
 def _training_data(arrays: LibraryArrays, vectors, loader: PhotoLoader):
     from app.ml.data import TrainingData
 
-    has_photo = np.array([bool(h) for h in arrays.photo_hashes])
+    has_photo = arrays.has_photo()
     return TrainingData(labels=arrays.labels, texts=vectors,
                         load_images=loader if has_photo.any() else None,
                         image_mask=has_photo if has_photo.any() else None)
