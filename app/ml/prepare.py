@@ -67,11 +67,11 @@ def default_twin(device: torch.device | str | None = None, pretrained: bool = Fa
     On the demo backlog (270 training photos) their label probabilities averaged ranked typed
     names better than the ResNet-18 alone on every seed, in the first pass and in the product
     (figures in ``app.ml.backbone``), for about twice the training time (first run 219-245 s
-    against 113 s). On clothing-cc0 (1,800 training photos of real garments; ``wenyang bench
+    against 113 s; a rerun 286 against 157 s). On clothing-cc0 (1,800 training photos of real garments; ``wenyang bench
     backlog --dataset clothing --seeds 0 --models twocnns,onecnn``, 2026-12-03 19:10-19:55, one
-    after the other, alone; the two-CNN run was the default then) two gave typed class names P@10 .553 against one's
-    .576, photo → same class .580 against .576, and trained in 1010 s against 470 s: no gain for
-    more than twice the time. So a large collection keeps one CNN; the cut lies between the two
+    after the other, alone; the two-CNN run was the default then) two gave typed class names P@10
+    .553 against one's .576, photo → same class .580 against .576, and trained in 1010 s against
+    470 s: no gain for more than twice the time. So a large collection keeps one CNN; the cut lies between the two
     measured sizes and was not measured itself. A pretrained CNN is one network, and a GPU was not
     measured with two."""
     device = resolve_device("auto") if device is None else torch.device(device)
