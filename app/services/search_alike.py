@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.media.images import load_rgb, thumbnail_path
-from app.media.signature import CROPS, DIM, aligned_query, alignments, query_signature, similarities
+from app.media.signature import (
+    CROPS,
+    DIM,
+    POSES,
+    aligned_query,
+    alignments,
+    query_signature,
+    similarities,
+    verified_similarity,
+)
 from app.search.signatures import BOUND_SHAPES, BOUNDS_FORMAT, SignatureIndex
 from app.services import ranking, similar
 from app.services.models_runtime import pack
@@ -23,7 +32,7 @@ MAX_REASONS = 3
 SAVE_FROM = 20_000  # photos from which the signatures in memory are saved in the library's cache
 SAVE_AFTER_MARKS = 100_000  # change-log entries read since the saved cache before it is saved again
 FIRST_PASS = 200  # photos measured exactly after the first pass over all of them
-ALIGNMENT_CACHE = 32  # candidates' re-framings kept per service (~1.6 MB each)
+ALIGNMENT_CACHE = 32  # candidates' re-framings and thumbnails kept per service (~1.8 MB each)
 
 
 def alike(service, profile: np.ndarray, codes, scores, k: int, filters, photo=None,
@@ -167,12 +176,20 @@ def _same_photo(service, photo, allowed: set[int] | None, dropped: np.ndarray) -
     unknown = [int(ids[j]) for j in order if not _kept(cache, int(ids[j]), sigs[j])]
     hashes = service.lib.signatures.hashes_of(unknown) if unknown else {}
     q = aligned_query(photo)
-    aligned = {}
+    aligned, framing = {}, {}
     for j in order:
-        rows = _alignments(service, cache, int(ids[j]), sigs[j], hashes)
-        if rows is not None:
-            aligned[int(ids[j])] = float((rows @ q).max())
-    return similar.same_photo(aligned)
+        framed = _alignments(service, cache, int(ids[j]), sigs[j], hashes)
+        if framed is not None:
+            fit = framed[0] @ q
+            best_row = int(np.argmax(fit))
+            aligned[int(ids[j])], framing[int(ids[j])] = float(fit[best_row]), (POSES[best_row], framed[1])
+    best = similar.same_photo(aligned)
+    if best is None:
+        return None
+    # a look-alike on the same backdrop aligns as well as a copy at 24 px: its detail does not
+    pose, thumbnail = framing[best]
+    verified = verified_similarity(photo, thumbnail, pose)
+    return best if verified >= similar.SAME_PHOTO_VERIFIED else None
 
 
 def _kept(cache: dict, item_id: int, signature: np.ndarray) -> bool:
@@ -181,15 +198,15 @@ def _kept(cache: dict, item_id: int, signature: np.ndarray) -> bool:
 
 
 def _alignments(service, cache: dict, item_id: int, signature: np.ndarray, hashes: dict[int, str]):
-    """A candidate's re-framings (the costly part: ~10 ms each), kept for the next queries
-    with the signature of the photo they were made from: a photo replaced since has another
-    signature and is framed again (its sha256 is read only then: on a server a round trip).
-    A photo without a thumbnail is kept as None, until it leaves the cache."""
+    """A candidate's re-framings (the costly part: ~10 ms each) and its thumbnail, kept for the
+    next queries with the signature of the photo they were made from: a photo replaced since has
+    another signature and is framed again (its sha256 is read only then: on a server a round
+    trip). A photo without a thumbnail is kept as None, until it leaves the cache."""
     if not _kept(cache, item_id, signature):
         image = _thumbnail(service.lib, item_id, hashes.get(item_id))
         if len(cache) >= ALIGNMENT_CACHE:
             cache.pop(next(iter(cache)))
-        cache[item_id] = (signature.copy(), None if image is None else alignments(image))
+        cache[item_id] = (signature.copy(), None if image is None else (alignments(image), image))
     return cache[item_id][1]
 
 

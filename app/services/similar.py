@@ -21,8 +21,11 @@ FACET_WEIGHTS = {"category": 5.0, "motif": 2.0, "colour": 0.7}  # other facets 1
 W_PROFILE = 1.0
 W_CODES = 0.5
 SAME_PHOTO_FIRST = 100.0
-SAME_PHOTO_MIN = 0.95     # aligned correlation of a copy (copies measured 0.91–0.99, median 0.985)
+# a copy's aligned 24-px correlation (app.media.signature, step 2), then its fine detail's (step 3);
+# measured in bench/same_photo_claims.py: see its docstring
+SAME_PHOTO_MIN = 0.9
 SAME_PHOTO_MARGIN = 0.003  # ahead of the next candidate by at least this much
+SAME_PHOTO_VERIFIED = 0.9
 SIGNATURE_CANDIDATES = 20
 HAMMING_CANDIDATES = 200
 
