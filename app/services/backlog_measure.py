@@ -86,6 +86,16 @@ def rephotographed_ranks(service, photos: dict[int, Path], n: int, seed: int) ->
             "median_rank": float(np.median(ranks)), "n": int(len(ranks))}
 
 
+def stranger_claims(service, strangers: list[Path]) -> dict:
+    """Photos of garments not in the library as queries: the share whose first hit is called
+    "same photo" (every such claim is false), beside how many were asked."""
+    claimed = 0
+    for path in strangers:
+        hits = service.by_image(path, k=1).photos
+        claimed += bool(hits) and any(r.kind == "duplicate" for r in hits[0].reasons)
+    return {"claimed_same_photo": claimed / len(strangers) if strangers else None, "n": len(strangers)}
+
+
 def edit_scores(service, edits, truth_all: np.ndarray, row_all: dict[int, int], scope_rows: np.ndarray,
                 filters: SearchFilters | None, k: int = K) -> dict:
     """Attribute edits (item, add column, remove label, category columns) scored on the top k:

@@ -104,7 +104,8 @@ def _sections(s, models, width, baseline: bool) -> list[str]:
     out.append(_row(s, "region (central half) motif P@10", m("region/p10") + [f"models/{models[0]}/region/chance"], width))
     out += ["", f"  {'re-photographed copy':30}" + "".join(f"{x:>{width}}" for x in models)]
     out += [_row(s, "own item at rank 1", m("rephoto/rank1"), width), _row(s, "own item in top 10", m("rephoto/top10"), width),
-            _row(s, "median rank", m("rephoto/median_rank"), width)]
+            _row(s, "median rank", m("rephoto/median_rank"), width),
+            _row(s, "new photo called same photo", m("rephoto/stranger"), width)]
     for scope in ("library", "backlog"):
         out += ["", f"  {'edit +a −b motif, in ' + scope:30}" + "".join(f"{x:>{width}}" for x in models)]
         out += [_row(s, key.replace("_", " "), m(f"edits/{scope}/{key}"), width)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 BACKLOG = "backlog"
 BACKLOG_SEED_OFFSET = 100  # the backlog is another demo draw: seed S + 100
+STRANGER_SEED_OFFSET = 200  # photos kept out of the library altogether: seed S + 200
 UNCLEAR = {"Not sure", "Skip", "Other"}
 
 
@@ -34,10 +35,12 @@ class BacklogSet:
     backlog_labels: list[list[str]]          # the backlog's true labels (kept aside), row order
     photos: dict[int, Path] = field(default_factory=dict)  # every item's first photo
     notes: list[str] = field(default_factory=list)
+    strangers: list[Path] = field(default_factory=list)  # photos of other garments, not in the library
 
 
-def build_demo_set(root: Path, seed: int, catalogue: int = 300, backlog: int = 200) -> BacklogSet:
-    """Demo of ``seed`` as the catalogue, demo of ``seed + 100`` as the unlabelled backlog."""
+def build_demo_set(root: Path, seed: int, catalogue: int = 300, backlog: int = 200, strangers: int = 0) -> BacklogSet:
+    """Demo of ``seed`` as the catalogue, demo of ``seed + 100`` as the unlabelled backlog, and
+    ``strangers`` photos of ``seed + 200`` left out of the library."""
     from app.services.demo import accession_number, create_demo_library, generate_demo, plan_demo
     from app.store import open_library
 
@@ -49,12 +52,18 @@ def build_demo_set(root: Path, seed: int, catalogue: int = 300, backlog: int = 2
         generate_demo(folder, back_seed, backlog)
         truth = {r.accession: list(r.labels) for _, r, _ in plan_demo(back_seed, backlog)}
         files = [folder / f"{accession_number(back_seed, i)}.jpg" for i in range(backlog)]
-        return _finish(lib, root, "demo", cat_ids, files, truth)
+        bset = _finish(lib, root, "demo", cat_ids, files, truth)
+    if strangers:
+        outside = root.parent / f"{root.name}-strangers"
+        generate_demo(outside, seed + STRANGER_SEED_OFFSET, strangers)
+        bset.strangers = [outside / f"{accession_number(seed + STRANGER_SEED_OFFSET, i)}.jpg" for i in range(strangers)]
+    return bset
 
 
 def build_clothing_set(root: Path, data_dir: Path, seed: int, catalogue: int = 2000,
-                       backlog: int = 500) -> BacklogSet:
-    """A seeded part of clothing-cc0 with its labels, and a disjoint part without them."""
+                       backlog: int = 500, strangers: int = 0) -> BacklogSet:
+    """A seeded part of clothing-cc0 with its labels, a disjoint part without them, and
+    ``strangers`` more photos left out of the library."""
     from app.store import open_library
 
     rows = [r for r in csv.DictReader((data_dir / "images.csv").open(encoding="utf-8"))
@@ -68,7 +77,10 @@ def build_clothing_set(root: Path, data_dir: Path, seed: int, catalogue: int = 2
                      ImportOptions(metadata=data_dir / "images.csv", create_labels=True))
         cat_ids = [i for i in (lib.items.id_for_accession(r["image"]) for r in cat_rows) if i is not None]
         truth = {r["image"]: [_resolve(lib.scheme, r["label"])] for r in back_rows}
-        return _finish(lib, root, "clothing", cat_ids, [file_of(r) for r in back_rows], truth)
+        bset = _finish(lib, root, "clothing", cat_ids, [file_of(r) for r in back_rows], truth)
+    end = catalogue + backlog
+    bset.strangers = [file_of(rows[i]) for i in order[end:end + strangers]]
+    return bset
 
 
 def _resolve(scheme, name: str) -> str:

@@ -46,6 +46,7 @@ class BacklogOptions:
     baseline_epochs: int | None = None    # None: 25 (demo) / 20 (clothing)
     phrases: int = 40                     # label combinations, each typed in zh and en
     rephotos: int = 200
+    strangers: int = 100                  # photos left out of the library, asked as queries
     edits: int = 100
     data_dir: Path | None = None          # the folder holding clothing-cc0
     train_overrides: dict = field(default_factory=dict)  # tests only: e.g. {"epochs": 1}
@@ -112,10 +113,11 @@ def _run_seed(options: BacklogOptions, seed: int, say) -> dict:
 
 def _build(options: BacklogOptions, root: Path, seed: int):
     if options.dataset == "demo":
-        return build_demo_set(root, seed, options.value("catalogue"), options.value("backlog"))
+        return build_demo_set(root, seed, options.value("catalogue"), options.value("backlog"), options.strangers)
     data = Path(options.data_dir or "../shared/data")
     data = data / "clothing-cc0" if (data / "clothing-cc0").is_dir() else data
-    return build_clothing_set(root, data, seed, options.value("catalogue"), options.value("backlog"))
+    return build_clothing_set(root, data, seed, options.value("catalogue"), options.value("backlog"),
+                              options.strangers)
 
 
 class _Context:
@@ -228,7 +230,8 @@ def _photos(ctx: _Context, service) -> dict:
     same_cat, same_motif = measure.same_category_and_motif(truth, cat_cols, leaf_cols)
     rankings = measure.photo_rankings(service, ctx.bset)
     out = {"photo": {"same_category": measure.photo_scores(rankings, same_cat)},
-           "rephoto": measure.rephotographed_ranks(service, ctx.bset.photos, ctx.options.rephotos, ctx.seed)}
+           "rephoto": measure.rephotographed_ranks(service, ctx.bset.photos, ctx.options.rephotos, ctx.seed)
+           | {"stranger": measure.stranger_claims(service, ctx.bset.strangers)["claimed_same_photo"]}}
     if not leaf_cols.any() or ctx.bset.dataset != "demo":
         return out
     out["photo"]["same_motif"] = measure.photo_scores(rankings, same_motif)

@@ -100,7 +100,7 @@ def test_a_tiny_real_run_reports_every_field(tmp_path):
     from app.services.bench_backlog import BacklogOptions, run_backlog_benchmark
 
     options = BacklogOptions(seeds=(0,), catalogue=40, backlog=20, models=("firstrun",), baseline=False,
-                             phrases=4, rephotos=5, edits=3, train_overrides={"epochs": 1, "overrides": {"warmup_epochs": 2}})
+                             phrases=4, rephotos=5, strangers=3, edits=3, train_overrides={"epochs": 1, "overrides": {"warmup_epochs": 2}})
     result = run_backlog_benchmark(options, tmp_path / "out.json", progress=None)
     model = result["per_seed"][0]["models"]["firstrun"]
     assert model["backlog_without_codes_after_training"] == 0
@@ -111,6 +111,7 @@ def test_a_tiny_real_run_reports_every_field(tmp_path):
         assert model["typed"][group]["p10"] <= model["typed"][group]["best"] + 1e-9
     assert {"same_category", "same_motif"} <= set(model["photo"])
     assert {"rank1", "median_rank", "top10"} <= set(model["rephoto"])
+    assert 0.0 <= model["rephoto"]["stranger"] <= 1.0  # three photos of seed 200, none in the library
     assert {"added_label", "kept_category", "top10_accuracy", "ndcg10"} <= set(model["edits"]["backlog"])
     assert {"mean_ap", "micro", "reliability", "about_80"} <= set(model["tags"])
     assert "p10" in model["region"] and "typed_failures" in model
@@ -119,6 +120,7 @@ def test_a_tiny_real_run_reports_every_field(tmp_path):
 
     table = format_table(result)
     assert "garment category" in table and "best" in table.splitlines()[3]
+    assert "new photo called same photo" in table
 
 
 def test_evaluate_names_the_typed_measure_first_and_the_published_map_as_such():
