@@ -155,6 +155,11 @@ VARIANTS = {
     # +.009/+.017), garment category .936/.909/.936 against .927/.909/.936; twice the first pass's time.
     # In the whole product since 72f766c (app.ml.backbone.TwinBackbone, the CPU default): 3 seeds, cmc .814
     # against .810, motif .694 against .668, phrases .667 against .638, photo -> same garment .875 against .845.
+    # the backlog also scored at other sizes (resized from the 192-px photos), probabilities averaged
+    # (2026-12-03 22:30, seed 0, beside a test run; cmc / motif, phrases): s2d192ema-amp .814/.671 .654;
+    # 192+224 .783/.612 .643; 160+192+224 .769/.588 .635: worse, not pursued
+    "s2d192ema-amp-tta224": Variant(size=192, unshuffle=4, ema=0.99, amp=True, eval_sizes=(192, 224)),
+    "s2d192ema-amp-tta3": Variant(size=192, unshuffle=4, ema=0.99, amp=True, eval_sizes=(160, 192, 224)),
     "s2d192ema-amp-erase": Variant(size=192, unshuffle=4, ema=0.99, amp=True, erase=0.5),
     "s2d192ema-amp-r10": Variant(size=192, unshuffle=4, ema=0.99, amp=True, arch="resnet10"),
     "s2d192ema-amp-drop": Variant(size=192, unshuffle=4, ema=0.99, amp=True, dropout=0.3),
