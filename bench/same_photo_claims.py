@@ -28,6 +28,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.media.images import load_rgb  # noqa: E402
+from app.services.backlog_measure import first_hit  # noqa: E402
 from app.services.backlog_queries import rephotograph  # noqa: E402
 from app.services.dataset import photo_path  # noqa: E402
 from app.services.demo import generate_demo  # noqa: E402
@@ -46,13 +47,6 @@ def white_corner_copy(img: Image.Image, turn: float) -> Image.Image:
     buffer = io.BytesIO()
     small.save(buffer, format="JPEG", quality=70)
     return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-
-
-def first_hit(service, photo):
-    hits = service.by_image(photo, k=10).photos
-    if not hits:
-        return None, False
-    return hits[0].item_id, any(r.kind == "duplicate" for r in hits[0].reasons)
 
 
 def main() -> None:

@@ -12,9 +12,10 @@ so they cannot tell *this* robe from its neighbours. Two steps, both on tiny ima
 3. ``verified_similarity``: the best candidate's claim checked in fine detail. At 24 × 24 two
    photos of look-alike garments on the same backdrop correlate as well as a copy does (120 new
    demo photos, none in the library, were called a copy of a library photo 30 times by steps
-   1–2 alone: ``bench/same_photo_claims.py``); their motifs, seams and edges differ. So the grey detail (the 64 × 64 image less its blur) of the central disc is
-   correlated with the candidate's, starting from the pose step 2 found and climbing to the
-   best nearby rotation, crop and shift.
+   1–2 alone: ``bench/same_photo_claims.py``); their motifs, seams and edges differ. So the
+   grey detail (the 64 × 64 image less its blur) of the central disc is correlated with the
+   candidate's, starting from the pose step 2 found and climbing to the best nearby rotation,
+   crop and shift.
 
 Measured on the demo (500 photos, copies rotated 3–6°, cropped to 87–93 % at a random place,
 rescaled to 60–90 %, JPEG quality 66–74): while this was built, the global step alone found
@@ -136,8 +137,7 @@ def alignments(img: Image.Image) -> np.ndarray:
     for angle, crop, dx, dy in POSES[1:]:
         if angle not in turned:
             turned[angle] = base.rotate(angle, Image.Resampling.BILINEAR, fillcolor=corner) if angle else base
-        rows.append(_unit_centred(np.asarray(_framed(turned[angle], WORK_SIDE, crop, dx, dy, ALIGN_SIDE),
-                                             np.float32).ravel()))
+        rows.append(_flat(_framed(turned[angle], WORK_SIDE, crop, dx, dy, ALIGN_SIDE)))
     return np.stack(rows)
 
 
@@ -151,20 +151,27 @@ def aligned_similarity(query: Image.Image, candidate: Image.Image) -> float:
     return float((alignments(candidate) @ aligned_query(query)).max())
 
 
-def _detail(img: Image.Image, keep: np.ndarray) -> np.ndarray:
+def _disc(side: int, share: float) -> np.ndarray:
+    yy, xx = np.mgrid[0:side, 0:side] + 0.5
+    return (yy - side / 2) ** 2 + (xx - side / 2) ** 2 <= (share * side / 2) ** 2
+
+
+_VERIFY_KEEP = _disc(VERIFY_SIDE, VERIFY_DISC)
+
+
+def _detail(img: Image.Image) -> np.ndarray:
     grey = img.convert("L")
     fine = np.asarray(grey, np.float32) - np.asarray(grey.filter(ImageFilter.GaussianBlur(VERIFY_BLUR)), np.float32)
-    return _unit_centred(fine[keep])
+    return _unit_centred(fine[_VERIFY_KEEP])
 
 
 def verified_similarity(query: Image.Image, candidate: Image.Image, pose=None) -> float:
     """Correlation of the query's fine detail with the candidate's, the candidate re-framed
     from ``pose`` (one of ``POSES``, None: as it is) to the best nearby pose by a few rounds of
-    coordinate steps (halved when none helps). A copy scores about 0.94–0.99, a look-alike far less."""
+    coordinate steps (halved when none helps). Most copies score above the product's bar
+    (``similar.SAME_PHOTO_VERIFIED``), look-alikes well below it."""
     side = VERIFY_SIDE
-    yy, xx = np.mgrid[0:side, 0:side] + 0.5
-    keep = (yy - side / 2) ** 2 + (xx - side / 2) ** 2 <= (VERIFY_DISC * side / 2) ** 2
-    q = _detail(query.convert("RGB").resize((side, side), Image.Resampling.BOX), keep)
+    q = _detail(query.convert("RGB").resize((side, side), Image.Resampling.BOX))
     base, corner = _base(candidate, VERIFY_WORK)
     turned: dict[float, Image.Image] = {}
 
@@ -172,7 +179,7 @@ def verified_similarity(query: Image.Image, candidate: Image.Image, pose=None) -
         angle, crop, dx, dy = at
         if angle not in turned:
             turned[angle] = base.rotate(angle, Image.Resampling.BILINEAR, fillcolor=corner) if angle else base
-        return float(_detail(_framed(turned[angle], VERIFY_WORK, crop, dx, dy, side), keep) @ q)
+        return float(_detail(_framed(turned[angle], VERIFY_WORK, crop, dx, dy, side)) @ q)
 
     at = [float(v) for v in pose] if pose is not None else [0.0, 1.0, 0.0, 0.0]
     best, steps = score(at), list(VERIFY_STEPS)

@@ -86,13 +86,18 @@ def rephotographed_ranks(service, photos: dict[int, Path], n: int, seed: int) ->
             "median_rank": float(np.median(ranks)), "n": int(len(ranks))}
 
 
+def first_hit(service, photo) -> tuple[int | None, bool]:
+    """A photo query's first hit, and whether it is called "same photo"."""
+    hits = service.by_image(photo, k=1).photos
+    if not hits:
+        return None, False
+    return hits[0].item_id, any(r.kind == "duplicate" for r in hits[0].reasons)
+
+
 def stranger_claims(service, strangers: list[Path]) -> dict:
     """Photos of garments not in the library as queries: the share whose first hit is called
     "same photo" (every such claim is false), beside how many were asked."""
-    claimed = 0
-    for path in strangers:
-        hits = service.by_image(path, k=1).photos
-        claimed += bool(hits) and any(r.kind == "duplicate" for r in hits[0].reasons)
+    claimed = sum(first_hit(service, path)[1] for path in strangers)
     return {"claimed_same_photo": claimed / len(strangers) if strangers else None, "n": len(strangers)}
 
 
