@@ -15,10 +15,12 @@ FIELDS_ZH = {"accession": "编号", "title": "标题", "description": "描述", 
 _WORDING = {
     "en": {"accession": "accession number {term}", "keyword": "{field}: {term}",
            "tagged": "tagged {label}", "predicted": "looks like {label}, {percent} %",
-           "distance": "distance {distance}", "duplicate": "same photo"},
+           "distance": "distance {distance}", "duplicate": "same photo",
+           "look-alike": "very similar photo"},
     "zh": {"accession": "编号 {term}", "keyword": "{field}：{term}",
            "tagged": "已标注 {label}", "predicted": "看起来像 {label}，{percent}%",
-           "distance": "距离 {distance}", "duplicate": "同一张照片"},
+           "distance": "距离 {distance}", "duplicate": "同一张照片",
+           "look-alike": "非常相似的照片"},
 }
 
 

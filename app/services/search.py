@@ -68,7 +68,8 @@ class Reason:
     ``kind``: "accession" (exact accession number), "keyword" (``field`` and ``term`` matched
     in the full-text index), "tagged" (the item carries ``label``), "predicted" (the photo
     looks like ``label`` with probability ``value``), "distance" (Hamming distance ``value``),
-    "duplicate" (the same photo, re-photographed or re-encoded).
+    "duplicate" (the same photo, re-photographed or re-encoded), "look-alike" (put first for
+    the closest framing of all, but its fine detail is not the query photo's).
     """
 
     kind: str

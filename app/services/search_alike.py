@@ -57,7 +57,7 @@ def alike(service, profile: np.ndarray, codes, scores, k: int, filters, photo=No
     strong = [l for l, p in zip(label_ids, profile) if p >= STRONG and scheme.labels.get(l)
               and scheme.labels[l].facet in ("category", "motif")]
     dropped = np.array(sorted(exclude), np.int64)
-    dup = _same_photo(service, photo, allowed, dropped) if photo is not None else None
+    dup, claimed = _same_photo(service, photo, allowed, dropped) if photo is not None else (None, False)
     strong_set = set().union(*ranking.expand(scheme, strong).values())
     tabs = {}
     members = {modality: _without(service._member_ids(modality, allowed), dropped)
@@ -92,9 +92,9 @@ def alike(service, profile: np.ndarray, codes, scores, k: int, filters, photo=No
             picks = [int(local[j]) for j in similar.balanced(added[local], garment[local], k)[:k]]
             # the scores say the balanced order: 1 for the first hit, falling by 1/k
             best = [replace(s, score=1.0 - n / k) for n, s in
-                    enumerate(similar.scored(ids, sims, score, picks, distances, dup))]
+                    enumerate(similar.scored(ids, sims, score, picks, distances, dup, claimed))]
         else:
-            best = similar.scored(ids, sims, score, similar.best_first(score, ids, k).tolist(), distances, dup)
+            best = similar.scored(ids, sims, score, similar.best_first(score, ids, k).tolist(), distances, dup, claimed)
         hits = matrix.profiles([s.item_id for s in best], label_ids)
         tabs[tab] = [_hit(s, modality, profile, hits[r], label_ids, weights, scheme) for r, s in enumerate(best)]
     wanted = query_labels if query_labels is not None else [l for l, p in zip(label_ids, profile) if p >= STRONG]
@@ -135,7 +135,7 @@ def _hit(s, modality: str, query: np.ndarray, profile: np.ndarray, label_ids: li
          weights: np.ndarray, scheme):
     from app.services.search import Hit, Reason
 
-    reasons = [Reason("duplicate")] if s.same_photo else []
+    reasons = [Reason("duplicate")] if s.same_photo else [Reason("look-alike")] if s.look_alike else []
     shared = [j for j in np.argsort(-query, kind="stable") if query[j] >= STRONG and profile[j] >= STRONG]
     for j in telling(shared, query, profile, weights, label_ids, scheme)[:MAX_REASONS]:
         kind = "tagged" if profile[j] >= 1.0 else "predicted"
@@ -158,12 +158,14 @@ def telling(shared: list[int], query: np.ndarray, profile: np.ndarray, weights: 
     return sorted(keep, key=lambda j: -float(query[j] * profile[j] * weights[j]))
 
 
-def _same_photo(service, photo, allowed: set[int] | None, dropped: np.ndarray) -> int | None:
-    """The library item whose photo this is (re-photographed, cropped, rotated), if any, among
-    the items with a photo that ``allowed`` allows (None: all), less ``dropped``."""
+def _same_photo(service, photo, allowed: set[int] | None, dropped: np.ndarray) -> tuple[int | None, bool]:
+    """The library item whose photo this looks to be (re-photographed, cropped, rotated), if any,
+    among the items with a photo that ``allowed`` allows (None: all), less ``dropped``; and
+    whether its fine detail confirms it is the same photo. The item goes first either way (at
+    24 px it is the closest framing of all), but only a confirmed one is called the same photo."""
     index = signatures(service)
     if len(index) == 0:
-        return None
+        return None, False
     members = _without(service._member_ids("image", allowed), dropped)
     query = query_signature(photo)
     # a first pass over every photo, then the exact best-crop cosine of the likeliest
@@ -185,11 +187,10 @@ def _same_photo(service, photo, allowed: set[int] | None, dropped: np.ndarray) -
             aligned[int(ids[j])], framing[int(ids[j])] = float(fit[best_row]), (POSES[best_row], framed[1])
     best = similar.same_photo(aligned)
     if best is None:
-        return None
+        return None, False
     # a look-alike on the same backdrop aligns as well as a copy at 24 px: its detail does not
     pose, thumbnail = framing[best]
-    verified = verified_similarity(photo, thumbnail, pose)
-    return best if verified >= similar.SAME_PHOTO_VERIFIED else None
+    return best, verified_similarity(photo, thumbnail, pose) >= similar.SAME_PHOTO_VERIFIED
 
 
 def _kept(cache: dict, item_id: int, signature: np.ndarray) -> bool:

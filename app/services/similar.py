@@ -37,7 +37,8 @@ class Scored:
     score: float
     distance: int | None
     profile: float
-    same_photo: bool = False
+    same_photo: bool = False  # its photo is the query's, confirmed in fine detail
+    look_alike: bool = False  # first for the closest framing, but its detail is not the query's
 
 
 def label_weights(scheme, label_ids: list[str]) -> np.ndarray:
@@ -84,13 +85,15 @@ def best_first(score: np.ndarray, item_ids: np.ndarray, k: int) -> np.ndarray:
 
 
 def scored(item_ids: np.ndarray, profiles_sim: np.ndarray, score: np.ndarray, positions, distances: dict[int, int],
-           same_photo: int | None = None) -> list[Scored]:
-    """The candidates at ``positions``, in that order, as ``Scored``."""
+           same_photo: int | None = None, confirmed: bool = True) -> list[Scored]:
+    """The candidates at ``positions``, in that order, as ``Scored``; ``same_photo`` (put first
+    by ``combine``) is called the same photo when ``confirmed``, else a look-alike."""
     out = []
     for j in positions:
         item_id = int(item_ids[j])
+        first = item_id == same_photo
         out.append(Scored(item_id, float(score[j]), distances.get(item_id), float(profiles_sim[j]),
-                          item_id == same_photo))
+                          first and confirmed, first and not confirmed))
     return out
 
 

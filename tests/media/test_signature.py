@@ -74,3 +74,28 @@ def test_fine_detail_tells_a_copy_from_a_look_alike_on_the_same_backdrop(photos)
         coarse, pose = _aligned(copy, stored)
         assert coarse >= SAME_PHOTO_MIN and verified_similarity(copy, stored, pose) >= SAME_PHOTO_VERIFIED
     assert verified_similarity(stored, stored) > 0.98  # the photo itself (resampled by two paths)
+
+
+def _thumbnail(img: Image.Image) -> Image.Image:
+    """As the library keeps it: at most 256 px a side, JPEG."""
+    small = img.copy()
+    small.thumbnail((256, 256), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    small.save(buffer, format="JPEG", quality=85)
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+
+
+def test_a_copy_of_an_upright_photo_is_confirmed_in_its_own_proportions(photos):
+    """A 3:4 photo (most real garment photos) turned for the copy: checked squeezed square and
+    then turned, three of these copies fell under the bar (sheared against the copy)."""
+    from app.services.backlog_queries import rephotograph
+
+    for i in (0, 1, 3):
+        w, h = photos[i].size
+        upright = photos[i].crop((w // 8, 0, w - w // 8, h))
+        stored = _thumbnail(upright)
+        for seed in range(3):
+            copy = rephotograph(upright, seed)
+            coarse, pose = _aligned(copy, stored)
+            assert coarse >= SAME_PHOTO_MIN
+            assert verified_similarity(copy, stored, pose) >= SAME_PHOTO_VERIFIED, (i, seed)

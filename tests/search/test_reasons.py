@@ -34,6 +34,7 @@ def scheme() -> LabelScheme:
     (Reason("predicted", label="dragon", value=0.87), "looks like Dragon, 87 %", "看起来像 龙，87%"),
     (Reason("distance", value=5), "distance 5", "距离 5"),
     (Reason("duplicate"), "same photo", "同一张照片"),
+    (Reason("look-alike"), "very similar photo", "非常相似的照片"),
     (Reason("accession", term="DEMO-0001"), "accession number DEMO-0001", "编号 DEMO-0001"),
 ])
 def test_each_kind_in_both_languages(scheme, reason, english, chinese):

@@ -6,7 +6,7 @@ import pytest
 
 from app.media.images import load_rgb
 from app.media.signature import signature
-from app.services import search_alike
+from app.services import search_alike, similar
 from app.services.backlog_queries import rephotograph
 from app.services.dataset import photo_path
 from app.services.demo import generate_demo
@@ -35,10 +35,24 @@ def _same_photo(lib, photo):
 
 
 def test_a_look_alike_is_not_called_the_same_photo_and_a_copy_is(panels):
+    """Both go first (the closest framing of all), only the copy is confirmed in fine detail."""
     root, files = panels
     with open_library(root) as lib:
         panel = lib.items.id_for_accession(files[11].stem)
-        assert _same_photo(lib, load_rgb(files[16])) is None
+        assert _same_photo(lib, load_rgb(files[16])) == (panel, False)
         for seed in range(3):
-            assert _same_photo(lib, rephotograph(load_rgb(files[11]), seed)) == panel
-        assert _same_photo(lib, load_rgb(files[11])) == panel
+            assert _same_photo(lib, rephotograph(load_rgb(files[11]), seed)) == (panel, True)
+        assert _same_photo(lib, load_rgb(files[11])) == (panel, True)
+
+
+def test_the_first_hit_is_a_look_alike_unless_confirmed():
+    ids = np.array([3, 5, 9], np.int64)
+    sims = np.array([0.2, 0.4, 0.1], np.float32)
+    score = similar.combine(ids, sims, {}, 0, same_photo=9)
+    order = similar.best_first(score, ids, 3).tolist()
+    unconfirmed = similar.scored(ids, sims, score, order, {}, 9, confirmed=False)
+    assert [s.item_id for s in unconfirmed] == [9, 5, 3]
+    assert (unconfirmed[0].same_photo, unconfirmed[0].look_alike) == (False, True)
+    confirmed = similar.scored(ids, sims, score, order, {}, 9, confirmed=True)
+    assert (confirmed[0].same_photo, confirmed[0].look_alike) == (True, False)
+    assert not any(s.same_photo or s.look_alike for s in confirmed[1:] + unconfirmed[1:])
