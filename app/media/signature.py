@@ -115,12 +115,15 @@ def _framing_poses() -> tuple:
 POSES = _framing_poses()  # row j of ``alignments`` is the candidate framed as POSES[j]
 
 
-def _framed(turned: Image.Image, side: int, crop: float, dx: float, dy: float, out: int):
-    """The square ``crop`` of ``turned`` (``side`` px) moved by (dx, dy) of its side, at ``out`` px."""
-    size = side * min(crop, 1.0)
-    left = min(max((side - size) / 2 + dx * side, 0.0), side - size)
-    top = min(max((side - size) / 2 + dy * side, 0.0), side - size)
-    return turned.resize((out, out), Image.Resampling.BILINEAR, box=(left, top, left + size, top + size))
+def _framed(turned: Image.Image, crop: float, dx: float, dy: float, out: int):
+    """``crop`` of each side of ``turned``, moved by (dx, dy) of each side, at ``out`` × ``out``
+    (a photo in its own proportions is squeezed, as a query is: the same share of both sides
+    keeps the two alike)."""
+    w, h = turned.size
+    cw, ch = w * min(crop, 1.0), h * min(crop, 1.0)
+    left = min(max((w - cw) / 2 + dx * w, 0.0), w - cw)
+    top = min(max((h - ch) / 2 + dy * h, 0.0), h - ch)
+    return turned.resize((out, out), Image.Resampling.BILINEAR, box=(left, top, left + cw, top + ch))
 
 
 def _base(img: Image.Image, side: int) -> tuple[Image.Image, tuple[int, ...]]:
@@ -137,7 +140,7 @@ def alignments(img: Image.Image) -> np.ndarray:
     for angle, crop, dx, dy in POSES[1:]:
         if angle not in turned:
             turned[angle] = base.rotate(angle, Image.Resampling.BILINEAR, fillcolor=corner) if angle else base
-        rows.append(_flat(_framed(turned[angle], WORK_SIDE, crop, dx, dy, ALIGN_SIDE)))
+        rows.append(_flat(_framed(turned[angle], crop, dx, dy, ALIGN_SIDE)))
     return np.stack(rows)
 
 
@@ -173,16 +176,6 @@ def _proportional(img: Image.Image, longest: int) -> tuple[Image.Image, tuple[in
     return base, tuple(int(v) for v in np.asarray(base)[0, 0])
 
 
-def _framed_proportional(turned: Image.Image, crop: float, dx: float, dy: float, out: int):
-    """``crop`` of each side of ``turned``, moved by (dx, dy) of each side, squeezed to ``out`` × ``out``
-    (as a query is: the same share of both sides keeps the two alike)."""
-    w, h = turned.size
-    cw, ch = w * min(crop, 1.0), h * min(crop, 1.0)
-    left = min(max((w - cw) / 2 + dx * w, 0.0), w - cw)
-    top = min(max((h - ch) / 2 + dy * h, 0.0), h - ch)
-    return turned.resize((out, out), Image.Resampling.BILINEAR, box=(left, top, left + cw, top + ch))
-
-
 def verified_similarity(query: Image.Image, candidate: Image.Image, pose=None) -> float:
     """Correlation of the query's fine detail with the candidate's, the candidate re-framed
     from ``pose`` (one of ``POSES``, None: as it is) to the best nearby pose by a few rounds of
@@ -203,7 +196,7 @@ def verified_similarity(query: Image.Image, candidate: Image.Image, pose=None) -
         angle, crop, dx, dy = at
         if angle not in turned:
             turned[angle] = base.rotate(angle, Image.Resampling.BILINEAR, fillcolor=corner) if angle else base
-        return float(_detail(_framed_proportional(turned[angle], crop, dx, dy, side)) @ q)
+        return float(_detail(_framed(turned[angle], crop, dx, dy, side)) @ q)
 
     at = [float(v) for v in pose] if pose is not None else [0.0, 1.0, 0.0, 0.0]
     best, steps = score(at), list(VERIFY_STEPS)
